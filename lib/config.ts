@@ -1,0 +1,445 @@
+/**
+ * The one place where stack configuration is read and validated.
+ *
+ * `parseConfig` is pure: it takes the flat key/value map that Pulumi hands a program
+ * (`pulumi.runtime.allConfig()`: keys like `connect-analytics:tables`, values as strings,
+ * structured values JSON-encoded) and returns a typed, defaulted `AppConfig`, or throws a
+ * `ConfigError` that lists every problem at once, each naming its key and the fix.
+ */
+
+export const CONFIG_NAMESPACE = "connect-analytics";
+
+export type Side = "producer" | "consumer";
+export type ExportFormat = "parquet" | "csv";
+
+/** One shared table and the resource link that points to it. */
+export interface TableConfig {
+    /** Table name in the producer database (the Connect dataset name). */
+    readonly name: string;
+    /** Name of the resource link in the consumer database. Default `<name>_link`. */
+    readonly linkName: string;
+    /**
+     * Timestamp column the table is partitioned on; the export reads such a table
+     * incrementally from a watermark. Undefined: exported as a full snapshot.
+     */
+    readonly timeColumn?: string;
+}
+
+/** Settings of the scheduled Athena export (consumer stack). */
+export interface ExportConfig {
+    readonly workgroupName: string;
+    /** EventBridge Scheduler expression, e.g. `cron(0 2 * * ? *)`. */
+    readonly schedule: string;
+    readonly format: ExportFormat;
+    /** Key prefix under the exports bucket. */
+    readonly prefix: string;
+    readonly bytesScannedCutoffPerQuery: number;
+    readonly logRetentionDays: number;
+    readonly lateDataOverlapDays: number;
+    readonly resultsExpirationDays: number;
+    readonly exportsTransitionDays: number;
+    readonly timeoutSeconds: number;
+    readonly memorySizeMb: number;
+    /** Customer managed KMS key for buckets and Athena results; SSE-S3 when undefined. */
+    readonly kmsKeyArn?: string;
+}
+
+export interface AppConfig {
+    readonly side: Side;
+    readonly region: string;
+    readonly producerAccountId: string;
+    readonly consumerAccountId: string;
+    readonly producerDatabaseName: string;
+    readonly consumerDatabaseName: string;
+    readonly tables: readonly TableConfig[];
+    readonly projectName: string;
+    readonly environment: string;
+    readonly enableResourceLinks: boolean;
+    readonly enableLambdaExport: boolean;
+    readonly lambdaRoleName: string;
+    readonly enableCloudwatchLogging: boolean;
+    readonly enableDetailedMonitoring: boolean;
+    /** Consumer only: the producer stack to read through a StackReference. */
+    readonly producerStack?: string;
+    /** Producer only: the consumer stack to read through a StackReference. */
+    readonly consumerStack?: string;
+    /** Producer only: let the consumer role re-grant what it receives. */
+    readonly grantWithGrantOption: boolean;
+    readonly export: ExportConfig;
+    /** Tags applied to every taggable resource. */
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface ConfigIssue {
+    /** Fully qualified key, e.g. `connect-analytics:tables`. */
+    readonly key: string;
+    readonly message: string;
+}
+
+export class ConfigError extends Error {
+    constructor(readonly issues: readonly ConfigIssue[]) {
+        super(
+            `invalid configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
+                issues.map((i) => `  - ${i.key}: ${i.message}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+type KeyType = "string" | "boolean" | "number" | "array" | "object";
+
+/** Declaration of one config key: the source for validation, Pulumi.yaml and the README. */
+export interface KeySpec {
+    readonly type: KeyType;
+    readonly description: string;
+    /** Default value; undefined means "no default" (required or optional, see `required`). */
+    readonly default?: unknown;
+    readonly required?: boolean;
+    /** The side whose stack uses the key; undefined: both. */
+    readonly side?: Side;
+}
+
+export const DEFAULT_TABLES = ["users", "contacts", "agent_hierarchy_groups"] as const;
+
+/** Connect's time-partitioned datasets and their partition column. */
+export const DEFAULT_TIME_COLUMNS: Readonly<Record<string, string>> = {
+    contacts: "initiation_timestamp",
+    contact_record: "initiation_timestamp",
+};
+
+export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
+    side: {
+        type: "string",
+        required: true,
+        description: "Which account this stack manages: `producer` (owns the data lake) or `consumer` (analytics).",
+    },
+    producerAccountId: { type: "string", required: true, description: "12-digit AWS account id of the producer (data lake owner)." },
+    consumerAccountId: { type: "string", required: true, description: "12-digit AWS account id of the consumer (analytics)." },
+    producerDatabaseName: { type: "string", default: "connect_datalake", description: "Glue database holding the shared tables in the producer catalog." },
+    consumerDatabaseName: { type: "string", default: "connect_analytics_consumer", description: "Glue database in the consumer catalog that holds the resource links." },
+    tables: {
+        type: "array",
+        default: [...DEFAULT_TABLES],
+        description:
+            "Tables to share. Each entry is a name or `{name, linkName, timeColumn}`; linkName defaults to `<name>_link`, " +
+            "timeColumn (the daily partition column, for incremental export) to `initiation_timestamp` for contacts/contact_record.",
+    },
+    projectName: { type: "string", default: "connect-analytics", description: "Prefix for resource names and the `project` tag." },
+    environment: { type: "string", default: "dev", description: "Environment name for the `environment` tag and resource names." },
+    enableResourceLinks: { type: "boolean", default: true, description: "Create the resource links and their DESCRIBE grants (consumer)." },
+    enableLambdaExport: { type: "boolean", default: true, description: "Create the scheduled Athena export Lambda and its buckets and workgroup (consumer)." },
+    lambdaRoleName: {
+        type: "string",
+        default: "connect-analytics-lambda-execution-role",
+        description: "Exact name of the Lambda execution role; the producer's grants name it, so it is not auto-named.",
+    },
+    enableCloudwatchLogging: { type: "boolean", default: false, description: "DEBUG log level for the export Lambda." },
+    enableDetailedMonitoring: { type: "boolean", default: false, description: "CloudWatch alarms on Errors and Throttles, and X-Ray tracing." },
+    producerStack: {
+        type: "string",
+        side: "consumer",
+        description: "Producer stack to read through a StackReference (`org/connect-analytics/producer`). Unset: use this file's values.",
+    },
+    consumerStack: {
+        type: "string",
+        side: "producer",
+        description: "Consumer stack whose `lambdaRoleArn` output the grants name (`org/connect-analytics/consumer`).",
+    },
+    grantWithGrantOption: {
+        type: "boolean",
+        default: false,
+        side: "producer",
+        description: "Give the consumer role the grant option on what it receives. Off: least privilege.",
+    },
+    athenaWorkgroupName: { type: "string", default: "connect_analytics_workgroup", side: "consumer", description: "Athena workgroup of the export." },
+    exportSchedule: {
+        type: "string",
+        default: "cron(0 2 * * ? *)",
+        side: "consumer",
+        description: "EventBridge Scheduler expression for the export (default daily 02:00 UTC).",
+    },
+    exportFormat: { type: "string", default: "parquet", side: "consumer", description: "Export file format: `parquet` (Snappy) or `csv`." },
+    exportPrefix: { type: "string", default: "connect", side: "consumer", description: "Key prefix of the exports in the exports bucket." },
+    bytesScannedCutoffPerQuery: {
+        type: "number",
+        default: 10 * 1024 ** 3,
+        side: "consumer",
+        description: "Athena cancels any query of the workgroup that scans more bytes (minimum 10 MB).",
+    },
+    logRetentionDays: { type: "number", default: 30, side: "consumer", description: "Retention of the export Lambda's log group, in days." },
+    lateDataOverlapDays: {
+        type: "number",
+        default: 1,
+        side: "consumer",
+        description: "Daily partitions before the watermark that each incremental run reads again, for late data.",
+    },
+    athenaResultsExpirationDays: { type: "number", default: 7, side: "consumer", description: "Days before Athena query results expire." },
+    exportsTransitionDays: {
+        type: "number",
+        default: 30,
+        side: "consumer",
+        description: "Days before exports move to S3 Standard-IA (and 90 more to Glacier Instant Retrieval).",
+    },
+    lambdaTimeoutSeconds: { type: "number", default: 900, side: "consumer", description: "Export Lambda timeout (max 900)." },
+    lambdaMemoryMb: { type: "number", default: 512, side: "consumer", description: "Export Lambda memory." },
+    kmsKeyArn: { type: "string", side: "consumer", description: "Customer managed KMS key for the buckets and Athena results. Unset: SSE-S3." },
+};
+
+const ACCOUNT_ID = /^\d{12}$/;
+const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
+const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const SLUG = /^[a-z][a-z0-9-]{0,27}$/;
+const STACK_NAME = /^([\w.-]+\/){0,2}[\w.-]+$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
+/** The values CloudWatch Logs accepts for retentionInDays. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+export interface ParseOptions {
+    /** Receives non-fatal findings (unknown keys, keys of the other side). */
+    readonly warn?: (issue: ConfigIssue) => void;
+}
+
+/** Parses and validates the flat Pulumi config map. Throws `ConfigError` listing every problem. */
+export function parseConfig(raw: Readonly<Record<string, string>>, options: ParseOptions = {}): AppConfig {
+    const issues: ConfigIssue[] = [];
+    const fail = (key: string, message: string) => issues.push({ key: qualify(key), message });
+    const warn = (key: string, message: string) => options.warn?.({ key: qualify(key), message });
+
+    const values: Record<string, unknown> = {};
+    for (const [fullKey, text] of Object.entries(raw)) {
+        const [ns, key] = splitKey(fullKey);
+        if (ns !== CONFIG_NAMESPACE) continue;
+        const spec = CONFIG_KEYS[key];
+        if (!spec) {
+            warn(key, `unknown key, ignored. Known keys: ${Object.keys(CONFIG_KEYS).join(", ")}.`);
+            continue;
+        }
+        const decoded = decode(text, spec.type);
+        if (decoded.error) fail(key, decoded.error);
+        else values[key] = decoded.value;
+    }
+    const get = <T>(key: string): T => (key in values ? values[key] : CONFIG_KEYS[key].default) as T;
+
+    for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+        if (spec.required && !(key in values) && !issues.some((i) => i.key === qualify(key))) {
+            fail(key, `required. Set it with \`pulumi config set ${qualify(key)} <value>\`. ${spec.description}`);
+        }
+    }
+
+    const side = get<string>("side");
+    if (side !== undefined && side !== "producer" && side !== "consumer") {
+        fail("side", `must be "producer" or "consumer", got ${JSON.stringify(side)}.`);
+    }
+    for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
+        if (spec.side && key in values && (side === "producer" || side === "consumer") && spec.side !== side) {
+            warn(key, `only used by the ${spec.side} stack; this stack is the ${side}. Remove it from this stack's file.`);
+        }
+    }
+
+    const region = raw["aws:region"];
+    if (!region) fail("aws:region", "required. Set it with `pulumi config set aws:region ap-southeast-2`.");
+    else if (!REGION.test(region)) fail("aws:region", `${JSON.stringify(region)} is not an AWS region name like ap-southeast-2.`);
+
+    const producerAccountId = get<string>("producerAccountId");
+    const consumerAccountId = get<string>("consumerAccountId");
+    for (const key of ["producerAccountId", "consumerAccountId"]) {
+        const v = get<string>(key);
+        if (v !== undefined && !ACCOUNT_ID.test(v)) {
+            fail(key, `must be a 12-digit AWS account id (quote it in YAML to keep leading zeros), got ${JSON.stringify(v)}.`);
+        }
+    }
+    if (producerAccountId && producerAccountId === consumerAccountId) {
+        fail("consumerAccountId", "must differ from producerAccountId: this project shares across two accounts.");
+    }
+
+    for (const key of ["producerDatabaseName", "consumerDatabaseName"]) {
+        checkGlueName(get<string>(key), key, fail);
+    }
+
+    const tables = parseTables(get<unknown[]>("tables"), fail);
+
+    const lambdaRoleName = get<string>("lambdaRoleName");
+    if (!IAM_ROLE_NAME.test(lambdaRoleName)) {
+        fail("lambdaRoleName", "must be 1-64 characters of letters, digits and +=,.@_- (an IAM role name).");
+    }
+    for (const key of ["projectName", "environment"]) {
+        if (!SLUG.test(get<string>(key))) {
+            fail(key, "must start with a lowercase letter and be at most 28 lowercase letters, digits or hyphens (it is part of S3 bucket names).");
+        }
+    }
+    for (const key of ["producerStack", "consumerStack"]) {
+        const v = get<string | undefined>(key);
+        if (v !== undefined && !STACK_NAME.test(v)) fail(key, `must be a stack name like \`org/connect-analytics/${key.replace("Stack", "")}\`.`);
+    }
+
+    const exportConfig = parseExport(get, fail);
+
+    if (issues.length > 0) throw new ConfigError(issues);
+
+    const projectName = get<string>("projectName");
+    const environment = get<string>("environment");
+    return {
+        side: side as Side,
+        region: region!,
+        producerAccountId,
+        consumerAccountId,
+        producerDatabaseName: get<string>("producerDatabaseName"),
+        consumerDatabaseName: get<string>("consumerDatabaseName"),
+        tables,
+        projectName,
+        environment,
+        enableResourceLinks: get<boolean>("enableResourceLinks"),
+        enableLambdaExport: get<boolean>("enableLambdaExport"),
+        lambdaRoleName,
+        enableCloudwatchLogging: get<boolean>("enableCloudwatchLogging"),
+        enableDetailedMonitoring: get<boolean>("enableDetailedMonitoring"),
+        producerStack: get<string | undefined>("producerStack"),
+        consumerStack: get<string | undefined>("consumerStack"),
+        grantWithGrantOption: get<boolean>("grantWithGrantOption"),
+        export: exportConfig,
+        tags: { project: projectName, environment, "managed-by": "pulumi" },
+    };
+}
+
+type Fail = (key: string, message: string) => void;
+
+function parseTables(entries: unknown[], fail: Fail): TableConfig[] {
+    if (entries.length === 0) {
+        fail("tables", "must list at least one table, e.g. [users, contacts, agent_hierarchy_groups].");
+        return [];
+    }
+    const tables: TableConfig[] = [];
+    entries.forEach((entry, index) => {
+        const where = `tables[${index}]`;
+        let name: unknown;
+        let linkName: unknown;
+        let timeColumn: unknown;
+        if (typeof entry === "string") {
+            name = entry;
+        } else if (entry && typeof entry === "object" && !Array.isArray(entry)) {
+            const { name: n, linkName: l, timeColumn: t, ...rest } = entry as Record<string, unknown>;
+            [name, linkName, timeColumn] = [n, l, t];
+            for (const extra of Object.keys(rest)) fail("tables", `${where} has unknown field "${extra}"; allowed: name, linkName, timeColumn.`);
+        } else {
+            fail("tables", `${where} must be a table name or {name, linkName, timeColumn}, got ${JSON.stringify(entry)}.`);
+            return;
+        }
+        if (typeof name !== "string") {
+            fail("tables", `${where} needs a string "name".`);
+            return;
+        }
+        if (!checkGlueName(name, "tables", fail, `${where} name`)) return;
+        if (linkName !== undefined && typeof linkName !== "string") {
+            fail("tables", `${where} "linkName" must be a string.`);
+            return;
+        }
+        if (timeColumn !== undefined && timeColumn !== null && typeof timeColumn !== "string") {
+            fail("tables", `${where} "timeColumn" must be a column name, or null for a snapshot table.`);
+            return;
+        }
+        const link = (linkName as string | undefined) ?? `${name}_link`;
+        if (!checkGlueName(link, "tables", fail, `${where} linkName`)) return;
+        const column = timeColumn === null ? undefined : ((timeColumn as string | undefined) ?? DEFAULT_TIME_COLUMNS[name]);
+        if (column !== undefined && !checkGlueName(column, "tables", fail, `${where} timeColumn`)) return;
+        tables.push(column === undefined ? { name, linkName: link } : { name, linkName: link, timeColumn: column });
+    });
+    for (const field of ["name", "linkName"] as const) {
+        const seen = new Map<string, number>();
+        tables.forEach((t) => seen.set(t[field], (seen.get(t[field]) ?? 0) + 1));
+        for (const [value, count] of seen) {
+            if (count > 1) {
+                fail("tables", `${field === "name" ? "table" : "link name"} "${value}" appears ${count} times; each must be unique` +
+                    (field === "linkName" ? " (set a distinct linkName)." : " (remove the duplicate)."));
+            }
+        }
+    }
+    return tables;
+}
+
+function parseExport(get: <T>(key: string) => T, fail: Fail): ExportConfig {
+    const workgroupName = get<string>("athenaWorkgroupName");
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(workgroupName)) fail("athenaWorkgroupName", "must be 1-128 letters, digits, '.', '_' or '-'.");
+    const schedule = get<string>("exportSchedule");
+    if (!SCHEDULE.test(schedule)) fail("exportSchedule", "must be `rate(N unit)`, `cron(...)` or `at(...)` (EventBridge Scheduler syntax).");
+    const format = get<string>("exportFormat");
+    if (format !== "parquet" && format !== "csv") fail("exportFormat", `must be "parquet" or "csv", got ${JSON.stringify(format)}.`);
+    const prefix = get<string>("exportPrefix");
+    if (!/^[a-z0-9][a-z0-9_\-/]*[a-z0-9]$|^[a-z0-9]$/.test(prefix)) {
+        fail("exportPrefix", "must be lowercase letters, digits, '_', '-', '/' without leading or trailing '/'.");
+    }
+    const numbers: Array<[string, number, number]> = [
+        ["bytesScannedCutoffPerQuery", 10_000_000, Number.MAX_SAFE_INTEGER],
+        ["lateDataOverlapDays", 0, 31],
+        ["athenaResultsExpirationDays", 1, 3650],
+        ["exportsTransitionDays", 30, 3650],
+        ["lambdaTimeoutSeconds", 60, 900],
+        ["lambdaMemoryMb", 128, 10240],
+        ["logRetentionDays", 1, 3653],
+    ];
+    for (const [key, min, max] of numbers) {
+        const v = get<number>(key);
+        if (!Number.isInteger(v) || v < min || v > max) fail(key, `must be a whole number from ${min} to ${max}, got ${v}.`);
+    }
+    if (!LOG_RETENTION_DAYS.includes(get<number>("logRetentionDays"))) {
+        fail("logRetentionDays", `must be one of CloudWatch's values: ${LOG_RETENTION_DAYS.join(", ")}.`);
+    }
+    const kmsKeyArn = get<string | undefined>("kmsKeyArn");
+    if (kmsKeyArn !== undefined && !KMS_KEY_ARN.test(kmsKeyArn)) fail("kmsKeyArn", "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>).");
+    return {
+        workgroupName,
+        schedule,
+        format: format as ExportFormat,
+        prefix,
+        bytesScannedCutoffPerQuery: get<number>("bytesScannedCutoffPerQuery"),
+        logRetentionDays: get<number>("logRetentionDays"),
+        lateDataOverlapDays: get<number>("lateDataOverlapDays"),
+        resultsExpirationDays: get<number>("athenaResultsExpirationDays"),
+        exportsTransitionDays: get<number>("exportsTransitionDays"),
+        timeoutSeconds: get<number>("lambdaTimeoutSeconds"),
+        memorySizeMb: get<number>("lambdaMemoryMb"),
+        kmsKeyArn,
+    };
+}
+
+function checkGlueName(value: string, key: string, fail: Fail, what = "value"): boolean {
+    if (GLUE_NAME.test(value)) return true;
+    fail(key, `${what} ${JSON.stringify(value)} is not a valid Glue name: use 1-255 lowercase letters, digits and underscores.`);
+    return false;
+}
+
+function qualify(key: string): string {
+    return key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`;
+}
+
+function splitKey(fullKey: string): [string, string] {
+    const i = fullKey.indexOf(":");
+    return i < 0 ? ["", fullKey] : [fullKey.slice(0, i), fullKey.slice(i + 1)];
+}
+
+/** Pulumi passes scalars as strings and structured values as JSON text. */
+function decode(text: string, type: KeyType): { value?: unknown; error?: string } {
+    switch (type) {
+        case "string":
+            return { value: text };
+        case "boolean":
+            if (text === "true" || text === "false") return { value: text === "true" };
+            return { error: `must be true or false, got ${JSON.stringify(text)}.` };
+        case "number": {
+            const n = Number(text);
+            return text.trim() !== "" && Number.isFinite(n) ? { value: n } : { error: `must be a number, got ${JSON.stringify(text)}.` };
+        }
+        case "array":
+        case "object": {
+            let parsed: unknown;
+            try {
+                parsed = JSON.parse(text);
+            } catch {
+                return { error: `must be a YAML ${type === "array" ? "list" : "map"}, got ${JSON.stringify(text)}.` };
+            }
+            const ok = type === "array" ? Array.isArray(parsed) : parsed !== null && typeof parsed === "object" && !Array.isArray(parsed);
+            return ok ? { value: parsed } : { error: `must be a YAML ${type === "array" ? "list" : "map"}.` };
+        }
+    }
+}
