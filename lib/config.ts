@@ -220,10 +220,12 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         if (decoded.error) fail(key, decoded.error);
         else values[key] = decoded.value;
     }
-    const get = <T>(key: string): T => (key in values ? values[key] : CONFIG_KEYS[key].default) as T;
+    // Optional strings are declared in Pulumi.yaml with default "" (a declared key without a
+    // default would be required), so "" means unset.
+    const get = <T>(key: string): T => (key in values && values[key] !== "" ? values[key] : CONFIG_KEYS[key].default) as T;
 
     for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
-        if (spec.required && !(key in values) && !issues.some((i) => i.key === qualify(key))) {
+        if (spec.required && get(key) === undefined && !issues.some((i) => i.key === qualify(key))) {
             fail(key, `required. Set it with \`pulumi config set ${qualify(key)} <value>\`. ${spec.description}`);
         }
     }
@@ -233,7 +235,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         fail("side", `must be "producer" or "consumer", got ${JSON.stringify(side)}.`);
     }
     for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
-        if (spec.side && key in values && (side === "producer" || side === "consumer") && spec.side !== side) {
+        const setHere = key in values && !isDefault(values[key], spec.default);
+        if (spec.side && setHere && (side === "producer" || side === "consumer") && spec.side !== side) {
             warn(key, `only used by the ${spec.side} stack; this stack is the ${side}. Remove it from this stack's file.`);
         }
     }
@@ -407,6 +410,10 @@ function checkGlueName(value: string, key: string, fail: Fail, what = "value"): 
     if (GLUE_NAME.test(value)) return true;
     fail(key, `${what} ${JSON.stringify(value)} is not a valid Glue name: use 1-255 lowercase letters, digits and underscores.`);
     return false;
+}
+
+function isDefault(value: unknown, fallback: unknown): boolean {
+    return JSON.stringify(value) === JSON.stringify(fallback ?? "");
 }
 
 function qualify(key: string): string {

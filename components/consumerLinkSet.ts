@@ -1,0 +1,120 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { TableConfig } from "../lib/config";
+import { consumerGrants } from "../lib/permissions";
+import { dataAccessStatements, lambdaTrustPolicy, policyDocument } from "../lib/iam";
+import { iamRoleArn } from "../lib/arns";
+import { createGrants } from "./grants";
+
+export interface ResourceLinkInfo {
+    readonly linkName: string;
+    readonly table: string;
+    readonly target: { readonly catalogId: string; readonly databaseName: string; readonly name: string };
+}
+
+export interface ConsumerLinkSetArgs {
+    readonly region: string;
+    readonly producerAccountId: string;
+    readonly consumerAccountId: string;
+    /** Database in the producer catalog that holds the targets. */
+    readonly producerDatabaseName: string;
+    /** Database created in the consumer catalog to hold the links. */
+    readonly consumerDatabaseName: string;
+    readonly tables: readonly TableConfig[];
+    /** Exact name of the querying role; the producer's grants name it. */
+    readonly lambdaRoleName: string;
+    /** Create the links and their DESCRIBE grants. Default true. */
+    readonly enableResourceLinks?: boolean;
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The consumer side of the share: the consumer Glue database, one table resource link per
+ * shared table, the querying role (the export Lambda's execution role) with least-privilege
+ * read access, and DESCRIBE on each link for that role.
+ */
+export class ConsumerLinkSet extends pulumi.ComponentResource {
+    public readonly database: aws.glue.CatalogDatabase;
+    public readonly role: aws.iam.Role;
+    public readonly links: aws.glue.CatalogTable[];
+    public readonly grantResources: pulumi.Resource[];
+    public readonly roleArn: pulumi.Output<string>;
+    public readonly databaseName: pulumi.Output<string>;
+    public readonly resourceLinks: pulumi.Output<ResourceLinkInfo[]>;
+
+    constructor(name: string, args: ConsumerLinkSetArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("connect-analytics:consumer:ConsumerLinkSet", name, {}, opts);
+        const enableLinks = args.enableResourceLinks ?? true;
+
+        this.database = new aws.glue.CatalogDatabase(
+            `${name}-database`,
+            {
+                name: args.consumerDatabaseName,
+                catalogId: args.consumerAccountId,
+                description: `Resource links to the shared Amazon Connect tables of account ${args.producerAccountId}`,
+                tags: { ...args.tags },
+            },
+            { parent: this },
+        );
+
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                // Exact name, no auto-naming suffix: the producer's grants name this ARN.
+                name: args.lambdaRoleName,
+                assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
+                description: "Queries the shared Amazon Connect tables through Lake Formation resource links",
+                tags: { ...args.tags },
+            },
+            { parent: this },
+        );
+
+        new aws.iam.RolePolicy(
+            `${name}-data-access`,
+            {
+                name: "lake-formation-data-access",
+                role: this.role.name,
+                policy: JSON.stringify(policyDocument(dataAccessStatements(args))),
+            },
+            { parent: this },
+        );
+
+        const infos: ResourceLinkInfo[] = enableLinks
+            ? args.tables.map((t) => ({
+                  linkName: t.linkName,
+                  table: t.name,
+                  target: { catalogId: args.producerAccountId, databaseName: args.producerDatabaseName, name: t.name },
+              }))
+            : [];
+        this.links = infos.map(
+            (info) =>
+                new aws.glue.CatalogTable(
+                    `${name}-${info.linkName}`,
+                    {
+                        name: info.linkName,
+                        catalogId: args.consumerAccountId,
+                        databaseName: this.database.name,
+                        targetTable: { ...info.target },
+                    },
+                    { parent: this },
+                ),
+        );
+
+        const grants = consumerGrants({
+            producerAccountId: args.producerAccountId,
+            consumerAccountId: args.consumerAccountId,
+            producerDatabaseName: args.producerDatabaseName,
+            consumerDatabaseName: args.consumerDatabaseName,
+            tables: args.tables,
+            principalArn: iamRoleArn({ accountId: args.consumerAccountId }, args.lambdaRoleName),
+            grantOption: false,
+            resourceLinks: enableLinks,
+        });
+        this.grantResources = createGrants(name, grants, this.role.arn, { parent: this, dependsOn: [...this.links, this.role] });
+
+        this.roleArn = this.role.arn;
+        this.databaseName = this.database.name;
+        this.resourceLinks = pulumi.all(this.links.map((l) => l.name)).apply(() => infos);
+        this.registerOutputs({ roleArn: this.roleArn, databaseName: this.databaseName, resourceLinks: this.resourceLinks });
+    }
+}

@@ -1,0 +1,143 @@
+/**
+ * How each stack combines its own config with the other stack's outputs (read through a
+ * StackReference), and what it says when the other stack is not there yet. Pure, so the
+ * bootstrap rules are unit-tested.
+ *
+ * Bootstrap order (README): consumer, then producer, then consumer again.
+ * - The consumer can go first: its producer details fall back to its own config.
+ * - The producer needs the consumer's role to exist (Lake Formation rejects grants to a
+ *   principal that does not exist), so it stops with a clear message until the consumer is up.
+ * - The consumer's second run reads the producer's outputs and checks they agree.
+ */
+import { AppConfig, ConfigError, ConfigIssue, TableConfig } from "./config";
+import { iamRoleArn } from "./arns";
+
+/** Outputs the producer stack exports (the keys the consumer reads). */
+export interface ProducerOutputs {
+    readonly producerAccountId?: string;
+    readonly producerDatabaseName?: string;
+    readonly sharedTables?: readonly string[];
+    readonly consumerPrincipalArn?: string;
+}
+
+/** Outputs the consumer stack exports (the keys the producer reads). */
+export interface ConsumerOutputs {
+    readonly consumerAccountId?: string;
+    readonly lambdaRoleArn?: string;
+}
+
+export interface ConsumerView {
+    readonly producerAccountId: string;
+    readonly producerDatabaseName: string;
+    readonly tables: readonly TableConfig[];
+    /** Non-fatal findings to log. */
+    readonly notes: readonly string[];
+}
+
+export interface ProducerView {
+    readonly consumerPrincipalArn: string;
+    readonly notes: readonly string[];
+}
+
+const key = (k: string) => `connect-analytics:${k}`;
+
+/** True when a referenced stack has no outputs: it does not exist yet or was never deployed. */
+export function isUndeployed(outputs: Readonly<Record<string, unknown>> | undefined): boolean {
+    return outputs === undefined || Object.keys(outputs).length === 0;
+}
+
+export function consumerView(config: AppConfig, producer: ProducerOutputs | undefined): ConsumerView {
+    const ownRole = iamRoleArn({ accountId: config.consumerAccountId }, config.lambdaRoleName);
+    if (!config.producerStack) {
+        return { producerAccountId: config.producerAccountId, producerDatabaseName: config.producerDatabaseName, tables: config.tables, notes: [] };
+    }
+    if (isUndeployed(producer as Record<string, unknown> | undefined)) {
+        return {
+            producerAccountId: config.producerAccountId,
+            producerDatabaseName: config.producerDatabaseName,
+            tables: config.tables,
+            notes: [
+                `producer stack "${config.producerStack}" has no outputs yet, so this run uses this stack's own producer settings. ` +
+                    `Next: deploy the producer (\`pulumi up -s ${config.producerStack}\`), then run this stack again.`,
+            ],
+        };
+    }
+    const p = producer!;
+    const issues: ConfigIssue[] = [];
+    const notes: string[] = [];
+    if (p.producerAccountId && p.producerAccountId !== config.producerAccountId) {
+        issues.push({
+            key: key("producerAccountId"),
+            message: `is ${config.producerAccountId} but producer stack "${config.producerStack}" runs in ${p.producerAccountId}; make them agree.`,
+        });
+    }
+    if (p.producerDatabaseName && p.producerDatabaseName !== config.producerDatabaseName) {
+        issues.push({
+            key: key("producerDatabaseName"),
+            message: `is ${config.producerDatabaseName} but producer stack "${config.producerStack}" shares ${p.producerDatabaseName}; make them agree.`,
+        });
+    }
+    const shared = new Set(p.sharedTables ?? []);
+    const unshared = config.tables.filter((t) => !shared.has(t.name)).map((t) => t.name);
+    if (p.sharedTables && unshared.length > 0) {
+        issues.push({
+            key: key("tables"),
+            message:
+                `${unshared.join(", ")} ${unshared.length === 1 ? "is" : "are"} not shared by producer stack "${config.producerStack}" ` +
+                `(it shares ${[...shared].join(", ") || "nothing"}). Add ${unshared.length === 1 ? "it" : "them"} to the producer's tables and ` +
+                `run \`pulumi up -s ${config.producerStack}\` first, or remove ${unshared.length === 1 ? "it" : "them"} here.`,
+        });
+    }
+    const extra = [...shared].filter((t) => !config.tables.some((c) => c.name === t));
+    if (extra.length > 0) notes.push(`producer also shares ${extra.join(", ")}, which this stack does not link; add them to tables to use them.`);
+    if (p.consumerPrincipalArn && p.consumerPrincipalArn !== ownRole) {
+        issues.push({
+            key: key("lambdaRoleName"),
+            message: `the producer grants to ${p.consumerPrincipalArn} but this stack's role is ${ownRole}; make lambdaRoleName agree, then run the producer again.`,
+        });
+    }
+    if (issues.length > 0) throw new ConfigError(issues);
+    return { producerAccountId: config.producerAccountId, producerDatabaseName: config.producerDatabaseName, tables: config.tables, notes };
+}
+
+export function producerView(config: AppConfig, consumer: ConsumerOutputs | undefined): ProducerView {
+    const derived = iamRoleArn({ accountId: config.consumerAccountId }, config.lambdaRoleName);
+    if (!config.consumerStack) {
+        return {
+            consumerPrincipalArn: derived,
+            notes: [`consumerStack is not set: granting to ${derived}, derived from consumerAccountId and lambdaRoleName.`],
+        };
+    }
+    if (isUndeployed(consumer as Record<string, unknown> | undefined) || !consumer!.lambdaRoleArn) {
+        throw new PeerStackError(
+            `consumer stack "${config.consumerStack}" has not been deployed yet: the producer's grants name its Lambda role ` +
+                `(output lambdaRoleArn), which must exist first. Deploy the consumer first (\`pulumi up -s ${config.consumerStack}\`), ` +
+                `then run this stack again.`,
+        );
+    }
+    const c = consumer!;
+    const issues: ConfigIssue[] = [];
+    if (c.consumerAccountId && c.consumerAccountId !== config.consumerAccountId) {
+        issues.push({
+            key: key("consumerAccountId"),
+            message: `is ${config.consumerAccountId} but consumer stack "${config.consumerStack}" runs in ${c.consumerAccountId}; make them agree.`,
+        });
+    }
+    if (!c.lambdaRoleArn!.startsWith(`arn:aws:iam::${config.consumerAccountId}:role/`) && issues.length === 0) {
+        issues.push({
+            key: key("consumerStack"),
+            message: `consumer stack "${config.consumerStack}" exports role ${c.lambdaRoleArn}, which is not in account ${config.consumerAccountId}.`,
+        });
+    }
+    if (issues.length > 0) throw new ConfigError(issues);
+    const notes = c.lambdaRoleArn !== derived ? [`granting to ${c.lambdaRoleArn} from the consumer stack (this stack's lambdaRoleName would give ${derived}).`] : [];
+    return { consumerPrincipalArn: c.lambdaRoleArn!, notes };
+}
+
+/** A referenced stack is missing or not deployed; the message says what to deploy next. */
+export class PeerStackError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PeerStackError";
+    }
+}

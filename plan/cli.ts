@@ -1,0 +1,75 @@
+/**
+ * `npm run plan -- --stack <producer|consumer> [--config-dir DIR] [--json]`
+ *
+ * Prints the offline plan of a stack: a resource tree and the Lake Formation permission
+ * matrix, or with --json exactly one JSON document (the contract in README "Offline plan").
+ */
+import { Command, Option } from "commander";
+import { describeResource } from "../lib/permissions";
+import { planStack, PlanResult, PlannedResource } from "./run";
+
+export function renderPlan(plan: PlanResult): string {
+    const lines: string[] = [`Stack ${plan.stack} (${plan.side}): ${plan.resources.length} resources`, ""];
+    const children = new Map<string | null, PlannedResource[]>();
+    for (const r of plan.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+    const walk = (parent: string | null, depth: number) => {
+        for (const r of children.get(parent) ?? []) {
+            lines.push(`${"  ".repeat(depth)}+ ${r.type}  ${r.name}`);
+            if (r.name !== parent) walk(r.name, depth + 1);
+        }
+    };
+    walk(null, 0);
+    lines.push("", "Lake Formation permissions:");
+    const rows = plan.permissions.map((g) => [
+        g.principal,
+        g.resource.catalogId,
+        describeResource(g.resource),
+        g.permissions.join(",") + (g.grantable.length ? ` (grantable: ${g.grantable.join(",")})` : ""),
+    ]);
+    lines.push(...table(["principal", "catalog", "resource", "permissions"], rows));
+    lines.push("", "Outputs:");
+    for (const [key, value] of Object.entries(plan.outputs)) {
+        lines.push(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
+    }
+    if (plan.warnings.length > 0) lines.push("", "Notes:", ...plan.warnings.map((w) => `  ! ${w}`));
+    return lines.join("\n");
+}
+
+function table(header: string[], rows: string[][]): string[] {
+    if (rows.length === 0) return ["  (none)"];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => "  " + cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+    return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+}
+
+/** Errors the user fixes in config: print the message alone. */
+const USER_ERRORS = new Set(["ConfigError", "StackFileError", "PeerStackError", "RunError"]);
+
+export async function main(argv: string[]): Promise<number> {
+    const program = new Command("plan")
+        .description("Offline plan of a stack: runs the real program under Pulumi mocks, no AWS credentials needed.")
+        .addOption(new Option("--stack <name>", "stack to plan (producer or consumer)").makeOptionMandatory())
+        .option("--config-dir <dir>", "folder holding Pulumi.<stack>.yaml for both stacks (default: the repo root)")
+        .option("--json", "print exactly one JSON document on stdout")
+        .exitOverride()
+        .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    try {
+        program.parse(argv, { from: "user" });
+    } catch (err) {
+        return (err as { exitCode?: number }).exitCode ?? 2;
+    }
+    const opts = program.opts<{ stack: string; configDir?: string; json?: boolean }>();
+    try {
+        const plan = await planStack(opts.stack, { configDir: opts.configDir });
+        process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + "\n" : renderPlan(plan) + "\n");
+        return 0;
+    } catch (err) {
+        const e = err as Error;
+        process.stderr.write(USER_ERRORS.has(e?.name) || e?.constructor?.name === "RunError" ? `plan failed: ${e.message}\n` : `plan failed: ${e?.stack ?? e}\n`);
+        return 1;
+    }
+}
+
+if (require.main === module) {
+    void main(process.argv.slice(2)).then((code) => process.exit(code));
+}

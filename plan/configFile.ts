@@ -1,0 +1,64 @@
+/**
+ * Reads stack config the way the Pulumi CLI hands it to a program: project defaults from
+ * `Pulumi.yaml`, overlaid by `Pulumi.<stack>.yaml`, flattened to `namespace:key` -> string
+ * (scalars as text, lists and maps as JSON).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+
+export const REPO_ROOT = path.resolve(__dirname, "..");
+
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
+}
+
+function encode(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function readYaml(file: string): Record<string, any> {
+    let doc: unknown;
+    try {
+        doc = YAML.parse(fs.readFileSync(file, "utf8"));
+    } catch (err) {
+        throw new StackFileError(`${file}: ${(err as Error).message}`);
+    }
+    if (doc === null || doc === undefined) return {};
+    if (typeof doc !== "object" || Array.isArray(doc)) throw new StackFileError(`${file}: expected a YAML map at the top level.`);
+    return doc as Record<string, any>;
+}
+
+/** Project defaults declared in `Pulumi.yaml` (`config:` schemas with a `default`). */
+export function projectDefaults(projectFile = path.join(REPO_ROOT, "Pulumi.yaml")): Record<string, string> {
+    const project = readYaml(projectFile);
+    const name: string = project.name;
+    const out: Record<string, string> = {};
+    for (const [key, decl] of Object.entries<any>(project.config ?? {})) {
+        const full = key.includes(":") ? key : `${name}:${key}`;
+        if (decl && typeof decl === "object" && "default" in decl) out[full] = encode(decl.default);
+        else if (decl === null || typeof decl !== "object") out[full] = encode(decl);
+        else if ("value" in decl) out[full] = encode(decl.value);
+    }
+    return out;
+}
+
+/** The flat config map of `DIR/Pulumi.<stack>.yaml` over the project defaults. */
+export function loadStackConfig(configDir: string, stack: string): Record<string, string> {
+    const file = path.join(configDir, `Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(file)) throw new StackFileError(`${file} does not exist: pass --config-dir with a folder holding Pulumi.${stack}.yaml.`);
+    const doc = readYaml(file);
+    const config = doc.config ?? {};
+    if (typeof config !== "object" || Array.isArray(config)) throw new StackFileError(`${file}: "config" must be a map of key: value.`);
+    const out = projectDefaults();
+    for (const [key, value] of Object.entries<unknown>(config)) {
+        if (value && typeof value === "object" && "secure" in (value as object)) {
+            throw new StackFileError(`${file}: ${key} is a secret; the offline plan cannot decrypt it. Use a plain value in the plan's config folder.`);
+        }
+        out[key] = encode(value);
+    }
+    return out;
+}

@@ -1,0 +1,180 @@
+/**
+ * The offline plan: runs the real program of a stack in-process under Pulumi mocks, with the
+ * config of `DIR/Pulumi.<stack>.yaml`, and records every resource with its resolved inputs,
+ * the stack outputs, and every Lake Formation grant normalised by the permission model.
+ *
+ * StackReferences are wired by planning the other stack the same way, in the documented
+ * deployment order: consumer (producer not yet deployed), producer, consumer again.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AppConfig, CONFIG_NAMESPACE, ConfigError, parseConfig, Side } from "../lib/config";
+import { LfGrant } from "../lib/permissions";
+import { grantFromResourceInputs } from "../lib/lfResources";
+import { loadStackConfig, REPO_ROOT } from "./configFile";
+import { PeerOutputs, PlanMocks } from "./mocks";
+
+export interface PlannedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly parent: string | null;
+    readonly inputs: Record<string, unknown>;
+}
+
+/** The documented JSON contract of `npm run plan -- --json`. */
+export interface PlanResult {
+    readonly stack: string;
+    readonly side: Side;
+    readonly resources: PlannedResource[];
+    readonly outputs: Record<string, unknown>;
+    readonly permissions: Array<Omit<LfGrant, "side">>;
+    readonly warnings: string[];
+}
+
+export interface PlanOptions {
+    /** Folder holding `Pulumi.producer.yaml` and `Pulumi.consumer.yaml`. Default: the repo root. */
+    readonly configDir?: string;
+    /** Config maps to use instead of files, by stack name (tests). */
+    readonly configs?: Readonly<Record<string, Record<string, string>>>;
+    /** Outputs of referenced stacks; when given, the other stack is not planned. "missing": the stack does not exist. */
+    readonly peers?: Readonly<Record<string, PeerOutputs>>;
+}
+
+type Program = () => Promise<Record<string, unknown>>;
+
+const STACKS: Record<Side, string> = { producer: "producer", consumer: "consumer" };
+
+/** Plans one stack (`producer` or `consumer`, or any stack whose file is in the config folder). */
+export async function planStack(stack: string, options: PlanOptions = {}): Promise<PlanResult> {
+    const config = stackConfig(stack, options);
+    const side = readSide(stack, config);
+    const peers = options.peers ?? (await peerOutputs(side, config, options));
+    return runProgram(stack, config, peers);
+}
+
+/** Plans both stacks in deployment order and returns the final plan of each. */
+export async function planBoth(options: PlanOptions = {}): Promise<Record<Side, PlanResult>> {
+    const producerConfig = stackConfig(STACKS.producer, options);
+    const consumerConfig = stackConfig(STACKS.consumer, options);
+    const bootstrap = await runProgram(STACKS.consumer, consumerConfig, referenceTo(consumerConfig, "producerStack", undefined));
+    const producer = await runProgram(STACKS.producer, producerConfig, referenceTo(producerConfig, "consumerStack", bootstrap));
+    const consumer = await runProgram(STACKS.consumer, consumerConfig, referenceTo(consumerConfig, "producerStack", producer));
+    return { producer, consumer };
+}
+
+function stackConfig(stack: string, options: PlanOptions): Record<string, string> {
+    return options.configs?.[stack] ?? loadStackConfig(options.configDir ?? REPO_ROOT, stack);
+}
+
+function readSide(stack: string, config: Record<string, string>): Side {
+    const side = config[`${CONFIG_NAMESPACE}:side`];
+    if (side === "producer" || side === "consumer") return side;
+    // Unknown: the program reports it with every other problem.
+    return stack === "producer" ? "producer" : "consumer";
+}
+
+/** StackReference wiring: the named peer stack has `peer`'s outputs, or none yet (created, never deployed). */
+function referenceTo(config: Record<string, string>, key: "producerStack" | "consumerStack", peer: PlanResult | undefined): Record<string, PeerOutputs> {
+    const name = config[`${CONFIG_NAMESPACE}:${key}`];
+    return name ? { [name]: peer?.outputs ?? {} } : {};
+}
+
+/** Outputs of the other stack, planned the way a first deployment runs: consumer, producer, consumer. */
+async function peerOutputs(side: Side, config: Record<string, string>, options: PlanOptions): Promise<Record<string, PeerOutputs>> {
+    if (side === "producer") {
+        const consumerConfig = stackConfig(STACKS.consumer, options);
+        const bootstrap = config[`${CONFIG_NAMESPACE}:consumerStack`]
+            ? await runProgram(STACKS.consumer, consumerConfig, referenceTo(consumerConfig, "producerStack", undefined))
+            : undefined;
+        return referenceTo(config, "consumerStack", bootstrap);
+    }
+    if (!config[`${CONFIG_NAMESPACE}:producerStack`]) return {};
+    const producerConfig = stackConfig(STACKS.producer, options);
+    const producer = await runProgram(STACKS.producer, producerConfig, await peerOutputs("producer", producerConfig, options));
+    return referenceTo(config, "producerStack", producer);
+}
+
+interface MonitorRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+}
+
+/** Runs `index.ts` under mocks with the given config and referenced-stack outputs. */
+export async function runProgram(stack: string, config: Record<string, string>, peers: Readonly<Record<string, PeerOutputs>>): Promise<PlanResult> {
+    // Validate first, so a bad config is reported before anything is "created".
+    const warnings: string[] = [];
+    const app: AppConfig = parseConfig(config, { warn: (i) => warnings.push(`${i.key}: ${i.message}`) });
+    const accountId = app.side === "producer" ? app.producerAccountId : app.consumerAccountId;
+
+    const mocks = new PlanMocks({ accountId, region: app.region }, peers);
+    const recorded = new Map<string, { type: string; name: string; parent: string | null; inputs?: Record<string, unknown> }>();
+    const mocksWithCapture: pulumi.runtime.Mocks = {
+        newResource: async (args) => {
+            const entry = recorded.get(`${args.type}::${args.name}`);
+            if (entry) entry.inputs = args.inputs;
+            return mocks.newResource(args);
+        },
+        call: (args) => mocks.call(args),
+    };
+    await pulumi.runtime.setMocks(mocksWithCapture, "connect-analytics", stack, false);
+    pulumi.runtime.setAllConfig(config);
+
+    // The mock interface does not pass the parent; the monitor request does.
+    const monitor = pulumi.runtime.getMonitor() as any;
+    for (const method of ["registerResource", "readResource"]) {
+        const original = monitor[method].bind(monitor);
+        monitor[method] = (req: MonitorRequest, callback: (err: unknown, res: unknown) => void) => {
+            const parentUrn = req.getParent();
+            recorded.set(`${req.getType()}::${req.getName()}`, {
+                type: req.getType(),
+                name: req.getName(),
+                parent: parentUrn ? parentUrn.slice(parentUrn.lastIndexOf("::") + 2) : null,
+            });
+            original(req, callback);
+        };
+    }
+
+    // What the program logs for the user becomes part of the plan, not stray stderr.
+    const log = pulumi.log as { warn: typeof pulumi.log.warn; info: typeof pulumi.log.info };
+    const { warn, info } = log;
+    log.warn = async (message: string) => void warnings.push(message);
+    log.info = async (message: string) => void warnings.push(`info: ${message}`);
+    let outputs: Record<string, unknown>;
+    try {
+        outputs = await resolve(await loadProgram()());
+    } finally {
+        Object.assign(log, { warn, info });
+    }
+    await settle();
+
+    const resources: PlannedResource[] = [...recorded.values()].map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs ?? {} }));
+    const permissions = resources
+        .map((r) => grantFromResourceInputs(r.type, r.inputs, app.side))
+        .filter((g): g is LfGrant => g !== undefined)
+        .map(({ side: _side, ...grant }) => grant);
+    return { stack, side: app.side, resources, outputs, permissions, warnings };
+}
+
+/**
+ * Waits until the runtime has no RPC in flight: registrations and component outputs that no
+ * stack output depends on finish after the program returns (a real deployment waits too).
+ */
+async function settle(): Promise<void> {
+    const store = require("@pulumi/pulumi/runtime/state").getStore() as { leakCandidates: Set<unknown> };
+    for (let turn = 0; store.leakCandidates.size > 0; turn++) {
+        if (turn > 100_000) throw new Error(`plan: ${store.leakCandidates.size} Pulumi operations never finished`);
+        await new Promise((resolve) => setImmediate(resolve));
+    }
+}
+
+function loadProgram(): Program {
+    // index.ts exports the program as a function (`export =`), so each run calls it afresh.
+    return require("../index") as Program;
+}
+
+async function resolve(value: unknown): Promise<Record<string, unknown>> {
+    const output = pulumi.output(value) as unknown as { promise(): Promise<Record<string, unknown>> };
+    return (await output.promise()) ?? {};
+}
+
+export { ConfigError };
