@@ -222,7 +222,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     }
     // Optional strings are declared in Pulumi.yaml with default "" (a declared key without a
     // default would be required), so "" means unset.
-    const get = <T>(key: string): T => (key in values && values[key] !== "" ? values[key] : CONFIG_KEYS[key].default) as T;
+    const isSet = (key: string) => key in values && (values[key] !== "" || CONFIG_KEYS[key].default !== undefined);
+    const get = <T>(key: string): T => (isSet(key) ? values[key] : CONFIG_KEYS[key].default) as T;
 
     for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
         if (spec.required && get(key) === undefined && !issues.some((i) => i.key === qualify(key))) {

@@ -1,0 +1,125 @@
+import { strict as assert } from "assert";
+import { ConfigError, ConfigIssue, parseConfig } from "../lib/config";
+import { stackConfig } from "./helpers";
+
+function issuesOf(raw: Record<string, string>): ConfigIssue[] {
+    try {
+        parseConfig(raw);
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+        return [...err.issues];
+    }
+    assert.fail("expected the configuration to be rejected");
+}
+
+describe("config validation", () => {
+    it("applies the documented defaults to the example consumer file", () => {
+        const config = parseConfig(stackConfig("consumer"));
+        assert.equal(config.side, "consumer");
+        assert.equal(config.region, "ap-southeast-2");
+        assert.equal(config.producerDatabaseName, "connect_datalake");
+        assert.equal(config.consumerDatabaseName, "connect_analytics_consumer");
+        assert.equal(config.lambdaRoleName, "connect-analytics-lambda-execution-role");
+        assert.deepEqual(
+            config.tables.map((t) => [t.name, t.linkName, t.timeColumn]),
+            [
+                ["users", "users_link", undefined],
+                ["contacts", "contacts_link", "initiation_timestamp"],
+                ["agent_hierarchy_groups", "agent_hierarchy_groups_link", undefined],
+            ],
+        );
+        assert.equal(config.enableResourceLinks, true);
+        assert.equal(config.enableLambdaExport, true);
+        assert.equal(config.grantWithGrantOption, false);
+        assert.deepEqual(config.tags, { project: "connect-analytics", environment: "dev", "managed-by": "pulumi" });
+        assert.equal(config.export.workgroupName, "connect_analytics_workgroup");
+    });
+
+    it("accepts names and {name, linkName, timeColumn} entries in tables", () => {
+        const config = parseConfig(
+            stackConfig("consumer", {
+                tables: ["users", { name: "contact_record", linkName: "ctr" }, { name: "contacts", timeColumn: null }, { name: "agent_statistic_record", timeColumn: "interval_start" }],
+            }),
+        );
+        assert.deepEqual(
+            config.tables.map((t) => [t.name, t.linkName, t.timeColumn]),
+            [
+                ["users", "users_link", undefined],
+                ["contact_record", "ctr", "initiation_timestamp"],
+                ["contacts", "contacts_link", undefined],
+                ["agent_statistic_record", "agent_statistic_record_link", "interval_start"],
+            ],
+        );
+    });
+
+    it("reports every problem at once", () => {
+        const issues = issuesOf(stackConfig("consumer", { producerAccountId: "123", tables: [], environment: "Prod!" }));
+        assert.deepEqual(issues.map((i) => i.key).sort(), ["connect-analytics:environment", "connect-analytics:producerAccountId", "connect-analytics:tables"]);
+    });
+
+    it("warns about unknown keys and keys of the other side, without failing", () => {
+        const warnings: ConfigIssue[] = [];
+        parseConfig(stackConfig("consumer", { tabels: ["users"], grantWithGrantOption: true }), { warn: (w) => warnings.push(w) });
+        assert.deepEqual(warnings.map((w) => w.key), ["connect-analytics:tabels", "connect-analytics:grantWithGrantOption"]);
+        assert.match(warnings[0].message, /unknown key/);
+        assert.match(warnings[1].message, /only used by the producer stack/);
+    });
+
+    it("does not warn about keys left at their defaults", () => {
+        const warnings: ConfigIssue[] = [];
+        parseConfig(stackConfig("producer", { athenaWorkgroupName: "connect_analytics_workgroup", producerStack: "" }), { warn: (w) => warnings.push(w) });
+        assert.deepEqual(warnings, []);
+    });
+
+    // Each bad configuration is rejected with a message that names its key and the fix.
+    const bad: Array<[string, Record<string, unknown>, string, RegExp]> = [
+        ["missing side", { side: undefined }, "side", /required.*pulumi config set/],
+        ["unknown side", { side: "both" }, "side", /"producer" or "consumer"/],
+        ["short account id", { producerAccountId: "12345" }, "producerAccountId", /12-digit/],
+        ["account id with letters", { consumerAccountId: "22222222222x" }, "consumerAccountId", /12-digit/],
+        ["missing account id", { consumerAccountId: undefined }, "consumerAccountId", /required/],
+        ["same account both sides", { consumerAccountId: "111111111111" }, "consumerAccountId", /must differ/],
+        ["missing region", { "aws:region": undefined }, "aws:region", /required/],
+        ["bad region", { "aws:region": "sydney" }, "aws:region", /region name/],
+        ["empty tables", { tables: [] }, "tables", /at least one table/],
+        ["duplicate table", { tables: ["users", "users"] }, "tables", /"users" appears 2 times/],
+        ["link name collision", { tables: ["users", { name: "contacts", linkName: "users_link" }] }, "tables", /link name "users_link" appears 2 times/],
+        ["uppercase table name", { tables: ["Users"] }, "tables", /not a valid Glue name/],
+        ["table name too long", { tables: ["a".repeat(256)] }, "tables", /not a valid Glue name/],
+        ["hyphen in link name", { tables: [{ name: "users", linkName: "users-link" }] }, "tables", /linkName "users-link" is not a valid Glue name/],
+        ["table entry of wrong type", { tables: [42] }, "tables", /must be a table name or/],
+        ["unknown field in table entry", { tables: [{ name: "users", link: "x" }] }, "tables", /unknown field "link"/],
+        ["tables not a list", { tables: "users" }, "tables", /YAML list/],
+        ["bad consumer database name", { consumerDatabaseName: "analytics-db" }, "consumerDatabaseName", /Glue name/],
+        ["bad producer database name", { producerDatabaseName: "" }, "producerDatabaseName", /Glue name/],
+        ["bad role name", { lambdaRoleName: "role with spaces" }, "lambdaRoleName", /IAM role name/],
+        ["boolean as text", { enableResourceLinks: "yes" }, "enableResourceLinks", /true or false/],
+        ["bad project name", { projectName: "Connect_Analytics" }, "projectName", /lowercase/],
+        ["bad stack reference", { producerStack: "org/proj/stack/extra" }, "producerStack", /stack name like/],
+        ["bad schedule", { exportSchedule: "daily" }, "exportSchedule", /rate\(N unit\)/],
+        ["bad export format", { exportFormat: "json" }, "exportFormat", /"parquet" or "csv"/],
+        ["cutoff below Athena's minimum", { bytesScannedCutoffPerQuery: 1000 }, "bytesScannedCutoffPerQuery", /from 10000000/],
+        ["retention CloudWatch rejects", { logRetentionDays: 31 }, "logRetentionDays", /CloudWatch's values/],
+        ["timeout above Lambda's maximum", { lambdaTimeoutSeconds: 901 }, "lambdaTimeoutSeconds", /60 to 900/],
+        ["bad KMS key", { kmsKeyArn: "alias/mine" }, "kmsKeyArn", /KMS key ARN/],
+    ];
+    for (const [what, overrides, key, message] of bad) {
+        it(`rejects ${what}, naming ${key}`, () => {
+            const issues = issuesOf(stackConfig("consumer", overrides));
+            const full = key.includes(":") ? key : `connect-analytics:${key}`;
+            const issue = issues.find((i) => i.key === full);
+            assert.ok(issue, `no issue for ${full}; got ${JSON.stringify(issues)}`);
+            assert.match(issue.message, message);
+        });
+    }
+
+    it("formats the error with every key", () => {
+        try {
+            parseConfig(stackConfig("consumer", { producerAccountId: "1", tables: [] }));
+            assert.fail("expected a ConfigError");
+        } catch (err) {
+            assert.match((err as Error).message, /invalid configuration \(2 problems\)/);
+            assert.match((err as Error).message, /connect-analytics:producerAccountId: must be a 12-digit/);
+        }
+    });
+});

@@ -1,0 +1,108 @@
+import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { ROOT } from "./helpers";
+
+const run = promisify(execFile);
+
+async function planCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+        const { stdout, stderr } = await run(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "plan/cli.ts", ...args], {
+            cwd: ROOT,
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        return { code: 0, stdout, stderr };
+    } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+}
+
+function configDir(files: Record<string, string>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    return dir;
+}
+
+const KINDS = ["table", "tableWithColumns", "database", "lfTagPolicy", "lfTag"];
+
+function assertContract(doc: any, stack: string): void {
+    assert.deepEqual(Object.keys(doc).sort(), ["outputs", "permissions", "resources", "side", "stack", "warnings"]);
+    assert.equal(doc.stack, stack);
+    for (const r of doc.resources) {
+        assert.deepEqual(Object.keys(r).sort(), ["inputs", "name", "parent", "type"]);
+        assert.match(r.type, /^[\w-]+:[\w/.-]*:[\w]+$/, `type token ${r.type}`);
+        assert.ok(r.parent === null || doc.resources.some((p: any) => p.name === r.parent), `parent ${r.parent} of ${r.name} is a planned resource`);
+        assert.equal(typeof r.inputs, "object");
+    }
+    for (const p of doc.permissions) {
+        assert.deepEqual(Object.keys(p).sort(), ["grantable", "permissions", "principal", "resource"]);
+        assert.match(p.principal, /^arn:aws:iam::\d{12}:role\/.+$/);
+        assert.ok(KINDS.includes(p.resource.kind), p.resource.kind);
+        assert.match(p.resource.catalogId, /^\d{12}$/);
+        assert.ok(p.grantable.every((g: string) => p.permissions.includes(g)));
+    }
+}
+
+describe("npm run plan (offline plan CLI)", function () {
+    this.timeout(120_000);
+
+    it("prints exactly one JSON document for the example consumer stack", async () => {
+        const { code, stdout } = await planCli(["--stack", "consumer", "--json"]);
+        assert.equal(code, 0);
+        const doc = JSON.parse(stdout);
+        assertContract(doc, "consumer");
+        assert.ok(doc.resources.some((r: any) => r.type === "connect-analytics:consumer:ConsumerLinkSet" && r.parent === null));
+        assert.equal(doc.outputs.lambdaRoleArn, "arn:aws:iam::222222222222:role/connect-analytics-lambda-execution-role");
+    });
+
+    it("prints exactly one JSON document for the example producer stack", async () => {
+        const { code, stdout } = await planCli(["--stack", "producer", "--json"]);
+        assert.equal(code, 0);
+        const doc = JSON.parse(stdout);
+        assertContract(doc, "producer");
+        assert.deepEqual(
+            doc.permissions.map((p: any) => [p.resource.catalogId, p.resource.name, p.permissions]),
+            ["users", "contacts", "agent_hierarchy_groups"].map((t) => ["111111111111", t, ["DESCRIBE", "SELECT"]]),
+        );
+    });
+
+    it("plans any valid config folder, and prints a readable tree and permission matrix without --json", async () => {
+        const tables = "\n" + ["users", "contact_record"].map((t) => `    - ${t}`).join("\n");
+        const common = (side: string) =>
+            `config:\n  aws:region: eu-west-2\n  connect-analytics:side: ${side}\n  connect-analytics:producerAccountId: "012345678901"\n` +
+            `  connect-analytics:consumerAccountId: "109876543210"\n  connect-analytics:tables:${tables}\n`;
+        const dir = configDir({
+            "Pulumi.producer.yaml": common("producer") + "  connect-analytics:consumerStack: acme/connect-analytics/consumer\n",
+            "Pulumi.consumer.yaml": common("consumer") + "  connect-analytics:producerStack: acme/connect-analytics/producer\n",
+        });
+        const { code, stdout } = await planCli(["--stack", "producer", "--config-dir", dir]);
+        assert.equal(code, 0);
+        assert.match(stdout, /connect-analytics:producer:ProducerShare {2}producer/);
+        assert.match(stdout, /arn:aws:iam::109876543210:role\/connect-analytics-lambda-execution-role {2}012345678901 {2}012345678901:connect_datalake\.contact_record {2}DESCRIBE,SELECT/);
+    });
+
+    it("exits non-zero with every validation message on bad config", async () => {
+        const dir = configDir({
+            "Pulumi.consumer.yaml": "config:\n  aws:region: ap-southeast-2\n  connect-analytics:side: consumer\n  connect-analytics:producerAccountId: \"1\"\n  connect-analytics:consumerAccountId: \"222222222222\"\n  connect-analytics:tables: []\n",
+        });
+        const { code, stdout, stderr } = await planCli(["--stack", "consumer", "--config-dir", dir, "--json"]);
+        assert.equal(code, 1);
+        assert.equal(stdout, "");
+        assert.match(stderr, /connect-analytics:producerAccountId: must be a 12-digit AWS account id/);
+        assert.match(stderr, /connect-analytics:tables: must list at least one table/);
+        assert.doesNotMatch(stderr, /at .*\.ts:\d+/, "no stack trace");
+    });
+
+    it("rejects a missing stack file and a missing --stack with a message", async () => {
+        const missing = await planCli(["--stack", "consumer", "--config-dir", configDir({})]);
+        assert.equal(missing.code, 1);
+        assert.match(missing.stderr, /Pulumi\.consumer\.yaml does not exist: pass --config-dir/);
+        const noStack = await planCli([]);
+        assert.notEqual(noStack.code, 0);
+        assert.match(noStack.stderr, /required option '--stack <name>' not specified/);
+    });
+});
