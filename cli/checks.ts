@@ -1,0 +1,261 @@
+/**
+ * The judgements of `verify`, as pure functions of what AWS returned: each yields checks that
+ * are PASS, FAIL or WARN, with a one-line fix for anything not PASS. `verify.ts` fetches,
+ * these decide, so every fault can be tested without AWS.
+ */
+import { Table } from "@aws-sdk/client-glue";
+import { DataLakeSettings } from "@aws-sdk/client-lakeformation";
+import { ResourceShareInvitation } from "@aws-sdk/client-ram";
+import { describeResource, LfGrant, requiredGrants, ShareModel } from "../lib/permissions";
+import { covers, IAM_ALLOWED_PRINCIPALS, isSatisfied, shortfall, Shortfall } from "./lf";
+
+export type Status = "PASS" | "FAIL" | "WARN";
+
+export interface Check {
+    /** Stable identifier, e.g. `link:users_link`. */
+    readonly id: string;
+    readonly status: Status;
+    /** What was checked, short. */
+    readonly title: string;
+    /** What was found. */
+    readonly detail: string;
+    /** One line: how to fix it. Set for FAIL and WARN. */
+    readonly fix?: string;
+}
+
+/** Lake Formation needs cross-account version 3 to grant to an IAM principal of another account. */
+export const MIN_CROSS_ACCOUNT_VERSION = 3;
+
+/** How fix hints refer to the command line that produced the check, e.g. `--outputs consumer.json`. */
+export interface Hints {
+    readonly region?: string;
+    /** The `--profile` in use, for commands the operator copies. */
+    readonly profile?: string;
+    readonly producerProfile?: string;
+}
+
+const pass = (id: string, title: string, detail: string): Check => ({ id, status: "PASS", title, detail });
+const fail = (id: string, title: string, detail: string, fix: string): Check => ({ id, status: "FAIL", title, detail, fix });
+const warn = (id: string, title: string, detail: string, fix: string): Check => ({ id, status: "WARN", title, detail, fix });
+
+export function identityCheck(who: "consumer" | "producer", account: string | undefined, arn: string | undefined, expected: string): Check {
+    const flag = who === "consumer" ? "--profile" : "--producer-profile";
+    const title = `${who} credentials`;
+    if (account === expected) return pass(`identity:${who}`, title, `${arn ?? "caller"} in the ${who} account ${expected}`);
+    return fail(
+        `identity:${who}`,
+        title,
+        `caller ${arn ?? "?"} is in account ${account ?? "?"}, not the ${who} account ${expected}`,
+        `pass ${flag} <a profile of account ${expected}> (or fix --${who}-account / the outputs file)`,
+    );
+}
+
+export function databaseCheck(model: ShareModel, found: boolean): Check {
+    const title = "consumer database";
+    const where = `${model.consumerAccountId}:${model.consumerDatabaseName}`;
+    return found
+        ? pass("database", title, `${where} exists`)
+        : fail("database", title, `${where} does not exist`, "deploy the consumer stack (`pulumi up` with the consumer's stack), then run `connect-analytics relink`");
+}
+
+export interface LinkFacts {
+    /** Tables of the consumer database by name; undefined when the database is missing. */
+    readonly links?: ReadonlyMap<string, Table>;
+    /** Table names of the producer database; undefined when they could not be read. */
+    readonly targets?: ReadonlySet<string>;
+    /** Why `targets` is undefined (rendered error), for the detail line. */
+    readonly targetsError?: string;
+}
+
+/** One check per expected link: exists, is a link, points at the right catalog, database and table (which exists). */
+export function linkChecks(model: ShareModel, facts: LinkFacts): Check[] {
+    const checks: Check[] = [];
+    for (const table of model.tables) {
+        const id = `link:${table.linkName}`;
+        const title = `link ${table.linkName}`;
+        const expected = `${model.producerAccountId}:${model.producerDatabaseName}.${table.name}`;
+        const found = facts.links?.get(table.linkName);
+        if (!facts.links) {
+            checks.push(fail(id, title, `consumer database ${model.consumerDatabaseName} missing, so is the link`, "deploy the consumer stack, then run `connect-analytics relink`"));
+            continue;
+        }
+        if (!found) {
+            checks.push(fail(id, title, `missing in ${model.consumerAccountId}:${model.consumerDatabaseName} (should point to ${expected})`, "run `connect-analytics relink` (or `pulumi up` the consumer stack)"));
+            continue;
+        }
+        const target = found.TargetTable;
+        if (!target) {
+            checks.push(
+                fail(id, title, `${table.linkName} is a regular table, not a resource link`, `rename the link (tables[].linkName) or move the table ${table.linkName} away; relink will not replace a table it does not manage`),
+            );
+            continue;
+        }
+        const actual = `${target.CatalogId ?? model.consumerAccountId}:${target.DatabaseName}.${target.Name}`;
+        if (actual !== expected) {
+            checks.push(fail(id, title, `points to ${actual}, expected ${expected}`, "run `connect-analytics relink` to recreate it with the right target"));
+            continue;
+        }
+        if (facts.targets && !facts.targets.has(table.name)) {
+            checks.push(
+                fail(id, title, `target ${expected} does not exist in the producer catalog`, `check the table name in the producer database ${model.producerDatabaseName} and the stack's tables config`),
+            );
+            continue;
+        }
+        const note = facts.targets ? "" : ` (target not listed: ${facts.targetsError ?? "not readable"})`;
+        checks.push(pass(id, title, `→ ${expected}${note}`));
+    }
+    return checks;
+}
+
+function lacks(s: Shortfall): string {
+    const parts: string[] = [];
+    if (s.missing.length) parts.push(s.missing.join(", "));
+    if (s.missingGrantable.length) parts.push(`grant option on ${s.missingGrantable.join(", ")}`);
+    return parts.join(" and ");
+}
+
+export interface GrantFacts {
+    /** Grants to the role in the consumer catalog (and the consumer's re-grants on producer tables). */
+    readonly consumer?: readonly LfGrant[];
+    readonly consumerError?: string;
+    /** Every grant of the producer catalog; undefined without producer credentials. */
+    readonly producer?: readonly LfGrant[];
+    readonly producerError?: string;
+}
+
+/**
+ * One check per grant `requiredGrants(model)` names. A producer grant counts when the role holds
+ * it directly, or when the consumer account holds it and the consumer re-granted it to the role.
+ */
+export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints = {}): Check[] {
+    const role = model.principalArn;
+    const checks: Check[] = [];
+    const unverified: string[] = [];
+    const producerFlag = hints.producerProfile ? `--producer-profile ${hints.producerProfile}` : `--producer-profile <profile of ${model.producerAccountId}>`;
+    for (const grant of requiredGrants(model)) {
+        const what = `${grant.permissions.join("+")} on ${describeResource(grant.resource)}`;
+        const id = `grant:${grant.side}:${describeResource(grant.resource)}`;
+        const title = `${grant.permissions.join("+")} on ${grant.side === "consumer" ? "link" : "target"} ${"name" in grant.resource ? grant.resource.name : describeResource(grant.resource)}`;
+        if (grant.side === "consumer") {
+            if (!facts.consumer) {
+                checks.push(fail(id, title, `cannot list the consumer's grants: ${facts.consumerError}`, "fix the access error above, then run verify again"));
+                continue;
+            }
+            const s = shortfall(grant, facts.consumer, role);
+            checks.push(
+                isSatisfied(s)
+                    ? pass(id, title, `${role} has ${what}`)
+                    : fail(id, title, `${role} lacks ${lacks(s)} on ${describeResource(grant.resource)}`, "run `connect-analytics grant` with consumer credentials (or `pulumi up` the consumer stack)"),
+            );
+            continue;
+        }
+        // Producer grants: no grant option asked of the consumer's re-grant, it cannot pass one on.
+        const plain = { ...grant, grantable: [] };
+        const regranted = facts.consumer ? isSatisfied(shortfall(plain, facts.consumer, role)) : false;
+        if (!facts.producer) {
+            if (regranted) checks.push(pass(id, title, `${role} has ${what} (granted by the consumer account)`));
+            else unverified.push(describeResource(grant.resource));
+            continue;
+        }
+        const direct = shortfall(grant, facts.producer, role);
+        if (isSatisfied(direct)) {
+            checks.push(pass(id, title, `${role} has ${what} in the producer catalog`));
+            continue;
+        }
+        const viaAccount = isSatisfied(shortfall(plain, facts.producer, model.consumerAccountId));
+        if (viaAccount && regranted) {
+            checks.push(pass(id, title, `${what} granted to account ${model.consumerAccountId}, which re-granted it to ${role}`));
+        } else if (viaAccount) {
+            checks.push(
+                fail(id, title, `${what} is granted to account ${model.consumerAccountId} but not passed on to ${role}`, `run \`connect-analytics grant ${producerFlag}\` to grant the role directly`),
+            );
+        } else {
+            checks.push(fail(id, title, `${role} lacks ${lacks(direct)} on ${describeResource(grant.resource)}`, `run \`connect-analytics grant ${producerFlag}\` (or \`pulumi up\` the producer stack)`));
+        }
+    }
+    if (unverified.length > 0) {
+        checks.push(
+            warn(
+                "grant:producer:unverified",
+                `grants on ${unverified.length} target(s)`,
+                `not verifiable from consumer credentials${facts.producerError ? ` (${facts.producerError})` : ""}: the producer grants the role in its own catalog`,
+                `run verify again with ${producerFlag}`,
+            ),
+        );
+    }
+    return checks;
+}
+
+/** Grants to IAMAllowedPrincipals on the shared tables or database bypass Lake Formation for IAM-only access. */
+export function iamAllowedPrincipalsCheck(model: ShareModel, producer: readonly LfGrant[]): Check {
+    const title = "IAMAllowedPrincipals on targets";
+    const targets = requiredGrants(model).filter((g) => g.side === "producer").map((g) => g.resource);
+    const database = { kind: "database" as const, catalogId: model.producerAccountId, databaseName: model.producerDatabaseName };
+    const offending = producer.filter(
+        (g) => g.principal === IAM_ALLOWED_PRINCIPALS && (covers(g.resource, database) || targets.some((t) => covers(g.resource, t))),
+    );
+    if (offending.length === 0) return pass("iam-allowed-principals", title, "no IAMAllowedPrincipals grants on the shared database or tables");
+    const first = offending[0].resource;
+    return fail(
+        "iam-allowed-principals",
+        title,
+        `IAMAllowedPrincipals holds ${offending.map((g) => `${g.permissions.join("+")} on ${describeResource(g.resource)}`).join("; ")}`,
+        `revoke them in the producer account, e.g. \`aws lakeformation revoke-permissions --principal DataLakePrincipalIdentifier=IAM_ALLOWED_PRINCIPALS --permissions ALL --resource '${JSON.stringify(
+            first.kind === "database" ? { Database: { Name: first.databaseName } } : { Table: { DatabaseName: model.producerDatabaseName, Name: "name" in first ? first.name : "" } },
+        )}'\``,
+    );
+}
+
+export function invitationCheck(model: ShareModel, invitations: readonly ResourceShareInvitation[], hints: Hints = {}): Check[] {
+    const pending = invitations.filter((i) => i.status === "PENDING" && i.senderAccountId === model.producerAccountId);
+    if (pending.length === 0) return [pass("ram", "RAM invitations", `none pending from ${model.producerAccountId}`)];
+    const flags = `${hints.region ? ` --region ${hints.region}` : ""}${hints.profile ? ` --profile ${hints.profile}` : ""}`;
+    return pending.map((i) =>
+        fail(
+            `ram:${i.resourceShareInvitationArn}`,
+            "RAM invitation",
+            `pending from ${model.producerAccountId}: ${i.resourceShareName ?? i.resourceShareArn ?? "resource share"}; shared tables stay invisible until accepted`,
+            `aws ram accept-resource-share-invitation --resource-share-invitation-arn ${i.resourceShareInvitationArn}${flags}`,
+        ),
+    );
+}
+
+/**
+ * Data lake settings that break the share. In the producer (the grantor): default permissions
+ * for IAMAllowedPrincipals (new tables bypass Lake Formation) and a cross-account version below 3
+ * (cannot grant to a role of another account). In the consumer the same defaults only make new
+ * links IAM-controlled, so they warn.
+ */
+export function settingsChecks(side: "producer" | "consumer", accountId: string, settings: DataLakeSettings): Check[] {
+    const id = `settings:${side}`;
+    const title = `${side} data lake settings`;
+    const defaults = [
+        ...(settings.CreateDatabaseDefaultPermissions ?? []).map((p) => ["database", p] as const),
+        ...(settings.CreateTableDefaultPermissions ?? []).map((p) => ["table", p] as const),
+    ].filter(([, p]) => p.Principal?.DataLakePrincipalIdentifier === IAM_ALLOWED_PRINCIPALS);
+    const version = Number(settings.Parameters?.CROSS_ACCOUNT_VERSION ?? "1");
+    const checks: Check[] = [];
+    const clearDefaults =
+        `in account ${accountId}: Lake Formation console > Data Catalog settings, untick "Use only IAM access control" for new databases and tables ` +
+        "(or put-data-lake-settings with empty CreateDatabaseDefaultPermissions and CreateTableDefaultPermissions, keeping DataLakeAdmins)";
+    if (defaults.length > 0) {
+        const detail = `IAMAllowedPrincipals gets ${[...new Set(defaults.map(([kind]) => kind))].join(" and ")} default permissions: new ${
+            side === "producer" ? "tables bypass Lake Formation grants" : "links are IAM-controlled"
+        }`;
+        checks.push(side === "producer" ? fail(`${id}:defaults`, title, detail, clearDefaults) : warn(`${id}:defaults`, title, detail, clearDefaults));
+    }
+    if (side === "producer" && !(version >= MIN_CROSS_ACCOUNT_VERSION)) {
+        checks.push(
+            fail(
+                `${id}:version`,
+                title,
+                `CROSS_ACCOUNT_VERSION is ${settings.Parameters?.CROSS_ACCOUNT_VERSION ?? "unset (1)"}; granting to a role of another account needs ${MIN_CROSS_ACCOUNT_VERSION} or higher`,
+                `in account ${accountId}: Lake Formation console > Data Catalog settings > Cross-account version settings: Version 4`,
+            ),
+        );
+    }
+    if (checks.length === 0) {
+        checks.push(pass(id, title, `no IAMAllowedPrincipals defaults; CROSS_ACCOUNT_VERSION ${settings.Parameters?.CROSS_ACCOUNT_VERSION ?? "unset (1)"}`));
+    }
+    return checks;
+}

@@ -1,0 +1,266 @@
+/**
+ * `connect-analytics`: the operations CLI (verify, metadata, grant, relink). `run` parses the
+ * arguments with commander and returns the exit code; everything it touches outside the process
+ * (AWS clients, files, output streams, time) comes in through `Deps`, so tests drive it whole.
+ *
+ * Exit codes: 0 success; 1 a FAIL check, a failed or blocked change, or an AWS error; 2 bad usage.
+ */
+import * as fs from "fs";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { GrantSide } from "../lib/permissions";
+import { ClientFactory, createAwsClients, MAX_ATTEMPTS_LIMIT, RetryMode, TaggedAwsError } from "./aws";
+import { Check } from "./checks";
+import { renderError, UsageError } from "./errors";
+import { grant, GrantChange } from "./grant";
+import { exportMetadata, toCsv } from "./metadata";
+import { relink } from "./relink";
+import { checkLine, counts, grantLine, linkLine, summaryTable } from "./report";
+import { Session } from "./session";
+import { parseOutputsFile, resolveTargets, StackOutputs } from "./targets";
+import { verify } from "./verify";
+
+export interface Output {
+    write(text: string): unknown;
+}
+
+export interface Deps {
+    readonly createClients: ClientFactory;
+    readonly readFile: (path: string) => string;
+    readonly writeFile: (path: string, text: string) => void;
+    readonly stdout: Output;
+    readonly stderr: Output;
+    /** Progress lines only on a terminal. */
+    readonly isTTY: boolean;
+    readonly sleep: (ms: number) => Promise<void>;
+    readonly now: () => number;
+    /** Delay between Athena polls. */
+    readonly pollMs: number;
+}
+
+const defaultDeps: Deps = {
+    createClients: createAwsClients,
+    readFile: (path) => fs.readFileSync(path, "utf8"),
+    writeFile: (path, text) => fs.writeFileSync(path, text),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: Boolean(process.stderr.isTTY),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
+    pollMs: 1000,
+};
+
+interface CommonOptions {
+    outputs?: string[];
+    region?: string;
+    profile?: string;
+    producerProfile?: string;
+    producerAccount?: string;
+    consumerAccount?: string;
+    producerDatabase?: string;
+    consumerDatabase?: string;
+    tables?: string;
+    roleArn?: string;
+    roleName?: string;
+    grantOption?: boolean;
+    json?: boolean;
+    retryMode: RetryMode;
+    maxAttempts: number;
+}
+
+function intIn(min: number, max: number) {
+    return (value: string): number => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}.`);
+        return n;
+    };
+}
+
+function common(cmd: Command): Command {
+    return cmd
+        .option("--outputs <file>", "stack outputs JSON (`pulumi stack output --json`, or the plan's --json); repeat for the other stack", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+        .option("--region <region>", "AWS region (default: the outputs' region, then AWS_REGION / the profile's)")
+        .option("--profile <name>", "AWS profile of the consumer account (default: the SDK's credential chain)")
+        .option("--producer-profile <name>", "AWS profile of the producer account: its catalog's grants and settings")
+        .option("--producer-account <id>", "producer account id (overrides the outputs)")
+        .option("--consumer-account <id>", "consumer account id (overrides the outputs)")
+        .option("--producer-database <name>", "producer Glue database (default connect_datalake)")
+        .option("--consumer-database <name>", "consumer Glue database holding the links (default connect_analytics_consumer)")
+        .option("--tables <list>", "shared tables, comma-separated `name` or `name:linkName` (default users,contacts,agent_hierarchy_groups)")
+        .option("--role-arn <arn>", "the Lambda execution role ARN (overrides the outputs)")
+        .option("--role-name <name>", "the Lambda execution role name, in the consumer account")
+        .option("--grant-option", "the role gets the grant option on the producer's grants")
+        .option("--no-grant-option", "the role gets no grant option")
+        .option("--json", "machine-readable JSON on stdout")
+        .addOption(new Option("--retry-mode <mode>", "SDK retry mode for throttling").choices(["standard", "adaptive"]).default("standard"))
+        .option("--max-attempts <n>", `SDK attempts per call, 1-${MAX_ATTEMPTS_LIMIT}`, intIn(1, MAX_ATTEMPTS_LIMIT), 5);
+}
+
+function loadOutputs(files: readonly string[], deps: Deps): StackOutputs[] {
+    return files.flatMap((file) => {
+        let text: string;
+        try {
+            text = deps.readFile(file);
+        } catch (err) {
+            throw new UsageError(`--outputs ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pass the path of a file written by \`pulumi stack output --json > FILE\`.`);
+        }
+        return parseOutputsFile(text, file);
+    });
+}
+
+function openSession(opts: CommonOptions, deps: Deps): Session {
+    const targets = resolveTargets(loadOutputs(opts.outputs ?? [], deps), {
+        region: opts.region,
+        producerAccount: opts.producerAccount,
+        consumerAccount: opts.consumerAccount,
+        producerDatabase: opts.producerDatabase,
+        consumerDatabase: opts.consumerDatabase,
+        tables: opts.tables,
+        roleArn: opts.roleArn,
+        roleName: opts.roleName,
+        grantOption: opts.grantOption,
+        workgroup: (opts as { workgroup?: string }).workgroup,
+    });
+    const base = { region: targets.region, retryMode: opts.retryMode, maxAttempts: opts.maxAttempts };
+    return {
+        main: deps.createClients({ ...base, profile: opts.profile }),
+        producer: opts.producerProfile ? deps.createClients({ ...base, profile: opts.producerProfile }) : undefined,
+        targets,
+        hints: { region: targets.region, profile: opts.profile, producerProfile: opts.producerProfile },
+        identities: {},
+    };
+}
+
+function json(value: unknown): string {
+    return JSON.stringify(value, null, 2) + "\n";
+}
+
+/** Runs the CLI on `argv` (without node and script) and resolves to the exit code. */
+export async function run(argv: readonly string[], overrides: Partial<Deps> = {}): Promise<number> {
+    const deps: Deps = { ...defaultDeps, ...overrides };
+    let exitCode = 0;
+    let session: Session | undefined;
+    let profiles: { main?: string; producer?: string } = {};
+    const begin = (opts: CommonOptions): Session => {
+        profiles = { main: opts.profile, producer: opts.producerProfile };
+        session = openSession(opts, deps);
+        return session;
+    };
+
+    const program = new Command("connect-analytics")
+        .description("Operate the cross-account Connect data lake share: verify it, export its metadata, repair grants and links.")
+        .exitOverride()
+        .configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) })
+        .showHelpAfterError("(run with --help for usage)");
+
+    common(program.command("verify"))
+        .description("check the deployment: account, database, links, grants, RAM invitations, data lake settings (exit 1 on any FAIL)")
+        .option("--query", "also run SELECT COUNT(*) through each link in Athena")
+        .option("--workgroup <name>", "Athena workgroup for --query (default: the outputs' athenaWorkgroup, else primary)")
+        .option("--query-timeout <seconds>", "give up on a query after this long", intIn(1, 3600), 120)
+        .option("--query-concurrency <n>", "queries in flight at once", intIn(1, 20), 5)
+        .action(async (opts: CommonOptions & { query?: boolean; workgroup?: string; queryTimeout: number; queryConcurrency: number }) => {
+            const s = begin(opts);
+            let index = 0;
+            const progress = deps.isTTY && !opts.json ? (c: Check) => deps.stderr.write(checkLine(c, ++index) + "\n") : undefined;
+            const result = await verify(
+                s,
+                {
+                    query: opts.query
+                        ? {
+                              workgroup: s.targets.athenaWorkgroup ?? "primary",
+                              timeoutSeconds: opts.queryTimeout,
+                              concurrency: opts.queryConcurrency,
+                              pollMs: deps.pollMs,
+                              sleep: deps.sleep,
+                              now: deps.now,
+                          }
+                        : undefined,
+                },
+                progress,
+            );
+            const n = counts(result.checks);
+            if (opts.json) {
+                deps.stdout.write(json({ command: "verify", ok: n.FAIL === 0 && !result.stopped, counts: n, stopped: result.stopped, checks: result.checks }));
+            } else {
+                deps.stdout.write(summaryTable(result.checks, result.stopped));
+            }
+            if (n.FAIL > 0 || result.stopped) exitCode = 1;
+        });
+
+    common(program.command("metadata"))
+        .description("export Glue metadata of the shared tables (links and targets) as CSV: one row per column")
+        .option("--out <file>", "write to this file instead of stdout")
+        .action(async (opts: CommonOptions & { out?: string }) => {
+            const s = begin(opts);
+            const { rows, warnings } = await exportMetadata(s.main, s.producer, s.targets.model);
+            const text = opts.json ? json(rows) : toCsv(rows);
+            if (opts.out) deps.writeFile(opts.out, text);
+            else deps.stdout.write(text);
+            warnings.forEach((w) => deps.stderr.write(`warning: ${w}\n`));
+            if (opts.out) deps.stderr.write(`wrote ${rows.length} rows to ${opts.out}\n`);
+        });
+
+    common(program.command("grant"))
+        .description("grant the Lambda role what the permission model requires and is missing (idempotent; never revokes)")
+        .option("--dry-run", "print what would be granted, change nothing")
+        .addOption(new Option("--side <side>", "which catalog to repair").choices(["consumer", "producer", "both"]).default("both"))
+        .action(async (opts: CommonOptions & { dryRun?: boolean; side: GrantSide | "both" }) => {
+            const s = begin(opts);
+            const sides: GrantSide[] = opts.side === "both" ? ["consumer", "producer"] : [opts.side];
+            const print = opts.json ? undefined : (c: GrantChange) => deps.stdout.write(grantLine(c) + "\n");
+            const changes = await grant(s, { dryRun: Boolean(opts.dryRun), sides }, print);
+            if (opts.json) deps.stdout.write(json({ command: "grant", dryRun: Boolean(opts.dryRun), changes }));
+            const failed = changes.filter((c) => c.action === "failed").length;
+            const skipped = changes.filter((c) => c.action === "skipped").length;
+            if (!opts.json) {
+                const by = (a: GrantChange["action"]) => changes.filter((c) => c.action === a).length;
+                deps.stdout.write(
+                    `${by("present")} present, ${opts.dryRun ? `${by("would-grant")} to grant (dry run)` : `${by("grant")} granted`}, ${failed} failed, ${skipped} skipped\n`,
+                );
+            }
+            if (failed > 0 || (skipped > 0 && skipped === changes.length)) exitCode = 1;
+        });
+
+    common(program.command("relink"))
+        .description("create missing resource links and recreate those pointing elsewhere (never touches other tables)")
+        .option("--dry-run", "print what would change, change nothing")
+        .action(async (opts: CommonOptions & { dryRun?: boolean }) => {
+            const s = begin(opts);
+            const dryRun = Boolean(opts.dryRun);
+            const changes = await relink(s, { dryRun }, opts.json ? undefined : (c) => deps.stdout.write(linkLine(c, dryRun) + "\n"));
+            if (opts.json) deps.stdout.write(json({ command: "relink", dryRun, changes }));
+            const touched = changes.filter((c) => c.applied).length;
+            if (!opts.json && touched > 0) {
+                deps.stdout.write(`${touched} link(s) created or replaced; a new link has no grants: run \`connect-analytics grant\` next.\n`);
+            }
+            if (changes.some((c) => c.action === "blocked")) exitCode = 1;
+        });
+
+    try {
+        await program.parseAsync([...argv], { from: "user" });
+    } catch (err) {
+        if (err instanceof CommanderError) {
+            // Help and version are "errors" under exitOverride; commander already printed the message.
+            return err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version" ? 0 : 2;
+        }
+        const which = (err as TaggedAwsError).awsWhich ?? "main";
+        const line = renderError(err, { principal: session?.identities[which]?.arn, profile: profiles[which] });
+        deps.stderr.write(`connect-analytics: ${line}\n`);
+        return err instanceof UsageError ? 2 : 1;
+    }
+    return exitCode;
+}
+
+/** Entry point of `cli/bin.js`. */
+export function cliMain(): void {
+    run(process.argv.slice(2)).then(
+        (code) => {
+            process.exitCode = code;
+        },
+        (err) => {
+            // Only a bug gets here; say so in one line.
+            process.stderr.write(`connect-analytics: internal error: ${(err as Error)?.message ?? err}\n`);
+            process.exitCode = 1;
+        },
+    );
+}

@@ -1,0 +1,211 @@
+/**
+ * `verify`: fetch what the checks need with a fixed number of list calls (paginated, never
+ * one call per table), then let `checks.ts` judge. Without --query, 40 tables cost the same
+ * calls as 3 (one page each): see tests/cli-verify.test.ts and bench/cli.bench.ts.
+ *
+ * Producer-catalog grants (SELECT on the targets) are read with the producer's credentials
+ * (`--producer-profile`): the producer grants the role in its own catalog, and ListPermissions
+ * from the consumer account does not show those grants. Without producer credentials, verify
+ * reports them as WARN unless the consumer account re-granted them to the role itself.
+ */
+import { GetDatabaseCommand, paginateGetTables, Table } from "@aws-sdk/client-glue";
+import { GetDataLakeSettingsCommand } from "@aws-sdk/client-lakeformation";
+import { paginateGetResourceShareInvitations } from "@aws-sdk/client-ram";
+import { LfGrant } from "../lib/permissions";
+import { queryChecks, QueryOptions } from "./athena";
+import { AwsClients, call, collect, isNotFound, tagWhich } from "./aws";
+import {
+    Check,
+    databaseCheck,
+    grantChecks,
+    iamAllowedPrincipalsCheck,
+    identityCheck,
+    invitationCheck,
+    linkChecks,
+    settingsChecks,
+} from "./checks";
+import { isCredentialError, renderError } from "./errors";
+import { listGrants } from "./lf";
+import { identify, Identity, Session } from "./session";
+
+/** GetTables' documented maximum page size. */
+const GET_TABLES_PAGE = 100;
+/** GetResourceShareInvitations' documented maximum page size. */
+const INVITATIONS_PAGE = 500;
+
+export interface VerifyOptions {
+    /** Run the Athena check; undefined: skip it. */
+    readonly query?: QueryOptions;
+}
+
+export interface VerifyResult {
+    readonly checks: Check[];
+    /** Set when verify stopped early (wrong account): later checks would judge the wrong account. */
+    readonly stopped?: string;
+}
+
+/** Every table of a Glue database, by name. */
+export async function tablesOf(clients: AwsClients, databaseName: string, catalogId?: string): Promise<Map<string, Table>> {
+    const tables = await collect(
+        "glue:GetTables",
+        paginateGetTables({ client: clients.glue, pageSize: GET_TABLES_PAGE }, { DatabaseName: databaseName, ...(catalogId ? { CatalogId: catalogId } : {}) }),
+        (page) => page.TableList,
+    );
+    return new Map(tables.map((t) => [t.Name ?? "", t]));
+}
+
+export async function databaseExists(clients: AwsClients, name: string): Promise<boolean> {
+    try {
+        await call("glue:GetDatabase", () => clients.glue.send(new GetDatabaseCommand({ Name: name })));
+        return true;
+    } catch (err) {
+        if (isNotFound(err)) return false;
+        throw err;
+    }
+}
+
+export async function verify(session: Session, options: VerifyOptions = {}, onCheck: (c: Check) => void = () => {}): Promise<VerifyResult> {
+    const { model } = session.targets;
+    const checks: Check[] = [];
+    const emit = (...cs: Check[]) => {
+        for (const c of cs) {
+            checks.push(c);
+            onCheck(c);
+        }
+    };
+    /** Runs one step; an AWS error other than bad credentials becomes a FAIL of that step, not the end of verify. */
+    const step = async (id: string, title: string, body: () => Promise<void>, principal?: string, which: "main" | "producer" = "main") => {
+        try {
+            await body();
+        } catch (err) {
+            if (isCredentialError(err)) throw tagWhich(err, which);
+            emit({ id, status: "FAIL", title, detail: renderError(err, { principal }), fix: "grant the caller the action named, or use credentials that have it" });
+        }
+    };
+
+    const consumerIdentity: Identity = await identify(session, "main");
+    const consumerCheck = identityCheck("consumer", consumerIdentity.account, consumerIdentity.arn, model.consumerAccountId);
+    emit(consumerCheck);
+    if (consumerCheck.status !== "PASS") return { checks, stopped: "verify reads the consumer account: run it with consumer credentials" };
+    const principal = consumerIdentity.arn;
+
+    let producer: AwsClients | undefined;
+    let producerPrincipal: string | undefined;
+    if (session.producer) {
+        const id = await identify(session, "producer");
+        const c = identityCheck("producer", id.account, id.arn, model.producerAccountId);
+        emit(c);
+        if (c.status === "PASS") {
+            producer = session.producer;
+            producerPrincipal = id.arn;
+        }
+    }
+
+    let dbFound = false;
+    await step(
+        "database",
+        "consumer database",
+        async () => {
+            dbFound = await databaseExists(session.main, model.consumerDatabaseName);
+            emit(databaseCheck(model, dbFound));
+        },
+        principal,
+    );
+
+    await step(
+        "links",
+        "resource links",
+        async () => {
+            const links = dbFound ? await tablesOf(session.main, model.consumerDatabaseName) : undefined;
+            let targets: Set<string> | undefined;
+            let targetsError: string | undefined;
+            try {
+                const reader = producer ?? session.main;
+                targets = new Set((await tablesOf(reader, model.producerDatabaseName, model.producerAccountId)).keys());
+            } catch (err) {
+                if (isCredentialError(err)) throw producer ? tagWhich(err, "producer") : err;
+                targetsError = renderError(err, { principal: producer ? producerPrincipal : principal });
+            }
+            emit(...linkChecks(model, { links, targets, targetsError }));
+        },
+        principal,
+    );
+
+    let consumerGrants: LfGrant[] | undefined;
+    let consumerError: string | undefined;
+    try {
+        consumerGrants = await listGrants(session.main.lakeformation, model.consumerAccountId, "consumer", model.principalArn);
+    } catch (err) {
+        if (isCredentialError(err)) throw err;
+        consumerError = renderError(err, { principal });
+    }
+    let producerGrants: LfGrant[] | undefined;
+    let producerError: string | undefined;
+    if (producer) {
+        try {
+            producerGrants = await listGrants(producer.lakeformation, model.producerAccountId, "producer");
+        } catch (err) {
+            if (isCredentialError(err)) throw tagWhich(err, "producer");
+            producerError = renderError(err, { principal: producerPrincipal });
+        }
+    } else {
+        producerError = session.producer ? "the producer profile is not the producer account" : "no --producer-profile";
+    }
+    emit(...grantChecks(model, { consumer: consumerGrants, consumerError, producer: producerGrants, producerError }, session.hints));
+    if (producerGrants) emit(iamAllowedPrincipalsCheck(model, producerGrants));
+
+    await step(
+        "ram",
+        "RAM invitations",
+        async () => {
+            const invitations = await collect(
+                "ram:GetResourceShareInvitations",
+                paginateGetResourceShareInvitations({ client: session.main.ram, pageSize: INVITATIONS_PAGE }, {}),
+                (page) => page.resourceShareInvitations,
+            );
+            emit(...invitationCheck(model, invitations, session.hints));
+        },
+        principal,
+    );
+
+    await step(
+        "settings:consumer",
+        "consumer data lake settings",
+        async () => {
+            const out = await call("lakeformation:GetDataLakeSettings", () =>
+                session.main.lakeformation.send(new GetDataLakeSettingsCommand({ CatalogId: model.consumerAccountId })),
+            );
+            emit(...settingsChecks("consumer", model.consumerAccountId, out.DataLakeSettings ?? {}));
+        },
+        principal,
+    );
+    if (producer) {
+        const p = producer;
+        await step(
+            "settings:producer",
+            "producer data lake settings",
+            async () => {
+                const out = await call("lakeformation:GetDataLakeSettings", () =>
+                    p.lakeformation.send(new GetDataLakeSettingsCommand({ CatalogId: model.producerAccountId })),
+                );
+                emit(...settingsChecks("producer", model.producerAccountId, out.DataLakeSettings ?? {}));
+            },
+            producerPrincipal,
+            "producer",
+        );
+    } else {
+        emit({
+            id: "settings:producer",
+            status: "WARN",
+            title: "producer data lake settings",
+            detail: "not checked without producer credentials (IAMAllowedPrincipals defaults, cross-account version)",
+            fix: `run verify again with --producer-profile <profile of ${model.producerAccountId}>`,
+        });
+    }
+
+    if (options.query) {
+        const q = options.query;
+        await step("query", "Athena queries", async () => void (await queryChecks(session.main.athena, model, q, (c) => emit(c))), principal);
+    }
+    return { checks };
+}
