@@ -279,6 +279,10 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     }
 
     const exportConfig = parseExport(get, fail);
+    const longestBucket = `${get<string>("projectName")}-${get<string>("environment")}-athena-results-${"0".repeat(12)}`;
+    if (longestBucket.length > 63) {
+        fail("environment", `projectName and environment together are too long for S3 bucket names (${longestBucket.length} > 63 characters); shorten either.`);
+    }
 
     if (issues.length > 0) throw new ConfigError(issues);
 
@@ -372,6 +376,8 @@ function parseExport(get: <T>(key: string) => T, fail: Fail): ExportConfig {
     const prefix = get<string>("exportPrefix");
     if (!/^[a-z0-9][a-z0-9_\-/]*[a-z0-9]$|^[a-z0-9]$/.test(prefix)) {
         fail("exportPrefix", "must be lowercase letters, digits, '_', '-', '/' without leading or trailing '/'.");
+    } else if (["manifests", "state"].includes(prefix.split("/")[0])) {
+        fail("exportPrefix", `must not start with "manifests" or "state": the export keeps its manifests and watermarks there.`);
     }
     const numbers: Array<[string, number, number]> = [
         ["bytesScannedCutoffPerQuery", 10_000_000, Number.MAX_SAFE_INTEGER],

@@ -79,3 +79,96 @@ export function dataAccessStatements(scope: DataAccessScope): PolicyStatement[] 
 export function policyDocument(statements: readonly PolicyStatement[]): PolicyDocument {
     return { Version: "2012-10-17", Statement: statements };
 }
+
+export interface ExportAccessScope {
+    readonly workgroupArn: string;
+    readonly resultsBucket: string;
+    readonly exportsBucket: string;
+    /** Key prefixes the export writes in the exports bucket (data, manifests, watermark state). */
+    readonly exportPrefixes: readonly string[];
+    readonly logGroupArn: string;
+    readonly failureQueueArn: string;
+    readonly kmsKeyArn?: string;
+    readonly tracing: boolean;
+    readonly partition?: string;
+}
+
+/**
+ * What the export adds to the querying role: Athena on its one workgroup, S3 on the exact
+ * buckets and prefixes (Athena writes query results and UNLOAD output as the caller), its own
+ * log group, its failure queue, and KMS and X-Ray only when configured.
+ */
+export function exportStatements(scope: ExportAccessScope): PolicyStatement[] {
+    const s3 = (bucket: string, key?: string) => `arn:${scope.partition ?? "aws"}:s3:::${bucket}${key === undefined ? "" : `/${key}`}`;
+    const statements: PolicyStatement[] = [
+        {
+            Sid: "AthenaWorkgroup",
+            Effect: "Allow",
+            Action: ["athena:GetQueryExecution", "athena:GetQueryResults", "athena:GetWorkGroup", "athena:StartQueryExecution", "athena:StopQueryExecution"],
+            Resource: [scope.workgroupArn],
+        },
+        { Sid: "ListBuckets", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: [s3(scope.resultsBucket), s3(scope.exportsBucket)] },
+        {
+            Sid: "AthenaResults",
+            Effect: "Allow",
+            Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"],
+            Resource: [s3(scope.resultsBucket, "*")],
+        },
+        {
+            // DeleteObject: a re-run clears its own run prefix before UNLOAD (which refuses a non-empty destination).
+            Sid: "ExportObjects",
+            Effect: "Allow",
+            Action: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+            Resource: scope.exportPrefixes.map((prefix) => s3(scope.exportsBucket, `${prefix}/*`)),
+        },
+        { Sid: "OwnLogGroup", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${scope.logGroupArn}:*`] },
+        { Sid: "FailureDestination", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [scope.failureQueueArn] },
+    ];
+    if (scope.kmsKeyArn) {
+        statements.push({ Sid: "Kms", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [scope.kmsKeyArn] });
+    }
+    if (scope.tracing) {
+        statements.push({ Sid: "XRay", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" });
+    }
+    return statements;
+}
+
+/** The Scheduler's role: invoke the one function, and dead-letter to the one queue. */
+export function schedulerStatements(functionArn: string, deadLetterQueueArn: string): PolicyStatement[] {
+    return [
+        { Sid: "InvokeExport", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [functionArn] },
+        { Sid: "DeadLetter", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [deadLetterQueueArn] },
+    ];
+}
+
+/** Trust for EventBridge Scheduler, limited to schedules of this account (confused deputy). */
+export function schedulerTrustPolicy(accountId: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Service: "scheduler.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            },
+        ],
+    };
+}
+
+/** Bucket policy that refuses any request not made over TLS. */
+export function denyInsecureTransport(bucketArn: string): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [bucketArn, `${bucketArn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        ],
+    };
+}

@@ -147,7 +147,10 @@ export async function runProgram(stack: string, config: Record<string, string>, 
     }
     await settle();
 
-    const resources: PlannedResource[] = [...recorded.values()].map((r) => ({ type: r.type, name: r.name, parent: r.parent, inputs: r.inputs ?? {} }));
+    const resources: PlannedResource[] = [];
+    for (const r of recorded.values()) {
+        resources.push({ type: r.type, name: r.name, parent: r.parent, inputs: (await describeAssets(r.inputs ?? {})) as Record<string, unknown> });
+    }
     const permissions = resources
         .map((r) => grantFromResourceInputs(r.type, r.inputs, app.side))
         .filter((g): g is LfGrant => g !== undefined)
@@ -165,6 +168,28 @@ async function settle(): Promise<void> {
         if (turn > 100_000) throw new Error(`plan: ${store.leakCandidates.size} Pulumi operations never finished`);
         await new Promise((resolve) => setImmediate(resolve));
     }
+}
+
+/**
+ * Assets and archives (the Lambda code) hold promises, which JSON drops: describe them instead,
+ * with each file's size, so the plan shows what would be uploaded.
+ */
+async function describeAssets(value: unknown): Promise<unknown> {
+    const v = value as { assets?: Promise<Record<string, unknown>>; text?: Promise<string>; path?: Promise<string> };
+    if (pulumi.asset.AssetArchive.isInstance(value)) {
+        const files: Record<string, unknown> = {};
+        for (const [key, asset] of Object.entries((await v.assets) ?? {})) files[key] = await describeAssets(asset);
+        return { archive: files };
+    }
+    if (pulumi.asset.StringAsset.isInstance(value)) return { bytes: Buffer.byteLength((await v.text) ?? "") };
+    if (pulumi.asset.FileAsset.isInstance(value) || pulumi.asset.FileArchive.isInstance(value)) return { path: await v.path };
+    if (Array.isArray(value)) return Promise.all((value as unknown[]).map(describeAssets));
+    if (value && typeof value === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [key, inner] of Object.entries(value)) out[key] = await describeAssets(inner);
+        return out;
+    }
+    return value;
 }
 
 function loadProgram(): Program {

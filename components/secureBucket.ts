@@ -1,0 +1,67 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { denyInsecureTransport } from "../lib/iam";
+
+export interface SecureBucketArgs {
+    /** Exact bucket name. */
+    readonly bucketName: string;
+    /** Customer managed KMS key; SSE-S3 (AES256) when unset. */
+    readonly kmsKeyArn?: string;
+    /** Keep object versions. Default false. */
+    readonly versioning?: boolean;
+    readonly lifecycleRules: aws.types.input.s3.BucketLifecycleConfigurationRule[];
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * An S3 bucket with the settings every bucket of the project needs: public access blocked,
+ * ACLs disabled, default encryption, TLS-only bucket policy, and a lifecycle.
+ */
+export class SecureBucket extends pulumi.ComponentResource {
+    public readonly bucket: aws.s3.Bucket;
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly arn: pulumi.Output<string>;
+
+    constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("connect-analytics:storage:SecureBucket", name, {}, opts);
+        const parent = { parent: this };
+        this.bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: args.bucketName, tags: { ...args.tags } }, parent);
+        const bucket = this.bucket.id;
+
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(
+            `${name}-public-access`,
+            { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            parent,
+        );
+        new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            {
+                bucket,
+                rules: [
+                    {
+                        applyServerSideEncryptionByDefault: args.kmsKeyArn
+                            ? { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }
+                            : { sseAlgorithm: "AES256" },
+                        bucketKeyEnabled: args.kmsKeyArn ? true : undefined,
+                    },
+                ],
+            },
+            parent,
+        );
+        if (args.versioning) {
+            new aws.s3.BucketVersioning(`${name}-versioning`, { bucket, versioningConfiguration: { status: "Enabled" } }, parent);
+        }
+        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket, rules: args.lifecycleRules }, parent);
+        // After the public access block, so the two never race on a fresh bucket.
+        new aws.s3.BucketPolicy(
+            `${name}-tls-only`,
+            { bucket, policy: this.bucket.arn.apply((arn) => JSON.stringify(denyInsecureTransport(arn))) },
+            { parent: this, dependsOn: [publicAccess] },
+        );
+
+        this.bucketName = this.bucket.bucket;
+        this.arn = this.bucket.arn;
+        this.registerOutputs({ bucketName: this.bucketName, arn: this.arn });
+    }
+}
