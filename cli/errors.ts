@@ -47,8 +47,9 @@ export function isAccessDenied(err: unknown): boolean {
     return ACCESS_DENIED.has(errorName(err));
 }
 
+/** First line of an AWS message, without its final period (the caller adds its own punctuation). */
 function firstLine(text: string): string {
-    return text.split(/\r?\n/)[0].trim();
+    return text.split(/\r?\n/)[0].trim().replace(/\.+$/, "");
 }
 
 function loginHint(profile: string | undefined): string {

@@ -69,17 +69,18 @@ export function parseOutputsFile(text: string, file: string): StackOutputs[] {
 
 export function parseOutputsDocument(doc: unknown, file: string): StackOutputs[] {
     if (!isObject(doc)) throw new UsageError(`--outputs ${file}: not an object; ${EXPECTED}.`);
-    if ("side" in doc) return [stackOutputs(doc, file, undefined)];
+    // A plan document also has a top-level "side"; its outputs are under "outputs".
     if ("outputs" in doc) {
         if (!isObject(doc.outputs)) throw new UsageError(`--outputs ${file}: "outputs" is not an object; ${EXPECTED}.`);
         return [stackOutputs(doc.outputs, file, undefined)];
     }
+    if ("side" in doc) return [stackOutputs(doc, file, undefined)];
     if ("producer" in doc || "consumer" in doc) {
         const found: StackOutputs[] = [];
         for (const side of ["producer", "consumer"] as const) {
             if (!(side in doc)) continue;
             const inner = doc[side];
-            const outputs = isObject(inner) && !("side" in inner) && isObject(inner.outputs) ? inner.outputs : inner;
+            const outputs = isObject(inner) && isObject(inner.outputs) ? inner.outputs : inner;
             if (!isObject(outputs)) throw new UsageError(`--outputs ${file}: "${side}" is not an object of stack outputs; ${EXPECTED}.`);
             found.push(stackOutputs(outputs, `${file} (${side})`, side));
         }
@@ -220,10 +221,10 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
     // Both files must describe the same share; a mismatch means one of them is from another deployment.
     if (consumer && producer) {
         for (const key of ["producerAccountId", "consumerAccountId", "producerDatabaseName", "region"] as const) {
-            if (consumer[key] !== producer[key] && !flagFor(key, flags)) {
+            if (consumer[key] !== producer[key] && flags[OVERRIDES[key].field] === undefined) {
                 throw new UsageError(
                     `--outputs: "${key}" is ${consumer[key]} in ${consumer.file} but ${producer[key]} in ${producer.file}; ` +
-                        `regenerate the stale file, or override it with --${flagName(key)}.`,
+                        `regenerate the stale file, or override it with --${OVERRIDES[key].flag}.`,
                 );
             }
         }
@@ -305,23 +306,10 @@ function glueName(value: string | undefined, flag: string): string | undefined {
     return value;
 }
 
-const FLAG_NAMES: Record<string, string> = {
-    producerAccountId: "producer-account",
-    consumerAccountId: "consumer-account",
-    producerDatabaseName: "producer-database",
-    region: "region",
+/** Outputs key → the flag that overrides it. */
+const OVERRIDES: Record<"producerAccountId" | "consumerAccountId" | "producerDatabaseName" | "region", { flag: string; field: keyof TargetFlags }> = {
+    producerAccountId: { flag: "producer-account", field: "producerAccount" },
+    consumerAccountId: { flag: "consumer-account", field: "consumerAccount" },
+    producerDatabaseName: { flag: "producer-database", field: "producerDatabase" },
+    region: { flag: "region", field: "region" },
 };
-
-function flagName(key: string): string {
-    return FLAG_NAMES[key];
-}
-
-function flagFor(key: string, flags: TargetFlags): boolean {
-    const map: Record<string, keyof TargetFlags> = {
-        producerAccountId: "producerAccount",
-        consumerAccountId: "consumerAccount",
-        producerDatabaseName: "producerDatabase",
-        region: "region",
-    };
-    return flags[map[key]] !== undefined;
-}

@@ -1,0 +1,411 @@
+/**
+ * A small stateful fake of the two accounts behind aws-sdk-client-mock, for the CLI tests and
+ * bench: Glue catalogs, Lake Formation grants and settings, RAM invitations, Athena queries.
+ *
+ * It behaves like AWS where the CLI's logic depends on it: list calls paginate at the APIs'
+ * documented maximum page sizes (GetTables 100, ListPermissions 1000, invitations 500), SELECT
+ * on a table is reported as TableWithColumns with an empty ColumnWildcard, and an account cannot
+ * list another account's Lake Formation permissions or settings (AccessDenied).
+ */
+import { AthenaClient, BatchGetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand } from "@aws-sdk/client-athena";
+import {
+    CreateTableCommand,
+    DeleteTableCommand,
+    EntityNotFoundException,
+    AlreadyExistsException,
+    GetDatabaseCommand,
+    GetTablesCommand,
+    GlueClient,
+    Table,
+} from "@aws-sdk/client-glue";
+import {
+    AccessDeniedException,
+    BatchGrantPermissionsCommand,
+    DataLakeSettings,
+    GetDataLakeSettingsCommand,
+    LakeFormationClient,
+    ListPermissionsCommand,
+    Permission,
+    PrincipalResourcePermissions,
+    Resource,
+} from "@aws-sdk/client-lakeformation";
+import { GetResourceShareInvitationsCommand, RAMClient, ResourceShareInvitation } from "@aws-sdk/client-ram";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
+import { AwsClients, ClientOptions } from "../cli/aws";
+import { ConsumerOutputs, ProducerOutputs } from "../cli/targets";
+
+// As cli/bin.js does: the SDK's notice about future Node versions is noise in test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+export const PRODUCER = "111111111111";
+export const CONSUMER = "222222222222";
+export const REGION = "ap-southeast-2";
+export const PRODUCER_DB = "connect_datalake";
+export const CONSUMER_DB = "connect_analytics_consumer";
+export const ROLE_NAME = "connect-analytics-lambda-execution-role";
+export const ROLE_ARN = `arn:aws:iam::${CONSUMER}:role/${ROLE_NAME}`;
+
+const meta = { $metadata: {} };
+
+export interface FakeQuery {
+    readonly state: "SUCCEEDED" | "FAILED" | "RUNNING";
+    readonly bytes?: number;
+    readonly count?: number;
+    readonly reason?: string;
+}
+
+export class FakeAccount {
+    readonly databases = new Map<string, Map<string, Table>>();
+    readonly grants: PrincipalResourcePermissions[] = [];
+    settings: DataLakeSettings = { DataLakeAdmins: [], CreateDatabaseDefaultPermissions: [], CreateTableDefaultPermissions: [], Parameters: { CROSS_ACCOUNT_VERSION: "4" } };
+    readonly invitations: ResourceShareInvitation[] = [];
+    /** What STS says; tests change it to simulate the wrong account. */
+    identity: { account: string; arn: string };
+    /** Error thrown by every call of these credentials (expired token etc.). */
+    failWith?: Error;
+    /** Operation → error, e.g. `ListPermissions` → AccessDenied. */
+    readonly denied = new Map<string, Error>();
+
+    constructor(readonly id: string) {
+        this.identity = { account: id, arn: `arn:aws:sts::${id}:assumed-role/ops-admin/operator` };
+    }
+
+    database(name: string): Map<string, Table> {
+        const db = this.databases.get(name);
+        if (!db) throw new EntityNotFoundException({ message: `Database ${name} not found.`, ...meta });
+        return db;
+    }
+}
+
+function page<T>(items: readonly T[], token: string | undefined, requested: number | undefined, max: number, fallback: number) {
+    const size = Math.min(requested ?? fallback, max);
+    const start = token ? Number(token) : 0;
+    const slice = items.slice(start, start + size);
+    return { items: slice, next: start + size < items.length ? String(start + size) : undefined };
+}
+
+function sameResource(a: Resource | undefined, b: Resource | undefined): boolean {
+    return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Lake Formation stores SELECT on a table as TableWithColumns with a column wildcard. */
+function storedEntries(principal: string, resource: Resource, permissions: Permission[], grantable: Permission[]): PrincipalResourcePermissions[] {
+    if (!resource.Table || resource.Table.TableWildcard) return [{ Principal: { DataLakePrincipalIdentifier: principal }, Resource: resource, Permissions: permissions, PermissionsWithGrantOption: grantable }];
+    const { CatalogId, DatabaseName, Name } = resource.Table;
+    const out: PrincipalResourcePermissions[] = [];
+    const other = permissions.filter((p) => p !== "SELECT");
+    if (other.length) out.push({ Principal: { DataLakePrincipalIdentifier: principal }, Resource: resource, Permissions: other, PermissionsWithGrantOption: grantable.filter((p) => p !== "SELECT") });
+    if (permissions.includes("SELECT")) {
+        out.push({
+            Principal: { DataLakePrincipalIdentifier: principal },
+            Resource: { TableWithColumns: { CatalogId, DatabaseName, Name: Name!, ColumnWildcard: {} } },
+            Permissions: ["SELECT"],
+            PermissionsWithGrantOption: grantable.filter((p) => p === "SELECT"),
+        });
+    }
+    return out;
+}
+
+export class FakeAws {
+    readonly accounts = new Map<string, FakeAccount>();
+    /** Link name → the outcome of `SELECT COUNT(*)` on it. */
+    readonly queries = new Map<string, FakeQuery>();
+    private readonly stubs: Array<{ calls(): Array<{ args: unknown[] }> }> = [];
+    /** Every createClients call, to check the options the CLI passes. */
+    readonly clientOptions: ClientOptions[] = [];
+    private queryIds = 0;
+    private readonly started = new Map<string, string>();
+
+    account(id: string): FakeAccount {
+        let a = this.accounts.get(id);
+        if (!a) this.accounts.set(id, (a = new FakeAccount(id)));
+        return a;
+    }
+
+    /** Total AWS calls made through every client created so far. */
+    calls(): number {
+        return this.stubs.reduce((n, s) => n + s.calls().length, 0);
+    }
+
+    /** Calls per operation name, e.g. `{ GetTablesCommand: 2 }`. */
+    callsByCommand(): Record<string, number> {
+        const out: Record<string, number> = {};
+        for (const s of this.stubs) for (const c of s.calls()) {
+            const name = (c.args[0] as object).constructor.name;
+            out[name] = (out[name] ?? 0) + 1;
+        }
+        return out;
+    }
+
+    /** A `ClientFactory` for `run`: profile "producer" gets the producer's credentials, anything else the consumer's. */
+    factory(profiles: Record<string, string> = { producer: PRODUCER }) {
+        return (options: ClientOptions): AwsClients => {
+            this.clientOptions.push(options);
+            return this.clients(profiles[options.profile ?? ""] ?? CONSUMER);
+        };
+    }
+
+    clients(callerId: string): AwsClients {
+        const clients: AwsClients = {
+            sts: new STSClient({ region: REGION }),
+            glue: new GlueClient({ region: REGION }),
+            lakeformation: new LakeFormationClient({ region: REGION }),
+            ram: new RAMClient({ region: REGION }),
+            athena: new AthenaClient({ region: REGION }),
+        };
+        const caller = () => this.account(callerId);
+        const guard = <I, O>(op: string, fn: (input: I) => O) => async (input: I) => {
+            const a = caller();
+            if (a.failWith) throw a.failWith;
+            const denied = a.denied.get(op);
+            if (denied) throw denied;
+            return fn(input);
+        };
+        const lfDenied = (catalog: string, action: string) =>
+            new AccessDeniedException({ message: `User: ${caller().identity.arn} is not authorized to perform: lakeformation:${action} on catalog ${catalog}`, ...meta });
+
+        const sts = mockClient(clients.sts);
+        sts.on(GetCallerIdentityCommand).callsFake(guard("GetCallerIdentity", () => ({ Account: caller().identity.account, Arn: caller().identity.arn, UserId: "AROAEXAMPLE:operator" })));
+
+        const glue = mockClient(clients.glue);
+        glue.on(GetDatabaseCommand).callsFake(
+            guard("GetDatabase", (input: { CatalogId?: string; Name: string }) => {
+                const catalog = input.CatalogId ?? callerId;
+                this.account(catalog).database(input.Name);
+                return { Database: { Name: input.Name, CatalogId: catalog } };
+            }),
+        );
+        glue.on(GetTablesCommand).callsFake(
+            guard("GetTables", (input: { CatalogId?: string; DatabaseName: string; NextToken?: string; MaxResults?: number }) => {
+                const tables = [...this.account(input.CatalogId ?? callerId).database(input.DatabaseName).values()];
+                const p = page(tables, input.NextToken, input.MaxResults, 100, 100);
+                return { TableList: p.items, NextToken: p.next };
+            }),
+        );
+        glue.on(CreateTableCommand).callsFake(
+            guard("CreateTable", (input: { CatalogId?: string; DatabaseName: string; TableInput: Table }) => {
+                const catalog = input.CatalogId ?? callerId;
+                const db = this.account(catalog).database(input.DatabaseName);
+                if (db.has(input.TableInput.Name!)) throw new AlreadyExistsException({ message: `Table already exists.`, ...meta });
+                db.set(input.TableInput.Name!, { ...input.TableInput, DatabaseName: input.DatabaseName, CatalogId: catalog, CreateTime: new Date("2026-01-02T03:04:05Z") });
+                return {};
+            }),
+        );
+        glue.on(DeleteTableCommand).callsFake(
+            guard("DeleteTable", (input: { CatalogId?: string; DatabaseName: string; Name: string }) => {
+                const db = this.account(input.CatalogId ?? callerId).database(input.DatabaseName);
+                if (!db.delete(input.Name)) throw new EntityNotFoundException({ message: `Table ${input.Name} not found.`, ...meta });
+                return {};
+            }),
+        );
+
+        const lf = mockClient(clients.lakeformation);
+        lf.on(ListPermissionsCommand).callsFake(
+            guard("ListPermissions", (input: { CatalogId?: string; Principal?: { DataLakePrincipalIdentifier?: string }; NextToken?: string; MaxResults?: number }) => {
+                const catalog = input.CatalogId ?? callerId;
+                if (catalog !== callerId) throw lfDenied(catalog, "ListPermissions");
+                const principal = input.Principal?.DataLakePrincipalIdentifier;
+                const entries = this.account(catalog).grants.filter((g) => !principal || g.Principal?.DataLakePrincipalIdentifier === principal);
+                const p = page(entries, input.NextToken, input.MaxResults, 1000, 100);
+                return { PrincipalResourcePermissions: p.items, NextToken: p.next };
+            }),
+        );
+        lf.on(BatchGrantPermissionsCommand).callsFake(
+            guard("BatchGrantPermissions", (input: { CatalogId?: string; Entries: Array<{ Id: string; Principal: { DataLakePrincipalIdentifier: string }; Resource: Resource; Permissions: Permission[]; PermissionsWithGrantOption?: Permission[] }> }) => {
+                const catalog = input.CatalogId ?? callerId;
+                if (catalog !== callerId) throw lfDenied(catalog, "BatchGrantPermissions");
+                const grants = this.account(catalog).grants;
+                for (const e of input.Entries) {
+                    for (const stored of storedEntries(e.Principal.DataLakePrincipalIdentifier, e.Resource, e.Permissions, e.PermissionsWithGrantOption ?? [])) {
+                        const existing = grants.find((g) => g.Principal?.DataLakePrincipalIdentifier === stored.Principal?.DataLakePrincipalIdentifier && sameResource(g.Resource, stored.Resource));
+                        if (existing) {
+                            existing.Permissions = [...new Set([...(existing.Permissions ?? []), ...(stored.Permissions ?? [])])];
+                            existing.PermissionsWithGrantOption = [...new Set([...(existing.PermissionsWithGrantOption ?? []), ...(stored.PermissionsWithGrantOption ?? [])])];
+                        } else grants.push(stored);
+                    }
+                }
+                return { Failures: [] };
+            }),
+        );
+        lf.on(GetDataLakeSettingsCommand).callsFake(
+            guard("GetDataLakeSettings", (input: { CatalogId?: string }) => {
+                const catalog = input.CatalogId ?? callerId;
+                if (catalog !== callerId) throw lfDenied(catalog, "GetDataLakeSettings");
+                return { DataLakeSettings: this.account(catalog).settings };
+            }),
+        );
+
+        const ram = mockClient(clients.ram);
+        ram.on(GetResourceShareInvitationsCommand).callsFake(
+            guard("GetResourceShareInvitations", (input: { nextToken?: string; maxResults?: number }) => {
+                const p = page(caller().invitations, input.nextToken, input.maxResults, 500, 50);
+                return { resourceShareInvitations: p.items, nextToken: p.next };
+            }),
+        );
+
+        const athena = mockClient(clients.athena);
+        athena.on(StartQueryExecutionCommand).callsFake(
+            guard("StartQueryExecution", (input: { QueryString: string }) => {
+                const id = `q-${++this.queryIds}`;
+                const link = /"([^"]+)"\s*$/.exec(input.QueryString)?.[1] ?? "";
+                this.started.set(id, link);
+                return { QueryExecutionId: id };
+            }),
+        );
+        athena.on(BatchGetQueryExecutionCommand).callsFake(
+            guard("BatchGetQueryExecution", (input: { QueryExecutionIds: string[] }) => ({
+                QueryExecutions: input.QueryExecutionIds.map((id) => {
+                    const q = this.queries.get(this.started.get(id) ?? "") ?? { state: "SUCCEEDED", bytes: 0, count: 0 };
+                    return { QueryExecutionId: id, Status: { State: q.state, StateChangeReason: q.reason }, Statistics: { DataScannedInBytes: q.bytes ?? 0 } };
+                }),
+            })),
+        );
+        athena.on(GetQueryResultsCommand).callsFake(
+            guard("GetQueryResults", (input: { QueryExecutionId: string }) => {
+                const q = this.queries.get(this.started.get(input.QueryExecutionId) ?? "");
+                return { ResultSet: { Rows: [{ Data: [{ VarCharValue: "_col0" }] }, { Data: [{ VarCharValue: String(q?.count ?? 0) }] }] } };
+            }),
+        );
+        athena.on(StopQueryExecutionCommand).callsFake(guard("StopQueryExecution", () => ({})));
+
+        this.stubs.push(sts, glue, lf, ram, athena);
+        return clients;
+    }
+}
+
+export function tableNames(count: number): string[] {
+    if (count <= 3) return ["users", "contacts", "agent_hierarchy_groups"].slice(0, count);
+    return Array.from({ length: count }, (_, i) => `table_${String(i + 1).padStart(2, "0")}`);
+}
+
+export interface Deployment {
+    readonly aws: FakeAws;
+    readonly names: string[];
+    readonly consumer: ConsumerOutputs;
+    readonly producer: ProducerOutputs;
+    /** `readFile` for `run`: the two outputs files. */
+    readonly files: Record<string, string>;
+}
+
+/** A healthy deployment of `count` shared tables, as both stacks leave it. */
+export function deployment(count = 3): Deployment {
+    const aws = new FakeAws();
+    const names = tableNames(count);
+    const producer = aws.account(PRODUCER);
+    const consumer = aws.account(CONSUMER);
+
+    const targets = new Map<string, Table>();
+    for (const name of names) {
+        targets.set(name, {
+            Name: name,
+            DatabaseName: PRODUCER_DB,
+            CatalogId: PRODUCER,
+            UpdateTime: new Date("2026-03-04T05:06:07Z"),
+            Parameters: { classification: "parquet" },
+            StorageDescriptor: {
+                Location: `s3://connect-datalake-${PRODUCER}/${name}/`,
+                Columns: [
+                    { Name: "instance_id", Type: "string", Comment: "Connect instance" },
+                    { Name: `${name}_id`, Type: "string" },
+                ],
+            },
+            PartitionKeys: [{ Name: "ds", Type: "string", Comment: "daily partition" }],
+        });
+    }
+    producer.databases.set(PRODUCER_DB, targets);
+    // Unrelated tables and grants, as a real catalog has them.
+    targets.set("unshared_table", { Name: "unshared_table", DatabaseName: PRODUCER_DB, CatalogId: PRODUCER });
+    producer.grants.push({ Principal: { DataLakePrincipalIdentifier: `arn:aws:iam::${PRODUCER}:role/data-engineer` }, Resource: { Database: { CatalogId: PRODUCER, Name: PRODUCER_DB } }, Permissions: ["ALL"], PermissionsWithGrantOption: [] });
+    for (const name of names) {
+        producer.grants.push(...storedEntries(ROLE_ARN, { Table: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: name } }, ["DESCRIBE", "SELECT"], []));
+    }
+
+    const links = new Map<string, Table>();
+    for (const name of names) {
+        links.set(`${name}_link`, {
+            Name: `${name}_link`,
+            DatabaseName: CONSUMER_DB,
+            CatalogId: CONSUMER,
+            CreateTime: new Date("2026-03-01T00:00:00Z"),
+            TargetTable: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: name },
+        });
+        consumer.grants.push({ Principal: { DataLakePrincipalIdentifier: ROLE_ARN }, Resource: { Table: { CatalogId: CONSUMER, DatabaseName: CONSUMER_DB, Name: `${name}_link` } }, Permissions: ["DESCRIBE"], PermissionsWithGrantOption: [] });
+    }
+    consumer.databases.set(CONSUMER_DB, links);
+    consumer.invitations.push({
+        resourceShareInvitationArn: `arn:aws:ram:${REGION}:${PRODUCER}:resource-share-invitation/old`,
+        resourceShareName: "LakeFormation-V4-earlier",
+        senderAccountId: PRODUCER,
+        receiverAccountId: CONSUMER,
+        status: "ACCEPTED",
+    });
+
+    const tables = names.map((name) => ({ name, linkName: `${name}_link` }));
+    const consumerOutputs: ConsumerOutputs = {
+        side: "consumer",
+        file: "consumer.json",
+        region: REGION,
+        producerAccountId: PRODUCER,
+        consumerAccountId: CONSUMER,
+        producerDatabaseName: PRODUCER_DB,
+        consumerDatabaseName: CONSUMER_DB,
+        lambdaRoleName: ROLE_NAME,
+        lambdaRoleArn: ROLE_ARN,
+        tables,
+        athenaWorkgroup: "connect_analytics_workgroup",
+    };
+    const producerOutputs: ProducerOutputs = {
+        side: "producer",
+        file: "producer.json",
+        region: REGION,
+        producerAccountId: PRODUCER,
+        consumerAccountId: CONSUMER,
+        producerDatabaseName: PRODUCER_DB,
+        tables,
+        consumerPrincipalArn: ROLE_ARN,
+        grantWithGrantOption: false,
+    };
+    const strip = ({ file: _file, ...rest }: { file: string }) => rest;
+    const files = {
+        "consumer.json": JSON.stringify({
+            ...strip(consumerOutputs),
+            resourceLinks: tables.map((t) => ({ linkName: t.linkName, table: t.name, target: { catalogId: PRODUCER, databaseName: PRODUCER_DB, name: t.name } })),
+        }),
+        "producer.json": JSON.stringify({ ...strip(producerOutputs), sharedTables: names, grants: [] }),
+    };
+    return { aws, names, consumer: consumerOutputs, producer: producerOutputs, files };
+}
+
+/** Runs `connect-analytics` in-process against a deployment; returns exit code and output. */
+export async function runCli(d: Deployment, argv: string[], extra: { isTTY?: boolean; files?: Record<string, string> } = {}) {
+    const { run } = await import("../cli/main");
+    let stdout = "";
+    let stderr = "";
+    const written: Record<string, string> = {};
+    const files = { ...d.files, ...(extra.files ?? {}) };
+    // A fake clock that moves only when the CLI sleeps: polling loops end, tests do not wait.
+    let clock = 0;
+    const code = await run(argv, {
+        createClients: d.aws.factory(),
+        readFile: (path) => {
+            if (!(path in files)) throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
+            return files[path];
+        },
+        writeFile: (path, text) => {
+            written[path] = text;
+        },
+        stdout: { write: (s: string) => (stdout += s) },
+        stderr: { write: (s: string) => (stderr += s) },
+        isTTY: extra.isTTY ?? false,
+        sleep: async (ms) => {
+            clock += ms;
+        },
+        now: () => clock,
+        pollMs: 1000,
+    });
+    return { code, stdout, stderr, written };
+}
+
+/** The usual arguments: both outputs files and both profiles. */
+export const BOTH = ["--outputs", "consumer.json", "--outputs", "producer.json", "--profile", "consumer", "--producer-profile", "producer"];
