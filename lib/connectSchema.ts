@@ -27,108 +27,66 @@ export interface ConnectTableSchema {
     readonly timeColumn?: string;
 }
 
-const v = (name: string, pii?: boolean): ConnectColumn => (pii ? { name, type: "varchar", pii } : { name, type: "varchar" });
-const ts = (name: string): ConnectColumn => ({ name, type: "timestamp" });
-const big = (name: string): ConnectColumn => ({ name, type: "bigint" });
+/**
+ * Compact column specs, `name:type` separated by commas, `*` marking PII. Kept as strings because
+ * the export Lambda's serialized code captures what it reads from here: a few strings are a
+ * fraction of the size of the expanded objects.
+ */
+const HIERARCHY_LEVELS = [1, 2, 3, 4, 5].map((l) => `agent_hierarchy_groups_level_${l}_id:varchar,agent_hierarchy_groups_level_${l}_name:varchar,agent_hierarchy_groups_level_${l}_arn:varchar`).join(",");
 
-const hierarchyLevels: ConnectColumn[] = [1, 2, 3, 4, 5].flatMap((level) => [
-    v(`agent_hierarchy_groups_level_${level}_id`),
-    v(`agent_hierarchy_groups_level_${level}_name`),
-    v(`agent_hierarchy_groups_level_${level}_arn`),
-]);
+const CONTACT_RECORD_SPEC =
+    "instance_id:varchar,aws_account_id:varchar,contact_id:varchar,initial_contact_id:varchar,previous_contact_id:varchar," +
+    "related_contact_id:varchar,next_contact_id:varchar,channel:varchar,initiation_method:varchar,initiation_timestamp:timestamp," +
+    "connected_to_system_timestamp:timestamp,disconnect_timestamp:timestamp,disconnect_reason:varchar,queue_id:varchar,queue_name:varchar," +
+    "queue_arn:varchar,queue_enqueue_timestamp:timestamp,queue_duration_ms:bigint,agent_id:varchar,agent_username:varchar,agent_arn:varchar," +
+    "agent_connected_to_agent_timestamp:timestamp,agent_interaction_duration_ms:bigint,agent_customer_hold_duration_ms:bigint," +
+    "agent_number_of_holds:bigint,agent_longest_hold_duration_ms:bigint,agent_after_contact_work_duration_ms:bigint," +
+    "agent_routing_profile_id:varchar,agent_routing_profile_name:varchar,agent_routing_profile_arn:varchar," +
+    HIERARCHY_LEVELS +
+    ",customer_endpoint_type:varchar,customer_endpoint_address:varchar*,system_endpoint_type:varchar,system_endpoint_address:varchar," +
+    "attributes:map(varchar,varchar),recording_status:varchar,recording_location:varchar,data_lake_last_processed_timestamp:timestamp";
 
-const contactRecord: ConnectTableSchema = {
-    primaryKey: ["instance_id", "contact_id"],
-    timeColumn: "initiation_timestamp",
-    columns: [
-        v("instance_id"),
-        v("aws_account_id"),
-        v("contact_id"),
-        v("initial_contact_id"),
-        v("previous_contact_id"),
-        v("related_contact_id"),
-        v("next_contact_id"),
-        v("channel"),
-        v("initiation_method"),
-        ts("initiation_timestamp"),
-        ts("connected_to_system_timestamp"),
-        ts("disconnect_timestamp"),
-        v("disconnect_reason"),
-        v("queue_id"),
-        v("queue_name"),
-        v("queue_arn"),
-        ts("queue_enqueue_timestamp"),
-        big("queue_duration_ms"),
-        v("agent_id"),
-        v("agent_username"),
-        v("agent_arn"),
-        ts("agent_connected_to_agent_timestamp"),
-        big("agent_interaction_duration_ms"),
-        big("agent_customer_hold_duration_ms"),
-        big("agent_number_of_holds"),
-        big("agent_longest_hold_duration_ms"),
-        big("agent_after_contact_work_duration_ms"),
-        v("agent_routing_profile_id"),
-        v("agent_routing_profile_name"),
-        v("agent_routing_profile_arn"),
-        ...hierarchyLevels,
-        v("customer_endpoint_type"),
-        v("customer_endpoint_address", true),
-        v("system_endpoint_type"),
-        v("system_endpoint_address"),
-        { name: "attributes", type: "map(varchar,varchar)" },
-        v("recording_status"),
-        v("recording_location"),
-        ts("data_lake_last_processed_timestamp"),
-    ],
+/** The project's `contacts` is Connect's `contact_record` under another name. */
+export const TABLE_ALIASES: Readonly<Record<string, string>> = { contacts: "contact_record" };
+
+/** Column specs by Connect dataset name (see TABLE_ALIASES). */
+export const CONNECT_COLUMN_SPECS: Readonly<Record<string, string>> = {
+    // instance/user/directory/hierarchy/last-modified columns are on the AWS page; the identity
+    // columns (names, emails, mobile) follow Connect's UserIdentityInfo and are the PII to exclude.
+    users:
+        "instance_id:varchar,instance_arn:varchar,aws_account_id:varchar,user_id:varchar,user_arn:varchar,username:varchar," +
+        "directory_user_id:varchar,first_name:varchar*,last_name:varchar*,email:varchar*,secondary_email:varchar*,mobile:varchar*," +
+        "agent_hierarchy_group_id:varchar,agent_hierarchy_group_arn:varchar,agent_routing_profile_id:varchar,is_active:boolean," +
+        "last_modified_region:varchar,last_modified_timestamp:timestamp,data_lake_last_processed_timestamp:timestamp",
+    contact_record: CONTACT_RECORD_SPEC,
+    agent_hierarchy_groups:
+        "instance_id:varchar,instance_arn:varchar,aws_account_id:varchar,agent_hierarchy_group_id:varchar," +
+        "agent_hierarchy_group_arn:varchar,agent_hierarchy_group_name:varchar,last_modified_region:varchar," +
+        "last_modified_timestamp:timestamp,data_lake_last_processed_timestamp:timestamp",
 };
 
-export const CONNECT_TABLE_SCHEMAS: Readonly<Record<string, ConnectTableSchema>> = {
-    users: {
-        primaryKey: ["user_id"],
-        // instance/user/directory/hierarchy/last-modified columns are on the AWS page; the identity
-        // columns (names, emails, mobile) follow Connect's UserIdentityInfo and are the PII to exclude.
-        columns: [
-            v("instance_id"),
-            v("instance_arn"),
-            v("aws_account_id"),
-            v("user_id"),
-            v("user_arn"),
-            v("username"),
-            v("directory_user_id"),
-            v("first_name", true),
-            v("last_name", true),
-            v("email", true),
-            v("secondary_email", true),
-            v("mobile", true),
-            v("agent_hierarchy_group_id"),
-            v("agent_hierarchy_group_arn"),
-            v("agent_routing_profile_id"),
-            { name: "is_active", type: "boolean" },
-            v("last_modified_region"),
-            ts("last_modified_timestamp"),
-            ts("data_lake_last_processed_timestamp"),
-        ],
-    },
-    contacts: contactRecord,
-    contact_record: contactRecord,
-    agent_hierarchy_groups: {
-        primaryKey: ["agent_hierarchy_group_id"],
-        columns: [
-            v("instance_id"),
-            v("instance_arn"),
-            v("aws_account_id"),
-            v("agent_hierarchy_group_id"),
-            v("agent_hierarchy_group_arn"),
-            v("agent_hierarchy_group_name"),
-            v("last_modified_region"),
-            ts("last_modified_timestamp"),
-            ts("data_lake_last_processed_timestamp"),
-        ],
-    },
+const KEYS: Readonly<Record<string, { primaryKey: string[]; timeColumn?: string }>> = {
+    users: { primaryKey: ["user_id"] },
+    contacts: { primaryKey: ["instance_id", "contact_id"], timeColumn: "initiation_timestamp" },
+    contact_record: { primaryKey: ["instance_id", "contact_id"], timeColumn: "initiation_timestamp" },
+    agent_hierarchy_groups: { primaryKey: ["agent_hierarchy_group_id"] },
 };
+
+/** Parses a compact spec: "a:varchar,b:map(varchar,varchar)*" (commas inside parentheses belong to the type). */
+export function parseColumnSpec(spec: string): ConnectColumn[] {
+    return spec.split(/,(?![^(]*\))/).map((item) => {
+        const pii = item.endsWith("*");
+        const [name, type] = (pii ? item.slice(0, -1) : item).split(/:(.*)/s);
+        return pii ? { name, type, pii } : { name, type };
+    });
+}
+
+export const CONNECT_TABLE_SCHEMAS: Readonly<Record<string, ConnectTableSchema>> = Object.fromEntries(
+    Object.keys(KEYS).map((table) => [table, { columns: parseColumnSpec(CONNECT_COLUMN_SPECS[TABLE_ALIASES[table] ?? table]), ...KEYS[table] }]),
+);
 
 /** Column names of a known table, or undefined for a table this module does not describe. */
 export function connectColumnNames(table: string): string[] | undefined {
-    return CONNECT_TABLE_SCHEMAS[table]?.columns.map((c) => c.name);
+    const spec = CONNECT_COLUMN_SPECS[TABLE_ALIASES[table] ?? table];
+    return spec === undefined ? undefined : spec.split(/,(?![^(]*\))/).map((item) => item.split(":")[0]);
 }

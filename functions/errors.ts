@@ -1,0 +1,45 @@
+/**
+ * Errors of the export, as plain `Error`s with extra fields rather than classes: the Lambda code
+ * is serialized by Pulumi's closure serializer, which handles plain functions best.
+ */
+
+export type ExportErrorCode =
+    | "CONFIG" // an environment variable or setting is missing or invalid
+    | "EVENT" // the invocation event is malformed
+    | "THROTTLED" // the engine refused to start the query for now
+    | "QUERY_FAILED"
+    | "QUERY_CANCELLED"
+    | "DEADLINE" // the query would outrun the Lambda's time
+    | "NOT_STARTED" // too little time left to start the table
+    | "STORE" // reading or writing the exports bucket failed
+    | "RUN_FAILED"; // the run finished with failed tables
+
+export interface ExportError extends Error {
+    readonly code: ExportErrorCode;
+    /** Worth another attempt of the same query. */
+    readonly retryable: boolean;
+    readonly queryExecutionId?: string;
+    [extra: string]: unknown;
+}
+
+export function exportError(code: ExportErrorCode, message: string, fields: Record<string, unknown> = {}): ExportError {
+    const error = new Error(message) as Error & Record<string, unknown>;
+    error.name = code === "CONFIG" || code === "EVENT" ? `Invalid${code === "CONFIG" ? "Configuration" : "Event"}Error` : "ExportError";
+    error.code = code;
+    error.retryable = false;
+    Object.assign(error, fields);
+    return error as unknown as ExportError;
+}
+
+export function isExportError(value: unknown): value is ExportError {
+    return value instanceof Error && typeof (value as { code?: unknown }).code === "string" && "retryable" in value;
+}
+
+/** A one-line description of any thrown value, for manifests and logs. */
+export function describeError(value: unknown): string {
+    if (value instanceof Error) {
+        const name = value.name && value.name !== "Error" && !value.message.startsWith(value.name) ? `${value.name}: ` : "";
+        return `${name}${value.message}`.replace(/\s+/g, " ").trim();
+    }
+    return String(value);
+}
