@@ -1,0 +1,103 @@
+import { strict as assert } from "assert";
+import { execFile } from "child_process";
+import * as path from "path";
+import { promisify } from "util";
+import { AccessDeniedException } from "@aws-sdk/client-lakeformation";
+import { createAwsClients } from "../cli/aws";
+import { renderError } from "../cli/errors";
+import { BOTH, CONSUMER, deployment, PRODUCER, runCli } from "./cli-fake-aws";
+
+const oneLine = (text: string) => {
+    const lines = text.trim().split("\n");
+    assert.equal(lines.length, 1, `expected one line, got:\n${text}`);
+    assert.doesNotMatch(text, /\n\s+at /, "no stack trace");
+    return lines[0];
+};
+
+describe("cli errors and arguments", () => {
+    it("AccessDenied from Lake Formation names the action and the caller from STS, in one line", async () => {
+        const d = deployment(3);
+        d.aws.account(CONSUMER).denied.set("BatchGrantPermissions", new AccessDeniedException({ message: "Insufficient Lake Formation permission(s): Required Grantable on users_link", $metadata: {} }));
+        const r = await runCli(d, ["grant", "--outputs", "consumer.json", "--profile", "consumer", "--side", "consumer", "--json"]);
+        d.aws.account(CONSUMER).grants.length = 0;
+        const r2 = await runCli(d, ["grant", "--outputs", "consumer.json", "--profile", "consumer", "--side", "consumer"]);
+        assert.equal(r.code, 0, "nothing to grant, nothing denied");
+        assert.equal(r2.code, 1);
+        const line = oneLine(r2.stderr);
+        assert.match(line, /^connect-analytics: access denied: arn:aws:sts::222222222222:assumed-role\/ops-admin\/operator may not call lakeformation:BatchGrantPermissions: Insufficient Lake Formation permission/);
+        assert.match(line, /Fix: grant arn:aws:sts::222222222222:assumed-role\/ops-admin\/operator the Lake Formation permission/);
+    });
+
+    it("AccessDenied from IAM names the principal and action of the message", () => {
+        const err = Object.assign(new Error("User: arn:aws:sts::222222222222:assumed-role/ro/me is not authorized to perform: glue:GetTables on resource: arn:aws:glue:ap-southeast-2:222222222222:catalog because no identity-based policy allows the glue:GetTables action"), {
+            name: "AccessDeniedException",
+            awsAction: "glue:GetTables",
+        });
+        const line = oneLine(renderError(err, { principal: "ignored" }));
+        assert.match(line, /^access denied: arn:aws:sts::222222222222:assumed-role\/ro\/me may not call glue:GetTables: .* Fix: allow glue:GetTables for arn:aws:sts::222222222222:assumed-role\/ro\/me in IAM\.$/);
+    });
+
+    it("expired or missing credentials are one line naming the profile and the fix", async () => {
+        for (const [error, which, profile] of [
+            [Object.assign(new Error("The security token included in the request is expired"), { name: "ExpiredTokenException" }), CONSUMER, "consumer"],
+            [Object.assign(new Error("Could not resolve credentials using profile: [producer] in configuration/credentials file(s)."), { name: "CredentialsProviderError" }), PRODUCER, "producer"],
+        ] as const) {
+            const d = deployment(3);
+            d.aws.account(which).failWith = error;
+            const r = await runCli(d, ["verify", ...BOTH]);
+            assert.equal(r.code, 1);
+            const line = oneLine(r.stderr);
+            assert.match(line, new RegExp(`^connect-analytics: credentials \\(profile "${profile}"\\) missing or expired: .*Fix: refresh the credentials of profile "${profile}" \\(\`aws sso login --profile ${profile}\``));
+            assert.equal(r.stdout, "", "no partial report");
+        }
+    });
+
+    it("no credentials at all and no region are one line too", () => {
+        assert.match(oneLine(renderError(Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }))), /pass --profile <name> \(or set AWS_PROFILE\)/);
+        assert.match(oneLine(renderError(new Error("Region is missing"))), /^no AWS region: pass --region/);
+        assert.match(
+            oneLine(renderError(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", awsAction: "lakeformation:ListPermissions" }))),
+            /^lakeformation:ListPermissions still throttled after the SDK's retries: Rate exceeded\. Fix: .*--max-attempts/,
+        );
+    });
+
+    it("rejects unknown flags, unknown commands and bad values with exit 2", async () => {
+        const d = deployment(3);
+        for (const [argv, pattern] of [
+            [["verify", "--bogus"], /unknown option '--bogus'/],
+            [["frobnicate"], /unknown command 'frobnicate'/],
+            [["verify", "--max-attempts", "50"], /--max-attempts.*must be a whole number from 1 to 10/],
+            [["verify", "--retry-mode", "yolo"], /--retry-mode.*Allowed choices are standard, adaptive/],
+            [["grant", "--side", "middle"], /Allowed choices are consumer, producer, both/],
+            [["verify", "--producer-account", "abc", "--consumer-account", CONSUMER], /--producer-account: "abc" is not a 12-digit AWS account id/],
+        ] as const) {
+            const r = await runCli(d, [...argv]);
+            assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
+            assert.match(r.stderr, pattern);
+        }
+        assert.equal(d.aws.calls(), 0);
+    });
+
+    it("passes the retry configuration to the SDK clients, bounded", async () => {
+        const d = deployment(3);
+        await runCli(d, ["verify", ...BOTH, "--retry-mode", "adaptive", "--max-attempts", "7"]);
+        assert.deepEqual(
+            d.aws.clientOptions.map((o) => [o.profile, o.retryMode, o.maxAttempts, o.region]),
+            [
+                ["consumer", "adaptive", 7, "ap-southeast-2"],
+                ["producer", "adaptive", 7, "ap-southeast-2"],
+            ],
+        );
+        const clients = createAwsClients({ region: "ap-southeast-2", retryMode: "adaptive", maxAttempts: 4 });
+        assert.equal(await clients.glue.config.maxAttempts(), 4);
+        assert.equal(((await clients.lakeformation.config.retryStrategy()) as { mode?: string }).mode, "adaptive");
+    });
+
+    it("`connect-analytics --help` (the bin, in a child process) lists the four commands", async function () {
+        this.timeout(20000); // a fresh node compiling the CLI with ts-node
+        const bin = path.join(__dirname, "..", "cli", "bin.js");
+        const { stdout } = await promisify(execFile)(process.execPath, [bin, "--help"], { timeout: 20000 });
+        for (const command of ["verify", "metadata", "grant", "relink"]) assert.match(stdout, new RegExp(`^  ${command} \\[options\\]`, "m"));
+        assert.match(stdout, /^Usage: connect-analytics/);
+    });
+});

@@ -1,0 +1,97 @@
+import { strict as assert } from "assert";
+import { PrincipalResourcePermissions, Resource } from "@aws-sdk/client-lakeformation";
+import { planGrants } from "../cli/grant";
+import { covers, fromSdkResource, grantsFromListing, shortfall, toSdkResource } from "../cli/lf";
+import { LfGrant, LfResource, resourceKey } from "../lib/permissions";
+
+const P = "111111111111";
+const ROLE = "arn:aws:iam::222222222222:role/r";
+
+describe("cli Lake Formation resources and grants", () => {
+    it("maps every ListPermissions resource shape the model knows to an LfResource", () => {
+        const cases: Array<[Resource, LfResource | undefined]> = [
+            [{ Table: { CatalogId: P, DatabaseName: "db", Name: "t" } }, { kind: "table", catalogId: P, databaseName: "db", name: "t" }],
+            [{ Table: { CatalogId: P, DatabaseName: "db", TableWildcard: {} } }, { kind: "table", catalogId: P, databaseName: "db", name: "*" }],
+            // SELECT on a whole table comes back as a column wildcard that excludes nothing: the table.
+            [{ TableWithColumns: { CatalogId: P, DatabaseName: "db", Name: "t", ColumnWildcard: {} } }, { kind: "table", catalogId: P, databaseName: "db", name: "t" }],
+            [
+                { TableWithColumns: { CatalogId: P, DatabaseName: "db", Name: "users", ColumnWildcard: { ExcludedColumnNames: ["phone", "email"] } } },
+                { kind: "tableWithColumns", catalogId: P, databaseName: "db", name: "users", excludedColumns: ["email", "phone"] },
+            ],
+            [{ TableWithColumns: { CatalogId: P, DatabaseName: "db", Name: "t", ColumnNames: ["a"] } }, undefined],
+            [{ Database: { CatalogId: P, Name: "db" } }, { kind: "database", catalogId: P, databaseName: "db" }],
+            [
+                { LFTagPolicy: { CatalogId: P, ResourceType: "TABLE", Expression: [{ TagKey: "pii", TagValues: ["false"] }] } },
+                { kind: "lfTagPolicy", catalogId: P, resourceType: "TABLE", expression: [{ key: "pii", values: ["false"] }] },
+            ],
+            [{ LFTagPolicy: { CatalogId: P, ResourceType: "TABLE", ExpressionName: "saved" } }, undefined],
+            [{ LFTag: { CatalogId: P, TagKey: "pii", TagValues: ["true", "false"] } }, { kind: "lfTag", catalogId: P, key: "pii", values: ["false", "true"] }],
+            [{ DataLocation: { ResourceArn: "arn:aws:s3:::b" } }, undefined],
+            [{ Table: { DatabaseName: "db", Name: "t" } }, { kind: "table", catalogId: "999999999999", databaseName: "db", name: "t" }],
+        ];
+        for (const [sdk, expected] of cases) {
+            const got = fromSdkResource(sdk, expected?.catalogId === "999999999999" ? "999999999999" : P);
+            assert.deepEqual(got, expected, JSON.stringify(sdk));
+        }
+    });
+
+    it("round-trips model resources through the SDK shape", () => {
+        const resources: LfResource[] = [
+            { kind: "table", catalogId: P, databaseName: "db", name: "t" },
+            { kind: "table", catalogId: P, databaseName: "db", name: "*" },
+            { kind: "tableWithColumns", catalogId: P, databaseName: "db", name: "t", excludedColumns: ["a", "b"] },
+            { kind: "database", catalogId: P, databaseName: "db" },
+            { kind: "lfTagPolicy", catalogId: P, resourceType: "DATABASE", expression: [{ key: "k", values: ["v"] }] },
+            { kind: "lfTag", catalogId: P, key: "k", values: ["v"] },
+        ];
+        for (const r of resources) assert.equal(resourceKey(fromSdkResource(toSdkResource(r), "x")!), resourceKey(r));
+    });
+
+    it("merges the entries Lake Formation splits into one grant per principal and resource", () => {
+        const entries: PrincipalResourcePermissions[] = [
+            { Principal: { DataLakePrincipalIdentifier: ROLE }, Resource: { Table: { CatalogId: P, DatabaseName: "db", Name: "t" } }, Permissions: ["DESCRIBE"], PermissionsWithGrantOption: [] },
+            { Principal: { DataLakePrincipalIdentifier: ROLE }, Resource: { TableWithColumns: { CatalogId: P, DatabaseName: "db", Name: "t", ColumnWildcard: {} } }, Permissions: ["SELECT"], PermissionsWithGrantOption: ["SELECT"] },
+            { Principal: { DataLakePrincipalIdentifier: ROLE }, Resource: { DataLocation: { ResourceArn: "arn:aws:s3:::b" } }, Permissions: ["DATA_LOCATION_ACCESS"] },
+        ];
+        const grants = grantsFromListing(entries, P, "producer");
+        assert.equal(grants.length, 1);
+        assert.deepEqual(grants[0].permissions, ["DESCRIBE", "SELECT"]);
+        assert.deepEqual(grants[0].grantable, ["SELECT"]);
+    });
+
+    it("covers: wildcard and whole-table grants carry over, others do not", () => {
+        const t = (name: string): LfResource => ({ kind: "table", catalogId: P, databaseName: "db", name });
+        const cols: LfResource = { kind: "tableWithColumns", catalogId: P, databaseName: "db", name: "t", excludedColumns: ["pii"] };
+        assert.ok(covers(t("*"), t("t")));
+        assert.ok(covers(t("t"), cols));
+        assert.ok(covers({ ...cols, excludedColumns: [] }, t("t")));
+        assert.ok(!covers(cols, t("t")), "a column-limited grant is not the whole table");
+        assert.ok(!covers(t("u"), t("t")));
+        assert.ok(!covers({ kind: "database", catalogId: P, databaseName: "db" }, t("t")));
+        assert.ok(!covers({ ...t("*"), catalogId: "222222222222" }, t("t")));
+    });
+
+    it("shortfall names missing permissions and grant options; ALL stands for everything", () => {
+        const required = { resource: { kind: "table", catalogId: P, databaseName: "db", name: "t" } as LfResource, permissions: ["DESCRIBE", "SELECT"] as const, grantable: ["SELECT"] as const };
+        const held = (permissions: string[], grantable: string[] = [], principal = ROLE): LfGrant => ({
+            side: "producer",
+            principal,
+            resource: required.resource,
+            permissions: permissions as LfGrant["permissions"],
+            grantable: grantable as LfGrant["grantable"],
+        });
+        assert.deepEqual(shortfall(required, [held(["DESCRIBE"])], ROLE), { missing: ["SELECT"], missingGrantable: ["SELECT"] });
+        assert.deepEqual(shortfall(required, [held(["DESCRIBE", "SELECT"], ["SELECT"])], ROLE), { missing: [], missingGrantable: [] });
+        assert.deepEqual(shortfall(required, [held(["ALL"], ["ALL"])], ROLE), { missing: [], missingGrantable: [] });
+        assert.deepEqual(shortfall(required, [held(["DESCRIBE", "SELECT"], ["SELECT"], "someone-else")], ROLE).missing, ["DESCRIBE", "SELECT"]);
+    });
+
+    it("planGrants grants only what is missing, grant option included", () => {
+        const r: LfResource = { kind: "table", catalogId: P, databaseName: "db", name: "t" };
+        const want: LfGrant = { side: "producer", principal: ROLE, resource: r, permissions: ["DESCRIBE", "SELECT"], grantable: ["DESCRIBE", "SELECT"] };
+        const { present, missing } = planGrants([want], [{ ...want, permissions: ["DESCRIBE", "SELECT"], grantable: ["DESCRIBE"] }]);
+        assert.deepEqual(present, []);
+        assert.deepEqual(missing.map((g) => [g.permissions, g.grantable]), [[["SELECT"], ["SELECT"]]]);
+        assert.equal(planGrants([want], [want]).present.length, 1);
+    });
+});
