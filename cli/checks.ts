@@ -129,6 +129,8 @@ export interface GrantFacts {
  */
 export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints = {}): Check[] {
     const role = model.principalArn;
+    // Details name the role by its name: the full ARN is in every line otherwise.
+    const who = `role ${role.slice(role.lastIndexOf("/") + 1)}`;
     const checks: Check[] = [];
     const unverified: string[] = [];
     const producerFlag = hints.producerProfile ? `--producer-profile ${hints.producerProfile}` : `--producer-profile <profile of ${model.producerAccountId}>`;
@@ -144,8 +146,8 @@ export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints =
             const s = shortfall(grant, facts.consumer, role);
             checks.push(
                 isSatisfied(s)
-                    ? pass(id, title, `${role} has ${what}`)
-                    : fail(id, title, `${role} lacks ${lacks(s)} on ${describeResource(grant.resource)}`, "run `connect-analytics grant` with consumer credentials (or `pulumi up` the consumer stack)"),
+                    ? pass(id, title, `${who} has ${what}`)
+                    : fail(id, title, `${who} lacks ${lacks(s)} on ${describeResource(grant.resource)}`, "run `connect-analytics grant` with consumer credentials (or `pulumi up` the consumer stack)"),
             );
             continue;
         }
@@ -153,24 +155,24 @@ export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints =
         const plain = { ...grant, grantable: [] };
         const regranted = facts.consumer ? isSatisfied(shortfall(plain, facts.consumer, role)) : false;
         if (!facts.producer) {
-            if (regranted) checks.push(pass(id, title, `${role} has ${what} (granted by the consumer account)`));
+            if (regranted) checks.push(pass(id, title, `${who} has ${what} (granted by the consumer account)`));
             else unverified.push(describeResource(grant.resource));
             continue;
         }
         const direct = shortfall(grant, facts.producer, role);
         if (isSatisfied(direct)) {
-            checks.push(pass(id, title, `${role} has ${what} in the producer catalog`));
+            checks.push(pass(id, title, `${who} has ${what} in the producer catalog`));
             continue;
         }
         const viaAccount = isSatisfied(shortfall(plain, facts.producer, model.consumerAccountId));
         if (viaAccount && regranted) {
-            checks.push(pass(id, title, `${what} granted to account ${model.consumerAccountId}, which re-granted it to ${role}`));
+            checks.push(pass(id, title, `${what} granted to account ${model.consumerAccountId}, which re-granted it to ${who}`));
         } else if (viaAccount) {
             checks.push(
-                fail(id, title, `${what} is granted to account ${model.consumerAccountId} but not passed on to ${role}`, `run \`connect-analytics grant ${producerFlag}\` to grant the role directly`),
+                fail(id, title, `${what} is granted to account ${model.consumerAccountId} but not passed on to ${who}`, `run \`connect-analytics grant ${producerFlag}\` to grant the role directly`),
             );
         } else {
-            checks.push(fail(id, title, `${role} lacks ${lacks(direct)} on ${describeResource(grant.resource)}`, `run \`connect-analytics grant ${producerFlag}\` (or \`pulumi up\` the producer stack)`));
+            checks.push(fail(id, title, `${who} lacks ${lacks(direct)} on ${describeResource(grant.resource)}`, `run \`connect-analytics grant ${producerFlag}\` (or \`pulumi up\` the producer stack)`));
         }
     }
     if (unverified.length > 0) {

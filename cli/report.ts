@@ -43,14 +43,15 @@ export function grantLine(c: GrantChange): string {
 }
 
 export function linkLine(c: LinkChange, dryRun: boolean): string {
+    const verb = (done: string, planned: string) => (dryRun ? planned : done).padEnd(13);
     switch (c.action) {
         case "ok":
-            return `unchanged   link ${c.link} → ${c.target}`;
+            return `${verb("unchanged", "unchanged")} link ${c.link} → ${c.target}`;
         case "create":
-            return `${dryRun ? "would create" : "created     "} link ${c.link} → ${c.target}`;
+            return `${verb("created", "would create")} link ${c.link} → ${c.target}`;
         case "replace":
-            return `${dryRun ? "would replace" : "replaced     "} link ${c.link}: ${c.current} → ${c.target}`;
+            return `${verb("replaced", "would replace")} link ${c.link}: ${c.current} → ${c.target}`;
         case "blocked":
-            return `BLOCKED     ${c.link} is a regular table, not a link; left alone (rename the link in the stack's tables config, or move the table)`;
+            return `${verb("BLOCKED", "BLOCKED")} ${c.link} is a regular table, not a link; left alone (rename the link in the stack's tables config, or move the table)`;
     }
 }

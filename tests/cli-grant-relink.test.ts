@@ -114,8 +114,8 @@ describe("cli relink", () => {
         assert.equal(r.code, 0);
         assert.deepEqual(r.stdout.trim().split("\n"), [
             `would replace link users_link: ${PRODUCER}:old_db.users → ${PRODUCER}:${PRODUCER_DB}.users`,
-            `would create link contacts_link → ${PRODUCER}:${PRODUCER_DB}.contacts`,
-            `unchanged   link agent_hierarchy_groups_link → ${PRODUCER}:${PRODUCER_DB}.agent_hierarchy_groups`,
+            `would create  link contacts_link → ${PRODUCER}:${PRODUCER_DB}.contacts`,
+            `unchanged     link agent_hierarchy_groups_link → ${PRODUCER}:${PRODUCER_DB}.agent_hierarchy_groups`,
         ]);
         const calls = d.aws.callsByCommand();
         assert.equal(calls.CreateTableCommand, undefined);
