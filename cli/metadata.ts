@@ -8,7 +8,7 @@ import { stringify } from "csv-stringify/sync";
 import { ShareModel } from "../lib/permissions";
 import { AwsClients } from "./aws";
 import { isCredentialError, renderError } from "./errors";
-import { tablesOf } from "./verify";
+import { tablesOf } from "./glue";
 
 export const METADATA_COLUMNS = [
     "database",

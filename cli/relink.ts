@@ -9,7 +9,7 @@ import { ShareModel } from "../lib/permissions";
 import { call } from "./aws";
 import { UsageError } from "./errors";
 import { identify, Session } from "./session";
-import { databaseExists, tablesOf } from "./verify";
+import { databaseExists, tablesOf } from "./glue";
 
 export type LinkAction = "ok" | "create" | "replace" | "blocked";
 

@@ -8,12 +8,11 @@
  * from the consumer account does not show those grants. Without producer credentials, verify
  * reports them as WARN unless the consumer account re-granted them to the role itself.
  */
-import { GetDatabaseCommand, paginateGetTables, Table } from "@aws-sdk/client-glue";
 import { GetDataLakeSettingsCommand } from "@aws-sdk/client-lakeformation";
 import { paginateGetResourceShareInvitations } from "@aws-sdk/client-ram";
 import { LfGrant } from "../lib/permissions";
 import { queryChecks, QueryOptions } from "./athena";
-import { AwsClients, call, collect, isNotFound, tagWhich } from "./aws";
+import { AwsClients, call, collect, tagWhich } from "./aws";
 import {
     Check,
     databaseCheck,
@@ -25,11 +24,10 @@ import {
     settingsChecks,
 } from "./checks";
 import { isCredentialError, renderError } from "./errors";
+import { databaseExists, tablesOf } from "./glue";
 import { listGrants } from "./lf";
 import { identify, Identity, Session } from "./session";
 
-/** GetTables' documented maximum page size. */
-const GET_TABLES_PAGE = 100;
 /** GetResourceShareInvitations' documented maximum page size. */
 const INVITATIONS_PAGE = 500;
 
@@ -42,26 +40,6 @@ export interface VerifyResult {
     readonly checks: Check[];
     /** Set when verify stopped early (wrong account): later checks would judge the wrong account. */
     readonly stopped?: string;
-}
-
-/** Every table of a Glue database, by name. */
-export async function tablesOf(clients: AwsClients, databaseName: string, catalogId?: string): Promise<Map<string, Table>> {
-    const tables = await collect(
-        "glue:GetTables",
-        paginateGetTables({ client: clients.glue, pageSize: GET_TABLES_PAGE }, { DatabaseName: databaseName, ...(catalogId ? { CatalogId: catalogId } : {}) }),
-        (page) => page.TableList,
-    );
-    return new Map(tables.map((t) => [t.Name ?? "", t]));
-}
-
-export async function databaseExists(clients: AwsClients, name: string): Promise<boolean> {
-    try {
-        await call("glue:GetDatabase", () => clients.glue.send(new GetDatabaseCommand({ Name: name })));
-        return true;
-    } catch (err) {
-        if (isNotFound(err)) return false;
-        throw err;
-    }
 }
 
 export async function verify(session: Session, options: VerifyOptions = {}, onCheck: (c: Check) => void = () => {}): Promise<VerifyResult> {
