@@ -1,0 +1,168 @@
+/**
+ * `npm run policy [-- --config-dir DIR] [--json] [--plan FILE ...] [--write-pack-config DIR]`
+ *
+ * Plans both stacks offline (as `npm run plan` does, in deployment order) and runs every rule of
+ * the policy pack over each stack's resources: resource rules on each resource, stack rules once
+ * over all of them, with the policy config each stack's own settings call for (`packConfig.ts`).
+ * Prints each violation with its rule, stack, resource and message.
+ *
+ * Exit code: 0 when no mandatory rule is violated, 1 when one is, 2 when the stacks cannot be
+ * planned (bad config, missing stack file) or the arguments are wrong.
+ *
+ * `--plan FILE` checks saved plan documents (`npm run plan -- --stack S --json > FILE`) instead of
+ * planning. `--write-pack-config DIR` also writes `DIR/<stack>.json`, the `--policy-pack-config`
+ * file for `pulumi preview --policy-pack policy` of that stack.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Command } from "commander";
+import { loadStackConfig, REPO_ROOT } from "../plan/configFile";
+import { planBoth, PlanResult } from "../plan/run";
+import { isStackPolicy, PackConfig, runPolicies, Violation } from "./harness";
+import { packConfigFor } from "./packConfig";
+import { ALL_POLICIES } from "./rules";
+
+export interface StackCheck {
+    readonly stack: string;
+    readonly side: string;
+    readonly resources: number;
+    readonly config: PackConfig;
+    readonly violations: Violation[];
+}
+
+export interface CheckReport {
+    readonly stacks: StackCheck[];
+    readonly rules: string[];
+    readonly violations: number;
+    readonly mandatory: number;
+}
+
+/** Runs every rule over one planned stack. */
+export async function checkPlan(plan: Pick<PlanResult, "stack" | "side" | "resources">, config: PackConfig): Promise<StackCheck> {
+    const violations = await runPolicies(ALL_POLICIES, plan.resources, { stack: plan.stack, config });
+    return { stack: plan.stack, side: plan.side, resources: plan.resources.length, config, violations };
+}
+
+export interface CheckOptions {
+    readonly configDir?: string;
+    /** Flat config maps by stack name, instead of files (tests). */
+    readonly configs?: Readonly<Record<string, Record<string, string>>>;
+}
+
+function stackConfig(stack: string, options: CheckOptions): Record<string, string> {
+    return options.configs?.[stack] ?? loadStackConfig(options.configDir ?? REPO_ROOT, stack);
+}
+
+/** Plans both stacks offline and checks each. */
+export async function checkStacks(options: CheckOptions = {}): Promise<CheckReport> {
+    const plans = await planBoth({ configDir: options.configDir, configs: options.configs });
+    const stacks: StackCheck[] = [];
+    for (const plan of [plans.producer, plans.consumer]) stacks.push(await checkPlan(plan, packConfigFor(stackConfig(plan.stack, options))));
+    return report(stacks);
+}
+
+/** Checks saved plan documents; each stack's policy config comes from its stack file when there is one. */
+export async function checkPlanFiles(files: readonly string[], options: CheckOptions = {}): Promise<CheckReport> {
+    const stacks: StackCheck[] = [];
+    for (const file of files) {
+        const plan = JSON.parse(fs.readFileSync(file, "utf8")) as PlanResult;
+        if (!plan || !Array.isArray(plan.resources) || typeof plan.stack !== "string") {
+            throw new UsageError(`${file} is not a plan document (npm run plan -- --stack <stack> --json).`);
+        }
+        let config: Record<string, string> = {};
+        try {
+            config = stackConfig(plan.stack, options);
+        } catch {
+            // No stack file for it: the strictest config (no grant option).
+        }
+        stacks.push(await checkPlan(plan, packConfigFor(config)));
+    }
+    return report(stacks);
+}
+
+function report(stacks: StackCheck[]): CheckReport {
+    const all = stacks.flatMap((s) => s.violations);
+    return {
+        stacks,
+        rules: ALL_POLICIES.map((p) => p.name),
+        violations: all.length,
+        mandatory: all.filter((v) => v.enforcementLevel === "mandatory").length,
+    };
+}
+
+export function renderReport(result: CheckReport): string {
+    const lines: string[] = [];
+    const resourceRules = ALL_POLICIES.filter((p) => !isStackPolicy(p)).length;
+    lines.push(`policy: ${result.rules.length} rules (${resourceRules} resource, ${result.rules.length - resourceRules} stack)`);
+    for (const s of result.stacks) {
+        const config = Object.entries(s.config)
+            .map(([rule, c]) => `${rule} ${JSON.stringify(c)}`)
+            .join("; ");
+        lines.push(`policy: stack ${s.stack} (${s.side}): ${s.resources} resources, ${s.violations.length} violation(s); config: ${config || "defaults"}`);
+    }
+    for (const s of result.stacks) {
+        for (const v of s.violations) {
+            lines.push(`${v.enforcementLevel === "mandatory" ? "VIOLATION" : "advisory"} [${v.enforcementLevel}] ${v.policy}  ${v.stack}/${v.resource ?? "(stack)"}: ${v.message}`);
+        }
+    }
+    const per = result.stacks.map((s) => `${s.stack} ${s.violations.length}`).join(", ");
+    lines.push(`policy: ${result.violations} violation(s), ${result.mandatory} mandatory (${per})`);
+    return lines.join("\n");
+}
+
+class UsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}
+
+/** Errors the user fixes in config or arguments: print the message alone. */
+const USER_ERRORS = new Set(["ConfigError", "StackFileError", "PeerStackError", "RunError", "UsageError"]);
+
+function writePackConfigs(dir: string, result: CheckReport): string[] {
+    fs.mkdirSync(dir, { recursive: true });
+    return result.stacks.map((s) => {
+        const file = path.join(dir, `${s.stack}.json`);
+        fs.writeFileSync(file, JSON.stringify(s.config, null, 2) + "\n");
+        return file;
+    });
+}
+
+export async function main(argv: string[]): Promise<number> {
+    const program = new Command("policy")
+        .description("Runs the policy pack's rules over the offline plans of both stacks (no Pulumi CLI, no AWS).")
+        .option("--config-dir <dir>", "folder holding Pulumi.<stack>.yaml for both stacks (default: the repo root)")
+        .option("--json", "print exactly one JSON document on stdout")
+        .option("--plan <file...>", "check saved plan documents (npm run plan -- --json) instead of planning")
+        .option("--write-pack-config <dir>", "also write <dir>/<stack>.json, the --policy-pack-config file of each stack")
+        .exitOverride()
+        .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    try {
+        program.parse(argv, { from: "user" });
+    } catch (err) {
+        const code = (err as { exitCode?: number }).exitCode;
+        return code === 0 ? 0 : 2;
+    }
+    const opts = program.opts<{ configDir?: string; json?: boolean; plan?: string[]; writePackConfig?: string }>();
+    let result: CheckReport;
+    try {
+        result = opts.plan?.length ? await checkPlanFiles(opts.plan, { configDir: opts.configDir }) : await checkStacks({ configDir: opts.configDir });
+    } catch (err) {
+        const e = err as Error;
+        process.stderr.write(USER_ERRORS.has(e?.name) || e?.constructor?.name === "RunError" ? `policy failed: ${e.message}\n` : `policy failed: ${e?.stack ?? e}\n`);
+        return 2;
+    }
+    const written = opts.writePackConfig ? writePackConfigs(opts.writePackConfig, result) : [];
+    if (opts.json) {
+        process.stdout.write(JSON.stringify({ ...result, packConfigFiles: written }, null, 2) + "\n");
+    } else {
+        process.stdout.write(renderReport(result) + "\n");
+        for (const file of written) process.stdout.write(`policy: wrote ${file}\n`);
+    }
+    return result.mandatory > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+    void main(process.argv.slice(2)).then((code) => process.exit(code));
+}

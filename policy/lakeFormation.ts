@@ -1,0 +1,124 @@
+/**
+ * Lake Formation rules: grants give only what the consumer needs, never to the IAM-only
+ * compatibility principal, and the account defaults do not hand new tables to it either.
+ */
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { CLASSIC_PERMISSIONS_TYPE, grantFromResourceInputs, PRINCIPAL_PERMISSIONS_TYPE } from "../lib/lfResources";
+import { describeResource, LfPermission } from "../lib/permissions";
+import { asArray, forTypes, Props } from "./util";
+
+/** Every resource type that makes a Lake Formation grant (both providers). */
+export const LF_GRANT_TYPES = [PRINCIPAL_PERMISSIONS_TYPE, CLASSIC_PERMISSIONS_TYPE] as const;
+
+export const DATA_LAKE_SETTINGS_TYPES = ["aws:lakeformation/dataLakeSettings:DataLakeSettings", "aws-native:lakeformation:DataLakeSettings"] as const;
+
+/** Permissions that let the grantee change or delete the producer's catalog, or do anything. */
+export const FORBIDDEN_LF_PERMISSIONS: readonly LfPermission[] = ["ALL", "SUPER", "ALTER", "DROP"];
+
+export const IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS";
+
+/** `IAM_ALLOWED_PRINCIPALS`, as the API spells it, or `IAMAllowedPrincipals`, as the console does. */
+export function isIamAllowedPrincipals(principal: unknown): boolean {
+    return typeof principal === "string" && principal.replace(/[_\s-]/g, "").toLowerCase() === "iamallowedprincipals";
+}
+
+/** Config of `lakeformation-grant-least-privilege` (`--policy-pack-config`, or derived by `npm run policy`). */
+export interface LfGrantPolicyConfig {
+    /** Grants may carry the grant option (stack config grantWithGrantOption, or sharingMode lfTags). */
+    readonly allowGrantOption?: boolean;
+}
+
+interface GrantView {
+    readonly principal: unknown;
+    readonly permissions: readonly string[];
+    readonly grantable: readonly string[];
+    readonly resource: string;
+}
+
+/**
+ * The grant a resource makes, through the permission model's reader. Resources the model does
+ * not describe (a catalog or data location grant) still have principal and permission lists:
+ * those are read as they are, so no grant escapes the rule.
+ */
+export function grantView(type: string, props: Props): GrantView {
+    const grant = grantFromResourceInputs(type, props, "producer");
+    if (grant) {
+        return { principal: grant.principal, permissions: grant.permissions, grantable: grant.grantable, resource: describeResource(grant.resource) };
+    }
+    const native = type === PRINCIPAL_PERMISSIONS_TYPE;
+    return {
+        principal: native ? props.principal?.dataLakePrincipalIdentifier : props.principal,
+        permissions: asArray<string>(props.permissions).map(String),
+        grantable: asArray<string>(native ? props.permissionsWithGrantOption : props.permissionsWithGrantOptions).map(String),
+        resource: "a resource outside the permission model",
+    };
+}
+
+/** Problems of one grant, one message each. */
+export function grantProblems(grant: GrantView, config: LfGrantPolicyConfig): string[] {
+    const problems: string[] = [];
+    const on = `on ${grant.resource}`;
+    const forbidden = grant.permissions.filter((p) => FORBIDDEN_LF_PERMISSIONS.includes(p.toUpperCase() as LfPermission));
+    if (forbidden.length > 0) problems.push(`grants ${forbidden.join(", ")} ${on}; the consumer needs DESCRIBE and SELECT only.`);
+    const forbiddenGrantable = grant.grantable.filter((p) => FORBIDDEN_LF_PERMISSIONS.includes(p.toUpperCase() as LfPermission));
+    if (forbiddenGrantable.length > 0) problems.push(`makes ${forbiddenGrantable.join(", ")} grantable ${on}.`);
+    if (isIamAllowedPrincipals(grant.principal)) {
+        problems.push(`grants to ${IAM_ALLOWED_PRINCIPALS} ${on}: every IAM principal with S3/Glue access would bypass Lake Formation (and column exclusions).`);
+    }
+    if (grant.grantable.length > 0 && !config.allowGrantOption) {
+        problems.push(
+            `gives the grant option (${grant.grantable.join(", ")}) ${on}; least privilege keeps it off. ` +
+                `Allowed only when the stack sets grantWithGrantOption or sharingMode lfTags (policy config allowGrantOption: true).`,
+        );
+    }
+    return problems;
+}
+
+export const lakeformationGrantLeastPrivilege: ResourceValidationPolicy = {
+    name: "lakeformation-grant-least-privilege",
+    description:
+        "Lake Formation grants give no ALL, SUPER, ALTER or DROP (not even as grantable), nothing to IAM_ALLOWED_PRINCIPALS, " +
+        "and no grant option unless the policy config allowGrantOption is true.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    configSchema: {
+        properties: {
+            allowGrantOption: {
+                type: "boolean",
+                default: false,
+                description: "Allow grants with the grant option (the stack sets grantWithGrantOption, or sharingMode is lfTags).",
+            },
+        },
+    },
+    validateResource: forTypes(LF_GRANT_TYPES, (props, args, report) => {
+        const config = args.getConfig<LfGrantPolicyConfig>();
+        for (const problem of grantProblems(grantView(args.type, props), config)) report(problem);
+    }),
+};
+
+/** The principal of a default permission entry: a string (aws) or `{dataLakePrincipalIdentifier}` (aws-native). */
+function defaultPermissionPrincipal(entry: Props): unknown {
+    const p = entry?.principal;
+    return p && typeof p === "object" ? p.dataLakePrincipalIdentifier : p;
+}
+
+export const lakeformationSettingsNoIamAllowedPrincipals: ResourceValidationPolicy = {
+    name: "lakeformation-settings-no-iam-allowed-principals",
+    description:
+        "Data lake settings give IAM_ALLOWED_PRINCIPALS no default permissions on new databases or tables " +
+        '(the "Use only IAM access control" defaults), so Lake Formation permissions decide access.',
+    enforcementLevel: "mandatory",
+    severity: "high",
+    validateResource: forTypes(DATA_LAKE_SETTINGS_TYPES, (props, _args, report) => {
+        for (const key of ["createDatabaseDefaultPermissions", "createTableDefaultPermissions"]) {
+            const entries = asArray<Props>(props[key]).filter((e) => isIamAllowedPrincipals(defaultPermissionPrincipal(e)));
+            for (const entry of entries) {
+                const permissions = asArray<string>(entry.permissions).join(", ") || "no permissions listed";
+                report(
+                    `${key} gives ${IAM_ALLOWED_PRINCIPALS} (${permissions}): new ${key.startsWith("createDatabase") ? "databases" : "tables"} would be ` +
+                        `governed by IAM alone, bypassing Lake Formation grants and column exclusions. Leave ${key} empty.`,
+                );
+            }
+        }
+    }),
+};
