@@ -4,9 +4,11 @@
  * calls as 3 (one page each): see tests/cli-verify.test.ts and bench/cli.bench.ts.
  *
  * Producer-catalog grants (SELECT on the targets) are read with the producer's credentials
- * (`--producer-profile`): the producer grants the role in its own catalog, and ListPermissions
- * from the consumer account does not show those grants. Without producer credentials, verify
- * reports them as WARN unless the consumer account re-granted them to the role itself.
+ * (`--producer-profile`): the producer grants the role in its own catalog, and listing them from
+ * the consumer account is not dependable (the producer's permissions are not the consumer's to
+ * list; cross-account role grants go missing from filtered listings: terraform-provider-aws
+ * #48360, #49669). Without producer credentials, verify reports them as WARN unless the consumer
+ * account re-granted them to the role itself.
  */
 import { GetDataLakeSettingsCommand } from "@aws-sdk/client-lakeformation";
 import { paginateGetResourceShareInvitations } from "@aws-sdk/client-ram";

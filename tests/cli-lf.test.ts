@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { PrincipalResourcePermissions, Resource } from "@aws-sdk/client-lakeformation";
+import { invitationCheck, settingsChecks } from "../cli/checks";
 import { planGrants } from "../cli/grant";
 import { covers, fromSdkResource, grantsFromListing, shortfall, toSdkResource } from "../cli/lf";
 import { LfGrant, LfResource, resourceKey } from "../lib/permissions";
@@ -93,5 +94,34 @@ describe("cli Lake Formation resources and grants", () => {
         assert.deepEqual(present, []);
         assert.deepEqual(missing.map((g) => [g.permissions, g.grantable]), [[["SELECT"], ["SELECT"]]]);
         assert.equal(planGrants([want], [want]).present.length, 1);
+    });
+});
+
+describe("cli checks (pure)", () => {
+    const model = {
+        producerAccountId: P,
+        consumerAccountId: "222222222222",
+        producerDatabaseName: "db",
+        consumerDatabaseName: "cdb",
+        tables: [{ name: "t", linkName: "t_link" }],
+        principalArn: ROLE,
+        grantOption: false,
+        resourceLinks: true,
+    };
+
+    it("IAMAllowedPrincipals defaults FAIL in the producer and WARN in the consumer", () => {
+        const settings = { CreateDatabaseDefaultPermissions: [{ Principal: { DataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" }, Permissions: ["ALL" as const] }], Parameters: { CROSS_ACCOUNT_VERSION: "4" } };
+        assert.deepEqual(settingsChecks("producer", P, settings).map((c) => c.status), ["FAIL"]);
+        assert.deepEqual(settingsChecks("consumer", "222222222222", settings).map((c) => c.status), ["WARN"]);
+        assert.deepEqual(settingsChecks("producer", P, {}).map((c) => c.id), ["settings:producer:version"], "unset version is 1");
+        assert.deepEqual(settingsChecks("consumer", "222222222222", {}).map((c) => c.status), ["PASS"], "the consumer needs no version");
+    });
+
+    it("only pending invitations from the producer are a FAIL", () => {
+        const inv = (status: string, sender: string) => ({ status: status as "PENDING", senderAccountId: sender, resourceShareInvitationArn: `arn:${status}:${sender}` });
+        assert.deepEqual(invitationCheck(model, [inv("PENDING", "333333333333"), inv("ACCEPTED", P), inv("REJECTED", P)]).map((c) => c.status), ["PASS"]);
+        const failed = invitationCheck(model, [inv("PENDING", P), inv("PENDING", P)], { region: "eu-west-1" });
+        assert.deepEqual(failed.map((c) => c.status), ["FAIL", "FAIL"]);
+        assert.match(failed[0].fix!, /--resource-share-invitation-arn arn:PENDING:111111111111 --region eu-west-1$/);
     });
 });
