@@ -30,16 +30,16 @@ export function summaryTable(checks: readonly Check[], stopped?: string): string
 }
 
 const GRANT_VERBS: Record<GrantChange["action"], string> = {
-    present: "present     ",
-    grant: "granted     ",
-    "would-grant": "would grant ",
-    failed: "FAILED      ",
-    skipped: "skipped     ",
+    present: "present",
+    grant: "granted",
+    "would-grant": "would grant",
+    failed: "FAILED",
+    skipped: "skipped",
 };
 
 export function grantLine(c: GrantChange): string {
     const grantable = c.grantable.length ? ` (grant option: ${c.grantable.join(", ")})` : "";
-    return `${GRANT_VERBS[c.action]} ${c.permissions.join(", ")} on ${c.resource} to ${c.principal}${grantable}${c.note ? ` — ${c.note}` : ""}`;
+    return `${GRANT_VERBS[c.action].padEnd(13)} ${c.permissions.join(", ")} on ${c.resource} to ${c.principal}${grantable}${c.note ? ` — ${c.note}` : ""}`;
 }
 
 export function linkLine(c: LinkChange, dryRun: boolean): string {

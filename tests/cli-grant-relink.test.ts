@@ -42,8 +42,8 @@ describe("cli grant", () => {
         assert.equal(r.code, 0);
         const lines = r.stdout.trim().split("\n");
         assert.equal(lines.filter((l) => l.startsWith("would grant")).length, 6);
-        assert.ok(lines.includes(`would grant  DESCRIBE on ${CONSUMER}:${CONSUMER_DB}.users_link to ${ROLE_ARN}`), lines.join("\n"));
-        assert.ok(lines.includes(`would grant  DESCRIBE, SELECT on ${PRODUCER}:${PRODUCER_DB}.users to ${ROLE_ARN}`), lines.join("\n"));
+        assert.ok(lines.includes(`would grant   DESCRIBE on ${CONSUMER}:${CONSUMER_DB}.users_link to ${ROLE_ARN}`), lines.join("\n"));
+        assert.ok(lines.includes(`would grant   DESCRIBE, SELECT on ${PRODUCER}:${PRODUCER_DB}.users to ${ROLE_ARN}`), lines.join("\n"));
         assert.match(lines[lines.length - 1], /0 present, 6 to grant \(dry run\), 0 failed, 0 skipped/);
         assert.equal(JSON.stringify([...d.aws.accounts.values()].map((a) => a.grants)), before);
         assert.equal(d.aws.callsByCommand().BatchGrantPermissionsCommand, undefined);
