@@ -8,6 +8,14 @@ import { consumerView, PeerStackError, producerView } from "./lib/peers";
 import { readPeerOutputs } from "./components/peerStack";
 import { ProducerShare } from "./components/producerShare";
 import { ConsumerLinkSet } from "./components/consumerLinkSet";
+import { AnalyticsExport } from "./components/analyticsExport";
+import { LakeFormationSettings } from "./components/lakeFormationSettings";
+
+/** Account-wide settings, only when the stack opts in; grants wait for them. */
+function lakeFormationSettings(config: AppConfig, accountId: string): pulumi.Resource[] {
+    if (!config.dataLakeSettings.manage) return [];
+    return [new LakeFormationSettings("lake-formation", { accountId, settings: config.dataLakeSettings })];
+}
 
 async function producer(config: AppConfig) {
     const consumerOutputs = config.consumerStack
@@ -16,14 +24,21 @@ async function producer(config: AppConfig) {
     const view = producerView(config, consumerOutputs);
     view.notes.forEach((note) => pulumi.log.info(note));
 
-    const share = new ProducerShare("producer", {
-        producerAccountId: config.producerAccountId,
-        consumerAccountId: config.consumerAccountId,
-        databaseName: config.producerDatabaseName,
-        tables: config.tables,
-        consumerPrincipalArn: view.consumerPrincipalArn,
-        grantWithGrantOption: config.grantWithGrantOption,
-    });
+    const settings = lakeFormationSettings(config, config.producerAccountId);
+    const share = new ProducerShare(
+        "producer",
+        {
+            producerAccountId: config.producerAccountId,
+            consumerAccountId: config.consumerAccountId,
+            databaseName: config.producerDatabaseName,
+            tables: config.tables,
+            consumerPrincipalArn: view.consumerPrincipalArn,
+            grantWithGrantOption: config.grantWithGrantOption,
+            sharingMode: config.sharingMode,
+            lfTags: config.lfTags,
+        },
+        { dependsOn: settings },
+    );
     return {
         side: config.side,
         region: config.region,
@@ -34,7 +49,10 @@ async function producer(config: AppConfig) {
         tables: config.tables,
         consumerPrincipalArn: view.consumerPrincipalArn,
         grantWithGrantOption: config.grantWithGrantOption,
+        sharingMode: config.sharingMode,
         grants: share.grants,
+        tagAssignments: share.tagAssignments,
+        ramShareArn: config.ramShareArn ?? "",
     };
 }
 
@@ -45,17 +63,40 @@ async function consumer(config: AppConfig) {
     const view = consumerView(config, producerOutputs);
     view.notes.forEach((note) => pulumi.log.warn(note));
 
-    const links = new ConsumerLinkSet("consumer", {
-        region: config.region,
-        producerAccountId: view.producerAccountId,
-        consumerAccountId: config.consumerAccountId,
-        producerDatabaseName: view.producerDatabaseName,
-        consumerDatabaseName: config.consumerDatabaseName,
-        tables: view.tables,
-        lambdaRoleName: config.lambdaRoleName,
-        enableResourceLinks: config.enableResourceLinks,
-        tags: config.tags,
-    });
+    const settings = lakeFormationSettings(config, config.consumerAccountId);
+    const links = new ConsumerLinkSet(
+        "consumer",
+        {
+            region: config.region,
+            producerAccountId: view.producerAccountId,
+            consumerAccountId: config.consumerAccountId,
+            producerDatabaseName: view.producerDatabaseName,
+            consumerDatabaseName: config.consumerDatabaseName,
+            tables: view.tables,
+            lambdaRoleName: config.lambdaRoleName,
+            enableResourceLinks: config.enableResourceLinks,
+            sharingMode: config.sharingMode,
+            lfTags: config.lfTags,
+            ramShareArn: view.ramShareArn,
+            tags: config.tags,
+        },
+        { dependsOn: settings },
+    );
+    const analytics = config.enableLambdaExport
+        ? new AnalyticsExport("export", {
+              region: config.region,
+              accountId: config.consumerAccountId,
+              namePrefix: `${config.projectName}-${config.environment}`,
+              roleName: links.role.name,
+              roleArn: links.roleArn,
+              sourceDatabase: links.databaseName,
+              tables: view.tables,
+              settings: config.export,
+              detailedMonitoring: config.enableDetailedMonitoring,
+              debugLogging: config.enableCloudwatchLogging,
+              tags: config.tags,
+          })
+        : undefined;
     return {
         side: config.side,
         region: config.region,
@@ -67,6 +108,18 @@ async function consumer(config: AppConfig) {
         lambdaRoleArn: links.roleArn,
         tables: view.tables,
         resourceLinks: links.resourceLinks,
+        sharingMode: config.sharingMode,
+        grants: links.grants,
+        ...(analytics && {
+            exportFunctionName: analytics.functionName,
+            exportFunctionArn: analytics.functionArn,
+            athenaWorkgroup: analytics.workgroupName,
+            athenaResultsBucket: analytics.resultsBucketName,
+            exportsBucket: analytics.exportsBucketName,
+            exportSchedule: analytics.scheduleName,
+            exportScheduleExpression: config.export.schedule,
+            exportFailureQueueArn: analytics.failureQueueArn,
+        }),
     };
 }
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { TableConfig } from "../lib/config";
-import { consumerGrants } from "../lib/permissions";
+import { SharingMode, TableConfig } from "../lib/config";
+import { consumerGrants, LfGrant } from "../lib/permissions";
 import { dataAccessStatements, lambdaTrustPolicy, policyDocument } from "../lib/iam";
 import { iamRoleArn } from "../lib/arns";
 import { createGrants } from "./grants";
@@ -25,6 +25,11 @@ export interface ConsumerLinkSetArgs {
     readonly lambdaRoleName: string;
     /** Create the links and their DESCRIBE grants. Default true. */
     readonly enableResourceLinks?: boolean;
+    /** Default `named`. In `lfTags` mode the set re-grants the tag expression to its role. */
+    readonly sharingMode?: SharingMode;
+    readonly lfTags?: Readonly<Record<string, string>>;
+    /** RAM share to accept before anything that needs it (accounts outside one organization). */
+    readonly ramShareArn?: string;
     readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -41,10 +46,17 @@ export class ConsumerLinkSet extends pulumi.ComponentResource {
     public readonly roleArn: pulumi.Output<string>;
     public readonly databaseName: pulumi.Output<string>;
     public readonly resourceLinks: pulumi.Output<ResourceLinkInfo[]>;
+    /** The grants as the permission model states them. */
+    public readonly grants: pulumi.Output<LfGrant[]>;
 
     constructor(name: string, args: ConsumerLinkSetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("connect-analytics:consumer:ConsumerLinkSet", name, {}, opts);
         const enableLinks = args.enableResourceLinks ?? true;
+        // The shared resources are not visible until the invitation is accepted.
+        const accepter = args.ramShareArn
+            ? new aws.ram.ResourceShareAccepter(`${name}-ram-accept`, { shareArn: args.ramShareArn }, { parent: this })
+            : undefined;
+        const afterShare = accepter ? [accepter] : [];
 
         this.database = new aws.glue.CatalogDatabase(
             `${name}-database`,
@@ -96,25 +108,35 @@ export class ConsumerLinkSet extends pulumi.ComponentResource {
                         databaseName: this.database.name,
                         targetTable: { ...info.target },
                     },
-                    { parent: this },
+                    { parent: this, dependsOn: afterShare },
                 ),
         );
 
+        const roleArn = iamRoleArn({ accountId: args.consumerAccountId }, args.lambdaRoleName);
         const grants = consumerGrants({
             producerAccountId: args.producerAccountId,
             consumerAccountId: args.consumerAccountId,
             producerDatabaseName: args.producerDatabaseName,
             consumerDatabaseName: args.consumerDatabaseName,
             tables: args.tables,
-            principalArn: iamRoleArn({ accountId: args.consumerAccountId }, args.lambdaRoleName),
+            principalArn: roleArn,
             grantOption: false,
             resourceLinks: enableLinks,
+            sharingMode: args.sharingMode,
+            lfTags: args.lfTags,
         });
-        this.grantResources = createGrants(name, grants, this.role.arn, { parent: this, dependsOn: [...this.links, this.role] });
+        this.grantResources = createGrants(
+            name,
+            grants,
+            args.consumerAccountId,
+            { parent: this, dependsOn: [...this.links, ...afterShare] },
+            { arn: roleArn, output: this.role.arn },
+        );
 
         this.roleArn = this.role.arn;
         this.databaseName = this.database.name;
         this.resourceLinks = pulumi.all(this.links.map((l) => l.name)).apply(() => infos);
-        this.registerOutputs({ roleArn: this.roleArn, databaseName: this.databaseName, resourceLinks: this.resourceLinks });
+        this.grants = pulumi.all(this.grantResources.map((g) => g.urn)).apply(() => grants);
+        this.registerOutputs({ roleArn: this.roleArn, databaseName: this.databaseName, resourceLinks: this.resourceLinks, grants: this.grants });
     }
 }

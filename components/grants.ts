@@ -17,11 +17,14 @@ import { toPrincipalPermissionsArgs } from "../lib/lfResources";
 export function createGrants(
     namePrefix: string,
     grants: readonly LfGrant[],
-    principal: pulumi.Input<string>,
+    grantorAccountId: string,
     opts: pulumi.CustomResourceOptions,
+    /** An Output for the principal of the model's grants, so grants wait for it to exist. */
+    principalOutput?: { readonly arn: string; readonly output: pulumi.Input<string> },
 ): awsnative.lakeformation.PrincipalPermissions[] {
     return grants.map((grant) => {
-        const args = toPrincipalPermissionsArgs(grant);
+        const args = toPrincipalPermissionsArgs(grant, grantorAccountId);
+        const principal = principalOutput && grant.principal === principalOutput.arn ? principalOutput.output : grant.principal;
         return new awsnative.lakeformation.PrincipalPermissions(
             `${namePrefix}-${grantSuffix(grant)}`,
             { ...args, principal: { dataLakePrincipalIdentifier: principal } } as awsnative.lakeformation.PrincipalPermissionsArgs,

@@ -1,26 +1,31 @@
 import * as pulumi from "@pulumi/pulumi";
-import { TableConfig } from "../lib/config";
-import { LfGrant, producerGrants } from "../lib/permissions";
+import * as awsnative from "@pulumi/aws-native";
+import { SharingMode, TableConfig } from "../lib/config";
+import { LfGrant, lfTagDefinitions, producerGrants, ShareModel, TagAssignment, tagAssignments } from "../lib/permissions";
 import { createGrants } from "./grants";
 
 export interface ProducerShareArgs {
     /** The producer account: owner of the catalog that holds the shared tables. */
     readonly producerAccountId: string;
-    /** The consumer account, for the grants' context and outputs. */
+    /** The consumer account: receives the grants in `lfTags` mode. */
     readonly consumerAccountId: string;
     /** Database holding the shared tables. Default `connect_datalake`. */
     readonly databaseName: string;
-    /** Tables to share. */
+    /** Tables to share, with their excluded columns. */
     readonly tables: readonly TableConfig[];
     /** The consumer's querying principal (the export Lambda execution role ARN). */
     readonly consumerPrincipalArn: string;
-    /** Give the principal the grant option. Default false: least privilege. */
+    /** Give the principal the grant option (`named` mode). Default false: least privilege. */
     readonly grantWithGrantOption?: boolean;
+    /** Default `named`. */
+    readonly sharingMode?: SharingMode;
+    /** LF-tags on every shared table (`lfTags` mode). */
+    readonly lfTags?: Readonly<Record<string, string>>;
 }
 
 /**
- * The producer side of the share: Lake Formation grants, in the producer's own catalog, of
- * SELECT and DESCRIBE on each shared table to the consumer's querying principal.
+ * The producer side of the share: Lake Formation grants in the producer's own catalog (see
+ * `producerGrants`), and in `lfTags` mode the LF-tags and their assignment to the tables.
  */
 export class ProducerShare extends pulumi.ComponentResource {
     public readonly producerAccountId: pulumi.Output<string>;
@@ -28,11 +33,13 @@ export class ProducerShare extends pulumi.ComponentResource {
     public readonly sharedTables: pulumi.Output<string[]>;
     /** The grants as the permission model states them (what the CLI verifies). */
     public readonly grants: pulumi.Output<LfGrant[]>;
+    /** LF-tags assigned to tables and columns (`lfTags` mode; empty otherwise). */
+    public readonly tagAssignments: pulumi.Output<TagAssignment[]>;
     public readonly grantResources: pulumi.Resource[];
 
     constructor(name: string, args: ProducerShareArgs, opts?: pulumi.ComponentResourceOptions) {
         super("connect-analytics:producer:ProducerShare", name, {}, opts);
-        const grants = producerGrants({
+        const model: ShareModel = {
             producerAccountId: args.producerAccountId,
             consumerAccountId: args.consumerAccountId,
             producerDatabaseName: args.databaseName,
@@ -41,19 +48,51 @@ export class ProducerShare extends pulumi.ComponentResource {
             principalArn: args.consumerPrincipalArn,
             grantOption: args.grantWithGrantOption ?? false,
             resourceLinks: false,
+            sharingMode: args.sharingMode,
+            lfTags: args.lfTags,
+        };
+        const catalogId = args.producerAccountId;
+
+        // LF-tag mode: define the tags, then put them on the tables and excluded columns.
+        const tags = Object.entries(lfTagDefinitions(model)).map(
+            ([tagKey, tagValues]) => new awsnative.lakeformation.Tag(`${name}-tag-${tagKey}`, { catalogId, tagKey, tagValues }, { parent: this }),
+        );
+        const assignments = tagAssignments(model);
+        const associations = assignments.flatMap((a) => {
+            const table = { catalogId, databaseName: a.databaseName, name: a.table };
+            const pairs = (t: Readonly<Record<string, string>>) => Object.entries(t).map(([tagKey, value]) => ({ catalogId, tagKey, tagValues: [value] }));
+            const onTable = new awsnative.lakeformation.TagAssociation(
+                `${name}-${a.table}-tags`,
+                { resource: { table }, lfTags: pairs(a.tags) },
+                { parent: this, dependsOn: tags },
+            );
+            const onColumns = Object.entries(a.columnTags).map(
+                ([column, overrides]) =>
+                    new awsnative.lakeformation.TagAssociation(
+                        `${name}-${a.table}-${column}-tags`,
+                        { resource: { tableWithColumns: { ...table, columnNames: [column] } }, lfTags: pairs(overrides) },
+                        { parent: this, dependsOn: [onTable] },
+                    ),
+            );
+            return [onTable, ...onColumns];
         });
-        this.grantResources = createGrants(name, grants, args.consumerPrincipalArn, { parent: this });
+
+        const grants = producerGrants(model);
+        this.grantResources = createGrants(name, grants, catalogId, { parent: this, dependsOn: associations });
 
         this.producerAccountId = pulumi.output(args.producerAccountId);
         this.databaseName = pulumi.output(args.databaseName);
         this.sharedTables = pulumi.output(args.tables.map((t) => t.name));
-        // Resolves once every grant exists, so consumers of the output see a finished share.
-        this.grants = pulumi.all(this.grantResources.map((g) => g.urn)).apply(() => grants);
+        // Resolve once every grant exists, so readers of the outputs see a finished share.
+        const done = pulumi.all(this.grantResources.map((g) => g.urn));
+        this.grants = done.apply(() => grants);
+        this.tagAssignments = done.apply(() => assignments);
         this.registerOutputs({
             producerAccountId: this.producerAccountId,
             databaseName: this.databaseName,
             sharedTables: this.sharedTables,
             grants: this.grants,
+            tagAssignments: this.tagAssignments,
         });
     }
 }

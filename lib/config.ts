@@ -9,8 +9,11 @@
 
 export const CONFIG_NAMESPACE = "connect-analytics";
 
+import { connectColumnNames } from "./connectSchema";
+
 export type Side = "producer" | "consumer";
 export type ExportFormat = "parquet" | "csv";
+export type SharingMode = "named" | "lfTags";
 
 /** One shared table and the resource link that points to it. */
 export interface TableConfig {
@@ -23,7 +26,21 @@ export interface TableConfig {
      * incrementally from a watermark. Undefined: exported as a full snapshot.
      */
     readonly timeColumn?: string;
+    /** Columns withheld from the consumer (config `excludedColumns`); absent when none. */
+    readonly excludedColumns?: readonly string[];
 }
+
+/** Account-wide Lake Formation settings, managed only when the stack opts in. */
+export interface DataLakeSettingsConfig {
+    readonly manage: boolean;
+    /** Added to the current admins; existing admins are kept. */
+    readonly admins: readonly string[];
+    readonly crossAccountVersion: "1" | "2" | "3" | "4";
+}
+
+/** The LF-tag that marks excluded columns in `lfTags` mode, and the value it takes there. */
+export const EXCLUSION_TAG_KEY = "sensitivity";
+export const EXCLUSION_TAG_VALUE = "restricted";
 
 /** Settings of the scheduled Athena export (consumer stack). */
 export interface ExportConfig {
@@ -65,6 +82,13 @@ export interface AppConfig {
     readonly consumerStack?: string;
     /** Producer only: let the consumer role re-grant what it receives. */
     readonly grantWithGrantOption: boolean;
+    /** `named`: grants name each table. `lfTags`: grants name an LF-tag expression. */
+    readonly sharingMode: SharingMode;
+    /** LF-tags (key: value) on every shared table; the expression of `lfTags` grants. */
+    readonly lfTags: Readonly<Record<string, string>>;
+    readonly dataLakeSettings: DataLakeSettingsConfig;
+    /** Consumer: RAM share to accept (accounts outside one organization). */
+    readonly ramShareArn?: string;
     readonly export: ExportConfig;
     /** Tags applied to every taggable resource. */
     readonly tags: Readonly<Record<string, string>>;
@@ -95,6 +119,8 @@ export interface KeySpec {
     /** Default value; undefined means "no default" (required or optional, see `required`). */
     readonly default?: unknown;
     readonly required?: boolean;
+    /** For lists of plain strings, which Pulumi.yaml can declare. */
+    readonly items?: "string";
     /** The side whose stack uses the key; undefined: both. */
     readonly side?: Side;
 }
@@ -150,6 +176,43 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
         default: false,
         side: "producer",
         description: "Give the consumer role the grant option on what it receives. Off: least privilege.",
+    },
+    sharingMode: {
+        type: "string",
+        default: "named",
+        description: "How the producer shares: `named` (grants per table) or `lfTags` (grants on an LF-tag expression; the consumer re-grants to its role).",
+    },
+    lfTags: {
+        type: "object",
+        default: { domain: "connect", [EXCLUSION_TAG_KEY]: "general" },
+        description: "LF-tags (key: value) assigned to every shared table in `lfTags` mode; grants use them as the expression.",
+    },
+    excludedColumns: {
+        type: "object",
+        default: {},
+        description: "Columns withheld from the consumer, per table (`{users: [email]}`); SELECT becomes all columns but these.",
+    },
+    manageDataLakeSettings: {
+        type: "boolean",
+        default: false,
+        description: "Manage this account's Lake Formation settings (account-wide: opt in per stack). Settings you do not set here are kept.",
+    },
+    dataLakeAdmins: {
+        type: "array",
+        items: "string",
+        default: [],
+        description: "IAM role/user ARNs added as Lake Formation admins (existing admins are kept). Only with manageDataLakeSettings.",
+    },
+    crossAccountVersion: {
+        type: "string",
+        default: "4",
+        description: "CROSS_ACCOUNT_VERSION to set with manageDataLakeSettings (\"1\"-\"4\"); grants to the consumer's role need 3 or later.",
+    },
+    ramShareArn: {
+        type: "string",
+        description:
+            "RAM share of the producer's grants, when the accounts are not in one organization. Producer: exported for the consumer. " +
+            "Consumer: accepted before the links (unset: the producer's output).",
     },
     athenaWorkgroupName: { type: "string", default: "connect_analytics_workgroup", side: "consumer", description: "Athena workgroup of the export." },
     exportSchedule: {
@@ -278,6 +341,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         if (v !== undefined && !STACK_NAME.test(v)) fail(key, `must be a stack name like \`org/connect-analytics/${key.replace("Stack", "")}\`.`);
     }
 
+    const governance = parseGovernance(get, fail, tables, side as Side);
     const exportConfig = parseExport(get, fail);
     const longestBucket = `${get<string>("projectName")}-${get<string>("environment")}-athena-results-${"0".repeat(12)}`;
     if (longestBucket.length > 63) {
@@ -295,7 +359,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         consumerAccountId,
         producerDatabaseName: get<string>("producerDatabaseName"),
         consumerDatabaseName: get<string>("consumerDatabaseName"),
-        tables,
+        tables: governance.tables,
         projectName,
         environment,
         enableResourceLinks: get<boolean>("enableResourceLinks"),
@@ -306,6 +370,10 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         producerStack: get<string | undefined>("producerStack"),
         consumerStack: get<string | undefined>("consumerStack"),
         grantWithGrantOption: get<boolean>("grantWithGrantOption"),
+        sharingMode: get<SharingMode>("sharingMode"),
+        lfTags: get<Record<string, string>>("lfTags"),
+        dataLakeSettings: governance.dataLakeSettings,
+        ramShareArn: get<string | undefined>("ramShareArn"),
         export: exportConfig,
         tags: { project: projectName, environment, "managed-by": "pulumi" },
     };
@@ -364,6 +432,94 @@ function parseTables(entries: unknown[], fail: Fail): TableConfig[] {
         }
     }
     return tables;
+}
+
+const LF_TAG_TEXT = /^[\w.:/=+@%-]{1,128}$/;
+const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/;
+const RAM_SHARE_ARN = /^arn:aws[a-z-]*:ram:[a-z0-9-]+:\d{12}:resource-share\/[\w-]+$/;
+
+function parseGovernance(
+    get: <T>(key: string) => T,
+    fail: Fail,
+    tables: TableConfig[],
+    side: Side,
+): { tables: TableConfig[]; dataLakeSettings: DataLakeSettingsConfig } {
+    const mode = get<string>("sharingMode");
+    if (mode !== "named" && mode !== "lfTags") fail("sharingMode", `must be "named" or "lfTags", got ${JSON.stringify(mode)}.`);
+
+    const lfTags = get<Record<string, unknown>>("lfTags");
+    for (const [key, value] of Object.entries(lfTags)) {
+        if (!LF_TAG_TEXT.test(key)) fail("lfTags", `tag key ${JSON.stringify(key)} must be 1-128 letters, digits or _.:/=+@%-.`);
+        if (typeof value !== "string" || !LF_TAG_TEXT.test(value)) {
+            fail("lfTags", `value of ${key} must be one tag value (1-128 letters, digits or _.:/=+@%-), got ${JSON.stringify(value)}.`);
+        }
+    }
+    if (mode === "lfTags" && Object.keys(lfTags).length === 0) fail("lfTags", "must hold at least one key: value in lfTags sharing mode.");
+
+    const excluded = get<Record<string, unknown>>("excludedColumns");
+    const byTable = new Map(tables.map((t) => [t.name, t]));
+    const exclusions = new Map<string, string[]>();
+    for (const [table, columns] of Object.entries(excluded)) {
+        const where = `excludedColumns.${table}`;
+        const spec = byTable.get(table);
+        if (!spec) {
+            fail("excludedColumns", `${where}: "${table}" is not in tables (${[...byTable.keys()].join(", ")}).`);
+            continue;
+        }
+        if (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === "string")) {
+            fail("excludedColumns", `${where} must be a non-empty list of column names.`);
+            continue;
+        }
+        const known = connectColumnNames(table);
+        const problems = columns.filter((c) => !GLUE_NAME.test(c) || (known !== undefined && !known.includes(c)));
+        if (problems.length > 0) {
+            fail(
+                "excludedColumns",
+                `${where}: ${problems.join(", ")} ${problems.length === 1 ? "is not a column" : "are not columns"} of ${table}` +
+                    (known ? ` (known columns: ${known.join(", ")}).` : " (column names are lowercase letters, digits and underscores)."),
+            );
+            continue;
+        }
+        const duplicates = columns.filter((c, i) => columns.indexOf(c) !== i);
+        if (duplicates.length > 0) fail("excludedColumns", `${where} lists ${duplicates.join(", ")} more than once.`);
+        if (spec.timeColumn && columns.includes(spec.timeColumn)) {
+            fail("excludedColumns", `${where}: cannot exclude ${spec.timeColumn}, the column the export reads ${table} incrementally by.`);
+        }
+        if (known && columns.length >= known.length) fail("excludedColumns", `${where} excludes every column; remove ${table} from tables instead.`);
+        exclusions.set(table, [...columns].sort());
+    }
+    if (mode === "lfTags" && exclusions.size > 0) {
+        if (!(EXCLUSION_TAG_KEY in lfTags)) {
+            fail("lfTags", `needs a "${EXCLUSION_TAG_KEY}" key when columns are excluded in lfTags mode: excluded columns get ${EXCLUSION_TAG_KEY}=${EXCLUSION_TAG_VALUE}.`);
+        } else if (lfTags[EXCLUSION_TAG_KEY] === EXCLUSION_TAG_VALUE) {
+            fail("lfTags", `${EXCLUSION_TAG_KEY} cannot be "${EXCLUSION_TAG_VALUE}" on tables: that value marks the excluded columns.`);
+        }
+    }
+
+    const admins = get<unknown[]>("dataLakeAdmins");
+    for (const admin of admins) {
+        if (typeof admin !== "string" || !IAM_PRINCIPAL_ARN.test(admin)) {
+            fail("dataLakeAdmins", `${JSON.stringify(admin)} is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>).`);
+        }
+    }
+    const manage = get<boolean>("manageDataLakeSettings");
+    const version = get<string>("crossAccountVersion");
+    if (!["1", "2", "3", "4"].includes(version)) fail("crossAccountVersion", `must be "1", "2", "3" or "4", got ${JSON.stringify(version)}.`);
+    else if (manage && side === "producer" && Number(version) < 3) {
+        fail(
+            "crossAccountVersion",
+            `is ${version}, but the producer grants straight to the consumer's role${mode === "lfTags" ? " and shares LF-tags" : ""}, which needs version 3 or later. Set "4".`,
+        );
+    }
+    const ramShareArn = get<string | undefined>("ramShareArn");
+    if (ramShareArn !== undefined && !RAM_SHARE_ARN.test(ramShareArn)) {
+        fail("ramShareArn", "must be a RAM resource share ARN (arn:aws:ram:<region>:<producer account>:resource-share/<id>).");
+    }
+
+    return {
+        tables: tables.map((t) => (exclusions.has(t.name) ? { ...t, excludedColumns: exclusions.get(t.name) } : t)),
+        dataLakeSettings: { manage, admins: admins as string[], crossAccountVersion: version as DataLakeSettingsConfig["crossAccountVersion"] },
+    };
 }
 
 function parseExport(get: <T>(key: string) => T, fail: Fail): ExportConfig {

@@ -17,7 +17,11 @@ export interface PrincipalPermissionsInputs {
     permissionsWithGrantOption: LfPermission[];
 }
 
-export function toPrincipalPermissionsArgs(grant: LfGrant): PrincipalPermissionsInputs {
+/**
+ * `catalog` is the account that makes the grant: the resource's owner for its own resources,
+ * the consumer when it re-grants a resource shared with it (the resource keeps the owner's id).
+ */
+export function toPrincipalPermissionsArgs(grant: LfGrant, grantorAccountId: string = grant.resource.catalogId): PrincipalPermissionsInputs {
     const r = grant.resource;
     let resource: Record<string, unknown>;
     switch (r.kind) {
@@ -51,7 +55,7 @@ export function toPrincipalPermissionsArgs(grant: LfGrant): PrincipalPermissions
             break;
     }
     return {
-        catalog: r.catalogId,
+        catalog: grantorAccountId,
         principal: { dataLakePrincipalIdentifier: grant.principal },
         resource,
         permissions: [...grant.permissions],

@@ -18,6 +18,9 @@ export interface ProducerOutputs {
     readonly producerDatabaseName?: string;
     readonly sharedTables?: readonly string[];
     readonly consumerPrincipalArn?: string;
+    readonly tables?: readonly TableConfig[];
+    readonly sharingMode?: string;
+    readonly ramShareArn?: string;
 }
 
 /** Outputs the consumer stack exports (the keys the producer reads). */
@@ -30,6 +33,8 @@ export interface ConsumerView {
     readonly producerAccountId: string;
     readonly producerDatabaseName: string;
     readonly tables: readonly TableConfig[];
+    /** RAM share to accept: this stack's config, else the producer's output. */
+    readonly ramShareArn?: string;
     /** Non-fatal findings to log. */
     readonly notes: readonly string[];
 }
@@ -48,14 +53,11 @@ export function isUndeployed(outputs: Readonly<Record<string, unknown>> | undefi
 
 export function consumerView(config: AppConfig, producer: ProducerOutputs | undefined): ConsumerView {
     const ownRole = iamRoleArn({ accountId: config.consumerAccountId }, config.lambdaRoleName);
-    if (!config.producerStack) {
-        return { producerAccountId: config.producerAccountId, producerDatabaseName: config.producerDatabaseName, tables: config.tables, notes: [] };
-    }
+    const own = { producerAccountId: config.producerAccountId, producerDatabaseName: config.producerDatabaseName, tables: config.tables, ramShareArn: config.ramShareArn };
+    if (!config.producerStack) return { ...own, notes: [] };
     if (isUndeployed(producer as Record<string, unknown> | undefined)) {
         return {
-            producerAccountId: config.producerAccountId,
-            producerDatabaseName: config.producerDatabaseName,
-            tables: config.tables,
+            ...own,
             notes: [
                 `producer stack "${config.producerStack}" has no outputs yet, so this run uses this stack's own producer settings. ` +
                     `Next: deploy the producer (\`pulumi up -s ${config.producerStack}\`), then run this stack again.`,
@@ -90,6 +92,23 @@ export function consumerView(config: AppConfig, producer: ProducerOutputs | unde
     }
     const extra = [...shared].filter((t) => !config.tables.some((c) => c.name === t));
     if (extra.length > 0) notes.push(`producer also shares ${extra.join(", ")}, which this stack does not link; add them to tables to use them.`);
+    if (p.sharingMode && p.sharingMode !== config.sharingMode) {
+        issues.push({
+            key: key("sharingMode"),
+            message: `is ${config.sharingMode} but producer stack "${config.producerStack}" shares by ${p.sharingMode}; make them agree.`,
+        });
+    }
+    const exclusions = (tables: readonly TableConfig[] | undefined) =>
+        JSON.stringify(Object.fromEntries((tables ?? []).filter((t) => t.excludedColumns?.length).map((t) => [t.name, t.excludedColumns])));
+    const linked = (p.tables ?? []).filter((t) => config.tables.some((c) => c.name === t.name));
+    if (p.tables && exclusions(linked) !== exclusions(config.tables)) {
+        issues.push({
+            key: key("excludedColumns"),
+            message:
+                `differs from producer stack "${config.producerStack}" (${exclusions(linked)} there, ${exclusions(config.tables)} here): ` +
+                `the export must not select what the producer withholds. Copy the producer's excludedColumns.`,
+        });
+    }
     if (p.consumerPrincipalArn && p.consumerPrincipalArn !== ownRole) {
         issues.push({
             key: key("lambdaRoleName"),
@@ -97,7 +116,7 @@ export function consumerView(config: AppConfig, producer: ProducerOutputs | unde
         });
     }
     if (issues.length > 0) throw new ConfigError(issues);
-    return { producerAccountId: config.producerAccountId, producerDatabaseName: config.producerDatabaseName, tables: config.tables, notes };
+    return { ...own, ramShareArn: config.ramShareArn ?? (p.ramShareArn || undefined), notes };
 }
 
 export function producerView(config: AppConfig, consumer: ConsumerOutputs | undefined): ProducerView {

@@ -9,7 +9,7 @@
  * DESCRIBE on the link in the consumer catalog, and SELECT (plus DESCRIBE) on the target
  * table in the producer catalog. A grant on a link gives nothing on its target.
  */
-import { TableConfig } from "./config";
+import { EXCLUSION_TAG_KEY, EXCLUSION_TAG_VALUE, SharingMode, TableConfig } from "./config";
 
 export type LfPermission = "SELECT" | "DESCRIBE" | "INSERT" | "DELETE" | "ALTER" | "DROP" | "ALL" | "CREATE_TABLE" | "CREATE_DATABASE" | "DATA_LOCATION_ACCESS" | "ASSOCIATE" | "SUPER";
 
@@ -63,6 +63,50 @@ export interface ShareModel {
     readonly grantOption: boolean;
     /** Create links (and so their DESCRIBE grants) in the consumer. */
     readonly resourceLinks: boolean;
+    /** Default `named`. */
+    readonly sharingMode?: SharingMode;
+    /** LF-tags on every shared table (`lfTags` mode). */
+    readonly lfTags?: Readonly<Record<string, string>>;
+}
+
+/** LF-tags the producer assigns in `lfTags` mode: on each table, and overriding on excluded columns. */
+export interface TagAssignment {
+    readonly catalogId: string;
+    readonly databaseName: string;
+    readonly table: string;
+    readonly tags: Readonly<Record<string, string>>;
+    /** Column-level tags, which override the table's for those columns. */
+    readonly columnTags: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** Every value each LF-tag key takes in the share (what the producer must define). */
+export function lfTagDefinitions(model: ShareModel): Record<string, string[]> {
+    const values: Record<string, Set<string>> = {};
+    for (const a of tagAssignments(model)) {
+        for (const tags of [a.tags, ...Object.values(a.columnTags)]) {
+            for (const [k, v] of Object.entries(tags)) (values[k] ??= new Set()).add(v);
+        }
+    }
+    return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, [...v].sort()]));
+}
+
+export function tagAssignments(model: ShareModel): TagAssignment[] {
+    if (model.sharingMode !== "lfTags") return [];
+    const tags = { ...(model.lfTags ?? {}) };
+    return model.tables.map((t) => ({
+        catalogId: model.producerAccountId,
+        databaseName: model.producerDatabaseName,
+        table: t.name,
+        tags,
+        columnTags: Object.fromEntries((t.excludedColumns ?? []).map((c) => [c, { [EXCLUSION_TAG_KEY]: EXCLUSION_TAG_VALUE }])),
+    }));
+}
+
+/** The LF-tag expression of the share: every configured tag at its table value. */
+export function shareExpression(model: ShareModel): LfTagCondition[] {
+    return Object.entries(model.lfTags ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, value]) => ({ key, values: [value] }));
 }
 
 /** The role ARN the consumer stack creates; deterministic because the role is not auto-named. */
@@ -70,28 +114,83 @@ export function lambdaRoleArn(consumerAccountId: string, lambdaRoleName: string,
     return `arn:${partition}:iam::${consumerAccountId}:role/${lambdaRoleName}`;
 }
 
-/** Grants the producer makes in its own catalog: SELECT and DESCRIBE on each shared table. */
+/**
+ * Grants the producer makes in its own catalog.
+ * - `named`: SELECT and DESCRIBE on each shared table to the consumer's role; with excluded
+ *   columns, DESCRIBE on the table and SELECT on all columns but those (TableWithColumns).
+ * - `lfTags`: SELECT and DESCRIBE on the share's tag expression, and DESCRIBE on its tags, to the
+ *   consumer *account* with the grant option, which the consumer uses to re-grant to its role.
+ *   Excluded columns carry an overriding tag value, so the expression does not match them.
+ */
 export function producerGrants(model: ShareModel): LfGrant[] {
-    const permissions: LfPermission[] = ["DESCRIBE", "SELECT"];
-    return model.tables.map((table) => ({
-        side: "producer",
-        principal: model.principalArn,
-        resource: { kind: "table", catalogId: model.producerAccountId, databaseName: model.producerDatabaseName, name: table.name },
-        permissions,
-        grantable: model.grantOption ? permissions : [],
-    }));
+    const read: LfPermission[] = ["DESCRIBE", "SELECT"];
+    const catalogId = model.producerAccountId;
+    const databaseName = model.producerDatabaseName;
+    if (model.sharingMode === "lfTags") {
+        const expression = shareExpression(model);
+        return [
+            {
+                side: "producer",
+                principal: model.consumerAccountId,
+                resource: { kind: "lfTagPolicy", catalogId, resourceType: "TABLE", expression },
+                permissions: read,
+                grantable: read,
+            },
+            ...expression.map(
+                (c): LfGrant => ({
+                    side: "producer",
+                    principal: model.consumerAccountId,
+                    resource: { kind: "lfTag", catalogId, key: c.key, values: c.values },
+                    permissions: ["DESCRIBE"],
+                    grantable: ["DESCRIBE"],
+                }),
+            ),
+        ];
+    }
+    const grantable = (permissions: LfPermission[]) => (model.grantOption ? permissions : []);
+    return model.tables.flatMap((table): LfGrant[] => {
+        const excluded = table.excludedColumns ?? [];
+        if (excluded.length === 0) {
+            return [{ side: "producer", principal: model.principalArn, resource: { kind: "table", catalogId, databaseName, name: table.name }, permissions: read, grantable: grantable(read) }];
+        }
+        return [
+            { side: "producer", principal: model.principalArn, resource: { kind: "table", catalogId, databaseName, name: table.name }, permissions: ["DESCRIBE"], grantable: grantable(["DESCRIBE"]) },
+            {
+                side: "producer",
+                principal: model.principalArn,
+                resource: { kind: "tableWithColumns", catalogId, databaseName, name: table.name, excludedColumns: [...excluded].sort() },
+                permissions: ["SELECT"],
+                grantable: grantable(["SELECT"]),
+            },
+        ];
+    });
 }
 
-/** Grants the consumer makes in its own catalog: DESCRIBE on each resource link. */
+/**
+ * Grants the consumer makes: DESCRIBE on each resource link (its own catalog) and, in `lfTags`
+ * mode, the re-grant to its role of what the producer granted the account on the tag expression.
+ */
 export function consumerGrants(model: ShareModel): LfGrant[] {
-    if (!model.resourceLinks) return [];
-    return model.tables.map((table) => ({
-        side: "consumer",
-        principal: model.principalArn,
-        resource: { kind: "table", catalogId: model.consumerAccountId, databaseName: model.consumerDatabaseName, name: table.linkName },
-        permissions: ["DESCRIBE"],
-        grantable: [],
-    }));
+    const links: LfGrant[] = model.resourceLinks
+        ? model.tables.map((table) => ({
+              side: "consumer",
+              principal: model.principalArn,
+              resource: { kind: "table", catalogId: model.consumerAccountId, databaseName: model.consumerDatabaseName, name: table.linkName },
+              permissions: ["DESCRIBE"],
+              grantable: [],
+          }))
+        : [];
+    if (model.sharingMode !== "lfTags") return links;
+    return [
+        {
+            side: "consumer",
+            principal: model.principalArn,
+            resource: { kind: "lfTagPolicy", catalogId: model.producerAccountId, resourceType: "TABLE", expression: shareExpression(model) },
+            permissions: ["DESCRIBE", "SELECT"],
+            grantable: [],
+        },
+        ...links,
+    ];
 }
 
 /** Every grant the principal needs, both sides. */

@@ -27,6 +27,18 @@ export function renderPlan(plan: PlanResult): string {
         g.permissions.join(",") + (g.grantable.length ? ` (grantable: ${g.grantable.join(",")})` : ""),
     ]);
     lines.push(...table(["principal", "catalog", "resource", "permissions"], rows));
+    lines.push("", "Effective access of the consumer's role (both stacks' grants):");
+    lines.push(
+        ...table(
+            ["table", "via link", "select", "columns"],
+            plan.effectiveAccess.map((a) => [
+                a.table,
+                a.link ? `${a.link}${a.linkVisible ? "" : " (not visible: no DESCRIBE)"}` : "-",
+                a.select ? "yes" : "no",
+                a.columns === null ? "-" : "all" in a.columns ? "all" : `all except ${a.columns.allExcept.join(", ")}`,
+            ]),
+        ),
+    );
     lines.push("", "Outputs:");
     for (const [key, value] of Object.entries(plan.outputs)) {
         lines.push(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);

@@ -106,6 +106,22 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                 return { accountId: this.account.accountId, arn: `arn:aws:iam::${this.account.accountId}:user/plan`, userId: "AIDAPLAN" };
             case "aws:index/getRegion:getRegion":
                 return { name: this.account.region, region: this.account.region, id: this.account.region };
+            case "aws:lakeformation/getDataLakeSettings:getDataLakeSettings":
+                // A fresh account: IAM-only defaults, no admins, cross-account version 1.
+                return {
+                    id: args.inputs.catalogId ?? this.account.accountId,
+                    catalogId: args.inputs.catalogId ?? this.account.accountId,
+                    admins: [],
+                    readOnlyAdmins: [],
+                    createDatabaseDefaultPermissions: [{ principal: "IAM_ALLOWED_PRINCIPALS", permissions: ["ALL"] }],
+                    createTableDefaultPermissions: [{ principal: "IAM_ALLOWED_PRINCIPALS", permissions: ["ALL"] }],
+                    parameters: { CROSS_ACCOUNT_VERSION: "1" },
+                    trustedResourceOwners: [],
+                    allowExternalDataFiltering: false,
+                    allowFullTableExternalDataAccess: false,
+                    externalDataFilteringAllowLists: [],
+                    authorizedSessionTagValueLists: [],
+                };
             case "aws:index/getPartition:getPartition":
                 return { partition: this.account.partition ?? "aws", dnsSuffix: "amazonaws.com" };
             default:

@@ -8,7 +8,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AppConfig, CONFIG_NAMESPACE, ConfigError, parseConfig, Side } from "../lib/config";
-import { LfGrant } from "../lib/permissions";
+import { LfGrant, TagAssignment } from "../lib/permissions";
+import { effectiveAccess, TableAccess } from "../lib/effectiveAccess";
 import { grantFromResourceInputs } from "../lib/lfResources";
 import { loadStackConfig, REPO_ROOT } from "./configFile";
 import { PeerOutputs, PlanMocks } from "./mocks";
@@ -27,6 +28,8 @@ export interface PlanResult {
     readonly resources: PlannedResource[];
     readonly outputs: Record<string, unknown>;
     readonly permissions: Array<Omit<LfGrant, "side">>;
+    /** What the consumer's role can do with each shared table, from both stacks' grants. */
+    readonly effectiveAccess: TableAccess[];
     readonly warnings: string[];
 }
 
@@ -155,7 +158,26 @@ export async function runProgram(stack: string, config: Record<string, string>, 
         .map((r) => grantFromResourceInputs(r.type, r.inputs, app.side))
         .filter((g): g is LfGrant => g !== undefined)
         .map(({ side: _side, ...grant }) => grant);
-    return { stack, side: app.side, resources, outputs, permissions, warnings };
+    return { stack, side: app.side, resources, outputs, permissions, effectiveAccess: accessOf(app, outputs, permissions, peers), warnings };
+}
+
+/**
+ * Effective access of the consumer's role: this stack's grants plus the other stack's (from its
+ * outputs, when it has been planned), against the shared tables and their links.
+ */
+function accessOf(app: AppConfig, outputs: Record<string, unknown>, own: Array<Omit<LfGrant, "side">>, peers: Readonly<Record<string, PeerOutputs>>): TableAccess[] {
+    const peerName = app.side === "producer" ? app.consumerStack : app.producerStack;
+    const peer = peerName && typeof peers[peerName] === "object" ? (peers[peerName] as Record<string, unknown>) : {};
+    const principal = (app.side === "producer" ? outputs.consumerPrincipalArn : outputs.lambdaRoleArn) as string;
+    const grants = [...own, ...((peer.grants as LfGrant[] | undefined) ?? [])] as LfGrant[];
+    const tagging = ((app.side === "producer" ? outputs.tagAssignments : peer.tagAssignments) as TagAssignment[] | undefined) ?? [];
+    const targets = app.tables.map((t) => ({
+        catalogId: app.producerAccountId,
+        databaseName: app.producerDatabaseName,
+        name: t.name,
+        link: app.enableResourceLinks ? { catalogId: app.consumerAccountId, databaseName: app.consumerDatabaseName, name: t.linkName } : undefined,
+    }));
+    return effectiveAccess(principal, grants, targets, tagging);
 }
 
 /**

@@ -30,7 +30,10 @@ function configDir(files: Record<string, string>): string {
 const KINDS = ["table", "tableWithColumns", "database", "lfTagPolicy", "lfTag"];
 
 function assertContract(doc: any, stack: string): void {
-    assert.deepEqual(Object.keys(doc).sort(), ["outputs", "permissions", "resources", "side", "stack", "warnings"]);
+    assert.deepEqual(Object.keys(doc).sort(), ["effectiveAccess", "outputs", "permissions", "resources", "side", "stack", "warnings"]);
+    for (const a of doc.effectiveAccess) {
+        assert.deepEqual(Object.keys(a).sort(), ["columns", "describe", "link", "linkVisible", "principal", "select", "table"]);
+    }
     assert.equal(doc.stack, stack);
     for (const r of doc.resources) {
         assert.deepEqual(Object.keys(r).sort(), ["inputs", "name", "parent", "type"]);

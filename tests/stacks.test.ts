@@ -37,7 +37,7 @@ describe("consumer stack (default config)", () => {
         const [db] = ofType(consumer, "aws:glue/catalogDatabase:CatalogDatabase");
         assert.equal(db.inputs.name, "connect_analytics_consumer");
         assert.equal(db.inputs.catalogId, CONSUMER);
-        const [role] = ofType(consumer, "aws:iam/role:Role");
+        const role = ofType(consumer, "aws:iam/role:Role").find((r) => r.name === "consumer-role")!;
         assert.equal(role.inputs.name, "connect-analytics-lambda-execution-role");
         const trust = JSON.parse(role.inputs.assumeRolePolicy as string);
         assert.deepEqual(trust.Statement, [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
@@ -110,7 +110,7 @@ describe("consumer stack (default config)", () => {
         const noLinks = await plan("consumer", { consumer: { enableResourceLinks: false } });
         assert.equal(ofType(noLinks, LINK).length, 0);
         assert.equal(ofType(noLinks, GRANT).length, 0);
-        assert.equal(ofType(noLinks, "aws:iam/role:Role").length, 1);
+        assert.equal(ofType(noLinks, "aws:iam/role:Role").filter((r) => r.parent === "consumer").length, 1);
     });
 });
 

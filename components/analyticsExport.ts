@@ -1,0 +1,283 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { ExportConfig, TableConfig } from "../lib/config";
+import { athenaWorkgroupArn, logGroupArn } from "../lib/arns";
+import { exportStatements, policyDocument, schedulerStatements, schedulerTrustPolicy } from "../lib/iam";
+import { exportHandler } from "../functions/handler";
+import { SecureBucket } from "./secureBucket";
+
+/** Folders of the exports bucket the export itself owns, beside the data prefix. */
+export const EXPORT_STATE_PREFIXES = ["manifests", "state"] as const;
+
+/** The scheduled event's input: the handler derives the run id from the scheduled time. */
+export const SCHEDULE_INPUT = JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" });
+
+export interface AnalyticsExportArgs {
+    readonly region: string;
+    readonly accountId: string;
+    /** `${projectName}-${environment}`: the stem of bucket, function and queue names. */
+    readonly namePrefix: string;
+    /** Name and ARN of the querying role (ConsumerLinkSet); the export adds its own policy to it. */
+    readonly roleName: pulumi.Input<string>;
+    readonly roleArn: pulumi.Input<string>;
+    /** Consumer database holding the resource links that the queries read. */
+    readonly sourceDatabase: pulumi.Input<string>;
+    readonly tables: readonly TableConfig[];
+    readonly settings: ExportConfig;
+    /** Alarms on Errors and Throttles, and X-Ray tracing. Default false. */
+    readonly detailedMonitoring?: boolean;
+    /** DEBUG log level. Default false (INFO). */
+    readonly debugLogging?: boolean;
+    readonly tags: Readonly<Record<string, string>>;
+    /**
+     * Packages left out of the Lambda archive. Default: every dependency of package.json, since
+     * the handler needs only the AWS SDK v3 that the nodejs20.x runtime already has.
+     */
+    readonly excludePackages?: readonly string[];
+}
+
+/**
+ * The scheduled export of the consumer account: a Lambda that UNLOADs the linked tables through
+ * Athena into S3, with its buckets, workgroup, schedule, retries, failure queue and logs.
+ */
+export class AnalyticsExport extends pulumi.ComponentResource {
+    public readonly function: aws.lambda.CallbackFunction<unknown, unknown>;
+    public readonly functionName: pulumi.Output<string>;
+    public readonly functionArn: pulumi.Output<string>;
+    public readonly workgroupName: pulumi.Output<string>;
+    public readonly resultsBucketName: pulumi.Output<string>;
+    public readonly exportsBucketName: pulumi.Output<string>;
+    public readonly scheduleName: pulumi.Output<string>;
+    public readonly failureQueueArn: pulumi.Output<string>;
+
+    constructor(name: string, args: AnalyticsExportArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("connect-analytics:export:AnalyticsExport", name, {}, opts);
+        const parent = { parent: this };
+        const s = args.settings;
+        const tags = { ...args.tags };
+
+        const results = new SecureBucket(
+            `${name}-results`,
+            {
+                bucketName: `${args.namePrefix}-athena-results-${args.accountId}`,
+                kmsKeyArn: s.kmsKeyArn,
+                lifecycleRules: [
+                    { id: "expire-query-results", status: "Enabled", filter: {}, expiration: { days: s.resultsExpirationDays } },
+                    { id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+                ],
+                tags,
+            },
+            parent,
+        );
+        const exportsBucket = new SecureBucket(
+            `${name}-exports`,
+            {
+                bucketName: `${args.namePrefix}-exports-${args.accountId}`,
+                kmsKeyArn: s.kmsKeyArn,
+                versioning: true,
+                lifecycleRules: [
+                    {
+                        id: "cheaper-storage-with-age",
+                        status: "Enabled",
+                        filter: { prefix: `${s.prefix}/` },
+                        transitions: [
+                            { days: s.exportsTransitionDays, storageClass: "STANDARD_IA" },
+                            { days: s.exportsTransitionDays + 90, storageClass: "GLACIER_IR" },
+                        ],
+                    },
+                    // Re-runs overwrite their own run prefix; old versions need not live forever.
+                    { id: "expire-noncurrent-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 30 } },
+                    { id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+                ],
+                tags,
+            },
+            parent,
+        );
+
+        const workgroup = new aws.athena.Workgroup(
+            `${name}-workgroup`,
+            {
+                name: s.workgroupName,
+                description: "Connect analytics export: enforced settings, encrypted results, per-query scan cutoff",
+                configuration: {
+                    enforceWorkgroupConfiguration: true,
+                    publishCloudwatchMetricsEnabled: true,
+                    bytesScannedCutoffPerQuery: s.bytesScannedCutoffPerQuery,
+                    engineVersion: { selectedEngineVersion: "Athena engine version 3" },
+                    resultConfiguration: {
+                        outputLocation: pulumi.interpolate`s3://${results.bucketName}/athena/`,
+                        encryptionConfiguration: s.kmsKeyArn ? { encryptionOption: "SSE_KMS", kmsKeyArn: s.kmsKeyArn } : { encryptionOption: "SSE_S3" },
+                        expectedBucketOwner: args.accountId,
+                    },
+                },
+                tags,
+            },
+            parent,
+        );
+
+        const failures = new aws.sqs.Queue(
+            `${name}-failures`,
+            { name: `${args.namePrefix}-export-failures`, messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true, tags },
+            parent,
+        );
+
+        const functionName = `${args.namePrefix}-export`;
+        // Created before the function, so Lambda never creates it without a retention.
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            { name: `/aws/lambda/${functionName}`, retentionInDays: s.logRetentionDays, kmsKeyId: s.kmsKeyArn, tags },
+            parent,
+        );
+
+        const exportPolicy = new aws.iam.RolePolicy(
+            `${name}-access`,
+            {
+                name: "analytics-export",
+                role: args.roleName,
+                policy: pulumi
+                    .all([results.bucketName, exportsBucket.bucketName, failures.arn])
+                    .apply(([resultsBucket, exportBucket, queueArn]) =>
+                        JSON.stringify(
+                            policyDocument(
+                                exportStatements({
+                                    workgroupArn: athenaWorkgroupArn({ region: args.region, accountId: args.accountId }, s.workgroupName),
+                                    resultsBucket,
+                                    exportsBucket: exportBucket,
+                                    exportPrefixes: [s.prefix, ...EXPORT_STATE_PREFIXES],
+                                    logGroupArn: logGroupArn({ region: args.region, accountId: args.accountId }, `/aws/lambda/${functionName}`),
+                                    failureQueueArn: queueArn,
+                                    kmsKeyArn: s.kmsKeyArn,
+                                    tracing: args.detailedMonitoring ?? false,
+                                }),
+                            ),
+                        ),
+                    ),
+            },
+            parent,
+        );
+
+        const environment: Record<string, pulumi.Input<string>> = {
+            EXPORT_BUCKET: exportsBucket.bucketName,
+            EXPORT_PREFIX: s.prefix,
+            ATHENA_WORKGROUP: workgroup.name,
+            SOURCE_DATABASE: args.sourceDatabase,
+            // Excluded columns travel with the tables: the export must not select what the producer withholds.
+            TABLES_JSON: JSON.stringify(args.tables.map((t) => ({ name: t.name, linkName: t.linkName, timeColumn: t.timeColumn, excludedColumns: t.excludedColumns }))),
+            EXPORT_FORMAT: s.format,
+            LATE_DATA_OVERLAP_DAYS: String(s.lateDataOverlapDays),
+            LOG_LEVEL: args.debugLogging ? "DEBUG" : "INFO",
+        };
+        this.function = new aws.lambda.CallbackFunction(
+            `${name}-function`,
+            {
+                name: functionName,
+                description: "Exports the shared Amazon Connect tables to S3 through Athena",
+                callback: exportHandler,
+                role: args.roleArn,
+                runtime: aws.lambda.Runtime.NodeJS20dX,
+                timeout: s.timeoutSeconds,
+                memorySize: s.memorySizeMb,
+                environment: { variables: environment },
+                loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: args.debugLogging ? "DEBUG" : "INFO", systemLogLevel: "INFO" },
+                tracingConfig: args.detailedMonitoring ? { mode: "Active" } : undefined,
+                kmsKeyArn: s.kmsKeyArn,
+                codePathOptions: { extraExcludePackages: [...(args.excludePackages ?? dependencyNames())] },
+                tags,
+            },
+            { parent: this, dependsOn: [logGroup, exportPolicy] },
+        );
+
+        new aws.lambda.FunctionEventInvokeConfig(
+            `${name}-async`,
+            {
+                functionName: this.function.name,
+                maximumRetryAttempts: 2,
+                maximumEventAgeInSeconds: 3600,
+                destinationConfig: { onFailure: { destination: failures.arn } },
+            },
+            parent,
+        );
+
+        const schedulerRole = new aws.iam.Role(
+            `${name}-scheduler`,
+            {
+                name: `${args.namePrefix}-export-scheduler`,
+                assumeRolePolicy: JSON.stringify(schedulerTrustPolicy(args.accountId)),
+                tags,
+            },
+            parent,
+        );
+        const schedulerPolicy = new aws.iam.RolePolicy(
+            `${name}-scheduler-invoke`,
+            {
+                name: "invoke-export",
+                role: schedulerRole.name,
+                policy: pulumi
+                    .all([this.function.arn, failures.arn])
+                    .apply(([fn, queue]) => JSON.stringify(policyDocument(schedulerStatements(fn, queue)))),
+            },
+            parent,
+        );
+        const schedule = new aws.scheduler.Schedule(
+            `${name}-schedule`,
+            {
+                name: `${args.namePrefix}-export`,
+                description: "Runs the Connect analytics export",
+                scheduleExpression: s.schedule,
+                scheduleExpressionTimezone: "UTC",
+                flexibleTimeWindow: { mode: "OFF" },
+                target: {
+                    arn: this.function.arn,
+                    roleArn: schedulerRole.arn,
+                    input: SCHEDULE_INPUT,
+                    retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+                    deadLetterConfig: { arn: failures.arn },
+                },
+            },
+            { parent: this, dependsOn: [schedulerPolicy] },
+        );
+
+        if (args.detailedMonitoring) {
+            for (const metric of ["Errors", "Throttles"]) {
+                new aws.cloudwatch.MetricAlarm(
+                    `${name}-${metric.toLowerCase()}`,
+                    {
+                        name: `${functionName}-${metric.toLowerCase()}`,
+                        alarmDescription: `The Connect analytics export reported ${metric}`,
+                        namespace: "AWS/Lambda",
+                        metricName: metric,
+                        dimensions: { FunctionName: this.function.name },
+                        statistic: "Sum",
+                        period: 300,
+                        evaluationPeriods: 1,
+                        threshold: 1,
+                        comparisonOperator: "GreaterThanOrEqualToThreshold",
+                        treatMissingData: "notBreaching",
+                        tags,
+                    },
+                    parent,
+                );
+            }
+        }
+
+        this.functionName = this.function.name;
+        this.functionArn = this.function.arn;
+        this.workgroupName = workgroup.name;
+        this.resultsBucketName = results.bucketName;
+        this.exportsBucketName = exportsBucket.bucketName;
+        this.scheduleName = schedule.name;
+        this.failureQueueArn = failures.arn;
+        this.registerOutputs({
+            functionName: this.functionName,
+            functionArn: this.functionArn,
+            workgroupName: this.workgroupName,
+            resultsBucketName: this.resultsBucketName,
+            exportsBucketName: this.exportsBucketName,
+            scheduleName: this.scheduleName,
+        });
+    }
+}
+
+function dependencyNames(): string[] {
+    return Object.keys((require("../package.json") as { dependencies?: Record<string, string> }).dependencies ?? {});
+}

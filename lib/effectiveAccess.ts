@@ -1,0 +1,98 @@
+/**
+ * What a principal can actually do with each shared table, resolved from Lake Formation grants
+ * the way Lake Formation evaluates them: grants to the principal itself (an account-level grant
+ * reaches a role only when the account re-grants it), named table grants, column wildcards with
+ * exclusions, and LF-tag expressions matched against table tags and overriding column tags.
+ *
+ * The plan prints it as the permission matrix's "effective access", and the tests use it to show
+ * that `named` and `lfTags` sharing give the consumer's role the same access.
+ */
+import { LfGrant, LfTagCondition, TagAssignment } from "./permissions";
+
+export interface SharedTarget {
+    readonly catalogId: string;
+    readonly databaseName: string;
+    readonly name: string;
+    /** The consumer's resource link to it, if any. */
+    readonly link?: { readonly catalogId: string; readonly databaseName: string; readonly name: string };
+}
+
+export interface TableAccess {
+    readonly principal: string;
+    /** `<catalog>:<database>.<table>` of the target. */
+    readonly table: string;
+    /** `<catalog>:<database>.<link>` of the link, when there is one. */
+    readonly link: string | null;
+    /** DESCRIBE on the link: the table is visible through it. */
+    readonly linkVisible: boolean;
+    readonly describe: boolean;
+    readonly select: boolean;
+    /** Columns SELECT covers: every column, or every column but these (sorted). */
+    readonly columns: { readonly all: true } | { readonly allExcept: readonly string[] } | null;
+}
+
+const matches = (expression: readonly LfTagCondition[], tags: Readonly<Record<string, string>>) =>
+    expression.every((c) => tags[c.key] !== undefined && c.values.includes(tags[c.key]));
+
+/** Columns excluded by one grant, or `undefined` when the grant does not cover the table. */
+function coverage(grant: LfGrant, target: SharedTarget, tagging: TagAssignment | undefined): readonly string[] | undefined {
+    const r = grant.resource;
+    const sameTable = (c: string, d: string, n: string) => c === target.catalogId && d === target.databaseName && n === target.name;
+    switch (r.kind) {
+        case "table":
+            return sameTable(r.catalogId, r.databaseName, r.name) || (r.catalogId === target.catalogId && r.databaseName === target.databaseName && r.name === "*")
+                ? []
+                : undefined;
+        case "tableWithColumns":
+            return sameTable(r.catalogId, r.databaseName, r.name) ? r.excludedColumns : undefined;
+        case "lfTagPolicy": {
+            if (r.resourceType !== "TABLE" || r.catalogId !== target.catalogId || !tagging || !matches(r.expression, tagging.tags)) return undefined;
+            return Object.entries(tagging.columnTags)
+                .filter(([, overrides]) => !matches(r.expression, { ...tagging.tags, ...overrides }))
+                .map(([column]) => column);
+        }
+        default:
+            return undefined;
+    }
+}
+
+/** Union of column sets each written as "all but X": all but the columns no grant covers. */
+function unionOfExclusions(exclusions: ReadonlyArray<readonly string[]>): string[] {
+    const [first, ...rest] = exclusions;
+    return [...first].filter((c) => rest.every((e) => e.includes(c))).sort();
+}
+
+export function effectiveAccess(principal: string, grants: readonly LfGrant[], targets: readonly SharedTarget[], tagging: readonly TagAssignment[]): TableAccess[] {
+    const own = grants.filter((g) => g.principal === principal);
+    return targets.map((target) => {
+        const tags = tagging.find((t) => t.catalogId === target.catalogId && t.databaseName === target.databaseName && t.table === target.name);
+        const covering = (permission: "SELECT" | "DESCRIBE") =>
+            own
+                .filter((g) => g.permissions.includes(permission) || g.permissions.includes("ALL"))
+                .map((g) => coverage(g, target, tags))
+                .filter((c): c is readonly string[] => c !== undefined);
+        const select = covering("SELECT");
+        const describe = covering("DESCRIBE");
+        const link = target.link;
+        const linkVisible =
+            !!link &&
+            own.some(
+                (g) =>
+                    (g.permissions.includes("DESCRIBE") || g.permissions.includes("ALL")) &&
+                    g.resource.kind === "table" &&
+                    g.resource.catalogId === link.catalogId &&
+                    g.resource.databaseName === link.databaseName &&
+                    g.resource.name === link.name,
+            );
+        const excluded = select.length > 0 ? unionOfExclusions(select) : undefined;
+        return {
+            principal,
+            table: `${target.catalogId}:${target.databaseName}.${target.name}`,
+            link: link ? `${link.catalogId}:${link.databaseName}.${link.name}` : null,
+            linkVisible,
+            describe: describe.length > 0 || select.length > 0,
+            select: select.length > 0,
+            columns: excluded === undefined ? null : excluded.length === 0 ? { all: true } : { allExcept: excluded },
+        };
+    });
+}
