@@ -62,6 +62,8 @@ interface CommonOptions {
     roleArn?: string;
     roleName?: string;
     grantOption?: boolean;
+    /** verify only. */
+    workgroup?: string;
     json?: boolean;
     retryMode: RetryMode;
     maxAttempts: number;
@@ -118,7 +120,7 @@ function openSession(opts: CommonOptions, deps: Deps): Session {
         roleArn: opts.roleArn,
         roleName: opts.roleName,
         grantOption: opts.grantOption,
-        workgroup: (opts as { workgroup?: string }).workgroup,
+        workgroup: opts.workgroup,
     });
     const base = { region: targets.region, retryMode: opts.retryMode, maxAttempts: opts.maxAttempts };
     return {
@@ -192,7 +194,7 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
         .option("--out <file>", "write to this file instead of stdout")
         .action(async (opts: CommonOptions & { out?: string }) => {
             const s = begin(opts);
-            const { rows, warnings } = await exportMetadata(s.main, s.producer, s.targets.model);
+            const { rows, warnings } = await exportMetadata(s);
             const text = opts.json ? json(rows) : toCsv(rows);
             if (opts.out) deps.writeFile(opts.out, text);
             else deps.stdout.write(text);

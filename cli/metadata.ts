@@ -6,9 +6,10 @@
 import { Column, Table } from "@aws-sdk/client-glue";
 import { stringify } from "csv-stringify/sync";
 import { ShareModel } from "../lib/permissions";
-import { AwsClients } from "./aws";
+import { tagWhich } from "./aws";
 import { isCredentialError, renderError } from "./errors";
 import { tablesOf } from "./glue";
+import { identify, Session } from "./session";
 
 export const METADATA_COLUMNS = [
     "database",
@@ -100,16 +101,23 @@ export interface MetadataResult {
     readonly warnings: string[];
 }
 
-/** Two paginated GetTables calls: the consumer database, and the producer database (with producer credentials if given). */
-export async function exportMetadata(main: AwsClients, producer: AwsClients | undefined, model: ShareModel): Promise<MetadataResult> {
-    const links = await tablesOf(main, model.consumerDatabaseName);
+/**
+ * Two paginated GetTables calls: the consumer database, and the producer database (with
+ * producer credentials if given). STS first, so a denial names who was denied.
+ */
+export async function exportMetadata(session: Session): Promise<MetadataResult> {
+    const { model } = session.targets;
+    await identify(session, "main");
+    const links = await tablesOf(session.main, model.consumerDatabaseName);
+    const which = session.producer ? "producer" : "main";
+    if (session.producer) await identify(session, "producer");
     const warnings: string[] = [];
     let targets: Map<string, Table> | undefined;
     try {
-        targets = await tablesOf(producer ?? main, model.producerDatabaseName, model.producerAccountId);
+        targets = await tablesOf(session.producer ?? session.main, model.producerDatabaseName, model.producerAccountId);
     } catch (err) {
-        if (isCredentialError(err)) throw err;
-        warnings.push(`targets not read (columns of links left empty): ${renderError(err)}`);
+        if (isCredentialError(err)) throw tagWhich(err, which);
+        warnings.push(`targets not read (columns of links left empty): ${renderError(err, { principal: session.identities[which]?.arn })}`);
     }
     const { rows, missing } = metadataRows(model, links, targets);
     warnings.push(...missing.map((m) => `not found: ${m}`));

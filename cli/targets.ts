@@ -272,11 +272,10 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
         );
     }
 
-    let region: string | undefined = flags.region ?? consumer?.region ?? producer?.region;
     if (flags.region !== undefined && !REGION.test(flags.region)) {
         throw new UsageError(`--region: "${flags.region}" is not an AWS region name like ap-southeast-2.`);
     }
-    if (region === "") region = undefined;
+    const region = flags.region ?? consumer?.region ?? producer?.region;
 
     return {
         region,

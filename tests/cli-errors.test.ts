@@ -28,6 +28,16 @@ describe("cli errors and arguments", () => {
         assert.match(line, /Fix: grant arn:aws:sts::222222222222:assumed-role\/ops-admin\/operator the Lake Formation permission/);
     });
 
+    it("metadata: a denied GetTables is one line naming glue:GetTables and the caller, exit 1", async () => {
+        const d = deployment(3);
+        const { AccessDeniedException: GlueDenied } = await import("@aws-sdk/client-glue");
+        d.aws.account(CONSUMER).denied.set("GetTables", new GlueDenied({ message: "Insufficient Lake Formation permission(s) on connect_analytics_consumer", $metadata: {} }));
+        const r = await runCli(d, ["metadata", "--outputs", "consumer.json", "--profile", "consumer"]);
+        assert.equal(r.code, 1);
+        assert.equal(r.stdout, "");
+        assert.match(oneLine(r.stderr), /access denied: arn:aws:sts::222222222222:assumed-role\/ops-admin\/operator may not call glue:GetTables: Insufficient Lake Formation permission/);
+    });
+
     it("AccessDenied from IAM names the principal and action of the message", () => {
         const err = Object.assign(new Error("User: arn:aws:sts::222222222222:assumed-role/ro/me is not authorized to perform: glue:GetTables on resource: arn:aws:glue:ap-southeast-2:222222222222:catalog because no identity-based policy allows the glue:GetTables action"), {
             name: "AccessDeniedException",
