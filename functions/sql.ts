@@ -26,13 +26,12 @@ export function sqlString(value: string): string {
  * TIMESTAMP literals at 00:00:00 read the same in Trino and DuckDB.
  */
 export function timeRangePredicate(column: string, range: DayRange): string {
-    const at = (day: string) => {
-        if (!isIsoDay(day)) throw exportError("CONFIG", `${JSON.stringify(day)} is not a date YYYY-MM-DD.`);
-        return `TIMESTAMP '${day} 00:00:00'`;
-    };
+    for (const day of [range.from, range.to]) {
+        if (day !== undefined && !isIsoDay(day)) throw exportError("CONFIG", `${JSON.stringify(day)} is not a date YYYY-MM-DD.`);
+    }
     const parts: string[] = [];
-    if (range.from !== undefined) parts.push(`${quoteIdent(column)} >= ${at(range.from)}`);
-    parts.push(`${quoteIdent(column)} < ${at(addDays(range.to, 1))}`);
+    if (range.from !== undefined) parts.push(`${quoteIdent(column)} >= TIMESTAMP '${range.from} 00:00:00'`);
+    parts.push(`${quoteIdent(column)} < TIMESTAMP '${addDays(range.to, 1)} 00:00:00'`);
     return parts.join(" AND ");
 }
 

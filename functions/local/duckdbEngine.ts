@@ -67,3 +67,15 @@ export function lakeFiles(dir: string, plan: SelectPlan): string[] {
         .sort()
         .flatMap((d) => parquet(path.join(dir, prefix + d)));
 }
+
+/**
+ * Files DuckDB actually read for a query, from its EXPLAIN ANALYZE profile ("Total Files Read"
+ * of each scan): the measurement behind the incremental-run figures.
+ */
+export async function filesReadByQuery(connection: DuckDBConnection, select: string): Promise<number> {
+    const reader = await connection.runAndReadAll(`EXPLAIN ANALYZE ${select}`);
+    const profile = reader.getRows().map((row) => String(row[1] ?? "")).join("\n");
+    const counts = [...profile.matchAll(/Total Files Read:\s*(\d+)/g)].map((m) => Number(m[1]));
+    if (counts.length === 0) throw new Error("EXPLAIN ANALYZE reported no file reads; the DuckDB profile format may have changed.");
+    return counts.reduce((a, b) => a + b, 0);
+}
