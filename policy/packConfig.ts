@@ -21,7 +21,10 @@ export function allowGrantOptionFor(stackConfig: Readonly<Record<string, string>
     return flag(stackConfig[`${CONFIG_NAMESPACE}:grantWithGrantOption`]) || stackConfig[`${CONFIG_NAMESPACE}:sharingMode`] === "lfTags";
 }
 
-/** `{ "<rule>": { ... } }` for a stack: the content of its `--policy-pack-config` file. */
+/**
+ * `{ "<rule>": { ... } }` for a stack: the content of its `--policy-pack-config` file. The
+ * enforcement level is repeated so that a config file can never downgrade the rule.
+ */
 export function packConfigFor(stackConfig: Readonly<Record<string, string>>): PackConfig {
-    return { [lakeformationGrantLeastPrivilege.name]: { allowGrantOption: allowGrantOptionFor(stackConfig) } };
+    return { [lakeformationGrantLeastPrivilege.name]: { enforcementLevel: "mandatory", allowGrantOption: allowGrantOptionFor(stackConfig) } };
 }
