@@ -91,18 +91,21 @@ describe("consumer stack (default config)", () => {
         }
     });
 
-    it("tags every taggable resource", () => {
-        const taggable = consumer.resources.filter((r) => r.type.startsWith("aws:") && r.inputs.tags !== undefined);
-        assert.ok(taggable.length >= 2);
-        for (const r of taggable) {
-            assert.deepEqual(
-                { project: r.inputs.tags && (r.inputs.tags as any).project, environment: (r.inputs.tags as any).environment, managedBy: (r.inputs.tags as any)["managed-by"] },
-                { project: "connect-analytics", environment: "dev", managedBy: "pulumi" },
-                `${r.type} ${r.name}`,
-            );
-        }
-        for (const type of ["aws:glue/catalogDatabase:CatalogDatabase", "aws:iam/role:Role"]) {
-            assert.ok(ofType(consumer, type).every((r) => r.inputs.tags), `${type} is tagged`);
+    it("tags every resource of a taggable type, export included", () => {
+        const taggable = [
+            "aws:glue/catalogDatabase:CatalogDatabase",
+            "aws:iam/role:Role",
+            "aws:s3/bucket:Bucket",
+            "aws:athena/workgroup:Workgroup",
+            "aws:sqs/queue:Queue",
+            "aws:cloudwatch/logGroup:LogGroup",
+            "aws:lambda/function:Function",
+        ];
+        const found = consumer.resources.filter((r) => taggable.includes(r.type));
+        assert.ok(found.length >= 9, `only ${found.length} taggable resources`);
+        for (const r of found) {
+            const tags = r.inputs.tags as Record<string, string> | undefined;
+            assert.deepEqual(tags && [tags.project, tags.environment, tags["managed-by"]], ["connect-analytics", "dev", "pulumi"], `${r.type} ${r.name}`);
         }
     });
 
