@@ -18,7 +18,7 @@ import * as path from "path";
 import { Command } from "commander";
 import { loadStackConfig, REPO_ROOT } from "../plan/configFile";
 import { planBoth, PlanResult } from "../plan/run";
-import { isStackPolicy, PackConfig, runPolicies, Violation } from "./harness";
+import { isStackPolicy, PackConfig, ResourceFixture, runPolicies, Violation } from "./harness";
 import { packConfigFor } from "./packConfig";
 import { ALL_POLICIES } from "./rules";
 
@@ -38,7 +38,7 @@ export interface CheckReport {
 }
 
 /** Runs every rule over one planned stack. */
-export async function checkPlan(plan: Pick<PlanResult, "stack" | "side" | "resources">, config: PackConfig): Promise<StackCheck> {
+export async function checkPlan(plan: { readonly stack: string; readonly side: string; readonly resources: readonly ResourceFixture[] }, config: PackConfig): Promise<StackCheck> {
     const violations = await runPolicies(ALL_POLICIES, plan.resources, { stack: plan.stack, config });
     return { stack: plan.stack, side: plan.side, resources: plan.resources.length, config, violations };
 }
