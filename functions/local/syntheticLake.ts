@@ -255,6 +255,9 @@ async function writeDimensions(connection: DuckDBConnection, dir: string, dims: 
     await loadDimensionTables(connection, dims);
 }
 
+/** A UUID-shaped string from a 32-hex-digit md5 expression. */
+const uuidOf = (hex: string) => `substr(${hex}, 1, 8) || '-' || substr(${hex}, 9, 4) || '-4' || substr(${hex}, 14, 3) || '-a' || substr(${hex}, 18, 3) || '-' || substr(${hex}, 21, 12)`;
+
 /** SQL expression of every contact_record column, over the CTE `t` joined to agent `a` and queue `q`. */
 function contactExpressions(dims: Dimensions): Record<string, string> {
     const notAbandoned = (expr: string) => `CASE WHEN NOT abandoned THEN ${expr} END`;
@@ -267,7 +270,7 @@ function contactExpressions(dims: Dimensions): Record<string, string> {
         aws_account_id: sqlString(dims.accountId),
         contact_id: "cid",
         initial_contact_id: "cid",
-        previous_contact_id: "CASE WHEN method = 'TRANSFER' THEN pid END",
+        previous_contact_id: `CASE WHEN method = 'TRANSFER' THEN ${uuidOf("md5(m)")} END`,
         related_contact_id: "NULL",
         next_contact_id: "NULL",
         channel: "ch",
@@ -320,17 +323,16 @@ export function contactsSelect(dims: Pick<Dimensions, "instanceId" | "accountId"
     return `
 WITH days(k, day, n_rows) AS (VALUES ${dayValues}),
 base AS (SELECT days.day, CAST(days.k AS BIGINT) * ${DAY_STRIDE} + r.j AS n FROM days, range(${maxRows}) r(j) WHERE r.j < days.n_rows),
-h AS (SELECT day, n, ${hashes}, md5('${seed}-' || n::VARCHAR) AS m, md5('${seed}-p-' || n::VARCHAR) AS pm FROM base),
+h AS (SELECT day, n, ${hashes}, md5('${seed}-' || n::VARCHAR) AS m FROM base),
 c AS (
   SELECT h.*,
-    substr(m, 1, 8) || '-' || substr(m, 9, 4) || '-4' || substr(m, 14, 3) || '-a' || substr(m, 18, 3) || '-' || substr(m, 21, 12) AS cid,
-    substr(pm, 1, 8) || '-' || substr(pm, 9, 4) || '-4' || substr(pm, 14, 3) || '-a' || substr(pm, 18, 3) || '-' || substr(pm, 21, 12) AS pid,
+    ${uuidOf("m")} AS cid,
     CASE WHEN h1 % 100 < 62 THEN 'VOICE' WHEN h1 % 100 < 85 THEN 'CHAT' WHEN h1 % 100 < 95 THEN 'TASK' ELSE 'EMAIL' END AS ch,
     CASE WHEN (h1 >> 8) % 100 < 70 THEN 'INBOUND' WHEN (h1 >> 8) % 100 < 85 THEN 'OUTBOUND' WHEN (h1 >> 8) % 100 < 92 THEN 'TRANSFER'
          WHEN (h1 >> 8) % 100 < 96 THEN 'CALLBACK' ELSE 'API' END AS method,
     day::TIMESTAMP + to_seconds(CAST(CASE WHEN h2 % 100 < 80 THEN 28800 + (h2 >> 8) % 36000 ELSE (h2 >> 8) % 86400 END AS BIGINT)) AS init_ts,
     (h3 % 100) < 7 AS abandoned,
-    CAST((h3 >> 8) % ${dims.agents.length} AS BIGINT) AS agent_idx,
+    CASE WHEN (h3 % 100) < 7 THEN NULL ELSE CAST((h3 >> 8) % ${dims.agents.length} AS BIGINT) END AS agent_idx,
     CAST(h4 % ${dims.queues.length} AS BIGINT) AS queue_idx,
     CAST(5000 + (h1 >> 16) % 40000 AS BIGINT) AS flow_ms,
     CAST(15000 + (h4 >> 8) % 600000 AS BIGINT) AS queue_ms,
@@ -349,7 +351,7 @@ t AS (
 SELECT ${columns.map((col) => `CAST(${expressions[col.name]} AS ${duckdbType(col.type)}) AS ${quoteIdent(col.name)}`).join(",\n  ")},
   day AS ${quoteIdent(LAKE_PARTITION_COLUMN)}
 FROM t
-LEFT JOIN synthetic_agent_dim a ON a.idx = t.agent_idx AND NOT t.abandoned
+LEFT JOIN synthetic_agent_dim a ON a.idx = t.agent_idx
 JOIN synthetic_queue_dim q ON q.idx = t.queue_idx`;
 }
 
