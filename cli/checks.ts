@@ -6,8 +6,8 @@
 import { Table } from "@aws-sdk/client-glue";
 import { DataLakeSettings } from "@aws-sdk/client-lakeformation";
 import { ResourceShareInvitation } from "@aws-sdk/client-ram";
-import { describeResource, LfGrant, requiredGrants, ShareModel } from "../lib/permissions";
-import { covers, IAM_ALLOWED_PRINCIPALS, isSatisfied, shortfall, Shortfall } from "./lf";
+import { describeResource, LfGrant, LfResource, requiredGrants, resourceKey, ShareModel } from "../lib/permissions";
+import { covers, IAM_ALLOWED_PRINCIPALS, isSatisfied, readableExcluded, shortfall, Shortfall } from "./lf";
 
 export type Status = "PASS" | "FAIL" | "WARN";
 
@@ -123,64 +123,91 @@ export interface GrantFacts {
     readonly producerError?: string;
 }
 
+/** Short name of what a grant is on, for the check's title. */
+function grantTitle(grant: LfGrant, model: ShareModel): string {
+    const r = grant.resource;
+    const perms = grant.permissions.join("+");
+    switch (r.kind) {
+        case "table":
+            return `${perms} on ${r.catalogId === model.consumerAccountId ? "link" : "target"} ${r.name}`;
+        case "tableWithColumns":
+            return `${perms} on target ${r.name} (minus ${r.excludedColumns.length} column${r.excludedColumns.length === 1 ? "" : "s"})`;
+        case "database":
+            return `${perms} on database ${r.databaseName}`;
+        case "lfTagPolicy":
+            return `${perms} on ${r.resourceType.toLowerCase()}s tagged ${r.expression.map((c) => `${c.key}=${c.values.join("|")}`).join(",")}`;
+        case "lfTag":
+            return `${perms} on LF-tag ${r.key}`;
+    }
+}
+
 /**
- * One check per grant `requiredGrants(model)` names. A producer grant counts when the role holds
- * it directly, or when the consumer account holds it and the consumer re-granted it to the role.
+ * One check per grant `requiredGrants(model)` names, to whichever principal it names (the
+ * role, or in LF-tag mode the consumer account). A producer grant to the role also counts when
+ * the consumer account holds it and re-granted it to the role. A column-limited grant fails
+ * when the role can read the withheld columns through another grant.
  */
 export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints = {}): Check[] {
     const role = model.principalArn;
-    // Details name the role by its name: the full ARN is in every line otherwise.
-    const who = `role ${role.slice(role.lastIndexOf("/") + 1)}`;
+    // Details name principals by their short name: the full role ARN is in every line otherwise.
+    const short = (principal: string) => (principal === role ? `role ${role.slice(role.lastIndexOf("/") + 1)}` : principal === model.consumerAccountId ? `account ${principal}` : principal);
     const checks: Check[] = [];
     const unverified: string[] = [];
     const producerFlag = hints.producerProfile ? `--producer-profile ${hints.producerProfile}` : `--producer-profile <profile of ${model.producerAccountId}>`;
     for (const grant of requiredGrants(model)) {
-        const what = `${grant.permissions.join("+")} on ${describeResource(grant.resource)}`;
-        const id = `grant:${grant.side}:${describeResource(grant.resource)}`;
-        const title = `${grant.permissions.join("+")} on ${grant.side === "consumer" ? "link" : "target"} ${"name" in grant.resource ? grant.resource.name : describeResource(grant.resource)}`;
+        const who = short(grant.principal);
+        const on = describeResource(grant.resource);
+        const what = `${grant.permissions.join("+")}${grant.grantable.length ? ` (grantable: ${grant.grantable.join("+")})` : ""} on ${on}`;
+        const id = `grant:${grant.side}:${resourceKey(grant.resource)}`;
+        const title = grantTitle(grant, model);
+        const excess = (held: readonly LfGrant[]): Check | undefined => {
+            const readable = readableExcluded(grant, held, grant.principal);
+            return readable.length === 0
+                ? undefined
+                : fail(id, title, `${who} can read the withheld column(s) ${readable.join(", ")} through another SELECT grant on ${grant.resource.kind === "tableWithColumns" ? grant.resource.name : on}`, "revoke the wider SELECT grant in the producer account (Lake Formation console > Data permissions); connect-analytics never revokes");
+        };
         if (grant.side === "consumer") {
             if (!facts.consumer) {
                 checks.push(fail(id, title, `cannot list the consumer's grants: ${facts.consumerError}`, "fix the access error above, then run verify again"));
                 continue;
             }
-            const s = shortfall(grant, facts.consumer, role);
+            const s = shortfall(grant, facts.consumer, grant.principal);
             checks.push(
                 isSatisfied(s)
                     ? pass(id, title, `${who} has ${what}`)
-                    : fail(id, title, `${who} lacks ${lacks(s)} on ${describeResource(grant.resource)}`, "run `connect-analytics grant` with consumer credentials (or `pulumi up` the consumer stack)"),
+                    : fail(id, title, `${who} lacks ${lacks(s)} on ${on}`, "run `connect-analytics grant` with consumer credentials (or `pulumi up` the consumer stack)"),
             );
             continue;
         }
-        // Producer grants: no grant option asked of the consumer's re-grant, it cannot pass one on.
+        // The consumer's re-grant to its role: no grant option asked, it cannot pass one on.
         const plain = { ...grant, grantable: [] };
-        const regranted = facts.consumer ? isSatisfied(shortfall(plain, facts.consumer, role)) : false;
+        const toRole = grant.principal === role;
+        const regranted = toRole && facts.consumer ? isSatisfied(shortfall(plain, facts.consumer, role)) : false;
         if (!facts.producer) {
-            if (regranted) checks.push(pass(id, title, `${who} has ${what} (granted by the consumer account)`));
-            else unverified.push(describeResource(grant.resource));
+            if (regranted) checks.push(excess(facts.consumer ?? []) ?? pass(id, title, `${who} has ${what} (granted by the consumer account)`));
+            else unverified.push(on);
             continue;
         }
-        const direct = shortfall(grant, facts.producer, role);
+        const direct = shortfall(grant, facts.producer, grant.principal);
         if (isSatisfied(direct)) {
-            checks.push(pass(id, title, `${who} has ${what} in the producer catalog`));
+            checks.push(excess(facts.producer) ?? pass(id, title, `${who} has ${what} in the producer catalog`));
             continue;
         }
-        const viaAccount = isSatisfied(shortfall(plain, facts.producer, model.consumerAccountId));
+        const viaAccount = toRole && isSatisfied(shortfall(plain, facts.producer, model.consumerAccountId));
         if (viaAccount && regranted) {
-            checks.push(pass(id, title, `${what} granted to account ${model.consumerAccountId}, which re-granted it to ${who}`));
+            checks.push(excess(facts.consumer ?? []) ?? pass(id, title, `${what} granted to account ${model.consumerAccountId}, which re-granted it to ${who}`));
         } else if (viaAccount) {
-            checks.push(
-                fail(id, title, `${what} is granted to account ${model.consumerAccountId} but not passed on to ${who}`, `run \`connect-analytics grant ${producerFlag}\` to grant the role directly`),
-            );
+            checks.push(fail(id, title, `${what} is granted to account ${model.consumerAccountId} but not passed on to ${who}`, `run \`connect-analytics grant ${producerFlag}\` to grant the role directly`));
         } else {
-            checks.push(fail(id, title, `${who} lacks ${lacks(direct)} on ${describeResource(grant.resource)}`, `run \`connect-analytics grant ${producerFlag}\` (or \`pulumi up\` the producer stack)`));
+            checks.push(fail(id, title, `${who} lacks ${lacks(direct)} on ${on}`, `run \`connect-analytics grant ${producerFlag}\` (or \`pulumi up\` the producer stack)`));
         }
     }
     if (unverified.length > 0) {
         checks.push(
             warn(
                 "grant:producer:unverified",
-                `grants on ${unverified.length} target(s)`,
-                `not verifiable from consumer credentials${facts.producerError ? ` (${facts.producerError})` : ""}: the producer grants the role in its own catalog`,
+                `${unverified.length} producer grant(s)`,
+                `not verifiable from consumer credentials${facts.producerError ? ` (${facts.producerError})` : ""}: the producer makes them in its own catalog`,
                 `run verify again with ${producerFlag}`,
             ),
         );
@@ -191,7 +218,7 @@ export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints =
 /** Grants to IAMAllowedPrincipals on the shared tables or database bypass Lake Formation for IAM-only access. */
 export function iamAllowedPrincipalsCheck(model: ShareModel, producer: readonly LfGrant[]): Check {
     const title = "IAMAllowedPrincipals on targets";
-    const targets = requiredGrants(model).filter((g) => g.side === "producer").map((g) => g.resource);
+    const targets: LfResource[] = model.tables.map((t) => ({ kind: "table", catalogId: model.producerAccountId, databaseName: model.producerDatabaseName, name: t.name }));
     const database = { kind: "database" as const, catalogId: model.producerAccountId, databaseName: model.producerDatabaseName };
     const offending = producer.filter(
         (g) => g.principal === IAM_ALLOWED_PRINCIPALS && (covers(g.resource, database) || targets.some((t) => covers(g.resource, t))),

@@ -135,14 +135,46 @@ export function grantsFromListing(entries: readonly PrincipalResourcePermissions
     }));
 }
 
-/** Does a grant on `held` carry over to `wanted`: same resource, all tables of the database, or the whole table for a column subset. */
+function sameTable(h: LfResource, w: LfResource): boolean {
+    return (
+        (h.kind === "table" || h.kind === "tableWithColumns") &&
+        (w.kind === "table" || w.kind === "tableWithColumns") &&
+        h.catalogId === w.catalogId &&
+        h.databaseName === w.databaseName &&
+        (h.name === w.name || (h.kind === "table" && h.name === "*"))
+    );
+}
+
+/**
+ * Does a grant on `held` carry over to `wanted`: the same resource, all tables of the database,
+ * or the same table with the same or more columns (the whole table, or fewer exclusions).
+ */
 export function covers(held: LfResource, wanted: LfResource): boolean {
     const h = canonical(held);
     const w = canonical(wanted);
     if (resourceKey(h) === resourceKey(w)) return true;
-    if (h.kind !== "table" || (w.kind !== "table" && w.kind !== "tableWithColumns")) return false;
-    if (h.catalogId !== w.catalogId || h.databaseName !== w.databaseName) return false;
-    return h.name === "*" || (w.kind === "tableWithColumns" && h.name === w.name);
+    if (!sameTable(h, w)) return false;
+    if (h.kind === "table") return true;
+    // A column-limited grant covers a table with at least its exclusions, never the whole table.
+    return w.kind === "tableWithColumns" && h.kind === "tableWithColumns" && h.excludedColumns.every((c) => w.excludedColumns.includes(c));
+}
+
+/**
+ * Of the columns a required column-limited grant withholds, those `principal` can still read
+ * through other SELECT grants (on the whole table, or with fewer exclusions).
+ */
+export function readableExcluded(required: LfGrant, held: readonly LfGrant[], principal: string): string[] {
+    const w = required.resource;
+    if (w.kind !== "tableWithColumns" || !required.permissions.includes("SELECT")) return [];
+    const readable = new Set<string>();
+    for (const g of held) {
+        if (g.principal !== principal || !(g.permissions.includes("SELECT") || g.permissions.includes("ALL"))) continue;
+        const h = canonical(g.resource);
+        if (!sameTable(h, w)) continue;
+        const withheld = h.kind === "tableWithColumns" ? h.excludedColumns : [];
+        w.excludedColumns.filter((c) => !withheld.includes(c)).forEach((c) => readable.add(c));
+    }
+    return [...readable].sort();
 }
 
 export interface Shortfall {

@@ -62,6 +62,8 @@ interface CommonOptions {
     roleArn?: string;
     roleName?: string;
     grantOption?: boolean;
+    sharingMode?: string;
+    lfTags?: string;
     /** verify only. */
     workgroup?: string;
     json?: boolean;
@@ -92,6 +94,8 @@ function common(cmd: Command): Command {
         .option("--role-name <name>", "the Lambda execution role name, in the consumer account")
         .option("--grant-option", "the role gets the grant option on the producer's grants")
         .option("--no-grant-option", "the role gets no grant option")
+        .addOption(new Option("--sharing-mode <mode>", "how the producer shares (overrides the outputs)").choices(["named", "lfTags"]))
+        .option("--lf-tags <list>", "LF-tags of the share in lfTags mode, comma-separated key=value (overrides the outputs)")
         .option("--json", "machine-readable JSON on stdout")
         .addOption(new Option("--retry-mode <mode>", "SDK retry mode for throttling").choices(["standard", "adaptive"]).default("standard"))
         .option("--max-attempts <n>", `SDK attempts per call, 1-${MAX_ATTEMPTS_LIMIT}`, intIn(1, MAX_ATTEMPTS_LIMIT), 5);
@@ -121,6 +125,8 @@ function openSession(opts: CommonOptions, deps: Deps): Session {
         roleName: opts.roleName,
         grantOption: opts.grantOption,
         workgroup: opts.workgroup,
+        sharingMode: opts.sharingMode,
+        lfTags: opts.lfTags,
     });
     const base = { region: targets.region, retryMode: opts.retryMode, maxAttempts: opts.maxAttempts };
     return {

@@ -7,7 +7,7 @@
  *  - the offline plan's JSON (`npm run plan -- --stack X --json`), whose `outputs` key holds the same;
  *  - `{ "producer": <either of the above>, "consumer": <either of the above> }`.
  */
-import { CONFIG_KEYS, TableConfig } from "../lib/config";
+import { CONFIG_KEYS, SharingMode, TableConfig } from "../lib/config";
 import { lambdaRoleArn, ShareModel } from "../lib/permissions";
 import { UsageError } from "./errors";
 
@@ -26,6 +26,8 @@ export interface ConsumerOutputs {
     readonly tables: readonly TableConfig[];
     readonly grantWithGrantOption?: boolean;
     readonly athenaWorkgroup?: string;
+    readonly sharingMode?: SharingMode;
+    readonly lfTags?: Readonly<Record<string, string>>;
 }
 
 export interface ProducerOutputs {
@@ -38,6 +40,8 @@ export interface ProducerOutputs {
     readonly tables: readonly TableConfig[];
     readonly consumerPrincipalArn: string;
     readonly grantWithGrantOption: boolean;
+    readonly sharingMode?: SharingMode;
+    readonly lfTags?: Readonly<Record<string, string>>;
 }
 
 export type StackOutputs = ConsumerOutputs | ProducerOutputs;
@@ -115,8 +119,14 @@ function stackOutputs(o: Json, file: string, expectedSide: "producer" | "consume
         if (typeof v !== "boolean") throw new UsageError(`--outputs ${file}: "${key}" must be true or false, got ${JSON.stringify(v)}${fix}.`);
         return v;
     };
+    const sharingMode = o.sharingMode === undefined || o.sharingMode === null ? undefined : o.sharingMode;
+    if (sharingMode !== undefined && sharingMode !== "named" && sharingMode !== "lfTags") {
+        throw new UsageError(`--outputs ${file}: "sharingMode" must be "named" or "lfTags", got ${JSON.stringify(sharingMode)}${fix}.`);
+    }
     const common = {
         file,
+        sharingMode: sharingMode as SharingMode | undefined,
+        lfTags: lfTagsOf(o),
         region: str("region", REGION, "an AWS region like ap-southeast-2"),
         producerAccountId: str("producerAccountId", ACCOUNT_ID, "a 12-digit account id"),
         consumerAccountId: str("consumerAccountId", ACCOUNT_ID, "a 12-digit account id"),
@@ -143,7 +153,26 @@ function stackOutputs(o: Json, file: string, expectedSide: "producer" | "consume
     };
 }
 
-/** `tables` ({name, linkName, timeColumn?} or names), else a producer's `sharedTables` (names). */
+/**
+ * The share's LF-tags, which the stacks do not export as such: from the producer's
+ * `tagAssignments` (tags of the first table), else from the expression of an `lfTagPolicy` grant.
+ */
+function lfTagsOf(o: Json): Record<string, string> | undefined {
+    const assignments = Array.isArray(o.tagAssignments) ? o.tagAssignments : [];
+    const first = assignments.find((a): a is Json => isObject(a) && isObject(a.tags));
+    if (first) return Object.fromEntries(Object.entries(first.tags as Json).filter((e): e is [string, string] => typeof e[1] === "string"));
+    const grants = Array.isArray(o.grants) ? o.grants : [];
+    for (const g of grants) {
+        const r = isObject(g) && isObject(g.resource) ? g.resource : undefined;
+        if (r?.kind === "lfTagPolicy" && Array.isArray(r.expression)) {
+            const pairs = r.expression.filter((c): c is Json => isObject(c) && typeof c.key === "string" && Array.isArray(c.values) && typeof c.values[0] === "string");
+            return Object.fromEntries(pairs.map((c) => [c.key as string, (c.values as string[])[0]]));
+        }
+    }
+    return undefined;
+}
+
+/** `tables` ({name, linkName, timeColumn?, excludedColumns?} or names), else a producer's `sharedTables` (names). */
 function tablesOf(o: Json, file: string, fix: string): TableConfig[] {
     const raw = o.tables ?? o.sharedTables;
     if (raw === undefined) throw new UsageError(`--outputs ${file}: ${String(o.side)} outputs lack "tables" (the shared tables)${fix}.`);
@@ -159,7 +188,16 @@ function tablesOf(o: Json, file: string, fix: string): TableConfig[] {
         if (typeof linkName !== "string" || !GLUE_NAME.test(linkName)) {
             throw new UsageError(`--outputs ${file}: tables[${i}].linkName must be a Glue table name, got ${JSON.stringify(t.linkName)}${fix}.`);
         }
-        return typeof t.timeColumn === "string" ? { name: t.name, linkName, timeColumn: t.timeColumn } : { name: t.name, linkName };
+        const excluded = t.excludedColumns ?? [];
+        if (!Array.isArray(excluded) || !excluded.every((c) => typeof c === "string" && c.length > 0)) {
+            throw new UsageError(`--outputs ${file}: tables[${i}].excludedColumns must be a list of column names, got ${JSON.stringify(t.excludedColumns)}${fix}.`);
+        }
+        return {
+            name: t.name,
+            linkName,
+            ...(typeof t.timeColumn === "string" ? { timeColumn: t.timeColumn } : {}),
+            ...(excluded.length > 0 ? { excludedColumns: [...excluded].sort() } : {}),
+        };
     });
 }
 
@@ -176,6 +214,9 @@ export interface TargetFlags {
     readonly roleName?: string;
     readonly grantOption?: boolean;
     readonly workgroup?: string;
+    readonly sharingMode?: string;
+    /** `key=value`, comma-separated. */
+    readonly lfTags?: string;
 }
 
 export interface Targets {
@@ -186,6 +227,19 @@ export interface Targets {
 }
 
 /** `users,contacts:contacts_link` → tables; each name checked as Glue would. */
+/** `domain=connect,sensitivity=general` → tags. */
+export function parseLfTagsFlag(value: string): Record<string, string> {
+    const tags: Record<string, string> = {};
+    for (const entry of value.split(",").map((s) => s.trim()).filter((s) => s.length > 0)) {
+        const m = /^([\w.:/+@%-]{1,128})=([\w.:/=+@%-]{1,128})$/.exec(entry);
+        if (!m) throw new UsageError(`--lf-tags: "${entry}" is not key=value (e.g. --lf-tags domain=connect,sensitivity=general).`);
+        if (m[1] in tags) throw new UsageError(`--lf-tags: key "${m[1]}" appears twice; a table takes one value per key.`);
+        tags[m[1]] = m[2];
+    }
+    if (Object.keys(tags).length === 0) throw new UsageError("--lf-tags: empty; pass key=value pairs, e.g. --lf-tags domain=connect.");
+    return tags;
+}
+
 export function parseTablesFlag(value: string): TableConfig[] {
     const entries = value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
     if (entries.length === 0) throw new UsageError("--tables: empty; pass table names, e.g. --tables users,contacts:contacts_link.");
@@ -230,6 +284,12 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
         }
     }
 
+    if (consumer?.sharingMode && producer?.sharingMode && consumer.sharingMode !== producer.sharingMode && flags.sharingMode === undefined) {
+        throw new UsageError(
+            `--outputs: "sharingMode" is ${consumer.sharingMode} in ${consumer.file} but ${producer.sharingMode} in ${producer.file}; redeploy so they agree, or pass --sharing-mode.`,
+        );
+    }
+
     const producerAccountId = account(flags.producerAccount, "--producer-account") ?? consumer?.producerAccountId ?? producer?.producerAccountId;
     const consumerAccountId = account(flags.consumerAccount, "--consumer-account") ?? consumer?.consumerAccountId ?? producer?.consumerAccountId;
     const hint = "or pass --outputs <file> with the JSON of `pulumi stack output --json`";
@@ -247,11 +307,32 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
     const consumerDatabaseName =
         glueName(flags.consumerDatabase, "--consumer-database") ?? consumer?.consumerDatabaseName ?? (CONFIG_KEYS.consumerDatabaseName.default as string);
 
+    // Column exclusions are the producer's to decide: its outputs win, and they carry over to --tables.
+    const fromOutputs = producer?.tables ?? consumer?.tables;
     const tables =
-        (flags.tables !== undefined ? parseTablesFlag(flags.tables) : undefined) ??
-        consumer?.tables ??
+        (flags.tables !== undefined
+            ? parseTablesFlag(flags.tables).map((t) => {
+                  const excluded = fromOutputs?.find((o) => o.name === t.name)?.excludedColumns;
+                  return excluded ? { ...t, excludedColumns: excluded } : t;
+              })
+            : undefined) ??
+        consumer?.tables?.map((t) => {
+            const excluded = producer?.tables.find((o) => o.name === t.name)?.excludedColumns ?? t.excludedColumns;
+            const { excludedColumns: _own, ...rest } = t;
+            return excluded ? { ...rest, excludedColumns: excluded } : rest;
+        }) ??
         producer?.tables ??
         (CONFIG_KEYS.tables.default as string[]).map((name) => ({ name, linkName: `${name}_link` }));
+
+    if (flags.sharingMode !== undefined && flags.sharingMode !== "named" && flags.sharingMode !== "lfTags") {
+        throw new UsageError(`--sharing-mode: must be "named" or "lfTags", got "${flags.sharingMode}".`);
+    }
+    const sharingMode = (flags.sharingMode as SharingMode | undefined) ?? producer?.sharingMode ?? consumer?.sharingMode ?? (CONFIG_KEYS.sharingMode.default as SharingMode);
+    const lfTags =
+        (flags.lfTags !== undefined ? parseLfTagsFlag(flags.lfTags) : undefined) ??
+        producer?.lfTags ??
+        consumer?.lfTags ??
+        (CONFIG_KEYS.lfTags.default as Record<string, string>);
 
     let principalArn: string | undefined;
     if (flags.roleArn !== undefined) {
@@ -289,6 +370,8 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
             principalArn,
             grantOption: flags.grantOption ?? producer?.grantWithGrantOption ?? consumer?.grantWithGrantOption ?? false,
             resourceLinks: true,
+            sharingMode,
+            lfTags,
         },
     };
 }

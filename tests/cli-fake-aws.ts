@@ -288,8 +288,20 @@ export interface Deployment {
     readonly files: Record<string, string>;
 }
 
+export interface DeploymentOptions {
+    /** Table → columns withheld from the consumer (column-limited SELECT in `named` mode). */
+    readonly excluded?: Readonly<Record<string, readonly string[]>>;
+    /** `lfTags`: the producer grants the consumer account on a tag expression, the consumer re-grants to its role. */
+    readonly sharingMode?: "named" | "lfTags";
+}
+
+/** Not the config default, so tests see the CLI read them from the outputs. */
+export const LF_TAGS = { domain: "contact-center", sensitivity: "general" };
+
 /** A healthy deployment of `count` shared tables, as both stacks leave it. */
-export function deployment(count = 3): Deployment {
+export function deployment(count = 3, options: DeploymentOptions = {}): Deployment {
+    const lfTagMode = options.sharingMode === "lfTags";
+    const excluded = options.excluded ?? {};
     const aws = new FakeAws();
     const names = tableNames(count);
     const producer = aws.account(PRODUCER);
@@ -317,8 +329,33 @@ export function deployment(count = 3): Deployment {
     // Unrelated tables and grants, as a real catalog has them.
     targets.set("unshared_table", { Name: "unshared_table", DatabaseName: PRODUCER_DB, CatalogId: PRODUCER });
     producer.grants.push({ Principal: { DataLakePrincipalIdentifier: `arn:aws:iam::${PRODUCER}:role/data-engineer` }, Resource: { Database: { CatalogId: PRODUCER, Name: PRODUCER_DB } }, Permissions: ["ALL"], PermissionsWithGrantOption: [] });
-    for (const name of names) {
-        producer.grants.push(...storedEntries(ROLE_ARN, { Table: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: name } }, ["DESCRIBE", "SELECT"], []));
+    const expression = [
+        { TagKey: "domain", TagValues: [LF_TAGS.domain] },
+        { TagKey: "sensitivity", TagValues: [LF_TAGS.sensitivity] },
+    ];
+    if (lfTagMode) {
+        producer.grants.push(
+            { Principal: { DataLakePrincipalIdentifier: CONSUMER }, Resource: { LFTagPolicy: { CatalogId: PRODUCER, ResourceType: "TABLE", Expression: expression } }, Permissions: ["DESCRIBE", "SELECT"], PermissionsWithGrantOption: ["DESCRIBE", "SELECT"] },
+            ...expression.map((c) => ({ Principal: { DataLakePrincipalIdentifier: CONSUMER }, Resource: { LFTag: { CatalogId: PRODUCER, ...c } }, Permissions: ["DESCRIBE" as const], PermissionsWithGrantOption: ["DESCRIBE" as const] })),
+        );
+        consumer.grants.push({ Principal: { DataLakePrincipalIdentifier: ROLE_ARN }, Resource: { LFTagPolicy: { CatalogId: PRODUCER, ResourceType: "TABLE", Expression: expression } }, Permissions: ["DESCRIBE", "SELECT"], PermissionsWithGrantOption: [] });
+    } else {
+        for (const name of names) {
+            const withheld = excluded[name];
+            if (!withheld) {
+                producer.grants.push(...storedEntries(ROLE_ARN, { Table: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: name } }, ["DESCRIBE", "SELECT"], []));
+                continue;
+            }
+            producer.grants.push(
+                { Principal: { DataLakePrincipalIdentifier: ROLE_ARN }, Resource: { Table: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: name } }, Permissions: ["DESCRIBE"], PermissionsWithGrantOption: [] },
+                {
+                    Principal: { DataLakePrincipalIdentifier: ROLE_ARN },
+                    Resource: { TableWithColumns: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: name, ColumnWildcard: { ExcludedColumnNames: [...withheld] } } },
+                    Permissions: ["SELECT"],
+                    PermissionsWithGrantOption: [],
+                },
+            );
+        }
     }
 
     const links = new Map<string, Table>();
@@ -341,7 +378,7 @@ export function deployment(count = 3): Deployment {
         status: "ACCEPTED",
     });
 
-    const tables = names.map((name) => ({ name, linkName: `${name}_link` }));
+    const tables = names.map((name) => ({ name, linkName: `${name}_link`, ...(excluded[name] ? { excludedColumns: [...excluded[name]] } : {}) }));
     const consumerOutputs: ConsumerOutputs = {
         side: "consumer",
         file: "consumer.json",
@@ -354,6 +391,7 @@ export function deployment(count = 3): Deployment {
         lambdaRoleArn: ROLE_ARN,
         tables,
         athenaWorkgroup: "connect_analytics_workgroup",
+        sharingMode: options.sharingMode ?? "named",
     };
     const producerOutputs: ProducerOutputs = {
         side: "producer",
@@ -365,14 +403,27 @@ export function deployment(count = 3): Deployment {
         tables,
         consumerPrincipalArn: ROLE_ARN,
         grantWithGrantOption: false,
+        sharingMode: options.sharingMode ?? "named",
     };
     const strip = ({ file: _file, ...rest }: { file: string }) => rest;
     const files = {
         "consumer.json": JSON.stringify({
             ...strip(consumerOutputs),
+            // The consumer's grants as its stack exports them (LfGrant); in lfTags mode they hold the expression.
+            grants: lfTagMode
+                ? [{ side: "consumer", principal: ROLE_ARN, resource: { kind: "lfTagPolicy", catalogId: PRODUCER, resourceType: "TABLE", expression: Object.entries(LF_TAGS).map(([key, v]) => ({ key, values: [v] })) }, permissions: ["DESCRIBE", "SELECT"], grantable: [] }]
+                : [],
             resourceLinks: tables.map((t) => ({ linkName: t.linkName, table: t.name, target: { catalogId: PRODUCER, databaseName: PRODUCER_DB, name: t.name } })),
         }),
-        "producer.json": JSON.stringify({ ...strip(producerOutputs), sharedTables: names, grants: [] }),
+        "producer.json": JSON.stringify({
+            ...strip(producerOutputs),
+            sharedTables: names,
+            grants: [],
+            // As the producer stack exports them: the LF-tags of each table (and of its excluded columns).
+            tagAssignments: lfTagMode
+                ? names.map((name) => ({ catalogId: PRODUCER, databaseName: PRODUCER_DB, table: name, tags: LF_TAGS, columnTags: {} }))
+                : [],
+        }),
     };
     return { aws, names, consumer: consumerOutputs, producer: producerOutputs, files };
 }

@@ -97,6 +97,41 @@ describe("cli grant", () => {
     });
 });
 
+describe("cli grant with governance", () => {
+    it("LF-tag mode: grants the account's tag-policy and tag grants (grantable) and the role's re-grant, then is idempotent", async () => {
+        const d = deployment(3, { sharingMode: "lfTags" });
+        d.aws.account(PRODUCER).grants.length = 0;
+        d.aws.account(CONSUMER).grants.length = 0;
+        const first = await json(d, ["grant", ...BOTH]);
+        assert.equal(first.code, 0);
+        const granted = first.changes.filter((c) => c.action === "grant");
+        // Consumer: tag policy re-grant + 3 link DESCRIBEs. Producer: tag policy + 2 tags, to the account.
+        assert.equal(granted.length, 7);
+        const policy = d.aws.account(PRODUCER).grants.find((g) => g.Resource?.LFTagPolicy);
+        assert.equal(policy?.Principal?.DataLakePrincipalIdentifier, CONSUMER);
+        assert.deepEqual(policy?.PermissionsWithGrantOption, ["DESCRIBE", "SELECT"]);
+        assert.deepEqual(policy?.Resource?.LFTagPolicy?.Expression, [
+            { TagKey: "domain", TagValues: ["contact-center"] },
+            { TagKey: "sensitivity", TagValues: ["general"] },
+        ]);
+        const second = await json(d, ["grant", ...BOTH]);
+        assert.ok(second.changes.every((c) => c.action === "present"), JSON.stringify(second.changes));
+        assert.equal((await runCli(d, ["verify", ...BOTH])).code, 0);
+    });
+
+    it("column exclusions: grants DESCRIBE on the table and SELECT on all columns but the excluded ones", async () => {
+        const d = deployment(3, { excluded: { users: ["email"] } });
+        dropRoleGrants(d);
+        await json(d, ["grant", ...BOTH]);
+        const users = d.aws.account(PRODUCER).grants.filter((g) => (g.Resource?.Table?.Name ?? g.Resource?.TableWithColumns?.Name) === "users");
+        assert.deepEqual(users.map((g) => [g.Permissions, g.Resource?.TableWithColumns?.ColumnWildcard?.ExcludedColumnNames]), [
+            [["DESCRIBE"], undefined],
+            [["SELECT"], ["email"]],
+        ]);
+        assert.equal((await runCli(d, ["verify", ...BOTH])).code, 0);
+    });
+});
+
 describe("cli relink", () => {
     function breakLinks(d: Deployment) {
         const links = d.aws.account(CONSUMER).databases.get(CONSUMER_DB)!;

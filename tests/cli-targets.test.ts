@@ -1,8 +1,8 @@
 import { strict as assert } from "assert";
 import { UsageError } from "../cli/errors";
-import { parseOutputsDocument, parseOutputsFile, parseTablesFlag, resolveTargets, StackOutputs } from "../cli/targets";
+import { parseLfTagsFlag, parseOutputsDocument, parseOutputsFile, parseTablesFlag, resolveTargets, StackOutputs } from "../cli/targets";
 import { requiredGrants } from "../lib/permissions";
-import { deployment, PRODUCER, CONSUMER, ROLE_ARN, runCli } from "./cli-fake-aws";
+import { deployment, PRODUCER, CONSUMER, ROLE_ARN, runCli, LF_TAGS } from "./cli-fake-aws";
 
 const d = deployment(3);
 const consumerJson = JSON.parse(d.files["consumer.json"]);
@@ -100,6 +100,34 @@ describe("cli outputs files and targets", () => {
         assert.equal(resolveTargets([...c, ...p], { producerAccount: PRODUCER }).model.producerAccountId, PRODUCER);
         const twice: StackOutputs[] = [...c, ...parseOutputsDocument(consumerJson, "c2.json")];
         rejects(() => resolveTargets(twice, {}), /2 consumer outputs given/);
+    });
+
+    it("reads the governance settings: sharing mode, LF-tags, column exclusions (the producer's win)", () => {
+        const tagged = deployment(3, { sharingMode: "lfTags", excluded: { users: ["phone"] } });
+        const c = parseOutputsDocument(JSON.parse(tagged.files["consumer.json"]), "c.json");
+        const p = parseOutputsDocument(JSON.parse(tagged.files["producer.json"]), "p.json");
+        assert.deepEqual(p[0].lfTags, LF_TAGS, "from the producer's tagAssignments");
+        assert.deepEqual(c[0].lfTags, LF_TAGS, "from the consumer's lfTagPolicy grant");
+        const { model } = resolveTargets([...c, ...p], {});
+        assert.equal(model.sharingMode, "lfTags");
+        assert.deepEqual(model.lfTags, LF_TAGS);
+        assert.deepEqual(model.tables.find((t) => t.name === "users")?.excludedColumns, ["phone"]);
+        // --tables keeps the outputs' exclusions for the tables it names.
+        assert.deepEqual(resolveTargets([...c, ...p], { tables: "users" }).model.tables, [{ name: "users", linkName: "users_link", excludedColumns: ["phone"] }]);
+        const flags = resolveTargets([...c, ...p], { sharingMode: "named", lfTags: "a=b" }).model;
+        assert.equal(flags.sharingMode, "named");
+        assert.deepEqual(flags.lfTags, { a: "b" });
+
+        const named = parseOutputsDocument({ ...JSON.parse(tagged.files["producer.json"]), sharingMode: "named" }, "p2.json");
+        rejects(() => resolveTargets([...c, ...named], {}), /"sharingMode" is lfTags in c\.json but named in p2\.json/);
+        rejects(() => parseOutputsDocument({ ...consumerJson, sharingMode: "tags" }, "c.json"), /"sharingMode" must be "named" or "lfTags"/);
+        rejects(() => parseOutputsDocument({ ...consumerJson, tables: [{ name: "users", excludedColumns: "email" }] }, "c.json"), /tables\[0\]\.excludedColumns must be a list/);
+    });
+
+    it("parses --lf-tags", () => {
+        assert.deepEqual(parseLfTagsFlag("domain=connect, sensitivity=general"), { domain: "connect", sensitivity: "general" });
+        rejects(() => parseLfTagsFlag("domain"), /--lf-tags: "domain" is not key=value/);
+        rejects(() => parseLfTagsFlag("a=1,a=2"), /key "a" appears twice/);
     });
 
     it("parses --tables and rejects bad entries", () => {

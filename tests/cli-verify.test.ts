@@ -226,3 +226,57 @@ describe("cli verify", () => {
         assert.ok(doc.checks.some((c) => c.id === "settings:consumer" && c.status === "PASS"), "later checks still ran");
     });
 });
+
+describe("cli verify with governance (column exclusions, LF-tag sharing)", () => {
+    const excluded = { users: ["email", "phone"] };
+
+    it("column exclusions: the column-limited SELECT passes; a wider SELECT on the same table is a FAIL naming the columns", async () => {
+        const d = deployment(3, { excluded });
+        let { code, doc, failed } = await verifyJson(d);
+        assert.equal(code, 0, JSON.stringify(failed));
+        const select = doc.checks.find((c) => c.title === "SELECT on target users (minus 2 columns)");
+        assert.ok(select && select.status === "PASS", JSON.stringify(doc.checks.map((c) => c.title)));
+
+        d.aws.account(PRODUCER).grants.push({ Principal: { DataLakePrincipalIdentifier: ROLE_ARN }, Resource: { TableWithColumns: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: "users", ColumnWildcard: {} } }, Permissions: ["SELECT"] });
+        ({ code, failed } = await verifyJson(d));
+        assert.equal(code, 1);
+        assert.equal(failed.length, 1);
+        assert.match(failed[0].detail, /can read the withheld column\(s\) email, phone/);
+        assert.match(failed[0].fix!, /revoke/);
+    });
+
+    it("column exclusions: a missing column-limited SELECT is a FAIL", async () => {
+        const d = deployment(3, { excluded });
+        const grants = d.aws.account(PRODUCER).grants;
+        grants.splice(grants.findIndex((g) => g.Resource?.TableWithColumns?.Name === "users"), 1);
+        const { failed } = await verifyJson(d);
+        assert.equal(failed.length, 1);
+        assert.match(failed[0].detail, /role connect-analytics-lambda-execution-role lacks SELECT on .*users \(all columns except email, phone\)/);
+    });
+
+    it("LF-tag mode: the account's tag-policy grants and the role's re-grant pass, with tags read from the outputs", async () => {
+        const d = deployment(3, { sharingMode: "lfTags" });
+        const { code, doc, failed, warned } = await verifyJson(d);
+        assert.deepEqual(failed, []);
+        assert.deepEqual(warned, []);
+        assert.equal(code, 0);
+        const titles = doc.checks.filter((c) => c.id.startsWith("grant:")).map((c) => c.title);
+        assert.ok(titles.includes("DESCRIBE+SELECT on tables tagged domain=contact-center,sensitivity=general"), titles.join("; "));
+        assert.ok(titles.includes("DESCRIBE on LF-tag domain"));
+
+        // Consumer outputs alone carry the expression in their grants.
+        const consumerOnly = await verifyJson(d, ["--outputs", "consumer.json", "--profile", "consumer"]);
+        assert.deepEqual(consumerOnly.failed, []);
+    });
+
+    it("LF-tag mode: a missing re-grant to the role and a missing grant option to the account are FAILs", async () => {
+        const d = deployment(3, { sharingMode: "lfTags" });
+        const consumerGrants = d.aws.account(CONSUMER).grants;
+        consumerGrants.splice(consumerGrants.findIndex((g) => g.Resource?.LFTagPolicy), 1);
+        d.aws.account(PRODUCER).grants.find((g) => g.Resource?.LFTagPolicy)!.PermissionsWithGrantOption = [];
+        const { failed } = await verifyJson(d);
+        assert.equal(failed.length, 2);
+        assert.match(failed.find((c) => c.id.startsWith("grant:consumer"))!.detail, /role connect-analytics-lambda-execution-role lacks DESCRIBE, SELECT on 111111111111:TABLE where/);
+        assert.match(failed.find((c) => c.id.startsWith("grant:producer"))!.detail, /account 222222222222 lacks grant option on DESCRIBE, SELECT/);
+    });
+});
