@@ -11,7 +11,9 @@
  *    no gap after it (from <= W+1), and never backwards.
  *  - A re-run of the same run id keeps the tables that already succeeded in it (unless forced)
  *    and redoes the others from their unchanged watermark, so nothing is skipped. A forced redo
- *    of a table that succeeded re-reads the same days, so the run's output does not change.
+ *    of a table that succeeded re-reads the same days, so the run's output does not change. A
+ *    different request under a run id whose table already succeeded (a backfill reusing a daily
+ *    run's id) is a conflict, not an overwrite: it would replace that run's files.
  */
 import { addDays } from "./dates";
 import type { DayRange, ExportTableSpec, TableMode, TableRunEntry } from "./types";
@@ -44,11 +46,25 @@ export function incrementalWindow(watermark: string | undefined, end: string, ov
     return { from: addDays(watermark, 1 - overlapDays), to: end };
 }
 
+/**
+ * Why this request cannot run under its run id, if it cannot: the table already succeeded in
+ * that run for another request (say a backfill reusing a daily run's id), and exporting it again
+ * would replace that run's files. Force says replacing them is intended.
+ */
+export function rerunConflict(input: Pick<TablePlanInput, "table" | "previous" | "backfill" | "force">): string | undefined {
+    const prev = input.previous;
+    if (!prev || prev.status === "failed" || input.force) return undefined;
+    const mode = tableMode(input.table, input.backfill);
+    const sameRange = mode !== "backfill" || (prev.range?.from === input.backfill?.from && prev.range?.to === input.backfill?.to);
+    if (prev.mode === mode && sameRange) return undefined;
+    const done = prev.range ? `${prev.mode} of ${prev.range.from ?? "the start"}..${prev.range.to}` : prev.mode;
+    return `${input.table.name} already succeeded in this run as a ${done}; a ${mode}${mode === "backfill" ? ` of ${input.backfill!.from}..${input.backfill!.to}` : ""} needs its own run id (leave out runId and scheduledTime), or "force": true to replace that export`;
+}
+
 export function planTable(input: TablePlanInput): TablePlan {
     const mode = tableMode(input.table, input.backfill);
     const prev = input.previous;
-    const sameRange = mode !== "backfill" || (prev?.range?.from === input.backfill?.from && prev?.range?.to === input.backfill?.to);
-    if (prev && prev.status !== "failed" && prev.mode === mode && !input.force && sameRange) {
+    if (prev && prev.status !== "failed" && !input.force && !rerunConflict(input)) {
         return { action: "reuse", mode, reason: `${prev.status} in attempt ${prev.runAttempt} of this run` };
     }
     switch (mode) {

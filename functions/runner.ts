@@ -13,10 +13,12 @@
  * keeping the first attempt's run date so it writes (and clears) the same prefixes. Before each
  * query the table's own run prefix is cleared (UNLOAD refuses a non-empty destination), nothing
  * else. The manifest is rewritten after each table, so a crash still leaves the done tables on record.
+ * A request that would replace another request's export under the same run id is refused before
+ * anything is touched (see `rerunConflict`).
  */
 import { utcDay } from "./dates";
 import { describeError, exportError, isExportError } from "./errors";
-import { nextWatermark, planTable, tableMode } from "./plan";
+import { nextWatermark, planTable, rerunConflict, tableMode } from "./plan";
 import { backoffDelay, RETRY_BACKOFF } from "./retry";
 import { buildSelectPlan } from "./sql";
 import type {
@@ -119,6 +121,10 @@ export async function runExport(deps: RunDeps): Promise<ExportRunSummary> {
     const runDate = previous?.runDate ?? request.runDate ?? utcDay(startedMs);
     const runAttempt = (previous?.runAttempt ?? 0) + 1;
     const selected = settings.tables.filter((t) => !request.tables || request.tables.includes(t.name));
+    const conflicts = selected.map((table) => rerunConflict({ table, previous: previous?.tables[table.name], backfill: request.backfill, force: request.force }));
+    if (conflicts.some(Boolean)) {
+        throw exportError("EVENT", `export run ${runId} refused: ${conflicts.filter(Boolean).join("; ")}.`);
+    }
     const entries: Record<string, TableRunEntry> = { ...(previous?.tables ?? {}) };
     const manifestOf = (status: RunManifest["status"], finishedAt: string | null): RunManifest => ({
         manifestVersion: 1,

@@ -172,6 +172,16 @@ describe("local export on DuckDB", function () {
         assert.deepEqual(range, { lo: "2025-01-02", hi: "2025-01-03" });
     });
 
+    it("a backfill without a run id gets its own run and leaves the daily run's files alone", async () => {
+        const daily = await run();
+        const before = files("connect/contacts");
+        const backfill = await run({ tables: ["contacts"], from: "2025-01-02", to: "2025-01-02" });
+        assert.notEqual(backfill.summary.runId, daily.summary.runId);
+        assert.equal(backfill.summary.tables[0].rows, ROWS / DAYS);
+        assert.deepEqual(files("connect/contacts").filter((f) => before.includes(f)), before);
+        assert.equal(files("connect/contacts").length, 2);
+    });
+
     it("generates the same lake for the same seed, and a new day leaves earlier days unchanged", async () => {
         const checksum = async (lake: string, day: string) =>
             (await rows(`SELECT count(*)::INTEGER AS n, sum(hash(contact_id, agent_id, queue_name, initiation_timestamp, channel))::VARCHAR AS h FROM read_parquet('${lake}/contacts/dt=${day}/*.parquet')`))[0];

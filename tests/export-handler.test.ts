@@ -293,6 +293,21 @@ describe("export handler (Athena + S3 mocked)", () => {
         assert.equal(aws.json(CONTACTS_WATERMARK).through, "2025-01-31");
     });
 
+    it("a backfill reusing a daily run's id is refused before anything is touched, unless forced", async () => {
+        await invoke();
+        const files = aws.dataKeys();
+        const manifest = aws.objects.get(MANIFEST);
+        const queries = aws.queries.length;
+        const { error } = await invoke({ scheduledTime: SCHEDULED, tables: ["contacts"], from: "2025-01-05", to: "2025-01-07" });
+        assert.equal(error!.code, "EVENT");
+        assert.match(error!.message, /refused: contacts already succeeded in this run as a incremental of the start\.\.2025-01-31; a backfill of 2025-01-05\.\.2025-01-07 needs its own run id/);
+        assert.deepEqual(aws.dataKeys(), files);
+        assert.equal(aws.objects.get(MANIFEST), manifest);
+        assert.equal(aws.queries.length, queries);
+        const forced = await invoke({ scheduledTime: SCHEDULED, tables: ["contacts"], from: "2025-01-05", to: "2025-01-07", force: true });
+        assert.equal(forced.summary!.tables[0].mode, "backfill");
+    });
+
     it("excluded columns are never selected: the UNLOAD names the other known columns", async () => {
         const tables = [{ name: "users", linkName: "users_link", excludedColumns: ["email", "mobile"] }];
         await invoke(undefined, { env: { TABLES_JSON: JSON.stringify(tables) } });

@@ -10,7 +10,7 @@ import { parseExportEvent, runIdFromInstant } from "../functions/event";
 import { buildCopyStatement, buildDuckdbSelect, createEmptyViewStatement, createLinkViewStatement } from "../functions/local/duckdbSql";
 import { HANDLER_ENV_VARS as INDEX_ENV_VARS, exportHandler as indexHandler, exportStorageKeys } from "../functions/index";
 import { exportHandler } from "../functions/handler";
-import { incrementalWindow, nextWatermark, planTable, type TablePlanInput } from "../functions/plan";
+import { incrementalWindow, nextWatermark, planTable, rerunConflict, type TablePlanInput } from "../functions/plan";
 import { backoffDelay, POLL_BACKOFF, RETRY_BACKOFF } from "../functions/retry";
 import { runOutputPrefix } from "../functions/runner";
 import { HANDLER_ENV_VARS, parseHandlerEnv, parseTableSpecs } from "../functions/settings";
@@ -131,6 +131,16 @@ describe("export plan and watermarks", () => {
         assert.equal(planTable({ ...base, backfill, previous: prev({ mode: "backfill", range: backfill }) }).action, "reuse");
         assert.equal(planTable({ ...base, backfill, previous: prev({ mode: "backfill", range: { from: "2025-01-01", to: "2025-01-09" } }) }).action, "export");
         assert.equal(planTable({ ...base, previous: prev({ mode: "backfill" }) }).action, "export", "a different kind of request is not a re-run of it");
+    });
+
+    it("a different request under a run id whose table succeeded is a conflict unless forced", () => {
+        const backfill = { from: "2025-01-01", to: "2025-01-03" };
+        assert.match(rerunConflict({ table: contacts, previous: prev({}), backfill, force: false })!, /contacts already succeeded in this run as a incremental of 2025-01-20..2025-01-31; a backfill of 2025-01-01..2025-01-03 needs its own run id/);
+        assert.equal(rerunConflict({ table: contacts, previous: prev({}), backfill, force: true }), undefined);
+        assert.equal(rerunConflict({ table: contacts, previous: prev({ status: "failed" }), backfill, force: false }), undefined);
+        assert.equal(rerunConflict({ table: contacts, previous: prev({}), backfill: undefined, force: false }), undefined);
+        assert.equal(rerunConflict({ table: users, previous: prev({ mode: "snapshot", range: null }), backfill, force: false }), undefined, "a snapshot is a snapshot");
+        assert.equal(planTable({ ...base, backfill, previous: prev({}) }).action, "export", "planTable leaves conflicts to the run's up-front check");
     });
 
     it("watermarks move forward only over days fully exported, never backwards", () => {

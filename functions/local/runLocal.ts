@@ -4,7 +4,8 @@
  *
  * The local clock follows the lake: a run is the daily schedule firing at 02:00 UTC the day after
  * the lake's last day, so running again without new data is a re-run of the same run id, and
- * `addDay` (a new day of contacts) makes the next day's run.
+ * `addDay` (a new day of contacts) makes the next day's run. A backfill is a manual run with a run
+ * id of its own (from the current time), as it would be when invoking the Lambda by hand.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -106,11 +107,12 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
         const lakeMs = Date.now() - lakeStart;
 
         const exportStart = Date.now();
+        const backfill = options.from !== undefined || options.to !== undefined;
         const event = {
-            scheduledTime: `${addDays(lastLakeDay(lake), 1)}T02:00:00Z`,
+            ...(backfill && !options.runId ? {} : { scheduledTime: `${addDays(lastLakeDay(lake), 1)}T02:00:00Z` }),
             ...(options.runId ? { runId: options.runId } : {}),
             ...(options.tables ? { tables: options.tables } : {}),
-            ...(options.from !== undefined || options.to !== undefined ? { from: options.from, to: options.to } : {}),
+            ...(backfill ? { from: options.from, to: options.to } : {}),
             ...(options.force ? { force: true } : {}),
         };
         const request = parseExportEvent(event, Date.now(), specs.map((t) => t.name));
