@@ -78,8 +78,7 @@ export async function grant(session: Session, options: GrantOptions, onChange: (
             continue;
         }
         try {
-            // Producer: unfiltered listing (a principal filter hides cross-account role grants). Consumer: the role's own.
-            const held = await listGrants(creds.clients.lakeformation, catalogId, side, side === "consumer" ? model.principalArn : undefined);
+            const held = await listGrants(creds.clients.lakeformation, catalogId, side);
             const { present, missing } = planGrants(required, held);
             present.forEach((g) => emit(change("present", g)));
             if (options.dryRun) {

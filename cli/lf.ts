@@ -200,17 +200,16 @@ export function isSatisfied(s: Shortfall): boolean {
 }
 
 /**
- * Every grant of a catalog, paginated. `principal` filters server-side; leave it out for the
- * producer catalog: with a principal filter Lake Formation returns computed permissions and
- * omits grants to IAM principals of other accounts (terraform-provider-aws #48360, #44574).
+ * Every grant of a catalog, paginated, with no filter: unfiltered, ListPermissions returns the
+ * explicit grants, which is what the model states; with a principal or resource filter it
+ * returns computed permissions instead, and omits grants to IAM principals of other accounts
+ * (terraform-provider-aws #44574, #48360). The number of pages depends on the catalog's grants,
+ * not on the number of tables checked.
  */
-export async function listGrants(lf: LakeFormationClient, catalogId: string, side: GrantSide, principal?: string): Promise<LfGrant[]> {
+export async function listGrants(lf: LakeFormationClient, catalogId: string, side: GrantSide): Promise<LfGrant[]> {
     const entries = await collect(
         "lakeformation:ListPermissions",
-        paginateListPermissions(
-            { client: lf, pageSize: LIST_PERMISSIONS_PAGE },
-            { CatalogId: catalogId, ...(principal ? { Principal: { DataLakePrincipalIdentifier: principal } } : {}) },
-        ),
+        paginateListPermissions({ client: lf, pageSize: LIST_PERMISSIONS_PAGE }, { CatalogId: catalogId }),
         (page) => page.PrincipalResourcePermissions,
     );
     return grantsFromListing(entries, catalogId, side);

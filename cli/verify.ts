@@ -114,7 +114,7 @@ export async function verify(session: Session, options: VerifyOptions = {}, onCh
     let consumerGrants: LfGrant[] | undefined;
     let consumerError: string | undefined;
     try {
-        consumerGrants = await listGrants(session.main.lakeformation, model.consumerAccountId, "consumer", model.principalArn);
+        consumerGrants = await listGrants(session.main.lakeformation, model.consumerAccountId, "consumer");
     } catch (err) {
         if (isCredentialError(err)) throw err;
         consumerError = renderError(err, { principal });

@@ -370,6 +370,8 @@ export function deployment(count = 3, options: DeploymentOptions = {}): Deployme
         consumer.grants.push({ Principal: { DataLakePrincipalIdentifier: ROLE_ARN }, Resource: { Table: { CatalogId: CONSUMER, DatabaseName: CONSUMER_DB, Name: `${name}_link` } }, Permissions: ["DESCRIBE"], PermissionsWithGrantOption: [] });
     }
     consumer.databases.set(CONSUMER_DB, links);
+    // Another principal's grant on a link: the role's checks must not count it.
+    consumer.grants.push({ Principal: { DataLakePrincipalIdentifier: `arn:aws:iam::${CONSUMER}:role/analyst` }, Resource: { Table: { CatalogId: CONSUMER, DatabaseName: CONSUMER_DB, Name: `${names[0]}_link` } }, Permissions: ["DESCRIBE", "SELECT"] });
     consumer.invitations.push({
         resourceShareInvitationArn: `arn:aws:ram:${REGION}:${PRODUCER}:resource-share-invitation/old`,
         resourceShareName: "LakeFormation-V4-earlier",

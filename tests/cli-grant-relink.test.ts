@@ -66,7 +66,7 @@ describe("cli grant", () => {
         const second = await json(d, ["grant", ...BOTH]);
         assert.ok(second.changes.every((c) => c.action === "present"));
         assert.equal(d.aws.callsByCommand().BatchGrantPermissionsCommand, calls, "second run grants nothing");
-        assert.equal(d.aws.account(CONSUMER).grants.filter((g) => g.Resource?.Table?.Name === "users_link").length, 1, "no duplicate grant");
+        assert.equal(d.aws.account(CONSUMER).grants.filter((g) => g.Resource?.Table?.Name === "users_link" && g.Principal?.DataLakePrincipalIdentifier === ROLE_ARN).length, 1, "no duplicate grant");
     });
 
     it("with consumer credentials only, makes the consumer's grants and skips the producer's, naming the flag", async () => {
