@@ -10,7 +10,6 @@ export type ExportErrorCode =
     | "QUERY_FAILED"
     | "QUERY_CANCELLED"
     | "DEADLINE" // the query would outrun the Lambda's time
-    | "NOT_STARTED" // too little time left to start the table
     | "STORE" // reading or writing the exports bucket failed
     | "RUN_FAILED"; // the run finished with failed tables
 

@@ -44,13 +44,13 @@ export function parseExportEvent(event: unknown, nowMs: number, configuredTables
     const { scheduledTime, runId, tables, from, to, force } = body;
     if (scheduledTime !== undefined) {
         if (typeof scheduledTime !== "string" || !ISO_INSTANT.test(scheduledTime) || !Number.isFinite(Date.parse(scheduledTime))) {
-            problems.push(`"scheduledTime" must be an ISO 8601 instant with a zone like "2025-01-31T02:00:00Z", got ${JSON.stringify(scheduledTime)}. The schedule's input should be {"scheduledTime": "<aws.scheduler.scheduled-time>"}.`);
+            problems.push(`"scheduledTime" must be an instant like "2025-01-31T02:00:00Z" (<aws.scheduler.scheduled-time>), got ${JSON.stringify(scheduledTime)}.`);
         } else {
             scheduledMs = Date.parse(scheduledTime);
         }
     }
     if (runId !== undefined && (typeof runId !== "string" || !RUN_ID.test(runId))) {
-        problems.push(`"runId" must be 1-100 letters, digits, '_', '.' or '-' starting with a letter or digit, got ${JSON.stringify(runId)}.`);
+        problems.push(`"runId" must be 1-100 letters, digits, '_', '.', '-' (no leading symbol), got ${JSON.stringify(runId)}.`);
     }
     let tableList: string[] | undefined;
     if (tables !== undefined) {
@@ -63,7 +63,7 @@ export function parseExportEvent(event: unknown, nowMs: number, configuredTables
         }
     }
     if ((from === undefined) !== (to === undefined)) {
-        problems.push(`a backfill needs both "from" and "to" (YYYY-MM-DD, inclusive), got ${from === undefined ? "only \"to\"" : "only \"from\""}.`);
+        problems.push(`a backfill needs both "from" and "to" (YYYY-MM-DD, inclusive), got only "${from === undefined ? "to" : "from"}".`);
     } else if (from !== undefined) {
         if (!isIsoDay(from)) problems.push(`"from" must be a date YYYY-MM-DD, got ${JSON.stringify(from)}.`);
         if (!isIsoDay(to)) problems.push(`"to" must be a date YYYY-MM-DD, got ${JSON.stringify(to)}.`);

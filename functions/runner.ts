@@ -277,10 +277,7 @@ async function exportTable(
                 ...common,
                 status: "failed",
                 queryAttempts: attempt - 1,
-                error: exportError(
-                    "NOT_STARTED",
-                    `not started: ${Math.max(0, Math.round(left / 1000))} s left before the deadline reserve, ${Math.round(limits.minStartMs / 1000)} s needed to start a query`,
-                ).message,
+                error: `not started: ${Math.max(0, Math.round(left / 1000))} s left before the deadline reserve, ${Math.round(limits.minStartMs / 1000)} s needed to start a query`,
             });
         }
         try {

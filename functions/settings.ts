@@ -156,7 +156,7 @@ export function parseTableSpecs(value: unknown): { tables: ExportTableSpec[]; pr
             ...(excluded.length > 0 ? { excludedColumns: excluded } : {}),
         };
         if (spec.timeColumn && excluded.includes(spec.timeColumn)) {
-            problems.push(`${where} (${spec.name}) excludes its timeColumn "${spec.timeColumn}"; the incremental export filters on it. Remove it from excludedColumns or drop timeColumn.`);
+            problems.push(`${where} (${spec.name}) excludes its timeColumn "${spec.timeColumn}", which the export filters on.`);
             return;
         }
         const known = connectColumnNames(spec.name);

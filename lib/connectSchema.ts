@@ -28,23 +28,23 @@ export interface ConnectTableSchema {
 }
 
 /**
- * Compact column specs, `name:type` separated by commas, `*` marking PII. Kept as strings because
- * the export Lambda's serialized code captures what it reads from here: a few strings are a
- * fraction of the size of the expanded objects.
+ * Compact column specs: `name[:type]` separated by commas (varchar when the type is left out),
+ * `*` marking PII. Kept as strings because the export Lambda's serialized code captures what it
+ * reads from here, and a few strings are a fraction of the size of the expanded objects.
  */
-const HIERARCHY_LEVELS = [1, 2, 3, 4, 5].map((l) => `agent_hierarchy_groups_level_${l}_id:varchar,agent_hierarchy_groups_level_${l}_name:varchar,agent_hierarchy_groups_level_${l}_arn:varchar`).join(",");
+const HIERARCHY_LEVELS = [1, 2, 3, 4, 5].map((l) => `agent_hierarchy_groups_level_${l}_id,agent_hierarchy_groups_level_${l}_name,agent_hierarchy_groups_level_${l}_arn`).join(",");
 
 const CONTACT_RECORD_SPEC =
-    "instance_id:varchar,aws_account_id:varchar,contact_id:varchar,initial_contact_id:varchar,previous_contact_id:varchar," +
-    "related_contact_id:varchar,next_contact_id:varchar,channel:varchar,initiation_method:varchar,initiation_timestamp:timestamp," +
-    "connected_to_system_timestamp:timestamp,disconnect_timestamp:timestamp,disconnect_reason:varchar,queue_id:varchar,queue_name:varchar," +
-    "queue_arn:varchar,queue_enqueue_timestamp:timestamp,queue_duration_ms:bigint,agent_id:varchar,agent_username:varchar,agent_arn:varchar," +
+    "instance_id,aws_account_id,contact_id,initial_contact_id,previous_contact_id," +
+    "related_contact_id,next_contact_id,channel,initiation_method,initiation_timestamp:timestamp," +
+    "connected_to_system_timestamp:timestamp,disconnect_timestamp:timestamp,disconnect_reason,queue_id,queue_name," +
+    "queue_arn,queue_enqueue_timestamp:timestamp,queue_duration_ms:bigint,agent_id,agent_username,agent_arn," +
     "agent_connected_to_agent_timestamp:timestamp,agent_interaction_duration_ms:bigint,agent_customer_hold_duration_ms:bigint," +
     "agent_number_of_holds:bigint,agent_longest_hold_duration_ms:bigint,agent_after_contact_work_duration_ms:bigint," +
-    "agent_routing_profile_id:varchar,agent_routing_profile_name:varchar,agent_routing_profile_arn:varchar," +
+    "agent_routing_profile_id,agent_routing_profile_name,agent_routing_profile_arn," +
     HIERARCHY_LEVELS +
-    ",customer_endpoint_type:varchar,customer_endpoint_address:varchar*,system_endpoint_type:varchar,system_endpoint_address:varchar," +
-    "attributes:map(varchar,varchar),recording_status:varchar,recording_location:varchar,data_lake_last_processed_timestamp:timestamp";
+    ",customer_endpoint_type,customer_endpoint_address*,system_endpoint_type,system_endpoint_address," +
+    "attributes:map(varchar,varchar),recording_status,recording_location,data_lake_last_processed_timestamp:timestamp";
 
 /** The project's `contacts` is Connect's `contact_record` under another name. */
 export const TABLE_ALIASES: Readonly<Record<string, string>> = { contacts: "contact_record" };
@@ -54,14 +54,14 @@ export const CONNECT_COLUMN_SPECS: Readonly<Record<string, string>> = {
     // instance/user/directory/hierarchy/last-modified columns are on the AWS page; the identity
     // columns (names, emails, mobile) follow Connect's UserIdentityInfo and are the PII to exclude.
     users:
-        "instance_id:varchar,instance_arn:varchar,aws_account_id:varchar,user_id:varchar,user_arn:varchar,username:varchar," +
-        "directory_user_id:varchar,first_name:varchar*,last_name:varchar*,email:varchar*,secondary_email:varchar*,mobile:varchar*," +
-        "agent_hierarchy_group_id:varchar,agent_hierarchy_group_arn:varchar,agent_routing_profile_id:varchar,is_active:boolean," +
-        "last_modified_region:varchar,last_modified_timestamp:timestamp,data_lake_last_processed_timestamp:timestamp",
+        "instance_id,instance_arn,aws_account_id,user_id,user_arn,username," +
+        "directory_user_id,first_name*,last_name*,email*,secondary_email*,mobile*," +
+        "agent_hierarchy_group_id,agent_hierarchy_group_arn,agent_routing_profile_id,is_active:boolean," +
+        "last_modified_region,last_modified_timestamp:timestamp,data_lake_last_processed_timestamp:timestamp",
     contact_record: CONTACT_RECORD_SPEC,
     agent_hierarchy_groups:
-        "instance_id:varchar,instance_arn:varchar,aws_account_id:varchar,agent_hierarchy_group_id:varchar," +
-        "agent_hierarchy_group_arn:varchar,agent_hierarchy_group_name:varchar,last_modified_region:varchar," +
+        "instance_id,instance_arn,aws_account_id,agent_hierarchy_group_id," +
+        "agent_hierarchy_group_arn,agent_hierarchy_group_name,last_modified_region," +
         "last_modified_timestamp:timestamp,data_lake_last_processed_timestamp:timestamp",
 };
 
@@ -72,11 +72,11 @@ const KEYS: Readonly<Record<string, { primaryKey: string[]; timeColumn?: string 
     agent_hierarchy_groups: { primaryKey: ["agent_hierarchy_group_id"] },
 };
 
-/** Parses a compact spec: "a:varchar,b:map(varchar,varchar)*" (commas inside parentheses belong to the type). */
+/** Parses a compact spec: "a,b:map(varchar,varchar)*" (commas inside parentheses belong to the type). */
 export function parseColumnSpec(spec: string): ConnectColumn[] {
     return spec.split(/,(?![^(]*\))/).map((item) => {
         const pii = item.endsWith("*");
-        const [name, type] = (pii ? item.slice(0, -1) : item).split(/:(.*)/s);
+        const [name, type = "varchar"] = (pii ? item.slice(0, -1) : item).split(/:(.*)/s);
         return pii ? { name, type, pii } : { name, type };
     });
 }
@@ -88,5 +88,5 @@ export const CONNECT_TABLE_SCHEMAS: Readonly<Record<string, ConnectTableSchema>>
 /** Column names of a known table, or undefined for a table this module does not describe. */
 export function connectColumnNames(table: string): string[] | undefined {
     const spec = CONNECT_COLUMN_SPECS[TABLE_ALIASES[table] ?? table];
-    return spec === undefined ? undefined : spec.split(/,(?![^(]*\))/).map((item) => item.split(":")[0]);
+    return spec === undefined ? undefined : spec.split(/,(?![^(]*\))/).map((item) => item.replace(/\*$/, "").split(":")[0]);
 }

@@ -196,7 +196,7 @@ describe("export event validation", () => {
         const cases: Array<[unknown, RegExp]> = [
             ["run", /the event must be a JSON object, got "run"/],
             [[1], /got an array/],
-            [{ scheduledTime: "2025-02-01" }, /"scheduledTime" must be an ISO 8601 instant with a zone/],
+            [{ scheduledTime: "2025-02-01" }, /"scheduledTime" must be an instant like "2025-01-31T02:00:00Z"/],
             [{ scheduledTime: 5 }, /"scheduledTime"/],
             [{ runId: "" }, /"runId" must be/],
             [{ runId: "../etc" }, /"runId" must be/],
@@ -308,6 +308,7 @@ describe("export backoff, dates and Connect schema", () => {
             assert.equal(new Set(names).size, names.length, "no duplicate columns");
             for (const key of [...schema.primaryKey, ...(schema.timeColumn ? [schema.timeColumn] : [])]) assert.ok(names.includes(key), key);
         }
+        for (const [table, schema] of Object.entries(CONNECT_TABLE_SCHEMAS)) assert.deepEqual(connectColumnNames(table), schema.columns.map((c) => c.name), table);
         assert.equal(connectColumnNames("agent_hierarchy_groups")!.length, 9);
         assert.equal(connectColumnNames("routing_profiles"), undefined);
         assert.deepEqual(parseColumnSpec("a:varchar,b:map(varchar,varchar)*,c:bigint"), [

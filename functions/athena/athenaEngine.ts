@@ -66,8 +66,7 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
                     await stopQuietly(queryExecutionId, control);
                     throw exportError(
                         "DEADLINE",
-                        `Athena query ${queryExecutionId} for ${table} was still running with ${Math.max(0, Math.round(left / 1000))} s left before the Lambda deadline; stopped it. ` +
-                            `A re-run of this run id exports the table again; raise the Lambda timeout if this repeats.`,
+                        `Athena query ${queryExecutionId} for ${table} was still running with ${Math.max(0, Math.round(left / 1000))} s left before the Lambda deadline; stopped it (raise the timeout if this repeats).`,
                         { queryExecutionId },
                     );
                 }
@@ -103,7 +102,7 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
                 if (state === "CANCELLED") {
                     throw exportError(
                         "QUERY_CANCELLED",
-                        `Athena query ${queryExecutionId} for ${table} was CANCELLED: ${execution?.Status?.StateChangeReason ?? "stopped outside the export, or it hit the workgroup's bytes-scanned cutoff"}`,
+                        `Athena query ${queryExecutionId} for ${table} was CANCELLED: ${execution?.Status?.StateChangeReason ?? "by someone, or by the workgroup's bytes-scanned cutoff"}`,
                         { queryExecutionId },
                     );
                 }
