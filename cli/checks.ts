@@ -115,7 +115,7 @@ function lacks(s: Shortfall): string {
 }
 
 export interface GrantFacts {
-    /** Grants to the role in the consumer catalog (and the consumer's re-grants on producer tables). */
+    /** Every grant of the consumer catalog (its re-grants on producer resources included). */
     readonly consumer?: readonly LfGrant[];
     readonly consumerError?: string;
     /** Every grant of the producer catalog; undefined without producer credentials. */
