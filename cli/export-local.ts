@@ -154,21 +154,24 @@ async function main(argv: string[]): Promise<number> {
         addDay: o.addDay,
         fresh: o.fresh,
         logLevel: o.logLevel,
+        onLake: ({ info, generated, addedDay, ms }) => {
+            if (quiet) return;
+            const days = info.partitions;
+            const contacts = days.reduce((n, p) => n + p.rows, 0);
+            console.log(
+                `lake: ${fmtInt(contacts)} contacts in ${days.length} daily partitions ${days[0]?.day}..${days[days.length - 1]?.day}` +
+                    ` (${generated ? "generated" : "reused"}${addedDay ? `, added ${addedDay}` : ""}, ${(ms / 1000).toFixed(2)} s)`,
+            );
+        },
         onTable: (entry, progress) => {
             if (!quiet) console.log(progressLine(entry, progress.index, progress.total, progress.runAttempt));
         },
     });
-    const { summary, lake } = result;
+    const { summary } = result;
     if (o.json) {
         console.log(JSON.stringify(summary, null, 2));
         return summary.status === "succeeded" ? 0 : 1;
     }
-    const days = lake.partitions;
-    const contacts = days.reduce((n, p) => n + p.rows, 0);
-    console.log(
-        `lake: ${fmtInt(contacts)} contacts in ${days.length} daily partitions ${days[0]?.day}..${days[days.length - 1]?.day}` +
-            `${result.lakeGenerated ? " (generated" : " (reused"}${result.addedDay ? `, added ${result.addedDay}` : ""}, ${(result.lakeMs / 1000).toFixed(2)} s)`,
-    );
     console.log(`run ${summary.runId} for ${summary.runDate}, attempt ${summary.runAttempt}: ${summary.status}, ${fmtInt(summary.rows)} rows exported in ${(result.exportMs / 1000).toFixed(2)} s\n`);
     console.log(summaryTable(result));
     console.log(`\nmanifest: ${rel(summary.manifestLocation)}`);

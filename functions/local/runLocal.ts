@@ -47,6 +47,8 @@ export interface LocalExportOptions {
     readonly logLevel?: LogLevel;
     readonly logSink?: (line: string) => void;
     readonly onTable?: (entry: TableRunEntry, progress: { index: number; total: number; runAttempt: number }) => void;
+    /** Called once the lake is ready, before the export starts. */
+    readonly onLake?: (lake: { info: LakeInfo; generated: boolean; addedDay?: string; ms: number }) => void;
     /** DuckDB worker threads; default: DuckDB's (all cores). */
     readonly threads?: number;
 }
@@ -105,6 +107,7 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
         if (options.addDay) ({ info: lake, day: addedDay } = await addLakeDay(connection, options.lakeDir));
         await attachLake(connection, options.lakeDir, specs);
         const lakeMs = Date.now() - lakeStart;
+        options.onLake?.({ info: lake, generated: ensured.generated, addedDay, ms: lakeMs });
 
         const exportStart = Date.now();
         const backfill = options.from !== undefined || options.to !== undefined;
