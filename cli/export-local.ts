@@ -12,6 +12,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { isIsoDay } from "../functions/dates";
 import { LOCAL_DEFAULTS, defaultTableSpecs, runLocalExport, type LocalExportResult } from "../functions/local/runLocal";
 import type { ExportFormat, ExportTableSpec, LogLevel, TableRunEntry } from "../functions/types";
+import { parseConfig } from "../lib/config";
+import { loadStackConfig, REPO_ROOT } from "../plan/configFile";
 
 interface CliOptions {
     rows: number;
@@ -31,6 +33,7 @@ interface CliOptions {
     fresh?: boolean;
     overlapDays: number;
     exclude?: string[];
+    configDir: string;
     logLevel: LogLevel;
     json?: boolean;
 }
@@ -66,21 +69,28 @@ function buildProgram(): Command {
         .option("--force", "redo tables that already succeeded in this run id")
         .option("--fresh", "delete the lake and the exports folder first")
         .option("--overlap-days <n>", "days before the watermark re-read for late data (the Lambda's LATE_DATA_OVERLAP_DAYS)", wholeNumber("--overlap-days", 31), LOCAL_DEFAULTS.overlapDays)
-        .option("--exclude <table.column,...>", "columns to leave out, e.g. users.email,contacts.customer_endpoint_address", list)
+        .option("--exclude <table.column,...>", "columns to leave out besides the consumer config's excludedColumns, e.g. users.email", list)
+        .option("--config-dir <dir>", "folder of the Pulumi.consumer.yaml whose excludedColumns the run mirrors", REPO_ROOT)
         .addOption(new Option("--log-level <level>", "structured JSON logs on stderr at this level").choices(["DEBUG", "INFO", "WARN", "ERROR"]).default("WARN"))
         .option("--json", "print the run summary as JSON instead of a table")
         .showHelpAfterError();
 }
 
-function tableSpecs(exclude: string[] | undefined): ExportTableSpec[] {
+/**
+ * The consumer's column exclusions (its stack config), so the local run sees what the consumer's
+ * role can see, plus any `--exclude` given on the command line.
+ */
+function tableSpecs(exclude: string[] | undefined, configDir: string): ExportTableSpec[] {
     const specs = defaultTableSpecs();
-    if (!exclude) return specs;
     const byTable = new Map<string, string[]>();
-    for (const item of exclude) {
+    for (const table of parseConfig(loadStackConfig(configDir, "consumer")).tables) {
+        if (table.excludedColumns && specs.some((s) => s.name === table.name)) byTable.set(table.name, [...table.excludedColumns]);
+    }
+    for (const item of exclude ?? []) {
         const [table, column, ...rest] = item.split(".");
         if (!table || !column || rest.length > 0) throw new InvalidArgumentError(`--exclude takes table.column items, got ${JSON.stringify(item)}.`);
         if (!specs.some((s) => s.name === table)) throw new InvalidArgumentError(`--exclude names table ${JSON.stringify(table)}; tables: ${specs.map((s) => s.name).join(", ")}.`);
-        byTable.set(table, [...(byTable.get(table) ?? []), column]);
+        byTable.set(table, [...new Set([...(byTable.get(table) ?? []), column])]);
     }
     return specs.map((s) => (byTable.has(s.name) ? { ...s, excludedColumns: byTable.get(s.name) } : s));
 }
@@ -145,7 +155,7 @@ async function main(argv: string[]): Promise<number> {
         format: o.format,
         prefix: o.prefix,
         overlapDays: o.overlapDays,
-        tableSpecs: tableSpecs(o.exclude),
+        tableSpecs: tableSpecs(o.exclude, o.configDir),
         tables: o.tables,
         from: o.from,
         to: o.to,

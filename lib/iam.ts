@@ -104,7 +104,14 @@ export function exportStatements(scope: ExportAccessScope): PolicyStatement[] {
         {
             Sid: "AthenaWorkgroup",
             Effect: "Allow",
-            Action: ["athena:GetQueryExecution", "athena:GetQueryResults", "athena:GetWorkGroup", "athena:StartQueryExecution", "athena:StopQueryExecution"],
+            Action: [
+                "athena:GetQueryExecution",
+                "athena:GetQueryResults",
+                "athena:GetQueryRuntimeStatistics",
+                "athena:GetWorkGroup",
+                "athena:StartQueryExecution",
+                "athena:StopQueryExecution",
+            ],
             Resource: [scope.workgroupArn],
         },
         { Sid: "ListBuckets", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: [s3(scope.resultsBucket), s3(scope.exportsBucket)] },

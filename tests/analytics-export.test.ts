@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { HANDLER_ENV_VARS } from "../functions/settings";
+import { HANDLER_AWS_ACTIONS } from "../functions";
 import { ACTIONS_WITHOUT_RESOURCE_SCOPE } from "../lib/iam";
 import { PlannedResource } from "../plan/run";
 import { CONSUMER, ofType, plan } from "./helpers";
@@ -132,6 +133,12 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
             for (const action of [s.Action].flat()) assert.ok(!action.includes("*"), `wildcard action ${action}`);
             assert.ok(![s.Resource].flat().includes("*"), `${s.Sid} is unscoped`);
         }
+    });
+
+    it("allows every AWS action the handler calls", () => {
+        const allowed = new Set(policyOf(byName(consumer, "export-access")).flatMap((s) => [s.Action].flat()));
+        const needed = Object.values(HANDLER_AWS_ACTIONS).flat();
+        assert.deepEqual(needed.filter((a) => !allowed.has(a)), []);
     });
 
     it("exports the function, workgroup, buckets and schedule", () => {
