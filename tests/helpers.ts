@@ -1,4 +1,6 @@
+import { execFile } from "child_process";
 import * as path from "path";
+import { promisify } from "util";
 import { loadStackConfig } from "../plan/configFile";
 import { planStack, PlanOptions, PlanResult, PlannedResource } from "../plan/run";
 import { PeerOutputs } from "../plan/mocks";
@@ -43,4 +45,22 @@ export async function rejection(promise: Promise<unknown>): Promise<string> {
         return (err as Error).message;
     }
     throw new Error("expected a rejection, but the promise resolved");
+}
+
+export interface ScriptResult {
+    readonly code: number;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+
+/** Runs a TypeScript entry point of the repo (`plan/cli.ts`, ...) in a child process, as npm scripts do. */
+export async function runScript(script: string, args: string[]): Promise<ScriptResult> {
+    const node = [require.resolve("ts-node/dist/bin.js"), "--transpile-only", script, ...args];
+    try {
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, node, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+        return { code: 0, stdout, stderr };
+    } catch (err) {
+        const e = err as ScriptResult;
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
 }

@@ -1,14 +1,10 @@
 /** `npm start` end to end in a child process: it mirrors the consumer config's column exclusions. */
 import { strict as assert } from "assert";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { ROOT } from "./helpers";
-
-const run = promisify(execFile);
+import { ROOT, runScript } from "./helpers";
 
 describe("npm start (local export)", function () {
     this.timeout(120_000);
@@ -21,8 +17,9 @@ describe("npm start (local export)", function () {
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("leaves out the columns the consumer config excludes, and only those", async () => {
-        const args = ["--transpile-only", "cli/export-local.ts", "--rows", "300", "--days", "2", "--lake", path.join(dir, "lake"), "--out", path.join(dir, "out"), "--config-dir", dir, "--json"];
-        const { stdout } = await run(process.execPath, [require.resolve("ts-node/dist/bin.js"), ...args], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+        const args = ["--rows", "300", "--days", "2", "--lake", path.join(dir, "lake"), "--out", path.join(dir, "out"), "--config-dir", dir, "--json"];
+        const { code, stdout, stderr } = await runScript("cli/export-local.ts", args);
+        assert.equal(code, 0, stderr);
         const summary = JSON.parse(stdout);
         assert.equal(summary.status, "succeeded");
         const users = summary.tables.find((t: { table: string }) => t.table === "users");

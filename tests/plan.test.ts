@@ -1,25 +1,10 @@
 import { strict as assert } from "assert";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
-import { ROOT } from "./helpers";
+import { runScript } from "./helpers";
 
-const run = promisify(execFile);
-
-async function planCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-        const { stdout, stderr } = await run(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "plan/cli.ts", ...args], {
-            cwd: ROOT,
-            maxBuffer: 64 * 1024 * 1024,
-        });
-        return { code: 0, stdout, stderr };
-    } catch (err) {
-        const e = err as { code: number; stdout: string; stderr: string };
-        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-}
+const planCli = (args: string[]) => runScript("plan/cli.ts", args);
 
 function configDir(files: Record<string, string>): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));

@@ -5,32 +5,17 @@
  * settings; and `npm run policy` (policy/check.ts) exits 0, 1 or 2 as documented.
  */
 import { strict as assert } from "assert";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
 import { planBoth, PlannedResource, PlanResult } from "../plan/run";
 import { checkPlan, checkStacks } from "../policy/check";
 import { ResourceFixture } from "../policy/harness";
 import { allowGrantOptionFor, packConfigFor } from "../policy/packConfig";
 import { ALL_POLICIES, lakeformationGrantLeastPrivilege } from "../policy/rules";
-import { ROOT, stackConfig } from "./helpers";
+import { runScript, stackConfig } from "./helpers";
 
-const run = promisify(execFile);
-
-async function policyCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-        const { stdout, stderr } = await run(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "policy/check.ts", ...args], {
-            cwd: ROOT,
-            maxBuffer: 64 * 1024 * 1024,
-        });
-        return { code: 0, stdout, stderr };
-    } catch (err) {
-        const e = err as { code: number; stdout: string; stderr: string };
-        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-}
+const policyCli = (args: string[]) => runScript("policy/check.ts", args);
 
 function configsWith(overrides: Record<string, unknown>, consumer: Record<string, unknown> = overrides) {
     return { producer: stackConfig("producer", overrides), consumer: stackConfig("consumer", consumer) };
