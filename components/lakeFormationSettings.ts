@@ -23,20 +23,21 @@ export class LakeFormationSettings extends pulumi.ComponentResource {
         super("connect-analytics:governance:LakeFormationSettings", name, {}, opts);
         const current = aws.lakeformation.getDataLakeSettingsOutput({ catalogId: args.accountId }, { parent: this });
         const merged = current.apply((c) => mergeDataLakeSettings(c as DataLakeSettingsDocument, args.settings));
+        const field = <K extends keyof DataLakeSettingsDocument>(key: K) => merged.apply((m) => m[key]) as pulumi.Output<any>;
         this.settings = new aws.lakeformation.DataLakeSettings(
             `${name}-settings`,
             {
                 catalogId: args.accountId,
-                admins: merged.apply((m) => [...(m.admins ?? [])]),
-                readOnlyAdmins: merged.apply((m) => [...(m.readOnlyAdmins ?? [])]),
+                admins: field("admins"),
+                readOnlyAdmins: field("readOnlyAdmins"),
                 createDatabaseDefaultPermissions: [],
                 createTableDefaultPermissions: [],
-                parameters: merged.apply((m) => ({ ...(m.parameters ?? {}) })),
-                trustedResourceOwners: merged.apply((m) => [...(m.trustedResourceOwners ?? [])]),
-                allowExternalDataFiltering: merged.apply((m) => m.allowExternalDataFiltering ?? false),
-                allowFullTableExternalDataAccess: merged.apply((m) => m.allowFullTableExternalDataAccess ?? false),
-                externalDataFilteringAllowLists: merged.apply((m) => [...(m.externalDataFilteringAllowLists ?? [])]),
-                authorizedSessionTagValueLists: merged.apply((m) => [...(m.authorizedSessionTagValueLists ?? [])]),
+                parameters: field("parameters"),
+                trustedResourceOwners: field("trustedResourceOwners"),
+                allowExternalDataFiltering: field("allowExternalDataFiltering"),
+                allowFullTableExternalDataAccess: field("allowFullTableExternalDataAccess"),
+                externalDataFilteringAllowLists: field("externalDataFilteringAllowLists"),
+                authorizedSessionTagValueLists: field("authorizedSessionTagValueLists"),
             },
             { parent: this },
         );

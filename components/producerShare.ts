@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as awsnative from "@pulumi/aws-native";
 import { SharingMode, TableConfig } from "../lib/config";
-import { LfGrant, lfTagDefinitions, producerGrants, ShareModel, TagAssignment, tagAssignments } from "../lib/permissions";
+import { LfGrant, lfTagDefinitions, producerGrants, ProducerModel, TagAssignment, tagAssignments } from "../lib/permissions";
 import { createGrants } from "./grants";
 
 export interface ProducerShareArgs {
@@ -39,15 +39,13 @@ export class ProducerShare extends pulumi.ComponentResource {
 
     constructor(name: string, args: ProducerShareArgs, opts?: pulumi.ComponentResourceOptions) {
         super("connect-analytics:producer:ProducerShare", name, {}, opts);
-        const model: ShareModel = {
+        const model: ProducerModel = {
             producerAccountId: args.producerAccountId,
             consumerAccountId: args.consumerAccountId,
             producerDatabaseName: args.databaseName,
-            consumerDatabaseName: "",
             tables: args.tables,
             principalArn: args.consumerPrincipalArn,
             grantOption: args.grantWithGrantOption ?? false,
-            resourceLinks: false,
             sharingMode: args.sharingMode,
             lfTags: args.lfTags,
         };

@@ -69,6 +69,12 @@ export interface ShareModel {
     readonly lfTags?: Readonly<Record<string, string>>;
 }
 
+/** What the producer's side of the model needs (it knows nothing of the consumer's links). */
+export type ProducerModel = Pick<
+    ShareModel,
+    "producerAccountId" | "consumerAccountId" | "producerDatabaseName" | "tables" | "principalArn" | "grantOption" | "sharingMode" | "lfTags"
+>;
+
 /** LF-tags the producer assigns in `lfTags` mode: on each table, and overriding on excluded columns. */
 export interface TagAssignment {
     readonly catalogId: string;
@@ -80,7 +86,7 @@ export interface TagAssignment {
 }
 
 /** Every value each LF-tag key takes in the share (what the producer must define). */
-export function lfTagDefinitions(model: ShareModel): Record<string, string[]> {
+export function lfTagDefinitions(model: ProducerModel): Record<string, string[]> {
     const values: Record<string, Set<string>> = {};
     for (const a of tagAssignments(model)) {
         for (const tags of [a.tags, ...Object.values(a.columnTags)]) {
@@ -90,7 +96,7 @@ export function lfTagDefinitions(model: ShareModel): Record<string, string[]> {
     return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, [...v].sort()]));
 }
 
-export function tagAssignments(model: ShareModel): TagAssignment[] {
+export function tagAssignments(model: ProducerModel): TagAssignment[] {
     if (model.sharingMode !== "lfTags") return [];
     const tags = { ...(model.lfTags ?? {}) };
     return model.tables.map((t) => ({
@@ -103,7 +109,7 @@ export function tagAssignments(model: ShareModel): TagAssignment[] {
 }
 
 /** The LF-tag expression of the share: every configured tag at its table value. */
-export function shareExpression(model: ShareModel): LfTagCondition[] {
+export function shareExpression(model: Pick<ShareModel, "lfTags">): LfTagCondition[] {
     return Object.entries(model.lfTags ?? {})
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([key, value]) => ({ key, values: [value] }));
@@ -122,7 +128,7 @@ export function lambdaRoleArn(consumerAccountId: string, lambdaRoleName: string,
  *   consumer *account* with the grant option, which the consumer uses to re-grant to its role.
  *   Excluded columns carry an overriding tag value, so the expression does not match them.
  */
-export function producerGrants(model: ShareModel): LfGrant[] {
+export function producerGrants(model: ProducerModel): LfGrant[] {
     const read: LfPermission[] = ["DESCRIBE", "SELECT"];
     const catalogId = model.producerAccountId;
     const databaseName = model.producerDatabaseName;

@@ -204,11 +204,9 @@ describe("policy rules (fixtures through the harness)", () => {
             producerAccountId: PRODUCER,
             consumerAccountId: CONSUMER,
             producerDatabaseName: "connect_datalake",
-            consumerDatabaseName: "connect_analytics_consumer",
             tables: TABLES,
             principalArn: ROLE_ARN,
             grantOption: false,
-            resourceLinks: true,
         })[0];
         const native = (name: string, grant: Partial<LfGrant>) =>
             res("aws-native:lakeformation:PrincipalPermissions", name, toPrincipalPermissionsArgs({ ...base, ...grant }) as unknown as Record<string, unknown>);
