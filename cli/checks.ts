@@ -6,8 +6,8 @@
 import { Table } from "@aws-sdk/client-glue";
 import { DataLakeSettings } from "@aws-sdk/client-lakeformation";
 import { ResourceShareInvitation } from "@aws-sdk/client-ram";
-import { describeResource, LfGrant, LfResource, requiredGrants, resourceKey, ShareModel } from "../lib/permissions";
-import { covers, IAM_ALLOWED_PRINCIPALS, isSatisfied, readableExcluded, shortfall, Shortfall } from "./lf";
+import { describeResource, IAM_ALLOWED_PRINCIPALS, LfGrant, LfResource, requiredGrants, resourceKey, ShareModel } from "../lib/permissions";
+import { covers, isSatisfied, readableExcluded, shortfall, Shortfall } from "./lf";
 
 export type Status = "PASS" | "FAIL" | "WARN";
 

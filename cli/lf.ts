@@ -14,11 +14,10 @@ import {
     PrincipalResourcePermissions,
     Resource,
 } from "@aws-sdk/client-lakeformation";
-import { GrantSide, LfGrant, LfPermission, LfResource, resourceKey, sortPermissions } from "../lib/permissions";
+import { GrantSide, IAM_ALLOWED_PRINCIPALS, LfGrant, LfPermission, LfResource, resourceKey, sortPermissions } from "../lib/permissions";
 import { call, collect } from "./aws";
 
 /** Lake Formation's principal for "IAM access control only" (the pre-Lake-Formation default). */
-export const IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS";
 
 /** ListPermissions' documented maximum page size. */
 const LIST_PERMISSIONS_PAGE = 1000;

@@ -29,8 +29,6 @@ export interface DataLakeSettingsDocument {
     readonly authorizedSessionTagValueLists?: readonly string[];
 }
 
-export const IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS";
-
 export function mergeDataLakeSettings(current: DataLakeSettingsDocument, managed: DataLakeSettingsConfig): DataLakeSettingsDocument {
     return {
         admins: [...new Set([...(current.admins ?? []), ...managed.admins])].sort(),

@@ -37,6 +37,9 @@ export type LfResource =
       }
     | { readonly kind: "lfTag"; readonly catalogId: string; readonly key: string; readonly values: readonly string[] };
 
+/** Lake Formation's stand-in for "whatever IAM allows": a grant to it switches LF off for the resource. */
+export const IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS";
+
 /** Which stack (and so which account's credentials) makes a grant. */
 export type GrantSide = "producer" | "consumer";
 

@@ -4,6 +4,7 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { IAM_ALLOWED_PRINCIPALS } from "../lib/permissions";
 
 export interface PlanAccount {
     readonly accountId: string;
@@ -113,8 +114,8 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                     catalogId: args.inputs.catalogId ?? this.account.accountId,
                     admins: [],
                     readOnlyAdmins: [],
-                    createDatabaseDefaultPermissions: [{ principal: "IAM_ALLOWED_PRINCIPALS", permissions: ["ALL"] }],
-                    createTableDefaultPermissions: [{ principal: "IAM_ALLOWED_PRINCIPALS", permissions: ["ALL"] }],
+                    createDatabaseDefaultPermissions: [{ principal: IAM_ALLOWED_PRINCIPALS, permissions: ["ALL"] }],
+                    createTableDefaultPermissions: [{ principal: IAM_ALLOWED_PRINCIPALS, permissions: ["ALL"] }],
                     parameters: { CROSS_ACCOUNT_VERSION: "1" },
                     trustedResourceOwners: [],
                     allowExternalDataFiltering: false,

@@ -4,7 +4,7 @@
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { CLASSIC_PERMISSIONS_TYPE, grantFromResourceInputs, PRINCIPAL_PERMISSIONS_TYPE } from "../lib/lfResources";
-import { describeResource, LfPermission } from "../lib/permissions";
+import { describeResource, IAM_ALLOWED_PRINCIPALS, LfPermission } from "../lib/permissions";
 import { asArray, forTypes, Props } from "./util";
 
 /** Every resource type that makes a Lake Formation grant (both providers). */
@@ -15,7 +15,6 @@ export const DATA_LAKE_SETTINGS_TYPES = ["aws:lakeformation/dataLakeSettings:Dat
 /** Permissions that let the grantee change or delete the producer's catalog, or do anything. */
 export const FORBIDDEN_LF_PERMISSIONS: readonly LfPermission[] = ["ALL", "SUPER", "ALTER", "DROP"];
 
-export const IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS";
 
 /** `IAM_ALLOWED_PRINCIPALS`, as the API spells it, or `IAMAllowedPrincipals`, as the console does. */
 export function isIamAllowedPrincipals(principal: unknown): boolean {
