@@ -122,7 +122,7 @@ export const figures: Figure[] = [
                 limitBytes: 64 * 1024,
                 shareOfLimit: Number((Buffer.byteLength(text) / (64 * 1024)).toFixed(3)),
                 containsDuckdb: /duckdb/i.test(text),
-                note: "serializeFunction text only; the CallbackFunction archive with default code paths is the lead's comparison",
+                note: "serializeFunction text only; see lambda-archive-bytes-vs-default-code-paths for the archive vs default code paths",
             };
         },
     },
