@@ -245,7 +245,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     },
     lambdaTimeoutSeconds: { type: "number", default: 900, side: "consumer", description: "Export Lambda timeout (max 900)." },
     lambdaMemoryMb: { type: "number", default: 512, side: "consumer", description: "Export Lambda memory." },
-    kmsKeyArn: { type: "string", side: "consumer", description: "Customer managed KMS key for the buckets and Athena results. Unset: SSE-S3." },
+    kmsKeyArn: { type: "string", side: "consumer", description: "Customer managed KMS key for the buckets, Athena results, logs and Lambda environment; its key policy must let S3, CloudWatch Logs and the role use it. Unset: SSE-S3." },
 };
 
 const ACCOUNT_ID = /^\d{12}$/;
