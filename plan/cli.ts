@@ -27,11 +27,12 @@ export function renderPlan(plan: PlanResult): string {
         g.permissions.join(",") + (g.grantable.length ? ` (grantable: ${g.grantable.join(",")})` : ""),
     ]);
     lines.push(...table(["principal", "catalog", "resource", "permissions"], rows));
-    lines.push("", "Effective access of the consumer's role (both stacks' grants):");
+    lines.push("", "Effective access per principal (both stacks' grants):");
     lines.push(
         ...table(
-            ["table", "via link", "select", "columns"],
+            ["principal", "table", "via link", "select", "columns"],
             plan.effectiveAccess.map((a) => [
+                a.principal,
                 a.table,
                 a.link ? `${a.link}${a.linkVisible ? "" : " (not visible: no DESCRIBE)"}` : "-",
                 a.select ? "yes" : "no",

@@ -28,7 +28,7 @@ export interface PlanResult {
     readonly resources: PlannedResource[];
     readonly outputs: Record<string, unknown>;
     readonly permissions: Array<Omit<LfGrant, "side">>;
-    /** What the consumer's role can do with each shared table, from both stacks' grants. */
+    /** What each grantee (the consumer's role first) can do with each shared table, from both stacks' grants. */
     readonly effectiveAccess: TableAccess[];
     readonly warnings: string[];
 }
@@ -177,7 +177,9 @@ function accessOf(app: AppConfig, outputs: Record<string, unknown>, own: Array<O
         name: t.name,
         link: app.enableResourceLinks ? { catalogId: app.consumerAccountId, databaseName: app.consumerDatabaseName, name: t.linkName } : undefined,
     }));
-    return effectiveAccess(principal, grants, targets, tagging);
+    // The role first, then any other grantee (the consumer account in lfTags mode).
+    const principals = [...new Set([principal, ...grants.map((g) => g.principal)])];
+    return principals.flatMap((p) => effectiveAccess(p, grants, targets, tagging));
 }
 
 /**
