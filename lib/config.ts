@@ -308,6 +308,16 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     const region = raw["aws:region"];
     if (!region) fail("aws:region", "required. Set it with `pulumi config set aws:region ap-southeast-2`.");
     else if (!REGION.test(region)) fail("aws:region", `${JSON.stringify(region)} is not an AWS region name like ap-southeast-2.`);
+    // The grants and LF-tags use the aws-native provider, which reads its own region key.
+    const nativeRegion = raw["aws-native:region"];
+    if (region && nativeRegion !== region) {
+        fail(
+            "aws-native:region",
+            nativeRegion === undefined
+                ? `required by the aws-native provider (Lake Formation grants). Set it to aws:region: \`pulumi config set aws-native:region ${region}\`.`
+                : `is ${nativeRegion} but aws:region is ${region}; both providers must work in one region.`,
+        );
+    }
 
     const producerAccountId = get<string>("producerAccountId");
     const consumerAccountId = get<string>("consumerAccountId");

@@ -81,6 +81,8 @@ describe("config validation", () => {
         ["same account both sides", { consumerAccountId: "111111111111" }, "consumerAccountId", /must differ/],
         ["missing region", { "aws:region": undefined }, "aws:region", /required/],
         ["bad region", { "aws:region": "sydney" }, "aws:region", /region name/],
+        ["missing aws-native region", { "aws-native:region": undefined }, "aws-native:region", /pulumi config set aws-native:region ap-southeast-2/],
+        ["aws-native region differing from aws:region", { "aws-native:region": "us-east-1" }, "aws-native:region", /both providers must work in one region/],
         ["empty tables", { tables: [] }, "tables", /at least one table/],
         ["duplicate table", { tables: ["users", "users"] }, "tables", /"users" appears 2 times/],
         ["link name collision", { tables: ["users", { name: "contacts", linkName: "users_link" }] }, "tables", /link name "users_link" appears 2 times/],

@@ -61,7 +61,7 @@ describe("npm run plan (offline plan CLI)", function () {
     it("plans any valid config folder, and prints a readable tree and permission matrix without --json", async () => {
         const tables = "\n" + ["users", "contact_record"].map((t) => `    - ${t}`).join("\n");
         const common = (side: string) =>
-            `config:\n  aws:region: eu-west-2\n  connect-analytics:side: ${side}\n  connect-analytics:producerAccountId: "012345678901"\n` +
+            `config:\n  aws:region: eu-west-2\n  aws-native:region: eu-west-2\n  connect-analytics:side: ${side}\n  connect-analytics:producerAccountId: "012345678901"\n` +
             `  connect-analytics:consumerAccountId: "109876543210"\n  connect-analytics:tables:${tables}\n`;
         const dir = configDir({
             "Pulumi.producer.yaml": common("producer") + "  connect-analytics:consumerStack: acme/connect-analytics/consumer\n",
