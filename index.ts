@@ -50,6 +50,7 @@ async function producer(config: AppConfig) {
         consumerPrincipalArn: view.consumerPrincipalArn,
         grantWithGrantOption: config.grantWithGrantOption,
         sharingMode: config.sharingMode,
+        lfTags: config.lfTags,
         grants: share.grants,
         tagAssignments: share.tagAssignments,
         ramShareArn: config.ramShareArn ?? "",
@@ -109,6 +110,7 @@ async function consumer(config: AppConfig) {
         tables: view.tables,
         resourceLinks: links.resourceLinks,
         sharingMode: config.sharingMode,
+        lfTags: config.lfTags,
         grants: links.grants,
         ...(analytics && {
             exportFunctionName: analytics.functionName,

@@ -126,7 +126,7 @@ function stackOutputs(o: Json, file: string, expectedSide: "producer" | "consume
     const common = {
         file,
         sharingMode: sharingMode as SharingMode | undefined,
-        lfTags: lfTagsOf(o),
+        lfTags: lfTagsOf(o, file, fix),
         region: str("region", REGION, "an AWS region like ap-southeast-2"),
         producerAccountId: str("producerAccountId", ACCOUNT_ID, "a 12-digit account id"),
         consumerAccountId: str("consumerAccountId", ACCOUNT_ID, "a 12-digit account id"),
@@ -153,23 +153,13 @@ function stackOutputs(o: Json, file: string, expectedSide: "producer" | "consume
     };
 }
 
-/**
- * The share's LF-tags, which the stacks do not export as such: from the producer's
- * `tagAssignments` (tags of the first table), else from the expression of an `lfTagPolicy` grant.
- */
-function lfTagsOf(o: Json): Record<string, string> | undefined {
-    const assignments = Array.isArray(o.tagAssignments) ? o.tagAssignments : [];
-    const first = assignments.find((a): a is Json => isObject(a) && isObject(a.tags));
-    if (first) return Object.fromEntries(Object.entries(first.tags as Json).filter((e): e is [string, string] => typeof e[1] === "string"));
-    const grants = Array.isArray(o.grants) ? o.grants : [];
-    for (const g of grants) {
-        const r = isObject(g) && isObject(g.resource) ? g.resource : undefined;
-        if (r?.kind === "lfTagPolicy" && Array.isArray(r.expression)) {
-            const pairs = r.expression.filter((c): c is Json => isObject(c) && typeof c.key === "string" && Array.isArray(c.values) && typeof c.values[0] === "string");
-            return Object.fromEntries(pairs.map((c) => [c.key as string, (c.values as string[])[0]]));
-        }
+/** The share's LF-tags (`lfTags` output of either stack): a map of key to one value. */
+function lfTagsOf(o: Json, file: string, fix: string): Record<string, string> | undefined {
+    if (o.lfTags === undefined || o.lfTags === null) return undefined;
+    if (!isObject(o.lfTags) || !Object.values(o.lfTags).every((v) => typeof v === "string")) {
+        throw new UsageError(`--outputs ${file}: "lfTags" must be a map of tag key to value, got ${JSON.stringify(o.lfTags)}${fix}.`);
     }
-    return undefined;
+    return o.lfTags as Record<string, string>;
 }
 
 /** `tables` ({name, linkName, timeColumn?, excludedColumns?} or names), else a producer's `sharedTables` (names). */
@@ -226,7 +216,6 @@ export interface Targets {
     readonly athenaWorkgroup?: string;
 }
 
-/** `users,contacts:contacts_link` → tables; each name checked as Glue would. */
 /** `domain=connect,sensitivity=general` → tags. */
 export function parseLfTagsFlag(value: string): Record<string, string> {
     const tags: Record<string, string> = {};
@@ -240,6 +229,7 @@ export function parseLfTagsFlag(value: string): Record<string, string> {
     return tags;
 }
 
+/** `users,contacts:contacts_link` → tables; each name checked as Glue would. */
 export function parseTablesFlag(value: string): TableConfig[] {
     const entries = value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
     if (entries.length === 0) throw new UsageError("--tables: empty; pass table names, e.g. --tables users,contacts:contacts_link.");

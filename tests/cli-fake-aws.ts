@@ -407,10 +407,13 @@ export function deployment(count = 3, options: DeploymentOptions = {}): Deployme
         grantWithGrantOption: false,
         sharingMode: options.sharingMode ?? "named",
     };
+    // Both stacks export the share's LF-tags (the config's lfTags, defaults included).
+    const lfTags = { lfTags: LF_TAGS };
     const strip = ({ file: _file, ...rest }: { file: string }) => rest;
     const files = {
         "consumer.json": JSON.stringify({
             ...strip(consumerOutputs),
+            ...lfTags,
             // The consumer's grants as its stack exports them (LfGrant); in lfTags mode they hold the expression.
             grants: lfTagMode
                 ? [{ side: "consumer", principal: ROLE_ARN, resource: { kind: "lfTagPolicy", catalogId: PRODUCER, resourceType: "TABLE", expression: Object.entries(LF_TAGS).map(([key, v]) => ({ key, values: [v] })) }, permissions: ["DESCRIBE", "SELECT"], grantable: [] }]
@@ -419,6 +422,7 @@ export function deployment(count = 3, options: DeploymentOptions = {}): Deployme
         }),
         "producer.json": JSON.stringify({
             ...strip(producerOutputs),
+            ...lfTags,
             sharedTables: names,
             grants: [],
             // As the producer stack exports them: the LF-tags of each table (and of its excluded columns).

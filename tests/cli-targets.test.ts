@@ -106,8 +106,9 @@ describe("cli outputs files and targets", () => {
         const tagged = deployment(3, { sharingMode: "lfTags", excluded: { users: ["phone"] } });
         const c = parseOutputsDocument(JSON.parse(tagged.files["consumer.json"]), "c.json");
         const p = parseOutputsDocument(JSON.parse(tagged.files["producer.json"]), "p.json");
-        assert.deepEqual(p[0].lfTags, LF_TAGS, "from the producer's tagAssignments");
-        assert.deepEqual(c[0].lfTags, LF_TAGS, "from the consumer's lfTagPolicy grant");
+        assert.deepEqual(p[0].lfTags, LF_TAGS, "the producer's lfTags output");
+        assert.deepEqual(c[0].lfTags, LF_TAGS, "the consumer's lfTags output");
+        rejects(() => parseOutputsDocument({ ...JSON.parse(tagged.files["consumer.json"]), lfTags: ["domain"] }, "c.json"), /"lfTags" must be a map of tag key to value/);
         const { model } = resolveTargets([...c, ...p], {});
         assert.equal(model.sharingMode, "lfTags");
         assert.deepEqual(model.lfTags, LF_TAGS);
