@@ -58,8 +58,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
 export async function planBoth(options: PlanOptions = {}): Promise<Record<Side, PlanResult>> {
     const producerConfig = stackConfig(STACKS.producer, options);
     const consumerConfig = stackConfig(STACKS.consumer, options);
-    const bootstrap = await runProgram(STACKS.consumer, consumerConfig, referenceTo(consumerConfig, "producerStack", undefined));
-    const producer = await runProgram(STACKS.producer, producerConfig, referenceTo(producerConfig, "consumerStack", bootstrap));
+    const producer = await runProgram(STACKS.producer, producerConfig, await peerOutputs("producer", producerConfig, options));
     const consumer = await runProgram(STACKS.consumer, consumerConfig, referenceTo(consumerConfig, "producerStack", producer));
     return { producer, consumer };
 }
