@@ -8,7 +8,8 @@
  *  - `{ "producer": <either of the above>, "consumer": <either of the above> }`.
  */
 import { CONFIG_KEYS, SharingMode, TableConfig } from "../lib/config";
-import { lambdaRoleArn, ShareModel } from "../lib/permissions";
+import { ShareModel } from "../lib/permissions";
+import { iamRoleArn } from "../lib/arns";
 import { UsageError } from "./errors";
 
 type Json = Record<string, unknown>;
@@ -331,10 +332,10 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
         principalArn = flags.roleArn;
     } else if (flags.roleName !== undefined) {
         if (!IAM_ROLE_NAME.test(flags.roleName)) throw new UsageError(`--role-name: "${flags.roleName}" is not an IAM role name (1-64 of letters, digits, +=,.@_-).`);
-        principalArn = lambdaRoleArn(consumerAccountId, flags.roleName);
+        principalArn = iamRoleArn({ accountId: consumerAccountId }, flags.roleName);
     } else {
         principalArn =
-            consumer?.lambdaRoleArn ?? producer?.consumerPrincipalArn ?? lambdaRoleArn(consumerAccountId, CONFIG_KEYS.lambdaRoleName.default as string);
+            consumer?.lambdaRoleArn ?? producer?.consumerPrincipalArn ?? iamRoleArn({ accountId: consumerAccountId }, CONFIG_KEYS.lambdaRoleName.default as string);
     }
     const roleAccount = ROLE_ARN.exec(principalArn)?.[1];
     if (roleAccount !== consumerAccountId) {

@@ -118,11 +118,6 @@ export function shareExpression(model: Pick<ShareModel, "lfTags">): LfTagConditi
         .map(([key, value]) => ({ key, values: [value] }));
 }
 
-/** The role ARN the consumer stack creates; deterministic because the role is not auto-named. */
-export function lambdaRoleArn(consumerAccountId: string, lambdaRoleName: string, partition = "aws"): string {
-    return `arn:${partition}:iam::${consumerAccountId}:role/${lambdaRoleName}`;
-}
-
 /**
  * Grants the producer makes in its own catalog.
  * - `named`: SELECT and DESCRIBE on each shared table to the consumer's role; with excluded

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { parseConfig } from "../lib/config";
-import { lambdaRoleArn, requiredGrants } from "../lib/permissions";
+import { requiredGrants } from "../lib/permissions";
+import { iamRoleArn } from "../lib/arns";
 import { ACTIONS_WITHOUT_RESOURCE_SCOPE } from "../lib/iam";
 import { CONSUMER, ofType, plan, PRODUCER, rejection, ROLE_ARN, stackConfig } from "./helpers";
 
@@ -160,7 +161,7 @@ describe("both stacks together", () => {
             producerDatabaseName: "connect_datalake",
             consumerDatabaseName: "connect_analytics_consumer",
             tables: parseConfig(stackConfig("consumer")).tables,
-            principalArn: lambdaRoleArn(CONSUMER, "connect-analytics-lambda-execution-role"),
+            principalArn: iamRoleArn({ accountId: CONSUMER }, "connect-analytics-lambda-execution-role"),
             grantOption: false,
             resourceLinks: true,
         }).map(({ side: _side, ...g }) => g);
