@@ -7,7 +7,7 @@
  *  - the offline plan's JSON (`npm run plan -- --stack X --json`), whose `outputs` key holds the same;
  *  - `{ "producer": <either of the above>, "consumer": <either of the above> }`.
  */
-import { CONFIG_KEYS, SharingMode, TableConfig } from "../lib/config";
+import { ACCOUNT_ID, CONFIG_KEYS, GLUE_NAME, SharingMode, TableConfig } from "../lib/config";
 import { ShareModel } from "../lib/permissions";
 import { iamRoleArn } from "../lib/arns";
 import { UsageError } from "./errors";
@@ -47,8 +47,6 @@ export interface ProducerOutputs {
 
 export type StackOutputs = ConsumerOutputs | ProducerOutputs;
 
-const ACCOUNT_ID = /^\d{12}$/;
-const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@\/-]+$/;
 const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;

@@ -30,6 +30,7 @@ export interface HandlerSettings extends ExportSettings {
     readonly logLevel: LogLevel;
 }
 
+// Not imported from lib/config: the serialized Lambda would capture that whole module.
 const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const PREFIX = /^[a-z0-9]$|^[a-z0-9][a-z0-9_\-/]*[a-z0-9]$/;

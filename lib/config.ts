@@ -248,8 +248,8 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     kmsKeyArn: { type: "string", side: "consumer", description: "Customer managed KMS key for the buckets, Athena results, logs and Lambda environment; its key policy must let S3, CloudWatch Logs and the role use it. Unset: SSE-S3." },
 };
 
-const ACCOUNT_ID = /^\d{12}$/;
-const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
+export const ACCOUNT_ID = /^\d{12}$/;
+export const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
 const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const SLUG = /^[a-z][a-z0-9-]{0,27}$/;
 const STACK_NAME = /^([\w.-]+\/){0,2}[\w.-]+$/;
