@@ -3,7 +3,7 @@
  * same statements the components deploy.
  */
 import { TableConfig } from "./config";
-import { ArnScope, glueCatalogArn, glueDatabaseArn, glueTableArn } from "./arns";
+import { ArnScope, glueCatalogArn, glueDatabaseArn, glueTableArn, s3BucketArn } from "./arns";
 
 export interface PolicyStatement {
     readonly Sid?: string;
@@ -99,7 +99,7 @@ export interface ExportAccessScope {
  * log group, its failure queue, and KMS and X-Ray only when configured.
  */
 export function exportStatements(scope: ExportAccessScope): PolicyStatement[] {
-    const s3 = (bucket: string, key?: string) => `arn:${scope.partition ?? "aws"}:s3:::${bucket}${key === undefined ? "" : `/${key}`}`;
+    const s3 = (bucket: string, key?: string) => `${s3BucketArn(bucket, scope.partition)}${key === undefined ? "" : `/${key}`}`;
     const statements: PolicyStatement[] = [
         {
             Sid: "AthenaWorkgroup",

@@ -7,7 +7,7 @@
  * deployment order: consumer (producer not yet deployed), producer, consumer again.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AppConfig, CONFIG_NAMESPACE, ConfigError, parseConfig, Side } from "../lib/config";
+import { AppConfig, CONFIG_NAMESPACE, parseConfig, Side } from "../lib/config";
 import { LfGrant, TagAssignment } from "../lib/permissions";
 import { effectiveAccess, TableAccess } from "../lib/effectiveAccess";
 import { grantFromResourceInputs } from "../lib/lfResources";
@@ -225,4 +225,3 @@ async function resolve(value: unknown): Promise<Record<string, unknown>> {
     return (await output.promise()) ?? {};
 }
 
-export { ConfigError };
