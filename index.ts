@@ -19,7 +19,11 @@ function lakeFormationSettings(config: AppConfig, accountId: string): pulumi.Res
 
 async function producer(config: AppConfig) {
     const consumerOutputs = config.consumerStack
-        ? await readPeerOutputs("consumer-stack", config.consumerStack, `Deploy the consumer first: \`pulumi up -s ${config.consumerStack}\`.`)
+        ? await readPeerOutputs(
+              "consumer-stack",
+              config.consumerStack,
+              `Deploy the consumer first: \`pulumi up -s ${config.consumerStack}\`.`,
+          )
         : undefined;
     const view = producerView(config, consumerOutputs);
     view.notes.forEach((note) => pulumi.log.info(note));
@@ -59,7 +63,11 @@ async function producer(config: AppConfig) {
 
 async function consumer(config: AppConfig) {
     const producerOutputs = config.producerStack
-        ? await readPeerOutputs("producer-stack", config.producerStack, "Check the producerStack name (org/project/stack) and your access to it.")
+        ? await readPeerOutputs(
+              "producer-stack",
+              config.producerStack,
+              "Check the producerStack name (org/project/stack) and your access to it.",
+          )
         : undefined;
     const view = consumerView(config, producerOutputs);
     view.notes.forEach((note) => pulumi.log.warn(note));
@@ -127,7 +135,9 @@ async function consumer(config: AppConfig) {
 
 export = async () => {
     try {
-        const config = parseConfig(pulumi.runtime.allConfig(), { warn: (issue) => pulumi.log.warn(`${issue.key}: ${issue.message}`) });
+        const config = parseConfig(pulumi.runtime.allConfig(), {
+            warn: (issue) => pulumi.log.warn(`${issue.key}: ${issue.message}`),
+        });
         return await (config.side === "producer" ? producer(config) : consumer(config));
     } catch (err) {
         // Config and bootstrap problems are the user's to fix: a message, not a stack trace.

@@ -26,7 +26,9 @@ export const figures: Figure[] = [
             const shipped = Object.values(archive).reduce((sum, a) => sum + (a.bytes ?? treeBytes(a.path!)), 0);
             // What CallbackFunction adds by default: every dependency folder (it always drops aws-sdk v2).
             const defaults = await pulumi.runtime.computeCodePaths({ extraExcludePackages: ["aws-sdk"] });
-            const defaultBytes = archive["__index.js"].bytes! + [...defaults.keys()].reduce((sum, p) => sum + treeBytes(path.resolve(p)), 0);
+            const defaultBytes =
+                archive["__index.js"].bytes! +
+                [...defaults.keys()].reduce((sum, p) => sum + treeBytes(path.resolve(p)), 0);
             return {
                 unit: "bytes (uncompressed)",
                 shippedFiles: Object.keys(archive).length,

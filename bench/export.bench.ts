@@ -54,7 +54,13 @@ function sharedLake() {
 }
 
 /** The project's export path for contacts into a fresh exports folder (so it is a first, full run). */
-async function projectExport(conn: DuckDBConnection, lake: string, out: string, scheduledTime: string, overlapDays = 0): Promise<ExportRunSummary> {
+async function projectExport(
+    conn: DuckDBConnection,
+    lake: string,
+    out: string,
+    scheduledTime: string,
+    overlapDays = 0,
+): Promise<ExportRunSummary> {
     const request = parseExportEvent({ scheduledTime }, Date.now(), [CONTACTS.name]);
     return runExport({
         settings: { prefix: "connect", format: "parquet", lateDataOverlapDays: overlapDays, tables: [CONTACTS] },
@@ -143,13 +149,30 @@ export const figures: Figure[] = [
             const nextMs = Date.now() - t;
             const nextRange = next.tables[0].range!;
             const nextFiles = await filesReadByQuery(conn, buildDuckdbSelect(buildSelectPlan(CONTACTS, nextRange)));
-            const withOverlap = await filesReadByQuery(conn, buildDuckdbSelect(buildSelectPlan(CONTACTS, { from: addDays(nextRange.to, -1), to: nextRange.to })));
+            const withOverlap = await filesReadByQuery(
+                conn,
+                buildDuckdbSelect(buildSelectPlan(CONTACTS, { from: addDays(nextRange.to, -1), to: nextRange.to })),
+            );
             return {
-                fullRun: { range: fullRange, filesRead: fullFiles, rows: full.tables[0].rows, bytesRead: full.tables[0].bytesScanned, ms: fullMs },
-                afterOneNewDay: { range: nextRange, filesRead: nextFiles, rows: next.tables[0].rows, bytesRead: next.tables[0].bytesScanned, ms: nextMs },
+                fullRun: {
+                    range: fullRange,
+                    filesRead: fullFiles,
+                    rows: full.tables[0].rows,
+                    bytesRead: full.tables[0].bytesScanned,
+                    ms: fullMs,
+                },
+                afterOneNewDay: {
+                    range: nextRange,
+                    filesRead: nextFiles,
+                    rows: next.tables[0].rows,
+                    bytesRead: next.tables[0].bytesScanned,
+                    ms: nextMs,
+                },
                 afterOneNewDayWithOverlap1FilesRead: withOverlap,
                 filesReadRatio: Number((nextFiles / fullFiles).toFixed(3)),
-                bytesReadRatio: Number(((next.tables[0].bytesScanned ?? 0) / (full.tables[0].bytesScanned ?? 1)).toFixed(3)),
+                bytesReadRatio: Number(
+                    ((next.tables[0].bytesScanned ?? 0) / (full.tables[0].bytesScanned ?? 1)).toFixed(3),
+                ),
             };
         },
     },

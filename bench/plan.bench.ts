@@ -5,7 +5,10 @@ import { loadStackConfig, REPO_ROOT } from "../plan/configFile";
 import { Figure } from "./run";
 
 function configsWith(tables: string[]): Record<string, Record<string, string>> {
-    const with_ = (stack: string) => ({ ...loadStackConfig(REPO_ROOT, stack), "connect-analytics:tables": JSON.stringify(tables) });
+    const with_ = (stack: string) => ({
+        ...loadStackConfig(REPO_ROOT, stack),
+        "connect-analytics:tables": JSON.stringify(tables),
+    });
     return { producer: with_("producer"), consumer: with_("consumer") };
 }
 

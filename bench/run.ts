@@ -15,7 +15,10 @@ export interface Figure {
 
 async function main(): Promise<void> {
     const filter = process.argv[2];
-    const files = fs.readdirSync(__dirname).filter((f) => f.endsWith(".bench.ts")).sort();
+    const files = fs
+        .readdirSync(__dirname)
+        .filter((f) => f.endsWith(".bench.ts"))
+        .sort();
     let failed = false;
     for (const file of files) {
         const { figures } = require(path.join(__dirname, file)) as { figures: Figure[] };
@@ -23,7 +26,14 @@ async function main(): Promise<void> {
             if (filter && !figure.name.includes(filter)) continue;
             try {
                 const result = await figure.run();
-                console.log(JSON.stringify({ figure: figure.name, ...result, node: process.version, cpus: require("os").cpus().length }));
+                console.log(
+                    JSON.stringify({
+                        figure: figure.name,
+                        ...result,
+                        node: process.version,
+                        cpus: require("os").cpus().length,
+                    }),
+                );
             } catch (err) {
                 failed = true;
                 console.log(JSON.stringify({ figure: figure.name, error: String((err as Error)?.message ?? err) }));

@@ -46,17 +46,26 @@ export function formatBytes(bytes: number): string {
 }
 
 function queryFix(reason: string): string {
-    if (/lake formation|insufficient permissions|not authorized/i.test(reason)) return "run `connect-analytics grant` (both sides), then verify again";
-    if (/output location|s3:\/\/|bucket/i.test(reason)) return "give the workgroup a query result location (or pass --workgroup with one)";
+    if (/lake formation|insufficient permissions|not authorized/i.test(reason)) {
+        return "run `connect-analytics grant` (both sides), then verify again";
+    }
+    if (/output location|s3:\/\/|bucket/i.test(reason)) {
+        return "give the workgroup a query result location (or pass --workgroup with one)";
+    }
     if (/workgroup/i.test(reason)) return "pass --workgroup <an existing, enabled workgroup>";
     return "run the query in the Athena console to see the full error";
 }
 
-export async function queryChecks(athena: AthenaClient, model: ShareModel, options: QueryOptions, onCheck: (c: Check) => void = () => {}): Promise<Check[]> {
+export async function queryChecks(
+    athena: AthenaClient,
+    model: ShareModel,
+    options: QueryOptions,
+    onCheck?: (c: Check) => void,
+): Promise<Check[]> {
     const checks: Check[] = [];
     const emit = (c: Check) => {
         checks.push(c);
-        onCheck(c);
+        onCheck?.(c);
     };
     const links = model.tables.map((t) => t.linkName);
     for (let start = 0; start < links.length; start += options.concurrency) {
@@ -85,7 +94,9 @@ export async function queryChecks(athena: AthenaClient, model: ShareModel, optio
         while (finished.size < started.length && options.now() < deadline) {
             await options.sleep(options.pollMs);
             const pending = started.filter((q) => !finished.has(q.id)).map((q) => q.id);
-            const out = await call("athena:BatchGetQueryExecution", () => athena.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: pending })));
+            const out = await call("athena:BatchGetQueryExecution", () =>
+                athena.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: pending })),
+            );
             for (const q of out.QueryExecutions ?? []) {
                 if (q.QueryExecutionId && DONE.has(q.Status?.State ?? "")) finished.set(q.QueryExecutionId, q);
             }
@@ -94,7 +105,9 @@ export async function queryChecks(athena: AthenaClient, model: ShareModel, optio
             const title = `query ${link}`;
             const q = finished.get(id);
             if (!q) {
-                await call("athena:StopQueryExecution", () => athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }))).catch(() => undefined);
+                await call("athena:StopQueryExecution", () =>
+                    athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id })),
+                ).catch(() => undefined);
                 emit({
                     id: `query:${link}`,
                     status: "FAIL",
@@ -107,10 +120,18 @@ export async function queryChecks(athena: AthenaClient, model: ShareModel, optio
             const scanned = formatBytes(q.Statistics?.DataScannedInBytes ?? 0);
             if (q.Status?.State !== "SUCCEEDED") {
                 const reason = q.Status?.StateChangeReason ?? q.Status?.State ?? "failed";
-                emit({ id: `query:${link}`, status: "FAIL", title, detail: `${q.Status?.State}: ${reason}`, fix: queryFix(reason) });
+                emit({
+                    id: `query:${link}`,
+                    status: "FAIL",
+                    title,
+                    detail: `${q.Status?.State}: ${reason}`,
+                    fix: queryFix(reason),
+                });
                 continue;
             }
-            const result = await call("athena:GetQueryResults", () => athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: 2 })));
+            const result = await call("athena:GetQueryResults", () =>
+                athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: 2 })),
+            );
             // Row 0 is the header; row 1 holds the count.
             const count = result.ResultSet?.Rows?.[1]?.Data?.[0]?.VarCharValue ?? "?";
             emit({ id: `query:${link}`, status: "PASS", title, detail: `${count} rows, ${scanned} scanned` });

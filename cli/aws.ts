@@ -68,7 +68,9 @@ export function tagWhich(err: unknown, which: "main" | "producer"): unknown {
 }
 
 function tag(err: unknown, action: string): unknown {
-    if (err && typeof err === "object" && !(err as TaggedAwsError).awsAction) (err as TaggedAwsError).awsAction = action;
+    if (err && typeof err === "object" && !(err as TaggedAwsError).awsAction) {
+        (err as TaggedAwsError).awsAction = action;
+    }
     return err;
 }
 
@@ -82,7 +84,11 @@ export async function call<T>(action: string, send: () => Promise<T>): Promise<T
 }
 
 /** Drains an SDK paginator (`paginateGetTables` etc.) into one array of items. */
-export async function collect<P, T>(action: string, pages: AsyncIterable<P>, items: (page: P) => readonly T[] | undefined): Promise<T[]> {
+export async function collect<P, T>(
+    action: string,
+    pages: AsyncIterable<P>,
+    items: (page: P) => readonly T[] | undefined,
+): Promise<T[]> {
     const out: T[] = [];
     try {
         for await (const page of pages) out.push(...(items(page) ?? []));

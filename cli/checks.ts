@@ -6,7 +6,15 @@
 import { Table } from "@aws-sdk/client-glue";
 import { DataLakeSettings } from "@aws-sdk/client-lakeformation";
 import { ResourceShareInvitation } from "@aws-sdk/client-ram";
-import { describeResource, IAM_ALLOWED_PRINCIPALS, LfGrant, LfResource, requiredGrants, resourceKey, ShareModel } from "../lib/permissions";
+import {
+    describeResource,
+    IAM_ALLOWED_PRINCIPALS,
+    LfGrant,
+    LfResource,
+    requiredGrants,
+    resourceKey,
+    ShareModel,
+} from "../lib/permissions";
 import { covers, isSatisfied, readableExcluded, shortfall, Shortfall } from "./lf";
 
 export type Status = "PASS" | "FAIL" | "WARN";
@@ -35,13 +43,32 @@ export interface Hints {
 }
 
 const pass = (id: string, title: string, detail: string): Check => ({ id, status: "PASS", title, detail });
-const fail = (id: string, title: string, detail: string, fix: string): Check => ({ id, status: "FAIL", title, detail, fix });
-const warn = (id: string, title: string, detail: string, fix: string): Check => ({ id, status: "WARN", title, detail, fix });
+const fail = (id: string, title: string, detail: string, fix: string): Check => ({
+    id,
+    status: "FAIL",
+    title,
+    detail,
+    fix,
+});
+const warn = (id: string, title: string, detail: string, fix: string): Check => ({
+    id,
+    status: "WARN",
+    title,
+    detail,
+    fix,
+});
 
-export function identityCheck(who: "consumer" | "producer", account: string | undefined, arn: string | undefined, expected: string): Check {
+export function identityCheck(
+    who: "consumer" | "producer",
+    account: string | undefined,
+    arn: string | undefined,
+    expected: string,
+): Check {
     const flag = who === "consumer" ? "--profile" : "--producer-profile";
     const title = `${who} credentials`;
-    if (account === expected) return pass(`identity:${who}`, title, `${arn ?? "caller"} in the ${who} account ${expected}`);
+    if (account === expected) {
+        return pass(`identity:${who}`, title, `${arn ?? "caller"} in the ${who} account ${expected}`);
+    }
     return fail(
         `identity:${who}`,
         title,
@@ -55,7 +82,12 @@ export function databaseCheck(model: ShareModel, found: boolean): Check {
     const where = `${model.consumerAccountId}:${model.consumerDatabaseName}`;
     return found
         ? pass("database", title, `${where} exists`)
-        : fail("database", title, `${where} does not exist`, "deploy the consumer stack (`pulumi up` with the consumer's stack), then run `connect-analytics relink`");
+        : fail(
+              "database",
+              title,
+              `${where} does not exist`,
+              "deploy the consumer stack (`pulumi up` with the consumer's stack), then run `connect-analytics relink`",
+          );
 }
 
 export interface LinkFacts {
@@ -76,28 +108,59 @@ export function linkChecks(model: ShareModel, facts: LinkFacts): Check[] {
         const expected = `${model.producerAccountId}:${model.producerDatabaseName}.${table.name}`;
         const found = facts.links?.get(table.linkName);
         if (!facts.links) {
-            checks.push(fail(id, title, `consumer database ${model.consumerDatabaseName} missing, so is the link`, "deploy the consumer stack, then run `connect-analytics relink`"));
+            checks.push(
+                fail(
+                    id,
+                    title,
+                    `consumer database ${model.consumerDatabaseName} missing, so is the link`,
+                    "deploy the consumer stack, then run `connect-analytics relink`",
+                ),
+            );
             continue;
         }
         if (!found) {
-            checks.push(fail(id, title, `missing in ${model.consumerAccountId}:${model.consumerDatabaseName} (should point to ${expected})`, "run `connect-analytics relink` (or `pulumi up` the consumer stack)"));
+            checks.push(
+                fail(
+                    id,
+                    title,
+                    `missing in ${model.consumerAccountId}:${model.consumerDatabaseName} (should point to ${expected})`,
+                    "run `connect-analytics relink` (or `pulumi up` the consumer stack)",
+                ),
+            );
             continue;
         }
         const target = found.TargetTable;
         if (!target) {
             checks.push(
-                fail(id, title, `${table.linkName} is a regular table, not a resource link`, `rename the link (tables[].linkName) or move the table ${table.linkName} away; relink will not replace a table it does not manage`),
+                fail(
+                    id,
+                    title,
+                    `${table.linkName} is a regular table, not a resource link`,
+                    `rename the link (tables[].linkName) or move the table ${table.linkName} away; relink will not replace a table it does not manage`,
+                ),
             );
             continue;
         }
         const actual = `${target.CatalogId ?? model.consumerAccountId}:${target.DatabaseName}.${target.Name}`;
         if (actual !== expected) {
-            checks.push(fail(id, title, `points to ${actual}, expected ${expected}`, "run `connect-analytics relink` to recreate it with the right target"));
+            checks.push(
+                fail(
+                    id,
+                    title,
+                    `points to ${actual}, expected ${expected}`,
+                    "run `connect-analytics relink` to recreate it with the right target",
+                ),
+            );
             continue;
         }
         if (facts.targets && !facts.targets.has(table.name)) {
             checks.push(
-                fail(id, title, `target ${expected} does not exist in the producer catalog`, `check the table name in the producer database ${model.producerDatabaseName} and the stack's tables config`),
+                fail(
+                    id,
+                    title,
+                    `target ${expected} does not exist in the producer catalog`,
+                    `check the table name in the producer database ${model.producerDatabaseName} and the stack's tables config`,
+                ),
             );
             continue;
         }
@@ -150,10 +213,17 @@ function grantTitle(grant: LfGrant, model: ShareModel): string {
 export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints = {}): Check[] {
     const role = model.principalArn;
     // Details name principals by their short name: the full role ARN is in every line otherwise.
-    const short = (principal: string) => (principal === role ? `role ${role.slice(role.lastIndexOf("/") + 1)}` : principal === model.consumerAccountId ? `account ${principal}` : principal);
+    const short = (principal: string) =>
+        principal === role
+            ? `role ${role.slice(role.lastIndexOf("/") + 1)}`
+            : principal === model.consumerAccountId
+              ? `account ${principal}`
+              : principal;
     const checks: Check[] = [];
     const unverified: string[] = [];
-    const producerFlag = hints.producerProfile ? `--producer-profile ${hints.producerProfile}` : `--producer-profile <profile of ${model.producerAccountId}>`;
+    const producerFlag = hints.producerProfile
+        ? `--producer-profile ${hints.producerProfile}`
+        : `--producer-profile <profile of ${model.producerAccountId}>`;
     for (const grant of requiredGrants(model)) {
         const who = short(grant.principal);
         const on = describeResource(grant.resource);
@@ -164,18 +234,35 @@ export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints =
             const readable = readableExcluded(grant, held, grant.principal);
             return readable.length === 0
                 ? undefined
-                : fail(id, title, `${who} can read the withheld column(s) ${readable.join(", ")} through another SELECT grant on ${grant.resource.kind === "tableWithColumns" ? grant.resource.name : on}`, "revoke the wider SELECT grant in the producer account (Lake Formation console > Data permissions); connect-analytics never revokes");
+                : fail(
+                      id,
+                      title,
+                      `${who} can read the withheld column(s) ${readable.join(", ")} through another SELECT grant on ${grant.resource.kind === "tableWithColumns" ? grant.resource.name : on}`,
+                      "revoke the wider SELECT grant in the producer account (Lake Formation console > Data permissions); connect-analytics never revokes",
+                  );
         };
         if (grant.side === "consumer") {
             if (!facts.consumer) {
-                checks.push(fail(id, title, `cannot list the consumer's grants: ${facts.consumerError}`, "fix the access error above, then run verify again"));
+                checks.push(
+                    fail(
+                        id,
+                        title,
+                        `cannot list the consumer's grants: ${facts.consumerError}`,
+                        "fix the access error above, then run verify again",
+                    ),
+                );
                 continue;
             }
             const s = shortfall(grant, facts.consumer, grant.principal);
             checks.push(
                 isSatisfied(s)
                     ? pass(id, title, `${who} has ${what}`)
-                    : fail(id, title, `${who} lacks ${lacks(s)} on ${on}`, "run `connect-analytics grant` with consumer credentials (or `pulumi up` the consumer stack)"),
+                    : fail(
+                          id,
+                          title,
+                          `${who} lacks ${lacks(s)} on ${on}`,
+                          "run `connect-analytics grant` with consumer credentials (or `pulumi up` the consumer stack)",
+                      ),
             );
             continue;
         }
@@ -184,8 +271,12 @@ export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints =
         const toRole = grant.principal === role;
         const regranted = toRole && facts.consumer ? isSatisfied(shortfall(plain, facts.consumer, role)) : false;
         if (!facts.producer) {
-            if (regranted) checks.push(excess(facts.consumer ?? []) ?? pass(id, title, `${who} has ${what} (granted by the consumer account)`));
-            else unverified.push(on);
+            if (regranted) {
+                checks.push(
+                    excess(facts.consumer ?? []) ??
+                        pass(id, title, `${who} has ${what} (granted by the consumer account)`),
+                );
+            } else unverified.push(on);
             continue;
         }
         const direct = shortfall(grant, facts.producer, grant.principal);
@@ -195,11 +286,32 @@ export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints =
         }
         const viaAccount = toRole && isSatisfied(shortfall(plain, facts.producer, model.consumerAccountId));
         if (viaAccount && regranted) {
-            checks.push(excess(facts.consumer ?? []) ?? pass(id, title, `${what} granted to account ${model.consumerAccountId}, which re-granted it to ${who}`));
+            checks.push(
+                excess(facts.consumer ?? []) ??
+                    pass(
+                        id,
+                        title,
+                        `${what} granted to account ${model.consumerAccountId}, which re-granted it to ${who}`,
+                    ),
+            );
         } else if (viaAccount) {
-            checks.push(fail(id, title, `${what} is granted to account ${model.consumerAccountId} but not passed on to ${who}`, `run \`connect-analytics grant ${producerFlag}\` to grant the role directly`));
+            checks.push(
+                fail(
+                    id,
+                    title,
+                    `${what} is granted to account ${model.consumerAccountId} but not passed on to ${who}`,
+                    `run \`connect-analytics grant ${producerFlag}\` to grant the role directly`,
+                ),
+            );
         } else {
-            checks.push(fail(id, title, `${who} lacks ${lacks(direct)} on ${on}`, `run \`connect-analytics grant ${producerFlag}\` (or \`pulumi up\` the producer stack)`));
+            checks.push(
+                fail(
+                    id,
+                    title,
+                    `${who} lacks ${lacks(direct)} on ${on}`,
+                    `run \`connect-analytics grant ${producerFlag}\` (or \`pulumi up\` the producer stack)`,
+                ),
+            );
         }
     }
     if (unverified.length > 0) {
@@ -218,24 +330,43 @@ export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints =
 /** Grants to IAMAllowedPrincipals on the shared tables or database bypass Lake Formation for IAM-only access. */
 export function iamAllowedPrincipalsCheck(model: ShareModel, producer: readonly LfGrant[]): Check {
     const title = "IAMAllowedPrincipals on targets";
-    const targets: LfResource[] = model.tables.map((t) => ({ kind: "table", catalogId: model.producerAccountId, databaseName: model.producerDatabaseName, name: t.name }));
-    const database = { kind: "database" as const, catalogId: model.producerAccountId, databaseName: model.producerDatabaseName };
+    const targets: LfResource[] = model.tables.map((t) => ({
+        kind: "table",
+        catalogId: model.producerAccountId,
+        databaseName: model.producerDatabaseName,
+        name: t.name,
+    }));
+    const database = {
+        kind: "database" as const,
+        catalogId: model.producerAccountId,
+        databaseName: model.producerDatabaseName,
+    };
     const offending = producer.filter(
-        (g) => g.principal === IAM_ALLOWED_PRINCIPALS && (covers(g.resource, database) || targets.some((t) => covers(g.resource, t))),
+        (g) =>
+            g.principal === IAM_ALLOWED_PRINCIPALS &&
+            (covers(g.resource, database) || targets.some((t) => covers(g.resource, t))),
     );
-    if (offending.length === 0) return pass("iam-allowed-principals", title, "no IAMAllowedPrincipals grants on the shared database or tables");
+    if (offending.length === 0) {
+        return pass("iam-allowed-principals", title, "no IAMAllowedPrincipals grants on the shared database or tables");
+    }
     const first = offending[0].resource;
     return fail(
         "iam-allowed-principals",
         title,
         `IAMAllowedPrincipals holds ${offending.map((g) => `${g.permissions.join("+")} on ${describeResource(g.resource)}`).join("; ")}`,
         `revoke them in the producer account, e.g. \`aws lakeformation revoke-permissions --principal DataLakePrincipalIdentifier=IAM_ALLOWED_PRINCIPALS --permissions ALL --resource '${JSON.stringify(
-            first.kind === "database" ? { Database: { Name: first.databaseName } } : { Table: { DatabaseName: model.producerDatabaseName, Name: "name" in first ? first.name : "" } },
+            first.kind === "database"
+                ? { Database: { Name: first.databaseName } }
+                : { Table: { DatabaseName: model.producerDatabaseName, Name: "name" in first ? first.name : "" } },
         )}'\``,
     );
 }
 
-export function invitationCheck(model: ShareModel, invitations: readonly ResourceShareInvitation[], hints: Hints = {}): Check[] {
+export function invitationCheck(
+    model: ShareModel,
+    invitations: readonly ResourceShareInvitation[],
+    hints: Hints = {},
+): Check[] {
     const pending = invitations.filter((i) => i.status === "PENDING" && i.senderAccountId === model.producerAccountId);
     if (pending.length === 0) return [pass("ram", "RAM invitations", `none pending from ${model.producerAccountId}`)];
     const flags = `${hints.region ? ` --region ${hints.region}` : ""}${hints.profile ? ` --profile ${hints.profile}` : ""}`;
@@ -271,7 +402,11 @@ export function settingsChecks(side: "producer" | "consumer", accountId: string,
         const detail = `IAMAllowedPrincipals gets ${[...new Set(defaults.map(([kind]) => kind))].join(" and ")} default permissions: new ${
             side === "producer" ? "tables bypass Lake Formation grants" : "links are IAM-controlled"
         }`;
-        checks.push(side === "producer" ? fail(`${id}:defaults`, title, detail, clearDefaults) : warn(`${id}:defaults`, title, detail, clearDefaults));
+        checks.push(
+            side === "producer"
+                ? fail(`${id}:defaults`, title, detail, clearDefaults)
+                : warn(`${id}:defaults`, title, detail, clearDefaults),
+        );
     }
     if (side === "producer" && !(version >= MIN_CROSS_ACCOUNT_VERSION)) {
         checks.push(
@@ -284,7 +419,13 @@ export function settingsChecks(side: "producer" | "consumer", accountId: string,
         );
     }
     if (checks.length === 0) {
-        checks.push(pass(id, title, `no IAMAllowedPrincipals defaults; CROSS_ACCOUNT_VERSION ${settings.Parameters?.CROSS_ACCOUNT_VERSION ?? "unset (1)"}`));
+        checks.push(
+            pass(
+                id,
+                title,
+                `no IAMAllowedPrincipals defaults; CROSS_ACCOUNT_VERSION ${settings.Parameters?.CROSS_ACCOUNT_VERSION ?? "unset (1)"}`,
+            ),
+        );
     }
     return checks;
 }

@@ -32,15 +32,28 @@ const CREDENTIAL_ERRORS = new Set([
     "IncompleteSignature",
 ]);
 
-const ACCESS_DENIED = new Set(["AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException"]);
+const ACCESS_DENIED = new Set([
+    "AccessDeniedException",
+    "AccessDenied",
+    "UnauthorizedOperation",
+    "UnauthorizedException",
+]);
 
-const THROTTLING = new Set(["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "SlowDown"]);
+const THROTTLING = new Set([
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+]);
 
 export function isCredentialError(err: unknown): boolean {
     const name = errorName(err);
     if (CREDENTIAL_ERRORS.has(name)) return true;
     const message = String((err as Error | undefined)?.message ?? "");
-    return /security token included in the request is (expired|invalid)|SSO session .* (expired|invalid)|could not load credentials/i.test(message);
+    return /security token included in the request is (expired|invalid)|SSO session .* (expired|invalid)|could not load credentials/i.test(
+        message,
+    );
 }
 
 export function isAccessDenied(err: unknown): boolean {

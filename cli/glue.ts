@@ -6,10 +6,17 @@ import { AwsClients, call, collect, isNotFound } from "./aws";
 const GET_TABLES_PAGE = 100;
 
 /** Every table of a Glue database, by name. */
-export async function tablesOf(clients: AwsClients, databaseName: string, catalogId?: string): Promise<Map<string, Table>> {
+export async function tablesOf(
+    clients: AwsClients,
+    databaseName: string,
+    catalogId?: string,
+): Promise<Map<string, Table>> {
     const tables = await collect(
         "glue:GetTables",
-        paginateGetTables({ client: clients.glue, pageSize: GET_TABLES_PAGE }, { DatabaseName: databaseName, ...(catalogId ? { CatalogId: catalogId } : {}) }),
+        paginateGetTables(
+            { client: clients.glue, pageSize: GET_TABLES_PAGE },
+            { DatabaseName: databaseName, ...(catalogId ? { CatalogId: catalogId } : {}) },
+        ),
         (page) => page.TableList,
     );
     return new Map(tables.map((t) => [t.Name ?? "", t]));

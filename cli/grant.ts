@@ -24,7 +24,10 @@ export interface GrantChange {
 }
 
 /** Pure: which required grants are already held, and what exactly is missing of the others. */
-export function planGrants(required: readonly LfGrant[], held: readonly LfGrant[]): { present: LfGrant[]; missing: LfGrant[] } {
+export function planGrants(
+    required: readonly LfGrant[],
+    held: readonly LfGrant[],
+): { present: LfGrant[]; missing: LfGrant[] } {
     const present: LfGrant[] = [];
     const missing: LfGrant[] = [];
     for (const grant of required) {
@@ -34,7 +37,11 @@ export function planGrants(required: readonly LfGrant[], held: readonly LfGrant[
             continue;
         }
         // A permission granted with the grant option must also be in Permissions.
-        missing.push({ ...grant, permissions: sortPermissions([...s.missing, ...s.missingGrantable]), grantable: s.missingGrantable });
+        missing.push({
+            ...grant,
+            permissions: sortPermissions([...s.missing, ...s.missingGrantable]),
+            grantable: s.missingGrantable,
+        });
     }
     return { present, missing };
 }
@@ -56,16 +63,26 @@ export interface GrantOptions {
     readonly sides: readonly GrantSide[];
 }
 
-export async function grant(session: Session, options: GrantOptions, onChange: (c: GrantChange) => void = () => {}): Promise<GrantChange[]> {
+export async function grant(
+    session: Session,
+    options: GrantOptions,
+    onChange?: (c: GrantChange) => void,
+): Promise<GrantChange[]> {
     const { model } = session.targets;
     const changes: GrantChange[] = [];
     const emit = (c: GrantChange) => {
         changes.push(c);
-        onChange(c);
+        onChange?.(c);
     };
     const accounts: Array<{ clients: AwsClients; account: string; which: Which }> = [];
     accounts.push({ clients: session.main, account: (await identify(session, "main")).account, which: "main" });
-    if (session.producer) accounts.push({ clients: session.producer, account: (await identify(session, "producer")).account, which: "producer" });
+    if (session.producer) {
+        accounts.push({
+            clients: session.producer,
+            account: (await identify(session, "producer")).account,
+            which: "producer",
+        });
+    }
 
     for (const side of options.sides) {
         const required = requiredGrants(model).filter((g) => g.side === side);
@@ -74,7 +91,15 @@ export async function grant(session: Session, options: GrantOptions, onChange: (
         const creds = accounts.find((a) => a.account === catalogId);
         if (!creds) {
             const flag = side === "producer" ? "--producer-profile" : "--profile";
-            required.forEach((g) => emit(change("skipped", g, `no credentials for the ${side} account ${catalogId}: pass ${flag} <profile of ${catalogId}>`)));
+            required.forEach((g) =>
+                emit(
+                    change(
+                        "skipped",
+                        g,
+                        `no credentials for the ${side} account ${catalogId}: pass ${flag} <profile of ${catalogId}>`,
+                    ),
+                ),
+            );
             continue;
         }
         try {

@@ -14,7 +14,7 @@ import {
     PrincipalResourcePermissions,
     Resource,
 } from "@aws-sdk/client-lakeformation";
-import { GrantSide, IAM_ALLOWED_PRINCIPALS, LfGrant, LfPermission, LfResource, resourceKey, sortPermissions } from "../lib/permissions";
+import { GrantSide, LfGrant, LfPermission, LfResource, resourceKey, sortPermissions } from "../lib/permissions";
 import { call, collect } from "./aws";
 
 /** Lake Formation's principal for "IAM access control only" (the pre-Lake-Formation default). */
@@ -41,16 +41,31 @@ export function fromSdkResource(resource: Resource | undefined, defaultCatalogId
         const catalogId = t.CatalogId ?? defaultCatalogId;
         return excluded.length === 0
             ? { kind: "table", catalogId, databaseName: t.DatabaseName, name: t.Name }
-            : { kind: "tableWithColumns", catalogId, databaseName: t.DatabaseName, name: t.Name, excludedColumns: excluded };
+            : {
+                  kind: "tableWithColumns",
+                  catalogId,
+                  databaseName: t.DatabaseName,
+                  name: t.Name,
+                  excludedColumns: excluded,
+              };
     }
     if (resource.Table) {
         const t = resource.Table;
         if (!t.DatabaseName) return undefined;
-        return { kind: "table", catalogId: t.CatalogId ?? defaultCatalogId, databaseName: t.DatabaseName, name: t.TableWildcard || !t.Name ? "*" : t.Name };
+        return {
+            kind: "table",
+            catalogId: t.CatalogId ?? defaultCatalogId,
+            databaseName: t.DatabaseName,
+            name: t.TableWildcard || !t.Name ? "*" : t.Name,
+        };
     }
     if (resource.Database) {
         if (!resource.Database.Name) return undefined;
-        return { kind: "database", catalogId: resource.Database.CatalogId ?? defaultCatalogId, databaseName: resource.Database.Name };
+        return {
+            kind: "database",
+            catalogId: resource.Database.CatalogId ?? defaultCatalogId,
+            databaseName: resource.Database.Name,
+        };
     }
     if (resource.LFTagPolicy) {
         const p = resource.LFTagPolicy;
@@ -65,7 +80,12 @@ export function fromSdkResource(resource: Resource | undefined, defaultCatalogId
     if (resource.LFTag) {
         const t = resource.LFTag;
         if (!t.TagKey) return undefined;
-        return { kind: "lfTag", catalogId: t.CatalogId ?? defaultCatalogId, key: t.TagKey, values: [...(t.TagValues ?? [])].sort() };
+        return {
+            kind: "lfTag",
+            catalogId: t.CatalogId ?? defaultCatalogId,
+            key: t.TagKey,
+            values: [...(t.TagValues ?? [])].sort(),
+        };
     }
     return undefined;
 }
@@ -78,7 +98,13 @@ export function toSdkResource(resource: LfResource): Resource {
         case "table":
             return resource.name === "*"
                 ? { Table: { CatalogId: resource.catalogId, DatabaseName: resource.databaseName, TableWildcard: {} } }
-                : { Table: { CatalogId: resource.catalogId, DatabaseName: resource.databaseName, Name: resource.name } };
+                : {
+                      Table: {
+                          CatalogId: resource.catalogId,
+                          DatabaseName: resource.databaseName,
+                          Name: resource.name,
+                      },
+                  };
         case "tableWithColumns":
             return {
                 TableWithColumns: {
@@ -104,7 +130,12 @@ export function toSdkResource(resource: LfResource): Resource {
 /** A table-with-columns that excludes nothing is the table. */
 function canonical(resource: LfResource): LfResource {
     if (resource.kind === "tableWithColumns" && resource.excludedColumns.length === 0) {
-        return { kind: "table", catalogId: resource.catalogId, databaseName: resource.databaseName, name: resource.name };
+        return {
+            kind: "table",
+            catalogId: resource.catalogId,
+            databaseName: resource.databaseName,
+            name: resource.name,
+        };
     }
     return resource;
 }
@@ -113,8 +144,15 @@ function canonical(resource: LfResource): LfResource {
  * Normalises ListPermissions entries into grants, one per (principal, resource), merging the
  * entries Lake Formation splits (DESCRIBE on `Table`, SELECT on `TableWithColumns`).
  */
-export function grantsFromListing(entries: readonly PrincipalResourcePermissions[], catalogId: string, side: GrantSide): LfGrant[] {
-    const merged = new Map<string, { principal: string; resource: LfResource; permissions: Set<string>; grantable: Set<string> }>();
+export function grantsFromListing(
+    entries: readonly PrincipalResourcePermissions[],
+    catalogId: string,
+    side: GrantSide,
+): LfGrant[] {
+    const merged = new Map<
+        string,
+        { principal: string; resource: LfResource; permissions: Set<string>; grantable: Set<string> }
+    >();
     for (const entry of entries) {
         const principal = entry.Principal?.DataLakePrincipalIdentifier;
         const resource = fromSdkResource(entry.Resource, catalogId);
@@ -155,7 +193,11 @@ export function covers(held: LfResource, wanted: LfResource): boolean {
     if (!sameTable(h, w)) return false;
     if (h.kind === "table") return true;
     // A column-limited grant covers a table with at least its exclusions, never the whole table.
-    return w.kind === "tableWithColumns" && h.kind === "tableWithColumns" && h.excludedColumns.every((c) => w.excludedColumns.includes(c));
+    return (
+        w.kind === "tableWithColumns" &&
+        h.kind === "tableWithColumns" &&
+        h.excludedColumns.every((c) => w.excludedColumns.includes(c))
+    );
 }
 
 /**
@@ -184,7 +226,11 @@ export interface Shortfall {
 }
 
 /** What `principal` lacks of `required`, given the grants it holds; `ALL` stands for every permission. */
-export function shortfall(required: Pick<LfGrant, "resource" | "permissions" | "grantable">, held: readonly LfGrant[], principal: string): Shortfall {
+export function shortfall(
+    required: Pick<LfGrant, "resource" | "permissions" | "grantable">,
+    held: readonly LfGrant[],
+    principal: string,
+): Shortfall {
     const relevant = held.filter((g) => g.principal === principal && covers(g.resource, required.resource));
     const has = new Set(relevant.flatMap((g) => g.permissions));
     const hasGrantable = new Set(relevant.flatMap((g) => g.grantable));
@@ -220,7 +266,11 @@ export interface GrantFailure {
 }
 
 /** Grants in batches of 20; returns the entries Lake Formation refused, with its reason. */
-export async function batchGrant(lf: LakeFormationClient, catalogId: string, grants: readonly LfGrant[]): Promise<GrantFailure[]> {
+export async function batchGrant(
+    lf: LakeFormationClient,
+    catalogId: string,
+    grants: readonly LfGrant[],
+): Promise<GrantFailure[]> {
     const failures: GrantFailure[] = [];
     for (let start = 0; start < grants.length; start += BATCH_GRANT_SIZE) {
         const chunk = grants.slice(start, start + BATCH_GRANT_SIZE);
@@ -237,7 +287,12 @@ export async function batchGrant(lf: LakeFormationClient, catalogId: string, gra
         for (const failure of out.Failures ?? []) {
             const index = Number(failure.RequestEntry?.Id);
             const grant = grants[index];
-            if (grant) failures.push({ grant, error: `${failure.Error?.ErrorCode ?? "Error"}: ${failure.Error?.ErrorMessage ?? "refused"}` });
+            if (grant) {
+                failures.push({
+                    grant,
+                    error: `${failure.Error?.ErrorCode ?? "Error"}: ${failure.Error?.ErrorMessage ?? "refused"}`,
+                });
+            }
         }
     }
     return failures;

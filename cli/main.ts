@@ -74,31 +74,60 @@ interface CommonOptions {
 function intIn(min: number, max: number) {
     return (value: string): number => {
         const n = Number(value);
-        if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}.`);
+        if (!Number.isInteger(n) || n < min || n > max) {
+            throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}.`);
+        }
         return n;
     };
 }
 
 function common(cmd: Command): Command {
     return cmd
-        .option("--outputs <file>", "stack outputs JSON (`pulumi stack output --json`, or the plan's --json); repeat for the other stack", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+        .option(
+            "--outputs <file>",
+            "stack outputs JSON (`pulumi stack output --json`, or the plan's --json); repeat for the other stack",
+            (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+        )
         .option("--region <region>", "AWS region (default: the outputs' region, then AWS_REGION / the profile's)")
         .option("--profile <name>", "AWS profile of the consumer account (default: the SDK's credential chain)")
         .option("--producer-profile <name>", "AWS profile of the producer account: its catalog's grants and settings")
         .option("--producer-account <id>", "producer account id (overrides the outputs)")
         .option("--consumer-account <id>", "consumer account id (overrides the outputs)")
         .option("--producer-database <name>", "producer Glue database (default connect_datalake)")
-        .option("--consumer-database <name>", "consumer Glue database holding the links (default connect_analytics_consumer)")
-        .option("--tables <list>", "shared tables, comma-separated `name` or `name:linkName` (default users,contacts,agent_hierarchy_groups)")
+        .option(
+            "--consumer-database <name>",
+            "consumer Glue database holding the links (default connect_analytics_consumer)",
+        )
+        .option(
+            "--tables <list>",
+            "shared tables, comma-separated `name` or `name:linkName` (default users,contacts,agent_hierarchy_groups)",
+        )
         .option("--role-arn <arn>", "the Lambda execution role ARN (overrides the outputs)")
         .option("--role-name <name>", "the Lambda execution role name, in the consumer account")
         .option("--grant-option", "the role gets the grant option on the producer's grants")
         .option("--no-grant-option", "the role gets no grant option")
-        .addOption(new Option("--sharing-mode <mode>", "how the producer shares (overrides the outputs)").choices(["named", "lfTags"]))
-        .option("--lf-tags <list>", "LF-tags of the share in lfTags mode, comma-separated key=value (overrides the outputs)")
+        .addOption(
+            new Option("--sharing-mode <mode>", "how the producer shares (overrides the outputs)").choices([
+                "named",
+                "lfTags",
+            ]),
+        )
+        .option(
+            "--lf-tags <list>",
+            "LF-tags of the share in lfTags mode, comma-separated key=value (overrides the outputs)",
+        )
         .option("--json", "machine-readable JSON on stdout")
-        .addOption(new Option("--retry-mode <mode>", "SDK retry mode for throttling").choices(["standard", "adaptive"]).default("standard"))
-        .option("--max-attempts <n>", `SDK attempts per call, 1-${MAX_ATTEMPTS_LIMIT}`, intIn(1, MAX_ATTEMPTS_LIMIT), 5);
+        .addOption(
+            new Option("--retry-mode <mode>", "SDK retry mode for throttling")
+                .choices(["standard", "adaptive"])
+                .default("standard"),
+        )
+        .option(
+            "--max-attempts <n>",
+            `SDK attempts per call, 1-${MAX_ATTEMPTS_LIMIT}`,
+            intIn(1, MAX_ATTEMPTS_LIMIT),
+            5,
+        );
 }
 
 function loadOutputs(files: readonly string[], deps: Deps): StackOutputs[] {
@@ -107,7 +136,9 @@ function loadOutputs(files: readonly string[], deps: Deps): StackOutputs[] {
         try {
             text = deps.readFile(file);
         } catch (err) {
-            throw new UsageError(`--outputs ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pass the path of a file written by \`pulumi stack output --json > FILE\`.`);
+            throw new UsageError(
+                `--outputs ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pass the path of a file written by \`pulumi stack output --json > FILE\`.`,
+            );
         }
         return parseOutputsFile(text, file);
     });
@@ -155,45 +186,72 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
     };
 
     const program = new Command("connect-analytics")
-        .description("Operate the cross-account Connect data lake share: verify it, export its metadata, repair grants and links.")
+        .description(
+            "Operate the cross-account Connect data lake share: verify it, export its metadata, repair grants and links.",
+        )
         .exitOverride()
         .configureOutput({ writeOut: (s) => deps.stdout.write(s), writeErr: (s) => deps.stderr.write(s) })
         .showHelpAfterError("(run with --help for usage)");
 
     common(program.command("verify"))
-        .description("check the deployment: account, database, links, grants, RAM invitations, data lake settings (exit 1 on any FAIL)")
+        .description(
+            "check the deployment: account, database, links, grants, RAM invitations, data lake settings (exit 1 on any FAIL)",
+        )
         .option("--query", "also run SELECT COUNT(*) through each link in Athena")
-        .option("--workgroup <name>", "Athena workgroup for --query (default: the outputs' athenaWorkgroup, else primary)")
+        .option(
+            "--workgroup <name>",
+            "Athena workgroup for --query (default: the outputs' athenaWorkgroup, else primary)",
+        )
         .option("--query-timeout <seconds>", "give up on a query after this long", intIn(1, 3600), 120)
         .option("--query-concurrency <n>", "queries in flight at once", intIn(1, 20), 5)
-        .action(async (opts: CommonOptions & { query?: boolean; workgroup?: string; queryTimeout: number; queryConcurrency: number }) => {
-            const s = begin(opts);
-            let index = 0;
-            const progress = deps.isTTY && !opts.json ? (c: Check) => deps.stderr.write(checkLine(c, ++index) + "\n") : undefined;
-            const result = await verify(
-                s,
-                {
-                    query: opts.query
-                        ? {
-                              workgroup: s.targets.athenaWorkgroup ?? "primary",
-                              timeoutSeconds: opts.queryTimeout,
-                              concurrency: opts.queryConcurrency,
-                              pollMs: deps.pollMs,
-                              sleep: deps.sleep,
-                              now: deps.now,
-                          }
-                        : undefined,
+        .action(
+            async (
+                opts: CommonOptions & {
+                    query?: boolean;
+                    workgroup?: string;
+                    queryTimeout: number;
+                    queryConcurrency: number;
                 },
-                progress,
-            );
-            const n = counts(result.checks);
-            if (opts.json) {
-                deps.stdout.write(json({ command: "verify", ok: n.FAIL === 0 && !result.stopped, counts: n, stopped: result.stopped, checks: result.checks }));
-            } else {
-                deps.stdout.write(summaryTable(result.checks, result.stopped));
-            }
-            if (n.FAIL > 0 || result.stopped) exitCode = 1;
-        });
+            ) => {
+                const s = begin(opts);
+                let index = 0;
+                const progress =
+                    deps.isTTY && !opts.json
+                        ? (c: Check) => deps.stderr.write(checkLine(c, ++index) + "\n")
+                        : undefined;
+                const result = await verify(
+                    s,
+                    {
+                        query: opts.query
+                            ? {
+                                  workgroup: s.targets.athenaWorkgroup ?? "primary",
+                                  timeoutSeconds: opts.queryTimeout,
+                                  concurrency: opts.queryConcurrency,
+                                  pollMs: deps.pollMs,
+                                  sleep: deps.sleep,
+                                  now: deps.now,
+                              }
+                            : undefined,
+                    },
+                    progress,
+                );
+                const n = counts(result.checks);
+                if (opts.json) {
+                    deps.stdout.write(
+                        json({
+                            command: "verify",
+                            ok: n.FAIL === 0 && !result.stopped,
+                            counts: n,
+                            stopped: result.stopped,
+                            checks: result.checks,
+                        }),
+                    );
+                } else {
+                    deps.stdout.write(summaryTable(result.checks, result.stopped));
+                }
+                if (n.FAIL > 0 || result.stopped) exitCode = 1;
+            },
+        );
 
     common(program.command("metadata"))
         .description("export Glue metadata of the shared tables (links and targets) as CSV: one row per column")
@@ -209,9 +267,15 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
         });
 
     common(program.command("grant"))
-        .description("grant the Lambda role what the permission model requires and is missing (idempotent; never revokes)")
+        .description(
+            "grant the Lambda role what the permission model requires and is missing (idempotent; never revokes)",
+        )
         .option("--dry-run", "print what would be granted, change nothing")
-        .addOption(new Option("--side <side>", "which catalog to repair").choices(["consumer", "producer", "both"]).default("both"))
+        .addOption(
+            new Option("--side <side>", "which catalog to repair")
+                .choices(["consumer", "producer", "both"])
+                .default("both"),
+        )
         .action(async (opts: CommonOptions & { dryRun?: boolean; side: GrantSide | "both" }) => {
             const s = begin(opts);
             const sides: GrantSide[] = opts.side === "both" ? ["consumer", "producer"] : [opts.side];
@@ -235,11 +299,17 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
         .action(async (opts: CommonOptions & { dryRun?: boolean }) => {
             const s = begin(opts);
             const dryRun = Boolean(opts.dryRun);
-            const changes = await relink(s, { dryRun }, opts.json ? undefined : (c) => deps.stdout.write(linkLine(c, dryRun) + "\n"));
+            const changes = await relink(
+                s,
+                { dryRun },
+                opts.json ? undefined : (c) => deps.stdout.write(linkLine(c, dryRun) + "\n"),
+            );
             if (opts.json) deps.stdout.write(json({ command: "relink", dryRun, changes }));
             const touched = changes.filter((c) => c.applied).length;
             if (!opts.json && touched > 0) {
-                deps.stdout.write(`${touched} link(s) created or replaced; a new link has no grants: run \`connect-analytics grant\` next.\n`);
+                deps.stdout.write(
+                    `${touched} link(s) created or replaced; a new link has no grants: run \`connect-analytics grant\` next.\n`,
+                );
             }
             if (changes.some((c) => c.action === "blocked")) exitCode = 1;
         });
@@ -249,7 +319,11 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
     } catch (err) {
         if (err instanceof CommanderError) {
             // Help and version are "errors" under exitOverride; commander already printed the message.
-            return err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version" ? 0 : 2;
+            return err.code === "commander.helpDisplayed" ||
+                err.code === "commander.help" ||
+                err.code === "commander.version"
+                ? 0
+                : 2;
         }
         const which = (err as TaggedAwsError).awsWhich ?? "main";
         const line = renderError(err, { principal: session?.identities[which]?.arn, profile: profiles[which] });

@@ -117,7 +117,9 @@ export async function exportMetadata(session: Session): Promise<MetadataResult> 
         targets = await tablesOf(session.producer ?? session.main, model.producerDatabaseName, model.producerAccountId);
     } catch (err) {
         if (isCredentialError(err)) throw tagWhich(err, which);
-        warnings.push(`targets not read (columns of links left empty): ${renderError(err, { principal: session.identities[which]?.arn })}`);
+        warnings.push(
+            `targets not read (columns of links left empty): ${renderError(err, { principal: session.identities[which]?.arn })}`,
+        );
     }
     const { rows, missing } = metadataRows(model, links, targets);
     warnings.push(...missing.map((m) => `not found: ${m}`));

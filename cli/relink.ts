@@ -39,18 +39,28 @@ export function planLinks(model: ShareModel, existing: ReadonlyMap<string, Table
         if (!found) return { action: "create", link: t.linkName, target };
         if (!found.TargetTable) return { action: "blocked", link: t.linkName, target, current: "regular table" };
         const current = `${found.TargetTable.CatalogId ?? model.consumerAccountId}:${found.TargetTable.DatabaseName}.${found.TargetTable.Name}`;
-        return current === target ? { action: "ok", link: t.linkName, target } : { action: "replace", link: t.linkName, target, current };
+        return current === target
+            ? { action: "ok", link: t.linkName, target }
+            : { action: "replace", link: t.linkName, target, current };
     });
 }
 
-export async function relink(session: Session, options: { dryRun: boolean }, onChange: (c: LinkChange) => void = () => {}): Promise<LinkChange[]> {
+export async function relink(
+    session: Session,
+    options: { dryRun: boolean },
+    onChange?: (c: LinkChange) => void,
+): Promise<LinkChange[]> {
     const { model } = session.targets;
     const me = await identify(session, "main");
     if (me.account !== model.consumerAccountId) {
-        throw new UsageError(`relink changes the consumer catalog: run it with credentials of account ${model.consumerAccountId} (--profile); the caller ${me.arn} is in ${me.account}.`);
+        throw new UsageError(
+            `relink changes the consumer catalog: run it with credentials of account ${model.consumerAccountId} (--profile); the caller ${me.arn} is in ${me.account}.`,
+        );
     }
     if (!(await databaseExists(session.main, model.consumerDatabaseName))) {
-        throw new UsageError(`the consumer database ${model.consumerDatabaseName} does not exist in ${model.consumerAccountId}: deploy the consumer stack (\`pulumi up\`) first.`);
+        throw new UsageError(
+            `the consumer database ${model.consumerDatabaseName} does not exist in ${model.consumerAccountId}: deploy the consumer stack (\`pulumi up\`) first.`,
+        );
     }
     const existing = await tablesOf(session.main, model.consumerDatabaseName);
     const changes: LinkChange[] = [];
@@ -60,7 +70,11 @@ export async function relink(session: Session, options: { dryRun: boolean }, onC
         if (!options.dryRun && (plan.action === "create" || plan.action === "replace")) {
             if (plan.action === "replace") {
                 // Glue has no in-place change of a link's target; the link is ours (named by the model), so replace it.
-                await call("glue:DeleteTable", () => session.main.glue.send(new DeleteTableCommand({ DatabaseName: model.consumerDatabaseName, Name: plan.link })));
+                await call("glue:DeleteTable", () =>
+                    session.main.glue.send(
+                        new DeleteTableCommand({ DatabaseName: model.consumerDatabaseName, Name: plan.link }),
+                    ),
+                );
             }
             await call("glue:CreateTable", () =>
                 session.main.glue.send(
@@ -68,7 +82,11 @@ export async function relink(session: Session, options: { dryRun: boolean }, onC
                         DatabaseName: model.consumerDatabaseName,
                         TableInput: {
                             Name: plan.link,
-                            TargetTable: { CatalogId: model.producerAccountId, DatabaseName: model.producerDatabaseName, Name: table.name },
+                            TargetTable: {
+                                CatalogId: model.producerAccountId,
+                                DatabaseName: model.producerDatabaseName,
+                                Name: table.name,
+                            },
                         },
                     }),
                 ),
@@ -77,7 +95,7 @@ export async function relink(session: Session, options: { dryRun: boolean }, onC
         }
         const c = { ...plan, applied };
         changes.push(c);
-        onChange(c);
+        onChange?.(c);
     }
     return changes;
 }

@@ -25,7 +25,9 @@ export function summaryTable(checks: readonly Check[], stopped?: string): string
     }
     const n = counts(checks);
     lines.push("");
-    lines.push(`${checks.length} checks: ${n.PASS} PASS, ${n.FAIL} FAIL, ${n.WARN} WARN${stopped ? ` (stopped early: ${stopped})` : ""}`);
+    lines.push(
+        `${checks.length} checks: ${n.PASS} PASS, ${n.FAIL} FAIL, ${n.WARN} WARN${stopped ? ` (stopped early: ${stopped})` : ""}`,
+    );
     return lines.join("\n") + "\n";
 }
 

@@ -84,25 +84,34 @@ export function parseOutputsDocument(doc: unknown, file: string): StackOutputs[]
             if (!(side in doc)) continue;
             const inner = doc[side];
             const outputs = isObject(inner) && isObject(inner.outputs) ? inner.outputs : inner;
-            if (!isObject(outputs)) throw new UsageError(`--outputs ${file}: "${side}" is not an object of stack outputs; ${EXPECTED}.`);
+            if (!isObject(outputs)) {
+                throw new UsageError(`--outputs ${file}: "${side}" is not an object of stack outputs; ${EXPECTED}.`);
+            }
             found.push(stackOutputs(outputs, `${file} (${side})`, side));
         }
         return found;
     }
     const keys = Object.keys(doc);
-    throw new UsageError(`--outputs ${file}: no "side" key; ${EXPECTED}. Found keys: ${keys.length ? keys.join(", ") : "none"}.`);
+    throw new UsageError(
+        `--outputs ${file}: no "side" key; ${EXPECTED}. Found keys: ${keys.length ? keys.join(", ") : "none"}.`,
+    );
 }
 
 function stackOutputs(o: Json, file: string, expectedSide: "producer" | "consumer" | undefined): StackOutputs {
     const side = o.side;
     if (side !== "producer" && side !== "consumer") {
-        throw new UsageError(`--outputs ${file}: "side" must be "producer" or "consumer", got ${JSON.stringify(side)}; ${EXPECTED}.`);
+        throw new UsageError(
+            `--outputs ${file}: "side" must be "producer" or "consumer", got ${JSON.stringify(side)}; ${EXPECTED}.`,
+        );
     }
     if (expectedSide && side !== expectedSide) {
-        throw new UsageError(`--outputs ${file}: found the outputs of a ${side} stack under the "${expectedSide}" key; swap them.`);
+        throw new UsageError(
+            `--outputs ${file}: found the outputs of a ${side} stack under the "${expectedSide}" key; swap them.`,
+        );
     }
     const fix = `; regenerate the file with \`pulumi stack output --json --stack <${side} stack> > ${file.replace(/ \(.*\)$/, "")}\``;
-    const missing = (key: string, what: string) => new UsageError(`--outputs ${file}: ${side} outputs lack "${key}" (${what})${fix}.`);
+    const missing = (key: string, what: string) =>
+        new UsageError(`--outputs ${file}: ${side} outputs lack "${key}" (${what})${fix}.`);
     const str = (key: string, pattern: RegExp | undefined, what: string): string => {
         const v = o[key];
         if (v === undefined || v === null) throw missing(key, what);
@@ -111,16 +120,21 @@ function stackOutputs(o: Json, file: string, expectedSide: "producer" | "consume
         }
         return v;
     };
-    const optStr = (key: string, pattern: RegExp, what: string) => (o[key] === undefined || o[key] === null ? undefined : str(key, pattern, what));
+    const optStr = (key: string, pattern: RegExp, what: string) =>
+        o[key] === undefined || o[key] === null ? undefined : str(key, pattern, what);
     const optBool = (key: string): boolean | undefined => {
         const v = o[key];
         if (v === undefined || v === null) return undefined;
-        if (typeof v !== "boolean") throw new UsageError(`--outputs ${file}: "${key}" must be true or false, got ${JSON.stringify(v)}${fix}.`);
+        if (typeof v !== "boolean") {
+            throw new UsageError(`--outputs ${file}: "${key}" must be true or false, got ${JSON.stringify(v)}${fix}.`);
+        }
         return v;
     };
     const sharingMode = o.sharingMode === undefined || o.sharingMode === null ? undefined : o.sharingMode;
     if (sharingMode !== undefined && sharingMode !== "named" && sharingMode !== "lfTags") {
-        throw new UsageError(`--outputs ${file}: "sharingMode" must be "named" or "lfTags", got ${JSON.stringify(sharingMode)}${fix}.`);
+        throw new UsageError(
+            `--outputs ${file}: "sharingMode" must be "named" or "lfTags", got ${JSON.stringify(sharingMode)}${fix}.`,
+        );
     }
     const common = {
         file,
@@ -156,7 +170,9 @@ function stackOutputs(o: Json, file: string, expectedSide: "producer" | "consume
 function lfTagsOf(o: Json, file: string, fix: string): Record<string, string> | undefined {
     if (o.lfTags === undefined || o.lfTags === null) return undefined;
     if (!isObject(o.lfTags) || !Object.values(o.lfTags).every((v) => typeof v === "string")) {
-        throw new UsageError(`--outputs ${file}: "lfTags" must be a map of tag key to value, got ${JSON.stringify(o.lfTags)}${fix}.`);
+        throw new UsageError(
+            `--outputs ${file}: "lfTags" must be a map of tag key to value, got ${JSON.stringify(o.lfTags)}${fix}.`,
+        );
     }
     return o.lfTags as Record<string, string>;
 }
@@ -164,22 +180,30 @@ function lfTagsOf(o: Json, file: string, fix: string): Record<string, string> | 
 /** `tables` ({name, linkName, timeColumn?, excludedColumns?} or names), else a producer's `sharedTables` (names). */
 function tablesOf(o: Json, file: string, fix: string): TableConfig[] {
     const raw = o.tables ?? o.sharedTables;
-    if (raw === undefined) throw new UsageError(`--outputs ${file}: ${String(o.side)} outputs lack "tables" (the shared tables)${fix}.`);
+    if (raw === undefined) {
+        throw new UsageError(`--outputs ${file}: ${String(o.side)} outputs lack "tables" (the shared tables)${fix}.`);
+    }
     if (!Array.isArray(raw) || raw.length === 0) {
         throw new UsageError(`--outputs ${file}: "tables" must be a non-empty list of {name, linkName}${fix}.`);
     }
     return raw.map((entry, i) => {
         const t = typeof entry === "string" ? { name: entry } : entry;
         if (!isObject(t) || typeof t.name !== "string" || !GLUE_NAME.test(t.name)) {
-            throw new UsageError(`--outputs ${file}: tables[${i}] must be a table name or {name, linkName}, got ${JSON.stringify(entry)}${fix}.`);
+            throw new UsageError(
+                `--outputs ${file}: tables[${i}] must be a table name or {name, linkName}, got ${JSON.stringify(entry)}${fix}.`,
+            );
         }
         const linkName = t.linkName ?? `${t.name}_link`;
         if (typeof linkName !== "string" || !GLUE_NAME.test(linkName)) {
-            throw new UsageError(`--outputs ${file}: tables[${i}].linkName must be a Glue table name, got ${JSON.stringify(t.linkName)}${fix}.`);
+            throw new UsageError(
+                `--outputs ${file}: tables[${i}].linkName must be a Glue table name, got ${JSON.stringify(t.linkName)}${fix}.`,
+            );
         }
         const excluded = t.excludedColumns ?? [];
         if (!Array.isArray(excluded) || !excluded.every((c) => typeof c === "string" && c.length > 0)) {
-            throw new UsageError(`--outputs ${file}: tables[${i}].excludedColumns must be a list of column names, got ${JSON.stringify(t.excludedColumns)}${fix}.`);
+            throw new UsageError(
+                `--outputs ${file}: tables[${i}].excludedColumns must be a list of column names, got ${JSON.stringify(t.excludedColumns)}${fix}.`,
+            );
         }
         return {
             name: t.name,
@@ -218,20 +242,36 @@ export interface Targets {
 /** `domain=connect,sensitivity=general` → tags. */
 export function parseLfTagsFlag(value: string): Record<string, string> {
     const tags: Record<string, string> = {};
-    for (const entry of value.split(",").map((s) => s.trim()).filter((s) => s.length > 0)) {
+    for (const entry of value
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)) {
         const m = /^([\w.:/+@%-]{1,128})=([\w.:/=+@%-]{1,128})$/.exec(entry);
-        if (!m) throw new UsageError(`--lf-tags: "${entry}" is not key=value (e.g. --lf-tags domain=connect,sensitivity=general).`);
-        if (m[1] in tags) throw new UsageError(`--lf-tags: key "${m[1]}" appears twice; a table takes one value per key.`);
+        if (!m) {
+            throw new UsageError(
+                `--lf-tags: "${entry}" is not key=value (e.g. --lf-tags domain=connect,sensitivity=general).`,
+            );
+        }
+        if (m[1] in tags) {
+            throw new UsageError(`--lf-tags: key "${m[1]}" appears twice; a table takes one value per key.`);
+        }
         tags[m[1]] = m[2];
     }
-    if (Object.keys(tags).length === 0) throw new UsageError("--lf-tags: empty; pass key=value pairs, e.g. --lf-tags domain=connect.");
+    if (Object.keys(tags).length === 0) {
+        throw new UsageError("--lf-tags: empty; pass key=value pairs, e.g. --lf-tags domain=connect.");
+    }
     return tags;
 }
 
 /** `users,contacts:contacts_link` → tables; each name checked as Glue would. */
 export function parseTablesFlag(value: string): TableConfig[] {
-    const entries = value.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
-    if (entries.length === 0) throw new UsageError("--tables: empty; pass table names, e.g. --tables users,contacts:contacts_link.");
+    const entries = value
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+    if (entries.length === 0) {
+        throw new UsageError("--tables: empty; pass table names, e.g. --tables users,contacts:contacts_link.");
+    }
     const tables = entries.map((entry) => {
         const [name, linkName = `${name}_link`, ...rest] = entry.split(":");
         if (rest.length > 0 || !GLUE_NAME.test(name) || !GLUE_NAME.test(linkName)) {
@@ -243,7 +283,11 @@ export function parseTablesFlag(value: string): TableConfig[] {
     });
     for (const field of ["name", "linkName"] as const) {
         const dup = tables.map((t) => t[field]).find((v, i, all) => all.indexOf(v) !== i);
-        if (dup) throw new UsageError(`--tables: ${field === "name" ? "table" : "link name"} "${dup}" appears twice; each must be unique.`);
+        if (dup) {
+            throw new UsageError(
+                `--tables: ${field === "name" ? "table" : "link name"} "${dup}" appears twice; each must be unique.`,
+            );
+        }
     }
     return tables;
 }
@@ -255,8 +299,15 @@ export function parseTablesFlag(value: string): TableConfig[] {
 export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFlags): Targets {
     const consumers = outputs.filter((o): o is ConsumerOutputs => o.side === "consumer");
     const producers = outputs.filter((o): o is ProducerOutputs => o.side === "producer");
-    for (const [side, list] of [["consumer", consumers], ["producer", producers]] as const) {
-        if (list.length > 1) throw new UsageError(`--outputs: ${list.length} ${side} outputs given (${list.map((o) => o.file).join(", ")}); pass one per side.`);
+    for (const [side, list] of [
+        ["consumer", consumers],
+        ["producer", producers],
+    ] as const) {
+        if (list.length > 1) {
+            throw new UsageError(
+                `--outputs: ${list.length} ${side} outputs given (${list.map((o) => o.file).join(", ")}); pass one per side.`,
+            );
+        }
     }
     const consumer = consumers[0];
     const producer = producers[0];
@@ -273,19 +324,36 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
         }
     }
 
-    if (consumer?.sharingMode && producer?.sharingMode && consumer.sharingMode !== producer.sharingMode && flags.sharingMode === undefined) {
+    if (
+        consumer?.sharingMode &&
+        producer?.sharingMode &&
+        consumer.sharingMode !== producer.sharingMode &&
+        flags.sharingMode === undefined
+    ) {
         throw new UsageError(
             `--outputs: "sharingMode" is ${consumer.sharingMode} in ${consumer.file} but ${producer.sharingMode} in ${producer.file}; redeploy so they agree, or pass --sharing-mode.`,
         );
     }
 
-    const producerAccountId = account(flags.producerAccount, "--producer-account") ?? consumer?.producerAccountId ?? producer?.producerAccountId;
-    const consumerAccountId = account(flags.consumerAccount, "--consumer-account") ?? consumer?.consumerAccountId ?? producer?.consumerAccountId;
+    const producerAccountId =
+        account(flags.producerAccount, "--producer-account") ??
+        consumer?.producerAccountId ??
+        producer?.producerAccountId;
+    const consumerAccountId =
+        account(flags.consumerAccount, "--consumer-account") ??
+        consumer?.consumerAccountId ??
+        producer?.consumerAccountId;
     const hint = "or pass --outputs <file> with the JSON of `pulumi stack output --json`";
-    if (!producerAccountId) throw new UsageError(`missing the producer account: pass --producer-account <12-digit id>, ${hint}.`);
-    if (!consumerAccountId) throw new UsageError(`missing the consumer account: pass --consumer-account <12-digit id>, ${hint}.`);
+    if (!producerAccountId) {
+        throw new UsageError(`missing the producer account: pass --producer-account <12-digit id>, ${hint}.`);
+    }
+    if (!consumerAccountId) {
+        throw new UsageError(`missing the consumer account: pass --consumer-account <12-digit id>, ${hint}.`);
+    }
     if (producerAccountId === consumerAccountId) {
-        throw new UsageError(`producer and consumer account are both ${producerAccountId}; this tool checks a share between two accounts (fix --producer-account / --consumer-account).`);
+        throw new UsageError(
+            `producer and consumer account are both ${producerAccountId}; this tool checks a share between two accounts (fix --producer-account / --consumer-account).`,
+        );
     }
 
     const producerDatabaseName =
@@ -294,7 +362,9 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
         consumer?.producerDatabaseName ??
         (CONFIG_KEYS.producerDatabaseName.default as string);
     const consumerDatabaseName =
-        glueName(flags.consumerDatabase, "--consumer-database") ?? consumer?.consumerDatabaseName ?? (CONFIG_KEYS.consumerDatabaseName.default as string);
+        glueName(flags.consumerDatabase, "--consumer-database") ??
+        consumer?.consumerDatabaseName ??
+        (CONFIG_KEYS.consumerDatabaseName.default as string);
 
     // Column exclusions are the producer's to decide: its outputs win, and they carry over to --tables.
     const fromOutputs = producer?.tables ?? consumer?.tables;
@@ -316,7 +386,11 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
     if (flags.sharingMode !== undefined && flags.sharingMode !== "named" && flags.sharingMode !== "lfTags") {
         throw new UsageError(`--sharing-mode: must be "named" or "lfTags", got "${flags.sharingMode}".`);
     }
-    const sharingMode = (flags.sharingMode as SharingMode | undefined) ?? producer?.sharingMode ?? consumer?.sharingMode ?? (CONFIG_KEYS.sharingMode.default as SharingMode);
+    const sharingMode =
+        (flags.sharingMode as SharingMode | undefined) ??
+        producer?.sharingMode ??
+        consumer?.sharingMode ??
+        (CONFIG_KEYS.sharingMode.default as SharingMode);
     const lfTags =
         (flags.lfTags !== undefined ? parseLfTagsFlag(flags.lfTags) : undefined) ??
         producer?.lfTags ??
@@ -326,14 +400,24 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
     let principalArn: string | undefined;
     if (flags.roleArn !== undefined) {
         const m = ROLE_ARN.exec(flags.roleArn);
-        if (!m) throw new UsageError(`--role-arn: "${flags.roleArn}" is not an IAM role ARN (arn:aws:iam::<consumer account>:role/<name>).`);
+        if (!m) {
+            throw new UsageError(
+                `--role-arn: "${flags.roleArn}" is not an IAM role ARN (arn:aws:iam::<consumer account>:role/<name>).`,
+            );
+        }
         principalArn = flags.roleArn;
     } else if (flags.roleName !== undefined) {
-        if (!IAM_ROLE_NAME.test(flags.roleName)) throw new UsageError(`--role-name: "${flags.roleName}" is not an IAM role name (1-64 of letters, digits, +=,.@_-).`);
+        if (!IAM_ROLE_NAME.test(flags.roleName)) {
+            throw new UsageError(
+                `--role-name: "${flags.roleName}" is not an IAM role name (1-64 of letters, digits, +=,.@_-).`,
+            );
+        }
         principalArn = iamRoleArn({ accountId: consumerAccountId }, flags.roleName);
     } else {
         principalArn =
-            consumer?.lambdaRoleArn ?? producer?.consumerPrincipalArn ?? iamRoleArn({ accountId: consumerAccountId }, CONFIG_KEYS.lambdaRoleName.default as string);
+            consumer?.lambdaRoleArn ??
+            producer?.consumerPrincipalArn ??
+            iamRoleArn({ accountId: consumerAccountId }, CONFIG_KEYS.lambdaRoleName.default as string);
     }
     const roleAccount = ROLE_ARN.exec(principalArn)?.[1];
     if (roleAccount !== consumerAccountId) {
@@ -367,18 +451,25 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
 
 function account(value: string | undefined, flag: string): string | undefined {
     if (value === undefined) return undefined;
-    if (!ACCOUNT_ID.test(value)) throw new UsageError(`${flag}: "${value}" is not a 12-digit AWS account id (keep leading zeros).`);
+    if (!ACCOUNT_ID.test(value)) {
+        throw new UsageError(`${flag}: "${value}" is not a 12-digit AWS account id (keep leading zeros).`);
+    }
     return value;
 }
 
 function glueName(value: string | undefined, flag: string): string | undefined {
     if (value === undefined) return undefined;
-    if (!GLUE_NAME.test(value)) throw new UsageError(`${flag}: "${value}" is not a Glue name (1-255 lowercase letters, digits, underscores).`);
+    if (!GLUE_NAME.test(value)) {
+        throw new UsageError(`${flag}: "${value}" is not a Glue name (1-255 lowercase letters, digits, underscores).`);
+    }
     return value;
 }
 
 /** Outputs key → the flag that overrides it. */
-const OVERRIDES: Record<"producerAccountId" | "consumerAccountId" | "producerDatabaseName" | "region", { flag: string; field: keyof TargetFlags }> = {
+const OVERRIDES: Record<
+    "producerAccountId" | "consumerAccountId" | "producerDatabaseName" | "region",
+    { flag: string; field: keyof TargetFlags }
+> = {
     producerAccountId: { flag: "producer-account", field: "producerAccount" },
     consumerAccountId: { flag: "consumer-account", field: "consumerAccount" },
     producerDatabaseName: { flag: "producer-database", field: "producerDatabase" },

@@ -44,29 +44,52 @@ export interface VerifyResult {
     readonly stopped?: string;
 }
 
-export async function verify(session: Session, options: VerifyOptions = {}, onCheck: (c: Check) => void = () => {}): Promise<VerifyResult> {
+export async function verify(
+    session: Session,
+    options: VerifyOptions = {},
+    onCheck?: (c: Check) => void,
+): Promise<VerifyResult> {
     const { model } = session.targets;
     const checks: Check[] = [];
     const emit = (...cs: Check[]) => {
         for (const c of cs) {
             checks.push(c);
-            onCheck(c);
+            onCheck?.(c);
         }
     };
     /** Runs one step; an AWS error other than bad credentials becomes a FAIL of that step, not the end of verify. */
-    const step = async (id: string, title: string, body: () => Promise<void>, principal?: string, which: "main" | "producer" = "main") => {
+    const step = async (
+        id: string,
+        title: string,
+        body: () => Promise<void>,
+        principal?: string,
+        which: "main" | "producer" = "main",
+    ) => {
         try {
             await body();
         } catch (err) {
             if (isCredentialError(err)) throw tagWhich(err, which);
-            emit({ id, status: "FAIL", title, detail: renderError(err, { principal }), fix: "grant the caller the action named, or use credentials that have it" });
+            emit({
+                id,
+                status: "FAIL",
+                title,
+                detail: renderError(err, { principal }),
+                fix: "grant the caller the action named, or use credentials that have it",
+            });
         }
     };
 
     const consumerIdentity: Identity = await identify(session, "main");
-    const consumerCheck = identityCheck("consumer", consumerIdentity.account, consumerIdentity.arn, model.consumerAccountId);
+    const consumerCheck = identityCheck(
+        "consumer",
+        consumerIdentity.account,
+        consumerIdentity.arn,
+        model.consumerAccountId,
+    );
     emit(consumerCheck);
-    if (consumerCheck.status !== "PASS") return { checks, stopped: "verify reads the consumer account: run it with consumer credentials" };
+    if (consumerCheck.status !== "PASS") {
+        return { checks, stopped: "verify reads the consumer account: run it with consumer credentials" };
+    }
     const principal = consumerIdentity.arn;
 
     let producer: AwsClients | undefined;
@@ -131,7 +154,13 @@ export async function verify(session: Session, options: VerifyOptions = {}, onCh
     } else {
         producerError = session.producer ? "the producer profile is not the producer account" : "no --producer-profile";
     }
-    emit(...grantChecks(model, { consumer: consumerGrants, consumerError, producer: producerGrants, producerError }, session.hints));
+    emit(
+        ...grantChecks(
+            model,
+            { consumer: consumerGrants, consumerError, producer: producerGrants, producerError },
+            session.hints,
+        ),
+    );
     if (producerGrants) emit(iamAllowedPrincipalsCheck(model, producerGrants));
 
     await step(
@@ -185,7 +214,12 @@ export async function verify(session: Session, options: VerifyOptions = {}, onCh
 
     if (options.query) {
         const q = options.query;
-        await step("query", "Athena queries", async () => void (await queryChecks(session.main.athena, model, q, (c) => emit(c))), principal);
+        await step(
+            "query",
+            "Athena queries",
+            async () => void (await queryChecks(session.main.athena, model, q, (c) => emit(c))),
+            principal,
+        );
     }
     return { checks };
 }

@@ -62,8 +62,18 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                 bucketName: `${args.namePrefix}-athena-results-${args.accountId}`,
                 kmsKeyArn: s.kmsKeyArn,
                 lifecycleRules: [
-                    { id: "expire-query-results", status: "Enabled", filter: {}, expiration: { days: s.resultsExpirationDays } },
-                    { id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+                    {
+                        id: "expire-query-results",
+                        status: "Enabled",
+                        filter: {},
+                        expiration: { days: s.resultsExpirationDays },
+                    },
+                    {
+                        id: "abort-incomplete-uploads",
+                        status: "Enabled",
+                        filter: {},
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                    },
                 ],
                 tags,
             },
@@ -86,8 +96,18 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                         ],
                     },
                     // Re-runs overwrite their own run prefix; old versions need not live forever.
-                    { id: "expire-noncurrent-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 30 } },
-                    { id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+                    {
+                        id: "expire-noncurrent-versions",
+                        status: "Enabled",
+                        filter: {},
+                        noncurrentVersionExpiration: { noncurrentDays: 30 },
+                    },
+                    {
+                        id: "abort-incomplete-uploads",
+                        status: "Enabled",
+                        filter: {},
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                    },
                 ],
                 tags,
             },
@@ -106,7 +126,9 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                     engineVersion: { selectedEngineVersion: "Athena engine version 3" },
                     resultConfiguration: {
                         outputLocation: pulumi.interpolate`s3://${results.bucketName}/athena/`,
-                        encryptionConfiguration: s.kmsKeyArn ? { encryptionOption: "SSE_KMS", kmsKeyArn: s.kmsKeyArn } : { encryptionOption: "SSE_S3" },
+                        encryptionConfiguration: s.kmsKeyArn
+                            ? { encryptionOption: "SSE_KMS", kmsKeyArn: s.kmsKeyArn }
+                            : { encryptionOption: "SSE_S3" },
                         expectedBucketOwner: args.accountId,
                     },
                 },
@@ -117,7 +139,12 @@ export class AnalyticsExport extends pulumi.ComponentResource {
 
         const failures = new aws.sqs.Queue(
             `${name}-failures`,
-            { name: `${args.namePrefix}-export-failures`, messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true, tags },
+            {
+                name: `${args.namePrefix}-export-failures`,
+                messageRetentionSeconds: 14 * 24 * 3600,
+                sqsManagedSseEnabled: true,
+                tags,
+            },
             parent,
         );
 
@@ -140,11 +167,17 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                         JSON.stringify(
                             policyDocument(
                                 exportStatements({
-                                    workgroupArn: athenaWorkgroupArn({ region: args.region, accountId: args.accountId }, s.workgroupName),
+                                    workgroupArn: athenaWorkgroupArn(
+                                        { region: args.region, accountId: args.accountId },
+                                        s.workgroupName,
+                                    ),
                                     resultsBucket,
                                     exportsBucket: exportBucket,
                                     exportPrefixes: [s.prefix, ...EXPORT_STATE_PREFIXES],
-                                    logGroupArn: logGroupArn({ region: args.region, accountId: args.accountId }, `/aws/lambda/${functionName}`),
+                                    logGroupArn: logGroupArn(
+                                        { region: args.region, accountId: args.accountId },
+                                        `/aws/lambda/${functionName}`,
+                                    ),
                                     failureQueueArn: queueArn,
                                     kmsKeyArn: s.kmsKeyArn,
                                     tracing: args.detailedMonitoring ?? false,
@@ -162,7 +195,14 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             ATHENA_WORKGROUP: workgroup.name,
             SOURCE_DATABASE: args.sourceDatabase,
             // Excluded columns travel with the tables: the export must not select what the producer withholds.
-            TABLES_JSON: JSON.stringify(args.tables.map((t) => ({ name: t.name, linkName: t.linkName, timeColumn: t.timeColumn, excludedColumns: t.excludedColumns }))),
+            TABLES_JSON: JSON.stringify(
+                args.tables.map((t) => ({
+                    name: t.name,
+                    linkName: t.linkName,
+                    timeColumn: t.timeColumn,
+                    excludedColumns: t.excludedColumns,
+                })),
+            ),
             EXPORT_FORMAT: s.format,
             LATE_DATA_OVERLAP_DAYS: String(s.lateDataOverlapDays),
             LOG_LEVEL: args.debugLogging ? "DEBUG" : "INFO",
@@ -178,7 +218,12 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                 timeout: s.timeoutSeconds,
                 memorySize: s.memorySizeMb,
                 environment: { variables: environment },
-                loggingConfig: { logFormat: "JSON", logGroup: logGroup.name, applicationLogLevel: args.debugLogging ? "DEBUG" : "INFO", systemLogLevel: "INFO" },
+                loggingConfig: {
+                    logFormat: "JSON",
+                    logGroup: logGroup.name,
+                    applicationLogLevel: args.debugLogging ? "DEBUG" : "INFO",
+                    systemLogLevel: "INFO",
+                },
                 tracingConfig: args.detailedMonitoring ? { mode: "Active" } : undefined,
                 kmsKeyArn: s.kmsKeyArn,
                 codePathOptions: { extraExcludePackages: [...(args.excludePackages ?? dependencyNames())] },

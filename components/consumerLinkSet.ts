@@ -137,6 +137,11 @@ export class ConsumerLinkSet extends pulumi.ComponentResource {
         this.databaseName = this.database.name;
         this.resourceLinks = pulumi.all(this.links.map((l) => l.name)).apply(() => infos);
         this.grants = pulumi.all(this.grantResources.map((g) => g.urn)).apply(() => grants);
-        this.registerOutputs({ roleArn: this.roleArn, databaseName: this.databaseName, resourceLinks: this.resourceLinks, grants: this.grants });
+        this.registerOutputs({
+            roleArn: this.roleArn,
+            databaseName: this.databaseName,
+            resourceLinks: this.resourceLinks,
+            grants: this.grants,
+        });
     }
 }

@@ -24,10 +24,14 @@ export function createGrants(
 ): awsnative.lakeformation.PrincipalPermissions[] {
     return grants.map((grant) => {
         const args = toPrincipalPermissionsArgs(grant, grantorAccountId);
-        const principal = principalOutput && grant.principal === principalOutput.arn ? principalOutput.output : grant.principal;
+        const principal =
+            principalOutput && grant.principal === principalOutput.arn ? principalOutput.output : grant.principal;
         return new awsnative.lakeformation.PrincipalPermissions(
             `${namePrefix}-${grantSuffix(grant)}`,
-            { ...args, principal: { dataLakePrincipalIdentifier: principal } } as awsnative.lakeformation.PrincipalPermissionsArgs,
+            {
+                ...args,
+                principal: { dataLakePrincipalIdentifier: principal },
+            } as awsnative.lakeformation.PrincipalPermissionsArgs,
             opts,
         );
     });

@@ -23,7 +23,8 @@ export class LakeFormationSettings extends pulumi.ComponentResource {
         super("connect-analytics:governance:LakeFormationSettings", name, {}, opts);
         const current = aws.lakeformation.getDataLakeSettingsOutput({ catalogId: args.accountId }, { parent: this });
         const merged = current.apply((c) => mergeDataLakeSettings(c as DataLakeSettingsDocument, args.settings));
-        const field = <K extends keyof DataLakeSettingsDocument>(key: K) => merged.apply((m) => m[key]) as pulumi.Output<any>;
+        const field = <K extends keyof DataLakeSettingsDocument>(key: K) =>
+            merged.apply((m) => m[key]) as pulumi.Output<any>;
         this.settings = new aws.lakeformation.DataLakeSettings(
             `${name}-settings`,
             {

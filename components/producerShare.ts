@@ -1,7 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as awsnative from "@pulumi/aws-native";
 import { SharingMode, TableConfig } from "../lib/config";
-import { LfGrant, lfTagDefinitions, producerGrants, ProducerModel, TagAssignment, tagAssignments } from "../lib/permissions";
+import {
+    LfGrant,
+    lfTagDefinitions,
+    producerGrants,
+    ProducerModel,
+    TagAssignment,
+    tagAssignments,
+} from "../lib/permissions";
 import { createGrants } from "./grants";
 
 export interface ProducerShareArgs {
@@ -53,12 +60,18 @@ export class ProducerShare extends pulumi.ComponentResource {
 
         // LF-tag mode: define the tags, then put them on the tables and excluded columns.
         const tags = Object.entries(lfTagDefinitions(model)).map(
-            ([tagKey, tagValues]) => new awsnative.lakeformation.Tag(`${name}-tag-${tagKey}`, { catalogId, tagKey, tagValues }, { parent: this }),
+            ([tagKey, tagValues]) =>
+                new awsnative.lakeformation.Tag(
+                    `${name}-tag-${tagKey}`,
+                    { catalogId, tagKey, tagValues },
+                    { parent: this },
+                ),
         );
         const assignments = tagAssignments(model);
         const associations = assignments.flatMap((a) => {
             const table = { catalogId, databaseName: a.databaseName, name: a.table };
-            const pairs = (t: Readonly<Record<string, string>>) => Object.entries(t).map(([tagKey, value]) => ({ catalogId, tagKey, tagValues: [value] }));
+            const pairs = (t: Readonly<Record<string, string>>) =>
+                Object.entries(t).map(([tagKey, value]) => ({ catalogId, tagKey, tagValues: [value] }));
             const onTable = new awsnative.lakeformation.TagAssociation(
                 `${name}-${a.table}-tags`,
                 { resource: { table }, lfTags: pairs(a.tags) },
@@ -68,7 +81,10 @@ export class ProducerShare extends pulumi.ComponentResource {
                 ([column, overrides]) =>
                     new awsnative.lakeformation.TagAssociation(
                         `${name}-${a.table}-${column}-tags`,
-                        { resource: { tableWithColumns: { ...table, columnNames: [column] } }, lfTags: pairs(overrides) },
+                        {
+                            resource: { tableWithColumns: { ...table, columnNames: [column] } },
+                            lfTags: pairs(overrides),
+                        },
                         { parent: this, dependsOn: [onTable] },
                     ),
             );

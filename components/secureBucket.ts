@@ -30,10 +30,20 @@ export class SecureBucket extends pulumi.ComponentResource {
 
         const publicAccess = new aws.s3.BucketPublicAccessBlock(
             `${name}-public-access`,
-            { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+            {
+                bucket,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
             parent,
         );
-        new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
+        new aws.s3.BucketOwnershipControls(
+            `${name}-ownership`,
+            { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            parent,
+        );
         new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-encryption`,
             {
@@ -50,7 +60,11 @@ export class SecureBucket extends pulumi.ComponentResource {
             parent,
         );
         if (args.versioning) {
-            new aws.s3.BucketVersioning(`${name}-versioning`, { bucket, versioningConfiguration: { status: "Enabled" } }, parent);
+            new aws.s3.BucketVersioning(
+                `${name}-versioning`,
+                { bucket, versioningConfiguration: { status: "Enabled" } },
+                parent,
+            );
         }
         new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket, rules: args.lifecycleRules }, parent);
         // After the public access block, so the two never race on a fresh bucket.

@@ -23,7 +23,10 @@ export interface ExportError extends Error {
 
 export function exportError(code: ExportErrorCode, message: string, fields: Record<string, unknown> = {}): ExportError {
     const error = new Error(message) as Error & Record<string, unknown>;
-    error.name = code === "CONFIG" || code === "EVENT" ? `Invalid${code === "CONFIG" ? "Configuration" : "Event"}Error` : "ExportError";
+    error.name =
+        code === "CONFIG" || code === "EVENT"
+            ? `Invalid${code === "CONFIG" ? "Configuration" : "Event"}Error`
+            : "ExportError";
     error.code = code;
     error.retryable = false;
     Object.assign(error, fields);
@@ -37,7 +40,8 @@ export function isExportError(value: unknown): value is ExportError {
 /** A one-line description of any thrown value, for manifests and logs. */
 export function describeError(value: unknown): string {
     if (value instanceof Error) {
-        const name = value.name && value.name !== "Error" && !value.message.startsWith(value.name) ? `${value.name}: ` : "";
+        const name =
+            value.name && value.name !== "Error" && !value.message.startsWith(value.name) ? `${value.name}: ` : "";
         return `${name}${value.message}`.replace(/\s+/g, " ").trim();
     }
     return String(value);

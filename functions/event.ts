@@ -21,7 +21,10 @@ const FIELDS = ["scheduledTime", "runId", "tables", "from", "to", "force"];
 
 /** Run id of a scheduled instant: 2025-01-31T02:00:00Z -> 20250131T020000Z (UTC, key-safe, sortable). */
 export function runIdFromInstant(ms: number): string {
-    return new Date(ms).toISOString().replace(/\.\d+Z$/, "Z").replace(/[-:]/g, "");
+    return new Date(ms)
+        .toISOString()
+        .replace(/\.\d+Z$/, "Z")
+        .replace(/[-:]/g, "");
 }
 
 export function parseExportEvent(event: unknown, nowMs: number, configuredTables: readonly string[]): ExportRequest {
@@ -30,7 +33,9 @@ export function parseExportEvent(event: unknown, nowMs: number, configuredTables
     if (event === undefined || event === null) {
         body = {};
     } else if (typeof event !== "object" || Array.isArray(event)) {
-        problems.push(`the event must be a JSON object, got ${Array.isArray(event) ? "an array" : JSON.stringify(event)}. Send {} for a manual run.`);
+        problems.push(
+            `the event must be a JSON object, got ${Array.isArray(event) ? "an array" : JSON.stringify(event)}. Send {} for a manual run.`,
+        );
     } else if ((event as Record<string, unknown>)["detail-type"] === "Scheduled Event") {
         body = { scheduledTime: (event as Record<string, unknown>).time };
     } else {
@@ -43,14 +48,22 @@ export function parseExportEvent(event: unknown, nowMs: number, configuredTables
     let scheduledMs: number | undefined;
     const { scheduledTime, runId, tables, from, to, force } = body;
     if (scheduledTime !== undefined) {
-        if (typeof scheduledTime !== "string" || !ISO_INSTANT.test(scheduledTime) || !Number.isFinite(Date.parse(scheduledTime))) {
-            problems.push(`"scheduledTime" must be an instant like "2025-01-31T02:00:00Z" (<aws.scheduler.scheduled-time>), got ${JSON.stringify(scheduledTime)}.`);
+        if (
+            typeof scheduledTime !== "string" ||
+            !ISO_INSTANT.test(scheduledTime) ||
+            !Number.isFinite(Date.parse(scheduledTime))
+        ) {
+            problems.push(
+                `"scheduledTime" must be an instant like "2025-01-31T02:00:00Z" (<aws.scheduler.scheduled-time>), got ${JSON.stringify(scheduledTime)}.`,
+            );
         } else {
             scheduledMs = Date.parse(scheduledTime);
         }
     }
     if (runId !== undefined && (typeof runId !== "string" || !RUN_ID.test(runId))) {
-        problems.push(`"runId" must be 1-100 letters, digits, '_', '.', '-' (no leading symbol), got ${JSON.stringify(runId)}.`);
+        problems.push(
+            `"runId" must be 1-100 letters, digits, '_', '.', '-' (no leading symbol), got ${JSON.stringify(runId)}.`,
+        );
     }
     let tableList: string[] | undefined;
     if (tables !== undefined) {
@@ -58,23 +71,36 @@ export function parseExportEvent(event: unknown, nowMs: number, configuredTables
             problems.push(`"tables" must be a non-empty array of table names, got ${JSON.stringify(tables)}.`);
         } else {
             const unknown = tables.filter((t) => !configuredTables.includes(t as string));
-            if (unknown.length > 0) problems.push(`"tables" names ${unknown.map((t) => JSON.stringify(t)).join(", ")}, not configured; configured tables: ${configuredTables.join(", ")}.`);
+            if (unknown.length > 0) {
+                problems.push(
+                    `"tables" names ${unknown.map((t) => JSON.stringify(t)).join(", ")}, not configured; configured tables: ${configuredTables.join(", ")}.`,
+                );
+            }
             tableList = [...new Set(tables as string[])];
         }
     }
     if ((from === undefined) !== (to === undefined)) {
-        problems.push(`a backfill needs both "from" and "to" (YYYY-MM-DD, inclusive), got only "${from === undefined ? "to" : "from"}".`);
+        problems.push(
+            `a backfill needs both "from" and "to" (YYYY-MM-DD, inclusive), got only "${from === undefined ? "to" : "from"}".`,
+        );
     } else if (from !== undefined) {
         if (!isIsoDay(from)) problems.push(`"from" must be a date YYYY-MM-DD, got ${JSON.stringify(from)}.`);
         if (!isIsoDay(to)) problems.push(`"to" must be a date YYYY-MM-DD, got ${JSON.stringify(to)}.`);
         if (isIsoDay(from) && isIsoDay(to) && from > to) problems.push(`"from" (${from}) is after "to" (${to}).`);
     }
-    if (force !== undefined && typeof force !== "boolean") problems.push(`"force" must be true or false, got ${JSON.stringify(force)}.`);
+    if (force !== undefined && typeof force !== "boolean") {
+        problems.push(`"force" must be true or false, got ${JSON.stringify(force)}.`);
+    }
 
     if (problems.length > 0) {
-        throw exportError("EVENT", `malformed export event (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` + problems.map((p) => `  - ${p}`).join("\n"), {
-            problems,
-        });
+        throw exportError(
+            "EVENT",
+            `malformed export event (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
+            {
+                problems,
+            },
+        );
     }
 
     const backfill = from !== undefined ? { from: from as string, to: to as string } : undefined;

@@ -48,7 +48,11 @@ export interface HandlerDeps {
 export function createExportHandler(deps: HandlerDeps = {}) {
     return async function handleExport(event: unknown, context: LambdaContextLike): Promise<ExportRunSummary> {
         const sink = deps.logSink ?? ((line: string) => console.log(line));
-        const clock: Clock = deps.clock ?? { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random: () => Math.random() };
+        const clock: Clock = deps.clock ?? {
+            now: () => Date.now(),
+            sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+            random: () => Math.random(),
+        };
         let settings;
         try {
             settings = parseHandlerEnv(deps.env ? deps.env() : process.env);
@@ -56,10 +60,18 @@ export function createExportHandler(deps: HandlerDeps = {}) {
             sink(JSON.stringify({ level: "ERROR", event: "config_rejected", error: describeError(err) }));
             throw err;
         }
-        const log = createJsonLogger(settings.logLevel, sink, context?.awsRequestId ? { requestId: context.awsRequestId } : {});
+        const log = createJsonLogger(
+            settings.logLevel,
+            sink,
+            context?.awsRequestId ? { requestId: context.awsRequestId } : {},
+        );
         let request;
         try {
-            request = parseExportEvent(event, clock.now(), settings.tables.map((t) => t.name));
+            request = parseExportEvent(
+                event,
+                clock.now(),
+                settings.tables.map((t) => t.name),
+            );
         } catch (err) {
             log.error("event_rejected", { error: describeError(err) });
             throw err;
@@ -68,11 +80,18 @@ export function createExportHandler(deps: HandlerDeps = {}) {
         return runExport({
             settings,
             request,
-            engine: createAthenaEngine({ client: clients.athena, workgroup: settings.workgroup, database: settings.sourceDatabase }),
+            engine: createAthenaEngine({
+                client: clients.athena,
+                workgroup: settings.workgroup,
+                database: settings.sourceDatabase,
+            }),
             store: createS3ObjectStore({ client: clients.s3, bucket: settings.bucket }),
             log,
             clock,
-            remainingMs: typeof context?.getRemainingTimeInMillis === "function" ? () => context.getRemainingTimeInMillis() : () => Infinity,
+            remainingMs:
+                typeof context?.getRemainingTimeInMillis === "function"
+                    ? () => context.getRemainingTimeInMillis()
+                    : () => Infinity,
             limits: deps.limits,
         });
     };

@@ -11,7 +11,11 @@ export { runExport, manifestKey, watermarkKey, runOutputPrefix, DEFAULT_LIMITS }
 export type * from "./types";
 
 /** Keys the handler reads and writes in the exports bucket, for the role's S3 statements. */
-export function exportStorageKeys(prefix: string): { readonly data: string; readonly manifests: string; readonly state: string } {
+export function exportStorageKeys(prefix: string): {
+    readonly data: string;
+    readonly manifests: string;
+    readonly state: string;
+} {
     return { data: `${prefix}/*`, manifests: "manifests/*", state: "state/*" };
 }
 
@@ -23,7 +27,12 @@ export function exportStorageKeys(prefix: string): { readonly data: string; read
  * results bucket of the workgroup.
  */
 export const HANDLER_AWS_ACTIONS = {
-    athena: ["athena:GetQueryExecution", "athena:GetQueryRuntimeStatistics", "athena:StartQueryExecution", "athena:StopQueryExecution"],
+    athena: [
+        "athena:GetQueryExecution",
+        "athena:GetQueryRuntimeStatistics",
+        "athena:StartQueryExecution",
+        "athena:StopQueryExecution",
+    ],
     s3Bucket: ["s3:GetBucketLocation", "s3:ListBucket"],
     s3Objects: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
 } as const;

@@ -9,7 +9,11 @@ export function parseLogLevel(value: string | undefined): LogLevel | undefined {
 }
 
 /** A logger writing JSON lines at `level` and above to `sink` (console.log by default). */
-export function createJsonLogger(level: LogLevel, sink: (line: string) => void = (line) => console.log(line), base: Record<string, unknown> = {}): Logger {
+export function createJsonLogger(
+    level: LogLevel,
+    sink: (line: string) => void = (line) => console.log(line),
+    base: Record<string, unknown> = {},
+): Logger {
     const write = (at: LogLevel, event: string, fields?: Record<string, unknown>) => {
         if (ORDER[at] < ORDER[level]) return;
         sink(JSON.stringify({ level: at, event, ...base, ...fields }));

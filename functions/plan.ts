@@ -40,7 +40,11 @@ export function tableMode(table: ExportTableSpec, backfill: TablePlanInput["back
 }
 
 /** Days an incremental run reads, or undefined when the watermark already covers the end day. */
-export function incrementalWindow(watermark: string | undefined, end: string, overlapDays: number): DayRange | undefined {
+export function incrementalWindow(
+    watermark: string | undefined,
+    end: string,
+    overlapDays: number,
+): DayRange | undefined {
     if (watermark === undefined) return { to: end };
     if (watermark >= end) return undefined;
     return { from: addDays(watermark, 1 - overlapDays), to: end };
@@ -51,11 +55,14 @@ export function incrementalWindow(watermark: string | undefined, end: string, ov
  * that run for another request (say a backfill reusing a daily run's id), and exporting it again
  * would replace that run's files. Force says replacing them is intended.
  */
-export function rerunConflict(input: Pick<TablePlanInput, "table" | "previous" | "backfill" | "force">): string | undefined {
+export function rerunConflict(
+    input: Pick<TablePlanInput, "table" | "previous" | "backfill" | "force">,
+): string | undefined {
     const prev = input.previous;
     if (!prev || prev.status === "failed" || input.force) return undefined;
     const mode = tableMode(input.table, input.backfill);
-    const sameRange = mode !== "backfill" || (prev.range?.from === input.backfill?.from && prev.range?.to === input.backfill?.to);
+    const sameRange =
+        mode !== "backfill" || (prev.range?.from === input.backfill?.from && prev.range?.to === input.backfill?.to);
     if (prev.mode === mode && sameRange) return undefined;
     const done = prev.range ? `${prev.mode} of ${prev.range.from ?? "the start"}..${prev.range.to}` : prev.mode;
     return `${input.table.name} already succeeded in this run as a ${done}; a ${mode}${mode === "backfill" ? ` of ${input.backfill!.from}..${input.backfill!.to}` : ""} needs its own run id (leave out runId and scheduledTime), or "force": true to replace that export`;
@@ -73,17 +80,26 @@ export function planTable(input: TablePlanInput): TablePlan {
         case "backfill":
             return { action: "export", mode, range: { from: input.backfill!.from, to: input.backfill!.to } };
         case "incremental": {
-            if (prev && prev.mode === "incremental" && prev.status === "succeeded" && prev.range) return { action: "export", mode, range: prev.range };
+            if (prev && prev.mode === "incremental" && prev.status === "succeeded" && prev.range) {
+                return { action: "export", mode, range: prev.range };
+            }
             const end = addDays(input.runDate, -1);
             const range = incrementalWindow(input.watermark, end, input.overlapDays);
-            if (!range) return { action: "upToDate", mode, reason: `watermark ${input.watermark} already covers ${end}` };
+            if (!range) {
+                return { action: "upToDate", mode, reason: `watermark ${input.watermark} already covers ${end}` };
+            }
             return { action: "export", mode, range };
         }
     }
 }
 
 /** The watermark after a successful export of `range` in `mode`. Days from the run day on are incomplete. */
-export function nextWatermark(mode: TableMode, before: string | undefined, range: DayRange | undefined, runDate: string): string | undefined {
+export function nextWatermark(
+    mode: TableMode,
+    before: string | undefined,
+    range: DayRange | undefined,
+    runDate: string,
+): string | undefined {
     if (mode === "snapshot" || !range) return before;
     const end = addDays(runDate, -1);
     const to = range.to < end ? range.to : end;

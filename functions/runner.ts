@@ -59,7 +59,10 @@ export interface RunDeps {
     remainingMs(): number;
     readonly limits?: Partial<RunLimits>;
     /** Called after each table, for progress output. */
-    onTable?(entry: TableRunEntry, progress: { readonly index: number; readonly total: number; readonly runAttempt: number }): void;
+    onTable?(
+        entry: TableRunEntry,
+        progress: { readonly index: number; readonly total: number; readonly runAttempt: number },
+    ): void;
 }
 
 export const manifestKey = (runId: string) => `manifests/${runId}.json`;
@@ -89,7 +92,10 @@ export async function readWatermark(store: ObjectStore, table: string): Promise<
         record = undefined;
     }
     if (!record || typeof record.through !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(record.through)) {
-        throw exportError("STORE", `watermark ${store.uri(key)} is not {"through": "YYYY-MM-DD", ...}; fix it, or delete it to export ${table} from the beginning.`);
+        throw exportError(
+            "STORE",
+            `watermark ${store.uri(key)} is not {"through": "YYYY-MM-DD", ...}; fix it, or delete it to export ${table} from the beginning.`,
+        );
     }
     return record.through;
 }
@@ -104,8 +110,16 @@ export async function readManifest(store: ObjectStore, runId: string): Promise<R
     } catch {
         manifest = undefined;
     }
-    if (!manifest || manifest.manifestVersion !== 1 || manifest.runId !== runId || typeof manifest.tables !== "object") {
-        throw exportError("STORE", `manifest ${store.uri(key)} of run ${runId} is unreadable; delete it to start the run over, or use a new run id.`);
+    if (
+        !manifest ||
+        manifest.manifestVersion !== 1 ||
+        manifest.runId !== runId ||
+        typeof manifest.tables !== "object"
+    ) {
+        throw exportError(
+            "STORE",
+            `manifest ${store.uri(key)} of run ${runId} is unreadable; delete it to start the run over, or use a new run id.`,
+        );
     }
     return manifest;
 }
@@ -121,7 +135,14 @@ export async function runExport(deps: RunDeps): Promise<ExportRunSummary> {
     const runDate = previous?.runDate ?? request.runDate ?? utcDay(startedMs);
     const runAttempt = (previous?.runAttempt ?? 0) + 1;
     const selected = settings.tables.filter((t) => !request.tables || request.tables.includes(t.name));
-    const conflicts = selected.map((table) => rerunConflict({ table, previous: previous?.tables[table.name], backfill: request.backfill, force: request.force }));
+    const conflicts = selected.map((table) =>
+        rerunConflict({
+            table,
+            previous: previous?.tables[table.name],
+            backfill: request.backfill,
+            force: request.force,
+        }),
+    );
     if (conflicts.some(Boolean)) {
         throw exportError("EVENT", `export run ${runId} refused: ${conflicts.filter(Boolean).join("; ")}.`);
     }
@@ -139,7 +160,12 @@ export async function runExport(deps: RunDeps): Promise<ExportRunSummary> {
         runAttempt,
         startedAt: new Date(startedMs).toISOString(),
         finishedAt,
-        request: { tables: request.tables ?? null, from: request.backfill?.from ?? null, to: request.backfill?.to ?? null, force: request.force },
+        request: {
+            tables: request.tables ?? null,
+            from: request.backfill?.from ?? null,
+            to: request.backfill?.to ?? null,
+            force: request.force,
+        },
         tables: { ...entries },
     });
 
@@ -154,10 +180,14 @@ export async function runExport(deps: RunDeps): Promise<ExportRunSummary> {
     });
 
     const logTable = (entry: TableRunEntry, reused: boolean) =>
-        (entry.status === "failed" ? log.error : log.info)("table_export", { runId, ...entry, ...(reused ? { reused: true } : {}) });
+        (entry.status === "failed" ? log.error : log.info)("table_export", {
+            runId,
+            ...entry,
+            ...(reused ? { reused: true } : {}),
+        });
     const summaryFields = (summary: ExportRunSummary) => {
         const count = (status: string) => summary.tables.filter((t) => t.status === status).length;
-        const { tables, ...rest } = summary;
+        const { tables: _tables, ...rest } = summary;
         return { ...rest, succeeded: count("succeeded"), upToDate: count("up_to_date"), failed: count("failed") };
     };
 
@@ -193,7 +223,10 @@ export async function runExport(deps: RunDeps): Promise<ExportRunSummary> {
     try {
         await store.putText(key, JSON.stringify(manifest, null, 2));
     } catch (err) {
-        log.error("export_summary", { ...summaryFields(summary), error: `manifest not written: ${describeError(err)}` });
+        log.error("export_summary", {
+            ...summaryFields(summary),
+            error: `manifest not written: ${describeError(err)}`,
+        });
         throw exportError(
             "STORE",
             `export run ${runId}: could not write its manifest ${store.uri(key)}: ${describeError(err)}` +
@@ -224,8 +257,15 @@ async function exportTable(
 ): Promise<TableRunEntry> {
     const { settings, request, engine, store, log, clock } = deps;
     const startedMs = clock.now();
-    const base = { table: table.name, linkName: table.linkName, runAttempt, startedAt: new Date(startedMs).toISOString() };
-    const entry = (fields: Partial<TableRunEntry> & { mode: TableMode; status: TableRunEntry["status"] }): TableRunEntry => ({
+    const base = {
+        table: table.name,
+        linkName: table.linkName,
+        runAttempt,
+        startedAt: new Date(startedMs).toISOString(),
+    };
+    const entry = (
+        fields: Partial<TableRunEntry> & { mode: TableMode; status: TableRunEntry["status"] },
+    ): TableRunEntry => ({
         ...base,
         range: null,
         rows: null,
@@ -282,19 +322,49 @@ async function exportTable(
         }
         try {
             const removed = await store.deletePrefix(outputPrefix);
-            if (removed > 0) log.info("run_output_cleared", { runId: request.runId, table: table.name, outputLocation: outputUri, objects: removed });
-            result = await engine.runExport({ runId: request.runId, plan: buildSelectPlan(table, range), format: settings.format, outputUri, attempt }, control);
+            if (removed > 0) {
+                log.info("run_output_cleared", {
+                    runId: request.runId,
+                    table: table.name,
+                    outputLocation: outputUri,
+                    objects: removed,
+                });
+            }
+            result = await engine.runExport(
+                {
+                    runId: request.runId,
+                    plan: buildSelectPlan(table, range),
+                    format: settings.format,
+                    outputUri,
+                    attempt,
+                },
+                control,
+            );
             break;
         } catch (err) {
             const delay = backoffDelay(attempt - 1, RETRY_BACKOFF, clock.random);
             const retryable = isExportError(err) && err.retryable;
             if (retryable && attempt < limits.maxQueryAttempts && control.remainingMs() - delay >= limits.minStartMs) {
-                log.warn("query_retry", { runId: request.runId, table: table.name, attempt, delayMs: delay, error: describeError(err) });
+                log.warn("query_retry", {
+                    runId: request.runId,
+                    table: table.name,
+                    attempt,
+                    delayMs: delay,
+                    error: describeError(err),
+                });
                 await clock.sleep(delay);
                 continue;
             }
-            const queryExecutionId = isExportError(err) && typeof err.queryExecutionId === "string" ? err.queryExecutionId : null;
-            return entry({ ...common, status: "failed", queryAttempts: attempt, queryExecutionId, outputLocation: outputUri, error: describeError(err) });
+            const queryExecutionId =
+                isExportError(err) && typeof err.queryExecutionId === "string" ? err.queryExecutionId : null;
+            return entry({
+                ...common,
+                status: "failed",
+                queryAttempts: attempt,
+                queryExecutionId,
+                outputLocation: outputUri,
+                error: describeError(err),
+            });
         }
     }
 
@@ -308,11 +378,20 @@ async function exportTable(
     };
     const watermarkAfter = nextWatermark(plan.mode, watermarkBefore, range, runDate);
     if (watermarkAfter !== undefined && watermarkAfter !== watermarkBefore) {
-        const record: WatermarkRecord = { table: table.name, through: watermarkAfter, runId: request.runId, updatedAt: new Date(clock.now()).toISOString() };
+        const record: WatermarkRecord = {
+            table: table.name,
+            through: watermarkAfter,
+            runId: request.runId,
+            updatedAt: new Date(clock.now()).toISOString(),
+        };
         try {
             await store.putText(watermarkKey(table.name), JSON.stringify(record, null, 2));
         } catch (err) {
-            return entry({ ...done, status: "failed", error: `exported, but the watermark was not saved (${describeError(err)}); a re-run of this run id exports the table again` });
+            return entry({
+                ...done,
+                status: "failed",
+                error: `exported, but the watermark was not saved (${describeError(err)}); a re-run of this run id exports the table again`,
+            });
         }
     }
     return entry({ ...done, status: "succeeded", watermarkAfter: watermarkAfter ?? null });

@@ -48,7 +48,12 @@ export function parseHandlerEnv(env: Readonly<Record<string, string | undefined>
     };
 
     const bucket = read("EXPORT_BUCKET", "Set it to the name of the exports bucket.");
-    if (bucket !== undefined && !BUCKET.test(bucket)) fail("EXPORT_BUCKET", `${JSON.stringify(bucket)} is not an S3 bucket name (3-63 lowercase letters, digits, '.' or '-').`);
+    if (bucket !== undefined && !BUCKET.test(bucket)) {
+        fail(
+            "EXPORT_BUCKET",
+            `${JSON.stringify(bucket)} is not an S3 bucket name (3-63 lowercase letters, digits, '.' or '-').`,
+        );
+    }
 
     const prefix = read("EXPORT_PREFIX", "Set it to the key prefix of the exports, e.g. connect.");
     if (prefix !== undefined) {
@@ -56,14 +61,33 @@ export function parseHandlerEnv(env: Readonly<Record<string, string | undefined>
         if (problem) fail("EXPORT_PREFIX", problem);
     }
 
-    const workgroup = read("ATHENA_WORKGROUP", "Set it to the Athena workgroup of the export, e.g. connect_analytics_workgroup.");
-    if (workgroup !== undefined && !WORKGROUP.test(workgroup)) fail("ATHENA_WORKGROUP", `${JSON.stringify(workgroup)} is not a workgroup name (1-128 letters, digits, '.', '_' or '-').`);
+    const workgroup = read(
+        "ATHENA_WORKGROUP",
+        "Set it to the Athena workgroup of the export, e.g. connect_analytics_workgroup.",
+    );
+    if (workgroup !== undefined && !WORKGROUP.test(workgroup)) {
+        fail(
+            "ATHENA_WORKGROUP",
+            `${JSON.stringify(workgroup)} is not a workgroup name (1-128 letters, digits, '.', '_' or '-').`,
+        );
+    }
 
-    const sourceDatabase = read("SOURCE_DATABASE", "Set it to the consumer Glue database that holds the resource links.");
-    if (sourceDatabase !== undefined && !GLUE_NAME.test(sourceDatabase)) fail("SOURCE_DATABASE", `${JSON.stringify(sourceDatabase)} is not a Glue database name (lowercase letters, digits, '_').`);
+    const sourceDatabase = read(
+        "SOURCE_DATABASE",
+        "Set it to the consumer Glue database that holds the resource links.",
+    );
+    if (sourceDatabase !== undefined && !GLUE_NAME.test(sourceDatabase)) {
+        fail(
+            "SOURCE_DATABASE",
+            `${JSON.stringify(sourceDatabase)} is not a Glue database name (lowercase letters, digits, '_').`,
+        );
+    }
 
     let tables: ExportTableSpec[] = [];
-    const tablesJson = read("TABLES_JSON", 'Set it to a JSON array like [{"name":"contacts","linkName":"contacts_link","timeColumn":"initiation_timestamp"}].');
+    const tablesJson = read(
+        "TABLES_JSON",
+        'Set it to a JSON array like [{"name":"contacts","linkName":"contacts_link","timeColumn":"initiation_timestamp"}].',
+    );
     if (tablesJson !== undefined) {
         let parsed: unknown;
         try {
@@ -79,11 +103,18 @@ export function parseHandlerEnv(env: Readonly<Record<string, string | undefined>
     }
 
     const formatText = (env.EXPORT_FORMAT ?? "parquet").trim() || "parquet";
-    if (formatText !== "parquet" && formatText !== "csv") fail("EXPORT_FORMAT", `must be "parquet" or "csv", got ${JSON.stringify(formatText)}.`);
+    if (formatText !== "parquet" && formatText !== "csv") {
+        fail("EXPORT_FORMAT", `must be "parquet" or "csv", got ${JSON.stringify(formatText)}.`);
+    }
 
     const overlapText = (env.LATE_DATA_OVERLAP_DAYS ?? "1").trim() || "1";
     const overlap = Number(overlapText);
-    if (!/^\d+$/.test(overlapText) || overlap > 31) fail("LATE_DATA_OVERLAP_DAYS", `must be a whole number of days from 0 to 31, got ${JSON.stringify(overlapText)}.`);
+    if (!/^\d+$/.test(overlapText) || overlap > 31) {
+        fail(
+            "LATE_DATA_OVERLAP_DAYS",
+            `must be a whole number of days from 0 to 31, got ${JSON.stringify(overlapText)}.`,
+        );
+    }
 
     const logLevel = env.LOG_LEVEL === undefined || env.LOG_LEVEL.trim() === "" ? "INFO" : parseLogLevel(env.LOG_LEVEL);
     if (!logLevel) fail("LOG_LEVEL", `must be DEBUG, INFO, WARN or ERROR, got ${JSON.stringify(env.LOG_LEVEL)}.`);
@@ -91,7 +122,8 @@ export function parseHandlerEnv(env: Readonly<Record<string, string | undefined>
     if (problems.length > 0) {
         throw exportError(
             "CONFIG",
-            `invalid environment for the export Lambda (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` + problems.map((p) => `  - ${p}`).join("\n"),
+            `invalid environment for the export Lambda (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+                problems.map((p) => `  - ${p}`).join("\n"),
             { problems },
         );
     }
@@ -125,26 +157,50 @@ export function parseTableSpecs(value: unknown): { tables: ExportTableSpec[]; pr
     const problems: string[] = [];
     const tables: ExportTableSpec[] = [];
     if (!Array.isArray(value) || value.length === 0) {
-        return { tables, problems: ["must be a non-empty JSON array of {name, linkName, timeColumn?, excludedColumns?}."] };
+        return {
+            tables,
+            problems: ["must be a non-empty JSON array of {name, linkName, timeColumn?, excludedColumns?}."],
+        };
     }
     value.forEach((entry, index) => {
         const where = `[${index}]`;
         if (!entry || typeof entry !== "object" || Array.isArray(entry)) {
-            problems.push(`${where} must be an object {name, linkName, timeColumn?, excludedColumns?}, got ${JSON.stringify(entry)}.`);
+            problems.push(
+                `${where} must be an object {name, linkName, timeColumn?, excludedColumns?}, got ${JSON.stringify(entry)}.`,
+            );
             return;
         }
         const { name, linkName, timeColumn, excludedColumns, ...rest } = entry as Record<string, unknown>;
         const before = problems.length;
-        for (const key of Object.keys(rest)) problems.push(`${where} has unknown field "${key}"; allowed: name, linkName, timeColumn, excludedColumns.`);
-        if (typeof name !== "string" || !GLUE_NAME.test(name)) problems.push(`${where}.name must be a Glue table name (lowercase letters, digits, '_'), got ${JSON.stringify(name)}.`);
-        if (typeof linkName !== "string" || !GLUE_NAME.test(linkName)) problems.push(`${where}.linkName must be a Glue table name, got ${JSON.stringify(linkName)}.`);
-        if (timeColumn !== undefined && timeColumn !== null && (typeof timeColumn !== "string" || !GLUE_NAME.test(timeColumn))) {
-            problems.push(`${where}.timeColumn must be a column name, or null/absent for a snapshot table, got ${JSON.stringify(timeColumn)}.`);
+        for (const key of Object.keys(rest)) {
+            problems.push(`${where} has unknown field "${key}"; allowed: name, linkName, timeColumn, excludedColumns.`);
+        }
+        if (typeof name !== "string" || !GLUE_NAME.test(name)) {
+            problems.push(
+                `${where}.name must be a Glue table name (lowercase letters, digits, '_'), got ${JSON.stringify(name)}.`,
+            );
+        }
+        if (typeof linkName !== "string" || !GLUE_NAME.test(linkName)) {
+            problems.push(`${where}.linkName must be a Glue table name, got ${JSON.stringify(linkName)}.`);
+        }
+        if (
+            timeColumn !== undefined &&
+            timeColumn !== null &&
+            (typeof timeColumn !== "string" || !GLUE_NAME.test(timeColumn))
+        ) {
+            problems.push(
+                `${where}.timeColumn must be a column name, or null/absent for a snapshot table, got ${JSON.stringify(timeColumn)}.`,
+            );
         }
         let excluded: string[] = [];
         if (excludedColumns !== undefined && excludedColumns !== null) {
-            if (!Array.isArray(excludedColumns) || excludedColumns.some((c) => typeof c !== "string" || !GLUE_NAME.test(c))) {
-                problems.push(`${where}.excludedColumns must be an array of column names, got ${JSON.stringify(excludedColumns)}.`);
+            if (
+                !Array.isArray(excludedColumns) ||
+                excludedColumns.some((c) => typeof c !== "string" || !GLUE_NAME.test(c))
+            ) {
+                problems.push(
+                    `${where}.excludedColumns must be an array of column names, got ${JSON.stringify(excludedColumns)}.`,
+                );
             } else {
                 excluded = [...new Set(excludedColumns as string[])].sort();
             }
@@ -157,21 +213,30 @@ export function parseTableSpecs(value: unknown): { tables: ExportTableSpec[]; pr
             ...(excluded.length > 0 ? { excludedColumns: excluded } : {}),
         };
         if (spec.timeColumn && excluded.includes(spec.timeColumn)) {
-            problems.push(`${where} (${spec.name}) excludes its timeColumn "${spec.timeColumn}", which the export filters on.`);
+            problems.push(
+                `${where} (${spec.name}) excludes its timeColumn "${spec.timeColumn}", which the export filters on.`,
+            );
             return;
         }
         const known = connectColumnNames(spec.name);
         if (known && excluded.length > 0) {
             const unknown = excluded.filter((c) => !known.includes(c));
-            if (unknown.length > 0) problems.push(`${where} (${spec.name}) excludes unknown column(s) ${unknown.join(", ")}; known columns: ${known.join(", ")}.`);
-            else if (excluded.length >= known.length) problems.push(`${where} (${spec.name}) excludes every column; leave at least one.`);
+            if (unknown.length > 0) {
+                problems.push(
+                    `${where} (${spec.name}) excludes unknown column(s) ${unknown.join(", ")}; known columns: ${known.join(", ")}.`,
+                );
+            } else if (excluded.length >= known.length) {
+                problems.push(`${where} (${spec.name}) excludes every column; leave at least one.`);
+            }
         }
         tables.push(spec);
     });
     for (const field of ["name", "linkName"] as const) {
         const seen = new Set<string>();
         for (const t of tables) {
-            if (seen.has(t[field])) problems.push(`${field} "${t[field]}" appears more than once; each table needs a unique ${field}.`);
+            if (seen.has(t[field])) {
+                problems.push(`${field} "${t[field]}" appears more than once; each table needs a unique ${field}.`);
+            }
             seen.add(t[field]);
         }
     }

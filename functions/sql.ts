@@ -12,7 +12,9 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** A double-quoted identifier; refuses anything that is not a plain name, so no quoting tricks. */
 export function quoteIdent(name: string): string {
-    if (!IDENTIFIER.test(name)) throw exportError("CONFIG", `${JSON.stringify(name)} is not a plain SQL identifier (letters, digits, '_').`);
+    if (!IDENTIFIER.test(name)) {
+        throw exportError("CONFIG", `${JSON.stringify(name)} is not a plain SQL identifier (letters, digits, '_').`);
+    }
     return `"${name}"`;
 }
 
@@ -27,7 +29,9 @@ export function sqlString(value: string): string {
  */
 export function timeRangePredicate(column: string, range: DayRange): string {
     for (const day of [range.from, range.to]) {
-        if (day !== undefined && !isIsoDay(day)) throw exportError("CONFIG", `${JSON.stringify(day)} is not a date YYYY-MM-DD.`);
+        if (day !== undefined && !isIsoDay(day)) {
+            throw exportError("CONFIG", `${JSON.stringify(day)} is not a date YYYY-MM-DD.`);
+        }
     }
     const parts: string[] = [];
     if (range.from !== undefined) parts.push(`${quoteIdent(column)} >= TIMESTAMP '${range.from} 00:00:00'`);

@@ -99,7 +99,12 @@ export interface RunManifest {
     readonly runAttempt: number;
     readonly startedAt: string;
     readonly finishedAt: string | null;
-    readonly request: { readonly tables: readonly string[] | null; readonly from: string | null; readonly to: string | null; readonly force: boolean };
+    readonly request: {
+        readonly tables: readonly string[] | null;
+        readonly from: string | null;
+        readonly to: string | null;
+        readonly force: boolean;
+    };
     /** Keyed by table name; keeps entries of tables a re-run did not touch. */
     readonly tables: Readonly<Record<string, TableRunEntry>>;
 }

@@ -9,10 +9,14 @@ export interface ArnScope {
 const p = (scope: ArnScope) => scope.partition ?? "aws";
 
 export const glueCatalogArn = (s: ArnScope) => `arn:${p(s)}:glue:${s.region}:${s.accountId}:catalog`;
-export const glueDatabaseArn = (s: ArnScope, database: string) => `arn:${p(s)}:glue:${s.region}:${s.accountId}:database/${database}`;
+export const glueDatabaseArn = (s: ArnScope, database: string) =>
+    `arn:${p(s)}:glue:${s.region}:${s.accountId}:database/${database}`;
 export const glueTableArn = (s: ArnScope, database: string, table: string) =>
     `arn:${p(s)}:glue:${s.region}:${s.accountId}:table/${database}/${table}`;
-export const athenaWorkgroupArn = (s: ArnScope, workgroup: string) => `arn:${p(s)}:athena:${s.region}:${s.accountId}:workgroup/${workgroup}`;
-export const iamRoleArn = (s: Omit<ArnScope, "region">, name: string) => `arn:${s.partition ?? "aws"}:iam::${s.accountId}:role/${name}`;
+export const athenaWorkgroupArn = (s: ArnScope, workgroup: string) =>
+    `arn:${p(s)}:athena:${s.region}:${s.accountId}:workgroup/${workgroup}`;
+export const iamRoleArn = (s: Omit<ArnScope, "region">, name: string) =>
+    `arn:${s.partition ?? "aws"}:iam::${s.accountId}:role/${name}`;
 export const s3BucketArn = (bucket: string, partition = "aws") => `arn:${partition}:s3:::${bucket}`;
-export const logGroupArn = (s: ArnScope, name: string) => `arn:${p(s)}:logs:${s.region}:${s.accountId}:log-group:${name}`;
+export const logGroupArn = (s: ArnScope, name: string) =>
+    `arn:${p(s)}:logs:${s.region}:${s.accountId}:log-group:${name}`;

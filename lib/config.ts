@@ -139,10 +139,26 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
         required: true,
         description: "Which account this stack manages: `producer` (owns the data lake) or `consumer` (analytics).",
     },
-    producerAccountId: { type: "string", required: true, description: "12-digit AWS account id of the producer (data lake owner)." },
-    consumerAccountId: { type: "string", required: true, description: "12-digit AWS account id of the consumer (analytics)." },
-    producerDatabaseName: { type: "string", default: "connect_datalake", description: "Glue database holding the shared tables in the producer catalog." },
-    consumerDatabaseName: { type: "string", default: "connect_analytics_consumer", description: "Glue database in the consumer catalog that holds the resource links." },
+    producerAccountId: {
+        type: "string",
+        required: true,
+        description: "12-digit AWS account id of the producer (data lake owner).",
+    },
+    consumerAccountId: {
+        type: "string",
+        required: true,
+        description: "12-digit AWS account id of the consumer (analytics).",
+    },
+    producerDatabaseName: {
+        type: "string",
+        default: "connect_datalake",
+        description: "Glue database holding the shared tables in the producer catalog.",
+    },
+    consumerDatabaseName: {
+        type: "string",
+        default: "connect_analytics_consumer",
+        description: "Glue database in the consumer catalog that holds the resource links.",
+    },
     tables: {
         type: "array",
         default: [...DEFAULT_TABLES],
@@ -150,21 +166,42 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
             "Tables to share. Each entry is a name or `{name, linkName, timeColumn}`; linkName defaults to `<name>_link`, " +
             "timeColumn (the daily partition column, for incremental export) to `initiation_timestamp` for contacts/contact_record.",
     },
-    projectName: { type: "string", default: "connect-analytics", description: "Prefix for resource names and the `project` tag." },
-    environment: { type: "string", default: "dev", description: "Environment name for the `environment` tag and resource names." },
-    enableResourceLinks: { type: "boolean", default: true, description: "Create the resource links and their DESCRIBE grants (consumer)." },
-    enableLambdaExport: { type: "boolean", default: true, description: "Create the scheduled Athena export Lambda and its buckets and workgroup (consumer)." },
+    projectName: {
+        type: "string",
+        default: "connect-analytics",
+        description: "Prefix for resource names and the `project` tag.",
+    },
+    environment: {
+        type: "string",
+        default: "dev",
+        description: "Environment name for the `environment` tag and resource names.",
+    },
+    enableResourceLinks: {
+        type: "boolean",
+        default: true,
+        description: "Create the resource links and their DESCRIBE grants (consumer).",
+    },
+    enableLambdaExport: {
+        type: "boolean",
+        default: true,
+        description: "Create the scheduled Athena export Lambda and its buckets and workgroup (consumer).",
+    },
     lambdaRoleName: {
         type: "string",
         default: "connect-analytics-lambda-execution-role",
         description: "Exact name of the Lambda execution role; the producer's grants name it, so it is not auto-named.",
     },
     enableCloudwatchLogging: { type: "boolean", default: false, description: "DEBUG log level for the export Lambda." },
-    enableDetailedMonitoring: { type: "boolean", default: false, description: "CloudWatch alarms on Errors and Throttles, and X-Ray tracing." },
+    enableDetailedMonitoring: {
+        type: "boolean",
+        default: false,
+        description: "CloudWatch alarms on Errors and Throttles, and X-Ray tracing.",
+    },
     producerStack: {
         type: "string",
         side: "consumer",
-        description: "Producer stack to read through a StackReference (`org/connect-analytics/producer`). Unset: use this file's values.",
+        description:
+            "Producer stack to read through a StackReference (`org/connect-analytics/producer`). Unset: use this file's values.",
     },
     consumerStack: {
         type: "string",
@@ -180,33 +217,39 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
     sharingMode: {
         type: "string",
         default: "named",
-        description: "How the producer shares: `named` (grants per table) or `lfTags` (grants on an LF-tag expression; the consumer re-grants to its role).",
+        description:
+            "How the producer shares: `named` (grants per table) or `lfTags` (grants on an LF-tag expression; the consumer re-grants to its role).",
     },
     lfTags: {
         type: "object",
         default: { domain: "connect", [EXCLUSION_TAG_KEY]: "general" },
-        description: "LF-tags (key: value) assigned to every shared table in `lfTags` mode; grants use them as the expression.",
+        description:
+            "LF-tags (key: value) assigned to every shared table in `lfTags` mode; grants use them as the expression.",
     },
     excludedColumns: {
         type: "object",
         default: {},
-        description: "Columns withheld from the consumer, per table (`{users: [email]}`); SELECT becomes all columns but these.",
+        description:
+            "Columns withheld from the consumer, per table (`{users: [email]}`); SELECT becomes all columns but these.",
     },
     manageDataLakeSettings: {
         type: "boolean",
         default: false,
-        description: "Manage this account's Lake Formation settings (account-wide: opt in per stack). Settings you do not set here are kept.",
+        description:
+            "Manage this account's Lake Formation settings (account-wide: opt in per stack). Settings you do not set here are kept.",
     },
     dataLakeAdmins: {
         type: "array",
         items: "string",
         default: [],
-        description: "IAM role/user ARNs added as Lake Formation admins (existing admins are kept). Only with manageDataLakeSettings.",
+        description:
+            "IAM role/user ARNs added as Lake Formation admins (existing admins are kept). Only with manageDataLakeSettings.",
     },
     crossAccountVersion: {
         type: "string",
         default: "4",
-        description: "CROSS_ACCOUNT_VERSION to set with manageDataLakeSettings (\"1\"-\"4\"); grants to the consumer's role need 3 or later.",
+        description:
+            'CROSS_ACCOUNT_VERSION to set with manageDataLakeSettings ("1"-"4"); grants to the consumer\'s role need 3 or later.',
     },
     ramShareArn: {
         type: "string",
@@ -214,38 +257,73 @@ export const CONFIG_KEYS: Readonly<Record<string, KeySpec>> = {
             "RAM share of the producer's grants, when the accounts are not in one organization. Producer: exported for the consumer. " +
             "Consumer: accepted before the links (unset: the producer's output).",
     },
-    athenaWorkgroupName: { type: "string", default: "connect_analytics_workgroup", side: "consumer", description: "Athena workgroup of the export." },
+    athenaWorkgroupName: {
+        type: "string",
+        default: "connect_analytics_workgroup",
+        side: "consumer",
+        description: "Athena workgroup of the export.",
+    },
     exportSchedule: {
         type: "string",
         default: "cron(0 2 * * ? *)",
         side: "consumer",
         description: "EventBridge Scheduler expression for the export (default daily 02:00 UTC).",
     },
-    exportFormat: { type: "string", default: "parquet", side: "consumer", description: "Export file format: `parquet` (Snappy) or `csv`." },
-    exportPrefix: { type: "string", default: "connect", side: "consumer", description: "Key prefix of the exports in the exports bucket." },
+    exportFormat: {
+        type: "string",
+        default: "parquet",
+        side: "consumer",
+        description: "Export file format: `parquet` (Snappy) or `csv`.",
+    },
+    exportPrefix: {
+        type: "string",
+        default: "connect",
+        side: "consumer",
+        description: "Key prefix of the exports in the exports bucket.",
+    },
     bytesScannedCutoffPerQuery: {
         type: "number",
         default: 10 * 1024 ** 3,
         side: "consumer",
         description: "Athena cancels any query of the workgroup that scans more bytes (minimum 10 MB).",
     },
-    logRetentionDays: { type: "number", default: 30, side: "consumer", description: "Retention of the export Lambda's log group, in days." },
+    logRetentionDays: {
+        type: "number",
+        default: 30,
+        side: "consumer",
+        description: "Retention of the export Lambda's log group, in days.",
+    },
     lateDataOverlapDays: {
         type: "number",
         default: 1,
         side: "consumer",
         description: "Daily partitions before the watermark that each incremental run reads again, for late data.",
     },
-    athenaResultsExpirationDays: { type: "number", default: 7, side: "consumer", description: "Days before Athena query results expire." },
+    athenaResultsExpirationDays: {
+        type: "number",
+        default: 7,
+        side: "consumer",
+        description: "Days before Athena query results expire.",
+    },
     exportsTransitionDays: {
         type: "number",
         default: 30,
         side: "consumer",
         description: "Days before exports move to S3 Standard-IA (and 90 more to Glacier Instant Retrieval).",
     },
-    lambdaTimeoutSeconds: { type: "number", default: 900, side: "consumer", description: "Export Lambda timeout (max 900)." },
+    lambdaTimeoutSeconds: {
+        type: "number",
+        default: 900,
+        side: "consumer",
+        description: "Export Lambda timeout (max 900).",
+    },
     lambdaMemoryMb: { type: "number", default: 512, side: "consumer", description: "Export Lambda memory." },
-    kmsKeyArn: { type: "string", side: "consumer", description: "Customer managed KMS key for the buckets, Athena results, logs and Lambda environment; its key policy must let S3, CloudWatch Logs and the role use it. Unset: SSE-S3." },
+    kmsKeyArn: {
+        type: "string",
+        side: "consumer",
+        description:
+            "Customer managed KMS key for the buckets, Athena results, logs and Lambda environment; its key policy must let S3, CloudWatch Logs and the role use it. Unset: SSE-S3.",
+    },
 };
 
 export const ACCOUNT_ID = /^\d{12}$/;
@@ -257,7 +335,9 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$/;
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
 /** The values CloudWatch Logs accepts for retentionInDays. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+export const LOG_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 export interface ParseOptions {
     /** Receives non-fatal findings (unknown keys, keys of the other side). */
@@ -301,13 +381,18 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
         const setHere = key in values && !isDefault(values[key], spec.default);
         if (spec.side && setHere && (side === "producer" || side === "consumer") && spec.side !== side) {
-            warn(key, `only used by the ${spec.side} stack; this stack is the ${side}. Remove it from this stack's file.`);
+            warn(
+                key,
+                `only used by the ${spec.side} stack; this stack is the ${side}. Remove it from this stack's file.`,
+            );
         }
     }
 
     const region = raw["aws:region"];
     if (!region) fail("aws:region", "required. Set it with `pulumi config set aws:region ap-southeast-2`.");
-    else if (!REGION.test(region)) fail("aws:region", `${JSON.stringify(region)} is not an AWS region name like ap-southeast-2.`);
+    else if (!REGION.test(region)) {
+        fail("aws:region", `${JSON.stringify(region)} is not an AWS region name like ap-southeast-2.`);
+    }
     // The grants and LF-tags use the aws-native provider, which reads its own region key.
     const nativeRegion = raw["aws-native:region"];
     if (region && nativeRegion !== region) {
@@ -324,7 +409,10 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     for (const key of ["producerAccountId", "consumerAccountId"]) {
         const v = get<string>(key);
         if (v !== undefined && !ACCOUNT_ID.test(v)) {
-            fail(key, `must be a 12-digit AWS account id (quote it in YAML to keep leading zeros), got ${JSON.stringify(v)}.`);
+            fail(
+                key,
+                `must be a 12-digit AWS account id (quote it in YAML to keep leading zeros), got ${JSON.stringify(v)}.`,
+            );
         }
     }
     if (producerAccountId && producerAccountId === consumerAccountId) {
@@ -343,19 +431,27 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     }
     for (const key of ["projectName", "environment"]) {
         if (!SLUG.test(get<string>(key))) {
-            fail(key, "must start with a lowercase letter and be at most 28 lowercase letters, digits or hyphens (it is part of S3 bucket names).");
+            fail(
+                key,
+                "must start with a lowercase letter and be at most 28 lowercase letters, digits or hyphens (it is part of S3 bucket names).",
+            );
         }
     }
     for (const key of ["producerStack", "consumerStack"]) {
         const v = get<string | undefined>(key);
-        if (v !== undefined && !STACK_NAME.test(v)) fail(key, `must be a stack name like \`org/connect-analytics/${key.replace("Stack", "")}\`.`);
+        if (v !== undefined && !STACK_NAME.test(v)) {
+            fail(key, `must be a stack name like \`org/connect-analytics/${key.replace("Stack", "")}\`.`);
+        }
     }
 
     const governance = parseGovernance(get, fail, tables, side as Side);
     const exportConfig = parseExport(get, fail);
     const longestBucket = `${get<string>("projectName")}-${get<string>("environment")}-athena-results-${"0".repeat(12)}`;
     if (longestBucket.length > 63) {
-        fail("environment", `projectName and environment together are too long for S3 bucket names (${longestBucket.length} > 63 characters); shorten either.`);
+        fail(
+            "environment",
+            `projectName and environment together are too long for S3 bucket names (${longestBucket.length} > 63 characters); shorten either.`,
+        );
     }
 
     if (issues.length > 0) throw new ConfigError(issues);
@@ -407,9 +503,14 @@ function parseTables(entries: unknown[], fail: Fail): TableConfig[] {
         } else if (entry && typeof entry === "object" && !Array.isArray(entry)) {
             const { name: n, linkName: l, timeColumn: t, ...rest } = entry as Record<string, unknown>;
             [name, linkName, timeColumn] = [n, l, t];
-            for (const extra of Object.keys(rest)) fail("tables", `${where} has unknown field "${extra}"; allowed: name, linkName, timeColumn.`);
+            for (const extra of Object.keys(rest)) {
+                fail("tables", `${where} has unknown field "${extra}"; allowed: name, linkName, timeColumn.`);
+            }
         } else {
-            fail("tables", `${where} must be a table name or {name, linkName, timeColumn}, got ${JSON.stringify(entry)}.`);
+            fail(
+                "tables",
+                `${where} must be a table name or {name, linkName, timeColumn}, got ${JSON.stringify(entry)}.`,
+            );
             return;
         }
         if (typeof name !== "string") {
@@ -427,7 +528,8 @@ function parseTables(entries: unknown[], fail: Fail): TableConfig[] {
         }
         const link = (linkName as string | undefined) ?? `${name}_link`;
         if (!checkGlueName(link, "tables", fail, `${where} linkName`)) return;
-        const column = timeColumn === null ? undefined : ((timeColumn as string | undefined) ?? DEFAULT_TIME_COLUMNS[name]);
+        const column =
+            timeColumn === null ? undefined : ((timeColumn as string | undefined) ?? DEFAULT_TIME_COLUMNS[name]);
         if (column !== undefined && !checkGlueName(column, "tables", fail, `${where} timeColumn`)) return;
         tables.push(column === undefined ? { name, linkName: link } : { name, linkName: link, timeColumn: column });
     });
@@ -436,8 +538,11 @@ function parseTables(entries: unknown[], fail: Fail): TableConfig[] {
         tables.forEach((t) => seen.set(t[field], (seen.get(t[field]) ?? 0) + 1));
         for (const [value, count] of seen) {
             if (count > 1) {
-                fail("tables", `${field === "name" ? "table" : "link name"} "${value}" appears ${count} times; each must be unique` +
-                    (field === "linkName" ? " (set a distinct linkName)." : " (remove the duplicate)."));
+                fail(
+                    "tables",
+                    `${field === "name" ? "table" : "link name"} "${value}" appears ${count} times; each must be unique` +
+                        (field === "linkName" ? " (set a distinct linkName)." : " (remove the duplicate)."),
+                );
             }
         }
     }
@@ -455,16 +560,25 @@ function parseGovernance(
     side: Side,
 ): { tables: TableConfig[]; dataLakeSettings: DataLakeSettingsConfig } {
     const mode = get<string>("sharingMode");
-    if (mode !== "named" && mode !== "lfTags") fail("sharingMode", `must be "named" or "lfTags", got ${JSON.stringify(mode)}.`);
+    if (mode !== "named" && mode !== "lfTags") {
+        fail("sharingMode", `must be "named" or "lfTags", got ${JSON.stringify(mode)}.`);
+    }
 
     const lfTags = get<Record<string, unknown>>("lfTags");
     for (const [key, value] of Object.entries(lfTags)) {
-        if (!LF_TAG_TEXT.test(key)) fail("lfTags", `tag key ${JSON.stringify(key)} must be 1-128 letters, digits or _.:/=+@%-.`);
+        if (!LF_TAG_TEXT.test(key)) {
+            fail("lfTags", `tag key ${JSON.stringify(key)} must be 1-128 letters, digits or _.:/=+@%-.`);
+        }
         if (typeof value !== "string" || !LF_TAG_TEXT.test(value)) {
-            fail("lfTags", `value of ${key} must be one tag value (1-128 letters, digits or _.:/=+@%-), got ${JSON.stringify(value)}.`);
+            fail(
+                "lfTags",
+                `value of ${key} must be one tag value (1-128 letters, digits or _.:/=+@%-), got ${JSON.stringify(value)}.`,
+            );
         }
     }
-    if (mode === "lfTags" && Object.keys(lfTags).length === 0) fail("lfTags", "must hold at least one key: value in lfTags sharing mode.");
+    if (mode === "lfTags" && Object.keys(lfTags).length === 0) {
+        fail("lfTags", "must hold at least one key: value in lfTags sharing mode.");
+    }
 
     const excluded = get<Record<string, unknown>>("excludedColumns");
     const byTable = new Map(tables.map((t) => [t.name, t]));
@@ -486,36 +600,53 @@ function parseGovernance(
             fail(
                 "excludedColumns",
                 `${where}: ${problems.join(", ")} ${problems.length === 1 ? "is not a column" : "are not columns"} of ${table}` +
-                    (known ? ` (known columns: ${known.join(", ")}).` : " (column names are lowercase letters, digits and underscores)."),
+                    (known
+                        ? ` (known columns: ${known.join(", ")}).`
+                        : " (column names are lowercase letters, digits and underscores)."),
             );
             continue;
         }
         const duplicates = columns.filter((c, i) => columns.indexOf(c) !== i);
         if (duplicates.length > 0) fail("excludedColumns", `${where} lists ${duplicates.join(", ")} more than once.`);
         if (spec.timeColumn && columns.includes(spec.timeColumn)) {
-            fail("excludedColumns", `${where}: cannot exclude ${spec.timeColumn}, the column the export reads ${table} incrementally by.`);
+            fail(
+                "excludedColumns",
+                `${where}: cannot exclude ${spec.timeColumn}, the column the export reads ${table} incrementally by.`,
+            );
         }
-        if (known && columns.length >= known.length) fail("excludedColumns", `${where} excludes every column; remove ${table} from tables instead.`);
+        if (known && columns.length >= known.length) {
+            fail("excludedColumns", `${where} excludes every column; remove ${table} from tables instead.`);
+        }
         exclusions.set(table, [...columns].sort());
     }
     if (mode === "lfTags" && exclusions.size > 0) {
         if (!(EXCLUSION_TAG_KEY in lfTags)) {
-            fail("lfTags", `needs a "${EXCLUSION_TAG_KEY}" key when columns are excluded in lfTags mode: excluded columns get ${EXCLUSION_TAG_KEY}=${EXCLUSION_TAG_VALUE}.`);
+            fail(
+                "lfTags",
+                `needs a "${EXCLUSION_TAG_KEY}" key when columns are excluded in lfTags mode: excluded columns get ${EXCLUSION_TAG_KEY}=${EXCLUSION_TAG_VALUE}.`,
+            );
         } else if (lfTags[EXCLUSION_TAG_KEY] === EXCLUSION_TAG_VALUE) {
-            fail("lfTags", `${EXCLUSION_TAG_KEY} cannot be "${EXCLUSION_TAG_VALUE}" on tables: that value marks the excluded columns.`);
+            fail(
+                "lfTags",
+                `${EXCLUSION_TAG_KEY} cannot be "${EXCLUSION_TAG_VALUE}" on tables: that value marks the excluded columns.`,
+            );
         }
     }
 
     const admins = get<unknown[]>("dataLakeAdmins");
     for (const admin of admins) {
         if (typeof admin !== "string" || !IAM_PRINCIPAL_ARN.test(admin)) {
-            fail("dataLakeAdmins", `${JSON.stringify(admin)} is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>).`);
+            fail(
+                "dataLakeAdmins",
+                `${JSON.stringify(admin)} is not an IAM role or user ARN (arn:aws:iam::<account>:role/<name>).`,
+            );
         }
     }
     const manage = get<boolean>("manageDataLakeSettings");
     const version = get<string>("crossAccountVersion");
-    if (!["1", "2", "3", "4"].includes(version)) fail("crossAccountVersion", `must be "1", "2", "3" or "4", got ${JSON.stringify(version)}.`);
-    else if (manage && side === "producer" && Number(version) < 3) {
+    if (!["1", "2", "3", "4"].includes(version)) {
+        fail("crossAccountVersion", `must be "1", "2", "3" or "4", got ${JSON.stringify(version)}.`);
+    } else if (manage && side === "producer" && Number(version) < 3) {
         fail(
             "crossAccountVersion",
             `is ${version}, but the producer grants straight to the consumer's role${mode === "lfTags" ? " and shares LF-tags" : ""}, which needs version 3 or later. Set "4".`,
@@ -523,27 +654,43 @@ function parseGovernance(
     }
     const ramShareArn = get<string | undefined>("ramShareArn");
     if (ramShareArn !== undefined && !RAM_SHARE_ARN.test(ramShareArn)) {
-        fail("ramShareArn", "must be a RAM resource share ARN (arn:aws:ram:<region>:<producer account>:resource-share/<id>).");
+        fail(
+            "ramShareArn",
+            "must be a RAM resource share ARN (arn:aws:ram:<region>:<producer account>:resource-share/<id>).",
+        );
     }
 
     return {
         tables: tables.map((t) => (exclusions.has(t.name) ? { ...t, excludedColumns: exclusions.get(t.name) } : t)),
-        dataLakeSettings: { manage, admins: admins as string[], crossAccountVersion: version as DataLakeSettingsConfig["crossAccountVersion"] },
+        dataLakeSettings: {
+            manage,
+            admins: admins as string[],
+            crossAccountVersion: version as DataLakeSettingsConfig["crossAccountVersion"],
+        },
     };
 }
 
 function parseExport(get: <T>(key: string) => T, fail: Fail): ExportConfig {
     const workgroupName = get<string>("athenaWorkgroupName");
-    if (!/^[A-Za-z0-9._-]{1,128}$/.test(workgroupName)) fail("athenaWorkgroupName", "must be 1-128 letters, digits, '.', '_' or '-'.");
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(workgroupName)) {
+        fail("athenaWorkgroupName", "must be 1-128 letters, digits, '.', '_' or '-'.");
+    }
     const schedule = get<string>("exportSchedule");
-    if (!SCHEDULE.test(schedule)) fail("exportSchedule", "must be `rate(N unit)`, `cron(...)` or `at(...)` (EventBridge Scheduler syntax).");
+    if (!SCHEDULE.test(schedule)) {
+        fail("exportSchedule", "must be `rate(N unit)`, `cron(...)` or `at(...)` (EventBridge Scheduler syntax).");
+    }
     const format = get<string>("exportFormat");
-    if (format !== "parquet" && format !== "csv") fail("exportFormat", `must be "parquet" or "csv", got ${JSON.stringify(format)}.`);
+    if (format !== "parquet" && format !== "csv") {
+        fail("exportFormat", `must be "parquet" or "csv", got ${JSON.stringify(format)}.`);
+    }
     const prefix = get<string>("exportPrefix");
     if (!/^[a-z0-9][a-z0-9_\-/]*[a-z0-9]$|^[a-z0-9]$/.test(prefix)) {
         fail("exportPrefix", "must be lowercase letters, digits, '_', '-', '/' without leading or trailing '/'.");
     } else if (["manifests", "state"].includes(prefix.split("/")[0])) {
-        fail("exportPrefix", `must not start with "manifests" or "state": the export keeps its manifests and watermarks there.`);
+        fail(
+            "exportPrefix",
+            `must not start with "manifests" or "state": the export keeps its manifests and watermarks there.`,
+        );
     }
     const numbers: Array<[string, number, number]> = [
         ["bytesScannedCutoffPerQuery", 10_000_000, Number.MAX_SAFE_INTEGER],
@@ -556,13 +703,17 @@ function parseExport(get: <T>(key: string) => T, fail: Fail): ExportConfig {
     ];
     for (const [key, min, max] of numbers) {
         const v = get<number>(key);
-        if (!Number.isInteger(v) || v < min || v > max) fail(key, `must be a whole number from ${min} to ${max}, got ${v}.`);
+        if (!Number.isInteger(v) || v < min || v > max) {
+            fail(key, `must be a whole number from ${min} to ${max}, got ${v}.`);
+        }
     }
     if (!LOG_RETENTION_DAYS.includes(get<number>("logRetentionDays"))) {
         fail("logRetentionDays", `must be one of CloudWatch's values: ${LOG_RETENTION_DAYS.join(", ")}.`);
     }
     const kmsKeyArn = get<string | undefined>("kmsKeyArn");
-    if (kmsKeyArn !== undefined && !KMS_KEY_ARN.test(kmsKeyArn)) fail("kmsKeyArn", "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>).");
+    if (kmsKeyArn !== undefined && !KMS_KEY_ARN.test(kmsKeyArn)) {
+        fail("kmsKeyArn", "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>).");
+    }
     return {
         workgroupName,
         schedule,
@@ -581,7 +732,10 @@ function parseExport(get: <T>(key: string) => T, fail: Fail): ExportConfig {
 
 function checkGlueName(value: string, key: string, fail: Fail, what = "value"): boolean {
     if (GLUE_NAME.test(value)) return true;
-    fail(key, `${what} ${JSON.stringify(value)} is not a valid Glue name: use 1-255 lowercase letters, digits and underscores.`);
+    fail(
+        key,
+        `${what} ${JSON.stringify(value)} is not a valid Glue name: use 1-255 lowercase letters, digits and underscores.`,
+    );
     return false;
 }
 
@@ -608,7 +762,9 @@ function decode(text: string, type: KeyType): { value?: unknown; error?: string 
             return { error: `must be true or false, got ${JSON.stringify(text)}.` };
         case "number": {
             const n = Number(text);
-            return text.trim() !== "" && Number.isFinite(n) ? { value: n } : { error: `must be a number, got ${JSON.stringify(text)}.` };
+            return text.trim() !== "" && Number.isFinite(n)
+                ? { value: n }
+                : { error: `must be a number, got ${JSON.stringify(text)}.` };
         }
         case "array":
         case "object": {
@@ -618,7 +774,10 @@ function decode(text: string, type: KeyType): { value?: unknown; error?: string 
             } catch {
                 return { error: `must be a YAML ${type === "array" ? "list" : "map"}, got ${JSON.stringify(text)}.` };
             }
-            const ok = type === "array" ? Array.isArray(parsed) : parsed !== null && typeof parsed === "object" && !Array.isArray(parsed);
+            const ok =
+                type === "array"
+                    ? Array.isArray(parsed)
+                    : parsed !== null && typeof parsed === "object" && !Array.isArray(parsed);
             return ok ? { value: parsed } : { error: `must be a YAML ${type === "array" ? "list" : "map"}.` };
         }
     }

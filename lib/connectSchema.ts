@@ -32,7 +32,12 @@ export interface ConnectTableSchema {
  * `*` marking PII. Kept as strings because the export Lambda's serialized code captures what it
  * reads from here, and a few strings are a fraction of the size of the expanded objects.
  */
-const HIERARCHY_LEVELS = [1, 2, 3, 4, 5].map((l) => `agent_hierarchy_groups_level_${l}_id,agent_hierarchy_groups_level_${l}_name,agent_hierarchy_groups_level_${l}_arn`).join(",");
+const HIERARCHY_LEVELS = [1, 2, 3, 4, 5]
+    .map(
+        (l) =>
+            `agent_hierarchy_groups_level_${l}_id,agent_hierarchy_groups_level_${l}_name,agent_hierarchy_groups_level_${l}_arn`,
+    )
+    .join(",");
 
 const CONTACT_RECORD_SPEC =
     "instance_id,aws_account_id,contact_id,initial_contact_id,previous_contact_id," +
@@ -82,11 +87,16 @@ export function parseColumnSpec(spec: string): ConnectColumn[] {
 }
 
 export const CONNECT_TABLE_SCHEMAS: Readonly<Record<string, ConnectTableSchema>> = Object.fromEntries(
-    Object.keys(KEYS).map((table) => [table, { columns: parseColumnSpec(CONNECT_COLUMN_SPECS[TABLE_ALIASES[table] ?? table]), ...KEYS[table] }]),
+    Object.keys(KEYS).map((table) => [
+        table,
+        { columns: parseColumnSpec(CONNECT_COLUMN_SPECS[TABLE_ALIASES[table] ?? table]), ...KEYS[table] },
+    ]),
 );
 
 /** Column names of a known table, or undefined for a table this module does not describe. */
 export function connectColumnNames(table: string): string[] | undefined {
     const spec = CONNECT_COLUMN_SPECS[TABLE_ALIASES[table] ?? table];
-    return spec === undefined ? undefined : spec.split(/,(?![^(]*\))/).map((item) => item.replace(/\*$/, "").split(":")[0]);
+    return spec === undefined
+        ? undefined
+        : spec.split(/,(?![^(]*\))/).map((item) => item.replace(/\*$/, "").split(":")[0]);
 }

@@ -29,7 +29,10 @@ export interface DataLakeSettingsDocument {
     readonly authorizedSessionTagValueLists?: readonly string[];
 }
 
-export function mergeDataLakeSettings(current: DataLakeSettingsDocument, managed: DataLakeSettingsConfig): DataLakeSettingsDocument {
+export function mergeDataLakeSettings(
+    current: DataLakeSettingsDocument,
+    managed: DataLakeSettingsConfig,
+): DataLakeSettingsDocument {
     return {
         admins: [...new Set([...(current.admins ?? []), ...managed.admins])].sort(),
         readOnlyAdmins: [...(current.readOnlyAdmins ?? [])],

@@ -35,18 +35,31 @@ const matches = (expression: readonly LfTagCondition[], tags: Readonly<Record<st
     expression.every((c) => tags[c.key] !== undefined && c.values.includes(tags[c.key]));
 
 /** Columns excluded by one grant, or `undefined` when the grant does not cover the table. */
-function coverage(grant: LfGrant, target: SharedTarget, tagging: TagAssignment | undefined): readonly string[] | undefined {
+function coverage(
+    grant: LfGrant,
+    target: SharedTarget,
+    tagging: TagAssignment | undefined,
+): readonly string[] | undefined {
     const r = grant.resource;
-    const sameTable = (c: string, d: string, n: string) => c === target.catalogId && d === target.databaseName && n === target.name;
+    const sameTable = (c: string, d: string, n: string) =>
+        c === target.catalogId && d === target.databaseName && n === target.name;
     switch (r.kind) {
         case "table":
-            return sameTable(r.catalogId, r.databaseName, r.name) || (r.catalogId === target.catalogId && r.databaseName === target.databaseName && r.name === "*")
+            return sameTable(r.catalogId, r.databaseName, r.name) ||
+                (r.catalogId === target.catalogId && r.databaseName === target.databaseName && r.name === "*")
                 ? []
                 : undefined;
         case "tableWithColumns":
             return sameTable(r.catalogId, r.databaseName, r.name) ? r.excludedColumns : undefined;
         case "lfTagPolicy": {
-            if (r.resourceType !== "TABLE" || r.catalogId !== target.catalogId || !tagging || !matches(r.expression, tagging.tags)) return undefined;
+            if (
+                r.resourceType !== "TABLE" ||
+                r.catalogId !== target.catalogId ||
+                !tagging ||
+                !matches(r.expression, tagging.tags)
+            ) {
+                return undefined;
+            }
             return Object.entries(tagging.columnTags)
                 .filter(([, overrides]) => !matches(r.expression, { ...tagging.tags, ...overrides }))
                 .map(([column]) => column);
@@ -62,10 +75,18 @@ function unionOfExclusions(exclusions: ReadonlyArray<readonly string[]>): string
     return [...first].filter((c) => rest.every((e) => e.includes(c))).sort();
 }
 
-export function effectiveAccess(principal: string, grants: readonly LfGrant[], targets: readonly SharedTarget[], tagging: readonly TagAssignment[]): TableAccess[] {
+export function effectiveAccess(
+    principal: string,
+    grants: readonly LfGrant[],
+    targets: readonly SharedTarget[],
+    tagging: readonly TagAssignment[],
+): TableAccess[] {
     const own = grants.filter((g) => g.principal === principal);
     return targets.map((target) => {
-        const tags = tagging.find((t) => t.catalogId === target.catalogId && t.databaseName === target.databaseName && t.table === target.name);
+        const tags = tagging.find(
+            (t) =>
+                t.catalogId === target.catalogId && t.databaseName === target.databaseName && t.table === target.name,
+        );
         const covering = (permission: "SELECT" | "DESCRIBE") =>
             own
                 .filter((g) => g.permissions.includes(permission) || g.permissions.includes("ALL"))

@@ -31,7 +31,13 @@ export const ACTIONS_WITHOUT_RESOURCE_SCOPE: readonly string[] = [
 ];
 
 /** Glue reads Athena makes on a table through a resource link (link and target both). */
-export const GLUE_READ_ACTIONS = ["glue:GetDatabase", "glue:GetPartition", "glue:GetPartitions", "glue:GetTable", "glue:GetTables"] as const;
+export const GLUE_READ_ACTIONS = [
+    "glue:GetDatabase",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+    "glue:GetTable",
+    "glue:GetTables",
+] as const;
 
 export function lambdaTrustPolicy(): PolicyDocument {
     return {
@@ -99,7 +105,8 @@ export interface ExportAccessScope {
  * log group, its failure queue, and KMS and X-Ray only when configured.
  */
 export function exportStatements(scope: ExportAccessScope): PolicyStatement[] {
-    const s3 = (bucket: string, key?: string) => `${s3BucketArn(bucket, scope.partition)}${key === undefined ? "" : `/${key}`}`;
+    const s3 = (bucket: string, key?: string) =>
+        `${s3BucketArn(bucket, scope.partition)}${key === undefined ? "" : `/${key}`}`;
     const statements: PolicyStatement[] = [
         {
             Sid: "AthenaWorkgroup",
@@ -114,7 +121,12 @@ export function exportStatements(scope: ExportAccessScope): PolicyStatement[] {
             ],
             Resource: [scope.workgroupArn],
         },
-        { Sid: "ListBuckets", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: [s3(scope.resultsBucket), s3(scope.exportsBucket)] },
+        {
+            Sid: "ListBuckets",
+            Effect: "Allow",
+            Action: ["s3:GetBucketLocation", "s3:ListBucket"],
+            Resource: [s3(scope.resultsBucket), s3(scope.exportsBucket)],
+        },
         {
             Sid: "AthenaResults",
             Effect: "Allow",
@@ -128,14 +140,29 @@ export function exportStatements(scope: ExportAccessScope): PolicyStatement[] {
             Action: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
             Resource: scope.exportPrefixes.map((prefix) => s3(scope.exportsBucket, `${prefix}/*`)),
         },
-        { Sid: "OwnLogGroup", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${scope.logGroupArn}:*`] },
+        {
+            Sid: "OwnLogGroup",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: [`${scope.logGroupArn}:*`],
+        },
         { Sid: "FailureDestination", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [scope.failureQueueArn] },
     ];
     if (scope.kmsKeyArn) {
-        statements.push({ Sid: "Kms", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [scope.kmsKeyArn] });
+        statements.push({
+            Sid: "Kms",
+            Effect: "Allow",
+            Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resource: [scope.kmsKeyArn],
+        });
     }
     if (scope.tracing) {
-        statements.push({ Sid: "XRay", Effect: "Allow", Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], Resource: "*" });
+        statements.push({
+            Sid: "XRay",
+            Effect: "Allow",
+            Action: ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+            Resource: "*",
+        });
     }
     return statements;
 }

@@ -21,7 +21,10 @@ export interface PrincipalPermissionsInputs {
  * `catalog` is the account that makes the grant: the resource's owner for its own resources,
  * the consumer when it re-grants a resource shared with it (the resource keeps the owner's id).
  */
-export function toPrincipalPermissionsArgs(grant: LfGrant, grantorAccountId: string = grant.resource.catalogId): PrincipalPermissionsInputs {
+export function toPrincipalPermissionsArgs(
+    grant: LfGrant,
+    grantorAccountId: string = grant.resource.catalogId,
+): PrincipalPermissionsInputs {
     const r = grant.resource;
     let resource: Record<string, unknown>;
     switch (r.kind) {
@@ -96,8 +99,17 @@ export function grantFromResourceInputs(type: string, inputs: Inputs, side: Gran
 }
 
 function nativeResource(r: Inputs, catalog: string | undefined): LfResource | undefined {
-    if (r.database) return { kind: "database", catalogId: r.database.catalogId ?? catalog, databaseName: r.database.name };
-    if (r.table) return { kind: "table", catalogId: r.table.catalogId ?? catalog, databaseName: r.table.databaseName, name: r.table.name ?? "*" };
+    if (r.database) {
+        return { kind: "database", catalogId: r.database.catalogId ?? catalog, databaseName: r.database.name };
+    }
+    if (r.table) {
+        return {
+            kind: "table",
+            catalogId: r.table.catalogId ?? catalog,
+            databaseName: r.table.databaseName,
+            name: r.table.name ?? "*",
+        };
+    }
     if (r.tableWithColumns) {
         const t = r.tableWithColumns;
         return {
@@ -113,10 +125,20 @@ function nativeResource(r: Inputs, catalog: string | undefined): LfResource | un
             kind: "lfTagPolicy",
             catalogId: r.lfTagPolicy.catalogId ?? catalog,
             resourceType: r.lfTagPolicy.resourceType,
-            expression: (r.lfTagPolicy.expression ?? []).map((c: Inputs) => ({ key: c.tagKey, values: [...(c.tagValues ?? [])] })),
+            expression: (r.lfTagPolicy.expression ?? []).map((c: Inputs) => ({
+                key: c.tagKey,
+                values: [...(c.tagValues ?? [])],
+            })),
         };
     }
-    if (r.lfTag) return { kind: "lfTag", catalogId: r.lfTag.catalogId ?? catalog, key: r.lfTag.tagKey, values: [...(r.lfTag.tagValues ?? [])] };
+    if (r.lfTag) {
+        return {
+            kind: "lfTag",
+            catalogId: r.lfTag.catalogId ?? catalog,
+            key: r.lfTag.tagKey,
+            values: [...(r.lfTag.tagValues ?? [])],
+        };
+    }
     return undefined;
 }
 
@@ -131,16 +153,35 @@ function classicResource(i: Inputs): LfResource | undefined {
             excludedColumns: [...(t.excludedColumnNames ?? [])].sort(),
         };
     }
-    if (i.table) return { kind: "table", catalogId: i.table.catalogId ?? i.catalogId, databaseName: i.table.databaseName, name: i.table.name ?? "*" };
-    if (i.database) return { kind: "database", catalogId: i.database.catalogId ?? i.catalogId, databaseName: i.database.name };
+    if (i.table) {
+        return {
+            kind: "table",
+            catalogId: i.table.catalogId ?? i.catalogId,
+            databaseName: i.table.databaseName,
+            name: i.table.name ?? "*",
+        };
+    }
+    if (i.database) {
+        return { kind: "database", catalogId: i.database.catalogId ?? i.catalogId, databaseName: i.database.name };
+    }
     if (i.lfTagPolicy) {
         return {
             kind: "lfTagPolicy",
             catalogId: i.lfTagPolicy.catalogId ?? i.catalogId,
             resourceType: i.lfTagPolicy.resourceType,
-            expression: (i.lfTagPolicy.expressions ?? []).map((c: Inputs) => ({ key: c.key, values: [...(c.values ?? [])] })),
+            expression: (i.lfTagPolicy.expressions ?? []).map((c: Inputs) => ({
+                key: c.key,
+                values: [...(c.values ?? [])],
+            })),
         };
     }
-    if (i.lfTag) return { kind: "lfTag", catalogId: i.lfTag.catalogId ?? i.catalogId, key: i.lfTag.key, values: [...(i.lfTag.values ?? [])] };
+    if (i.lfTag) {
+        return {
+            kind: "lfTag",
+            catalogId: i.lfTag.catalogId ?? i.catalogId,
+            key: i.lfTag.key,
+            values: [...(i.lfTag.values ?? [])],
+        };
+    }
     return undefined;
 }

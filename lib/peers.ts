@@ -53,7 +53,12 @@ export function isUndeployed(outputs: Readonly<Record<string, unknown>> | undefi
 
 export function consumerView(config: AppConfig, producer: ProducerOutputs | undefined): ConsumerView {
     const ownRole = iamRoleArn({ accountId: config.consumerAccountId }, config.lambdaRoleName);
-    const own = { producerAccountId: config.producerAccountId, producerDatabaseName: config.producerDatabaseName, tables: config.tables, ramShareArn: config.ramShareArn };
+    const own = {
+        producerAccountId: config.producerAccountId,
+        producerDatabaseName: config.producerDatabaseName,
+        tables: config.tables,
+        ramShareArn: config.ramShareArn,
+    };
     if (!config.producerStack) return { ...own, notes: [] };
     if (isUndeployed(producer as Record<string, unknown> | undefined)) {
         return {
@@ -91,7 +96,11 @@ export function consumerView(config: AppConfig, producer: ProducerOutputs | unde
         });
     }
     const extra = [...shared].filter((t) => !config.tables.some((c) => c.name === t));
-    if (extra.length > 0) notes.push(`producer also shares ${extra.join(", ")}, which this stack does not link; add them to tables to use them.`);
+    if (extra.length > 0) {
+        notes.push(
+            `producer also shares ${extra.join(", ")}, which this stack does not link; add them to tables to use them.`,
+        );
+    }
     if (p.sharingMode && p.sharingMode !== config.sharingMode) {
         issues.push({
             key: key("sharingMode"),
@@ -99,7 +108,11 @@ export function consumerView(config: AppConfig, producer: ProducerOutputs | unde
         });
     }
     const exclusions = (tables: readonly TableConfig[] | undefined) =>
-        JSON.stringify(Object.fromEntries((tables ?? []).filter((t) => t.excludedColumns?.length).map((t) => [t.name, t.excludedColumns])));
+        JSON.stringify(
+            Object.fromEntries(
+                (tables ?? []).filter((t) => t.excludedColumns?.length).map((t) => [t.name, t.excludedColumns]),
+            ),
+        );
     const linked = (p.tables ?? []).filter((t) => config.tables.some((c) => c.name === t.name));
     if (p.tables && exclusions(linked) !== exclusions(config.tables)) {
         issues.push({
@@ -124,7 +137,9 @@ export function producerView(config: AppConfig, consumer: ConsumerOutputs | unde
     if (!config.consumerStack) {
         return {
             consumerPrincipalArn: derived,
-            notes: [`consumerStack is not set: granting to ${derived}, derived from consumerAccountId and lambdaRoleName.`],
+            notes: [
+                `consumerStack is not set: granting to ${derived}, derived from consumerAccountId and lambdaRoleName.`,
+            ],
         };
     }
     if (isUndeployed(consumer as Record<string, unknown> | undefined) || !consumer!.lambdaRoleArn) {
@@ -149,7 +164,12 @@ export function producerView(config: AppConfig, consumer: ConsumerOutputs | unde
         });
     }
     if (issues.length > 0) throw new ConfigError(issues);
-    const notes = c.lambdaRoleArn !== derived ? [`granting to ${c.lambdaRoleArn} from the consumer stack (this stack's lambdaRoleName would give ${derived}).`] : [];
+    const notes =
+        c.lambdaRoleArn !== derived
+            ? [
+                  `granting to ${c.lambdaRoleArn} from the consumer stack (this stack's lambdaRoleName would give ${derived}).`,
+              ]
+            : [];
     return { consumerPrincipalArn: c.lambdaRoleArn!, notes };
 }
 

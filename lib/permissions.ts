@@ -11,7 +11,19 @@
  */
 import { EXCLUSION_TAG_KEY, EXCLUSION_TAG_VALUE, SharingMode, TableConfig } from "./config";
 
-export type LfPermission = "SELECT" | "DESCRIBE" | "INSERT" | "DELETE" | "ALTER" | "DROP" | "ALL" | "CREATE_TABLE" | "CREATE_DATABASE" | "DATA_LOCATION_ACCESS" | "ASSOCIATE" | "SUPER";
+export type LfPermission =
+    | "SELECT"
+    | "DESCRIBE"
+    | "INSERT"
+    | "DELETE"
+    | "ALTER"
+    | "DROP"
+    | "ALL"
+    | "CREATE_TABLE"
+    | "CREATE_DATABASE"
+    | "DATA_LOCATION_ACCESS"
+    | "ASSOCIATE"
+    | "SUPER";
 
 export interface LfTagCondition {
     readonly key: string;
@@ -75,7 +87,14 @@ export interface ShareModel {
 /** What the producer's side of the model needs (it knows nothing of the consumer's links). */
 export type ProducerModel = Pick<
     ShareModel,
-    "producerAccountId" | "consumerAccountId" | "producerDatabaseName" | "tables" | "principalArn" | "grantOption" | "sharingMode" | "lfTags"
+    | "producerAccountId"
+    | "consumerAccountId"
+    | "producerDatabaseName"
+    | "tables"
+    | "principalArn"
+    | "grantOption"
+    | "sharingMode"
+    | "lfTags"
 >;
 
 /** LF-tags the producer assigns in `lfTags` mode: on each table, and overriding on excluded columns. */
@@ -107,7 +126,9 @@ export function tagAssignments(model: ProducerModel): TagAssignment[] {
         databaseName: model.producerDatabaseName,
         table: t.name,
         tags,
-        columnTags: Object.fromEntries((t.excludedColumns ?? []).map((c) => [c, { [EXCLUSION_TAG_KEY]: EXCLUSION_TAG_VALUE }])),
+        columnTags: Object.fromEntries(
+            (t.excludedColumns ?? []).map((c) => [c, { [EXCLUSION_TAG_KEY]: EXCLUSION_TAG_VALUE }]),
+        ),
     }));
 }
 
@@ -155,14 +176,34 @@ export function producerGrants(model: ProducerModel): LfGrant[] {
     return model.tables.flatMap((table): LfGrant[] => {
         const excluded = table.excludedColumns ?? [];
         if (excluded.length === 0) {
-            return [{ side: "producer", principal: model.principalArn, resource: { kind: "table", catalogId, databaseName, name: table.name }, permissions: read, grantable: grantable(read) }];
+            return [
+                {
+                    side: "producer",
+                    principal: model.principalArn,
+                    resource: { kind: "table", catalogId, databaseName, name: table.name },
+                    permissions: read,
+                    grantable: grantable(read),
+                },
+            ];
         }
         return [
-            { side: "producer", principal: model.principalArn, resource: { kind: "table", catalogId, databaseName, name: table.name }, permissions: ["DESCRIBE"], grantable: grantable(["DESCRIBE"]) },
             {
                 side: "producer",
                 principal: model.principalArn,
-                resource: { kind: "tableWithColumns", catalogId, databaseName, name: table.name, excludedColumns: [...excluded].sort() },
+                resource: { kind: "table", catalogId, databaseName, name: table.name },
+                permissions: ["DESCRIBE"],
+                grantable: grantable(["DESCRIBE"]),
+            },
+            {
+                side: "producer",
+                principal: model.principalArn,
+                resource: {
+                    kind: "tableWithColumns",
+                    catalogId,
+                    databaseName,
+                    name: table.name,
+                    excludedColumns: [...excluded].sort(),
+                },
                 permissions: ["SELECT"],
                 grantable: grantable(["SELECT"]),
             },
@@ -179,7 +220,12 @@ export function consumerGrants(model: ShareModel): LfGrant[] {
         ? model.tables.map((table) => ({
               side: "consumer",
               principal: model.principalArn,
-              resource: { kind: "table", catalogId: model.consumerAccountId, databaseName: model.consumerDatabaseName, name: table.linkName },
+              resource: {
+                  kind: "table",
+                  catalogId: model.consumerAccountId,
+                  databaseName: model.consumerDatabaseName,
+                  name: table.linkName,
+              },
               permissions: ["DESCRIBE"],
               grantable: [],
           }))
@@ -189,7 +235,12 @@ export function consumerGrants(model: ShareModel): LfGrant[] {
         {
             side: "consumer",
             principal: model.principalArn,
-            resource: { kind: "lfTagPolicy", catalogId: model.producerAccountId, resourceType: "TABLE", expression: shareExpression(model) },
+            resource: {
+                kind: "lfTagPolicy",
+                catalogId: model.producerAccountId,
+                resourceType: "TABLE",
+                expression: shareExpression(model),
+            },
             permissions: ["DESCRIBE", "SELECT"],
             grantable: [],
         },

@@ -51,7 +51,12 @@ export function renderPlan(plan: PlanResult): string {
 function table(header: string[], rows: string[][]): string[] {
     if (rows.length === 0) return ["  (none)"];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => "  " + cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+    const line = (cells: string[]) =>
+        "  " +
+        cells
+            .map((c, i) => c.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd();
     return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
 }
 
@@ -78,7 +83,11 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
     } catch (err) {
         const e = err as Error;
-        process.stderr.write(USER_ERRORS.has(e?.name) || e?.constructor?.name === "RunError" ? `plan failed: ${e.message}\n` : `plan failed: ${e?.stack ?? e}\n`);
+        process.stderr.write(
+            USER_ERRORS.has(e?.name) || e?.constructor?.name === "RunError"
+                ? `plan failed: ${e.message}\n`
+                : `plan failed: ${e?.stack ?? e}\n`,
+        );
         return 1;
     }
 }

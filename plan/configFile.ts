@@ -28,7 +28,9 @@ function readYaml(file: string): Record<string, any> {
         throw new StackFileError(`${file}: ${(err as Error).message}`);
     }
     if (doc === null || doc === undefined) return {};
-    if (typeof doc !== "object" || Array.isArray(doc)) throw new StackFileError(`${file}: expected a YAML map at the top level.`);
+    if (typeof doc !== "object" || Array.isArray(doc)) {
+        throw new StackFileError(`${file}: expected a YAML map at the top level.`);
+    }
     return doc as Record<string, any>;
 }
 
@@ -49,14 +51,22 @@ export function projectDefaults(projectFile = path.join(REPO_ROOT, "Pulumi.yaml"
 /** The flat config map of `DIR/Pulumi.<stack>.yaml` over the project defaults. */
 export function loadStackConfig(configDir: string, stack: string): Record<string, string> {
     const file = path.join(configDir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) throw new StackFileError(`${file} does not exist: pass --config-dir with a folder holding Pulumi.${stack}.yaml.`);
+    if (!fs.existsSync(file)) {
+        throw new StackFileError(
+            `${file} does not exist: pass --config-dir with a folder holding Pulumi.${stack}.yaml.`,
+        );
+    }
     const doc = readYaml(file);
     const config = doc.config ?? {};
-    if (typeof config !== "object" || Array.isArray(config)) throw new StackFileError(`${file}: "config" must be a map of key: value.`);
+    if (typeof config !== "object" || Array.isArray(config)) {
+        throw new StackFileError(`${file}: "config" must be a map of key: value.`);
+    }
     const out = projectDefaults();
     for (const [key, value] of Object.entries<unknown>(config)) {
         if (value && typeof value === "object" && "secure" in (value as object)) {
-            throw new StackFileError(`${file}: ${key} is a secret; the offline plan cannot decrypt it. Use a plain value in the plan's config folder.`);
+            throw new StackFileError(
+                `${file}: ${key} is a secret; the offline plan cannot decrypt it. Use a plain value in the plan's config folder.`,
+            );
         }
         out[key] = encode(value);
     }

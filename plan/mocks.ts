@@ -43,41 +43,84 @@ export class PlanMocks implements pulumi.runtime.Mocks {
             }
             case "aws:iam/role:Role": {
                 const name = i.name ?? autoName(args.name);
-                return { id: name, state: { ...i, name, arn: `arn:${partition}:iam::${accountId}:role${i.path ?? "/"}${name}`, uniqueId: `AROA${hash(name, 17)}` } };
+                return {
+                    id: name,
+                    state: {
+                        ...i,
+                        name,
+                        arn: `arn:${partition}:iam::${accountId}:role${i.path ?? "/"}${name}`,
+                        uniqueId: `AROA${hash(name, 17)}`,
+                    },
+                };
             }
             case "aws:iam/rolePolicy:RolePolicy":
                 return { id: `${i.role}:${i.name}`, state: i };
             case "aws:glue/catalogDatabase:CatalogDatabase": {
                 const catalog = i.catalogId ?? accountId;
-                return { id: `${catalog}:${i.name}`, state: { ...i, catalogId: catalog, arn: arn("glue", `database/${i.name}`, { account: catalog }) } };
+                return {
+                    id: `${catalog}:${i.name}`,
+                    state: { ...i, catalogId: catalog, arn: arn("glue", `database/${i.name}`, { account: catalog }) },
+                };
             }
             case "aws:glue/catalogTable:CatalogTable": {
                 const catalog = i.catalogId ?? accountId;
                 return {
                     id: `${catalog}:${i.databaseName}:${i.name}`,
-                    state: { ...i, catalogId: catalog, arn: arn("glue", `table/${i.databaseName}/${i.name}`, { account: catalog }) },
+                    state: {
+                        ...i,
+                        catalogId: catalog,
+                        arn: arn("glue", `table/${i.databaseName}/${i.name}`, { account: catalog }),
+                    },
                 };
             }
             case "aws-native:lakeformation:PrincipalPermissions": {
                 const principalIdentifier = i.principal?.dataLakePrincipalIdentifier;
                 const resourceIdentifier = hash(JSON.stringify(i.resource), 16);
-                return { id: `${principalIdentifier}|${resourceIdentifier}`, state: { ...i, principalIdentifier, resourceIdentifier } };
+                return {
+                    id: `${principalIdentifier}|${resourceIdentifier}`,
+                    state: { ...i, principalIdentifier, resourceIdentifier },
+                };
             }
             case "aws:s3/bucket:Bucket":
             case "aws:s3/bucketV2:BucketV2": {
                 const bucket = i.bucket ?? autoName(args.name).slice(0, 63);
-                return { id: bucket, state: { ...i, bucket, arn: `arn:${partition}:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com` } };
+                return {
+                    id: bucket,
+                    state: {
+                        ...i,
+                        bucket,
+                        arn: `arn:${partition}:s3:::${bucket}`,
+                        bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+                    },
+                };
             }
             case "aws:lambda/function:Function": {
                 const name = i.name ?? autoName(args.name);
                 const functionArn = arn("lambda", `function:${name}`);
-                return { id: name, state: { ...i, name, arn: functionArn, invokeArn: `arn:${partition}:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`, version: "$LATEST" } };
+                return {
+                    id: name,
+                    state: {
+                        ...i,
+                        name,
+                        arn: functionArn,
+                        invokeArn: `arn:${partition}:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`,
+                        version: "$LATEST",
+                    },
+                };
             }
             case "aws:athena/workgroup:Workgroup":
                 return { id: i.name, state: { ...i, arn: arn("athena", `workgroup/${i.name}`) } };
             case "aws:sqs/queue:Queue": {
                 const name = i.name ?? autoName(args.name);
-                return { id: `https://sqs.${region}.amazonaws.com/${accountId}/${name}`, state: { ...i, name, arn: arn("sqs", name), url: `https://sqs.${region}.amazonaws.com/${accountId}/${name}` } };
+                return {
+                    id: `https://sqs.${region}.amazonaws.com/${accountId}/${name}`,
+                    state: {
+                        ...i,
+                        name,
+                        arn: arn("sqs", name),
+                        url: `https://sqs.${region}.amazonaws.com/${accountId}/${name}`,
+                    },
+                };
             }
             case "aws:cloudwatch/logGroup:LogGroup": {
                 const name = i.name ?? autoName(args.name);
@@ -89,14 +132,20 @@ export class PlanMocks implements pulumi.runtime.Mocks {
             }
             case "aws:scheduler/schedule:Schedule": {
                 const name = i.name ?? autoName(args.name);
-                return { id: `${i.groupName ?? "default"}/${name}`, state: { ...i, name, arn: arn("scheduler", `schedule/${i.groupName ?? "default"}/${name}`) } };
+                return {
+                    id: `${i.groupName ?? "default"}/${name}`,
+                    state: { ...i, name, arn: arn("scheduler", `schedule/${i.groupName ?? "default"}/${name}`) },
+                };
             }
             case "aws:ram/resourceShareAccepter:ResourceShareAccepter":
                 return { id: i.shareArn, state: { ...i, status: "ACCEPTED", receiverAccountId: accountId } };
             default: {
                 // Components and anything without a bespoke shape: echo inputs, give an id.
                 const id = args.custom === false ? "" : `${args.name}-id`;
-                return { id, state: args.custom === false ? {} : { ...i, arn: i.arn ?? arn(serviceOf(args.type), args.name) } };
+                return {
+                    id,
+                    state: args.custom === false ? {} : { ...i, arn: i.arn ?? arn(serviceOf(args.type), args.name) },
+                };
             }
         }
     }
@@ -104,7 +153,11 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
         switch (args.token) {
             case "aws:index/getCallerIdentity:getCallerIdentity":
-                return { accountId: this.account.accountId, arn: `arn:aws:iam::${this.account.accountId}:user/plan`, userId: "AIDAPLAN" };
+                return {
+                    accountId: this.account.accountId,
+                    arn: `arn:aws:iam::${this.account.accountId}:user/plan`,
+                    userId: "AIDAPLAN",
+                };
             case "aws:index/getRegion:getRegion":
                 return { name: this.account.region, region: this.account.region, id: this.account.region };
             case "aws:lakeformation/getDataLakeSettings:getDataLakeSettings":

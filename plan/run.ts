@@ -58,8 +58,16 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
 export async function planBoth(options: PlanOptions = {}): Promise<Record<Side, PlanResult>> {
     const producerConfig = stackConfig(STACKS.producer, options);
     const consumerConfig = stackConfig(STACKS.consumer, options);
-    const producer = await runProgram(STACKS.producer, producerConfig, await peerOutputs("producer", producerConfig, options));
-    const consumer = await runProgram(STACKS.consumer, consumerConfig, referenceTo(consumerConfig, "producerStack", producer));
+    const producer = await runProgram(
+        STACKS.producer,
+        producerConfig,
+        await peerOutputs("producer", producerConfig, options),
+    );
+    const consumer = await runProgram(
+        STACKS.consumer,
+        consumerConfig,
+        referenceTo(consumerConfig, "producerStack", producer),
+    );
     return { producer, consumer };
 }
 
@@ -75,13 +83,21 @@ function readSide(stack: string, config: Record<string, string>): Side {
 }
 
 /** StackReference wiring: the named peer stack has `peer`'s outputs, or none yet (created, never deployed). */
-function referenceTo(config: Record<string, string>, key: "producerStack" | "consumerStack", peer: PlanResult | undefined): Record<string, PeerOutputs> {
+function referenceTo(
+    config: Record<string, string>,
+    key: "producerStack" | "consumerStack",
+    peer: PlanResult | undefined,
+): Record<string, PeerOutputs> {
     const name = config[`${CONFIG_NAMESPACE}:${key}`];
     return name ? { [name]: peer?.outputs ?? {} } : {};
 }
 
 /** Outputs of the other stack, planned the way a first deployment runs: consumer, producer, consumer. */
-async function peerOutputs(side: Side, config: Record<string, string>, options: PlanOptions): Promise<Record<string, PeerOutputs>> {
+async function peerOutputs(
+    side: Side,
+    config: Record<string, string>,
+    options: PlanOptions,
+): Promise<Record<string, PeerOutputs>> {
     if (side === "producer") {
         const consumerConfig = stackConfig(STACKS.consumer, options);
         const bootstrap = config[`${CONFIG_NAMESPACE}:consumerStack`]
@@ -91,7 +107,11 @@ async function peerOutputs(side: Side, config: Record<string, string>, options: 
     }
     if (!config[`${CONFIG_NAMESPACE}:producerStack`]) return {};
     const producerConfig = stackConfig(STACKS.producer, options);
-    const producer = await runProgram(STACKS.producer, producerConfig, await peerOutputs("producer", producerConfig, options));
+    const producer = await runProgram(
+        STACKS.producer,
+        producerConfig,
+        await peerOutputs("producer", producerConfig, options),
+    );
     return referenceTo(config, "producerStack", producer);
 }
 
@@ -102,14 +122,21 @@ interface MonitorRequest {
 }
 
 /** Runs `index.ts` under mocks with the given config and referenced-stack outputs. */
-export async function runProgram(stack: string, config: Record<string, string>, peers: Readonly<Record<string, PeerOutputs>>): Promise<PlanResult> {
+export async function runProgram(
+    stack: string,
+    config: Record<string, string>,
+    peers: Readonly<Record<string, PeerOutputs>>,
+): Promise<PlanResult> {
     // Validate first, so a bad config is reported before anything is "created".
     const warnings: string[] = [];
     const app: AppConfig = parseConfig(config, { warn: (i) => warnings.push(`${i.key}: ${i.message}`) });
     const accountId = app.side === "producer" ? app.producerAccountId : app.consumerAccountId;
 
     const mocks = new PlanMocks({ accountId, region: app.region }, peers);
-    const recorded = new Map<string, { type: string; name: string; parent: string | null; inputs?: Record<string, unknown> }>();
+    const recorded = new Map<
+        string,
+        { type: string; name: string; parent: string | null; inputs?: Record<string, unknown> }
+    >();
     const mocksWithCapture: pulumi.runtime.Mocks = {
         newResource: async (args) => {
             const entry = recorded.get(`${args.type}::${args.name}`);
@@ -151,30 +178,51 @@ export async function runProgram(stack: string, config: Record<string, string>, 
 
     const resources: PlannedResource[] = [];
     for (const r of recorded.values()) {
-        resources.push({ type: r.type, name: r.name, parent: r.parent, inputs: (await describeAssets(r.inputs ?? {})) as Record<string, unknown> });
+        resources.push({
+            type: r.type,
+            name: r.name,
+            parent: r.parent,
+            inputs: (await describeAssets(r.inputs ?? {})) as Record<string, unknown>,
+        });
     }
     const permissions = resources
         .map((r) => grantFromResourceInputs(r.type, r.inputs, app.side))
         .filter((g): g is LfGrant => g !== undefined)
         .map(({ side: _side, ...grant }) => grant);
-    return { stack, side: app.side, resources, outputs, permissions, effectiveAccess: accessOf(app, outputs, permissions, peers), warnings };
+    return {
+        stack,
+        side: app.side,
+        resources,
+        outputs,
+        permissions,
+        effectiveAccess: accessOf(app, outputs, permissions, peers),
+        warnings,
+    };
 }
 
 /**
  * Effective access of the consumer's role: this stack's grants plus the other stack's (from its
  * outputs, when it has been planned), against the shared tables and their links.
  */
-function accessOf(app: AppConfig, outputs: Record<string, unknown>, own: Array<Omit<LfGrant, "side">>, peers: Readonly<Record<string, PeerOutputs>>): TableAccess[] {
+function accessOf(
+    app: AppConfig,
+    outputs: Record<string, unknown>,
+    own: Array<Omit<LfGrant, "side">>,
+    peers: Readonly<Record<string, PeerOutputs>>,
+): TableAccess[] {
     const peerName = app.side === "producer" ? app.consumerStack : app.producerStack;
     const peer = peerName && typeof peers[peerName] === "object" ? (peers[peerName] as Record<string, unknown>) : {};
     const principal = (app.side === "producer" ? outputs.consumerPrincipalArn : outputs.lambdaRoleArn) as string;
     const grants = [...own, ...((peer.grants as LfGrant[] | undefined) ?? [])] as LfGrant[];
-    const tagging = ((app.side === "producer" ? outputs.tagAssignments : peer.tagAssignments) as TagAssignment[] | undefined) ?? [];
+    const tagging =
+        ((app.side === "producer" ? outputs.tagAssignments : peer.tagAssignments) as TagAssignment[] | undefined) ?? [];
     const targets = app.tables.map((t) => ({
         catalogId: app.producerAccountId,
         databaseName: app.producerDatabaseName,
         name: t.name,
-        link: app.enableResourceLinks ? { catalogId: app.consumerAccountId, databaseName: app.consumerDatabaseName, name: t.linkName } : undefined,
+        link: app.enableResourceLinks
+            ? { catalogId: app.consumerAccountId, databaseName: app.consumerDatabaseName, name: t.linkName }
+            : undefined,
     }));
     // The role first, then any other grantee (the consumer account in lfTags mode).
     const principals = [...new Set([principal, ...grants.map((g) => g.principal)])];
@@ -205,7 +253,9 @@ async function describeAssets(value: unknown): Promise<unknown> {
         return { archive: files };
     }
     if (pulumi.asset.StringAsset.isInstance(value)) return { bytes: Buffer.byteLength((await v.text) ?? "") };
-    if (pulumi.asset.FileAsset.isInstance(value) || pulumi.asset.FileArchive.isInstance(value)) return { path: await v.path };
+    if (pulumi.asset.FileAsset.isInstance(value) || pulumi.asset.FileArchive.isInstance(value)) {
+        return { path: await v.path };
+    }
     if (Array.isArray(value)) return Promise.all((value as unknown[]).map(describeAssets));
     if (value && typeof value === "object") {
         const out: Record<string, unknown> = {};
@@ -224,4 +274,3 @@ async function resolve(value: unknown): Promise<Record<string, unknown>> {
     const output = pulumi.output(value) as unknown as { promise(): Promise<Record<string, unknown>> };
     return (await output.promise()) ?? {};
 }
-

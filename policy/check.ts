@@ -38,7 +38,10 @@ export interface CheckReport {
 }
 
 /** Runs every rule over one planned stack. */
-export async function checkPlan(plan: { readonly stack: string; readonly side: string; readonly resources: readonly ResourceFixture[] }, config: PackConfig): Promise<StackCheck> {
+export async function checkPlan(
+    plan: { readonly stack: string; readonly side: string; readonly resources: readonly ResourceFixture[] },
+    config: PackConfig,
+): Promise<StackCheck> {
     const violations = await runPolicies(ALL_POLICIES, plan.resources, { stack: plan.stack, config });
     return { stack: plan.stack, side: plan.side, resources: plan.resources.length, config, violations };
 }
@@ -57,7 +60,9 @@ function stackConfig(stack: string, options: CheckOptions): Record<string, strin
 export async function checkStacks(options: CheckOptions = {}): Promise<CheckReport> {
     const plans = await planBoth({ configDir: options.configDir, configs: options.configs });
     const stacks: StackCheck[] = [];
-    for (const plan of [plans.producer, plans.consumer]) stacks.push(await checkPlan(plan, packConfigFor(stackConfig(plan.stack, options))));
+    for (const plan of [plans.producer, plans.consumer]) {
+        stacks.push(await checkPlan(plan, packConfigFor(stackConfig(plan.stack, options))));
+    }
     return report(stacks);
 }
 
@@ -93,16 +98,22 @@ function report(stacks: StackCheck[]): CheckReport {
 export function renderReport(result: CheckReport): string {
     const lines: string[] = [];
     const resourceRules = ALL_POLICIES.filter((p) => !isStackPolicy(p)).length;
-    lines.push(`policy: ${result.rules.length} rules (${resourceRules} resource, ${result.rules.length - resourceRules} stack)`);
+    lines.push(
+        `policy: ${result.rules.length} rules (${resourceRules} resource, ${result.rules.length - resourceRules} stack)`,
+    );
     for (const s of result.stacks) {
         const config = Object.entries(s.config)
             .map(([rule, c]) => `${rule} ${JSON.stringify(c)}`)
             .join("; ");
-        lines.push(`policy: stack ${s.stack} (${s.side}): ${s.resources} resources, ${s.violations.length} violation(s); config: ${config || "defaults"}`);
+        lines.push(
+            `policy: stack ${s.stack} (${s.side}): ${s.resources} resources, ${s.violations.length} violation(s); config: ${config || "defaults"}`,
+        );
     }
     for (const s of result.stacks) {
         for (const v of s.violations) {
-            lines.push(`${v.enforcementLevel === "mandatory" ? "VIOLATION" : "advisory"} [${v.enforcementLevel}] ${v.policy}  ${v.stack}/${v.resource ?? "(stack)"}: ${v.message}`);
+            lines.push(
+                `${v.enforcementLevel === "mandatory" ? "VIOLATION" : "advisory"} [${v.enforcementLevel}] ${v.policy}  ${v.stack}/${v.resource ?? "(stack)"}: ${v.message}`,
+            );
         }
     }
     const per = result.stacks.map((s) => `${s.stack} ${s.violations.length}`).join(", ");
@@ -135,7 +146,10 @@ export async function main(argv: string[]): Promise<number> {
         .option("--config-dir <dir>", "folder holding Pulumi.<stack>.yaml for both stacks (default: the repo root)")
         .option("--json", "print exactly one JSON document on stdout")
         .option("--plan <file...>", "check saved plan documents (npm run plan -- --json) instead of planning")
-        .option("--write-pack-config <dir>", "also write <dir>/<stack>.json, the --policy-pack-config file of each stack")
+        .option(
+            "--write-pack-config <dir>",
+            "also write <dir>/<stack>.json, the --policy-pack-config file of each stack",
+        )
         .exitOverride()
         .configureOutput({ writeErr: (text) => process.stderr.write(text) });
     try {
@@ -147,10 +161,16 @@ export async function main(argv: string[]): Promise<number> {
     const opts = program.opts<{ configDir?: string; json?: boolean; plan?: string[]; writePackConfig?: string }>();
     let result: CheckReport;
     try {
-        result = opts.plan?.length ? await checkPlanFiles(opts.plan, { configDir: opts.configDir }) : await checkStacks({ configDir: opts.configDir });
+        result = opts.plan?.length
+            ? await checkPlanFiles(opts.plan, { configDir: opts.configDir })
+            : await checkStacks({ configDir: opts.configDir });
     } catch (err) {
         const e = err as Error;
-        process.stderr.write(USER_ERRORS.has(e?.name) || e?.constructor?.name === "RunError" ? `policy failed: ${e.message}\n` : `policy failed: ${e?.stack ?? e}\n`);
+        process.stderr.write(
+            USER_ERRORS.has(e?.name) || e?.constructor?.name === "RunError"
+                ? `policy failed: ${e.message}\n`
+                : `policy failed: ${e?.stack ?? e}\n`,
+        );
         return 2;
     }
     const written = opts.writePackConfig ? writePackConfigs(opts.writePackConfig, result) : [];

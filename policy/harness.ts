@@ -74,14 +74,18 @@ export function urnOf(resource: Pick<ResourceFixture, "type" | "name">, stack = 
 export function policyConfig(policy: Policies[number], config: PackConfig = {}): Record<string, unknown> {
     const defaults: Record<string, unknown> = {};
     for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
-        if (schema && typeof schema === "object" && "default" in schema) defaults[key] = (schema as { default: unknown }).default;
+        if (schema && typeof schema === "object" && "default" in schema) {
+            defaults[key] = (schema as { default: unknown }).default;
+        }
     }
     const { enforcementLevel: _level, ...given } = (config[policy.name] ?? {}) as Record<string, unknown>;
     return { ...defaults, ...given };
 }
 
 function enforcementLevel(policy: Policies[number], config: PackConfig = {}): EnforcementLevel {
-    return ((config[policy.name]?.enforcementLevel as EnforcementLevel | undefined) ?? policy.enforcementLevel ?? "mandatory") as EnforcementLevel;
+    return ((config[policy.name]?.enforcementLevel as EnforcementLevel | undefined) ??
+        policy.enforcementLevel ??
+        "mandatory") as EnforcementLevel;
 }
 
 function isType(type: string, resourceClass: { new (...rest: any[]): unknown }): boolean {
@@ -108,7 +112,8 @@ export function toPolicyResources(resources: readonly ResourceFixture[], options
             dependencies: [],
             propertyDependencies: {},
             isType: (cls) => isType(r.type, cls),
-            asType: ((cls: { new (...rest: any[]): unknown }) => (isType(r.type, cls) ? props : undefined)) as PolicyResource["asType"],
+            asType: ((cls: { new (...rest: any[]): unknown }) =>
+                isType(r.type, cls) ? props : undefined) as PolicyResource["asType"],
         };
         byName.set(r.name, resource);
         return resource;
@@ -119,19 +124,32 @@ export function toPolicyResources(resources: readonly ResourceFixture[], options
         const resource = out[i];
         if (r.parent) resource.parent = byName.get(r.parent);
         resource.dependencies = lookup(r.dependencies);
-        for (const [key, names] of Object.entries(r.propertyDependencies ?? {})) resource.propertyDependencies[key] = lookup(names);
+        for (const [key, names] of Object.entries(r.propertyDependencies ?? {})) {
+            resource.propertyDependencies[key] = lookup(names);
+        }
     });
     return out;
 }
 
 /** Runs one resource rule on one resource. */
-export async function runResourcePolicy(policy: ResourceValidationPolicy, resource: ResourceFixture, options: RunOptions = {}): Promise<Violation[]> {
+export async function runResourcePolicy(
+    policy: ResourceValidationPolicy,
+    resource: ResourceFixture,
+    options: RunOptions = {},
+): Promise<Violation[]> {
     const stack = options.stack ?? "stack";
     const level = enforcementLevel(policy, options.config);
     if (level === "disabled" || !policy.validateResource) return [];
     const violations: Violation[] = [];
     const report: ReportViolation = (message) =>
-        void violations.push({ policy: policy.name, enforcementLevel: level, stack, resource: resource.name, type: resource.type, message });
+        void violations.push({
+            policy: policy.name,
+            enforcementLevel: level,
+            stack,
+            resource: resource.name,
+            type: resource.type,
+            message,
+        });
     const props = resource.inputs as Record<string, any>;
     const args: ResourceValidationArgs = {
         type: resource.type,
@@ -141,7 +159,8 @@ export async function runResourcePolicy(policy: ResourceValidationPolicy, resour
         opts: EMPTY_OPTIONS,
         stackTags: new Map(),
         isType: (cls) => isType(resource.type, cls),
-        asType: ((cls: { new (...rest: any[]): unknown }) => (isType(resource.type, cls) ? props : undefined)) as ResourceValidationArgs["asType"],
+        asType: ((cls: { new (...rest: any[]): unknown }) =>
+            isType(resource.type, cls) ? props : undefined) as ResourceValidationArgs["asType"],
         getConfig: <T extends object>() => policyConfig(policy, options.config) as T,
         notApplicable,
     };
@@ -157,7 +176,11 @@ export async function runResourcePolicy(policy: ResourceValidationPolicy, resour
 }
 
 /** Runs one stack rule over every resource of a stack. */
-export async function runStackPolicy(policy: StackValidationPolicy, resources: readonly ResourceFixture[], options: RunOptions = {}): Promise<Violation[]> {
+export async function runStackPolicy(
+    policy: StackValidationPolicy,
+    resources: readonly ResourceFixture[],
+    options: RunOptions = {},
+): Promise<Violation[]> {
     const stack = options.stack ?? "stack";
     const level = enforcementLevel(policy, options.config);
     if (level === "disabled") return [];
@@ -166,7 +189,14 @@ export async function runStackPolicy(policy: StackValidationPolicy, resources: r
     const violations: Violation[] = [];
     const report: ReportViolation = (message, urn) => {
         const r = urn === undefined ? undefined : byUrn.get(urn);
-        violations.push({ policy: policy.name, enforcementLevel: level, stack, resource: r?.name, type: r?.type, message });
+        violations.push({
+            policy: policy.name,
+            enforcementLevel: level,
+            stack,
+            resource: r?.name,
+            type: r?.type,
+            message,
+        });
     };
     const args: StackValidationArgs = {
         resources: policyResources,
@@ -183,7 +213,11 @@ export async function runStackPolicy(policy: StackValidationPolicy, resources: r
 }
 
 /** Runs every rule: resource rules on each resource, stack rules once over all of them. */
-export async function runPolicies(policies: Policies, resources: readonly ResourceFixture[], options: RunOptions = {}): Promise<Violation[]> {
+export async function runPolicies(
+    policies: Policies,
+    resources: readonly ResourceFixture[],
+    options: RunOptions = {},
+): Promise<Violation[]> {
     const violations: Violation[] = [];
     for (const policy of policies) {
         if (isStackPolicy(policy)) {

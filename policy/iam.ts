@@ -52,11 +52,17 @@ export function identityPolicyProblems(document: unknown): string[] {
 function statementProblems(s: IamStatement, label: string): string[] {
     if (!isAllow(s)) return []; // Deny statements only take away (the TLS-only bucket policy is a Deny on s3:*).
     const problems: string[] = [];
-    if (s.NotAction !== undefined) problems.push(`${label} allows NotAction, which grants every other action; list the actions instead.`);
-    if (s.NotResource !== undefined) problems.push(`${label} allows on NotResource, which covers every other resource; list the resources instead.`);
+    if (s.NotAction !== undefined) {
+        problems.push(`${label} allows NotAction, which grants every other action; list the actions instead.`);
+    }
+    if (s.NotResource !== undefined) {
+        problems.push(`${label} allows on NotResource, which covers every other resource; list the resources instead.`);
+    }
     const actions = asArray(s.Action).map(String);
     const wildcards = actions.filter((a) => a.includes("*") || a.includes("?"));
-    if (wildcards.length > 0) problems.push(`${label} allows wildcard action(s) ${wildcards.join(", ")}; list the exact actions.`);
+    if (wildcards.length > 0) {
+        problems.push(`${label} allows wildcard action(s) ${wildcards.join(", ")}; list the exact actions.`);
+    }
     const unscoped = asArray(s.Resource).map(String).filter(isUnscopedResource);
     if (unscoped.length > 0) {
         const needScope = actions.filter((a) => !UNSCOPED_OK.has(a.toLowerCase()));
@@ -100,15 +106,19 @@ export function trustPolicyProblems(document: unknown): string[] {
     parsed.statements.forEach((s, i) => {
         if (!isAllow(s)) return;
         const label = statementLabel(s, i);
-        if (s.NotPrincipal !== undefined) problems.push(`${label} trusts NotPrincipal, which lets every other principal assume the role.`);
-        if (isWildcardPrincipal(s.Principal)) problems.push(`${label} trusts Principal "*": anyone may assume the role. Name the service or account.`);
+        if (s.NotPrincipal !== undefined) {
+            problems.push(`${label} trusts NotPrincipal, which lets every other principal assume the role.`);
+        }
+        if (isWildcardPrincipal(s.Principal)) {
+            problems.push(`${label} trusts Principal "*": anyone may assume the role. Name the service or account.`);
+        }
     });
     return problems;
 }
 
 export const iamRoleTrustNoWildcardPrincipal: ResourceValidationPolicy = {
     name: "iam-role-trust-no-wildcard-principal",
-    description: "IAM role trust policies name who may assume the role: no Principal \"*\" and no NotPrincipal.",
+    description: 'IAM role trust policies name who may assume the role: no Principal "*" and no NotPrincipal.',
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: forTypes([ROLE_TYPE], (props, _args, report) => {
@@ -128,15 +138,24 @@ export function lambdaTrustProblems(document: unknown): string[] {
         if (!isAllow(s)) return;
         const label = statementLabel(s, i);
         const principal = s.Principal;
-        const entries = principal && typeof principal === "object" ? Object.entries(principal as Record<string, unknown>) : [["*", principal] as const];
+        const entries =
+            principal && typeof principal === "object"
+                ? Object.entries(principal as Record<string, unknown>)
+                : [["*", principal] as const];
         for (const [kind, value] of entries) {
             for (const p of asArray(value as string | string[])) {
                 if (kind === "Service" && p === LAMBDA_SERVICE) trustsLambda = true;
-                else problems.push(`${label} lets ${kind === "*" ? "" : `${kind} `}${String(p)} assume the function's execution role; only ${LAMBDA_SERVICE} may.`);
+                else {
+                    problems.push(
+                        `${label} lets ${kind === "*" ? "" : `${kind} `}${String(p)} assume the function's execution role; only ${LAMBDA_SERVICE} may.`,
+                    );
+                }
             }
         }
     });
-    if (!trustsLambda && problems.length === 0) problems.push(`the trust policy does not let ${LAMBDA_SERVICE} assume the role.`);
+    if (!trustsLambda && problems.length === 0) {
+        problems.push(`the trust policy does not let ${LAMBDA_SERVICE} assume the role.`);
+    }
     return problems;
 }
 

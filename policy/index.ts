@@ -8,7 +8,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { ALL_POLICIES, POLICY_PACK_NAME } from "./rules";
 
 new PolicyPack(POLICY_PACK_NAME, {
-    description: "Least privilege and safe defaults for the Connect analytics share: IAM, Lake Formation, S3, Athena, logs, Lambda failures.",
+    description:
+        "Least privilege and safe defaults for the Connect analytics share: IAM, Lake Formation, S3, Athena, logs, Lambda failures.",
     enforcementLevel: "mandatory",
     policies: ALL_POLICIES,
 });

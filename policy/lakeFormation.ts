@@ -10,11 +10,13 @@ import { asArray, forTypes, Props } from "./util";
 /** Every resource type that makes a Lake Formation grant (both providers). */
 export const LF_GRANT_TYPES = [PRINCIPAL_PERMISSIONS_TYPE, CLASSIC_PERMISSIONS_TYPE] as const;
 
-export const DATA_LAKE_SETTINGS_TYPES = ["aws:lakeformation/dataLakeSettings:DataLakeSettings", "aws-native:lakeformation:DataLakeSettings"] as const;
+export const DATA_LAKE_SETTINGS_TYPES = [
+    "aws:lakeformation/dataLakeSettings:DataLakeSettings",
+    "aws-native:lakeformation:DataLakeSettings",
+] as const;
 
 /** Permissions that let the grantee change or delete the producer's catalog, or do anything. */
 export const FORBIDDEN_LF_PERMISSIONS: readonly LfPermission[] = ["ALL", "SUPER", "ALTER", "DROP"];
-
 
 /** `IAM_ALLOWED_PRINCIPALS`, as the API spells it, or `IAMAllowedPrincipals`, as the console does. */
 export function isIamAllowedPrincipals(principal: unknown): boolean {
@@ -42,13 +44,20 @@ interface GrantView {
 export function grantView(type: string, props: Props): GrantView {
     const grant = grantFromResourceInputs(type, props, "producer");
     if (grant) {
-        return { principal: grant.principal, permissions: grant.permissions, grantable: grant.grantable, resource: describeResource(grant.resource) };
+        return {
+            principal: grant.principal,
+            permissions: grant.permissions,
+            grantable: grant.grantable,
+            resource: describeResource(grant.resource),
+        };
     }
     const native = type === PRINCIPAL_PERMISSIONS_TYPE;
     return {
         principal: native ? props.principal?.dataLakePrincipalIdentifier : props.principal,
         permissions: asArray<string>(props.permissions).map(String),
-        grantable: asArray<string>(native ? props.permissionsWithGrantOption : props.permissionsWithGrantOptions).map(String),
+        grantable: asArray<string>(native ? props.permissionsWithGrantOption : props.permissionsWithGrantOptions).map(
+            String,
+        ),
         resource: "a resource outside the permission model",
     };
 }
@@ -57,12 +66,20 @@ export function grantView(type: string, props: Props): GrantView {
 export function grantProblems(grant: GrantView, config: LfGrantPolicyConfig): string[] {
     const problems: string[] = [];
     const on = `on ${grant.resource}`;
-    const forbidden = grant.permissions.filter((p) => FORBIDDEN_LF_PERMISSIONS.includes(p.toUpperCase() as LfPermission));
-    if (forbidden.length > 0) problems.push(`grants ${forbidden.join(", ")} ${on}; the consumer needs DESCRIBE and SELECT only.`);
-    const forbiddenGrantable = grant.grantable.filter((p) => FORBIDDEN_LF_PERMISSIONS.includes(p.toUpperCase() as LfPermission));
+    const forbidden = grant.permissions.filter((p) =>
+        FORBIDDEN_LF_PERMISSIONS.includes(p.toUpperCase() as LfPermission),
+    );
+    if (forbidden.length > 0) {
+        problems.push(`grants ${forbidden.join(", ")} ${on}; the consumer needs DESCRIBE and SELECT only.`);
+    }
+    const forbiddenGrantable = grant.grantable.filter((p) =>
+        FORBIDDEN_LF_PERMISSIONS.includes(p.toUpperCase() as LfPermission),
+    );
     if (forbiddenGrantable.length > 0) problems.push(`makes ${forbiddenGrantable.join(", ")} grantable ${on}.`);
     if (isIamAllowedPrincipals(grant.principal)) {
-        problems.push(`grants to ${IAM_ALLOWED_PRINCIPALS} ${on}: every IAM principal with S3/Glue access would bypass Lake Formation (and column exclusions).`);
+        problems.push(
+            `grants to ${IAM_ALLOWED_PRINCIPALS} ${on}: every IAM principal with S3/Glue access would bypass Lake Formation (and column exclusions).`,
+        );
     }
     if (grant.grantable.length > 0 && !config.allowGrantOption) {
         problems.push(
@@ -85,7 +102,8 @@ export const lakeformationGrantLeastPrivilege: ResourceValidationPolicy = {
             allowGrantOption: {
                 type: "boolean",
                 default: false,
-                description: "Allow grants with the grant option (the stack sets grantWithGrantOption, or sharingMode is lfTags).",
+                description:
+                    "Allow grants with the grant option (the stack sets grantWithGrantOption, or sharingMode is lfTags).",
             },
         },
     },
@@ -110,7 +128,9 @@ export const lakeformationSettingsNoIamAllowedPrincipals: ResourceValidationPoli
     severity: "high",
     validateResource: forTypes(DATA_LAKE_SETTINGS_TYPES, (props, _args, report) => {
         for (const key of ["createDatabaseDefaultPermissions", "createTableDefaultPermissions"]) {
-            const entries = asArray<Props>(props[key]).filter((e) => isIamAllowedPrincipals(defaultPermissionPrincipal(e)));
+            const entries = asArray<Props>(props[key]).filter((e) =>
+                isIamAllowedPrincipals(defaultPermissionPrincipal(e)),
+            );
             for (const entry of entries) {
                 const permissions = asArray<string>(entry.permissions).join(", ") || "no permissions listed";
                 report(

@@ -25,18 +25,24 @@ export const athenaWorkgroupEnforcedEncryptedWithCutoff: ResourceValidationPolic
     validateResource: forTypes([WORKGROUP_TYPE], (props, _args, report) => {
         const c = props.configuration ?? {};
         if (c.enforceWorkgroupConfiguration !== true) {
-            report("configuration.enforceWorkgroupConfiguration must be true, so queries cannot override the result location, encryption or cutoff.");
+            report(
+                "configuration.enforceWorkgroupConfiguration must be true, so queries cannot override the result location, encryption or cutoff.",
+            );
         }
         const encryption = c.resultConfiguration?.encryptionConfiguration;
         const option = encryption?.encryptionOption;
         if (!RESULT_ENCRYPTION.includes(option)) {
-            report(`configuration.resultConfiguration.encryptionConfiguration.encryptionOption must be one of ${RESULT_ENCRYPTION.join(", ")} (query results hold the shared data).`);
+            report(
+                `configuration.resultConfiguration.encryptionConfiguration.encryptionOption must be one of ${RESULT_ENCRYPTION.join(", ")} (query results hold the shared data).`,
+            );
         } else if (option !== "SSE_S3" && !isNonEmptyString(encryption.kmsKeyArn)) {
             report(`result encryption ${option} needs encryptionConfiguration.kmsKeyArn.`);
         }
         const cutoff = c.bytesScannedCutoffPerQuery;
         if (typeof cutoff !== "number" || cutoff < MIN_BYTES_SCANNED_CUTOFF) {
-            report(`configuration.bytesScannedCutoffPerQuery must be set (at least ${MIN_BYTES_SCANNED_CUTOFF} bytes), so a runaway query is cancelled; got ${JSON.stringify(cutoff ?? null)}.`);
+            report(
+                `configuration.bytesScannedCutoffPerQuery must be set (at least ${MIN_BYTES_SCANNED_CUTOFF} bytes), so a runaway query is cancelled; got ${JSON.stringify(cutoff ?? null)}.`,
+            );
         }
     }),
 };
@@ -49,7 +55,9 @@ export const cloudwatchLogGroupRetention: ResourceValidationPolicy = {
     validateResource: forTypes([LOG_GROUP_TYPE], (props, _args, report) => {
         const days = props.retentionInDays;
         if (typeof days !== "number" || days <= 0) {
-            report(`retentionInDays must be set to a positive number of days; got ${JSON.stringify(days ?? null)} (0 or unset keeps logs forever).`);
+            report(
+                `retentionInDays must be set to a positive number of days; got ${JSON.stringify(days ?? null)} (0 or unset keeps logs forever).`,
+            );
         }
     }),
 };
@@ -80,9 +88,19 @@ export const lambdaFailureDestination: StackValidationPolicy = {
     validateStack: (args, report) => {
         for (const fn of args.resources.filter((r) => r.type === FUNCTION_TYPE)) {
             if (isNonEmptyString(fn.props.deadLetterConfig?.targetArn)) continue;
-            const mine = companionsOf(fn, args.resources, [INVOKE_CONFIG_TYPE], "functionName", functionKeys(fn), stripQualifier);
+            const mine = companionsOf(
+                fn,
+                args.resources,
+                [INVOKE_CONFIG_TYPE],
+                "functionName",
+                functionKeys(fn),
+                stripQualifier,
+            );
             if (mine.some((c) => isNonEmptyString(c.props.destinationConfig?.onFailure?.destination))) continue;
-            const which = mine.length === 0 ? "no FunctionEventInvokeConfig" : `invoke config ${mine.map((c) => c.name).join(", ")} without destinationConfig.onFailure`;
+            const which =
+                mine.length === 0
+                    ? "no FunctionEventInvokeConfig"
+                    : `invoke config ${mine.map((c) => c.name).join(", ")} without destinationConfig.onFailure`;
             report(
                 `function ${fn.name} has ${which} and no deadLetterConfig: a failed scheduled run would be lost. ` +
                     "Add a FunctionEventInvokeConfig with destinationConfig.onFailure (an SQS queue), or a deadLetterConfig.",
@@ -94,7 +112,8 @@ export const lambdaFailureDestination: StackValidationPolicy = {
 
 export const sqsQueueEncrypted: ResourceValidationPolicy = {
     name: "sqs-queue-encrypted",
-    description: "SQS queues (the export's failure queue holds event payloads) are encrypted at rest: sqsManagedSseEnabled or kmsMasterKeyId.",
+    description:
+        "SQS queues (the export's failure queue holds event payloads) are encrypted at rest: sqsManagedSseEnabled or kmsMasterKeyId.",
     enforcementLevel: "mandatory",
     severity: "medium",
     validateResource: forTypes([QUEUE_TYPE], (props, _args, report) => {

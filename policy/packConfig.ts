@@ -18,7 +18,10 @@ function flag(value: string | undefined): boolean {
  * the grant option so that the consumer can re-grant to its role.
  */
 export function allowGrantOptionFor(stackConfig: Readonly<Record<string, string>>): boolean {
-    return flag(stackConfig[`${CONFIG_NAMESPACE}:grantWithGrantOption`]) || stackConfig[`${CONFIG_NAMESPACE}:sharingMode`] === "lfTags";
+    return (
+        flag(stackConfig[`${CONFIG_NAMESPACE}:grantWithGrantOption`]) ||
+        stackConfig[`${CONFIG_NAMESPACE}:sharingMode`] === "lfTags"
+    );
 }
 
 /**
@@ -26,5 +29,10 @@ export function allowGrantOptionFor(stackConfig: Readonly<Record<string, string>
  * enforcement level is repeated so that a config file can never downgrade the rule.
  */
 export function packConfigFor(stackConfig: Readonly<Record<string, string>>): PackConfig {
-    return { [lakeformationGrantLeastPrivilege.name]: { enforcementLevel: "mandatory", allowGrantOption: allowGrantOptionFor(stackConfig) } };
+    return {
+        [lakeformationGrantLeastPrivilege.name]: {
+            enforcementLevel: "mandatory",
+            allowGrantOption: allowGrantOptionFor(stackConfig),
+        },
+    };
 }

@@ -6,7 +6,12 @@
 import { Policies } from "@pulumi/policy";
 import { iamNoWildcardOrUnscopedAllow, iamRoleTrustNoWildcardPrincipal, lambdaRoleTrustsOnlyLambda } from "./iam";
 import { lakeformationGrantLeastPrivilege, lakeformationSettingsNoIamAllowedPrincipals } from "./lakeFormation";
-import { athenaWorkgroupEnforcedEncryptedWithCutoff, cloudwatchLogGroupRetention, lambdaFailureDestination, sqsQueueEncrypted } from "./operations";
+import {
+    athenaWorkgroupEnforcedEncryptedWithCutoff,
+    cloudwatchLogGroupRetention,
+    lambdaFailureDestination,
+    sqsQueueEncrypted,
+} from "./operations";
 import { s3BucketEncrypted, s3BucketPublicAccessBlocked, s3BucketTlsOnly } from "./storage";
 
 export * from "./iam";

@@ -5,7 +5,15 @@
  * bucket in its `bucket` input; the `SecureBucket` component creates all of them.
  */
 import { PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
-import { asArray, companionsOf, IamStatement, isDeny, isWildcardPrincipal, parsePolicyDocument, statementLabel } from "./util";
+import {
+    asArray,
+    companionsOf,
+    IamStatement,
+    isDeny,
+    isWildcardPrincipal,
+    parsePolicyDocument,
+    statementLabel,
+} from "./util";
 
 export const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"] as const;
 export const PUBLIC_ACCESS_BLOCK_TYPES = ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"] as const;
@@ -15,7 +23,12 @@ export const ENCRYPTION_TYPES = [
 ] as const;
 export const BUCKET_POLICY_TYPES = ["aws:s3/bucketPolicy:BucketPolicy"] as const;
 
-export const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
+export const PUBLIC_ACCESS_FLAGS = [
+    "blockPublicAcls",
+    "blockPublicPolicy",
+    "ignorePublicAcls",
+    "restrictPublicBuckets",
+] as const;
 export const SSE_ALGORITHMS = ["AES256", "aws:kms", "aws:kms:dsse"] as const;
 
 /** A bucket's name: its `bucket` input (the plan), which is also its id (what companions pass). */
@@ -34,15 +47,27 @@ export const s3BucketPublicAccessBlocked: StackValidationPolicy = {
     severity: "critical",
     validateStack: (args, report) =>
         forEachBucket(args.resources, (bucket) => {
-            const blocks = companionsOf(bucket, args.resources, PUBLIC_ACCESS_BLOCK_TYPES, "bucket", bucketKeys(bucket));
+            const blocks = companionsOf(
+                bucket,
+                args.resources,
+                PUBLIC_ACCESS_BLOCK_TYPES,
+                "bucket",
+                bucketKeys(bucket),
+            );
             if (blocks.length === 0) {
-                report(`bucket ${bucket.name} has no BucketPublicAccessBlock; add one with ${PUBLIC_ACCESS_FLAGS.join(", ")} true (or use SecureBucket).`, bucket.urn);
+                report(
+                    `bucket ${bucket.name} has no BucketPublicAccessBlock; add one with ${PUBLIC_ACCESS_FLAGS.join(", ")} true (or use SecureBucket).`,
+                    bucket.urn,
+                );
                 return;
             }
             if (blocks.some((b) => PUBLIC_ACCESS_FLAGS.every((f) => b.props[f] === true))) return;
             for (const block of blocks) {
                 const off = PUBLIC_ACCESS_FLAGS.filter((f) => block.props[f] !== true);
-                report(`bucket ${bucket.name}: public access block ${block.name} leaves ${off.join(", ")} off; all four must be true.`, block.urn);
+                report(
+                    `bucket ${bucket.name}: public access block ${block.name} leaves ${off.join(", ")} off; all four must be true.`,
+                    block.urn,
+                );
             }
         }),
 };
@@ -62,12 +87,24 @@ export const s3BucketEncrypted: StackValidationPolicy = {
         forEachBucket(args.resources, (bucket) => {
             const configs = companionsOf(bucket, args.resources, ENCRYPTION_TYPES, "bucket", bucketKeys(bucket));
             if (configs.length === 0) {
-                report(`bucket ${bucket.name} has no BucketServerSideEncryptionConfiguration; add one (SSE-S3 or SSE-KMS), or use SecureBucket.`, bucket.urn);
+                report(
+                    `bucket ${bucket.name} has no BucketServerSideEncryptionConfiguration; add one (SSE-S3 or SSE-KMS), or use SecureBucket.`,
+                    bucket.urn,
+                );
                 return;
             }
-            if (configs.some((c) => encryptionAlgorithms(c).some((a) => (SSE_ALGORITHMS as readonly string[]).includes(a)))) return;
+            if (
+                configs.some((c) =>
+                    encryptionAlgorithms(c).some((a) => (SSE_ALGORITHMS as readonly string[]).includes(a)),
+                )
+            ) {
+                return;
+            }
             for (const config of configs) {
-                report(`bucket ${bucket.name}: encryption configuration ${config.name} sets no default algorithm (${SSE_ALGORITHMS.join(", ")}).`, config.urn);
+                report(
+                    `bucket ${bucket.name}: encryption configuration ${config.name} sets no default algorithm (${SSE_ALGORITHMS.join(", ")}).`,
+                    config.urn,
+                );
             }
         }),
 };
@@ -77,7 +114,12 @@ function deniesInsecureTransport(condition: IamStatement["Condition"]): boolean 
     for (const [operator, entries] of Object.entries(condition ?? {})) {
         if (!/^bool(ifexists)?$/i.test(operator) || !entries || typeof entries !== "object") continue;
         for (const [key, value] of Object.entries(entries)) {
-            if (key.toLowerCase() === "aws:securetransport" && asArray(value as unknown).some((v) => String(v).toLowerCase() === "false")) return true;
+            if (
+                key.toLowerCase() === "aws:securetransport" &&
+                asArray(value as unknown).some((v) => String(v).toLowerCase() === "false")
+            ) {
+                return true;
+            }
         }
     }
     return false;
@@ -102,8 +144,12 @@ export function tlsOnlyProblem(document: unknown, bucketName: unknown): string |
     const parsed = parsePolicyDocument(document);
     if (!parsed.ok) return `its policy ${parsed.error}`;
     const candidates = parsed.statements.filter((s) => isDeny(s) && deniesInsecureTransport(s.Condition));
-    if (candidates.length === 0) return `its policy has no Deny statement with condition Bool aws:SecureTransport = false.`;
-    const good = candidates.find((s) => isWildcardPrincipal(s.Principal) && coversAllActions(s) && coversBucket(s, bucketName));
+    if (candidates.length === 0) {
+        return `its policy has no Deny statement with condition Bool aws:SecureTransport = false.`;
+    }
+    const good = candidates.find(
+        (s) => isWildcardPrincipal(s.Principal) && coversAllActions(s) && coversBucket(s, bucketName),
+    );
     if (good) return undefined;
     const s = candidates[0];
     const label = statementLabel(s, parsed.statements.indexOf(s));
@@ -116,18 +162,27 @@ export function tlsOnlyProblem(document: unknown, bucketName: unknown): string |
 
 export const s3BucketTlsOnly: StackValidationPolicy = {
     name: "s3-bucket-tls-only",
-    description: 'Every S3 bucket has a bucket policy that denies s3:* to "*" on the bucket and its objects when aws:SecureTransport is false.',
+    description:
+        'Every S3 bucket has a bucket policy that denies s3:* to "*" on the bucket and its objects when aws:SecureTransport is false.',
     enforcementLevel: "mandatory",
     severity: "high",
     validateStack: (args, report: ReportViolation) =>
         forEachBucket(args.resources, (bucket) => {
             const policies = companionsOf(bucket, args.resources, BUCKET_POLICY_TYPES, "bucket", bucketKeys(bucket));
             if (policies.length === 0) {
-                report(`bucket ${bucket.name} has no BucketPolicy; add one that denies requests with aws:SecureTransport false (or use SecureBucket).`, bucket.urn);
+                report(
+                    `bucket ${bucket.name} has no BucketPolicy; add one that denies requests with aws:SecureTransport false (or use SecureBucket).`,
+                    bucket.urn,
+                );
                 return;
             }
-            const problems = policies.map((p) => ({ policy: p, problem: tlsOnlyProblem(p.props.policy, bucket.props.bucket) }));
+            const problems = policies.map((p) => ({
+                policy: p,
+                problem: tlsOnlyProblem(p.props.policy, bucket.props.bucket),
+            }));
             if (problems.some((p) => p.problem === undefined)) return;
-            for (const { policy, problem } of problems) report(`bucket ${bucket.name}: bucket policy ${policy.name}: ${problem}`, policy.urn);
+            for (const { policy, problem } of problems) {
+                report(`bucket ${bucket.name}: bucket policy ${policy.name}: ${problem}`, policy.urn);
+            }
         }),
 };

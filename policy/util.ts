@@ -47,9 +47,13 @@ export function parsePolicyDocument(value: unknown): ParsedDocument {
             return { ok: false, error: `is not valid JSON (${(err as Error).message})` };
         }
     }
-    if (!doc || typeof doc !== "object" || Array.isArray(doc)) return { ok: false, error: "is not a policy document (expected an object with Statement)" };
+    if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
+        return { ok: false, error: "is not a policy document (expected an object with Statement)" };
+    }
     const statements = asArray((doc as { Statement?: IamStatement | IamStatement[] }).Statement);
-    if (statements.some((s) => !s || typeof s !== "object")) return { ok: false, error: "has a Statement entry that is not an object" };
+    if (statements.some((s) => !s || typeof s !== "object")) {
+        return { ok: false, error: "has a Statement entry that is not an object" };
+    }
     return { ok: true, statements };
 }
 
@@ -69,7 +73,9 @@ export function isDeny(statement: IamStatement): boolean {
 export function isWildcardPrincipal(principal: unknown): boolean {
     if (principal === "*") return true;
     if (principal && typeof principal === "object") {
-        return Object.values(principal as Record<string, unknown>).some((v) => asArray(v as string | string[]).includes("*"));
+        return Object.values(principal as Record<string, unknown>).some((v) =>
+            asArray(v as string | string[]).includes("*"),
+        );
     }
     return false;
 }

@@ -11,7 +11,14 @@ const byName = (p: Plan, name: string): PlannedResource => {
     assert.ok(r, `no resource named ${name}`);
     return r;
 };
-const policyOf = (r: PlannedResource) => JSON.parse(r.inputs.policy as string).Statement as Array<{ Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }>;
+const policyOf = (r: PlannedResource) =>
+    JSON.parse(r.inputs.policy as string).Statement as Array<{
+        Sid?: string;
+        Effect: string;
+        Action: string | string[];
+        Resource: string | string[];
+        Condition?: unknown;
+    }>;
 
 describe("AnalyticsExport (consumer stack, default config)", () => {
     let consumer: Plan;
@@ -22,7 +29,14 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
     it("is one component parenting the export's resources", () => {
         const component = consumer.resources.find((r) => r.type === "connect-analytics:export:AnalyticsExport");
         assert.ok(component);
-        for (const name of ["export-workgroup", "export-function", "export-schedule", "export-failures", "export-logs", "export-async"]) {
+        for (const name of [
+            "export-workgroup",
+            "export-function",
+            "export-schedule",
+            "export-failures",
+            "export-logs",
+            "export-async",
+        ]) {
             assert.equal(byName(consumer, name).parent, component.name, name);
         }
     });
@@ -31,10 +45,17 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
         it(`${bucket}: public access blocked, ACLs off, encrypted, TLS-only`, () => {
             assert.deepEqual(
                 [true, true, true, true],
-                ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].map((k) => byName(consumer, `${bucket}-public-access`).inputs[k]),
+                ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].map(
+                    (k) => byName(consumer, `${bucket}-public-access`).inputs[k],
+                ),
             );
-            assert.deepEqual(byName(consumer, `${bucket}-ownership`).inputs.rule, { objectOwnership: "BucketOwnerEnforced" });
-            assert.deepEqual((byName(consumer, `${bucket}-encryption`).inputs.rules as any)[0].applyServerSideEncryptionByDefault, { sseAlgorithm: "AES256" });
+            assert.deepEqual(byName(consumer, `${bucket}-ownership`).inputs.rule, {
+                objectOwnership: "BucketOwnerEnforced",
+            });
+            assert.deepEqual(
+                (byName(consumer, `${bucket}-encryption`).inputs.rules as any)[0].applyServerSideEncryptionByDefault,
+                { sseAlgorithm: "AES256" },
+            );
             const [deny] = policyOf(byName(consumer, `${bucket}-tls-only`));
             const bucketName = byName(consumer, `${bucket}-bucket`).inputs.bucket;
             assert.deepEqual(deny, {
@@ -45,7 +66,11 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
                 Resource: [`arn:aws:s3:::${bucketName}`, `arn:aws:s3:::${bucketName}/*`],
                 Condition: { Bool: { "aws:SecureTransport": "false" } },
             });
-            assert.equal(byName(consumer, `${bucket}-bucket`).parent, bucket, "each bucket lives in its SecureBucket component");
+            assert.equal(
+                byName(consumer, `${bucket}-bucket`).parent,
+                bucket,
+                "each bucket lives in its SecureBucket component",
+            );
         });
     }
 
@@ -57,8 +82,13 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
             { days: 30, storageClass: "STANDARD_IA" },
             { days: 120, storageClass: "GLACIER_IR" },
         ]);
-        assert.deepEqual(byName(consumer, "export-exports-versioning").inputs.versioningConfiguration, { status: "Enabled" });
-        assert.equal(consumer.resources.some((r) => r.name === "export-results-versioning"), false);
+        assert.deepEqual(byName(consumer, "export-exports-versioning").inputs.versioningConfiguration, {
+            status: "Enabled",
+        });
+        assert.equal(
+            consumer.resources.some((r) => r.name === "export-results-versioning"),
+            false,
+        );
     });
 
     it("enforces the workgroup: engine 3, encrypted results in the results bucket, scan cutoff", () => {
@@ -67,7 +97,10 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
         assert.equal(wg.configuration.enforceWorkgroupConfiguration, true);
         assert.equal(wg.configuration.bytesScannedCutoffPerQuery, 10 * 1024 ** 3);
         assert.deepEqual(wg.configuration.engineVersion, { selectedEngineVersion: "Athena engine version 3" });
-        assert.equal(wg.configuration.resultConfiguration.outputLocation, `s3://connect-analytics-dev-athena-results-${CONSUMER}/athena/`);
+        assert.equal(
+            wg.configuration.resultConfiguration.outputLocation,
+            `s3://connect-analytics-dev-athena-results-${CONSUMER}/athena/`,
+        );
         assert.deepEqual(wg.configuration.resultConfiguration.encryptionConfiguration, { encryptionOption: "SSE_S3" });
     });
 
@@ -91,7 +124,10 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
         assert.deepEqual(Object.keys(fn.environment.variables).sort(), [...HANDLER_ENV_VARS].sort());
         assert.equal(fn.environment.variables.SOURCE_DATABASE, "connect_analytics_consumer");
         assert.equal(fn.environment.variables.EXPORT_BUCKET, `connect-analytics-dev-exports-${CONSUMER}`);
-        assert.deepEqual(JSON.parse(fn.environment.variables.TABLES_JSON).map((t: any) => t.linkName), ["users_link", "contacts_link", "agent_hierarchy_groups_link"]);
+        assert.deepEqual(
+            JSON.parse(fn.environment.variables.TABLES_JSON).map((t: any) => t.linkName),
+            ["users_link", "contacts_link", "agent_hierarchy_groups_link"],
+        );
     });
 
     it("ships only the serialized handler, at most 64 KiB, without node_modules", () => {
@@ -105,7 +141,10 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
         const schedule = byName(consumer, "export-schedule").inputs as any;
         const queueArn = `arn:aws:sqs:ap-southeast-2:${CONSUMER}:connect-analytics-dev-export-failures`;
         assert.equal(schedule.scheduleExpression, "cron(0 2 * * ? *)");
-        assert.equal(schedule.target.arn, `arn:aws:lambda:ap-southeast-2:${CONSUMER}:function:connect-analytics-dev-export`);
+        assert.equal(
+            schedule.target.arn,
+            `arn:aws:lambda:ap-southeast-2:${CONSUMER}:function:connect-analytics-dev-export`,
+        );
         assert.deepEqual(schedule.target.retryPolicy, { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 });
         assert.deepEqual(schedule.target.deadLetterConfig, { arn: queueArn });
         assert.deepEqual(JSON.parse(schedule.target.input), { scheduledTime: "<aws.scheduler.scheduled-time>" });
@@ -122,11 +161,21 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
     it("adds to the role only Athena on the workgroup ARN and S3 on the exact buckets and prefixes", () => {
         const statements = policyOf(byName(consumer, "export-access"));
         const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-        assert.deepEqual(bySid.AthenaWorkgroup.Resource, [`arn:aws:athena:ap-southeast-2:${CONSUMER}:workgroup/connect_analytics_workgroup`]);
+        assert.deepEqual(bySid.AthenaWorkgroup.Resource, [
+            `arn:aws:athena:ap-southeast-2:${CONSUMER}:workgroup/connect_analytics_workgroup`,
+        ]);
         const exportsBucket = `arn:aws:s3:::connect-analytics-dev-exports-${CONSUMER}`;
-        assert.deepEqual(bySid.ExportObjects.Resource, [`${exportsBucket}/connect/*`, `${exportsBucket}/manifests/*`, `${exportsBucket}/state/*`]);
-        assert.deepEqual(bySid.AthenaResults.Resource, [`arn:aws:s3:::connect-analytics-dev-athena-results-${CONSUMER}/*`]);
-        assert.deepEqual(bySid.OwnLogGroup.Resource, [`arn:aws:logs:ap-southeast-2:${CONSUMER}:log-group:/aws/lambda/connect-analytics-dev-export:*`]);
+        assert.deepEqual(bySid.ExportObjects.Resource, [
+            `${exportsBucket}/connect/*`,
+            `${exportsBucket}/manifests/*`,
+            `${exportsBucket}/state/*`,
+        ]);
+        assert.deepEqual(bySid.AthenaResults.Resource, [
+            `arn:aws:s3:::connect-analytics-dev-athena-results-${CONSUMER}/*`,
+        ]);
+        assert.deepEqual(bySid.OwnLogGroup.Resource, [
+            `arn:aws:logs:ap-southeast-2:${CONSUMER}:log-group:/aws/lambda/connect-analytics-dev-export:*`,
+        ]);
         assert.equal(bySid.Kms, undefined, "no KMS statement without a key");
         assert.equal(bySid.XRay, undefined, "no X-Ray without detailed monitoring");
         for (const s of statements) {
@@ -138,7 +187,10 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
     it("allows every AWS action the handler calls", () => {
         const allowed = new Set(policyOf(byName(consumer, "export-access")).flatMap((s) => [s.Action].flat()));
         const needed = Object.values(HANDLER_AWS_ACTIONS).flat();
-        assert.deepEqual(needed.filter((a) => !allowed.has(a)), []);
+        assert.deepEqual(
+            needed.filter((a) => !allowed.has(a)),
+            [],
+        );
     });
 
     it("exports the function, workgroup, buckets and schedule", () => {
@@ -153,7 +205,10 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
 describe("AnalyticsExport options", () => {
     it("with detailed monitoring: Errors and Throttles alarms, X-Ray tracing and only its unscoped actions", async () => {
         const p = await plan("consumer", { consumer: { enableDetailedMonitoring: true } });
-        assert.deepEqual(ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.metricName), ["Errors", "Throttles"]);
+        assert.deepEqual(
+            ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.metricName),
+            ["Errors", "Throttles"],
+        );
         assert.deepEqual(byName(p, "export-function").inputs.tracingConfig, { mode: "Active" });
         const xray = policyOf(byName(p, "export-access")).find((s) => s.Sid === "XRay")!;
         assert.ok([xray.Action].flat().every((a) => ACTIONS_WITHOUT_RESOURCE_SCOPE.includes(a)));
@@ -173,26 +228,46 @@ describe("AnalyticsExport options", () => {
             applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key },
             bucketKeyEnabled: true,
         });
-        assert.deepEqual((byName(p, "export-workgroup").inputs as any).configuration.resultConfiguration.encryptionConfiguration, {
-            encryptionOption: "SSE_KMS",
-            kmsKeyArn: key,
-        });
+        assert.deepEqual(
+            (byName(p, "export-workgroup").inputs as any).configuration.resultConfiguration.encryptionConfiguration,
+            {
+                encryptionOption: "SSE_KMS",
+                kmsKeyArn: key,
+            },
+        );
         assert.deepEqual(policyOf(byName(p, "export-access")).find((s) => s.Sid === "Kms")!.Resource, [key]);
     });
 
     it("with custom schedule, cutoff, retention and workgroup", async () => {
         const p = await plan("consumer", {
-            consumer: { exportSchedule: "rate(6 hours)", bytesScannedCutoffPerQuery: 2_000_000_000, logRetentionDays: 90, athenaWorkgroupName: "wg_x" },
+            consumer: {
+                exportSchedule: "rate(6 hours)",
+                bytesScannedCutoffPerQuery: 2_000_000_000,
+                logRetentionDays: 90,
+                athenaWorkgroupName: "wg_x",
+            },
         });
         assert.equal((byName(p, "export-schedule").inputs as any).scheduleExpression, "rate(6 hours)");
-        assert.equal((byName(p, "export-workgroup").inputs as any).configuration.bytesScannedCutoffPerQuery, 2_000_000_000);
+        assert.equal(
+            (byName(p, "export-workgroup").inputs as any).configuration.bytesScannedCutoffPerQuery,
+            2_000_000_000,
+        );
         assert.equal(byName(p, "export-logs").inputs.retentionInDays, 90);
-        assert.ok(policyOf(byName(p, "export-access")).some((s) => [s.Resource].flat().includes(`arn:aws:athena:ap-southeast-2:${CONSUMER}:workgroup/wg_x`)));
+        assert.ok(
+            policyOf(byName(p, "export-access")).some((s) =>
+                [s.Resource].flat().includes(`arn:aws:athena:ap-southeast-2:${CONSUMER}:workgroup/wg_x`),
+            ),
+        );
     });
 
     it("creates nothing of the export when enableLambdaExport is false", async () => {
         const p = await plan("consumer", { consumer: { enableLambdaExport: false } });
-        assert.equal(p.resources.some((r) => r.type === "connect-analytics:export:AnalyticsExport" || r.parent?.startsWith("export")), false);
+        assert.equal(
+            p.resources.some(
+                (r) => r.type === "connect-analytics:export:AnalyticsExport" || r.parent?.startsWith("export"),
+            ),
+            false,
+        );
         assert.equal(p.outputs.exportFunctionName, undefined);
     });
 });

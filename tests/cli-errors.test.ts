@@ -17,56 +17,138 @@ const oneLine = (text: string) => {
 describe("cli errors and arguments", () => {
     it("AccessDenied from Lake Formation names the action and the caller from STS, in one line", async () => {
         const d = deployment(3);
-        d.aws.account(CONSUMER).denied.set("BatchGrantPermissions", new AccessDeniedException({ message: "Insufficient Lake Formation permission(s): Required Grantable on users_link", $metadata: {} }));
-        const r = await runCli(d, ["grant", "--outputs", "consumer.json", "--profile", "consumer", "--side", "consumer", "--json"]);
+        d.aws.account(CONSUMER).denied.set(
+            "BatchGrantPermissions",
+            new AccessDeniedException({
+                message: "Insufficient Lake Formation permission(s): Required Grantable on users_link",
+                $metadata: {},
+            }),
+        );
+        const r = await runCli(d, [
+            "grant",
+            "--outputs",
+            "consumer.json",
+            "--profile",
+            "consumer",
+            "--side",
+            "consumer",
+            "--json",
+        ]);
         d.aws.account(CONSUMER).grants.length = 0;
-        const r2 = await runCli(d, ["grant", "--outputs", "consumer.json", "--profile", "consumer", "--side", "consumer"]);
+        const r2 = await runCli(d, [
+            "grant",
+            "--outputs",
+            "consumer.json",
+            "--profile",
+            "consumer",
+            "--side",
+            "consumer",
+        ]);
         assert.equal(r.code, 0, "nothing to grant, nothing denied");
         assert.equal(r2.code, 1);
         const line = oneLine(r2.stderr);
-        assert.match(line, /^connect-analytics: access denied: arn:aws:sts::222222222222:assumed-role\/ops-admin\/operator may not call lakeformation:BatchGrantPermissions: Insufficient Lake Formation permission/);
-        assert.match(line, /Fix: grant arn:aws:sts::222222222222:assumed-role\/ops-admin\/operator the Lake Formation permission/);
+        assert.match(
+            line,
+            /^connect-analytics: access denied: arn:aws:sts::222222222222:assumed-role\/ops-admin\/operator may not call lakeformation:BatchGrantPermissions: Insufficient Lake Formation permission/,
+        );
+        assert.match(
+            line,
+            /Fix: grant arn:aws:sts::222222222222:assumed-role\/ops-admin\/operator the Lake Formation permission/,
+        );
     });
 
     it("metadata: a denied GetTables is one line naming glue:GetTables and the caller, exit 1", async () => {
         const d = deployment(3);
         const { AccessDeniedException: GlueDenied } = await import("@aws-sdk/client-glue");
-        d.aws.account(CONSUMER).denied.set("GetTables", new GlueDenied({ message: "Insufficient Lake Formation permission(s) on connect_analytics_consumer", $metadata: {} }));
+        d.aws.account(CONSUMER).denied.set(
+            "GetTables",
+            new GlueDenied({
+                message: "Insufficient Lake Formation permission(s) on connect_analytics_consumer",
+                $metadata: {},
+            }),
+        );
         const r = await runCli(d, ["metadata", "--outputs", "consumer.json", "--profile", "consumer"]);
         assert.equal(r.code, 1);
         assert.equal(r.stdout, "");
-        assert.match(oneLine(r.stderr), /access denied: arn:aws:sts::222222222222:assumed-role\/ops-admin\/operator may not call glue:GetTables: Insufficient Lake Formation permission/);
+        assert.match(
+            oneLine(r.stderr),
+            /access denied: arn:aws:sts::222222222222:assumed-role\/ops-admin\/operator may not call glue:GetTables: Insufficient Lake Formation permission/,
+        );
     });
 
     it("AccessDenied from IAM names the principal and action of the message", () => {
-        const err = Object.assign(new Error("User: arn:aws:sts::222222222222:assumed-role/ro/me is not authorized to perform: glue:GetTables on resource: arn:aws:glue:ap-southeast-2:222222222222:catalog because no identity-based policy allows the glue:GetTables action"), {
-            name: "AccessDeniedException",
-            awsAction: "glue:GetTables",
-        });
+        const err = Object.assign(
+            new Error(
+                "User: arn:aws:sts::222222222222:assumed-role/ro/me is not authorized to perform: glue:GetTables on resource: arn:aws:glue:ap-southeast-2:222222222222:catalog because no identity-based policy allows the glue:GetTables action",
+            ),
+            {
+                name: "AccessDeniedException",
+                awsAction: "glue:GetTables",
+            },
+        );
         const line = oneLine(renderError(err, { principal: "ignored" }));
-        assert.match(line, /^access denied: arn:aws:sts::222222222222:assumed-role\/ro\/me may not call glue:GetTables: .* Fix: allow glue:GetTables for arn:aws:sts::222222222222:assumed-role\/ro\/me in IAM\.$/);
+        assert.match(
+            line,
+            /^access denied: arn:aws:sts::222222222222:assumed-role\/ro\/me may not call glue:GetTables: .* Fix: allow glue:GetTables for arn:aws:sts::222222222222:assumed-role\/ro\/me in IAM\.$/,
+        );
     });
 
     it("expired or missing credentials are one line naming the profile and the fix", async () => {
         for (const [error, which, profile] of [
-            [Object.assign(new Error("The security token included in the request is expired"), { name: "ExpiredTokenException" }), CONSUMER, "consumer"],
-            [Object.assign(new Error("Could not resolve credentials using profile: [producer] in configuration/credentials file(s)."), { name: "CredentialsProviderError" }), PRODUCER, "producer"],
+            [
+                Object.assign(new Error("The security token included in the request is expired"), {
+                    name: "ExpiredTokenException",
+                }),
+                CONSUMER,
+                "consumer",
+            ],
+            [
+                Object.assign(
+                    new Error(
+                        "Could not resolve credentials using profile: [producer] in configuration/credentials file(s).",
+                    ),
+                    { name: "CredentialsProviderError" },
+                ),
+                PRODUCER,
+                "producer",
+            ],
         ] as const) {
             const d = deployment(3);
             d.aws.account(which).failWith = error;
             const r = await runCli(d, ["verify", ...BOTH]);
             assert.equal(r.code, 1);
             const line = oneLine(r.stderr);
-            assert.match(line, new RegExp(`^connect-analytics: credentials \\(profile "${profile}"\\) missing or expired: .*Fix: refresh the credentials of profile "${profile}" \\(\`aws sso login --profile ${profile}\``));
+            assert.match(
+                line,
+                new RegExp(
+                    `^connect-analytics: credentials \\(profile "${profile}"\\) missing or expired: .*Fix: refresh the credentials of profile "${profile}" \\(\`aws sso login --profile ${profile}\``,
+                ),
+            );
             assert.equal(r.stdout, "", "no partial report");
         }
     });
 
     it("no credentials at all and no region are one line too", () => {
-        assert.match(oneLine(renderError(Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }))), /pass --profile <name> \(or set AWS_PROFILE\)/);
+        assert.match(
+            oneLine(
+                renderError(
+                    Object.assign(new Error("Could not load credentials from any providers"), {
+                        name: "CredentialsProviderError",
+                    }),
+                ),
+            ),
+            /pass --profile <name> \(or set AWS_PROFILE\)/,
+        );
         assert.match(oneLine(renderError(new Error("Region is missing"))), /^no AWS region: pass --region/);
         assert.match(
-            oneLine(renderError(Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", awsAction: "lakeformation:ListPermissions" }))),
+            oneLine(
+                renderError(
+                    Object.assign(new Error("Rate exceeded"), {
+                        name: "ThrottlingException",
+                        awsAction: "lakeformation:ListPermissions",
+                    }),
+                ),
+            ),
             /^lakeformation:ListPermissions still throttled after the SDK's retries: Rate exceeded\. Fix: .*--max-attempts/,
         );
     });
@@ -79,7 +161,10 @@ describe("cli errors and arguments", () => {
             [["verify", "--max-attempts", "50"], /--max-attempts.*must be a whole number from 1 to 10/],
             [["verify", "--retry-mode", "yolo"], /--retry-mode.*Allowed choices are standard, adaptive/],
             [["grant", "--side", "middle"], /Allowed choices are consumer, producer, both/],
-            [["verify", "--producer-account", "abc", "--consumer-account", CONSUMER], /--producer-account: "abc" is not a 12-digit AWS account id/],
+            [
+                ["verify", "--producer-account", "abc", "--consumer-account", CONSUMER],
+                /--producer-account: "abc" is not a 12-digit AWS account id/,
+            ],
         ] as const) {
             const r = await runCli(d, [...argv]);
             assert.equal(r.code, 2, `${argv.join(" ")}: ${r.stderr}`);
@@ -107,7 +192,9 @@ describe("cli errors and arguments", () => {
         this.timeout(20000); // a fresh node compiling the CLI with ts-node
         const bin = path.join(__dirname, "..", "cli", "bin.js");
         const { stdout } = await promisify(execFile)(process.execPath, [bin, "--help"], { timeout: 20000 });
-        for (const command of ["verify", "metadata", "grant", "relink"]) assert.match(stdout, new RegExp(`^  ${command} \\[options\\]`, "m"));
+        for (const command of ["verify", "metadata", "grant", "relink"]) {
+            assert.match(stdout, new RegExp(`^  ${command} \\[options\\]`, "m"));
+        }
         assert.match(stdout, /^Usage: connect-analytics/);
     });
 });

@@ -7,7 +7,13 @@
  * on a table is reported as TableWithColumns with an empty ColumnWildcard, and an account cannot
  * list another account's Lake Formation permissions or settings (AccessDenied).
  */
-import { AthenaClient, BatchGetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand } from "@aws-sdk/client-athena";
+import {
+    AthenaClient,
+    BatchGetQueryExecutionCommand,
+    GetQueryResultsCommand,
+    StartQueryExecutionCommand,
+    StopQueryExecutionCommand,
+} from "@aws-sdk/client-athena";
 import {
     CreateTableCommand,
     DeleteTableCommand,
@@ -58,7 +64,12 @@ export interface FakeQuery {
 export class FakeAccount {
     readonly databases = new Map<string, Map<string, Table>>();
     readonly grants: PrincipalResourcePermissions[] = [];
-    settings: DataLakeSettings = { DataLakeAdmins: [], CreateDatabaseDefaultPermissions: [], CreateTableDefaultPermissions: [], Parameters: { CROSS_ACCOUNT_VERSION: "4" } };
+    settings: DataLakeSettings = {
+        DataLakeAdmins: [],
+        CreateDatabaseDefaultPermissions: [],
+        CreateTableDefaultPermissions: [],
+        Parameters: { CROSS_ACCOUNT_VERSION: "4" },
+    };
     readonly invitations: ResourceShareInvitation[] = [];
     /** What STS says; tests change it to simulate the wrong account. */
     identity: { account: string; arn: string };
@@ -78,7 +89,13 @@ export class FakeAccount {
     }
 }
 
-function page<T>(items: readonly T[], token: string | undefined, requested: number | undefined, max: number, fallback: number) {
+function page<T>(
+    items: readonly T[],
+    token: string | undefined,
+    requested: number | undefined,
+    max: number,
+    fallback: number,
+) {
     const size = Math.min(requested ?? fallback, max);
     const start = token ? Number(token) : 0;
     const slice = items.slice(start, start + size);
@@ -90,12 +107,33 @@ function sameResource(a: Resource | undefined, b: Resource | undefined): boolean
 }
 
 /** Lake Formation stores SELECT on a table as TableWithColumns with a column wildcard. */
-function storedEntries(principal: string, resource: Resource, permissions: Permission[], grantable: Permission[]): PrincipalResourcePermissions[] {
-    if (!resource.Table || resource.Table.TableWildcard) return [{ Principal: { DataLakePrincipalIdentifier: principal }, Resource: resource, Permissions: permissions, PermissionsWithGrantOption: grantable }];
+function storedEntries(
+    principal: string,
+    resource: Resource,
+    permissions: Permission[],
+    grantable: Permission[],
+): PrincipalResourcePermissions[] {
+    if (!resource.Table || resource.Table.TableWildcard) {
+        return [
+            {
+                Principal: { DataLakePrincipalIdentifier: principal },
+                Resource: resource,
+                Permissions: permissions,
+                PermissionsWithGrantOption: grantable,
+            },
+        ];
+    }
     const { CatalogId, DatabaseName, Name } = resource.Table;
     const out: PrincipalResourcePermissions[] = [];
     const other = permissions.filter((p) => p !== "SELECT");
-    if (other.length) out.push({ Principal: { DataLakePrincipalIdentifier: principal }, Resource: resource, Permissions: other, PermissionsWithGrantOption: grantable.filter((p) => p !== "SELECT") });
+    if (other.length) {
+        out.push({
+            Principal: { DataLakePrincipalIdentifier: principal },
+            Resource: resource,
+            Permissions: other,
+            PermissionsWithGrantOption: grantable.filter((p) => p !== "SELECT"),
+        });
+    }
     if (permissions.includes("SELECT")) {
         out.push({
             Principal: { DataLakePrincipalIdentifier: principal },
@@ -131,9 +169,11 @@ export class FakeAws {
     /** Calls per operation name, e.g. `{ GetTablesCommand: 2 }`. */
     callsByCommand(): Record<string, number> {
         const out: Record<string, number> = {};
-        for (const s of this.stubs) for (const c of s.calls()) {
-            const name = (c.args[0] as object).constructor.name;
-            out[name] = (out[name] ?? 0) + 1;
+        for (const s of this.stubs) {
+            for (const c of s.calls()) {
+                const name = (c.args[0] as object).constructor.name;
+                out[name] = (out[name] ?? 0) + 1;
+            }
         }
         return out;
     }
@@ -155,18 +195,29 @@ export class FakeAws {
             athena: new AthenaClient({ region: REGION }),
         };
         const caller = () => this.account(callerId);
-        const guard = <I, O>(op: string, fn: (input: I) => O) => async (input: I) => {
-            const a = caller();
-            if (a.failWith) throw a.failWith;
-            const denied = a.denied.get(op);
-            if (denied) throw denied;
-            return fn(input);
-        };
+        const guard =
+            <I, O>(op: string, fn: (input: I) => O) =>
+            async (input: I) => {
+                const a = caller();
+                if (a.failWith) throw a.failWith;
+                const denied = a.denied.get(op);
+                if (denied) throw denied;
+                return fn(input);
+            };
         const lfDenied = (catalog: string, action: string) =>
-            new AccessDeniedException({ message: `User: ${caller().identity.arn} is not authorized to perform: lakeformation:${action} on catalog ${catalog}`, ...meta });
+            new AccessDeniedException({
+                message: `User: ${caller().identity.arn} is not authorized to perform: lakeformation:${action} on catalog ${catalog}`,
+                ...meta,
+            });
 
         const sts = mockClient(clients.sts);
-        sts.on(GetCallerIdentityCommand).callsFake(guard("GetCallerIdentity", () => ({ Account: caller().identity.account, Arn: caller().identity.arn, UserId: "AROAEXAMPLE:operator" })));
+        sts.on(GetCallerIdentityCommand).callsFake(
+            guard("GetCallerIdentity", () => ({
+                Account: caller().identity.account,
+                Arn: caller().identity.arn,
+                UserId: "AROAEXAMPLE:operator",
+            })),
+        );
 
         const glue = mockClient(clients.glue);
         glue.on(GetDatabaseCommand).callsFake(
@@ -177,56 +228,111 @@ export class FakeAws {
             }),
         );
         glue.on(GetTablesCommand).callsFake(
-            guard("GetTables", (input: { CatalogId?: string; DatabaseName: string; NextToken?: string; MaxResults?: number }) => {
-                const tables = [...this.account(input.CatalogId ?? callerId).database(input.DatabaseName).values()];
-                const p = page(tables, input.NextToken, input.MaxResults, 100, 100);
-                return { TableList: p.items, NextToken: p.next };
-            }),
+            guard(
+                "GetTables",
+                (input: { CatalogId?: string; DatabaseName: string; NextToken?: string; MaxResults?: number }) => {
+                    const tables = [
+                        ...this.account(input.CatalogId ?? callerId)
+                            .database(input.DatabaseName)
+                            .values(),
+                    ];
+                    const p = page(tables, input.NextToken, input.MaxResults, 100, 100);
+                    return { TableList: p.items, NextToken: p.next };
+                },
+            ),
         );
         glue.on(CreateTableCommand).callsFake(
             guard("CreateTable", (input: { CatalogId?: string; DatabaseName: string; TableInput: Table }) => {
                 const catalog = input.CatalogId ?? callerId;
                 const db = this.account(catalog).database(input.DatabaseName);
-                if (db.has(input.TableInput.Name!)) throw new AlreadyExistsException({ message: `Table already exists.`, ...meta });
-                db.set(input.TableInput.Name!, { ...input.TableInput, DatabaseName: input.DatabaseName, CatalogId: catalog, CreateTime: new Date("2026-01-02T03:04:05Z") });
+                if (db.has(input.TableInput.Name!)) {
+                    throw new AlreadyExistsException({ message: `Table already exists.`, ...meta });
+                }
+                db.set(input.TableInput.Name!, {
+                    ...input.TableInput,
+                    DatabaseName: input.DatabaseName,
+                    CatalogId: catalog,
+                    CreateTime: new Date("2026-01-02T03:04:05Z"),
+                });
                 return {};
             }),
         );
         glue.on(DeleteTableCommand).callsFake(
             guard("DeleteTable", (input: { CatalogId?: string; DatabaseName: string; Name: string }) => {
                 const db = this.account(input.CatalogId ?? callerId).database(input.DatabaseName);
-                if (!db.delete(input.Name)) throw new EntityNotFoundException({ message: `Table ${input.Name} not found.`, ...meta });
+                if (!db.delete(input.Name)) {
+                    throw new EntityNotFoundException({ message: `Table ${input.Name} not found.`, ...meta });
+                }
                 return {};
             }),
         );
 
         const lf = mockClient(clients.lakeformation);
         lf.on(ListPermissionsCommand).callsFake(
-            guard("ListPermissions", (input: { CatalogId?: string; Principal?: { DataLakePrincipalIdentifier?: string }; NextToken?: string; MaxResults?: number }) => {
-                const catalog = input.CatalogId ?? callerId;
-                if (catalog !== callerId) throw lfDenied(catalog, "ListPermissions");
-                const principal = input.Principal?.DataLakePrincipalIdentifier;
-                const entries = this.account(catalog).grants.filter((g) => !principal || g.Principal?.DataLakePrincipalIdentifier === principal);
-                const p = page(entries, input.NextToken, input.MaxResults, 1000, 100);
-                return { PrincipalResourcePermissions: p.items, NextToken: p.next };
-            }),
+            guard(
+                "ListPermissions",
+                (input: {
+                    CatalogId?: string;
+                    Principal?: { DataLakePrincipalIdentifier?: string };
+                    NextToken?: string;
+                    MaxResults?: number;
+                }) => {
+                    const catalog = input.CatalogId ?? callerId;
+                    if (catalog !== callerId) throw lfDenied(catalog, "ListPermissions");
+                    const principal = input.Principal?.DataLakePrincipalIdentifier;
+                    const entries = this.account(catalog).grants.filter(
+                        (g) => !principal || g.Principal?.DataLakePrincipalIdentifier === principal,
+                    );
+                    const p = page(entries, input.NextToken, input.MaxResults, 1000, 100);
+                    return { PrincipalResourcePermissions: p.items, NextToken: p.next };
+                },
+            ),
         );
         lf.on(BatchGrantPermissionsCommand).callsFake(
-            guard("BatchGrantPermissions", (input: { CatalogId?: string; Entries: Array<{ Id: string; Principal: { DataLakePrincipalIdentifier: string }; Resource: Resource; Permissions: Permission[]; PermissionsWithGrantOption?: Permission[] }> }) => {
-                const catalog = input.CatalogId ?? callerId;
-                if (catalog !== callerId) throw lfDenied(catalog, "BatchGrantPermissions");
-                const grants = this.account(catalog).grants;
-                for (const e of input.Entries) {
-                    for (const stored of storedEntries(e.Principal.DataLakePrincipalIdentifier, e.Resource, e.Permissions, e.PermissionsWithGrantOption ?? [])) {
-                        const existing = grants.find((g) => g.Principal?.DataLakePrincipalIdentifier === stored.Principal?.DataLakePrincipalIdentifier && sameResource(g.Resource, stored.Resource));
-                        if (existing) {
-                            existing.Permissions = [...new Set([...(existing.Permissions ?? []), ...(stored.Permissions ?? [])])];
-                            existing.PermissionsWithGrantOption = [...new Set([...(existing.PermissionsWithGrantOption ?? []), ...(stored.PermissionsWithGrantOption ?? [])])];
-                        } else grants.push(stored);
+            guard(
+                "BatchGrantPermissions",
+                (input: {
+                    CatalogId?: string;
+                    Entries: Array<{
+                        Id: string;
+                        Principal: { DataLakePrincipalIdentifier: string };
+                        Resource: Resource;
+                        Permissions: Permission[];
+                        PermissionsWithGrantOption?: Permission[];
+                    }>;
+                }) => {
+                    const catalog = input.CatalogId ?? callerId;
+                    if (catalog !== callerId) throw lfDenied(catalog, "BatchGrantPermissions");
+                    const grants = this.account(catalog).grants;
+                    for (const e of input.Entries) {
+                        for (const stored of storedEntries(
+                            e.Principal.DataLakePrincipalIdentifier,
+                            e.Resource,
+                            e.Permissions,
+                            e.PermissionsWithGrantOption ?? [],
+                        )) {
+                            const existing = grants.find(
+                                (g) =>
+                                    g.Principal?.DataLakePrincipalIdentifier ===
+                                        stored.Principal?.DataLakePrincipalIdentifier &&
+                                    sameResource(g.Resource, stored.Resource),
+                            );
+                            if (existing) {
+                                existing.Permissions = [
+                                    ...new Set([...(existing.Permissions ?? []), ...(stored.Permissions ?? [])]),
+                                ];
+                                existing.PermissionsWithGrantOption = [
+                                    ...new Set([
+                                        ...(existing.PermissionsWithGrantOption ?? []),
+                                        ...(stored.PermissionsWithGrantOption ?? []),
+                                    ]),
+                                ];
+                            } else grants.push(stored);
+                        }
                     }
-                }
-                return { Failures: [] };
-            }),
+                    return { Failures: [] };
+                },
+            ),
         );
         lf.on(GetDataLakeSettingsCommand).callsFake(
             guard("GetDataLakeSettings", (input: { CatalogId?: string }) => {
@@ -256,15 +362,30 @@ export class FakeAws {
         athena.on(BatchGetQueryExecutionCommand).callsFake(
             guard("BatchGetQueryExecution", (input: { QueryExecutionIds: string[] }) => ({
                 QueryExecutions: input.QueryExecutionIds.map((id) => {
-                    const q = this.queries.get(this.started.get(id) ?? "") ?? { state: "SUCCEEDED", bytes: 0, count: 0 };
-                    return { QueryExecutionId: id, Status: { State: q.state, StateChangeReason: q.reason }, Statistics: { DataScannedInBytes: q.bytes ?? 0 } };
+                    const q = this.queries.get(this.started.get(id) ?? "") ?? {
+                        state: "SUCCEEDED",
+                        bytes: 0,
+                        count: 0,
+                    };
+                    return {
+                        QueryExecutionId: id,
+                        Status: { State: q.state, StateChangeReason: q.reason },
+                        Statistics: { DataScannedInBytes: q.bytes ?? 0 },
+                    };
                 }),
             })),
         );
         athena.on(GetQueryResultsCommand).callsFake(
             guard("GetQueryResults", (input: { QueryExecutionId: string }) => {
                 const q = this.queries.get(this.started.get(input.QueryExecutionId) ?? "");
-                return { ResultSet: { Rows: [{ Data: [{ VarCharValue: "_col0" }] }, { Data: [{ VarCharValue: String(q?.count ?? 0) }] }] } };
+                return {
+                    ResultSet: {
+                        Rows: [
+                            { Data: [{ VarCharValue: "_col0" }] },
+                            { Data: [{ VarCharValue: String(q?.count ?? 0) }] },
+                        ],
+                    },
+                };
             }),
         );
         athena.on(StopQueryExecutionCommand).callsFake(guard("StopQueryExecution", () => ({})));
@@ -328,29 +449,68 @@ export function deployment(count = 3, options: DeploymentOptions = {}): Deployme
     producer.databases.set(PRODUCER_DB, targets);
     // Unrelated tables and grants, as a real catalog has them.
     targets.set("unshared_table", { Name: "unshared_table", DatabaseName: PRODUCER_DB, CatalogId: PRODUCER });
-    producer.grants.push({ Principal: { DataLakePrincipalIdentifier: `arn:aws:iam::${PRODUCER}:role/data-engineer` }, Resource: { Database: { CatalogId: PRODUCER, Name: PRODUCER_DB } }, Permissions: ["ALL"], PermissionsWithGrantOption: [] });
+    producer.grants.push({
+        Principal: { DataLakePrincipalIdentifier: `arn:aws:iam::${PRODUCER}:role/data-engineer` },
+        Resource: { Database: { CatalogId: PRODUCER, Name: PRODUCER_DB } },
+        Permissions: ["ALL"],
+        PermissionsWithGrantOption: [],
+    });
     const expression = [
         { TagKey: "domain", TagValues: [LF_TAGS.domain] },
         { TagKey: "sensitivity", TagValues: [LF_TAGS.sensitivity] },
     ];
     if (lfTagMode) {
         producer.grants.push(
-            { Principal: { DataLakePrincipalIdentifier: CONSUMER }, Resource: { LFTagPolicy: { CatalogId: PRODUCER, ResourceType: "TABLE", Expression: expression } }, Permissions: ["DESCRIBE", "SELECT"], PermissionsWithGrantOption: ["DESCRIBE", "SELECT"] },
-            ...expression.map((c) => ({ Principal: { DataLakePrincipalIdentifier: CONSUMER }, Resource: { LFTag: { CatalogId: PRODUCER, ...c } }, Permissions: ["DESCRIBE" as const], PermissionsWithGrantOption: ["DESCRIBE" as const] })),
+            {
+                Principal: { DataLakePrincipalIdentifier: CONSUMER },
+                Resource: { LFTagPolicy: { CatalogId: PRODUCER, ResourceType: "TABLE", Expression: expression } },
+                Permissions: ["DESCRIBE", "SELECT"],
+                PermissionsWithGrantOption: ["DESCRIBE", "SELECT"],
+            },
+            ...expression.map((c) => ({
+                Principal: { DataLakePrincipalIdentifier: CONSUMER },
+                Resource: { LFTag: { CatalogId: PRODUCER, ...c } },
+                Permissions: ["DESCRIBE" as const],
+                PermissionsWithGrantOption: ["DESCRIBE" as const],
+            })),
         );
-        consumer.grants.push({ Principal: { DataLakePrincipalIdentifier: ROLE_ARN }, Resource: { LFTagPolicy: { CatalogId: PRODUCER, ResourceType: "TABLE", Expression: expression } }, Permissions: ["DESCRIBE", "SELECT"], PermissionsWithGrantOption: [] });
+        consumer.grants.push({
+            Principal: { DataLakePrincipalIdentifier: ROLE_ARN },
+            Resource: { LFTagPolicy: { CatalogId: PRODUCER, ResourceType: "TABLE", Expression: expression } },
+            Permissions: ["DESCRIBE", "SELECT"],
+            PermissionsWithGrantOption: [],
+        });
     } else {
         for (const name of names) {
             const withheld = excluded[name];
             if (!withheld) {
-                producer.grants.push(...storedEntries(ROLE_ARN, { Table: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: name } }, ["DESCRIBE", "SELECT"], []));
+                producer.grants.push(
+                    ...storedEntries(
+                        ROLE_ARN,
+                        { Table: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: name } },
+                        ["DESCRIBE", "SELECT"],
+                        [],
+                    ),
+                );
                 continue;
             }
             producer.grants.push(
-                { Principal: { DataLakePrincipalIdentifier: ROLE_ARN }, Resource: { Table: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: name } }, Permissions: ["DESCRIBE"], PermissionsWithGrantOption: [] },
                 {
                     Principal: { DataLakePrincipalIdentifier: ROLE_ARN },
-                    Resource: { TableWithColumns: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: name, ColumnWildcard: { ExcludedColumnNames: [...withheld] } } },
+                    Resource: { Table: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: name } },
+                    Permissions: ["DESCRIBE"],
+                    PermissionsWithGrantOption: [],
+                },
+                {
+                    Principal: { DataLakePrincipalIdentifier: ROLE_ARN },
+                    Resource: {
+                        TableWithColumns: {
+                            CatalogId: PRODUCER,
+                            DatabaseName: PRODUCER_DB,
+                            Name: name,
+                            ColumnWildcard: { ExcludedColumnNames: [...withheld] },
+                        },
+                    },
                     Permissions: ["SELECT"],
                     PermissionsWithGrantOption: [],
                 },
@@ -367,11 +527,20 @@ export function deployment(count = 3, options: DeploymentOptions = {}): Deployme
             CreateTime: new Date("2026-03-01T00:00:00Z"),
             TargetTable: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: name },
         });
-        consumer.grants.push({ Principal: { DataLakePrincipalIdentifier: ROLE_ARN }, Resource: { Table: { CatalogId: CONSUMER, DatabaseName: CONSUMER_DB, Name: `${name}_link` } }, Permissions: ["DESCRIBE"], PermissionsWithGrantOption: [] });
+        consumer.grants.push({
+            Principal: { DataLakePrincipalIdentifier: ROLE_ARN },
+            Resource: { Table: { CatalogId: CONSUMER, DatabaseName: CONSUMER_DB, Name: `${name}_link` } },
+            Permissions: ["DESCRIBE"],
+            PermissionsWithGrantOption: [],
+        });
     }
     consumer.databases.set(CONSUMER_DB, links);
     // Another principal's grant on a link: the role's checks must not count it.
-    consumer.grants.push({ Principal: { DataLakePrincipalIdentifier: `arn:aws:iam::${CONSUMER}:role/analyst` }, Resource: { Table: { CatalogId: CONSUMER, DatabaseName: CONSUMER_DB, Name: `${names[0]}_link` } }, Permissions: ["DESCRIBE", "SELECT"] });
+    consumer.grants.push({
+        Principal: { DataLakePrincipalIdentifier: `arn:aws:iam::${CONSUMER}:role/analyst` },
+        Resource: { Table: { CatalogId: CONSUMER, DatabaseName: CONSUMER_DB, Name: `${names[0]}_link` } },
+        Permissions: ["DESCRIBE", "SELECT"],
+    });
     consumer.invitations.push({
         resourceShareInvitationArn: `arn:aws:ram:${REGION}:${PRODUCER}:resource-share-invitation/old`,
         resourceShareName: "LakeFormation-V4-earlier",
@@ -380,7 +549,11 @@ export function deployment(count = 3, options: DeploymentOptions = {}): Deployme
         status: "ACCEPTED",
     });
 
-    const tables = names.map((name) => ({ name, linkName: `${name}_link`, ...(excluded[name] ? { excludedColumns: [...excluded[name]] } : {}) }));
+    const tables = names.map((name) => ({
+        name,
+        linkName: `${name}_link`,
+        ...(excluded[name] ? { excludedColumns: [...excluded[name]] } : {}),
+    }));
     const consumerOutputs: ConsumerOutputs = {
         side: "consumer",
         file: "consumer.json",
@@ -416,9 +589,26 @@ export function deployment(count = 3, options: DeploymentOptions = {}): Deployme
             ...lfTags,
             // The consumer's grants as its stack exports them (LfGrant); in lfTags mode they hold the expression.
             grants: lfTagMode
-                ? [{ side: "consumer", principal: ROLE_ARN, resource: { kind: "lfTagPolicy", catalogId: PRODUCER, resourceType: "TABLE", expression: Object.entries(LF_TAGS).map(([key, v]) => ({ key, values: [v] })) }, permissions: ["DESCRIBE", "SELECT"], grantable: [] }]
+                ? [
+                      {
+                          side: "consumer",
+                          principal: ROLE_ARN,
+                          resource: {
+                              kind: "lfTagPolicy",
+                              catalogId: PRODUCER,
+                              resourceType: "TABLE",
+                              expression: Object.entries(LF_TAGS).map(([key, v]) => ({ key, values: [v] })),
+                          },
+                          permissions: ["DESCRIBE", "SELECT"],
+                          grantable: [],
+                      },
+                  ]
                 : [],
-            resourceLinks: tables.map((t) => ({ linkName: t.linkName, table: t.name, target: { catalogId: PRODUCER, databaseName: PRODUCER_DB, name: t.name } })),
+            resourceLinks: tables.map((t) => ({
+                linkName: t.linkName,
+                table: t.name,
+                target: { catalogId: PRODUCER, databaseName: PRODUCER_DB, name: t.name },
+            })),
         }),
         "producer.json": JSON.stringify({
             ...strip(producerOutputs),
@@ -427,7 +617,13 @@ export function deployment(count = 3, options: DeploymentOptions = {}): Deployme
             grants: [],
             // As the producer stack exports them: the LF-tags of each table (and of its excluded columns).
             tagAssignments: lfTagMode
-                ? names.map((name) => ({ catalogId: PRODUCER, databaseName: PRODUCER_DB, table: name, tags: LF_TAGS, columnTags: {} }))
+                ? names.map((name) => ({
+                      catalogId: PRODUCER,
+                      databaseName: PRODUCER_DB,
+                      table: name,
+                      tags: LF_TAGS,
+                      columnTags: {},
+                  }))
                 : [],
         }),
     };
@@ -435,7 +631,11 @@ export function deployment(count = 3, options: DeploymentOptions = {}): Deployme
 }
 
 /** Runs `connect-analytics` in-process against a deployment; returns exit code and output. */
-export async function runCli(d: Deployment, argv: string[], extra: { isTTY?: boolean; files?: Record<string, string> } = {}) {
+export async function runCli(
+    d: Deployment,
+    argv: string[],
+    extra: { isTTY?: boolean; files?: Record<string, string> } = {},
+) {
     const { run } = await import("../cli/main");
     let stdout = "";
     let stderr = "";
@@ -465,4 +665,13 @@ export async function runCli(d: Deployment, argv: string[], extra: { isTTY?: boo
 }
 
 /** The usual arguments: both outputs files and both profiles. */
-export const BOTH = ["--outputs", "consumer.json", "--outputs", "producer.json", "--profile", "consumer", "--producer-profile", "producer"];
+export const BOTH = [
+    "--outputs",
+    "consumer.json",
+    "--outputs",
+    "producer.json",
+    "--profile",
+    "consumer",
+    "--producer-profile",
+    "producer",
+];

@@ -1,5 +1,15 @@
 import { strict as assert } from "assert";
-import { BOTH, CONSUMER, CONSUMER_DB, deployment, Deployment, PRODUCER, PRODUCER_DB, ROLE_ARN, runCli } from "./cli-fake-aws";
+import {
+    BOTH,
+    CONSUMER,
+    CONSUMER_DB,
+    deployment,
+    Deployment,
+    PRODUCER,
+    PRODUCER_DB,
+    ROLE_ARN,
+    runCli,
+} from "./cli-fake-aws";
 
 interface Change {
     action: string;
@@ -20,7 +30,9 @@ async function json(d: Deployment, argv: string[]) {
 function dropRoleGrants(d: Deployment) {
     for (const id of [PRODUCER, CONSUMER]) {
         const grants = d.aws.account(id).grants;
-        for (let i = grants.length - 1; i >= 0; i--) if (grants[i].Principal?.DataLakePrincipalIdentifier === ROLE_ARN) grants.splice(i, 1);
+        for (let i = grants.length - 1; i >= 0; i--) {
+            if (grants[i].Principal?.DataLakePrincipalIdentifier === ROLE_ARN) grants.splice(i, 1);
+        }
     }
 }
 
@@ -42,8 +54,14 @@ describe("cli grant", () => {
         assert.equal(r.code, 0);
         const lines = r.stdout.trim().split("\n");
         assert.equal(lines.filter((l) => l.startsWith("would grant")).length, 6);
-        assert.ok(lines.includes(`would grant   DESCRIBE on ${CONSUMER}:${CONSUMER_DB}.users_link to ${ROLE_ARN}`), lines.join("\n"));
-        assert.ok(lines.includes(`would grant   DESCRIBE, SELECT on ${PRODUCER}:${PRODUCER_DB}.users to ${ROLE_ARN}`), lines.join("\n"));
+        assert.ok(
+            lines.includes(`would grant   DESCRIBE on ${CONSUMER}:${CONSUMER_DB}.users_link to ${ROLE_ARN}`),
+            lines.join("\n"),
+        );
+        assert.ok(
+            lines.includes(`would grant   DESCRIBE, SELECT on ${PRODUCER}:${PRODUCER_DB}.users to ${ROLE_ARN}`),
+            lines.join("\n"),
+        );
         assert.match(lines[lines.length - 1], /0 present, 6 to grant \(dry run\), 0 failed, 0 skipped/);
         assert.equal(JSON.stringify([...d.aws.accounts.values()].map((a) => a.grants)), before);
         assert.equal(d.aws.callsByCommand().BatchGrantPermissionsCommand, undefined);
@@ -53,10 +71,21 @@ describe("cli grant", () => {
         const d = deployment(3);
         dropRoleGrants(d);
         // One grant survives the drift: it must be reported, not duplicated.
-        d.aws.account(CONSUMER).grants.push({ Principal: { DataLakePrincipalIdentifier: ROLE_ARN }, Resource: { Table: { CatalogId: CONSUMER, DatabaseName: CONSUMER_DB, Name: "users_link" } }, Permissions: ["DESCRIBE"] });
+        d.aws.account(CONSUMER).grants.push({
+            Principal: { DataLakePrincipalIdentifier: ROLE_ARN },
+            Resource: { Table: { CatalogId: CONSUMER, DatabaseName: CONSUMER_DB, Name: "users_link" } },
+            Permissions: ["DESCRIBE"],
+        });
         const first = await json(d, ["grant", ...BOTH]);
         assert.equal(first.code, 0);
-        assert.deepEqual(first.changes.map((c) => c.action).sort(), ["grant", "grant", "grant", "grant", "grant", "present"]);
+        assert.deepEqual(first.changes.map((c) => c.action).sort(), [
+            "grant",
+            "grant",
+            "grant",
+            "grant",
+            "grant",
+            "present",
+        ]);
         assert.equal(d.aws.callsByCommand().BatchGrantPermissionsCommand, 2, "one batch per catalog");
 
         const verify = await runCli(d, ["verify", ...BOTH]);
@@ -66,7 +95,17 @@ describe("cli grant", () => {
         const second = await json(d, ["grant", ...BOTH]);
         assert.ok(second.changes.every((c) => c.action === "present"));
         assert.equal(d.aws.callsByCommand().BatchGrantPermissionsCommand, calls, "second run grants nothing");
-        assert.equal(d.aws.account(CONSUMER).grants.filter((g) => g.Resource?.Table?.Name === "users_link" && g.Principal?.DataLakePrincipalIdentifier === ROLE_ARN).length, 1, "no duplicate grant");
+        assert.equal(
+            d.aws
+                .account(CONSUMER)
+                .grants.filter(
+                    (g) =>
+                        g.Resource?.Table?.Name === "users_link" &&
+                        g.Principal?.DataLakePrincipalIdentifier === ROLE_ARN,
+                ).length,
+            1,
+            "no duplicate grant",
+        );
     });
 
     it("with consumer credentials only, makes the consumer's grants and skips the producer's, naming the flag", async () => {
@@ -74,7 +113,10 @@ describe("cli grant", () => {
         dropRoleGrants(d);
         const { code, changes } = await json(d, ["grant", "--outputs", "consumer.json", "--profile", "consumer"]);
         assert.equal(code, 0);
-        assert.deepEqual(changes.filter((c) => c.action === "grant").map((c) => c.side), ["consumer", "consumer", "consumer"]);
+        assert.deepEqual(
+            changes.filter((c) => c.action === "grant").map((c) => c.side),
+            ["consumer", "consumer", "consumer"],
+        );
         const skipped = changes.filter((c) => c.action === "skipped") as Array<Change & { note: string }>;
         assert.equal(skipped.length, 3);
         assert.match(skipped[0].note, /no credentials for the producer account 111111111111: pass --producer-profile/);
@@ -83,17 +125,36 @@ describe("cli grant", () => {
     it("--side producer run with the producer's profile as --profile works too; nothing to do at all is exit 1", async () => {
         const d = deployment(3);
         dropRoleGrants(d);
-        const ok = await json(d, ["grant", "--outputs", "producer.json", "--profile", "producer", "--side", "producer"]);
+        const ok = await json(d, [
+            "grant",
+            "--outputs",
+            "producer.json",
+            "--profile",
+            "producer",
+            "--side",
+            "producer",
+        ]);
         assert.equal(ok.code, 0);
         assert.equal(ok.changes.filter((c) => c.action === "grant").length, 3);
-        const none = await json(d, ["grant", "--outputs", "producer.json", "--profile", "someone", "--side", "producer"]);
+        const none = await json(d, [
+            "grant",
+            "--outputs",
+            "producer.json",
+            "--profile",
+            "someone",
+            "--side",
+            "producer",
+        ]);
         assert.equal(none.code, 1, "every grant skipped");
     });
 
     it("passes the grant option when the model asks for it", async () => {
         const d = deployment(3);
         const { changes } = await json(d, ["grant", ...BOTH, "--grant-option", "--side", "producer"]);
-        assert.deepEqual(changes.map((c) => [c.action, c.permissions, c.grantable]), Array(3).fill(["grant", ["DESCRIBE", "SELECT"], ["DESCRIBE", "SELECT"]]));
+        assert.deepEqual(
+            changes.map((c) => [c.action, c.permissions, c.grantable]),
+            Array(3).fill(["grant", ["DESCRIBE", "SELECT"], ["DESCRIBE", "SELECT"]]),
+        );
     });
 });
 
@@ -115,7 +176,10 @@ describe("cli grant with governance", () => {
             { TagKey: "sensitivity", TagValues: ["general"] },
         ]);
         const second = await json(d, ["grant", ...BOTH]);
-        assert.ok(second.changes.every((c) => c.action === "present"), JSON.stringify(second.changes));
+        assert.ok(
+            second.changes.every((c) => c.action === "present"),
+            JSON.stringify(second.changes),
+        );
         assert.equal((await runCli(d, ["verify", ...BOTH])).code, 0);
     });
 
@@ -123,11 +187,16 @@ describe("cli grant with governance", () => {
         const d = deployment(3, { excluded: { users: ["email"] } });
         dropRoleGrants(d);
         await json(d, ["grant", ...BOTH]);
-        const users = d.aws.account(PRODUCER).grants.filter((g) => (g.Resource?.Table?.Name ?? g.Resource?.TableWithColumns?.Name) === "users");
-        assert.deepEqual(users.map((g) => [g.Permissions, g.Resource?.TableWithColumns?.ColumnWildcard?.ExcludedColumnNames]), [
-            [["DESCRIBE"], undefined],
-            [["SELECT"], ["email"]],
-        ]);
+        const users = d.aws
+            .account(PRODUCER)
+            .grants.filter((g) => (g.Resource?.Table?.Name ?? g.Resource?.TableWithColumns?.Name) === "users");
+        assert.deepEqual(
+            users.map((g) => [g.Permissions, g.Resource?.TableWithColumns?.ColumnWildcard?.ExcludedColumnNames]),
+            [
+                [["DESCRIBE"], undefined],
+                [["SELECT"], ["email"]],
+            ],
+        );
         assert.equal((await runCli(d, ["verify", ...BOTH])).code, 0);
     });
 });
@@ -138,7 +207,10 @@ describe("cli relink", () => {
         links.delete("contacts_link");
         links.get("users_link")!.TargetTable = { CatalogId: PRODUCER, DatabaseName: "old_db", Name: "users" };
         // Not the model's: never touched.
-        links.set("someone_elses_link", { Name: "someone_elses_link", TargetTable: { CatalogId: "555555555555", DatabaseName: "x", Name: "y" } });
+        links.set("someone_elses_link", {
+            Name: "someone_elses_link",
+            TargetTable: { CatalogId: "555555555555", DatabaseName: "x", Name: "y" },
+        });
         links.set("a_real_table", { Name: "a_real_table", StorageDescriptor: { Columns: [] } });
     }
 
@@ -162,14 +234,25 @@ describe("cli relink", () => {
         breakLinks(d);
         const first = await json(d, ["relink", ...BOTH]);
         assert.equal(first.code, 0);
-        assert.deepEqual(first.changes.map((c) => [c.link, c.action, c.applied]), [
-            ["users_link", "replace", true],
-            ["contacts_link", "create", true],
-            ["agent_hierarchy_groups_link", "ok", false],
-        ]);
+        assert.deepEqual(
+            first.changes.map((c) => [c.link, c.action, c.applied]),
+            [
+                ["users_link", "replace", true],
+                ["contacts_link", "create", true],
+                ["agent_hierarchy_groups_link", "ok", false],
+            ],
+        );
         const links = d.aws.account(CONSUMER).databases.get(CONSUMER_DB)!;
-        assert.deepEqual(links.get("users_link")!.TargetTable, { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: "users" });
-        assert.deepEqual(links.get("contacts_link")!.TargetTable, { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: "contacts" });
+        assert.deepEqual(links.get("users_link")!.TargetTable, {
+            CatalogId: PRODUCER,
+            DatabaseName: PRODUCER_DB,
+            Name: "users",
+        });
+        assert.deepEqual(links.get("contacts_link")!.TargetTable, {
+            CatalogId: PRODUCER,
+            DatabaseName: PRODUCER_DB,
+            Name: "contacts",
+        });
         assert.ok(links.has("someone_elses_link") && links.has("a_real_table"), "unmanaged tables survive");
         const calls = d.aws.callsByCommand();
         assert.equal(calls.DeleteTableCommand, 1, "only the wrong link is deleted");
@@ -184,12 +267,18 @@ describe("cli relink", () => {
         const d = deployment(3);
         breakLinks(d);
         const r = await runCli(d, ["relink", ...BOTH]);
-        assert.match(r.stdout, /2 link\(s\) created or replaced; a new link has no grants: run `connect-analytics grant` next/);
+        assert.match(
+            r.stdout,
+            /2 link\(s\) created or replaced; a new link has no grants: run `connect-analytics grant` next/,
+        );
     });
 
     it("leaves a regular table in a link's place alone and exits 1", async () => {
         const d = deployment(3);
-        d.aws.account(CONSUMER).databases.get(CONSUMER_DB)!.set("users_link", { Name: "users_link", StorageDescriptor: { Columns: [{ Name: "c" }] } });
+        d.aws
+            .account(CONSUMER)
+            .databases.get(CONSUMER_DB)!
+            .set("users_link", { Name: "users_link", StorageDescriptor: { Columns: [{ Name: "c" }] } });
         const r = await runCli(d, ["relink", ...BOTH]);
         assert.equal(r.code, 1);
         assert.match(r.stdout, /BLOCKED\s+users_link is a regular table, not a link; left alone/);

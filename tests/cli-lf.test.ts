@@ -11,24 +11,63 @@ const ROLE = "arn:aws:iam::222222222222:role/r";
 describe("cli Lake Formation resources and grants", () => {
     it("maps every ListPermissions resource shape the model knows to an LfResource", () => {
         const cases: Array<[Resource, LfResource | undefined]> = [
-            [{ Table: { CatalogId: P, DatabaseName: "db", Name: "t" } }, { kind: "table", catalogId: P, databaseName: "db", name: "t" }],
-            [{ Table: { CatalogId: P, DatabaseName: "db", TableWildcard: {} } }, { kind: "table", catalogId: P, databaseName: "db", name: "*" }],
-            // SELECT on a whole table comes back as a column wildcard that excludes nothing: the table.
-            [{ TableWithColumns: { CatalogId: P, DatabaseName: "db", Name: "t", ColumnWildcard: {} } }, { kind: "table", catalogId: P, databaseName: "db", name: "t" }],
             [
-                { TableWithColumns: { CatalogId: P, DatabaseName: "db", Name: "users", ColumnWildcard: { ExcludedColumnNames: ["phone", "email"] } } },
-                { kind: "tableWithColumns", catalogId: P, databaseName: "db", name: "users", excludedColumns: ["email", "phone"] },
+                { Table: { CatalogId: P, DatabaseName: "db", Name: "t" } },
+                { kind: "table", catalogId: P, databaseName: "db", name: "t" },
+            ],
+            [
+                { Table: { CatalogId: P, DatabaseName: "db", TableWildcard: {} } },
+                { kind: "table", catalogId: P, databaseName: "db", name: "*" },
+            ],
+            // SELECT on a whole table comes back as a column wildcard that excludes nothing: the table.
+            [
+                { TableWithColumns: { CatalogId: P, DatabaseName: "db", Name: "t", ColumnWildcard: {} } },
+                { kind: "table", catalogId: P, databaseName: "db", name: "t" },
+            ],
+            [
+                {
+                    TableWithColumns: {
+                        CatalogId: P,
+                        DatabaseName: "db",
+                        Name: "users",
+                        ColumnWildcard: { ExcludedColumnNames: ["phone", "email"] },
+                    },
+                },
+                {
+                    kind: "tableWithColumns",
+                    catalogId: P,
+                    databaseName: "db",
+                    name: "users",
+                    excludedColumns: ["email", "phone"],
+                },
             ],
             [{ TableWithColumns: { CatalogId: P, DatabaseName: "db", Name: "t", ColumnNames: ["a"] } }, undefined],
             [{ Database: { CatalogId: P, Name: "db" } }, { kind: "database", catalogId: P, databaseName: "db" }],
             [
-                { LFTagPolicy: { CatalogId: P, ResourceType: "TABLE", Expression: [{ TagKey: "pii", TagValues: ["false"] }] } },
-                { kind: "lfTagPolicy", catalogId: P, resourceType: "TABLE", expression: [{ key: "pii", values: ["false"] }] },
+                {
+                    LFTagPolicy: {
+                        CatalogId: P,
+                        ResourceType: "TABLE",
+                        Expression: [{ TagKey: "pii", TagValues: ["false"] }],
+                    },
+                },
+                {
+                    kind: "lfTagPolicy",
+                    catalogId: P,
+                    resourceType: "TABLE",
+                    expression: [{ key: "pii", values: ["false"] }],
+                },
             ],
             [{ LFTagPolicy: { CatalogId: P, ResourceType: "TABLE", ExpressionName: "saved" } }, undefined],
-            [{ LFTag: { CatalogId: P, TagKey: "pii", TagValues: ["true", "false"] } }, { kind: "lfTag", catalogId: P, key: "pii", values: ["false", "true"] }],
+            [
+                { LFTag: { CatalogId: P, TagKey: "pii", TagValues: ["true", "false"] } },
+                { kind: "lfTag", catalogId: P, key: "pii", values: ["false", "true"] },
+            ],
             [{ DataLocation: { ResourceArn: "arn:aws:s3:::b" } }, undefined],
-            [{ Table: { DatabaseName: "db", Name: "t" } }, { kind: "table", catalogId: "999999999999", databaseName: "db", name: "t" }],
+            [
+                { Table: { DatabaseName: "db", Name: "t" } },
+                { kind: "table", catalogId: "999999999999", databaseName: "db", name: "t" },
+            ],
         ];
         for (const [sdk, expected] of cases) {
             const got = fromSdkResource(sdk, expected?.catalogId === "999999999999" ? "999999999999" : P);
@@ -50,9 +89,23 @@ describe("cli Lake Formation resources and grants", () => {
 
     it("merges the entries Lake Formation splits into one grant per principal and resource", () => {
         const entries: PrincipalResourcePermissions[] = [
-            { Principal: { DataLakePrincipalIdentifier: ROLE }, Resource: { Table: { CatalogId: P, DatabaseName: "db", Name: "t" } }, Permissions: ["DESCRIBE"], PermissionsWithGrantOption: [] },
-            { Principal: { DataLakePrincipalIdentifier: ROLE }, Resource: { TableWithColumns: { CatalogId: P, DatabaseName: "db", Name: "t", ColumnWildcard: {} } }, Permissions: ["SELECT"], PermissionsWithGrantOption: ["SELECT"] },
-            { Principal: { DataLakePrincipalIdentifier: ROLE }, Resource: { DataLocation: { ResourceArn: "arn:aws:s3:::b" } }, Permissions: ["DATA_LOCATION_ACCESS"] },
+            {
+                Principal: { DataLakePrincipalIdentifier: ROLE },
+                Resource: { Table: { CatalogId: P, DatabaseName: "db", Name: "t" } },
+                Permissions: ["DESCRIBE"],
+                PermissionsWithGrantOption: [],
+            },
+            {
+                Principal: { DataLakePrincipalIdentifier: ROLE },
+                Resource: { TableWithColumns: { CatalogId: P, DatabaseName: "db", Name: "t", ColumnWildcard: {} } },
+                Permissions: ["SELECT"],
+                PermissionsWithGrantOption: ["SELECT"],
+            },
+            {
+                Principal: { DataLakePrincipalIdentifier: ROLE },
+                Resource: { DataLocation: { ResourceArn: "arn:aws:s3:::b" } },
+                Permissions: ["DATA_LOCATION_ACCESS"],
+            },
         ];
         const grants = grantsFromListing(entries, P, "producer");
         assert.equal(grants.length, 1);
@@ -62,7 +115,13 @@ describe("cli Lake Formation resources and grants", () => {
 
     it("covers: wildcard and whole-table grants carry over, others do not", () => {
         const t = (name: string): LfResource => ({ kind: "table", catalogId: P, databaseName: "db", name });
-        const cols: LfResource = { kind: "tableWithColumns", catalogId: P, databaseName: "db", name: "t", excludedColumns: ["pii"] };
+        const cols: LfResource = {
+            kind: "tableWithColumns",
+            catalogId: P,
+            databaseName: "db",
+            name: "t",
+            excludedColumns: ["pii"],
+        };
         assert.ok(covers(t("*"), t("t")));
         assert.ok(covers(t("t"), cols));
         assert.ok(covers({ ...cols, excludedColumns: [] }, t("t")));
@@ -73,7 +132,11 @@ describe("cli Lake Formation resources and grants", () => {
     });
 
     it("shortfall names missing permissions and grant options; ALL stands for everything", () => {
-        const required = { resource: { kind: "table", catalogId: P, databaseName: "db", name: "t" } as LfResource, permissions: ["DESCRIBE", "SELECT"] as const, grantable: ["SELECT"] as const };
+        const required = {
+            resource: { kind: "table", catalogId: P, databaseName: "db", name: "t" } as LfResource,
+            permissions: ["DESCRIBE", "SELECT"] as const,
+            grantable: ["SELECT"] as const,
+        };
         const held = (permissions: string[], grantable: string[] = [], principal = ROLE): LfGrant => ({
             side: "producer",
             principal,
@@ -81,18 +144,39 @@ describe("cli Lake Formation resources and grants", () => {
             permissions: permissions as LfGrant["permissions"],
             grantable: grantable as LfGrant["grantable"],
         });
-        assert.deepEqual(shortfall(required, [held(["DESCRIBE"])], ROLE), { missing: ["SELECT"], missingGrantable: ["SELECT"] });
-        assert.deepEqual(shortfall(required, [held(["DESCRIBE", "SELECT"], ["SELECT"])], ROLE), { missing: [], missingGrantable: [] });
+        assert.deepEqual(shortfall(required, [held(["DESCRIBE"])], ROLE), {
+            missing: ["SELECT"],
+            missingGrantable: ["SELECT"],
+        });
+        assert.deepEqual(shortfall(required, [held(["DESCRIBE", "SELECT"], ["SELECT"])], ROLE), {
+            missing: [],
+            missingGrantable: [],
+        });
         assert.deepEqual(shortfall(required, [held(["ALL"], ["ALL"])], ROLE), { missing: [], missingGrantable: [] });
-        assert.deepEqual(shortfall(required, [held(["DESCRIBE", "SELECT"], ["SELECT"], "someone-else")], ROLE).missing, ["DESCRIBE", "SELECT"]);
+        assert.deepEqual(
+            shortfall(required, [held(["DESCRIBE", "SELECT"], ["SELECT"], "someone-else")], ROLE).missing,
+            ["DESCRIBE", "SELECT"],
+        );
     });
 
     it("planGrants grants only what is missing, grant option included", () => {
         const r: LfResource = { kind: "table", catalogId: P, databaseName: "db", name: "t" };
-        const want: LfGrant = { side: "producer", principal: ROLE, resource: r, permissions: ["DESCRIBE", "SELECT"], grantable: ["DESCRIBE", "SELECT"] };
-        const { present, missing } = planGrants([want], [{ ...want, permissions: ["DESCRIBE", "SELECT"], grantable: ["DESCRIBE"] }]);
+        const want: LfGrant = {
+            side: "producer",
+            principal: ROLE,
+            resource: r,
+            permissions: ["DESCRIBE", "SELECT"],
+            grantable: ["DESCRIBE", "SELECT"],
+        };
+        const { present, missing } = planGrants(
+            [want],
+            [{ ...want, permissions: ["DESCRIBE", "SELECT"], grantable: ["DESCRIBE"] }],
+        );
         assert.deepEqual(present, []);
-        assert.deepEqual(missing.map((g) => [g.permissions, g.grantable]), [[["SELECT"], ["SELECT"]]]);
+        assert.deepEqual(
+            missing.map((g) => [g.permissions, g.grantable]),
+            [[["SELECT"], ["SELECT"]]],
+        );
         assert.equal(planGrants([want], [want]).present.length, 1);
     });
 });
@@ -110,18 +194,49 @@ describe("cli checks (pure)", () => {
     };
 
     it("IAMAllowedPrincipals defaults FAIL in the producer and WARN in the consumer", () => {
-        const settings = { CreateDatabaseDefaultPermissions: [{ Principal: { DataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" }, Permissions: ["ALL" as const] }], Parameters: { CROSS_ACCOUNT_VERSION: "4" } };
-        assert.deepEqual(settingsChecks("producer", P, settings).map((c) => c.status), ["FAIL"]);
-        assert.deepEqual(settingsChecks("consumer", "222222222222", settings).map((c) => c.status), ["WARN"]);
-        assert.deepEqual(settingsChecks("producer", P, {}).map((c) => c.id), ["settings:producer:version"], "unset version is 1");
-        assert.deepEqual(settingsChecks("consumer", "222222222222", {}).map((c) => c.status), ["PASS"], "the consumer needs no version");
+        const settings = {
+            CreateDatabaseDefaultPermissions: [
+                { Principal: { DataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" }, Permissions: ["ALL" as const] },
+            ],
+            Parameters: { CROSS_ACCOUNT_VERSION: "4" },
+        };
+        assert.deepEqual(
+            settingsChecks("producer", P, settings).map((c) => c.status),
+            ["FAIL"],
+        );
+        assert.deepEqual(
+            settingsChecks("consumer", "222222222222", settings).map((c) => c.status),
+            ["WARN"],
+        );
+        assert.deepEqual(
+            settingsChecks("producer", P, {}).map((c) => c.id),
+            ["settings:producer:version"],
+            "unset version is 1",
+        );
+        assert.deepEqual(
+            settingsChecks("consumer", "222222222222", {}).map((c) => c.status),
+            ["PASS"],
+            "the consumer needs no version",
+        );
     });
 
     it("only pending invitations from the producer are a FAIL", () => {
-        const inv = (status: string, sender: string) => ({ status: status as "PENDING", senderAccountId: sender, resourceShareInvitationArn: `arn:${status}:${sender}` });
-        assert.deepEqual(invitationCheck(model, [inv("PENDING", "333333333333"), inv("ACCEPTED", P), inv("REJECTED", P)]).map((c) => c.status), ["PASS"]);
+        const inv = (status: string, sender: string) => ({
+            status: status as "PENDING",
+            senderAccountId: sender,
+            resourceShareInvitationArn: `arn:${status}:${sender}`,
+        });
+        assert.deepEqual(
+            invitationCheck(model, [inv("PENDING", "333333333333"), inv("ACCEPTED", P), inv("REJECTED", P)]).map(
+                (c) => c.status,
+            ),
+            ["PASS"],
+        );
         const failed = invitationCheck(model, [inv("PENDING", P), inv("PENDING", P)], { region: "eu-west-1" });
-        assert.deepEqual(failed.map((c) => c.status), ["FAIL", "FAIL"]);
+        assert.deepEqual(
+            failed.map((c) => c.status),
+            ["FAIL", "FAIL"],
+        );
         assert.match(failed[0].fix!, /--resource-share-invitation-arn arn:PENDING:111111111111 --region eu-west-1$/);
     });
 });

@@ -13,8 +13,12 @@ async function parseCsv(text: string): Promise<Array<Record<string, string>>> {
     const db = await DuckDBInstance.create(":memory:");
     const connection = await db.connect();
     try {
-        const reader = await connection.runAndReadAll(`SELECT * FROM read_csv('${file}', header = true, all_varchar = true, quote = '"', escape = '"')`);
-        return reader.getRowObjects().map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? "" : String(v)])));
+        const reader = await connection.runAndReadAll(
+            `SELECT * FROM read_csv('${file}', header = true, all_varchar = true, quote = '"', escape = '"')`,
+        );
+        return reader
+            .getRowObjects()
+            .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? "" : String(v)])));
     } finally {
         connection.closeSync();
     }
@@ -57,12 +61,15 @@ describe("cli metadata", () => {
             },
         );
         const target = rows.filter((x) => x.table === "users" && x.database === PRODUCER_DB);
-        assert.deepEqual(target.map((x) => [x.column, x.is_partition_key, x.is_link]), [
-            ["instance_id", "false", "false"],
-            ["users_id", "false", "false"],
-            ["display_name", "false", "false"],
-            ["ds", "true", "false"],
-        ]);
+        assert.deepEqual(
+            target.map((x) => [x.column, x.is_partition_key, x.is_link]),
+            [
+                ["instance_id", "false", "false"],
+                ["users_id", "false", "false"],
+                ["display_name", "false", "false"],
+                ["ds", "true", "false"],
+            ],
+        );
         assert.equal(target[2].comment, AWKWARD, "comment with commas, quotes and a newline survives the round trip");
         assert.equal(link.find((x) => x.column === "display_name")!.comment, AWKWARD);
         assert.equal(target[0].last_updated, "2026-03-04T05:06:07.000Z");

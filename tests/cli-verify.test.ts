@@ -1,5 +1,16 @@
 import { strict as assert } from "assert";
-import { CONSUMER, CONSUMER_DB, deployment, BOTH, PRODUCER, PRODUCER_DB, REGION, ROLE_ARN, runCli, Deployment } from "./cli-fake-aws";
+import {
+    CONSUMER,
+    CONSUMER_DB,
+    deployment,
+    BOTH,
+    PRODUCER,
+    PRODUCER_DB,
+    REGION,
+    ROLE_ARN,
+    runCli,
+    Deployment,
+} from "./cli-fake-aws";
 
 interface JsonCheck {
     id: string;
@@ -11,8 +22,18 @@ interface JsonCheck {
 
 async function verifyJson(d: Deployment, extra: string[] = BOTH) {
     const r = await runCli(d, ["verify", "--json", ...extra]);
-    const doc = JSON.parse(r.stdout) as { ok: boolean; checks: JsonCheck[]; counts: Record<string, number>; stopped?: string };
-    return { ...r, doc, failed: doc.checks.filter((c) => c.status === "FAIL"), warned: doc.checks.filter((c) => c.status === "WARN") };
+    const doc = JSON.parse(r.stdout) as {
+        ok: boolean;
+        checks: JsonCheck[];
+        counts: Record<string, number>;
+        stopped?: string;
+    };
+    return {
+        ...r,
+        doc,
+        failed: doc.checks.filter((c) => c.status === "FAIL"),
+        warned: doc.checks.filter((c) => c.status === "WARN"),
+    };
 }
 
 describe("cli verify", () => {
@@ -24,7 +45,17 @@ describe("cli verify", () => {
         assert.equal(code, 0);
         assert.equal(doc.ok, true);
         const ids = doc.checks.map((c) => c.id);
-        for (const id of ["identity:consumer", "identity:producer", "database", "link:users_link", "link:contacts_link", "ram", "settings:consumer", "settings:producer", "iam-allowed-principals"]) {
+        for (const id of [
+            "identity:consumer",
+            "identity:producer",
+            "database",
+            "link:users_link",
+            "link:contacts_link",
+            "ram",
+            "settings:consumer",
+            "settings:producer",
+            "iam-allowed-principals",
+        ]) {
             assert.ok(ids.includes(id), `missing check ${id} in ${ids.join(", ")}`);
         }
         // One grant check per required grant: DESCRIBE on 3 links, SELECT+DESCRIBE on 3 targets.
@@ -45,10 +76,20 @@ describe("cli verify", () => {
     });
 
     const faults: Array<[string, (d: Deployment) => void, RegExp, RegExp]> = [
-        ["missing link", (d) => d.aws.account(CONSUMER).databases.get(CONSUMER_DB)!.delete("contacts_link"), /^link:contacts_link$/, /relink/],
+        [
+            "missing link",
+            (d) => d.aws.account(CONSUMER).databases.get(CONSUMER_DB)!.delete("contacts_link"),
+            /^link:contacts_link$/,
+            /relink/,
+        ],
         [
             "link to the wrong target",
-            (d) => (d.aws.account(CONSUMER).databases.get(CONSUMER_DB)!.get("users_link")!.TargetTable = { CatalogId: PRODUCER, DatabaseName: "other_db", Name: "users" }),
+            (d) =>
+                (d.aws.account(CONSUMER).databases.get(CONSUMER_DB)!.get("users_link")!.TargetTable = {
+                    CatalogId: PRODUCER,
+                    DatabaseName: "other_db",
+                    Name: "users",
+                }),
             /^link:users_link$/,
             /relink/,
         ],
@@ -56,7 +97,10 @@ describe("cli verify", () => {
             "missing DESCRIBE on a link",
             (d) => {
                 const grants = d.aws.account(CONSUMER).grants;
-                grants.splice(grants.findIndex((g) => g.Resource?.Table?.Name === "users_link"), 1);
+                grants.splice(
+                    grants.findIndex((g) => g.Resource?.Table?.Name === "users_link"),
+                    1,
+                );
             },
             /^grant:consumer:.*users_link$/,
             /connect-analytics grant/,
@@ -65,7 +109,10 @@ describe("cli verify", () => {
             "missing SELECT on a target",
             (d) => {
                 const grants = d.aws.account(PRODUCER).grants;
-                grants.splice(grants.findIndex((g) => g.Resource?.TableWithColumns?.Name === "contacts"), 1);
+                grants.splice(
+                    grants.findIndex((g) => g.Resource?.TableWithColumns?.Name === "contacts"),
+                    1,
+                );
             },
             /^grant:producer:.*contacts$/,
             /grant --producer-profile producer/,
@@ -85,18 +132,36 @@ describe("cli verify", () => {
         ],
         [
             "IAMAllowedPrincipals default permissions",
-            (d) => (d.aws.account(PRODUCER).settings.CreateTableDefaultPermissions = [{ Principal: { DataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" }, Permissions: ["ALL"] }]),
+            (d) =>
+                (d.aws.account(PRODUCER).settings.CreateTableDefaultPermissions = [
+                    { Principal: { DataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" }, Permissions: ["ALL"] },
+                ]),
             /^settings:producer:defaults$/,
             /Use only IAM access control/,
         ],
-        ["cross-account version too low", (d) => (d.aws.account(PRODUCER).settings.Parameters = { CROSS_ACCOUNT_VERSION: "1" }), /^settings:producer:version$/, /Version 4/],
+        [
+            "cross-account version too low",
+            (d) => (d.aws.account(PRODUCER).settings.Parameters = { CROSS_ACCOUNT_VERSION: "1" }),
+            /^settings:producer:version$/,
+            /Version 4/,
+        ],
         [
             "IAMAllowedPrincipals grant on a target",
-            (d) => d.aws.account(PRODUCER).grants.push({ Principal: { DataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" }, Resource: { Table: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: "users" } }, Permissions: ["ALL"] }),
+            (d) =>
+                d.aws.account(PRODUCER).grants.push({
+                    Principal: { DataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" },
+                    Resource: { Table: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: "users" } },
+                    Permissions: ["ALL"],
+                }),
             /^iam-allowed-principals$/,
             /revoke-permissions --principal DataLakePrincipalIdentifier=IAM_ALLOWED_PRINCIPALS/,
         ],
-        ["missing target table", (d) => d.aws.account(PRODUCER).databases.get(PRODUCER_DB)!.delete("agent_hierarchy_groups"), /^link:agent_hierarchy_groups_link$/, /producer database/],
+        [
+            "missing target table",
+            (d) => d.aws.account(PRODUCER).databases.get(PRODUCER_DB)!.delete("agent_hierarchy_groups"),
+            /^link:agent_hierarchy_groups_link$/,
+            /producer database/,
+        ],
     ];
     for (const [name, inject, id, fix] of faults) {
         it(`detects ${name} as its FAIL, exit 1`, async () => {
@@ -112,10 +177,16 @@ describe("cli verify", () => {
 
     it("detects the wrong account and stops before judging it", async () => {
         const d = deployment(3);
-        d.aws.account(CONSUMER).identity = { account: "999999999999", arn: "arn:aws:sts::999999999999:assumed-role/x/y" };
+        d.aws.account(CONSUMER).identity = {
+            account: "999999999999",
+            arn: "arn:aws:sts::999999999999:assumed-role/x/y",
+        };
         const { code, doc, failed } = await verifyJson(d);
         assert.equal(code, 1);
-        assert.deepEqual(failed.map((c) => c.id), ["identity:consumer"]);
+        assert.deepEqual(
+            failed.map((c) => c.id),
+            ["identity:consumer"],
+        );
         assert.match(failed[0].detail, /999999999999, not the consumer account 222222222222/);
         assert.match(failed[0].fix!, /--profile/);
         assert.equal(doc.checks.length, 1);
@@ -125,9 +196,15 @@ describe("cli verify", () => {
 
     it("detects a producer profile of the wrong account and leaves the producer's grants unverified", async () => {
         const d = deployment(3);
-        d.aws.account(PRODUCER).identity = { account: "333333333333", arn: "arn:aws:sts::333333333333:assumed-role/x/y" };
+        d.aws.account(PRODUCER).identity = {
+            account: "333333333333",
+            arn: "arn:aws:sts::333333333333:assumed-role/x/y",
+        };
         const { failed, warned } = await verifyJson(d);
-        assert.deepEqual(failed.map((c) => c.id), ["identity:producer"]);
+        assert.deepEqual(
+            failed.map((c) => c.id),
+            ["identity:producer"],
+        );
         assert.ok(warned.some((c) => c.id === "grant:producer:unverified"));
     });
 
@@ -137,15 +214,32 @@ describe("cli verify", () => {
         // Replace the direct grants on `users` by grants to the consumer account.
         for (const g of producer.grants) {
             const name = g.Resource?.Table?.Name ?? g.Resource?.TableWithColumns?.Name;
-            if (name === "users" && g.Principal?.DataLakePrincipalIdentifier === ROLE_ARN) g.Principal = { DataLakePrincipalIdentifier: CONSUMER };
+            if (name === "users" && g.Principal?.DataLakePrincipalIdentifier === ROLE_ARN) {
+                g.Principal = { DataLakePrincipalIdentifier: CONSUMER };
+            }
         }
         let { failed } = await verifyJson(d);
         assert.equal(failed.length, 1);
         assert.match(failed[0].detail, /granted to account 222222222222 but not passed on/);
 
         d.aws.account(CONSUMER).grants.push(
-            { Principal: { DataLakePrincipalIdentifier: ROLE_ARN }, Resource: { Table: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: "users" } }, Permissions: ["DESCRIBE"] },
-            { Principal: { DataLakePrincipalIdentifier: ROLE_ARN }, Resource: { TableWithColumns: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: "users", ColumnWildcard: {} } }, Permissions: ["SELECT"] },
+            {
+                Principal: { DataLakePrincipalIdentifier: ROLE_ARN },
+                Resource: { Table: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: "users" } },
+                Permissions: ["DESCRIBE"],
+            },
+            {
+                Principal: { DataLakePrincipalIdentifier: ROLE_ARN },
+                Resource: {
+                    TableWithColumns: {
+                        CatalogId: PRODUCER,
+                        DatabaseName: PRODUCER_DB,
+                        Name: "users",
+                        ColumnWildcard: {},
+                    },
+                },
+                Permissions: ["SELECT"],
+            },
         );
         ({ failed } = await verifyJson(d));
         assert.deepEqual(failed, []);
@@ -190,7 +284,10 @@ describe("cli verify", () => {
     it("--query runs SELECT COUNT(*) per link and reports rows and bytes scanned", async () => {
         const d = deployment(3);
         d.aws.queries.set("users_link", { state: "SUCCEEDED", count: 42, bytes: 3 * 1024 * 1024 });
-        d.aws.queries.set("contacts_link", { state: "FAILED", reason: "Insufficient Lake Formation permission(s) on contacts_link" });
+        d.aws.queries.set("contacts_link", {
+            state: "FAILED",
+            reason: "Insufficient Lake Formation permission(s) on contacts_link",
+        });
         d.aws.queries.set("agent_hierarchy_groups_link", { state: "RUNNING" });
         const { code, doc } = await verifyJson(d, [...BOTH, "--query", "--query-timeout", "5"]);
         assert.equal(code, 1);
@@ -212,18 +309,29 @@ describe("cli verify", () => {
         // RAM models no AccessDeniedException of its own: IAM denials arrive as the generic service error.
         d.aws.account(CONSUMER).denied.set(
             "GetResourceShareInvitations",
-            Object.assign(new Error("User: arn:aws:sts::222222222222:assumed-role/ops/me is not authorized to perform: ram:GetResourceShareInvitations"), {
-                name: "AccessDeniedException",
-                $metadata: { httpStatusCode: 403 },
-            }),
+            Object.assign(
+                new Error(
+                    "User: arn:aws:sts::222222222222:assumed-role/ops/me is not authorized to perform: ram:GetResourceShareInvitations",
+                ),
+                {
+                    name: "AccessDeniedException",
+                    $metadata: { httpStatusCode: 403 },
+                },
+            ),
         );
         const { code, failed, doc } = await verifyJson(d);
         assert.equal(code, 1);
         assert.equal(failed.length, 1);
         assert.equal(failed[0].id, "ram");
         assert.equal(failed[0].detail.split("\n").length, 1);
-        assert.match(failed[0].detail, /arn:aws:sts::222222222222:assumed-role\/ops\/me may not call ram:GetResourceShareInvitations/);
-        assert.ok(doc.checks.some((c) => c.id === "settings:consumer" && c.status === "PASS"), "later checks still ran");
+        assert.match(
+            failed[0].detail,
+            /arn:aws:sts::222222222222:assumed-role\/ops\/me may not call ram:GetResourceShareInvitations/,
+        );
+        assert.ok(
+            doc.checks.some((c) => c.id === "settings:consumer" && c.status === "PASS"),
+            "later checks still ran",
+        );
     });
 });
 
@@ -232,12 +340,25 @@ describe("cli verify with governance (column exclusions, LF-tag sharing)", () =>
 
     it("column exclusions: the column-limited SELECT passes; a wider SELECT on the same table is a FAIL naming the columns", async () => {
         const d = deployment(3, { excluded });
-        let { code, doc, failed } = await verifyJson(d);
+        const first = await verifyJson(d);
+        let { code, failed } = first;
+        const { doc } = first;
         assert.equal(code, 0, JSON.stringify(failed));
         const select = doc.checks.find((c) => c.title === "SELECT on target users (minus 2 columns)");
         assert.ok(select && select.status === "PASS", JSON.stringify(doc.checks.map((c) => c.title)));
 
-        d.aws.account(PRODUCER).grants.push({ Principal: { DataLakePrincipalIdentifier: ROLE_ARN }, Resource: { TableWithColumns: { CatalogId: PRODUCER, DatabaseName: PRODUCER_DB, Name: "users", ColumnWildcard: {} } }, Permissions: ["SELECT"] });
+        d.aws.account(PRODUCER).grants.push({
+            Principal: { DataLakePrincipalIdentifier: ROLE_ARN },
+            Resource: {
+                TableWithColumns: {
+                    CatalogId: PRODUCER,
+                    DatabaseName: PRODUCER_DB,
+                    Name: "users",
+                    ColumnWildcard: {},
+                },
+            },
+            Permissions: ["SELECT"],
+        });
         ({ code, failed } = await verifyJson(d));
         assert.equal(code, 1);
         assert.equal(failed.length, 1);
@@ -248,10 +369,16 @@ describe("cli verify with governance (column exclusions, LF-tag sharing)", () =>
     it("column exclusions: a missing column-limited SELECT is a FAIL", async () => {
         const d = deployment(3, { excluded });
         const grants = d.aws.account(PRODUCER).grants;
-        grants.splice(grants.findIndex((g) => g.Resource?.TableWithColumns?.Name === "users"), 1);
+        grants.splice(
+            grants.findIndex((g) => g.Resource?.TableWithColumns?.Name === "users"),
+            1,
+        );
         const { failed } = await verifyJson(d);
         assert.equal(failed.length, 1);
-        assert.match(failed[0].detail, /role connect-analytics-lambda-execution-role lacks SELECT on .*users \(all columns except email, phone\)/);
+        assert.match(
+            failed[0].detail,
+            /role connect-analytics-lambda-execution-role lacks SELECT on .*users \(all columns except email, phone\)/,
+        );
     });
 
     it("LF-tag mode: the account's tag-policy grants and the role's re-grant pass, with tags read from the outputs", async () => {
@@ -261,7 +388,10 @@ describe("cli verify with governance (column exclusions, LF-tag sharing)", () =>
         assert.deepEqual(warned, []);
         assert.equal(code, 0);
         const titles = doc.checks.filter((c) => c.id.startsWith("grant:")).map((c) => c.title);
-        assert.ok(titles.includes("DESCRIBE+SELECT on tables tagged domain=contact-center,sensitivity=general"), titles.join("; "));
+        assert.ok(
+            titles.includes("DESCRIBE+SELECT on tables tagged domain=contact-center,sensitivity=general"),
+            titles.join("; "),
+        );
         assert.ok(titles.includes("DESCRIBE on LF-tag domain"));
 
         // Consumer outputs alone carry the expression in their grants.
@@ -272,11 +402,20 @@ describe("cli verify with governance (column exclusions, LF-tag sharing)", () =>
     it("LF-tag mode: a missing re-grant to the role and a missing grant option to the account are FAILs", async () => {
         const d = deployment(3, { sharingMode: "lfTags" });
         const consumerGrants = d.aws.account(CONSUMER).grants;
-        consumerGrants.splice(consumerGrants.findIndex((g) => g.Resource?.LFTagPolicy), 1);
+        consumerGrants.splice(
+            consumerGrants.findIndex((g) => g.Resource?.LFTagPolicy),
+            1,
+        );
         d.aws.account(PRODUCER).grants.find((g) => g.Resource?.LFTagPolicy)!.PermissionsWithGrantOption = [];
         const { failed } = await verifyJson(d);
         assert.equal(failed.length, 2);
-        assert.match(failed.find((c) => c.id.startsWith("grant:consumer"))!.detail, /role connect-analytics-lambda-execution-role lacks DESCRIBE, SELECT on 111111111111:TABLE where/);
-        assert.match(failed.find((c) => c.id.startsWith("grant:producer"))!.detail, /account 222222222222 lacks grant option on DESCRIBE, SELECT/);
+        assert.match(
+            failed.find((c) => c.id.startsWith("grant:consumer"))!.detail,
+            /role connect-analytics-lambda-execution-role lacks DESCRIBE, SELECT on 111111111111:TABLE where/,
+        );
+        assert.match(
+            failed.find((c) => c.id.startsWith("grant:producer"))!.detail,
+            /account 222222222222 lacks grant option on DESCRIBE, SELECT/,
+        );
     });
 });

@@ -28,7 +28,11 @@ describe("Pulumi.yaml, stack files and README agree with the config schema", () 
             if (spec.required) assert.ok(!("default" in decl), `${key} is required and has no default`);
             else assert.deepEqual(decl.default, spec.default ?? "", key);
         }
-        assert.deepEqual(Object.keys(project.config).filter((k) => !(k in CONFIG_KEYS)), [], "no declared key is unknown to the program");
+        assert.deepEqual(
+            Object.keys(project.config).filter((k) => !(k in CONFIG_KEYS)),
+            [],
+            "no declared key is unknown to the program",
+        );
     });
 
     it("documents the structured keys it cannot declare", () => {
@@ -39,7 +43,9 @@ describe("Pulumi.yaml, stack files and README agree with the config schema", () 
     });
 
     it("documents every key in the README", () => {
-        for (const key of Object.keys(CONFIG_KEYS)) assert.match(readme, new RegExp("\\| `" + key + "` \\|"), `README lacks ${key}`);
+        for (const key of Object.keys(CONFIG_KEYS)) {
+            assert.match(readme, new RegExp("\\| `" + key + "` \\|"), `README lacks ${key}`);
+        }
     });
 
     it("ships example stack files that validate, with ap-southeast-2 and a side each", () => {

@@ -38,7 +38,12 @@ describe("config validation", () => {
     it("accepts names and {name, linkName, timeColumn} entries in tables", () => {
         const config = parseConfig(
             stackConfig("consumer", {
-                tables: ["users", { name: "contact_record", linkName: "ctr" }, { name: "contacts", timeColumn: null }, { name: "agent_statistic_record", timeColumn: "interval_start" }],
+                tables: [
+                    "users",
+                    { name: "contact_record", linkName: "ctr" },
+                    { name: "contacts", timeColumn: null },
+                    { name: "agent_statistic_record", timeColumn: "interval_start" },
+                ],
             }),
         );
         assert.deepEqual(
@@ -53,21 +58,35 @@ describe("config validation", () => {
     });
 
     it("reports every problem at once", () => {
-        const issues = issuesOf(stackConfig("consumer", { producerAccountId: "123", tables: [], environment: "Prod!" }));
-        assert.deepEqual(issues.map((i) => i.key).sort(), ["connect-analytics:environment", "connect-analytics:producerAccountId", "connect-analytics:tables"]);
+        const issues = issuesOf(
+            stackConfig("consumer", { producerAccountId: "123", tables: [], environment: "Prod!" }),
+        );
+        assert.deepEqual(issues.map((i) => i.key).sort(), [
+            "connect-analytics:environment",
+            "connect-analytics:producerAccountId",
+            "connect-analytics:tables",
+        ]);
     });
 
     it("warns about unknown keys and keys of the other side, without failing", () => {
         const warnings: ConfigIssue[] = [];
-        parseConfig(stackConfig("consumer", { tabels: ["users"], grantWithGrantOption: true }), { warn: (w) => warnings.push(w) });
-        assert.deepEqual(warnings.map((w) => w.key), ["connect-analytics:tabels", "connect-analytics:grantWithGrantOption"]);
+        parseConfig(stackConfig("consumer", { tabels: ["users"], grantWithGrantOption: true }), {
+            warn: (w) => warnings.push(w),
+        });
+        assert.deepEqual(
+            warnings.map((w) => w.key),
+            ["connect-analytics:tabels", "connect-analytics:grantWithGrantOption"],
+        );
         assert.match(warnings[0].message, /unknown key/);
         assert.match(warnings[1].message, /only used by the producer stack/);
     });
 
     it("does not warn about keys left at their defaults", () => {
         const warnings: ConfigIssue[] = [];
-        parseConfig(stackConfig("producer", { athenaWorkgroupName: "connect_analytics_workgroup", producerStack: "" }), { warn: (w) => warnings.push(w) });
+        parseConfig(
+            stackConfig("producer", { athenaWorkgroupName: "connect_analytics_workgroup", producerStack: "" }),
+            { warn: (w) => warnings.push(w) },
+        );
         assert.deepEqual(warnings, []);
     });
 
@@ -81,14 +100,34 @@ describe("config validation", () => {
         ["same account both sides", { consumerAccountId: "111111111111" }, "consumerAccountId", /must differ/],
         ["missing region", { "aws:region": undefined }, "aws:region", /required/],
         ["bad region", { "aws:region": "sydney" }, "aws:region", /region name/],
-        ["missing aws-native region", { "aws-native:region": undefined }, "aws-native:region", /pulumi config set aws-native:region ap-southeast-2/],
-        ["aws-native region differing from aws:region", { "aws-native:region": "us-east-1" }, "aws-native:region", /both providers must work in one region/],
+        [
+            "missing aws-native region",
+            { "aws-native:region": undefined },
+            "aws-native:region",
+            /pulumi config set aws-native:region ap-southeast-2/,
+        ],
+        [
+            "aws-native region differing from aws:region",
+            { "aws-native:region": "us-east-1" },
+            "aws-native:region",
+            /both providers must work in one region/,
+        ],
         ["empty tables", { tables: [] }, "tables", /at least one table/],
         ["duplicate table", { tables: ["users", "users"] }, "tables", /"users" appears 2 times/],
-        ["link name collision", { tables: ["users", { name: "contacts", linkName: "users_link" }] }, "tables", /link name "users_link" appears 2 times/],
+        [
+            "link name collision",
+            { tables: ["users", { name: "contacts", linkName: "users_link" }] },
+            "tables",
+            /link name "users_link" appears 2 times/,
+        ],
         ["uppercase table name", { tables: ["Users"] }, "tables", /not a valid Glue name/],
         ["table name too long", { tables: ["a".repeat(256)] }, "tables", /not a valid Glue name/],
-        ["hyphen in link name", { tables: [{ name: "users", linkName: "users-link" }] }, "tables", /linkName "users-link" is not a valid Glue name/],
+        [
+            "hyphen in link name",
+            { tables: [{ name: "users", linkName: "users-link" }] },
+            "tables",
+            /linkName "users-link" is not a valid Glue name/,
+        ],
         ["table entry of wrong type", { tables: [42] }, "tables", /must be a table name or/],
         ["unknown field in table entry", { tables: [{ name: "users", link: "x" }] }, "tables", /unknown field "link"/],
         ["tables not a list", { tables: "users" }, "tables", /YAML list/],
@@ -100,7 +139,12 @@ describe("config validation", () => {
         ["bad stack reference", { producerStack: "org/proj/stack/extra" }, "producerStack", /stack name like/],
         ["bad schedule", { exportSchedule: "daily" }, "exportSchedule", /rate\(N unit\)/],
         ["bad export format", { exportFormat: "json" }, "exportFormat", /"parquet" or "csv"/],
-        ["cutoff below Athena's minimum", { bytesScannedCutoffPerQuery: 1000 }, "bytesScannedCutoffPerQuery", /from 10000000/],
+        [
+            "cutoff below Athena's minimum",
+            { bytesScannedCutoffPerQuery: 1000 },
+            "bytesScannedCutoffPerQuery",
+            /from 10000000/,
+        ],
         ["retention CloudWatch rejects", { logRetentionDays: 31 }, "logRetentionDays", /CloudWatch's values/],
         ["timeout above Lambda's maximum", { lambdaTimeoutSeconds: 901 }, "lambdaTimeoutSeconds", /60 to 900/],
         ["bad KMS key", { kmsKeyArn: "alias/mine" }, "kmsKeyArn", /KMS key ARN/],

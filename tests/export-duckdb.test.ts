@@ -50,10 +50,18 @@ describe("local export on DuckDB", function () {
     const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS();
     const files = (sub = "") => {
         const root = path.join(dir, "exports", sub);
-        const walk = (d: string): string[] => (fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)])) : []);
-        return walk(root).map((f) => path.relative(path.join(dir, "exports"), f)).sort();
+        const walk = (d: string): string[] =>
+            fs.existsSync(d)
+                ? fs
+                      .readdirSync(d, { withFileTypes: true })
+                      .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]))
+                : [];
+        return walk(root)
+            .map((f) => path.relative(path.join(dir, "exports"), f))
+            .sort();
     };
-    const parquetOf = (table: string, runDate: string, runId: string) => path.join(dir, "exports", "connect", table, `dt=${runDate}`, `run=${runId}`, "data_0.parquet");
+    const parquetOf = (table: string, runDate: string, runId: string) =>
+        path.join(dir, "exports", "connect", table, `dt=${runDate}`, `run=${runId}`, "data_0.parquet");
 
     it("exports every table to Parquet in the bucket layout, with the Connect columns and the lake's row counts", async () => {
         const result = await run();
@@ -68,11 +76,17 @@ describe("local export on DuckDB", function () {
             "manifests/20250106T020000Z.json",
             "state/watermarks/contacts.json",
         ]);
-        for (const [table, expected] of [["users", 150], ["contacts", ROWS], ["agent_hierarchy_groups", 16]] as const) {
+        for (const [table, expected] of [
+            ["users", 150],
+            ["contacts", ROWS],
+            ["agent_hierarchy_groups", 16],
+        ] as const) {
             const file = parquetOf(table, "2025-01-06", summary.runId);
             const [count] = await rows(`SELECT count(*)::INTEGER AS n FROM read_parquet('${file}')`);
             assert.equal(count.n, expected, `${table} rows`);
-            const columns = (await rows(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`)).map((r) => [r.column_name, String(r.column_type).replace(/, /g, ",")]);
+            const columns = (
+                await rows(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`)
+            ).map((r) => [r.column_name, String(r.column_type).replace(/, /g, ",")]);
             assert.deepEqual(
                 columns,
                 CONNECT_TABLE_SCHEMAS[table].columns.map((c) => [c.name, c.type.toUpperCase()]),
@@ -80,14 +94,23 @@ describe("local export on DuckDB", function () {
             );
             assert.equal(summary.tables.find((t) => t.table === table)!.rows, expected);
         }
-        const [compression] = await rows(`SELECT DISTINCT compression FROM parquet_metadata('${parquetOf("contacts", "2025-01-06", summary.runId)}')`);
+        const [compression] = await rows(
+            `SELECT DISTINCT compression FROM parquet_metadata('${parquetOf("contacts", "2025-01-06", summary.runId)}')`,
+        );
         assert.equal(compression.compression, "SNAPPY");
-        const manifest = JSON.parse(fs.readFileSync(path.join(dir, "exports", "manifests", "20250106T020000Z.json"), "utf8")) as RunManifest;
+        const manifest = JSON.parse(
+            fs.readFileSync(path.join(dir, "exports", "manifests", "20250106T020000Z.json"), "utf8"),
+        ) as RunManifest;
         assert.equal(manifest.engine, "duckdb");
         assert.equal(manifest.tables.contacts.watermarkAfter, "2025-01-05");
         assert.ok(manifest.tables.contacts.bytesScanned! > 0);
-        const days = await rows(`SELECT DISTINCT CAST(initiation_timestamp AS DATE)::VARCHAR AS d FROM read_parquet('${parquetOf("contacts", "2025-01-06", summary.runId)}') ORDER BY d`);
-        assert.deepEqual(days.map((d) => d.d), ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04", "2025-01-05"]);
+        const days = await rows(
+            `SELECT DISTINCT CAST(initiation_timestamp AS DATE)::VARCHAR AS d FROM read_parquet('${parquetOf("contacts", "2025-01-06", summary.runId)}') ORDER BY d`,
+        );
+        assert.deepEqual(
+            days.map((d) => d.d),
+            ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04", "2025-01-05"],
+        );
     });
 
     it("runs incrementally: again without new data exports nothing; a new day exports just that day", async () => {
@@ -96,7 +119,11 @@ describe("local export on DuckDB", function () {
         const again = await run();
         assert.equal(again.summary.runAttempt, 2);
         assert.equal(again.summary.rows, 0);
-        assert.deepEqual(files().filter((f) => !f.startsWith("manifests/")), first.filter((f) => !f.startsWith("manifests/")), "no new files");
+        assert.deepEqual(
+            files().filter((f) => !f.startsWith("manifests/")),
+            first.filter((f) => !f.startsWith("manifests/")),
+            "no new files",
+        );
 
         const next = await run({ addDay: true });
         assert.equal(next.addedDay, "2025-01-06");
@@ -126,11 +153,26 @@ describe("local export on DuckDB", function () {
         await generateLake(conn, { dir: lake, rows: ROWS, days: DAYS, seed: 7, startDate: "2025-01-01" });
         const contacts = { name: "contacts", linkName: "contacts_link", timeColumn: "initiation_timestamp" };
         await attachLake(conn, lake, [contacts]);
-        assert.equal(await filesReadByQuery(conn, buildDuckdbSelect(buildSelectPlan(contacts, { to: "2025-01-05" }))), DAYS);
-        assert.equal(await filesReadByQuery(conn, buildDuckdbSelect(buildSelectPlan(contacts, { from: "2025-01-04", to: "2025-01-04" }))), 1);
-        assert.equal(lakeFiles(path.join(lake, "contacts"), buildSelectPlan(contacts, { to: "2025-01-05" })).length, DAYS);
+        assert.equal(
+            await filesReadByQuery(conn, buildDuckdbSelect(buildSelectPlan(contacts, { to: "2025-01-05" }))),
+            DAYS,
+        );
+        assert.equal(
+            await filesReadByQuery(
+                conn,
+                buildDuckdbSelect(buildSelectPlan(contacts, { from: "2025-01-04", to: "2025-01-04" })),
+            ),
+            1,
+        );
+        assert.equal(
+            lakeFiles(path.join(lake, "contacts"), buildSelectPlan(contacts, { to: "2025-01-05" })).length,
+            DAYS,
+        );
         assert.deepEqual(
-            lakeFiles(path.join(lake, "contacts"), buildSelectPlan(contacts, { from: "2025-01-04", to: "2025-01-04" })).map((f) => path.basename(path.dirname(f))),
+            lakeFiles(
+                path.join(lake, "contacts"),
+                buildSelectPlan(contacts, { from: "2025-01-04", to: "2025-01-04" }),
+            ).map((f) => path.basename(path.dirname(f))),
             ["dt=2025-01-04"],
         );
     });
@@ -146,16 +188,38 @@ describe("local export on DuckDB", function () {
     it("never exports excluded columns, and writes gzip CSV with a header when asked", async () => {
         const tableSpecs = [
             { name: "users", linkName: "users_link", excludedColumns: ["email", "mobile"] },
-            { name: "contacts", linkName: "contacts_link", timeColumn: "initiation_timestamp", excludedColumns: ["customer_endpoint_address"] },
+            {
+                name: "contacts",
+                linkName: "contacts_link",
+                timeColumn: "initiation_timestamp",
+                excludedColumns: ["customer_endpoint_address"],
+            },
         ];
         const result = await run({ tableSpecs, format: "csv" });
-        const csv = path.join(dir, "exports", "connect", "users", "dt=2025-01-06", `run=${result.summary.runId}`, "data_0.csv.gz");
-        const columns = (await rows(`DESCRIBE SELECT * FROM read_csv('${csv}', hive_partitioning = false)`)).map((r) => r.column_name);
-        assert.deepEqual(columns, CONNECT_TABLE_SCHEMAS.users.columns.map((c) => c.name).filter((c) => c !== "email" && c !== "mobile"));
+        const csv = path.join(
+            dir,
+            "exports",
+            "connect",
+            "users",
+            "dt=2025-01-06",
+            `run=${result.summary.runId}`,
+            "data_0.csv.gz",
+        );
+        const columns = (await rows(`DESCRIBE SELECT * FROM read_csv('${csv}', hive_partitioning = false)`)).map(
+            (r) => r.column_name,
+        );
+        assert.deepEqual(
+            columns,
+            CONNECT_TABLE_SCHEMAS.users.columns.map((c) => c.name).filter((c) => c !== "email" && c !== "mobile"),
+        );
         const contactsCsv = csv.replace(/users/g, "contacts");
         const [count] = await rows(`SELECT count(*)::INTEGER AS n FROM read_csv('${contactsCsv}')`);
         assert.equal(count.n, ROWS);
-        assert.ok(!(await rows(`DESCRIBE SELECT * FROM read_csv('${contactsCsv}', hive_partitioning = false)`)).some((r) => r.column_name === "customer_endpoint_address"));
+        assert.ok(
+            !(await rows(`DESCRIBE SELECT * FROM read_csv('${contactsCsv}', hive_partitioning = false)`)).some(
+                (r) => r.column_name === "customer_endpoint_address",
+            ),
+        );
     });
 
     it("backfills a range of days without moving the watermark backwards", async () => {
@@ -178,13 +242,20 @@ describe("local export on DuckDB", function () {
         const backfill = await run({ tables: ["contacts"], from: "2025-01-02", to: "2025-01-02" });
         assert.notEqual(backfill.summary.runId, daily.summary.runId);
         assert.equal(backfill.summary.tables[0].rows, ROWS / DAYS);
-        assert.deepEqual(files("connect/contacts").filter((f) => before.includes(f)), before);
+        assert.deepEqual(
+            files("connect/contacts").filter((f) => before.includes(f)),
+            before,
+        );
         assert.equal(files("connect/contacts").length, 2);
     });
 
     it("generates the same lake for the same seed, and a new day leaves earlier days unchanged", async () => {
         const checksum = async (lake: string, day: string) =>
-            (await rows(`SELECT count(*)::INTEGER AS n, sum(hash(contact_id, agent_id, queue_name, initiation_timestamp, channel))::VARCHAR AS h FROM read_parquet('${lake}/contacts/dt=${day}/*.parquet')`))[0];
+            (
+                await rows(
+                    `SELECT count(*)::INTEGER AS n, sum(hash(contact_id, agent_id, queue_name, initiation_timestamp, channel))::VARCHAR AS h FROM read_parquet('${lake}/contacts/dt=${day}/*.parquet')`,
+                )
+            )[0];
         const a = path.join(dir, "a");
         const b = path.join(dir, "b");
         const c = path.join(dir, "c");
@@ -194,7 +265,12 @@ describe("local export on DuckDB", function () {
         const before = await checksum(a, "2025-01-03");
         assert.deepEqual(before, await checksum(b, "2025-01-03"));
         assert.notDeepEqual(before, await checksum(c, "2025-01-03"));
-        const users = async (lake: string) => (await rows(`SELECT string_agg(username, ',' ORDER BY username) AS u FROM read_parquet('${lake}/users/*.parquet')`))[0].u;
+        const users = async (lake: string) =>
+            (
+                await rows(
+                    `SELECT string_agg(username, ',' ORDER BY username) AS u FROM read_parquet('${lake}/users/*.parquet')`,
+                )
+            )[0].u;
         assert.equal(await users(a), await users(b));
         await addLakeDay(conn, a);
         assert.deepEqual(await checksum(a, "2025-01-03"), before);

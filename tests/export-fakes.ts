@@ -14,7 +14,14 @@ import {
     TooManyRequestsException,
     type GetQueryExecutionOutput,
 } from "@aws-sdk/client-athena";
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import {
+    DeleteObjectsCommand,
+    GetObjectCommand,
+    ListObjectsV2Command,
+    PutObjectCommand,
+    S3Client,
+    S3ServiceException,
+} from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import type { Clock } from "../functions/types";
 
@@ -63,7 +70,10 @@ export function fakeClock(startIso = "2025-02-01T02:00:05Z"): FakeClock {
 /** A Lambda context whose deadline follows the fake clock. */
 export function lambdaContext(clock: Clock, timeoutMs = 900_000) {
     const deadline = clock.now() + timeoutMs;
-    return { getRemainingTimeInMillis: () => deadline - clock.now(), awsRequestId: "11111111-2222-3333-4444-555555555555" };
+    return {
+        getRemainingTimeInMillis: () => deadline - clock.now(),
+        awsRequestId: "11111111-2222-3333-4444-555555555555",
+    };
 }
 
 /** What one query start of a table does. */
@@ -86,8 +96,20 @@ export interface StartedQuery {
     polls: number;
 }
 
-const notFound = () => new S3ServiceException({ name: "NoSuchKey", $fault: "client", $metadata: { httpStatusCode: 404 }, message: "The specified key does not exist." });
-export const accessDenied = () => new S3ServiceException({ name: "AccessDenied", $fault: "client", $metadata: { httpStatusCode: 403 }, message: "Access Denied" });
+const notFound = () =>
+    new S3ServiceException({
+        name: "NoSuchKey",
+        $fault: "client",
+        $metadata: { httpStatusCode: 404 },
+        message: "The specified key does not exist.",
+    });
+export const accessDenied = () =>
+    new S3ServiceException({
+        name: "AccessDenied",
+        $fault: "client",
+        $metadata: { httpStatusCode: 403 },
+        message: "Access Denied",
+    });
 
 export class FakeAws {
     readonly objects = new Map<string, string>();
@@ -119,25 +141,54 @@ export class FakeAws {
             const start = input.ContinuationToken ? Number(input.ContinuationToken) : 0;
             const page = keys.slice(start, start + 2);
             const more = start + 2 < keys.length;
-            return { Contents: page.map((Key) => ({ Key })), IsTruncated: more, NextContinuationToken: more ? String(start + 2) : undefined };
+            return {
+                Contents: page.map((Key) => ({ Key })),
+                IsTruncated: more,
+                NextContinuationToken: more ? String(start + 2) : undefined,
+            };
         });
         this.s3.on(DeleteObjectsCommand).callsFake(async (input: { Delete: { Objects: { Key: string }[] } }) => {
             for (const o of input.Delete.Objects) this.objects.delete(o.Key);
             return { Deleted: input.Delete.Objects };
         });
 
-        this.athena.on(StartQueryExecutionCommand).callsFake(async (input: { QueryString: string; WorkGroup?: string; QueryExecutionContext?: { Database?: string }; ClientRequestToken?: string }) => {
-            const link = /FROM "[a-z0-9_]+"\."([a-z0-9_]+)"/.exec(input.QueryString)?.[1] ?? "?";
-            const destination = /TO 's3:\/\/[^/]+\/([^']+)'/.exec(input.QueryString)?.[1] ?? "?";
-            const behaviour = this.script.get(link)?.shift() ?? { kind: "succeed" };
-            if (behaviour.kind === "throttleStart") {
-                throw new TooManyRequestsException({ $metadata: { httpStatusCode: 400 }, message: "Rate exceeded", Reason: "CONCURRENT_QUERY_LIMIT_EXCEEDED" });
-            }
-            const id = `q-${++this.seq}-${link}`;
-            this.queries.push({ id, sql: input.QueryString, link, destination, behaviour, workgroup: input.WorkGroup, database: input.QueryExecutionContext?.Database, token: input.ClientRequestToken, polls: 0 });
-            return { QueryExecutionId: id };
-        });
-        this.athena.on(GetQueryExecutionCommand).callsFake(async (input: { QueryExecutionId: string }) => this.poll(input.QueryExecutionId));
+        this.athena
+            .on(StartQueryExecutionCommand)
+            .callsFake(
+                async (input: {
+                    QueryString: string;
+                    WorkGroup?: string;
+                    QueryExecutionContext?: { Database?: string };
+                    ClientRequestToken?: string;
+                }) => {
+                    const link = /FROM "[a-z0-9_]+"\."([a-z0-9_]+)"/.exec(input.QueryString)?.[1] ?? "?";
+                    const destination = /TO 's3:\/\/[^/]+\/([^']+)'/.exec(input.QueryString)?.[1] ?? "?";
+                    const behaviour = this.script.get(link)?.shift() ?? { kind: "succeed" };
+                    if (behaviour.kind === "throttleStart") {
+                        throw new TooManyRequestsException({
+                            $metadata: { httpStatusCode: 400 },
+                            message: "Rate exceeded",
+                            Reason: "CONCURRENT_QUERY_LIMIT_EXCEEDED",
+                        });
+                    }
+                    const id = `q-${++this.seq}-${link}`;
+                    this.queries.push({
+                        id,
+                        sql: input.QueryString,
+                        link,
+                        destination,
+                        behaviour,
+                        workgroup: input.WorkGroup,
+                        database: input.QueryExecutionContext?.Database,
+                        token: input.ClientRequestToken,
+                        polls: 0,
+                    });
+                    return { QueryExecutionId: id };
+                },
+            );
+        this.athena
+            .on(GetQueryExecutionCommand)
+            .callsFake(async (input: { QueryExecutionId: string }) => this.poll(input.QueryExecutionId));
         this.athena.on(StopQueryExecutionCommand).callsFake(async (input: { QueryExecutionId: string }) => {
             this.stopped.push(input.QueryExecutionId);
             return {};
@@ -174,7 +225,10 @@ export class FakeAws {
     }
 
     setWatermark(table: string, through: string): void {
-        this.objects.set(`state/watermarks/${table}.json`, JSON.stringify({ table, through, runId: "earlier", updatedAt: "2025-01-01T00:00:00Z" }));
+        this.objects.set(
+            `state/watermarks/${table}.json`,
+            JSON.stringify({ table, through, runId: "earlier", updatedAt: "2025-01-01T00:00:00Z" }),
+        );
     }
 
     private query(id: string): StartedQuery {
@@ -187,25 +241,45 @@ export class FakeAws {
         const q = this.query(id);
         q.polls++;
         const b = q.behaviour;
-        const status = (State: string, extra: Record<string, unknown> = {}) => ({ QueryExecution: { QueryExecutionId: id, Status: { State, ...extra }, Statistics: { DataScannedInBytes: b.kind === "succeed" ? (b.bytes ?? 4096) : 1024 } } }) as GetQueryExecutionOutput;
+        const status = (State: string, extra: Record<string, unknown> = {}) =>
+            ({
+                QueryExecution: {
+                    QueryExecutionId: id,
+                    Status: { State, ...extra },
+                    Statistics: { DataScannedInBytes: b.kind === "succeed" ? (b.bytes ?? 4096) : 1024 },
+                },
+            }) as GetQueryExecutionOutput;
         if (this.stopped.includes(id)) return status("CANCELLED", { StateChangeReason: "Query cancelled by user" });
         // The destination must be empty when the query starts writing, as UNLOAD requires.
         const occupied = q.polls === 1 && this.keys(q.destination).length > 0;
-        if (occupied) return status("FAILED", { StateChangeReason: `HIVE_PATH_ALREADY_EXISTS: Target directory for table already exists: s3://${BUCKET}/${q.destination}`, AthenaError: { ErrorCategory: 2, ErrorType: 1205, Retryable: false } });
+        if (occupied) {
+            return status("FAILED", {
+                StateChangeReason: `HIVE_PATH_ALREADY_EXISTS: Target directory for table already exists: s3://${BUCKET}/${q.destination}`,
+                AthenaError: { ErrorCategory: 2, ErrorType: 1205, Retryable: false },
+            });
+        }
         switch (b.kind) {
             case "runForever":
                 return status("RUNNING");
             case "cancel":
-                return status("CANCELLED", { StateChangeReason: b.reason ?? "Query exceeded the bytes scanned limit of the workgroup" });
+                return status("CANCELLED", {
+                    StateChangeReason: b.reason ?? "Query exceeded the bytes scanned limit of the workgroup",
+                });
             case "fail":
                 this.objects.set(`${q.destination}orphan-${id}`, "partial");
                 return status("FAILED", {
                     StateChangeReason: b.reason ?? "HIVE_BAD_DATA: malformed Parquet file",
-                    AthenaError: { ErrorCategory: b.retryable ? 1 : 2, ErrorType: 1000, Retryable: b.retryable === true },
+                    AthenaError: {
+                        ErrorCategory: b.retryable ? 1 : 2,
+                        ErrorType: 1000,
+                        Retryable: b.retryable === true,
+                    },
                 });
             case "succeed":
                 if (q.polls <= (b.runningPolls ?? 0)) return status("RUNNING");
-                for (let i = 0; i < (b.files ?? 1); i++) this.objects.set(`${q.destination}${id}_0000${i}.snappy.parquet`, `rows of ${q.link}`);
+                for (let i = 0; i < (b.files ?? 1); i++) {
+                    this.objects.set(`${q.destination}${id}_0000${i}.snappy.parquet`, `rows of ${q.link}`);
+                }
                 return status("SUCCEEDED");
             default:
                 throw new Error(`unexpected behaviour ${JSON.stringify(b)}`);

@@ -8,7 +8,18 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { AWS_CLIENT_CONFIG, createExportHandler, exportHandler, type HandlerDeps } from "../functions/handler";
 import { createS3ObjectStore } from "../functions/aws/s3Store";
 import type { ExportRunSummary, RunManifest, TableRunEntry } from "../functions/types";
-import { accessDenied, BUCKET, FakeAws, fakeClock, handlerEnv, lambdaContext, logSink, RUN_ID, SCHEDULED, TABLES } from "./export-fakes";
+import {
+    accessDenied,
+    BUCKET,
+    FakeAws,
+    fakeClock,
+    handlerEnv,
+    lambdaContext,
+    logSink,
+    RUN_ID,
+    SCHEDULED,
+    TABLES,
+} from "./export-fakes";
 
 const MANIFEST = `manifests/${RUN_ID}.json`;
 const CONTACTS_WATERMARK = "state/watermarks/contacts.json";
@@ -21,10 +32,18 @@ describe("export handler (Athena + S3 mocked)", () => {
     afterEach(() => aws.restore());
 
     /** Runs the handler once; returns its summary or its error, the logs, and the clock. */
-    async function invoke(event: unknown = { scheduledTime: SCHEDULED }, options: { env?: Record<string, string | undefined>; timeoutMs?: number; deps?: Partial<HandlerDeps> } = {}) {
+    async function invoke(
+        event: unknown = { scheduledTime: SCHEDULED },
+        options: { env?: Record<string, string | undefined>; timeoutMs?: number; deps?: Partial<HandlerDeps> } = {},
+    ) {
         const clock = fakeClock();
         const logs = logSink();
-        const handler = createExportHandler({ env: () => handlerEnv(options.env), clock, logSink: logs.sink, ...options.deps });
+        const handler = createExportHandler({
+            env: () => handlerEnv(options.env),
+            clock,
+            logSink: logs.sink,
+            ...options.deps,
+        });
         let summary: ExportRunSummary | undefined;
         let error: (Error & Record<string, unknown>) | undefined;
         try {
@@ -40,11 +59,14 @@ describe("export handler (Athena + S3 mocked)", () => {
         const { summary, error, logs } = await invoke();
         assert.equal(error, undefined);
         assert.equal(summary!.status, "succeeded");
-        assert.deepEqual(summary!.tables.map((t) => [t.table, t.status]), [
-            ["users", "succeeded"],
-            ["contacts", "succeeded"],
-            ["agent_hierarchy_groups", "succeeded"],
-        ]);
+        assert.deepEqual(
+            summary!.tables.map((t) => [t.table, t.status]),
+            [
+                ["users", "succeeded"],
+                ["contacts", "succeeded"],
+                ["agent_hierarchy_groups", "succeeded"],
+            ],
+        );
         const contacts = aws.queriesFor("contacts_link")[0];
         assert.equal(
             contacts.sql,
@@ -62,12 +84,33 @@ describe("export handler (Athena + S3 mocked)", () => {
         assert.equal(manifest.scheduledTime, "2025-02-01T02:00:00.000Z");
         const c = manifest.tables.contacts;
         assert.deepEqual(
-            { rows: c.rows, bytes: c.bytesScanned, id: c.queryExecutionId, out: c.outputLocation, before: c.watermarkBefore, after: c.watermarkAfter, range: c.range, error: c.error },
-            { rows: 1000, bytes: 4096, id: contacts.id, out: `s3://${BUCKET}/connect/contacts/dt=2025-02-01/run=${RUN_ID}/`, before: null, after: "2025-01-31", range: { to: "2025-01-31" }, error: null },
+            {
+                rows: c.rows,
+                bytes: c.bytesScanned,
+                id: c.queryExecutionId,
+                out: c.outputLocation,
+                before: c.watermarkBefore,
+                after: c.watermarkAfter,
+                range: c.range,
+                error: c.error,
+            },
+            {
+                rows: 1000,
+                bytes: 4096,
+                id: contacts.id,
+                out: `s3://${BUCKET}/connect/contacts/dt=2025-02-01/run=${RUN_ID}/`,
+                before: null,
+                after: "2025-01-31",
+                range: { to: "2025-01-31" },
+                error: null,
+            },
         );
         assert.equal(manifest.tables.users.watermarkAfter, null);
         // One JSON line per table and a summary.
-        assert.deepEqual(logs.filter((l) => l.event === "table_export").map((l) => l.table), ["users", "contacts", "agent_hierarchy_groups"]);
+        assert.deepEqual(
+            logs.filter((l) => l.event === "table_export").map((l) => l.table),
+            ["users", "contacts", "agent_hierarchy_groups"],
+        );
         const last = logs[logs.length - 1];
         assert.equal(last.event, "export_summary");
         assert.equal(last.succeeded, 3);
@@ -77,7 +120,10 @@ describe("export handler (Athena + S3 mocked)", () => {
     it("an incremental run reads from the watermark minus the overlap up to the day before the run", async () => {
         aws.setWatermark("contacts", "2025-01-29");
         const { summary } = await invoke();
-        assert.match(aws.queriesFor("contacts_link")[0].sql, /WHERE "initiation_timestamp" >= TIMESTAMP '2025-01-29 00:00:00' AND "initiation_timestamp" < TIMESTAMP '2025-02-01 00:00:00'\)/);
+        assert.match(
+            aws.queriesFor("contacts_link")[0].sql,
+            /WHERE "initiation_timestamp" >= TIMESTAMP '2025-01-29 00:00:00' AND "initiation_timestamp" < TIMESTAMP '2025-02-01 00:00:00'\)/,
+        );
         assert.deepEqual(summary!.tables[1].range, { from: "2025-01-29", to: "2025-01-31" });
         assert.equal(aws.json(CONTACTS_WATERMARK).through, "2025-01-31");
     });
@@ -108,11 +154,19 @@ describe("export handler (Athena + S3 mocked)", () => {
             handle: async () => {
                 const status = statuses.length === 0 ? 503 : 200;
                 statuses.push(status);
-                const body = status === 503 ? "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>" : "";
+                const body =
+                    status === 503
+                        ? "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+                        : "";
                 return { response: { statusCode: status, headers: {}, body: Readable.from([Buffer.from(body)]) } };
             },
         };
-        const client = new S3Client({ ...AWS_CLIENT_CONFIG, region: "ap-southeast-2", credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" }, requestHandler });
+        const client = new S3Client({
+            ...AWS_CLIENT_CONFIG,
+            region: "ap-southeast-2",
+            credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+            requestHandler,
+        });
         await createS3ObjectStore({ client, bucket: BUCKET }).putText("state/x.json", "{}");
         assert.deepEqual(statuses, [503, 200]);
         assert.equal(AWS_CLIENT_CONFIG.retryMode, "adaptive");
@@ -136,15 +190,24 @@ describe("export handler (Athena + S3 mocked)", () => {
     });
 
     it("a query FAILED with a retryable Athena error is run again, on a cleared destination", async () => {
-        aws.script.set("contacts_link", [{ kind: "fail", retryable: true, reason: "INTERNAL_ERROR_QUERY_ENGINE" }, { kind: "succeed" }]);
+        aws.script.set("contacts_link", [
+            { kind: "fail", retryable: true, reason: "INTERNAL_ERROR_QUERY_ENGINE" },
+            { kind: "succeed" },
+        ]);
         const { summary } = await invoke();
         assert.equal(summary!.tables[1].status, "succeeded");
         assert.equal(summary!.tables[1].queryAttempts, 2);
-        assert.deepEqual(aws.keys(`connect/contacts/`).map((k) => k.split("/").pop()), [`${aws.queriesFor("contacts_link")[1].id}_00000.snappy.parquet`], "the failed attempt's orphan was cleared");
+        assert.deepEqual(
+            aws.keys(`connect/contacts/`).map((k) => k.split("/").pop()),
+            [`${aws.queriesFor("contacts_link")[1].id}_00000.snappy.parquet`],
+            "the failed attempt's orphan was cleared",
+        );
     });
 
     it("a CANCELLED query fails its table with the reason", async () => {
-        aws.script.set("users_link", [{ kind: "cancel", reason: "Query exceeded the bytes scanned limit of the workgroup" }]);
+        aws.script.set("users_link", [
+            { kind: "cancel", reason: "Query exceeded the bytes scanned limit of the workgroup" },
+        ]);
         const { error } = await invoke();
         assert.equal(entry("users").status, "failed");
         assert.match(entry("users").error!, /CANCELLED: Query exceeded the bytes scanned limit/);
@@ -158,10 +221,17 @@ describe("export handler (Athena + S3 mocked)", () => {
         const contacts = aws.queriesFor("contacts_link")[0];
         assert.deepEqual(aws.stopped, [contacts.id], "the running query was stopped");
         assert.match(entry("contacts").error!, /still running with \d+ s left before the Lambda deadline; stopped it/);
-        assert.equal(aws.queriesFor("agent_hierarchy_groups_link").length, 0, "no query started after the deadline approached");
+        assert.equal(
+            aws.queriesFor("agent_hierarchy_groups_link").length,
+            0,
+            "no query started after the deadline approached",
+        );
         assert.match(entry("agent_hierarchy_groups").error!, /not started: \d+ s left/);
         assert.deepEqual(error!.failedTables, ["contacts", "agent_hierarchy_groups"]);
-        assert.ok(clock.now() - Date.parse("2025-02-01T02:00:05Z") <= 120_000, "the run ended before the Lambda deadline");
+        assert.ok(
+            clock.now() - Date.parse("2025-02-01T02:00:05Z") <= 120_000,
+            "the run ended before the Lambda deadline",
+        );
         assert.ok(aws.objects.has(MANIFEST), "the manifest was written in the reserved time");
     });
 
@@ -182,7 +252,10 @@ describe("export handler (Athena + S3 mocked)", () => {
     });
 
     it("one table failing while others succeed: their exports and watermarks land, the failed one's does not move", async () => {
-        const tables = [...TABLES, { name: "contact_record", linkName: "contact_record_link", timeColumn: "initiation_timestamp" }];
+        const tables = [
+            ...TABLES,
+            { name: "contact_record", linkName: "contact_record_link", timeColumn: "initiation_timestamp" },
+        ];
         aws.setWatermark("contacts", "2025-01-20");
         aws.setWatermark("contact_record", "2025-01-20");
         aws.script.set("contact_record_link", [{ kind: "fail" }]);
@@ -226,10 +299,21 @@ describe("export handler (Athena + S3 mocked)", () => {
 
         const second = await invoke({ runId: RUN_ID });
         assert.equal(second.summary!.status, "succeeded");
-        assert.deepEqual(aws.queries.slice(started).map((q) => q.link), ["contacts_link"], "only the failed table ran again");
-        assert.equal(aws.queries[started].sql, aws.queriesFor("contacts_link")[0].sql, "same days read as the failed attempt: nothing skipped");
+        assert.deepEqual(
+            aws.queries.slice(started).map((q) => q.link),
+            ["contacts_link"],
+            "only the failed table ran again",
+        );
+        assert.equal(
+            aws.queries[started].sql,
+            aws.queriesFor("contacts_link")[0].sql,
+            "same days read as the failed attempt: nothing skipped",
+        );
         assert.match(aws.queries[started].sql, /'2025-01-25 00:00:00'/);
-        assert.deepEqual(aws.keys("connect/contacts/").map((k) => k.split("/").pop()), [`${aws.queries[started].id}_00000.snappy.parquet`]);
+        assert.deepEqual(
+            aws.keys("connect/contacts/").map((k) => k.split("/").pop()),
+            [`${aws.queries[started].id}_00000.snappy.parquet`],
+        );
         const manifest = aws.json<RunManifest>(MANIFEST);
         assert.equal(manifest.runAttempt, 2);
         assert.equal(manifest.tables.users.runAttempt, 1);
@@ -238,21 +322,38 @@ describe("export handler (Athena + S3 mocked)", () => {
     });
 
     it("rejects a malformed event with every problem named, before touching AWS", async () => {
-        const { error } = await invoke({ tables: ["contacts", "calls"], from: "2025-01-10", to: "2025-01-05", runId: "a/b", surprise: 1 });
+        const { error } = await invoke({
+            tables: ["contacts", "calls"],
+            from: "2025-01-10",
+            to: "2025-01-05",
+            runId: "a/b",
+            surprise: 1,
+        });
         assert.equal(error!.code, "EVENT");
         assert.match(error!.message, /unknown field "surprise"/);
-        assert.match(error!.message, /"tables" names "calls", not configured; configured tables: users, contacts, agent_hierarchy_groups/);
+        assert.match(
+            error!.message,
+            /"tables" names "calls", not configured; configured tables: users, contacts, agent_hierarchy_groups/,
+        );
         assert.match(error!.message, /"from" \(2025-01-10\) is after "to" \(2025-01-05\)/);
         assert.match(error!.message, /"runId" must be/);
         assert.equal(aws.athena.calls().length + aws.s3.calls().length, 0);
-        for (const bad of ["not json", ["contacts"], { scheduledTime: "yesterday" }, { from: "2025-01-01" }, { force: "yes" }]) {
+        for (const bad of [
+            "not json",
+            ["contacts"],
+            { scheduledTime: "yesterday" },
+            { from: "2025-01-01" },
+            { force: "yes" },
+        ]) {
             const r = await invoke(bad);
             assert.equal(r.error?.code, "EVENT", `rejected: ${JSON.stringify(bad)}`);
         }
     });
 
     it("rejects a missing or invalid environment, naming each variable", async () => {
-        const { error } = await invoke(undefined, { env: { EXPORT_BUCKET: undefined, LATE_DATA_OVERLAP_DAYS: "two", TABLES_JSON: "[{\"name\":\"users\"}]" } });
+        const { error } = await invoke(undefined, {
+            env: { EXPORT_BUCKET: undefined, LATE_DATA_OVERLAP_DAYS: "two", TABLES_JSON: '[{"name":"users"}]' },
+        });
         assert.equal(error!.code, "CONFIG");
         assert.match(error!.message, /EXPORT_BUCKET: required, not set/);
         assert.match(error!.message, /LATE_DATA_OVERLAP_DAYS: must be a whole number of days from 0 to 31, got "two"/);
@@ -265,7 +366,10 @@ describe("export handler (Athena + S3 mocked)", () => {
         console.log = (line: string) => printed.push(line);
         try {
             for (const key of Object.keys(handlerEnv())) delete process.env[key];
-            await assert.rejects(exportHandler({}, { getRemainingTimeInMillis: () => 60_000 }), /EXPORT_BUCKET: required[\s\S]*TABLES_JSON: required/);
+            await assert.rejects(
+                exportHandler({}, { getRemainingTimeInMillis: () => 60_000 }),
+                /EXPORT_BUCKET: required[\s\S]*TABLES_JSON: required/,
+            );
         } finally {
             process.env = saved;
             console.log = log;
@@ -287,8 +391,14 @@ describe("export handler (Athena + S3 mocked)", () => {
         aws.setWatermark("contacts", "2025-01-31");
         const { summary } = await invoke({ tables: ["contacts"], from: "2025-01-05", to: "2025-01-07" });
         assert.equal(summary!.tables.length, 1);
-        assert.deepEqual(aws.queries.map((q) => q.link), ["contacts_link"]);
-        assert.match(aws.queries[0].sql, />= TIMESTAMP '2025-01-05 00:00:00' AND "initiation_timestamp" < TIMESTAMP '2025-01-08 00:00:00'/);
+        assert.deepEqual(
+            aws.queries.map((q) => q.link),
+            ["contacts_link"],
+        );
+        assert.match(
+            aws.queries[0].sql,
+            />= TIMESTAMP '2025-01-05 00:00:00' AND "initiation_timestamp" < TIMESTAMP '2025-01-08 00:00:00'/,
+        );
         assert.equal(summary!.tables[0].mode, "backfill");
         assert.equal(aws.json(CONTACTS_WATERMARK).through, "2025-01-31");
     });
@@ -298,13 +408,27 @@ describe("export handler (Athena + S3 mocked)", () => {
         const files = aws.dataKeys();
         const manifest = aws.objects.get(MANIFEST);
         const queries = aws.queries.length;
-        const { error } = await invoke({ scheduledTime: SCHEDULED, tables: ["contacts"], from: "2025-01-05", to: "2025-01-07" });
+        const { error } = await invoke({
+            scheduledTime: SCHEDULED,
+            tables: ["contacts"],
+            from: "2025-01-05",
+            to: "2025-01-07",
+        });
         assert.equal(error!.code, "EVENT");
-        assert.match(error!.message, /refused: contacts already succeeded in this run as a incremental of the start\.\.2025-01-31; a backfill of 2025-01-05\.\.2025-01-07 needs its own run id/);
+        assert.match(
+            error!.message,
+            /refused: contacts already succeeded in this run as a incremental of the start\.\.2025-01-31; a backfill of 2025-01-05\.\.2025-01-07 needs its own run id/,
+        );
         assert.deepEqual(aws.dataKeys(), files);
         assert.equal(aws.objects.get(MANIFEST), manifest);
         assert.equal(aws.queries.length, queries);
-        const forced = await invoke({ scheduledTime: SCHEDULED, tables: ["contacts"], from: "2025-01-05", to: "2025-01-07", force: true });
+        const forced = await invoke({
+            scheduledTime: SCHEDULED,
+            tables: ["contacts"],
+            from: "2025-01-05",
+            to: "2025-01-07",
+            force: true,
+        });
         assert.equal(forced.summary!.tables[0].mode, "backfill");
     });
 
@@ -312,7 +436,10 @@ describe("export handler (Athena + S3 mocked)", () => {
         const tables = [{ name: "users", linkName: "users_link", excludedColumns: ["email", "mobile"] }];
         await invoke(undefined, { env: { TABLES_JSON: JSON.stringify(tables) } });
         const sql = aws.queries[0].sql;
-        assert.match(sql, /SELECT "instance_id", "instance_arn", .*"first_name", "last_name", "secondary_email", "agent_hierarchy_group_id"/);
+        assert.match(
+            sql,
+            /SELECT "instance_id", "instance_arn", .*"first_name", "last_name", "secondary_email", "agent_hierarchy_group_id"/,
+        );
         assert.doesNotMatch(sql, /"email"|"mobile"|\*/);
     });
 
@@ -327,9 +454,17 @@ describe("export handler (Athena + S3 mocked)", () => {
 
     it("accepts an EventBridge rule's Scheduled Event and polls with growing delays", async () => {
         aws.script.set("users_link", [{ kind: "succeed", runningPolls: 4 }]);
-        const { summary, clock } = await invoke({ "detail-type": "Scheduled Event", source: "aws.events", time: "2025-02-01T02:00:00Z", resources: [] });
+        const { summary, clock } = await invoke({
+            "detail-type": "Scheduled Event",
+            source: "aws.events",
+            time: "2025-02-01T02:00:00Z",
+            resources: [],
+        });
         assert.equal(summary!.runId, RUN_ID);
         const polls = clock.slept.slice(0, 5);
-        assert.ok(polls.every((d, i) => i === 0 || d >= polls[i - 1]), `poll delays grow: ${polls.join(", ")}`);
+        assert.ok(
+            polls.every((d, i) => i === 0 || d >= polls[i - 1]),
+            `poll delays grow: ${polls.join(", ")}`,
+        );
     });
 });

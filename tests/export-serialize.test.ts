@@ -23,7 +23,10 @@ describe("export handler serialization (pulumi.runtime.serializeFunction)", func
     it("serializes, without DuckDB, well under 64 KiB", () => {
         assert.ok(text.includes("exports.handler = "));
         assert.doesNotMatch(text, /duckdb/i);
-        assert.ok(text.length < SERIALIZED_HANDLER_BUDGET, `serialized handler is ${text.length} bytes; budget ${SERIALIZED_HANDLER_BUDGET}`);
+        assert.ok(
+            text.length < SERIALIZED_HANDLER_BUDGET,
+            `serialized handler is ${text.length} bytes; budget ${SERIALIZED_HANDLER_BUDGET}`,
+        );
     });
 
     it("requires only the AWS SDK clients the Lambda runtime ships, and Node's crypto", () => {
@@ -40,12 +43,17 @@ describe("export handler serialization (pulumi.runtime.serializeFunction)", func
         try {
             Object.assign(process.env, handlerEnv());
             console.log = (line: string) => lines.push(line);
-            const module = { exports: {} as { handler?: (event: unknown, context: unknown) => Promise<ExportRunSummary> } };
+            const module = {
+                exports: {} as { handler?: (event: unknown, context: unknown) => Promise<ExportRunSummary> },
+            };
             // The serializer emits sloppy-mode CommonJS (it uses `with`), so evaluate it as such.
             new Function("exports", "require", "module", text)(module.exports, require, module);
             const deadline = Date.now() + 900_000;
             // Real polling delays apply here; the fake Athena answers SUCCEEDED on the first poll.
-            const summary = await module.exports.handler!({ scheduledTime: SCHEDULED }, { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: "r-1" });
+            const summary = await module.exports.handler!(
+                { scheduledTime: SCHEDULED },
+                { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: "r-1" },
+            );
             assert.equal(summary.runId, RUN_ID);
             assert.equal(summary.status, "succeeded");
             assert.equal(aws.queries.length, 3);

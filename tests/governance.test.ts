@@ -7,7 +7,11 @@ const GRANT = "aws-native:lakeformation:PrincipalPermissions";
 const PRODUCER_STACK = "organization/connect-analytics/producer";
 const EXCLUDED = { users: ["email", "mobile"], contacts: ["customer_endpoint_address"] };
 
-function issueFor(overrides: Record<string, unknown>, key: string, stack: "producer" | "consumer" = "producer"): string {
+function issueFor(
+    overrides: Record<string, unknown>,
+    key: string,
+    stack: "producer" | "consumer" = "producer",
+): string {
     try {
         parseConfig(stackConfig(stack, overrides));
     } catch (err) {
@@ -21,16 +25,28 @@ function issueFor(overrides: Record<string, unknown>, key: string, stack: "produ
 
 describe("governance config validation", () => {
     it("rejects exclusions of a table that is not shared", () => {
-        assert.match(issueFor({ excludedColumns: { routing_profiles: ["x"] } }, "excludedColumns"), /"routing_profiles" is not in tables/);
+        assert.match(
+            issueFor({ excludedColumns: { routing_profiles: ["x"] } }, "excludedColumns"),
+            /"routing_profiles" is not in tables/,
+        );
     });
     it("rejects unknown columns, listing the known ones", () => {
-        assert.match(issueFor({ excludedColumns: { users: ["e_mail"] } }, "excludedColumns"), /e_mail is not a column of users \(known columns: .*user_id/);
+        assert.match(
+            issueFor({ excludedColumns: { users: ["e_mail"] } }, "excludedColumns"),
+            /e_mail is not a column of users \(known columns: .*user_id/,
+        );
     });
     it("rejects excluding the column the export reads incrementally by", () => {
-        assert.match(issueFor({ excludedColumns: { contacts: ["initiation_timestamp"] } }, "excludedColumns"), /cannot exclude initiation_timestamp/);
+        assert.match(
+            issueFor({ excludedColumns: { contacts: ["initiation_timestamp"] } }, "excludedColumns"),
+            /cannot exclude initiation_timestamp/,
+        );
     });
     it("rejects duplicate and empty exclusion lists", () => {
-        assert.match(issueFor({ excludedColumns: { users: ["email", "email"] } }, "excludedColumns"), /lists email more than once/);
+        assert.match(
+            issueFor({ excludedColumns: { users: ["email", "email"] } }, "excludedColumns"),
+            /lists email more than once/,
+        );
         assert.match(issueFor({ excludedColumns: { users: [] } }, "excludedColumns"), /non-empty list/);
     });
     it("rejects an unknown sharing mode and bad LF-tags", () => {
@@ -39,10 +55,16 @@ describe("governance config validation", () => {
         assert.match(issueFor({ lfTags: { domain: ["a", "b"] } }, "lfTags"), /value of domain must be one tag value/);
     });
     it("needs the sensitivity tag to exclude columns in lfTags mode", () => {
-        assert.match(issueFor({ sharingMode: "lfTags", lfTags: { domain: "connect" }, excludedColumns: EXCLUDED }, "lfTags"), /needs a "sensitivity" key/);
+        assert.match(
+            issueFor({ sharingMode: "lfTags", lfTags: { domain: "connect" }, excludedColumns: EXCLUDED }, "lfTags"),
+            /needs a "sensitivity" key/,
+        );
     });
     it("refuses a producer cross-account version below 3 when it manages settings", () => {
-        assert.match(issueFor({ manageDataLakeSettings: true, crossAccountVersion: "2" }, "crossAccountVersion"), /needs version 3 or later/);
+        assert.match(
+            issueFor({ manageDataLakeSettings: true, crossAccountVersion: "2" }, "crossAccountVersion"),
+            /needs version 3 or later/,
+        );
         assert.match(issueFor({ crossAccountVersion: "5" }, "crossAccountVersion"), /"1", "2", "3" or "4"/);
     });
     it("rejects admins that are not IAM principals and a malformed RAM share ARN", () => {
@@ -63,16 +85,31 @@ describe("column exclusions (named mode)", () => {
         const producer = await plan("producer", both);
         const users = producer.permissions.filter((p) => "name" in p.resource && p.resource.name === "users");
         assert.deepEqual(users, [
-            { principal: ROLE_ARN, resource: { kind: "table", catalogId: PRODUCER, databaseName: "connect_datalake", name: "users" }, permissions: ["DESCRIBE"], grantable: [] },
             {
                 principal: ROLE_ARN,
-                resource: { kind: "tableWithColumns", catalogId: PRODUCER, databaseName: "connect_datalake", name: "users", excludedColumns: ["email", "mobile"] },
+                resource: { kind: "table", catalogId: PRODUCER, databaseName: "connect_datalake", name: "users" },
+                permissions: ["DESCRIBE"],
+                grantable: [],
+            },
+            {
+                principal: ROLE_ARN,
+                resource: {
+                    kind: "tableWithColumns",
+                    catalogId: PRODUCER,
+                    databaseName: "connect_datalake",
+                    name: "users",
+                    excludedColumns: ["email", "mobile"],
+                },
                 permissions: ["SELECT"],
                 grantable: [],
             },
         ]);
-        const native = ofType(producer, GRANT).find((g) => (g.inputs.resource as any).tableWithColumns?.name === "users")!;
-        assert.deepEqual((native.inputs.resource as any).tableWithColumns.columnWildcard, { excludedColumnNames: ["email", "mobile"] });
+        const native = ofType(producer, GRANT).find(
+            (g) => (g.inputs.resource as any).tableWithColumns?.name === "users",
+        )!;
+        assert.deepEqual((native.inputs.resource as any).tableWithColumns.columnWildcard, {
+            excludedColumnNames: ["email", "mobile"],
+        });
     });
 
     it("shows the effective access per table and column, and the export never selects excluded columns", async () => {
@@ -87,7 +124,10 @@ describe("column exclusions (named mode)", () => {
         );
         const fn = consumer.resources.find((r) => r.type === "aws:lambda/function:Function")!;
         const tables = JSON.parse((fn.inputs.environment as any).variables.TABLES_JSON);
-        assert.deepEqual(tables.map((t: any) => t.excludedColumns), [["email", "mobile"], ["customer_endpoint_address"], undefined]);
+        assert.deepEqual(
+            tables.map((t: any) => t.excludedColumns),
+            [["email", "mobile"], ["customer_endpoint_address"], undefined],
+        );
     });
 
     it("refuses a consumer whose exclusions differ from the producer's", async () => {
@@ -103,20 +143,38 @@ describe("LF-tag sharing mode", () => {
         const producer = await plan("producer", { producer: lfTags, consumer: lfTags });
         assert.deepEqual(
             ofType(producer, "aws-native:lakeformation:Tag").map((t) => [t.inputs.tagKey, t.inputs.tagValues]),
-            [["domain", ["connect"]], ["sensitivity", ["general"]]],
+            [
+                ["domain", ["connect"]],
+                ["sensitivity", ["general"]],
+            ],
         );
         assert.equal(ofType(producer, "aws-native:lakeformation:TagAssociation").length, 3);
-        const expression = [{ key: "domain", values: ["connect"] }, { key: "sensitivity", values: ["general"] }];
-        assert.deepEqual(producer.permissions.find((p) => p.resource.kind === "lfTagPolicy"), {
-            principal: CONSUMER,
-            resource: { kind: "lfTagPolicy", catalogId: PRODUCER, resourceType: "TABLE", expression },
-            permissions: ["DESCRIBE", "SELECT"],
-            grantable: ["DESCRIBE", "SELECT"],
-        });
-        assert.ok(producer.permissions.every((p) => p.principal === CONSUMER), "the producer grants to the account, which re-grants");
+        const expression = [
+            { key: "domain", values: ["connect"] },
+            { key: "sensitivity", values: ["general"] },
+        ];
         assert.deepEqual(
-            producer.permissions.filter((p) => p.resource.kind === "lfTag").map((p) => [p.resource, p.permissions, p.grantable]),
-            expression.map((c) => [{ kind: "lfTag", catalogId: PRODUCER, key: c.key, values: c.values }, ["DESCRIBE"], ["DESCRIBE"]]),
+            producer.permissions.find((p) => p.resource.kind === "lfTagPolicy"),
+            {
+                principal: CONSUMER,
+                resource: { kind: "lfTagPolicy", catalogId: PRODUCER, resourceType: "TABLE", expression },
+                permissions: ["DESCRIBE", "SELECT"],
+                grantable: ["DESCRIBE", "SELECT"],
+            },
+        );
+        assert.ok(
+            producer.permissions.every((p) => p.principal === CONSUMER),
+            "the producer grants to the account, which re-grants",
+        );
+        assert.deepEqual(
+            producer.permissions
+                .filter((p) => p.resource.kind === "lfTag")
+                .map((p) => [p.resource, p.permissions, p.grantable]),
+            expression.map((c) => [
+                { kind: "lfTag", catalogId: PRODUCER, key: c.key, values: c.values },
+                ["DESCRIBE"],
+                ["DESCRIBE"],
+            ]),
         );
     });
 
@@ -130,35 +188,61 @@ describe("LF-tag sharing mode", () => {
         assert.equal((native.inputs.resource as any).lfTagPolicy.catalogId, PRODUCER, "on the producer's tags");
     });
 
-    for (const [what, exclusions] of [["without exclusions", {}], ["with column exclusions", { excludedColumns: EXCLUDED }]] as const) {
+    for (const [what, exclusions] of [
+        ["without exclusions", {}],
+        ["with column exclusions", { excludedColumns: EXCLUDED }],
+    ] as const) {
         it(`gives the role the same effective access as named mode, ${what}`, async () => {
             const named = await plan("consumer", { producer: exclusions, consumer: exclusions });
-            const tagged = await plan("consumer", { producer: { ...lfTags, ...exclusions }, consumer: { ...lfTags, ...exclusions } });
+            const tagged = await plan("consumer", {
+                producer: { ...lfTags, ...exclusions },
+                consumer: { ...lfTags, ...exclusions },
+            });
             const ofRole = (p: typeof named) => p.effectiveAccess.filter((a) => a.principal === ROLE_ARN);
             assert.deepEqual(ofRole(tagged), ofRole(named));
             assert.equal(ofRole(named).length, 3);
             assert.ok(ofRole(named).every((a) => a.select && a.linkVisible));
             // The consumer account holds the tag grant (to re-grant it) but sees no link of its own.
-            assert.ok(tagged.effectiveAccess.filter((a) => a.principal === CONSUMER).every((a) => a.select && !a.linkVisible));
+            assert.ok(
+                tagged.effectiveAccess.filter((a) => a.principal === CONSUMER).every((a) => a.select && !a.linkVisible),
+            );
         });
     }
 
     it("tags excluded columns restricted, so the expression does not reach them", async () => {
-        const producer = await plan("producer", { producer: { ...lfTags, excludedColumns: EXCLUDED }, consumer: { ...lfTags, excludedColumns: EXCLUDED } });
-        const columnTags = ofType(producer, "aws-native:lakeformation:TagAssociation").filter((t) => (t.inputs.resource as any).tableWithColumns);
+        const producer = await plan("producer", {
+            producer: { ...lfTags, excludedColumns: EXCLUDED },
+            consumer: { ...lfTags, excludedColumns: EXCLUDED },
+        });
+        const columnTags = ofType(producer, "aws-native:lakeformation:TagAssociation").filter(
+            (t) => (t.inputs.resource as any).tableWithColumns,
+        );
         assert.deepEqual(
-            columnTags.map((t) => [(t.inputs.resource as any).tableWithColumns.columnNames, (t.inputs.lfTags as any)[0]]),
+            columnTags.map((t) => [
+                (t.inputs.resource as any).tableWithColumns.columnNames,
+                (t.inputs.lfTags as any)[0],
+            ]),
             [
                 [["email"], { catalogId: PRODUCER, tagKey: "sensitivity", tagValues: ["restricted"] }],
                 [["mobile"], { catalogId: PRODUCER, tagKey: "sensitivity", tagValues: ["restricted"] }],
-                [["customer_endpoint_address"], { catalogId: PRODUCER, tagKey: "sensitivity", tagValues: ["restricted"] }],
+                [
+                    ["customer_endpoint_address"],
+                    { catalogId: PRODUCER, tagKey: "sensitivity", tagValues: ["restricted"] },
+                ],
             ],
         );
-        assert.deepEqual(ofType(producer, "aws-native:lakeformation:Tag").find((t) => t.inputs.tagKey === "sensitivity")!.inputs.tagValues, ["general", "restricted"]);
+        assert.deepEqual(
+            ofType(producer, "aws-native:lakeformation:Tag").find((t) => t.inputs.tagKey === "sensitivity")!.inputs
+                .tagValues,
+            ["general", "restricted"],
+        );
     });
 
     it("refuses a consumer whose sharing mode differs from the producer's", async () => {
-        assert.match(await rejection(plan("consumer", { producer: lfTags })), /connect-analytics:sharingMode: is named but producer stack .* shares by lfTags/);
+        assert.match(
+            await rejection(plan("consumer", { producer: lfTags })),
+            /connect-analytics:sharingMode: is named but producer stack .* shares by lfTags/,
+        );
     });
 });
 
@@ -169,7 +253,9 @@ describe("data-lake settings", () => {
 
     it("set the cross-account version, add admins and empty the IAMAllowedPrincipals defaults, keeping the rest", async () => {
         const admin = `arn:aws:iam::${PRODUCER}:role/lake-admin`;
-        const producer = await plan("producer", { producer: { manageDataLakeSettings: true, dataLakeAdmins: [admin] } });
+        const producer = await plan("producer", {
+            producer: { manageDataLakeSettings: true, dataLakeAdmins: [admin] },
+        });
         const [settings] = ofType(producer, "aws:lakeformation/dataLakeSettings:DataLakeSettings");
         assert.equal(settings.inputs.catalogId, PRODUCER);
         assert.deepEqual(settings.inputs.admins, [admin]);
@@ -192,7 +278,10 @@ describe("data-lake settings", () => {
             },
             { manage: true, admins: ["arn:aws:iam::111111111111:role/new"], crossAccountVersion: "4" },
         );
-        assert.deepEqual(merged.admins, ["arn:aws:iam::111111111111:role/existing", "arn:aws:iam::111111111111:role/new"]);
+        assert.deepEqual(merged.admins, [
+            "arn:aws:iam::111111111111:role/existing",
+            "arn:aws:iam::111111111111:role/new",
+        ]);
         assert.deepEqual(merged.readOnlyAdmins, ["arn:aws:iam::111111111111:role/auditor"]);
         assert.deepEqual(merged.parameters, { CROSS_ACCOUNT_VERSION: "4", SET_CONTEXT: "TRUE" });
         assert.deepEqual(merged.createDatabaseDefaultPermissions, []);
@@ -214,12 +303,18 @@ describe("RAM invitation acceptance", () => {
         const [accepter] = ofType(consumer, "aws:ram/resourceShareAccepter:ResourceShareAccepter");
         assert.equal(accepter.inputs.shareArn, share);
         assert.equal(accepter.parent, "consumer");
-        assert.ok(consumer.resources.indexOf(accepter) < consumer.resources.findIndex((r) => r.type === "aws:glue/catalogTable:CatalogTable"));
+        assert.ok(
+            consumer.resources.indexOf(accepter) <
+                consumer.resources.findIndex((r) => r.type === "aws:glue/catalogTable:CatalogTable"),
+        );
     });
 
     it("takes the share ARN from the producer stack's output when the consumer has none", async () => {
         const consumer = await plan("consumer", { producer: { ramShareArn: share } });
-        assert.equal(ofType(consumer, "aws:ram/resourceShareAccepter:ResourceShareAccepter")[0]?.inputs.shareArn, share);
+        assert.equal(
+            ofType(consumer, "aws:ram/resourceShareAccepter:ResourceShareAccepter")[0]?.inputs.shareArn,
+            share,
+        );
     });
 
     it("the producer exports the share ARN for the consumer", async () => {

@@ -11,7 +11,10 @@ export const CONSUMER = "222222222222";
 export const ROLE_ARN = `arn:aws:iam::${CONSUMER}:role/connect-analytics-lambda-execution-role`;
 
 /** The example stack file's config, with `connect-analytics:` keys overridden (undefined removes a key). */
-export function stackConfig(stack: "producer" | "consumer", overrides: Record<string, unknown> = {}): Record<string, string> {
+export function stackConfig(
+    stack: "producer" | "consumer",
+    overrides: Record<string, unknown> = {},
+): Record<string, string> {
     const config = loadStackConfig(ROOT, stack);
     for (const [key, value] of Object.entries(overrides)) {
         const full = key.includes(":") ? key : `connect-analytics:${key}`;
@@ -24,10 +27,17 @@ export function stackConfig(stack: "producer" | "consumer", overrides: Record<st
 /** Plans both example stacks, each with its overrides. */
 export function plan(
     stack: "producer" | "consumer",
-    overrides: { producer?: Record<string, unknown>; consumer?: Record<string, unknown>; peers?: Record<string, PeerOutputs> } = {},
+    overrides: {
+        producer?: Record<string, unknown>;
+        consumer?: Record<string, unknown>;
+        peers?: Record<string, PeerOutputs>;
+    } = {},
 ): Promise<PlanResult> {
     const options: PlanOptions = {
-        configs: { producer: stackConfig("producer", overrides.producer), consumer: stackConfig("consumer", overrides.consumer) },
+        configs: {
+            producer: stackConfig("producer", overrides.producer),
+            consumer: stackConfig("consumer", overrides.consumer),
+        },
         peers: overrides.peers,
     };
     return planStack(stack, options);
@@ -57,7 +67,10 @@ export interface ScriptResult {
 export async function runScript(script: string, args: string[]): Promise<ScriptResult> {
     const node = [require.resolve("ts-node/dist/bin.js"), "--transpile-only", script, ...args];
     try {
-        const { stdout, stderr } = await promisify(execFile)(process.execPath, node, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, node, {
+            cwd: ROOT,
+            maxBuffer: 64 * 1024 * 1024,
+        });
         return { code: 0, stdout, stderr };
     } catch (err) {
         const e = err as ScriptResult;

@@ -1,13 +1,21 @@
 import { strict as assert } from "assert";
 import { consumerGrants, LfGrant, producerGrants, requiredGrants, resourceKey, ShareModel } from "../lib/permissions";
-import { grantFromResourceInputs, PRINCIPAL_PERMISSIONS_TYPE, toPrincipalPermissionsArgs, CLASSIC_PERMISSIONS_TYPE } from "../lib/lfResources";
+import {
+    grantFromResourceInputs,
+    PRINCIPAL_PERMISSIONS_TYPE,
+    toPrincipalPermissionsArgs,
+    CLASSIC_PERMISSIONS_TYPE,
+} from "../lib/lfResources";
 
 const model: ShareModel = {
     producerAccountId: "111111111111",
     consumerAccountId: "222222222222",
     producerDatabaseName: "connect_datalake",
     consumerDatabaseName: "connect_analytics_consumer",
-    tables: [{ name: "users", linkName: "users_link" }, { name: "contacts", linkName: "ctr", timeColumn: "initiation_timestamp" }],
+    tables: [
+        { name: "users", linkName: "users_link" },
+        { name: "contacts", linkName: "ctr", timeColumn: "initiation_timestamp" },
+    ],
     principalArn: "arn:aws:iam::222222222222:role/r",
     grantOption: false,
     resourceLinks: true,
@@ -16,7 +24,12 @@ const model: ShareModel = {
 describe("permission model", () => {
     it("grants SELECT+DESCRIBE on targets in the producer catalog and DESCRIBE on links in the consumer catalog", () => {
         assert.deepEqual(
-            requiredGrants(model).map((g) => [g.side, resourceKey(g.resource), g.permissions.join("+"), g.grantable.length]),
+            requiredGrants(model).map((g) => [
+                g.side,
+                resourceKey(g.resource),
+                g.permissions.join("+"),
+                g.grantable.length,
+            ]),
             [
                 ["producer", "table:111111111111:connect_datalake.users", "DESCRIBE+SELECT", 0],
                 ["producer", "table:111111111111:connect_datalake.contacts", "DESCRIBE+SELECT", 0],
@@ -43,26 +56,52 @@ describe("grant translation", () => {
         {
             side: "producer",
             principal: model.principalArn,
-            resource: { kind: "tableWithColumns", catalogId: "111111111111", databaseName: "connect_datalake", name: "users", excludedColumns: ["email", "phone"] },
+            resource: {
+                kind: "tableWithColumns",
+                catalogId: "111111111111",
+                databaseName: "connect_datalake",
+                name: "users",
+                excludedColumns: ["email", "phone"],
+            },
             permissions: ["SELECT"],
             grantable: [],
         },
         {
             side: "producer",
             principal: model.principalArn,
-            resource: { kind: "lfTagPolicy", catalogId: "111111111111", resourceType: "TABLE", expression: [{ key: "domain", values: ["connect"] }] },
+            resource: {
+                kind: "lfTagPolicy",
+                catalogId: "111111111111",
+                resourceType: "TABLE",
+                expression: [{ key: "domain", values: ["connect"] }],
+            },
             permissions: ["DESCRIBE", "SELECT"],
             grantable: [],
         },
-        { side: "consumer", principal: "222222222222", resource: { kind: "database", catalogId: "222222222222", databaseName: "db" }, permissions: ["DESCRIBE"], grantable: [] },
-        { side: "producer", principal: "222222222222", resource: { kind: "lfTag", catalogId: "111111111111", key: "domain", values: ["connect"] }, permissions: ["DESCRIBE"], grantable: ["DESCRIBE"] },
+        {
+            side: "consumer",
+            principal: "222222222222",
+            resource: { kind: "database", catalogId: "222222222222", databaseName: "db" },
+            permissions: ["DESCRIBE"],
+            grantable: [],
+        },
+        {
+            side: "producer",
+            principal: "222222222222",
+            resource: { kind: "lfTag", catalogId: "111111111111", key: "domain", values: ["connect"] },
+            permissions: ["DESCRIBE"],
+            grantable: ["DESCRIBE"],
+        },
     ];
 
     it("reads back every kind of grant it writes (aws-native PrincipalPermissions)", () => {
         for (const grant of samples) {
             const args = toPrincipalPermissionsArgs(grant);
             assert.equal(args.catalog, grant.resource.catalogId);
-            assert.deepEqual(grantFromResourceInputs(PRINCIPAL_PERMISSIONS_TYPE, JSON.parse(JSON.stringify(args)), grant.side), grant);
+            assert.deepEqual(
+                grantFromResourceInputs(PRINCIPAL_PERMISSIONS_TYPE, JSON.parse(JSON.stringify(args)), grant.side),
+                grant,
+            );
         }
     });
 
@@ -73,7 +112,13 @@ describe("grant translation", () => {
                 principal: model.principalArn,
                 permissions: ["SELECT"],
                 permissionsWithGrantOptions: [],
-                tableWithColumns: { catalogId: "111111111111", databaseName: "connect_datalake", name: "users", excludedColumnNames: ["phone", "email"], wildcard: true },
+                tableWithColumns: {
+                    catalogId: "111111111111",
+                    databaseName: "connect_datalake",
+                    name: "users",
+                    excludedColumnNames: ["phone", "email"],
+                    wildcard: true,
+                },
             },
             "producer",
         );

@@ -15,15 +15,34 @@ function configDir(files: Record<string, string>): string {
 const KINDS = ["table", "tableWithColumns", "database", "lfTagPolicy", "lfTag"];
 
 function assertContract(doc: any, stack: string): void {
-    assert.deepEqual(Object.keys(doc).sort(), ["effectiveAccess", "outputs", "permissions", "resources", "side", "stack", "warnings"]);
+    assert.deepEqual(Object.keys(doc).sort(), [
+        "effectiveAccess",
+        "outputs",
+        "permissions",
+        "resources",
+        "side",
+        "stack",
+        "warnings",
+    ]);
     for (const a of doc.effectiveAccess) {
-        assert.deepEqual(Object.keys(a).sort(), ["columns", "describe", "link", "linkVisible", "principal", "select", "table"]);
+        assert.deepEqual(Object.keys(a).sort(), [
+            "columns",
+            "describe",
+            "link",
+            "linkVisible",
+            "principal",
+            "select",
+            "table",
+        ]);
     }
     assert.equal(doc.stack, stack);
     for (const r of doc.resources) {
         assert.deepEqual(Object.keys(r).sort(), ["inputs", "name", "parent", "type"]);
         assert.match(r.type, /^[\w-]+:[\w/.-]*:[\w]+$/, `type token ${r.type}`);
-        assert.ok(r.parent === null || doc.resources.some((p: any) => p.name === r.parent), `parent ${r.parent} of ${r.name} is a planned resource`);
+        assert.ok(
+            r.parent === null || doc.resources.some((p: any) => p.name === r.parent),
+            `parent ${r.parent} of ${r.name} is a planned resource`,
+        );
         assert.equal(typeof r.inputs, "object");
     }
     for (const p of doc.permissions) {
@@ -43,8 +62,15 @@ describe("npm run plan (offline plan CLI)", function () {
         assert.equal(code, 0);
         const doc = JSON.parse(stdout);
         assertContract(doc, "consumer");
-        assert.ok(doc.resources.some((r: any) => r.type === "connect-analytics:consumer:ConsumerLinkSet" && r.parent === null));
-        assert.equal(doc.outputs.lambdaRoleArn, "arn:aws:iam::222222222222:role/connect-analytics-lambda-execution-role");
+        assert.ok(
+            doc.resources.some(
+                (r: any) => r.type === "connect-analytics:consumer:ConsumerLinkSet" && r.parent === null,
+            ),
+        );
+        assert.equal(
+            doc.outputs.lambdaRoleArn,
+            "arn:aws:iam::222222222222:role/connect-analytics-lambda-execution-role",
+        );
     });
 
     it("prints exactly one JSON document for the example producer stack", async () => {
@@ -64,18 +90,24 @@ describe("npm run plan (offline plan CLI)", function () {
             `config:\n  aws:region: eu-west-2\n  aws-native:region: eu-west-2\n  connect-analytics:side: ${side}\n  connect-analytics:producerAccountId: "012345678901"\n` +
             `  connect-analytics:consumerAccountId: "109876543210"\n  connect-analytics:tables:${tables}\n`;
         const dir = configDir({
-            "Pulumi.producer.yaml": common("producer") + "  connect-analytics:consumerStack: acme/connect-analytics/consumer\n",
-            "Pulumi.consumer.yaml": common("consumer") + "  connect-analytics:producerStack: acme/connect-analytics/producer\n",
+            "Pulumi.producer.yaml":
+                common("producer") + "  connect-analytics:consumerStack: acme/connect-analytics/consumer\n",
+            "Pulumi.consumer.yaml":
+                common("consumer") + "  connect-analytics:producerStack: acme/connect-analytics/producer\n",
         });
         const { code, stdout } = await planCli(["--stack", "producer", "--config-dir", dir]);
         assert.equal(code, 0);
         assert.match(stdout, /connect-analytics:producer:ProducerShare {2}producer/);
-        assert.match(stdout, /arn:aws:iam::109876543210:role\/connect-analytics-lambda-execution-role {2}012345678901 {2}012345678901:connect_datalake\.contact_record {2}DESCRIBE,SELECT/);
+        assert.match(
+            stdout,
+            /arn:aws:iam::109876543210:role\/connect-analytics-lambda-execution-role {2}012345678901 {2}012345678901:connect_datalake\.contact_record {2}DESCRIBE,SELECT/,
+        );
     });
 
     it("exits non-zero with every validation message on bad config", async () => {
         const dir = configDir({
-            "Pulumi.consumer.yaml": "config:\n  aws:region: ap-southeast-2\n  connect-analytics:side: consumer\n  connect-analytics:producerAccountId: \"1\"\n  connect-analytics:consumerAccountId: \"222222222222\"\n  connect-analytics:tables: []\n",
+            "Pulumi.consumer.yaml":
+                'config:\n  aws:region: ap-southeast-2\n  connect-analytics:side: consumer\n  connect-analytics:producerAccountId: "1"\n  connect-analytics:consumerAccountId: "222222222222"\n  connect-analytics:tables: []\n',
         });
         const { code, stdout, stderr } = await planCli(["--stack", "consumer", "--config-dir", dir, "--json"]);
         assert.equal(code, 1);

@@ -17,7 +17,6 @@ import { ALL_POLICIES, POLICY_PACK_NAME } from "../policy/rules";
 import { planBoth } from "../plan/run";
 import { ROOT, stackConfig } from "./helpers";
 
-/* eslint-disable @typescript-eslint/no-var-requires */
 const grpc = require("@grpc/grpc-js");
 const analyzerPb = require("@pulumi/pulumi/proto/analyzer_pb");
 const { AnalyzerClient, AnalyzerService } = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
@@ -45,7 +44,9 @@ interface Res {
 const urn = (r: { type: string; name: string }) => `urn:pulumi:test::connect-analytics::${r.type}::${r.name}`;
 
 function call<T>(client: any, method: string, request: unknown): Promise<T> {
-    return new Promise((resolve, reject) => client[method](request, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+    return new Promise((resolve, reject) =>
+        client[method](request, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))),
+    );
 }
 
 function diagnostics(response: any): Diagnostic[] {
@@ -102,7 +103,10 @@ describe("policy pack directory under the CLI's runner (gRPC, no Pulumi CLI)", f
     before(async () => {
         const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [PACK_DIR] });
         // The engine address is not used by a Node pack; the language host passes the pack dir as the program.
-        child = spawn(process.execPath, [runner, "127.0.0.1:1", "."], { cwd: PACK_DIR, stdio: ["ignore", "pipe", "pipe"] });
+        child = spawn(process.execPath, [runner, "127.0.0.1:1", "."], {
+            cwd: PACK_DIR,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         child.stderr!.on("data", (d) => (stderr += String(d)));
         const port = await new Promise<number>((resolve, reject) => {
             let out = "";
@@ -111,7 +115,9 @@ describe("policy pack directory under the CLI's runner (gRPC, no Pulumi CLI)", f
                 const m = /^(\d+)\s*$/m.exec(out);
                 if (m) resolve(Number(m[1]));
             });
-            child!.on("exit", (code) => reject(new Error(`policy pack exited with ${code} before serving:\n${out}\n${stderr}`)));
+            child!.on("exit", (code) =>
+                reject(new Error(`policy pack exited with ${code} before serving:\n${out}\n${stderr}`)),
+            );
         });
         client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     });
@@ -127,30 +133,66 @@ describe("policy pack directory under the CLI's runner (gRPC, no Pulumi CLI)", f
         const pkg = JSON.parse(fs.readFileSync(path.join(PACK_DIR, "package.json"), "utf8"));
         assert.equal(pkg.main, "index.ts");
         assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
-        assert.equal(pkg.dependencies, undefined, "no dependencies of its own: they resolve from the root node_modules");
+        assert.equal(
+            pkg.dependencies,
+            undefined,
+            "no dependencies of its own: they resolve from the root node_modules",
+        );
         assert.equal(require.resolve("@pulumi/policy", { paths: [PACK_DIR] }), require.resolve("@pulumi/policy"));
     });
 
     it("serves every rule of policy/rules.ts as mandatory, with the LF rule's config schema", async () => {
         const info = await call<any>(client, "getAnalyzerInfo", new AnalyzerService.getAnalyzerInfo.requestType());
         assert.equal(info.getName(), POLICY_PACK_NAME);
-        const policies = info.getPoliciesList().map((p: any) => ({ name: p.getName(), level: LEVEL[p.getEnforcementlevel()], schema: p.getConfigschema() }));
-        assert.deepEqual(policies.map((p: any) => p.name), ALL_POLICIES.map((p) => p.name));
+        const policies = info.getPoliciesList().map((p: any) => ({
+            name: p.getName(),
+            level: LEVEL[p.getEnforcementlevel()],
+            schema: p.getConfigschema(),
+        }));
+        assert.deepEqual(
+            policies.map((p: any) => p.name),
+            ALL_POLICIES.map((p) => p.name),
+        );
         assert.ok(policies.every((p: any) => p.level === "mandatory"));
         const lf = policies.find((p: any) => p.name === "lakeformation-grant-least-privilege");
         assert.deepEqual(Object.keys(lf.schema.getProperties().toJavaScript()), ["allowGrantOption"]);
     });
 
     it("Analyze reports a resource rule's violation as mandatory, and nothing for a compliant resource", async () => {
-        const bad = diagnostics(await call(client, "analyze", analyzeRequest({ type: "aws:cloudwatch/logGroup:LogGroup", name: "logs", inputs: { name: "/aws/lambda/f" } })));
-        assert.deepEqual(bad.map((d) => [d.policy, d.level]), [["cloudwatch-log-group-retention", "mandatory"]]);
+        const bad = diagnostics(
+            await call(
+                client,
+                "analyze",
+                analyzeRequest({
+                    type: "aws:cloudwatch/logGroup:LogGroup",
+                    name: "logs",
+                    inputs: { name: "/aws/lambda/f" },
+                }),
+            ),
+        );
+        assert.deepEqual(
+            bad.map((d) => [d.policy, d.level]),
+            [["cloudwatch-log-group-retention", "mandatory"]],
+        );
         assert.match(bad[0].message, /retentionInDays must be set/);
-        const good = diagnostics(await call(client, "analyze", analyzeRequest({ type: "aws:cloudwatch/logGroup:LogGroup", name: "logs", inputs: { retentionInDays: 30 } })));
+        const good = diagnostics(
+            await call(
+                client,
+                "analyze",
+                analyzeRequest({
+                    type: "aws:cloudwatch/logGroup:LogGroup",
+                    name: "logs",
+                    inputs: { retentionInDays: 30 },
+                }),
+            ),
+        );
         assert.deepEqual(good, []);
     });
 
     it("AnalyzeStack gives 0 diagnostics on both default stacks, and blames the right URN when a control is missing", async () => {
-        const plans = await planBoth({ configs: { producer: stackConfig("producer"), consumer: stackConfig("consumer") } });
+        const plans = await planBoth({
+            configs: { producer: stackConfig("producer"), consumer: stackConfig("consumer") },
+        });
         for (const plan of [plans.producer, plans.consumer]) {
             const stack = diagnostics(await call(client, "analyzeStack", stackRequest(plan.resources)));
             assert.deepEqual(stack, [], `${plan.stack}: ${JSON.stringify(stack)}`);
@@ -161,7 +203,16 @@ describe("policy pack directory under the CLI's runner (gRPC, no Pulumi CLI)", f
         }
         const without = plans.consumer.resources.filter((r) => r.name !== "export-results-public-access");
         const d = diagnostics(await call(client, "analyzeStack", stackRequest(without)));
-        assert.deepEqual(d.map((x) => [x.policy, x.level, x.urn]), [["s3-bucket-public-access-blocked", "mandatory", urn({ type: "aws:s3/bucket:Bucket", name: "export-results-bucket" })]]);
+        assert.deepEqual(
+            d.map((x) => [x.policy, x.level, x.urn]),
+            [
+                [
+                    "s3-bucket-public-access-blocked",
+                    "mandatory",
+                    urn({ type: "aws:s3/bucket:Bucket", name: "export-results-bucket" }),
+                ],
+            ],
+        );
     });
 
     it("takes allowGrantOption from the policy config (what --policy-pack-config passes)", async () => {
@@ -186,7 +237,10 @@ describe("policy pack directory under the CLI's runner (gRPC, no Pulumi CLI)", f
         };
         try {
             const strict = diagnostics(await call(client, "analyze", analyzeRequest(grant)));
-            assert.deepEqual(strict.map((d) => d.policy), ["lakeformation-grant-least-privilege"]);
+            assert.deepEqual(
+                strict.map((d) => d.policy),
+                ["lakeformation-grant-least-privilege"],
+            );
             await configure(true);
             assert.deepEqual(diagnostics(await call(client, "analyze", analyzeRequest(grant))), []);
         } finally {
@@ -203,19 +257,36 @@ describe("policy pack directory under the CLI's runner (gRPC, no Pulumi CLI)", f
             {
                 type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
                 name: "b-public-access",
-                inputs: { bucket: UNKNOWN, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+                inputs: {
+                    bucket: UNKNOWN,
+                    blockPublicAcls: true,
+                    blockPublicPolicy: true,
+                    ignorePublicAcls: true,
+                    restrictPublicBuckets: true,
+                },
                 propertyDependencies: deps,
             },
             {
                 type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
                 name: "b-encryption",
-                inputs: { bucket: UNKNOWN, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+                inputs: {
+                    bucket: UNKNOWN,
+                    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+                },
                 propertyDependencies: deps,
             },
-            { type: "aws:s3/bucketPolicy:BucketPolicy", name: "b-tls-only", inputs: { bucket: UNKNOWN, policy: UNKNOWN }, propertyDependencies: deps },
+            {
+                type: "aws:s3/bucketPolicy:BucketPolicy",
+                name: "b-tls-only",
+                inputs: { bucket: UNKNOWN, policy: UNKNOWN },
+                propertyDependencies: deps,
+            },
         ];
         const d = diagnostics(await call(client, "analyzeStack", stackRequest(resources)));
-        assert.deepEqual(d.map((x) => [x.policy, x.level]), [["s3-bucket-tls-only", "advisory"]]);
+        assert.deepEqual(
+            d.map((x) => [x.policy, x.level]),
+            [["s3-bucket-tls-only", "advisory"]],
+        );
         assert.match(d[0].message, /can't run policy 's3-bucket-tls-only'.* during preview/);
         // Once the value is known (pulumi up, or the offline plan), the same rule is enforced.
         resources[3].inputs.policy = JSON.stringify(denyInsecureTransport("arn:aws:s3:::bucket-b"));

@@ -5,7 +5,15 @@
  */
 import { strict as assert } from "assert";
 import { Policies } from "@pulumi/policy";
-import { dataAccessStatements, denyInsecureTransport, exportStatements, lambdaTrustPolicy, policyDocument, schedulerStatements, schedulerTrustPolicy } from "../lib/iam";
+import {
+    dataAccessStatements,
+    denyInsecureTransport,
+    exportStatements,
+    lambdaTrustPolicy,
+    policyDocument,
+    schedulerStatements,
+    schedulerTrustPolicy,
+} from "../lib/iam";
 import { toPrincipalPermissionsArgs } from "../lib/lfResources";
 import { LfGrant, producerGrants } from "../lib/permissions";
 import { PackConfig, ResourceFixture, runPolicies, Violation } from "../policy/harness";
@@ -30,7 +38,12 @@ type Rule = Policies[number];
 
 const caught = new Set<string>();
 
-function res(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<ResourceFixture> = {}): ResourceFixture {
+function res(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    extra: Partial<ResourceFixture> = {},
+): ResourceFixture {
     return { type, name, parent: null, inputs, ...extra };
 }
 
@@ -40,14 +53,27 @@ async function run(rule: Rule, resources: ResourceFixture[], config?: PackConfig
 
 async function expectPass(rule: Rule, resources: ResourceFixture[], config?: PackConfig): Promise<void> {
     const violations = await run(rule, resources, config);
-    assert.deepEqual(violations.map((v) => `${v.resource}: ${v.message}`), [], `${rule.name} should pass`);
+    assert.deepEqual(
+        violations.map((v) => `${v.resource}: ${v.message}`),
+        [],
+        `${rule.name} should pass`,
+    );
 }
 
 /** The rule reports a mandatory violation whose message matches, on `resource` when given. */
-async function expectViolation(rule: Rule, resources: ResourceFixture[], message: RegExp, resource?: string, config?: PackConfig): Promise<Violation[]> {
+async function expectViolation(
+    rule: Rule,
+    resources: ResourceFixture[],
+    message: RegExp,
+    resource?: string,
+    config?: PackConfig,
+): Promise<Violation[]> {
     const violations = await run(rule, resources, config);
     const hit = violations.find((v) => message.test(v.message) && (resource === undefined || v.resource === resource));
-    assert.ok(hit, `${rule.name}: expected a violation matching ${message}${resource ? ` on ${resource}` : ""}, got ${JSON.stringify(violations, null, 2)}`);
+    assert.ok(
+        hit,
+        `${rule.name}: expected a violation matching ${message}${resource ? ` on ${resource}` : ""}, got ${JSON.stringify(violations, null, 2)}`,
+    );
     assert.equal(hit.enforcementLevel, "mandatory");
     assert.equal(hit.policy, rule.name);
     caught.add(rule.name);
@@ -59,11 +85,18 @@ const CONSUMER = "222222222222";
 const REGION = "ap-southeast-2";
 const ROLE_NAME = "connect-analytics-lambda-execution-role";
 const ROLE_ARN = `arn:aws:iam::${CONSUMER}:role/${ROLE_NAME}`;
-const TABLES = [{ name: "users", linkName: "users_link" }, { name: "contacts", linkName: "contacts_link", timeColumn: "initiation_timestamp" }];
+const TABLES = [
+    { name: "users", linkName: "users_link" },
+    { name: "contacts", linkName: "contacts_link", timeColumn: "initiation_timestamp" },
+];
 
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
-const rolePolicy = (name: string, doc: unknown) => res(ROLE_POLICY, name, { role: ROLE_NAME, policy: typeof doc === "string" ? doc : JSON.stringify(doc) });
-const allow = (Action: unknown, Resource: unknown, extra: Record<string, unknown> = {}) => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action, Resource, ...extra }] });
+const rolePolicy = (name: string, doc: unknown) =>
+    res(ROLE_POLICY, name, { role: ROLE_NAME, policy: typeof doc === "string" ? doc : JSON.stringify(doc) });
+const allow = (Action: unknown, Resource: unknown, extra: Record<string, unknown> = {}) => ({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action, Resource, ...extra }],
+});
 
 describe("policy rules (fixtures through the harness)", () => {
     after(() => {
@@ -107,7 +140,10 @@ describe("policy rules (fixtures through the harness)", () => {
             await expectPass(rule, [
                 rolePolicy("data", policyDocument(data)),
                 rolePolicy("export", policyDocument(exp)),
-                rolePolicy("scheduler", policyDocument(schedulerStatements("arn:aws:lambda:x:1:function:f", "arn:aws:sqs:x:1:q"))),
+                rolePolicy(
+                    "scheduler",
+                    policyDocument(schedulerStatements("arn:aws:lambda:x:1:function:f", "arn:aws:sqs:x:1:q")),
+                ),
             ]);
         });
         it("passes Deny statements on s3:* (a TLS-only document) and actions AWS cannot scope on *", async () => {
@@ -118,34 +154,105 @@ describe("policy rules (fixtures through the harness)", () => {
             ]);
         });
         it("catches Action * and service wildcards", async () => {
-            await expectViolation(rule, [rolePolicy("star", allow("*", "arn:aws:s3:::b"))], /wildcard action\(s\) \*/, "star");
-            await expectViolation(rule, [rolePolicy("s3star", allow(["s3:*"], ["arn:aws:s3:::b/*"]))], /wildcard action\(s\) s3:\*/);
+            await expectViolation(
+                rule,
+                [rolePolicy("star", allow("*", "arn:aws:s3:::b"))],
+                /wildcard action\(s\) \*/,
+                "star",
+            );
+            await expectViolation(
+                rule,
+                [rolePolicy("s3star", allow(["s3:*"], ["arn:aws:s3:::b/*"]))],
+                /wildcard action\(s\) s3:\*/,
+            );
             await expectViolation(rule, [rolePolicy("partial", allow(["s3:Get*"], ["arn:aws:s3:::b/*"]))], /s3:Get\*/);
         });
         it("catches an unscoped resource unless every action is one AWS cannot scope", async () => {
-            await expectViolation(rule, [rolePolicy("glue", allow(["glue:GetTable"], "*"))], /allows glue:GetTable on unscoped resource \*/);
-            const v = await expectViolation(rule, [rolePolicy("mixed", allow(["lakeformation:GetDataAccess", "glue:GetTables"], "*"))], /allows glue:GetTables on unscoped/);
+            await expectViolation(
+                rule,
+                [rolePolicy("glue", allow(["glue:GetTable"], "*"))],
+                /allows glue:GetTable on unscoped resource \*/,
+            );
+            const v = await expectViolation(
+                rule,
+                [rolePolicy("mixed", allow(["lakeformation:GetDataAccess", "glue:GetTables"], "*"))],
+                /allows glue:GetTables on unscoped/,
+            );
             assert.ok(!/GetDataAccess on/.test(v[0].message), "names only the actions that need a scope");
-            await expectViolation(rule, [rolePolicy("bucketstar", allow(["s3:GetObject"], ["arn:aws:s3:::*"]))], /unscoped resource arn:aws:s3:::\*/);
+            await expectViolation(
+                rule,
+                [rolePolicy("bucketstar", allow(["s3:GetObject"], ["arn:aws:s3:::*"]))],
+                /unscoped resource arn:aws:s3:::\*/,
+            );
         });
         it("catches NotAction and NotResource, and a document that does not parse", async () => {
-            await expectViolation(rule, [rolePolicy("na", { Version: "2012-10-17", Statement: [{ Effect: "Allow", NotAction: "iam:*", Resource: "arn:aws:s3:::b" }] })], /NotAction/);
-            await expectViolation(rule, [rolePolicy("nr", { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", NotResource: "arn:aws:s3:::b" }] })], /NotResource/);
+            await expectViolation(
+                rule,
+                [
+                    rolePolicy("na", {
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", NotAction: "iam:*", Resource: "arn:aws:s3:::b" }],
+                    }),
+                ],
+                /NotAction/,
+            );
+            await expectViolation(
+                rule,
+                [
+                    rolePolicy("nr", {
+                        Version: "2012-10-17",
+                        Statement: [{ Effect: "Allow", Action: "s3:GetObject", NotResource: "arn:aws:s3:::b" }],
+                    }),
+                ],
+                /NotResource/,
+            );
             await expectViolation(rule, [rolePolicy("bad", "{not json")], /not valid JSON/);
         });
         it("checks managed, user and group policies (object documents too) and role inline policies", async () => {
-            await expectViolation(rule, [res("aws:iam/policy:Policy", "managed", { policy: allow("s3:*", "*") })], /wildcard action/, "managed");
-            await expectViolation(rule, [res("aws:iam/userPolicy:UserPolicy", "user", { user: "u", policy: JSON.stringify(allow("iam:PassRole", "*")) })], /unscoped/);
-            await expectViolation(rule, [res("aws:iam/groupPolicy:GroupPolicy", "group", { group: "g", policy: JSON.stringify(allow("*", "*")) })], /wildcard/);
+            await expectViolation(
+                rule,
+                [res("aws:iam/policy:Policy", "managed", { policy: allow("s3:*", "*") })],
+                /wildcard action/,
+                "managed",
+            );
+            await expectViolation(
+                rule,
+                [
+                    res("aws:iam/userPolicy:UserPolicy", "user", {
+                        user: "u",
+                        policy: JSON.stringify(allow("iam:PassRole", "*")),
+                    }),
+                ],
+                /unscoped/,
+            );
+            await expectViolation(
+                rule,
+                [
+                    res("aws:iam/groupPolicy:GroupPolicy", "group", {
+                        group: "g",
+                        policy: JSON.stringify(allow("*", "*")),
+                    }),
+                ],
+                /wildcard/,
+            );
             const role = res("aws:iam/role:Role", "inline", {
                 assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()),
-                inlinePolicies: [{ name: "ok", policy: JSON.stringify(allow("s3:GetObject", "arn:aws:s3:::b/*")) }, { name: "wide", policy: JSON.stringify(allow("s3:*", "*")) }],
+                inlinePolicies: [
+                    { name: "ok", policy: JSON.stringify(allow("s3:GetObject", "arn:aws:s3:::b/*")) },
+                    { name: "wide", policy: JSON.stringify(allow("s3:*", "*")) },
+                ],
             });
             const v = await expectViolation(rule, [role], /inline policy "wide": .*wildcard/, "inline");
-            assert.ok(v.every((x) => x.message.includes('"wide"')), "the compliant inline policy is not reported");
+            assert.ok(
+                v.every((x) => x.message.includes('"wide"')),
+                "the compliant inline policy is not reported",
+            );
         });
         it("ignores other resource types and a role's trust policy", async () => {
-            await expectPass(rule, [res("aws:sqs/queue:Queue", "q", { policy: JSON.stringify(allow("*", "*")) }), res("aws:iam/role:Role", "r", { assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()) })]);
+            await expectPass(rule, [
+                res("aws:sqs/queue:Queue", "q", { policy: JSON.stringify(allow("*", "*")) }),
+                res("aws:iam/role:Role", "r", { assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()) }),
+            ]);
         });
         it("isUnscopedResource: * and ARNs whose resource part is *, not prefixes", () => {
             assert.equal(isUnscopedResource("*"), true);
@@ -160,41 +267,78 @@ describe("policy rules (fixtures through the harness)", () => {
     describe("iam-role-trust-no-wildcard-principal", () => {
         const rule = iamRoleTrustNoWildcardPrincipal;
         const role = (name: string, statement: Record<string, unknown>) =>
-            res("aws:iam/role:Role", name, { name, assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", ...statement }] }) });
+            res("aws:iam/role:Role", name, {
+                name,
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", ...statement }],
+                }),
+            });
         it("passes service principals, with or without conditions", async () => {
             await expectPass(rule, [
                 res("aws:iam/role:Role", "lambda", { assumeRolePolicy: JSON.stringify(lambdaTrustPolicy()) }),
-                res("aws:iam/role:Role", "scheduler", { assumeRolePolicy: JSON.stringify(schedulerTrustPolicy(CONSUMER)) }),
+                res("aws:iam/role:Role", "scheduler", {
+                    assumeRolePolicy: JSON.stringify(schedulerTrustPolicy(CONSUMER)),
+                }),
             ]);
         });
         it("catches Principal *, AWS *, and NotPrincipal", async () => {
             await expectViolation(rule, [role("any", { Principal: "*" })], /Principal "\*"/, "any");
             await expectViolation(rule, [role("aws", { Principal: { AWS: ["*"] } })], /anyone may assume/);
-            await expectViolation(rule, [role("not", { NotPrincipal: { Service: "ec2.amazonaws.com" } })], /NotPrincipal/);
+            await expectViolation(
+                rule,
+                [role("not", { NotPrincipal: { Service: "ec2.amazonaws.com" } })],
+                /NotPrincipal/,
+            );
         });
     });
 
     describe("lambda-role-trusts-only-lambda", () => {
         const rule = lambdaRoleTrustsOnlyLambda;
-        const fn = (role: string, extra: Partial<ResourceFixture> = {}) => res("aws:lambda/function:Function", "export-function", { name: "export", role }, extra);
-        const role = (name: string, trust: unknown) => res("aws:iam/role:Role", `${name}-role`, { name, assumeRolePolicy: JSON.stringify(trust) });
-        const trust = (Principal: unknown) => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal, Action: "sts:AssumeRole" }] });
+        const fn = (role: string, extra: Partial<ResourceFixture> = {}) =>
+            res("aws:lambda/function:Function", "export-function", { name: "export", role }, extra);
+        const role = (name: string, trust: unknown) =>
+            res("aws:iam/role:Role", `${name}-role`, { name, assumeRolePolicy: JSON.stringify(trust) });
+        const trust = (Principal: unknown) => ({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal, Action: "sts:AssumeRole" }],
+        });
         it("passes a function whose role (found by ARN) trusts lambda.amazonaws.com only", async () => {
             await expectPass(rule, [fn(ROLE_ARN), role(ROLE_NAME, lambdaTrustPolicy())]);
         });
         it("passes a role from outside the stack (nothing to check)", async () => {
-            await expectPass(rule, [fn("arn:aws:iam::999999999999:role/elsewhere"), role(ROLE_NAME, trust({ AWS: "arn:aws:iam::999999999999:root" }))]);
+            await expectPass(rule, [
+                fn("arn:aws:iam::999999999999:role/elsewhere"),
+                role(ROLE_NAME, trust({ AWS: "arn:aws:iam::999999999999:root" })),
+            ]);
         });
         it("catches a second service or an account that can assume the execution role", async () => {
-            await expectViolation(rule, [fn(ROLE_ARN), role(ROLE_NAME, trust({ Service: ["lambda.amazonaws.com", "ec2.amazonaws.com"] }))], /Service ec2\.amazonaws\.com/, `${ROLE_NAME}-role`);
-            await expectViolation(rule, [fn(ROLE_ARN), role(ROLE_NAME, trust({ AWS: `arn:aws:iam::${PRODUCER}:root` }))], /AWS arn:aws:iam::111111111111:root/);
+            await expectViolation(
+                rule,
+                [fn(ROLE_ARN), role(ROLE_NAME, trust({ Service: ["lambda.amazonaws.com", "ec2.amazonaws.com"] }))],
+                /Service ec2\.amazonaws\.com/,
+                `${ROLE_NAME}-role`,
+            );
+            await expectViolation(
+                rule,
+                [fn(ROLE_ARN), role(ROLE_NAME, trust({ AWS: `arn:aws:iam::${PRODUCER}:root` }))],
+                /AWS arn:aws:iam::111111111111:root/,
+            );
         });
         it("catches a role that Lambda cannot assume at all", async () => {
-            await expectViolation(rule, [fn(ROLE_ARN), role(ROLE_NAME, { Version: "2012-10-17", Statement: [] })], /does not let lambda\.amazonaws\.com/);
+            await expectViolation(
+                rule,
+                [fn(ROLE_ARN), role(ROLE_NAME, { Version: "2012-10-17", Statement: [] })],
+                /does not let lambda\.amazonaws\.com/,
+            );
         });
         it("follows the engine's property dependency when the role ARN is not known yet", async () => {
             const r = role("auto-named", trust({ Service: "states.amazonaws.com" }));
-            await expectViolation(rule, [fn("<unknown during preview>", { propertyDependencies: { role: [r.name] } }), r], /states\.amazonaws\.com/);
+            await expectViolation(
+                rule,
+                [fn("<unknown during preview>", { propertyDependencies: { role: [r.name] } }), r],
+                /states\.amazonaws\.com/,
+            );
         });
     });
 
@@ -209,64 +353,162 @@ describe("policy rules (fixtures through the harness)", () => {
             grantOption: false,
         })[0];
         const native = (name: string, grant: Partial<LfGrant>) =>
-            res("aws-native:lakeformation:PrincipalPermissions", name, toPrincipalPermissionsArgs({ ...base, ...grant }) as unknown as Record<string, unknown>);
+            res(
+                "aws-native:lakeformation:PrincipalPermissions",
+                name,
+                toPrincipalPermissionsArgs({ ...base, ...grant }) as unknown as Record<string, unknown>,
+            );
         const ALLOW = { [rule.name]: { allowGrantOption: true } };
         it("passes the project's grants: DESCRIBE and SELECT, no grant option", async () => {
             await expectPass(rule, [native("users", {})]);
         });
         it("catches ALL, SUPER, ALTER and DROP", async () => {
             for (const p of ["ALL", "SUPER", "ALTER", "DROP"] as const) {
-                await expectViolation(rule, [native(`g-${p}`, { permissions: ["SELECT", p] })], new RegExp(`grants ${p} on 111111111111:connect_datalake\\.users`), `g-${p}`);
+                await expectViolation(
+                    rule,
+                    [native(`g-${p}`, { permissions: ["SELECT", p] })],
+                    new RegExp(`grants ${p} on 111111111111:connect_datalake\\.users`),
+                    `g-${p}`,
+                );
             }
         });
         it("catches a forbidden permission made grantable, even when the grant option is allowed", async () => {
-            await expectViolation(rule, [native("drop", { permissions: ["DESCRIBE", "DROP"], grantable: ["DROP"] })], /makes DROP grantable/, undefined, ALLOW);
+            await expectViolation(
+                rule,
+                [native("drop", { permissions: ["DESCRIBE", "DROP"], grantable: ["DROP"] })],
+                /makes DROP grantable/,
+                undefined,
+                ALLOW,
+            );
         });
         it("catches grants to IAM_ALLOWED_PRINCIPALS", async () => {
-            await expectViolation(rule, [native("iap", { principal: "IAM_ALLOWED_PRINCIPALS", permissions: ["DESCRIBE"] })], /grants to IAM_ALLOWED_PRINCIPALS/);
+            await expectViolation(
+                rule,
+                [native("iap", { principal: "IAM_ALLOWED_PRINCIPALS", permissions: ["DESCRIBE"] })],
+                /grants to IAM_ALLOWED_PRINCIPALS/,
+            );
         });
         it("catches the grant option by default and allows it when configured", async () => {
             const grantable = native("opt", { grantable: ["DESCRIBE", "SELECT"] });
             await expectViolation(rule, [grantable], /gives the grant option \(DESCRIBE, SELECT\)/);
             await expectPass(rule, [grantable], ALLOW);
-            await expectViolation(rule, [grantable], /grant option/, undefined, { [rule.name]: { allowGrantOption: false } });
+            await expectViolation(rule, [grantable], /grant option/, undefined, {
+                [rule.name]: { allowGrantOption: false },
+            });
         });
         it("allows an LF-tag grant with the grant option when configured (lfTags mode)", async () => {
             const tagGrant = native("tags", {
                 principal: CONSUMER,
-                resource: { kind: "lfTagPolicy", catalogId: PRODUCER, resourceType: "TABLE", expression: [{ key: "domain", values: ["connect"] }] },
+                resource: {
+                    kind: "lfTagPolicy",
+                    catalogId: PRODUCER,
+                    resourceType: "TABLE",
+                    expression: [{ key: "domain", values: ["connect"] }],
+                },
                 grantable: ["DESCRIBE", "SELECT"],
             });
             await expectPass(rule, [tagGrant], ALLOW);
             await expectViolation(rule, [tagGrant], /grant option/);
         });
         it("reads the classic aws.lakeformation.Permissions too, including resources outside the permission model", async () => {
-            const classic = (name: string, inputs: Record<string, unknown>) => res("aws:lakeformation/permissions:Permissions", name, inputs);
-            await expectPass(rule, [classic("ok", { principal: ROLE_ARN, permissions: ["SELECT"], table: { databaseName: "db", name: "t" } })]);
-            await expectViolation(rule, [classic("all", { principal: ROLE_ARN, permissions: ["ALL"], table: { databaseName: "db", name: "t" } })], /grants ALL/, "all");
-            await expectViolation(rule, [classic("catalog", { principal: ROLE_ARN, permissions: ["CREATE_DATABASE"], permissionsWithGrantOptions: ["CREATE_DATABASE"], catalogResource: true })], /grant option/);
-            await expectViolation(rule, [classic("loc", { principal: "IAM_ALLOWED_PRINCIPALS", permissions: ["DATA_LOCATION_ACCESS"], dataLocation: { arn: "arn:aws:s3:::b" } })], /IAM_ALLOWED_PRINCIPALS/);
+            const classic = (name: string, inputs: Record<string, unknown>) =>
+                res("aws:lakeformation/permissions:Permissions", name, inputs);
+            await expectPass(rule, [
+                classic("ok", {
+                    principal: ROLE_ARN,
+                    permissions: ["SELECT"],
+                    table: { databaseName: "db", name: "t" },
+                }),
+            ]);
+            await expectViolation(
+                rule,
+                [
+                    classic("all", {
+                        principal: ROLE_ARN,
+                        permissions: ["ALL"],
+                        table: { databaseName: "db", name: "t" },
+                    }),
+                ],
+                /grants ALL/,
+                "all",
+            );
+            await expectViolation(
+                rule,
+                [
+                    classic("catalog", {
+                        principal: ROLE_ARN,
+                        permissions: ["CREATE_DATABASE"],
+                        permissionsWithGrantOptions: ["CREATE_DATABASE"],
+                        catalogResource: true,
+                    }),
+                ],
+                /grant option/,
+            );
+            await expectViolation(
+                rule,
+                [
+                    classic("loc", {
+                        principal: "IAM_ALLOWED_PRINCIPALS",
+                        permissions: ["DATA_LOCATION_ACCESS"],
+                        dataLocation: { arn: "arn:aws:s3:::b" },
+                    }),
+                ],
+                /IAM_ALLOWED_PRINCIPALS/,
+            );
         });
     });
 
     describe("lakeformation-settings-no-iam-allowed-principals", () => {
         const rule = lakeformationSettingsNoIamAllowedPrincipals;
-        const classic = (inputs: Record<string, unknown>) => res("aws:lakeformation/dataLakeSettings:DataLakeSettings", "settings", inputs);
+        const classic = (inputs: Record<string, unknown>) =>
+            res("aws:lakeformation/dataLakeSettings:DataLakeSettings", "settings", inputs);
         it("passes settings with empty defaults (what the program writes)", async () => {
             await expectPass(rule, [
-                classic({ admins: ["arn:aws:iam::111111111111:role/admin"], createDatabaseDefaultPermissions: [], createTableDefaultPermissions: [], parameters: { CROSS_ACCOUNT_VERSION: "4" } }),
+                classic({
+                    admins: ["arn:aws:iam::111111111111:role/admin"],
+                    createDatabaseDefaultPermissions: [],
+                    createTableDefaultPermissions: [],
+                    parameters: { CROSS_ACCOUNT_VERSION: "4" },
+                }),
             ]);
         });
         it("passes defaults that name other principals", async () => {
-            await expectPass(rule, [classic({ createTableDefaultPermissions: [{ principal: "arn:aws:iam::111111111111:role/etl", permissions: ["SELECT"] }] })]);
+            await expectPass(rule, [
+                classic({
+                    createTableDefaultPermissions: [
+                        { principal: "arn:aws:iam::111111111111:role/etl", permissions: ["SELECT"] },
+                    ],
+                }),
+            ]);
         });
         it("catches IAM_ALLOWED_PRINCIPALS in the database or table defaults", async () => {
-            await expectViolation(rule, [classic({ createDatabaseDefaultPermissions: [{ principal: "IAM_ALLOWED_PRINCIPALS", permissions: ["ALL"] }] })], /createDatabaseDefaultPermissions gives IAM_ALLOWED_PRINCIPALS \(ALL\)/, "settings");
-            await expectViolation(rule, [classic({ createTableDefaultPermissions: [{ principal: "IAM_ALLOWED_PRINCIPALS", permissions: ["ALL"] }] })], /new tables would be governed by IAM alone/);
+            await expectViolation(
+                rule,
+                [
+                    classic({
+                        createDatabaseDefaultPermissions: [
+                            { principal: "IAM_ALLOWED_PRINCIPALS", permissions: ["ALL"] },
+                        ],
+                    }),
+                ],
+                /createDatabaseDefaultPermissions gives IAM_ALLOWED_PRINCIPALS \(ALL\)/,
+                "settings",
+            );
+            await expectViolation(
+                rule,
+                [
+                    classic({
+                        createTableDefaultPermissions: [{ principal: "IAM_ALLOWED_PRINCIPALS", permissions: ["ALL"] }],
+                    }),
+                ],
+                /new tables would be governed by IAM alone/,
+            );
         });
         it("reads the aws-native shape as well", async () => {
             const native = res("aws-native:lakeformation:DataLakeSettings", "native", {
-                createTableDefaultPermissions: [{ principal: { dataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" }, permissions: ["ALL"] }],
+                createTableDefaultPermissions: [
+                    { principal: { dataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" }, permissions: ["ALL"] },
+                ],
             });
             await expectViolation(rule, [native], /createTableDefaultPermissions/, "native");
         });
@@ -274,7 +516,12 @@ describe("policy rules (fixtures through the harness)", () => {
 
     describe("S3 bucket rules", () => {
         /** What SecureBucket creates, named like the plan: bucket, public access block, encryption, TLS-only policy. */
-        function secureBucket(prefix: string, name: string, omit: string[] = [], extra: Partial<ResourceFixture> = {}): ResourceFixture[] {
+        function secureBucket(
+            prefix: string,
+            name: string,
+            omit: string[] = [],
+            extra: Partial<ResourceFixture> = {},
+        ): ResourceFixture[] {
             const all: Record<string, ResourceFixture> = {
                 bucket: res("aws:s3/bucket:Bucket", `${prefix}-bucket`, { bucket: name }),
                 pab: res("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${prefix}-public-access`, {
@@ -284,11 +531,18 @@ describe("policy rules (fixtures through the harness)", () => {
                     ignorePublicAcls: true,
                     restrictPublicBuckets: true,
                 }),
-                sse: res("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", `${prefix}-encryption`, {
+                sse: res(
+                    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                    `${prefix}-encryption`,
+                    {
+                        bucket: name,
+                        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+                    },
+                ),
+                policy: res("aws:s3/bucketPolicy:BucketPolicy", `${prefix}-tls-only`, {
                     bucket: name,
-                    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+                    policy: JSON.stringify(denyInsecureTransport(`arn:aws:s3:::${name}`)),
                 }),
-                policy: res("aws:s3/bucketPolicy:BucketPolicy", `${prefix}-tls-only`, { bucket: name, policy: JSON.stringify(denyInsecureTransport(`arn:aws:s3:::${name}`)) }),
             };
             return Object.entries(all)
                 .filter(([k]) => !omit.includes(k))
@@ -297,84 +551,202 @@ describe("policy rules (fixtures through the harness)", () => {
         const rules = [s3BucketPublicAccessBlocked, s3BucketEncrypted, s3BucketTlsOnly];
 
         it("pass a SecureBucket (and two of them side by side)", async () => {
-            for (const rule of rules) await expectPass(rule, [...secureBucket("a", "bucket-a"), ...secureBucket("b", "bucket-b")]);
+            for (const rule of rules) {
+                await expectPass(rule, [...secureBucket("a", "bucket-a"), ...secureBucket("b", "bucket-b")]);
+            }
         });
         it("match companions by property dependency when the bucket id is not known yet (preview)", async () => {
             const resources = secureBucket("a", "bucket-a").map((r) =>
-                r.type === "aws:s3/bucket:Bucket" ? r : { ...r, inputs: { ...r.inputs, bucket: "<computed id>" }, propertyDependencies: { bucket: ["a-bucket"] } },
+                r.type === "aws:s3/bucket:Bucket"
+                    ? r
+                    : {
+                          ...r,
+                          inputs: { ...r.inputs, bucket: "<computed id>" },
+                          propertyDependencies: { bucket: ["a-bucket"] },
+                      },
             );
             for (const rule of rules) await expectPass(rule, resources);
         });
         it("s3-bucket-public-access-blocked: catches a missing block, and a block with a flag off", async () => {
-            await expectViolation(s3BucketPublicAccessBlocked, secureBucket("a", "bucket-a", ["pab"]), /has no BucketPublicAccessBlock/, "a-bucket");
-            const weak = secureBucket("a", "bucket-a").map((r) =>
-                r.type.includes("PublicAccessBlock") ? { ...r, inputs: { ...r.inputs, restrictPublicBuckets: false, ignorePublicAcls: undefined } } : r,
+            await expectViolation(
+                s3BucketPublicAccessBlocked,
+                secureBucket("a", "bucket-a", ["pab"]),
+                /has no BucketPublicAccessBlock/,
+                "a-bucket",
             );
-            await expectViolation(s3BucketPublicAccessBlocked, weak, /leaves ignorePublicAcls, restrictPublicBuckets off/, "a-public-access");
+            const weak = secureBucket("a", "bucket-a").map((r) =>
+                r.type.includes("PublicAccessBlock")
+                    ? { ...r, inputs: { ...r.inputs, restrictPublicBuckets: false, ignorePublicAcls: undefined } }
+                    : r,
+            );
+            await expectViolation(
+                s3BucketPublicAccessBlocked,
+                weak,
+                /leaves ignorePublicAcls, restrictPublicBuckets off/,
+                "a-public-access",
+            );
         });
         it("s3-bucket-public-access-blocked: a block of another bucket does not count", async () => {
             const resources = [...secureBucket("a", "bucket-a"), ...secureBucket("b", "bucket-b", ["pab"])];
-            const v = await expectViolation(s3BucketPublicAccessBlocked, resources, /bucket b-bucket has no BucketPublicAccessBlock/, "b-bucket");
+            const v = await expectViolation(
+                s3BucketPublicAccessBlocked,
+                resources,
+                /bucket b-bucket has no BucketPublicAccessBlock/,
+                "b-bucket",
+            );
             assert.equal(v.length, 1);
         });
         it("s3-bucket-encrypted: catches missing encryption and a configuration without an algorithm", async () => {
-            await expectViolation(s3BucketEncrypted, secureBucket("a", "bucket-a", ["sse"]), /has no BucketServerSideEncryptionConfiguration/, "a-bucket");
-            const empty = secureBucket("a", "bucket-a").map((r) => (r.type.includes("Encryption") ? { ...r, inputs: { bucket: "bucket-a", rules: [{}] } } : r));
+            await expectViolation(
+                s3BucketEncrypted,
+                secureBucket("a", "bucket-a", ["sse"]),
+                /has no BucketServerSideEncryptionConfiguration/,
+                "a-bucket",
+            );
+            const empty = secureBucket("a", "bucket-a").map((r) =>
+                r.type.includes("Encryption") ? { ...r, inputs: { bucket: "bucket-a", rules: [{}] } } : r,
+            );
             await expectViolation(s3BucketEncrypted, empty, /sets no default algorithm/, "a-encryption");
         });
         it("s3-bucket-encrypted: accepts SSE-KMS and the V2 resource types", async () => {
             const kms = [
                 res("aws:s3/bucketV2:BucketV2", "v2", { bucket: "bucket-v2" }),
-                res("aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "v2-sse", {
-                    bucket: "bucket-v2",
-                    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:r:1:key/k" } }],
-                }),
+                res(
+                    "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+                    "v2-sse",
+                    {
+                        bucket: "bucket-v2",
+                        rules: [
+                            {
+                                applyServerSideEncryptionByDefault: {
+                                    sseAlgorithm: "aws:kms",
+                                    kmsMasterKeyId: "arn:aws:kms:r:1:key/k",
+                                },
+                            },
+                        ],
+                    },
+                ),
             ];
             await expectPass(s3BucketEncrypted, kms);
             await expectViolation(s3BucketPublicAccessBlocked, kms, /bucket v2 has no BucketPublicAccessBlock/, "v2");
         });
         it("s3-bucket-tls-only: catches a missing policy and policies that do not deny insecure transport", async () => {
-            await expectViolation(s3BucketTlsOnly, secureBucket("a", "bucket-a", ["policy"]), /has no BucketPolicy/, "a-bucket");
-            const withPolicy = (doc: unknown) => secureBucket("a", "bucket-a").map((r) => (r.type.includes("BucketPolicy") ? { ...r, inputs: { bucket: "bucket-a", policy: JSON.stringify(doc) } } : r));
+            await expectViolation(
+                s3BucketTlsOnly,
+                secureBucket("a", "bucket-a", ["policy"]),
+                /has no BucketPolicy/,
+                "a-bucket",
+            );
+            const withPolicy = (doc: unknown) =>
+                secureBucket("a", "bucket-a").map((r) =>
+                    r.type.includes("BucketPolicy")
+                        ? { ...r, inputs: { bucket: "bucket-a", policy: JSON.stringify(doc) } }
+                        : r,
+                );
             const tls = denyInsecureTransport("arn:aws:s3:::bucket-a").Statement[0];
-            await expectViolation(s3BucketTlsOnly, withPolicy({ Version: "2012-10-17", Statement: [{ ...tls, Condition: undefined }] }), /no Deny statement with condition Bool aws:SecureTransport = false/, "a-tls-only");
-            await expectViolation(s3BucketTlsOnly, withPolicy({ Version: "2012-10-17", Statement: [{ ...tls, Effect: "Allow" }] }), /no Deny statement/);
-            await expectViolation(s3BucketTlsOnly, withPolicy({ Version: "2012-10-17", Statement: [{ ...tls, Action: "s3:GetObject" }] }), /Action "s3:\*"/);
-            await expectViolation(s3BucketTlsOnly, withPolicy({ Version: "2012-10-17", Statement: [{ ...tls, Resource: ["arn:aws:s3:::bucket-a/*"] }] }), /Resource the bucket ARN/);
-            await expectViolation(s3BucketTlsOnly, withPolicy({ Version: "2012-10-17", Statement: [{ ...tls, Principal: { AWS: "arn:aws:iam::1:root" } }] }), /Principal "\*"/);
+            await expectViolation(
+                s3BucketTlsOnly,
+                withPolicy({ Version: "2012-10-17", Statement: [{ ...tls, Condition: undefined }] }),
+                /no Deny statement with condition Bool aws:SecureTransport = false/,
+                "a-tls-only",
+            );
+            await expectViolation(
+                s3BucketTlsOnly,
+                withPolicy({ Version: "2012-10-17", Statement: [{ ...tls, Effect: "Allow" }] }),
+                /no Deny statement/,
+            );
+            await expectViolation(
+                s3BucketTlsOnly,
+                withPolicy({ Version: "2012-10-17", Statement: [{ ...tls, Action: "s3:GetObject" }] }),
+                /Action "s3:\*"/,
+            );
+            await expectViolation(
+                s3BucketTlsOnly,
+                withPolicy({ Version: "2012-10-17", Statement: [{ ...tls, Resource: ["arn:aws:s3:::bucket-a/*"] }] }),
+                /Resource the bucket ARN/,
+            );
+            await expectViolation(
+                s3BucketTlsOnly,
+                withPolicy({
+                    Version: "2012-10-17",
+                    Statement: [{ ...tls, Principal: { AWS: "arn:aws:iam::1:root" } }],
+                }),
+                /Principal "\*"/,
+            );
         });
         it("s3-bucket-tls-only: accepts a boolean condition value and BoolIfExists", async () => {
             const tls = denyInsecureTransport("arn:aws:s3:::bucket-a").Statement[0];
-            const doc = { Version: "2012-10-17", Statement: [{ ...tls, Condition: { BoolIfExists: { "aws:SecureTransport": false } } }] };
-            const resources = secureBucket("a", "bucket-a").map((r) => (r.type.includes("BucketPolicy") ? { ...r, inputs: { bucket: "bucket-a", policy: doc } } : r));
+            const doc = {
+                Version: "2012-10-17",
+                Statement: [{ ...tls, Condition: { BoolIfExists: { "aws:SecureTransport": false } } }],
+            };
+            const resources = secureBucket("a", "bucket-a").map((r) =>
+                r.type.includes("BucketPolicy") ? { ...r, inputs: { bucket: "bucket-a", policy: doc } } : r,
+            );
             await expectPass(s3BucketTlsOnly, resources);
         });
     });
 
     describe("athena-workgroup-enforced-encrypted-with-cutoff", () => {
         const rule = athenaWorkgroupEnforcedEncryptedWithCutoff;
-        const wg = (configuration: Record<string, unknown>) => res("aws:athena/workgroup:Workgroup", "wg", { name: "wg", configuration });
+        const wg = (configuration: Record<string, unknown>) =>
+            res("aws:athena/workgroup:Workgroup", "wg", { name: "wg", configuration });
         const good = {
             enforceWorkgroupConfiguration: true,
             bytesScannedCutoffPerQuery: 10737418240,
-            resultConfiguration: { outputLocation: "s3://results/athena/", encryptionConfiguration: { encryptionOption: "SSE_S3" } },
+            resultConfiguration: {
+                outputLocation: "s3://results/athena/",
+                encryptionConfiguration: { encryptionOption: "SSE_S3" },
+            },
         };
         it("passes the export's workgroup (SSE-S3, and SSE-KMS with a key)", async () => {
             await expectPass(rule, [wg(good)]);
-            await expectPass(rule, [wg({ ...good, resultConfiguration: { encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: "arn:aws:kms:r:1:key/k" } } })]);
+            await expectPass(rule, [
+                wg({
+                    ...good,
+                    resultConfiguration: {
+                        encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: "arn:aws:kms:r:1:key/k" },
+                    },
+                }),
+            ]);
         });
         it("catches a workgroup clients can override", async () => {
-            await expectViolation(rule, [wg({ ...good, enforceWorkgroupConfiguration: false })], /enforceWorkgroupConfiguration must be true/, "wg");
-            await expectViolation(rule, [wg({ ...good, enforceWorkgroupConfiguration: undefined })], /enforceWorkgroupConfiguration/);
+            await expectViolation(
+                rule,
+                [wg({ ...good, enforceWorkgroupConfiguration: false })],
+                /enforceWorkgroupConfiguration must be true/,
+                "wg",
+            );
+            await expectViolation(
+                rule,
+                [wg({ ...good, enforceWorkgroupConfiguration: undefined })],
+                /enforceWorkgroupConfiguration/,
+            );
         });
         it("catches unencrypted results, and SSE_KMS without a key", async () => {
-            await expectViolation(rule, [wg({ ...good, resultConfiguration: { outputLocation: "s3://results/" } })], /encryptionOption must be one of/);
-            await expectViolation(rule, [wg({ ...good, resultConfiguration: { encryptionConfiguration: { encryptionOption: "SSE_KMS" } } })], /needs encryptionConfiguration\.kmsKeyArn/);
+            await expectViolation(
+                rule,
+                [wg({ ...good, resultConfiguration: { outputLocation: "s3://results/" } })],
+                /encryptionOption must be one of/,
+            );
+            await expectViolation(
+                rule,
+                [wg({ ...good, resultConfiguration: { encryptionConfiguration: { encryptionOption: "SSE_KMS" } } })],
+                /needs encryptionConfiguration\.kmsKeyArn/,
+            );
         });
         it("catches a missing or too small cutoff, and a workgroup without configuration", async () => {
-            await expectViolation(rule, [wg({ ...good, bytesScannedCutoffPerQuery: undefined })], /bytesScannedCutoffPerQuery must be set/);
+            await expectViolation(
+                rule,
+                [wg({ ...good, bytesScannedCutoffPerQuery: undefined })],
+                /bytesScannedCutoffPerQuery must be set/,
+            );
             await expectViolation(rule, [wg({ ...good, bytesScannedCutoffPerQuery: 1000 })], /at least 10485760 bytes/);
-            const v = await expectViolation(rule, [res("aws:athena/workgroup:Workgroup", "bare", { name: "bare" })], /enforceWorkgroupConfiguration/);
+            const v = await expectViolation(
+                rule,
+                [res("aws:athena/workgroup:Workgroup", "bare", { name: "bare" })],
+                /enforceWorkgroupConfiguration/,
+            );
             assert.equal(v.length, 3);
         });
     });
@@ -382,36 +754,83 @@ describe("policy rules (fixtures through the harness)", () => {
     describe("cloudwatch-log-group-retention", () => {
         const rule = cloudwatchLogGroupRetention;
         it("passes a retention", async () => {
-            await expectPass(rule, [res("aws:cloudwatch/logGroup:LogGroup", "logs", { name: "/aws/lambda/f", retentionInDays: 30 })]);
+            await expectPass(rule, [
+                res("aws:cloudwatch/logGroup:LogGroup", "logs", { name: "/aws/lambda/f", retentionInDays: 30 }),
+            ]);
         });
         it("catches a missing or zero retention", async () => {
-            await expectViolation(rule, [res("aws:cloudwatch/logGroup:LogGroup", "logs", { name: "/aws/lambda/f" })], /retentionInDays must be set/, "logs");
-            await expectViolation(rule, [res("aws:cloudwatch/logGroup:LogGroup", "zero", { retentionInDays: 0 })], /got 0/);
+            await expectViolation(
+                rule,
+                [res("aws:cloudwatch/logGroup:LogGroup", "logs", { name: "/aws/lambda/f" })],
+                /retentionInDays must be set/,
+                "logs",
+            );
+            await expectViolation(
+                rule,
+                [res("aws:cloudwatch/logGroup:LogGroup", "zero", { retentionInDays: 0 })],
+                /got 0/,
+            );
         });
     });
 
     describe("lambda-failure-destination", () => {
         const rule = lambdaFailureDestination;
         const QUEUE = `arn:aws:sqs:${REGION}:${CONSUMER}:failures`;
-        const fn = (inputs: Record<string, unknown> = {}) => res("aws:lambda/function:Function", "export-function", { name: "connect-analytics-dev-export", role: ROLE_ARN, ...inputs });
+        const fn = (inputs: Record<string, unknown> = {}) =>
+            res("aws:lambda/function:Function", "export-function", {
+                name: "connect-analytics-dev-export",
+                role: ROLE_ARN,
+                ...inputs,
+            });
         const invoke = (functionName: unknown, destinationConfig?: unknown, extra: Partial<ResourceFixture> = {}) =>
-            res("aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "export-async", { functionName, maximumRetryAttempts: 2, destinationConfig }, extra);
+            res(
+                "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+                "export-async",
+                { functionName, maximumRetryAttempts: 2, destinationConfig },
+                extra,
+            );
         it("passes an invoke config with onFailure (by name, qualified name, ARN, or property dependency)", async () => {
-            await expectPass(rule, [fn(), invoke("connect-analytics-dev-export", { onFailure: { destination: QUEUE } })]);
-            await expectPass(rule, [fn(), invoke("connect-analytics-dev-export:live", { onFailure: { destination: QUEUE } })]);
+            await expectPass(rule, [
+                fn(),
+                invoke("connect-analytics-dev-export", { onFailure: { destination: QUEUE } }),
+            ]);
+            await expectPass(rule, [
+                fn(),
+                invoke("connect-analytics-dev-export:live", { onFailure: { destination: QUEUE } }),
+            ]);
             const arn = `arn:aws:lambda:${REGION}:${CONSUMER}:function:connect-analytics-dev-export`;
             await expectPass(rule, [fn({ arn }), invoke(`${arn}:$LATEST`, { onFailure: { destination: QUEUE } })]);
-            await expectPass(rule, [fn(), invoke("<unknown>", { onFailure: { destination: QUEUE } }, { propertyDependencies: { functionName: ["export-function"] } })]);
+            await expectPass(rule, [
+                fn(),
+                invoke(
+                    "<unknown>",
+                    { onFailure: { destination: QUEUE } },
+                    { propertyDependencies: { functionName: ["export-function"] } },
+                ),
+            ]);
         });
         it("passes a dead-letter queue instead", async () => {
             await expectPass(rule, [fn({ deadLetterConfig: { targetArn: QUEUE } })]);
         });
         it("catches a function with neither", async () => {
-            await expectViolation(rule, [fn()], /has no FunctionEventInvokeConfig and no deadLetterConfig/, "export-function");
+            await expectViolation(
+                rule,
+                [fn()],
+                /has no FunctionEventInvokeConfig and no deadLetterConfig/,
+                "export-function",
+            );
         });
         it("catches an invoke config without onFailure, or one for another function", async () => {
-            await expectViolation(rule, [fn(), invoke("connect-analytics-dev-export", { onSuccess: { destination: QUEUE } })], /invoke config export-async without destinationConfig\.onFailure/);
-            await expectViolation(rule, [fn(), invoke("some-other-function", { onFailure: { destination: QUEUE } })], /has no FunctionEventInvokeConfig/);
+            await expectViolation(
+                rule,
+                [fn(), invoke("connect-analytics-dev-export", { onSuccess: { destination: QUEUE } })],
+                /invoke config export-async without destinationConfig\.onFailure/,
+            );
+            await expectViolation(
+                rule,
+                [fn(), invoke("some-other-function", { onFailure: { destination: QUEUE } })],
+                /has no FunctionEventInvokeConfig/,
+            );
         });
     });
 
@@ -424,8 +843,17 @@ describe("policy rules (fixtures through the harness)", () => {
             ]);
         });
         it("catches an unencrypted queue", async () => {
-            await expectViolation(rule, [res("aws:sqs/queue:Queue", "plain", { name: "q" })], /not encrypted at rest/, "plain");
-            await expectViolation(rule, [res("aws:sqs/queue:Queue", "off", { sqsManagedSseEnabled: false })], /not encrypted/);
+            await expectViolation(
+                rule,
+                [res("aws:sqs/queue:Queue", "plain", { name: "q" })],
+                /not encrypted at rest/,
+                "plain",
+            );
+            await expectViolation(
+                rule,
+                [res("aws:sqs/queue:Queue", "off", { sqsManagedSseEnabled: false })],
+                /not encrypted/,
+            );
         });
     });
 });

@@ -22,8 +22,15 @@ function configsWith(overrides: Record<string, unknown>, consumer: Record<string
 }
 
 /** A copy of the plan's resources with one changed (`undefined` drops it). */
-function edit(plan: PlanResult, name: string, change: (r: PlannedResource) => PlannedResource | undefined): ResourceFixture[] {
-    assert.ok(plan.resources.some((r) => r.name === name), `plan of ${plan.stack} has ${name}`);
+function edit(
+    plan: PlanResult,
+    name: string,
+    change: (r: PlannedResource) => PlannedResource | undefined,
+): ResourceFixture[] {
+    assert.ok(
+        plan.resources.some((r) => r.name === name),
+        `plan of ${plan.stack} has ${name}`,
+    );
     return plan.resources.flatMap((r) => {
         if (r.name !== name) return [r];
         const changed = change(JSON.parse(JSON.stringify(r)) as PlannedResource);
@@ -42,10 +49,19 @@ describe("policy pack over the stacks", () => {
 
     it("both default stacks give 0 violations", async () => {
         const report = await checkStacks({ configs: configsWith({}) });
-        assert.deepEqual(report.stacks.map((s) => s.stack), ["producer", "consumer"]);
-        assert.deepEqual(report.stacks.flatMap((s) => s.violations), []);
+        assert.deepEqual(
+            report.stacks.map((s) => s.stack),
+            ["producer", "consumer"],
+        );
+        assert.deepEqual(
+            report.stacks.flatMap((s) => s.violations),
+            [],
+        );
         assert.equal(report.mandatory, 0);
-        assert.deepEqual(report.rules, ALL_POLICIES.map((p) => p.name));
+        assert.deepEqual(
+            report.rules,
+            ALL_POLICIES.map((p) => p.name),
+        );
     });
 
     it("the default stacks hold what the rules check, so 0 is not vacuous", () => {
@@ -72,42 +88,107 @@ describe("policy pack over the stacks", () => {
 
     for (const [label, producer, consumer] of [
         ["grantWithGrantOption: true", { grantWithGrantOption: true }, { grantWithGrantOption: true }],
-        ["detailed monitoring (X-Ray on *) and a customer managed KMS key", {}, { enableDetailedMonitoring: true, kmsKeyArn: "arn:aws:kms:ap-southeast-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab" }],
+        [
+            "detailed monitoring (X-Ray on *) and a customer managed KMS key",
+            {},
+            {
+                enableDetailedMonitoring: true,
+                kmsKeyArn: "arn:aws:kms:ap-southeast-2:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            },
+        ],
         [
             "LF-tag mode with managed data lake settings and a column exclusion",
-            { sharingMode: "lfTags", manageDataLakeSettings: true, dataLakeAdmins: ["arn:aws:iam::111111111111:role/admin"], excludedColumns: { users: ["email"] } },
-            { sharingMode: "lfTags", manageDataLakeSettings: true, dataLakeAdmins: ["arn:aws:iam::222222222222:role/admin"], excludedColumns: { users: ["email"] } },
+            {
+                sharingMode: "lfTags",
+                manageDataLakeSettings: true,
+                dataLakeAdmins: ["arn:aws:iam::111111111111:role/admin"],
+                excludedColumns: { users: ["email"] },
+            },
+            {
+                sharingMode: "lfTags",
+                manageDataLakeSettings: true,
+                dataLakeAdmins: ["arn:aws:iam::222222222222:role/admin"],
+                excludedColumns: { users: ["email"] },
+            },
         ],
     ] as const) {
         it(`both stacks give 0 violations with ${label}`, async () => {
             const report = await checkStacks({ configs: configsWith(producer, consumer) });
-            assert.deepEqual(report.stacks.flatMap((s) => s.violations), []);
+            assert.deepEqual(
+                report.stacks.flatMap((s) => s.violations),
+                [],
+            );
         });
     }
 
     it("the producer's grants with the grant option pass only because its config allows it", async () => {
         const configs = configsWith({ grantWithGrantOption: true });
         const { producer } = await planBoth({ configs });
-        assert.ok(producer.permissions.some((g) => g.grantable.length > 0), "the producer grants with the grant option");
+        assert.ok(
+            producer.permissions.some((g) => g.grantable.length > 0),
+            "the producer grants with the grant option",
+        );
         const derived = await checkPlan(producer, packConfigFor(configs.producer));
         assert.deepEqual(derived.violations, []);
         const strict = await checkPlan(producer, STRICT);
-        const grants = producer.resources.filter((r) => r.type === "aws-native:lakeformation:PrincipalPermissions").map((r) => r.name);
+        const grants = producer.resources
+            .filter((r) => r.type === "aws-native:lakeformation:PrincipalPermissions")
+            .map((r) => r.name);
         assert.deepEqual(strict.violations.map((v) => v.resource).sort(), [...grants].sort());
-        assert.ok(strict.violations.every((v) => v.policy === lakeformationGrantLeastPrivilege.name && /grant option/.test(v.message)));
+        assert.ok(
+            strict.violations.every(
+                (v) => v.policy === lakeformationGrantLeastPrivilege.name && /grant option/.test(v.message),
+            ),
+        );
     });
 
     describe("the default plans with one control removed are caught", () => {
         const cases: Array<[string, string, (r: PlannedResource) => PlannedResource | undefined, string, string]> = [
-            ["no public access block on the results bucket", "export-results-public-access", () => undefined, "s3-bucket-public-access-blocked", "export-results-bucket"],
-            ["no encryption on the exports bucket", "export-exports-encryption", () => undefined, "s3-bucket-encrypted", "export-exports-bucket"],
-            ["no TLS-only policy on the exports bucket", "export-exports-tls-only", () => undefined, "s3-bucket-tls-only", "export-exports-bucket"],
-            ["a log group without retention", "export-logs", (r) => ({ ...r, inputs: { ...r.inputs, retentionInDays: undefined } }), "cloudwatch-log-group-retention", "export-logs"],
-            ["no failure destination for the export", "export-async", () => undefined, "lambda-failure-destination", "export-function"],
+            [
+                "no public access block on the results bucket",
+                "export-results-public-access",
+                () => undefined,
+                "s3-bucket-public-access-blocked",
+                "export-results-bucket",
+            ],
+            [
+                "no encryption on the exports bucket",
+                "export-exports-encryption",
+                () => undefined,
+                "s3-bucket-encrypted",
+                "export-exports-bucket",
+            ],
+            [
+                "no TLS-only policy on the exports bucket",
+                "export-exports-tls-only",
+                () => undefined,
+                "s3-bucket-tls-only",
+                "export-exports-bucket",
+            ],
+            [
+                "a log group without retention",
+                "export-logs",
+                (r) => ({ ...r, inputs: { ...r.inputs, retentionInDays: undefined } }),
+                "cloudwatch-log-group-retention",
+                "export-logs",
+            ],
+            [
+                "no failure destination for the export",
+                "export-async",
+                () => undefined,
+                "lambda-failure-destination",
+                "export-function",
+            ],
             [
                 "a workgroup clients can override",
                 "export-workgroup",
-                (r) => ({ ...r, inputs: { ...r.inputs, configuration: { ...(r.inputs.configuration as object), enforceWorkgroupConfiguration: false } } }),
+                (r) => ({
+                    ...r,
+                    inputs: {
+                        ...r.inputs,
+                        configuration: { ...(r.inputs.configuration as object), enforceWorkgroupConfiguration: false },
+                    },
+                }),
                 "athena-workgroup-enforced-encrypted-with-cutoff",
                 "export-workgroup",
             ],
@@ -132,10 +213,15 @@ describe("policy pack over the stacks", () => {
         ];
         for (const [label, name, change, rule, resource] of cases) {
             it(label, async () => {
-                const result = await checkPlan({ ...plans.consumer, resources: edit(plans.consumer, name, change) }, STRICT);
+                const result = await checkPlan(
+                    { ...plans.consumer, resources: edit(plans.consumer, name, change) },
+                    STRICT,
+                );
                 assert.ok(result.violations.length > 0, "caught");
                 assert.ok(
-                    result.violations.every((v) => v.policy === rule && v.resource === resource && v.stack === "consumer"),
+                    result.violations.every(
+                        (v) => v.policy === rule && v.resource === resource && v.stack === "consumer",
+                    ),
                     JSON.stringify(result.violations, null, 2),
                 );
             });
@@ -175,26 +261,39 @@ describe("policy pack over the stacks", () => {
             assert.doesNotMatch(stdout, /VIOLATION/);
             for (const stack of ["producer", "consumer"]) {
                 const config = JSON.parse(fs.readFileSync(path.join(out, `${stack}.json`), "utf8"));
-                assert.deepEqual(config, { "lakeformation-grant-least-privilege": { enforcementLevel: "mandatory", allowGrantOption: false } });
+                assert.deepEqual(config, {
+                    "lakeformation-grant-least-privilege": { enforcementLevel: "mandatory", allowGrantOption: false },
+                });
             }
         });
 
         it("exits 1 and names rule, stack, resource and message when a plan violates a mandatory rule", async () => {
             const file = path.join(dir, "consumer-plan.json");
-            const resources = edit(plans.consumer, "export-logs", (r) => ({ ...r, inputs: { ...r.inputs, retentionInDays: undefined } }));
+            const resources = edit(plans.consumer, "export-logs", (r) => ({
+                ...r,
+                inputs: { ...r.inputs, retentionInDays: undefined },
+            }));
             fs.writeFileSync(file, JSON.stringify({ ...plans.consumer, resources }));
             const text = await policyCli(["--plan", file]);
             assert.equal(text.code, 1, text.stderr);
-            assert.match(text.stdout, /^VIOLATION \[mandatory\] cloudwatch-log-group-retention {2}consumer\/export-logs: retentionInDays must be set/m);
+            assert.match(
+                text.stdout,
+                /^VIOLATION \[mandatory\] cloudwatch-log-group-retention {2}consumer\/export-logs: retentionInDays must be set/m,
+            );
             assert.match(text.stdout, /^policy: 1 violation\(s\), 1 mandatory \(consumer 1\)$/m);
 
             const json = await policyCli(["--plan", file, "--json"]);
             assert.equal(json.code, 1);
             const doc = JSON.parse(json.stdout);
             assert.equal(doc.mandatory, 1);
-            assert.deepEqual(doc.stacks[0].violations.map((v: { policy: string; stack: string; resource: string }) => [v.policy, v.stack, v.resource]), [
-                ["cloudwatch-log-group-retention", "consumer", "export-logs"],
-            ]);
+            assert.deepEqual(
+                doc.stacks[0].violations.map((v: { policy: string; stack: string; resource: string }) => [
+                    v.policy,
+                    v.stack,
+                    v.resource,
+                ]),
+                [["cloudwatch-log-group-retention", "consumer", "export-logs"]],
+            );
         });
 
         it("exits 0 on a saved plan that complies", async () => {

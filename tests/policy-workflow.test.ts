@@ -65,7 +65,9 @@ describe("users' CI workflow (.github/workflows/preview.yml)", () => {
         for (const [id, job] of Object.entries(wf.jobs)) {
             assert.equal(typeof job["runs-on"], "string", `${id} runs-on`);
             assert.ok(Array.isArray(job.steps) && job.steps.length > 0, `${id} steps`);
-            for (const s of job.steps) assert.ok((s.uses === undefined) !== (s.run === undefined), `${id}: ${JSON.stringify(s)}`);
+            for (const s of job.steps) {
+                assert.ok((s.uses === undefined) !== (s.run === undefined), `${id}: ${JSON.stringify(s)}`);
+            }
         }
     });
 
@@ -73,8 +75,17 @@ describe("users' CI workflow (.github/workflows/preview.yml)", () => {
         for (const s of allSteps(wf).filter((x) => x.uses)) {
             assert.match(s.uses!, /^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, s.uses);
         }
-        const uses = new Set(allSteps(wf).map((s) => s.uses).filter(Boolean));
-        for (const a of ["actions/checkout@v4", "actions/setup-node@v4", "aws-actions/configure-aws-credentials@v4", "pulumi/actions@v6"]) {
+        const uses = new Set(
+            allSteps(wf)
+                .map((s) => s.uses)
+                .filter(Boolean),
+        );
+        for (const a of [
+            "actions/checkout@v4",
+            "actions/setup-node@v4",
+            "aws-actions/configure-aws-credentials@v4",
+            "pulumi/actions@v6",
+        ]) {
             assert.ok(uses.has(a), a);
         }
     });
@@ -107,7 +118,10 @@ describe("users' CI workflow (.github/workflows/preview.yml)", () => {
             assert.ok(write, "policy config step");
             const dir = write!.split(/\s+/).pop();
             for (const s of job.steps.filter((x) => action(x) === "pulumi/actions")) {
-                assert.match(String(s.with?.policyPackConfigs), new RegExp(`^${dir!.replace(/\./g, "\\.")}/(consumer|producer)\\.json$`));
+                assert.match(
+                    String(s.with?.policyPackConfigs),
+                    new RegExp(`^${dir!.replace(/\./g, "\\.")}/(consumer|producer)\\.json$`),
+                );
             }
             const firstPreview = job.steps.findIndex((s) => action(s) === "pulumi/actions");
             const writeIndex = job.steps.findIndex((s) => s.run?.trim() === write);
@@ -119,14 +133,21 @@ describe("users' CI workflow (.github/workflows/preview.yml)", () => {
             ["producer", "AWS_PRODUCER_ROLE_ARN"],
         ] as const) {
             it(`previews the ${stack} stack with --policy-pack policy, using the ${stack} account's OIDC role`, () => {
-                const i = job.steps.findIndex((s) => action(s) === "pulumi/actions" && String(s.with?.["stack-name"]).endsWith(`/connect-analytics/${stack}`));
+                const i = job.steps.findIndex(
+                    (s) =>
+                        action(s) === "pulumi/actions" &&
+                        String(s.with?.["stack-name"]).endsWith(`/connect-analytics/${stack}`),
+                );
                 assert.ok(i >= 0, `preview of ${stack}`);
                 const preview = job.steps[i];
                 assert.equal(preview.with?.command, "preview");
                 assert.deepEqual(String(preview.with?.policyPacks).trim().split(/\s+/), ["policy"]);
                 assert.equal(preview.with?.policyPackConfigs, `.policy-config/${stack}.json`);
                 // The credentials in effect: the last configure-aws-credentials step before the preview.
-                const creds = job.steps.slice(0, i).filter((s) => action(s) === "aws-actions/configure-aws-credentials").pop();
+                const creds = job.steps
+                    .slice(0, i)
+                    .filter((s) => action(s) === "aws-actions/configure-aws-credentials")
+                    .pop();
                 assert.ok(creds, `credentials before the ${stack} preview`);
                 assert.equal(creds!.with?.["role-to-assume"], `\${{ secrets.${secret} }}`);
                 assert.ok(creds!.with?.["aws-region"], "aws-region");
@@ -135,7 +156,9 @@ describe("users' CI workflow (.github/workflows/preview.yml)", () => {
         }
 
         it("previews each stack exactly once", () => {
-            const stacks = job.steps.filter((s) => action(s) === "pulumi/actions").map((s) => String(s.with?.["stack-name"]).split("/").pop());
+            const stacks = job.steps
+                .filter((s) => action(s) === "pulumi/actions")
+                .map((s) => String(s.with?.["stack-name"]).split("/").pop());
             assert.deepEqual(stacks.sort(), ["consumer", "producer"]);
         });
     });

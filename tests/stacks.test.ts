@@ -31,7 +31,10 @@ describe("consumer stack (default config)", () => {
                 { catalogId: PRODUCER, databaseName: "connect_datalake", name: t },
             ]),
         );
-        assert.ok(links.every((l) => l.parent === "consumer"), "links are children of the ConsumerLinkSet");
+        assert.ok(
+            links.every((l) => l.parent === "consumer"),
+            "links are children of the ConsumerLinkSet",
+        );
     });
 
     it("creates the consumer database and the role with its exact name", () => {
@@ -41,7 +44,9 @@ describe("consumer stack (default config)", () => {
         const role = ofType(consumer, "aws:iam/role:Role").find((r) => r.name === "consumer-role")!;
         assert.equal(role.inputs.name, "connect-analytics-lambda-execution-role");
         const trust = JSON.parse(role.inputs.assumeRolePolicy as string);
-        assert.deepEqual(trust.Statement, [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+        assert.deepEqual(trust.Statement, [
+            { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ]);
         assert.equal(consumer.outputs.lambdaRoleArn, ROLE_ARN);
     });
 
@@ -61,11 +66,22 @@ describe("consumer stack (default config)", () => {
     });
 
     it("allows GetDataAccess and only Glue reads on the exact ARNs of links and targets", () => {
-        const [policy] = ofType(consumer, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.name === "consumer-data-access");
+        const [policy] = ofType(consumer, "aws:iam/rolePolicy:RolePolicy").filter(
+            (p) => p.name === "consumer-data-access",
+        );
         const [lf, glue] = statements(policy.inputs.policy);
         assert.deepEqual(lf.Action, ["lakeformation:GetDataAccess"]);
-        assert.ok(ACTIONS_WITHOUT_RESOURCE_SCOPE.includes("lakeformation:GetDataAccess"), "GetDataAccess takes no resource scope");
-        assert.deepEqual(glue.Action, ["glue:GetDatabase", "glue:GetPartition", "glue:GetPartitions", "glue:GetTable", "glue:GetTables"]);
+        assert.ok(
+            ACTIONS_WITHOUT_RESOURCE_SCOPE.includes("lakeformation:GetDataAccess"),
+            "GetDataAccess takes no resource scope",
+        );
+        assert.deepEqual(glue.Action, [
+            "glue:GetDatabase",
+            "glue:GetPartition",
+            "glue:GetPartitions",
+            "glue:GetTable",
+            "glue:GetTables",
+        ]);
         const arn = (acct: string, rest: string) => `arn:aws:glue:ap-southeast-2:${acct}:${rest}`;
         assert.deepEqual(glue.Resource, [
             arn(CONSUMER, "catalog"),
@@ -84,9 +100,14 @@ describe("consumer stack (default config)", () => {
     it("has no wildcard action and no unscoped resource outside the documented exceptions", () => {
         for (const policy of ofType(consumer, "aws:iam/rolePolicy:RolePolicy")) {
             for (const s of statements(policy.inputs.policy)) {
-                for (const action of s.Action) assert.ok(!action.includes("*"), `${policy.name}: wildcard action ${action}`);
+                for (const action of s.Action) {
+                    assert.ok(!action.includes("*"), `${policy.name}: wildcard action ${action}`);
+                }
                 if ([s.Resource].flat().includes("*")) {
-                    assert.ok(s.Action.every((a) => ACTIONS_WITHOUT_RESOURCE_SCOPE.includes(a)), `${policy.name}: unscoped ${s.Action}`);
+                    assert.ok(
+                        s.Action.every((a) => ACTIONS_WITHOUT_RESOURCE_SCOPE.includes(a)),
+                        `${policy.name}: unscoped ${s.Action}`,
+                    );
                 }
             }
         }
@@ -106,7 +127,11 @@ describe("consumer stack (default config)", () => {
         assert.ok(found.length >= 9, `only ${found.length} taggable resources`);
         for (const r of found) {
             const tags = r.inputs.tags as Record<string, string> | undefined;
-            assert.deepEqual(tags && [tags.project, tags.environment, tags["managed-by"]], ["connect-analytics", "dev", "pulumi"], `${r.type} ${r.name}`);
+            assert.deepEqual(
+                tags && [tags.project, tags.environment, tags["managed-by"]],
+                ["connect-analytics", "dev", "pulumi"],
+                `${r.type} ${r.name}`,
+            );
         }
     });
 
@@ -127,7 +152,13 @@ describe("producer stack (default config)", () => {
     it("grants SELECT and DESCRIBE on every target, in the producer catalog, to the consumer's role, without grant option", () => {
         const grants = ofType(producer, GRANT);
         assert.deepEqual(
-            grants.map((g) => [g.inputs.catalog, g.inputs.resource, g.inputs.permissions, g.inputs.permissionsWithGrantOption, g.inputs.principal]),
+            grants.map((g) => [
+                g.inputs.catalog,
+                g.inputs.resource,
+                g.inputs.permissions,
+                g.inputs.permissionsWithGrantOption,
+                g.inputs.principal,
+            ]),
             ["users", "contacts", "agent_hierarchy_groups"].map((t) => [
                 PRODUCER,
                 { table: { catalogId: PRODUCER, databaseName: "connect_datalake", name: t } },
@@ -148,7 +179,9 @@ describe("producer stack (default config)", () => {
 
     it("gives the grant option only when configured", async () => {
         const withOption = await plan("producer", { producer: { grantWithGrantOption: true } });
-        for (const g of ofType(withOption, GRANT)) assert.deepEqual(g.inputs.permissionsWithGrantOption, ["DESCRIBE", "SELECT"]);
+        for (const g of ofType(withOption, GRANT)) {
+            assert.deepEqual(g.inputs.permissionsWithGrantOption, ["DESCRIBE", "SELECT"]);
+        }
     });
 });
 
@@ -173,10 +206,13 @@ describe("both stacks together", () => {
         const overrides = { producer: { tables }, consumer: { tables } };
         const consumer = await plan("consumer", overrides);
         const producer = await plan("producer", overrides);
-        assert.deepEqual(ofType(consumer, LINK).map((l) => [l.inputs.name, (l.inputs.targetTable as any).name]), [
-            ["ctr_link", "contact_record"],
-            ["routing_profiles_link", "routing_profiles"],
-        ]);
+        assert.deepEqual(
+            ofType(consumer, LINK).map((l) => [l.inputs.name, (l.inputs.targetTable as any).name]),
+            [
+                ["ctr_link", "contact_record"],
+                ["routing_profiles_link", "routing_profiles"],
+            ],
+        );
         assert.deepEqual(producer.outputs.sharedTables, ["contact_record", "routing_profiles"]);
         assert.deepEqual(
             consumer.permissions.map((p) => (p.resource as any).name),
@@ -188,30 +224,55 @@ describe("both stacks together", () => {
 describe("StackReferences and the first deployment", () => {
     it("the producer grants to the role ARN the consumer stack exports", async () => {
         const otherRole = `arn:aws:iam::${CONSUMER}:role/renamed-role`;
-        const producer = await plan("producer", { peers: { [CONSUMER_STACK]: { consumerAccountId: CONSUMER, lambdaRoleArn: otherRole } } });
-        assert.ok(ofType(producer, GRANT).every((g) => (g.inputs.principal as any).dataLakePrincipalIdentifier === otherRole));
+        const producer = await plan("producer", {
+            peers: { [CONSUMER_STACK]: { consumerAccountId: CONSUMER, lambdaRoleArn: otherRole } },
+        });
+        assert.ok(
+            ofType(producer, GRANT).every((g) => (g.inputs.principal as any).dataLakePrincipalIdentifier === otherRole),
+        );
         assert.equal(producer.outputs.consumerPrincipalArn, otherRole);
     });
 
     it("the consumer reads the producer's outputs, and a table the producer does not share is an error naming tables", async () => {
         const message = await rejection(
             plan("consumer", {
-                peers: { [PRODUCER_STACK]: { producerAccountId: PRODUCER, producerDatabaseName: "connect_datalake", sharedTables: ["users"] } },
+                peers: {
+                    [PRODUCER_STACK]: {
+                        producerAccountId: PRODUCER,
+                        producerDatabaseName: "connect_datalake",
+                        sharedTables: ["users"],
+                    },
+                },
             }),
         );
-        assert.match(message, /connect-analytics:tables: contacts, agent_hierarchy_groups are not shared by producer stack/);
+        assert.match(
+            message,
+            /connect-analytics:tables: contacts, agent_hierarchy_groups are not shared by producer stack/,
+        );
         assert.match(message, /pulumi up -s organization\/connect-analytics\/producer/);
     });
 
     it("the consumer refuses a producer that runs in another account", async () => {
-        const message = await rejection(plan("consumer", { peers: { [PRODUCER_STACK]: { producerAccountId: "333333333333" } } }));
-        assert.match(message, /connect-analytics:producerAccountId: is 111111111111 but producer stack .* runs in 333333333333/);
+        const message = await rejection(
+            plan("consumer", { peers: { [PRODUCER_STACK]: { producerAccountId: "333333333333" } } }),
+        );
+        assert.match(
+            message,
+            /connect-analytics:producerAccountId: is 111111111111 but producer stack .* runs in 333333333333/,
+        );
     });
 
     it("the first consumer run falls back to its own config and says to deploy the producer next", async () => {
         const consumer = await plan("consumer", { peers: { [PRODUCER_STACK]: {} } });
         assert.equal(ofType(consumer, LINK).length, 3);
-        assert.ok(consumer.warnings.some((w) => /no outputs yet.*Next: deploy the producer \(`pulumi up -s organization\/connect-analytics\/producer`\)/.test(w)), consumer.warnings.join("\n"));
+        assert.ok(
+            consumer.warnings.some((w) =>
+                /no outputs yet.*Next: deploy the producer \(`pulumi up -s organization\/connect-analytics\/producer`\)/.test(
+                    w,
+                ),
+            ),
+            consumer.warnings.join("\n"),
+        );
     });
 
     it("the producer stops with the next step when the consumer is not deployed yet", async () => {
@@ -222,7 +283,10 @@ describe("StackReferences and the first deployment", () => {
 
     it("a referenced stack that does not exist is a clear message, not a crash", async () => {
         const message = await rejection(plan("producer", { peers: { [CONSUMER_STACK]: "missing" } }));
-        assert.match(message, /cannot read stack "organization\/connect-analytics\/consumer": .*unknown stack.*Deploy the consumer first/);
+        assert.match(
+            message,
+            /cannot read stack "organization\/connect-analytics\/consumer": .*unknown stack.*Deploy the consumer first/,
+        );
     });
 
     it("without a consumerStack the producer derives the role ARN from config", async () => {
@@ -235,6 +299,10 @@ describe("StackReferences and the first deployment", () => {
     it("the full bootstrap (consumer, producer, consumer) converges with no warnings left", async () => {
         const consumer = await plan("consumer");
         assert.deepEqual(consumer.warnings, []);
-        assert.ok(consumer.resources.some((r) => r.type === "pulumi:pulumi:StackReference" && r.inputs.name === PRODUCER_STACK));
+        assert.ok(
+            consumer.resources.some(
+                (r) => r.type === "pulumi:pulumi:StackReference" && r.inputs.name === PRODUCER_STACK,
+            ),
+        );
     });
 });

@@ -26,7 +26,8 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
     const { client, workgroup, database } = options;
 
     async function stopQuietly(queryExecutionId: string, control: JobControl): Promise<void> {
-        const { StopQueryExecutionCommand } = require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
+        const { StopQueryExecutionCommand } =
+            require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
         try {
             await client.send(new StopQueryExecutionCommand({ QueryExecutionId: queryExecutionId }));
         } catch (err) {
@@ -40,7 +41,12 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
             const sdk = require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
             const { randomUUID } = require("crypto") as typeof import("crypto");
             const table = job.plan.table.name;
-            const sql = buildUnloadStatement({ plan: job.plan, database, outputUri: job.outputUri, format: job.format });
+            const sql = buildUnloadStatement({
+                plan: job.plan,
+                database,
+                outputUri: job.outputUri,
+                format: job.format,
+            });
             control.log.debug("athena_start", { table, attempt: job.attempt, sql });
 
             let queryExecutionId: string;
@@ -73,13 +79,19 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
                 await control.clock.sleep(delay);
                 let execution: import("@aws-sdk/client-athena").QueryExecution | undefined;
                 try {
-                    execution = (await client.send(new sdk.GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }))).QueryExecution;
+                    execution = (
+                        await client.send(new sdk.GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }))
+                    ).QueryExecution;
                 } catch (err) {
                     await stopQuietly(queryExecutionId, control);
-                    throw exportError("QUERY_FAILED", `could not read the state of Athena query ${queryExecutionId} for ${table}: ${describeError(err)}`, {
-                        queryExecutionId,
-                        retryable: isThrottling(err),
-                    });
+                    throw exportError(
+                        "QUERY_FAILED",
+                        `could not read the state of Athena query ${queryExecutionId} for ${table}: ${describeError(err)}`,
+                        {
+                            queryExecutionId,
+                            retryable: isThrottling(err),
+                        },
+                    );
                 }
                 const state = execution?.Status?.State;
                 control.log.debug("athena_poll", { table, queryExecutionId, state, poll });
@@ -92,12 +104,16 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
                 }
                 if (state === "FAILED") {
                     const athenaError = execution?.Status?.AthenaError;
-                    throw exportError("QUERY_FAILED", `Athena query ${queryExecutionId} for ${table} FAILED: ${execution?.Status?.StateChangeReason ?? athenaError?.ErrorMessage ?? "no reason given"}`, {
-                        queryExecutionId,
-                        retryable: athenaError?.Retryable === true,
-                        errorCategory: athenaError?.ErrorCategory,
-                        errorType: athenaError?.ErrorType,
-                    });
+                    throw exportError(
+                        "QUERY_FAILED",
+                        `Athena query ${queryExecutionId} for ${table} FAILED: ${execution?.Status?.StateChangeReason ?? athenaError?.ErrorMessage ?? "no reason given"}`,
+                        {
+                            queryExecutionId,
+                            retryable: athenaError?.Retryable === true,
+                            errorCategory: athenaError?.ErrorCategory,
+                            errorType: athenaError?.ErrorType,
+                        },
+                    );
                 }
                 if (state === "CANCELLED") {
                     throw exportError(
@@ -112,9 +128,12 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
 
     /** Rows written by the UNLOAD; informative only, so a failure to read it does not fail the table. */
     async function outputRows(queryExecutionId: string, control: JobControl): Promise<number | null> {
-        const { GetQueryRuntimeStatisticsCommand } = require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
+        const { GetQueryRuntimeStatisticsCommand } =
+            require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
         try {
-            const stats = await client.send(new GetQueryRuntimeStatisticsCommand({ QueryExecutionId: queryExecutionId }));
+            const stats = await client.send(
+                new GetQueryRuntimeStatisticsCommand({ QueryExecutionId: queryExecutionId }),
+            );
             return stats.QueryRuntimeStatistics?.Rows?.OutputRows ?? null;
         } catch (err) {
             control.log.warn("athena_row_count_unavailable", { queryExecutionId, error: describeError(err) });
@@ -124,16 +143,25 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
 
     function isThrottling(err: unknown): boolean {
         const names = ["TooManyRequestsException", "ThrottlingException", "Throttling", "RequestLimitExceeded"];
-        const e = err as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } } | undefined;
-        return !!e && (names.includes(e.name ?? "") || e.$metadata?.httpStatusCode === 429 || e.$retryable?.throttling === true);
+        const e = err as
+            | { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } }
+            | undefined;
+        return (
+            !!e &&
+            (names.includes(e.name ?? "") || e.$metadata?.httpStatusCode === 429 || e.$retryable?.throttling === true)
+        );
     }
 
     /** StartQueryExecution errors that remain after the SDK's retries. */
     function startFailure(err: unknown, table: string): Error {
         const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0;
         if (isThrottling(err)) {
-            return exportError("THROTTLED", `Athena did not start the query for ${table}: ${describeError(err)}`, { retryable: true });
+            return exportError("THROTTLED", `Athena did not start the query for ${table}: ${describeError(err)}`, {
+                retryable: true,
+            });
         }
-        return exportError("QUERY_FAILED", `Athena did not start the query for ${table}: ${describeError(err)}`, { retryable: status >= 500 });
+        return exportError("QUERY_FAILED", `Athena did not start the query for ${table}: ${describeError(err)}`, {
+            retryable: status >= 500,
+        });
     }
 }

@@ -19,11 +19,17 @@ export interface UnloadInput {
 export function buildUnloadStatement(input: UnloadInput): string {
     const { plan, database, outputUri } = input;
     if (!/^s3:\/\/[a-z0-9][a-z0-9.-]+\/[^']+\/$/.test(outputUri)) {
-        throw new Error(`UNLOAD destination must be an s3://bucket/prefix/ "folder" ending with '/', got ${JSON.stringify(outputUri)}.`);
+        throw new Error(
+            `UNLOAD destination must be an s3://bucket/prefix/ "folder" ending with '/', got ${JSON.stringify(outputUri)}.`,
+        );
     }
     const columns = explicitColumns(plan);
     const list = columns ? columns.map(quoteIdent).join(", ") : "*";
-    const where = plan.range && plan.table.timeColumn ? ` WHERE ${timeRangePredicate(plan.table.timeColumn, plan.range)}` : "";
-    const options = input.format === "parquet" ? "format = 'PARQUET', compression = 'SNAPPY'" : "format = 'TEXTFILE', field_delimiter = ','";
+    const where =
+        plan.range && plan.table.timeColumn ? ` WHERE ${timeRangePredicate(plan.table.timeColumn, plan.range)}` : "";
+    const options =
+        input.format === "parquet"
+            ? "format = 'PARQUET', compression = 'SNAPPY'"
+            : "format = 'TEXTFILE', field_delimiter = ','";
     return `UNLOAD (SELECT ${list} FROM ${quoteIdent(database)}.${quoteIdent(plan.table.linkName)}${where}) TO '${outputUri}' WITH (${options})`;
 }

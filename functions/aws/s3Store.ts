@@ -23,31 +23,44 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
                 return await out.Body.transformToString("utf-8");
             } catch (err) {
                 const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-                if (e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.$metadata?.httpStatusCode === 404) return undefined;
+                if (e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.$metadata?.httpStatusCode === 404) {
+                    return undefined;
+                }
                 throw failure("read", key, err);
             }
         },
         async putText(key, text) {
             const { PutObjectCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
             try {
-                await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: "application/json" }));
+                await client.send(
+                    new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: "application/json" }),
+                );
             } catch (err) {
                 throw failure("write", key, err);
             }
         },
         async deletePrefix(prefix) {
-            const { ListObjectsV2Command, DeleteObjectsCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
-            if (!prefix.endsWith("/") || prefix.length < 2) throw failure("clear", prefix, new Error("refusing a prefix that is not a folder ending with '/'"));
+            const { ListObjectsV2Command, DeleteObjectsCommand } =
+                require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+            if (!prefix.endsWith("/") || prefix.length < 2) {
+                throw failure("clear", prefix, new Error("refusing a prefix that is not a folder ending with '/'"));
+            }
             let deleted = 0;
             let token: string | undefined;
             try {
                 do {
-                    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+                    const page = await client.send(
+                        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+                    );
                     const objects = (page.Contents ?? []).filter((o) => o.Key).map((o) => ({ Key: o.Key! }));
                     if (objects.length > 0) {
-                        const out = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+                        const out = await client.send(
+                            new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
+                        );
                         if (out.Errors && out.Errors.length > 0) {
-                            throw new Error(`${out.Errors.length} object(s) not deleted, first ${out.Errors[0].Key}: ${out.Errors[0].Code} ${out.Errors[0].Message ?? ""}`.trim());
+                            throw new Error(
+                                `${out.Errors.length} object(s) not deleted, first ${out.Errors[0].Key}: ${out.Errors[0].Code} ${out.Errors[0].Message ?? ""}`.trim(),
+                            );
                         }
                         deleted += objects.length;
                     }

@@ -32,7 +32,10 @@ export function duckdbType(athenaType: string): string {
 }
 
 /** A view with the table's columns and no rows (plus `dt` for a time-partitioned table). */
-export function createEmptyViewStatement(table: ExportTableSpec, columns: readonly { name: string; type: string }[]): string {
+export function createEmptyViewStatement(
+    table: ExportTableSpec,
+    columns: readonly { name: string; type: string }[],
+): string {
     const typed = columns.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS ${quoteIdent(c.name)}`);
     if (table.timeColumn) typed.push(`CAST(NULL AS DATE) AS ${quoteIdent(LAKE_PARTITION_COLUMN)}`);
     return `CREATE OR REPLACE VIEW ${quoteIdent(table.linkName)} AS SELECT ${typed.join(", ")} WHERE false`;
@@ -61,7 +64,12 @@ export function exportFileName(format: ExportFormat): string {
 }
 
 /** `COPY (SELECT ...) TO '<file>' (...)`: Parquet with Snappy, or gzip-compressed CSV with a header. */
-export function buildCopyStatement(input: { readonly plan: SelectPlan; readonly outputFile: string; readonly format: ExportFormat }): string {
-    const options = input.format === "parquet" ? "FORMAT PARQUET, COMPRESSION SNAPPY" : "FORMAT CSV, HEADER true, COMPRESSION GZIP";
+export function buildCopyStatement(input: {
+    readonly plan: SelectPlan;
+    readonly outputFile: string;
+    readonly format: ExportFormat;
+}): string {
+    const options =
+        input.format === "parquet" ? "FORMAT PARQUET, COMPRESSION SNAPPY" : "FORMAT CSV, HEADER true, COMPRESSION GZIP";
     return `COPY (${buildDuckdbSelect(input.plan)}) TO ${sqlString(input.outputFile)} (${options})`;
 }

@@ -7,7 +7,8 @@ import type { ObjectStore } from "../types";
 export function createFsObjectStore(root: string): ObjectStore {
     const base = path.resolve(root);
     const file = (key: string) => path.join(base, ...key.split("/").filter((part) => part !== ""));
-    const failure = (action: string, key: string, err: unknown) => exportError("STORE", `could not ${action} ${file(key)}: ${describeError(err)}`);
+    const failure = (action: string, key: string, err: unknown) =>
+        exportError("STORE", `could not ${action} ${file(key)}: ${describeError(err)}`);
     return {
         name: "filesystem",
         uri: (key) => (key.endsWith("/") ? file(key) + path.sep : file(key)),
@@ -32,7 +33,9 @@ export function createFsObjectStore(root: string): ObjectStore {
             }
         },
         async deletePrefix(prefix) {
-            if (!prefix.endsWith("/") || prefix.length < 2) throw failure("clear", prefix, new Error("refusing a prefix that is not a folder ending with '/'"));
+            if (!prefix.endsWith("/") || prefix.length < 2) {
+                throw failure("clear", prefix, new Error("refusing a prefix that is not a folder ending with '/'"));
+            }
             const dir = file(prefix);
             const count = countFiles(dir);
             try {

@@ -85,13 +85,20 @@ export function defaultTableSpecs(): ExportTableSpec[] {
 export async function runLocalExport(options: LocalExportOptions): Promise<LocalExportResult> {
     const { tables: specs, problems } = parseTableSpecs(options.tableSpecs ?? defaultTableSpecs());
     const prefixIssue = prefixProblem(options.prefix);
-    if (problems.length > 0 || prefixIssue) throw new Error(`invalid local export settings: ${[...problems, ...(prefixIssue ? [`prefix ${prefixIssue}`] : [])].join("; ")}`);
+    if (problems.length > 0 || prefixIssue) {
+        throw new Error(
+            `invalid local export settings: ${[...problems, ...(prefixIssue ? [`prefix ${prefixIssue}`] : [])].join("; ")}`,
+        );
+    }
     if (options.fresh) {
         fs.rmSync(options.lakeDir, { recursive: true, force: true });
         fs.rmSync(options.outDir, { recursive: true, force: true });
     }
 
-    const instance = await DuckDBInstance.create(":memory:", options.threads ? { threads: String(options.threads) } : {});
+    const instance = await DuckDBInstance.create(
+        ":memory:",
+        options.threads ? { threads: String(options.threads) } : {},
+    );
     const connection = await instance.connect();
     try {
         const lakeStart = Date.now();
@@ -118,18 +125,34 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
             ...(backfill ? { from: options.from, to: options.to } : {}),
             ...(options.force ? { force: true } : {}),
         };
-        const request = parseExportEvent(event, Date.now(), specs.map((t) => t.name));
-        const log: Logger = createJsonLogger(options.logLevel ?? "WARN", options.logSink ?? ((line) => process.stderr.write(`${line}\n`)));
+        const request = parseExportEvent(
+            event,
+            Date.now(),
+            specs.map((t) => t.name),
+        );
+        const log: Logger = createJsonLogger(
+            options.logLevel ?? "WARN",
+            options.logSink ?? ((line) => process.stderr.write(`${line}\n`)),
+        );
         let summary: ExportRunSummary;
         let error: Error | undefined;
         try {
             summary = await runExport({
-                settings: { prefix: options.prefix, format: options.format, lateDataOverlapDays: options.overlapDays, tables: specs },
+                settings: {
+                    prefix: options.prefix,
+                    format: options.format,
+                    lateDataOverlapDays: options.overlapDays,
+                    tables: specs,
+                },
                 request,
                 engine: createDuckdbEngine({ connection, lakeDir: options.lakeDir }),
                 store: createFsObjectStore(options.outDir),
                 log,
-                clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)), random: () => Math.random() },
+                clock: {
+                    now: () => Date.now(),
+                    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+                    random: () => Math.random(),
+                },
                 remainingMs: () => Infinity,
                 onTable: options.onTable,
             });
@@ -138,7 +161,15 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
             summary = err.summary as ExportRunSummary;
             error = err;
         }
-        return { summary, error, lake, lakeGenerated: ensured.generated, addedDay, lakeMs, exportMs: Date.now() - exportStart };
+        return {
+            summary,
+            error,
+            lake,
+            lakeGenerated: ensured.generated,
+            addedDay,
+            lakeMs,
+            exportMs: Date.now() - exportStart,
+        };
     } finally {
         connection.closeSync();
         instance.closeSync();

@@ -52,10 +52,15 @@ export function lastLakeDay(info: LakeInfo): string {
 }
 
 /** Uses the lake in `dir` when it was generated with these options, else generates it afresh. */
-export async function ensureLake(connection: DuckDBConnection, options: LakeOptions): Promise<{ info: LakeInfo; generated: boolean }> {
+export async function ensureLake(
+    connection: DuckDBConnection,
+    options: LakeOptions,
+): Promise<{ info: LakeInfo; generated: boolean }> {
     const existing = readLakeInfo(options.dir);
     const wanted = { rows: options.rows, days: options.days, seed: options.seed, startDate: options.startDate };
-    if (existing && JSON.stringify(existing.generatedWith) === JSON.stringify(wanted)) return { info: existing, generated: false };
+    if (existing && JSON.stringify(existing.generatedWith) === JSON.stringify(wanted)) {
+        return { info: existing, generated: false };
+    }
     return { info: await generateLake(connection, options), generated: true };
 }
 
@@ -68,8 +73,17 @@ export async function generateLake(connection: DuckDBConnection, options: LakeOp
     await writeDimensions(connection, dir, dims);
     const base = Math.floor(options.rows / options.days);
     const extra = options.rows % options.days;
-    const partitions = Array.from({ length: options.days }, (_, k) => ({ day: addDays(options.startDate, k), rows: base + (k < extra ? 1 : 0) }));
-    await writeContacts(connection, dir, dims, options.seed, partitions.map((p, k) => ({ ...p, k })));
+    const partitions = Array.from({ length: options.days }, (_, k) => ({
+        day: addDays(options.startDate, k),
+        rows: base + (k < extra ? 1 : 0),
+    }));
+    await writeContacts(
+        connection,
+        dir,
+        dims,
+        options.seed,
+        partitions.map((p, k) => ({ ...p, k })),
+    );
     const info: LakeInfo = {
         lakeVersion: 1,
         generatedWith: { rows: options.rows, days: options.days, seed: options.seed, startDate: options.startDate },
@@ -82,10 +96,17 @@ export async function generateLake(connection: DuckDBConnection, options: LakeOp
 }
 
 /** Appends the next day of contacts (the lake's usual daily volume); returns the new day. */
-export async function addLakeDay(connection: DuckDBConnection, lakeDir: string): Promise<{ info: LakeInfo; day: string }> {
+export async function addLakeDay(
+    connection: DuckDBConnection,
+    lakeDir: string,
+): Promise<{ info: LakeInfo; day: string }> {
     const dir = path.resolve(lakeDir);
     const info = readLakeInfo(dir);
-    if (!info) throw new Error(`no synthetic lake in ${dir} (${LAKE_INFO_FILE} missing); run without --add-day first to generate it.`);
+    if (!info) {
+        throw new Error(
+            `no synthetic lake in ${dir} (${LAKE_INFO_FILE} missing); run without --add-day first to generate it.`,
+        );
+    }
     const { seed, startDate, rows, days } = info.generatedWith;
     const dims = buildDimensions(seed, startDate);
     await loadDimensionTables(connection, dims);
@@ -99,9 +120,15 @@ export async function addLakeDay(connection: DuckDBConnection, lakeDir: string):
 
 function validateLakeOptions(o: LakeOptions): void {
     const problems: string[] = [];
-    if (!Number.isInteger(o.rows) || o.rows < 0 || o.rows > 50_000_000) problems.push(`rows must be a whole number from 0 to 50,000,000, got ${o.rows}`);
-    if (!Number.isInteger(o.days) || o.days < 1 || o.days > 3650) problems.push(`days must be a whole number from 1 to 3650, got ${o.days}`);
-    if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 2 ** 31) problems.push(`seed must be a whole number from 0 to 2^31, got ${o.seed}`);
+    if (!Number.isInteger(o.rows) || o.rows < 0 || o.rows > 50_000_000) {
+        problems.push(`rows must be a whole number from 0 to 50,000,000, got ${o.rows}`);
+    }
+    if (!Number.isInteger(o.days) || o.days < 1 || o.days > 3650) {
+        problems.push(`days must be a whole number from 1 to 3650, got ${o.days}`);
+    }
+    if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 2 ** 31) {
+        problems.push(`seed must be a whole number from 0 to 2^31, got ${o.seed}`);
+    }
     if (!isIsoDay(o.startDate)) problems.push(`startDate must be YYYY-MM-DD, got ${JSON.stringify(o.startDate)}`);
     if (problems.length > 0) throw new Error(`invalid synthetic lake options: ${problems.join("; ")}.`);
 }
@@ -134,8 +161,48 @@ function mulberry32(seed: number): () => number {
     };
 }
 
-const FIRST_NAMES = ["Olivia", "Noah", "Charlotte", "Jack", "Amelia", "William", "Isla", "Oliver", "Mia", "Leo", "Ava", "Henry", "Grace", "Lucas", "Zoe", "Ethan", "Chloe", "Liam", "Ruby", "Mason"];
-const LAST_NAMES = ["Smith", "Jones", "Williams", "Brown", "Wilson", "Taylor", "Nguyen", "Johnson", "Martin", "White", "Anderson", "Walker", "Thompson", "Harris", "Lee", "Ryan", "Robinson", "Kelly"];
+const FIRST_NAMES = [
+    "Olivia",
+    "Noah",
+    "Charlotte",
+    "Jack",
+    "Amelia",
+    "William",
+    "Isla",
+    "Oliver",
+    "Mia",
+    "Leo",
+    "Ava",
+    "Henry",
+    "Grace",
+    "Lucas",
+    "Zoe",
+    "Ethan",
+    "Chloe",
+    "Liam",
+    "Ruby",
+    "Mason",
+];
+const LAST_NAMES = [
+    "Smith",
+    "Jones",
+    "Williams",
+    "Brown",
+    "Wilson",
+    "Taylor",
+    "Nguyen",
+    "Johnson",
+    "Martin",
+    "White",
+    "Anderson",
+    "Walker",
+    "Thompson",
+    "Harris",
+    "Lee",
+    "Ryan",
+    "Robinson",
+    "Kelly",
+];
 const SITES = ["Sydney", "Melbourne", "Auckland"];
 const TEAMS = ["Sales", "Support", "Billing", "Retention"];
 const QUEUES = ["BasicQueue", "Sales", "Support", "Billing", "Retention", "Priority", "Callbacks", "Email"];
@@ -150,7 +217,8 @@ function buildDimensions(seed: number, startDate: string): Dimensions {
     const accountId = String(100_000_000_000 + Math.floor(rng() * 899_999_999_999));
     const instanceId = uuid();
     const instanceArn = `arn:aws:connect:${region}:${accountId}:instance/${instanceId}`;
-    const stamp = (daysBefore: number) => `${addDays(startDate, -daysBefore)} ${String(8 + Math.floor(rng() * 10)).padStart(2, "0")}:${String(Math.floor(rng() * 60)).padStart(2, "0")}:00`;
+    const stamp = (daysBefore: number) =>
+        `${addDays(startDate, -daysBefore)} ${String(8 + Math.floor(rng() * 10)).padStart(2, "0")}:${String(Math.floor(rng() * 60)).padStart(2, "0")}:00`;
     const common = (daysBefore: number): Row => ({
         instance_id: instanceId,
         instance_arn: instanceArn,
@@ -163,7 +231,12 @@ function buildDimensions(seed: number, startDate: string): Dimensions {
     const groups: Row[] = [];
     const group = (name: string) => {
         const id = uuid();
-        const row: Row = { ...common(200 + Math.floor(rng() * 200)), agent_hierarchy_group_id: id, agent_hierarchy_group_arn: `${instanceArn}/agent-group/${id}`, agent_hierarchy_group_name: name };
+        const row: Row = {
+            ...common(200 + Math.floor(rng() * 200)),
+            agent_hierarchy_group_id: id,
+            agent_hierarchy_group_arn: `${instanceArn}/agent-group/${id}`,
+            agent_hierarchy_group_name: name,
+        };
         groups.push(row);
         return row;
     };
@@ -209,7 +282,15 @@ function buildDimensions(seed: number, startDate: string): Dimensions {
             agent_routing_profile_id: profile.id,
             is_active: rng() < 0.95,
         });
-        const agent: Row = { idx: i, agent_id: id, agent_username: username, agent_arn: arn, rp_id: profile.id, rp_name: profile.name, rp_arn: profile.arn };
+        const agent: Row = {
+            idx: i,
+            agent_id: id,
+            agent_username: username,
+            agent_arn: arn,
+            rp_id: profile.id,
+            rp_name: profile.name,
+            rp_arn: profile.arn,
+        };
         placement.path.forEach((g, level) => {
             agent[`l${level + 1}_id`] = g.agent_hierarchy_group_id;
             agent[`l${level + 1}_name`] = g.agent_hierarchy_group_name;
@@ -230,8 +311,15 @@ function literal(value: Row[string], type: string): string {
     return type === "TIMESTAMP" ? `TIMESTAMP ${sqlString(value)}` : sqlString(value);
 }
 
-async function createTable(connection: DuckDBConnection, name: string, columns: readonly { name: string; type: string }[], rows: readonly Row[]): Promise<void> {
-    await connection.run(`CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")})`);
+async function createTable(
+    connection: DuckDBConnection,
+    name: string,
+    columns: readonly { name: string; type: string }[],
+    rows: readonly Row[],
+): Promise<void> {
+    await connection.run(
+        `CREATE OR REPLACE TEMP TABLE ${quoteIdent(name)} (${columns.map((c) => `${quoteIdent(c.name)} ${c.type}`).join(", ")})`,
+    );
     if (rows.length === 0) return;
     const values = rows.map((row) => `(${columns.map((c) => literal(row[c.name] ?? null, c.type)).join(", ")})`);
     await connection.run(`INSERT INTO ${quoteIdent(name)} VALUES ${values.join(", ")}`);
@@ -241,29 +329,51 @@ const typed = (columns: readonly ConnectColumn[]) => columns.map((c) => ({ name:
 
 async function loadDimensionTables(connection: DuckDBConnection, dims: Dimensions): Promise<void> {
     const text = (names: string[]) => names.map((name) => ({ name, type: name === "idx" ? "BIGINT" : "VARCHAR" }));
-    const agentColumns = ["idx", "agent_id", "agent_username", "agent_arn", "rp_id", "rp_name", "rp_arn", ...[1, 2, 3].flatMap((l) => [`l${l}_id`, `l${l}_name`, `l${l}_arn`])];
+    const agentColumns = [
+        "idx",
+        "agent_id",
+        "agent_username",
+        "agent_arn",
+        "rp_id",
+        "rp_name",
+        "rp_arn",
+        ...[1, 2, 3].flatMap((l) => [`l${l}_id`, `l${l}_name`, `l${l}_arn`]),
+    ];
     await createTable(connection, "synthetic_agent_dim", text(agentColumns), dims.agents);
-    await createTable(connection, "synthetic_queue_dim", text(["idx", "queue_id", "queue_name", "queue_arn"]), dims.queues);
+    await createTable(
+        connection,
+        "synthetic_queue_dim",
+        text(["idx", "queue_id", "queue_name", "queue_arn"]),
+        dims.queues,
+    );
 }
 
 async function writeDimensions(connection: DuckDBConnection, dir: string, dims: Dimensions): Promise<void> {
-    for (const [table, rows] of [["users", dims.users], ["agent_hierarchy_groups", dims.groups]] as const) {
+    for (const [table, rows] of [
+        ["users", dims.users],
+        ["agent_hierarchy_groups", dims.groups],
+    ] as const) {
         await createTable(connection, `synthetic_${table}`, typed(CONNECT_TABLE_SCHEMAS[table].columns), rows);
         fs.mkdirSync(path.join(dir, table), { recursive: true });
-        await connection.run(`COPY ${quoteIdent(`synthetic_${table}`)} TO ${sqlString(path.join(dir, table, "data_0.parquet"))} (FORMAT PARQUET, COMPRESSION SNAPPY)`);
+        await connection.run(
+            `COPY ${quoteIdent(`synthetic_${table}`)} TO ${sqlString(path.join(dir, table, "data_0.parquet"))} (FORMAT PARQUET, COMPRESSION SNAPPY)`,
+        );
     }
     await loadDimensionTables(connection, dims);
 }
 
 /** A UUID-shaped string from a 32-hex-digit md5 expression. */
-const uuidOf = (hex: string) => `substr(${hex}, 1, 8) || '-' || substr(${hex}, 9, 4) || '-4' || substr(${hex}, 14, 3) || '-a' || substr(${hex}, 18, 3) || '-' || substr(${hex}, 21, 12)`;
+const uuidOf = (hex: string) =>
+    `substr(${hex}, 1, 8) || '-' || substr(${hex}, 9, 4) || '-4' || substr(${hex}, 14, 3) || '-a' || substr(${hex}, 18, 3) || '-' || substr(${hex}, 21, 12)`;
 
 /** SQL expression of every contact_record column, over the CTE `t` joined to agent `a` and queue `q`. */
 function contactExpressions(dims: Dimensions): Record<string, string> {
     const notAbandoned = (expr: string) => `CASE WHEN NOT abandoned THEN ${expr} END`;
     const levels: Record<string, string> = {};
     for (const level of [1, 2, 3, 4, 5]) {
-        for (const part of ["id", "name", "arn"]) levels[`agent_hierarchy_groups_level_${level}_${part}`] = level <= 3 ? `a.l${level}_${part}` : "NULL";
+        for (const part of ["id", "name", "arn"]) {
+            levels[`agent_hierarchy_groups_level_${level}_${part}`] = level <= 3 ? `a.l${level}_${part}` : "NULL";
+        }
     }
     return {
         instance_id: sqlString(dims.instanceId),
@@ -278,7 +388,8 @@ function contactExpressions(dims: Dimensions): Record<string, string> {
         initiation_timestamp: "init_ts",
         connected_to_system_timestamp: "init_ts",
         disconnect_timestamp: "disc_ts",
-        disconnect_reason: "CASE WHEN abandoned THEN 'CUSTOMER_DISCONNECT' WHEN h5 % 10 < 5 THEN 'CUSTOMER_DISCONNECT' WHEN h5 % 10 < 9 THEN 'AGENT_DISCONNECT' ELSE 'TELECOM_PROBLEM' END",
+        disconnect_reason:
+            "CASE WHEN abandoned THEN 'CUSTOMER_DISCONNECT' WHEN h5 % 10 < 5 THEN 'CUSTOMER_DISCONNECT' WHEN h5 % 10 < 9 THEN 'AGENT_DISCONNECT' ELSE 'TELECOM_PROBLEM' END",
         queue_id: "q.queue_id",
         queue_name: "q.queue_name",
         queue_arn: "q.queue_arn",
@@ -306,17 +417,24 @@ function contactExpressions(dims: Dimensions): Record<string, string> {
             "MAP {'customer_tier': CASE h1 % 3 WHEN 0 THEN 'gold' WHEN 1 THEN 'silver' ELSE 'bronze' END, " +
             "'intent': CASE (h2 >> 32) % 4 WHEN 0 THEN 'billing' WHEN 1 THEN 'orders' WHEN 2 THEN 'technical' ELSE 'account' END}",
         recording_status: "CASE WHEN ch = 'VOICE' AND NOT abandoned THEN 'AVAILABLE' END",
-        recording_location: "CASE WHEN ch = 'VOICE' AND NOT abandoned THEN 'connect-recordings/' || strftime(init_ts, '%Y/%m/%d') || '/' || cid || '.wav' END",
+        recording_location:
+            "CASE WHEN ch = 'VOICE' AND NOT abandoned THEN 'connect-recordings/' || strftime(init_ts, '%Y/%m/%d') || '/' || cid || '.wav' END",
         data_lake_last_processed_timestamp: "disc_ts + to_minutes(CAST(30 + (h4 >> 40) % 60 AS BIGINT))",
     };
 }
 
 /** The SELECT producing contacts of the given days, columns in schema order plus `dt`. */
-export function contactsSelect(dims: Pick<Dimensions, "instanceId" | "accountId" | "agents" | "queues">, seed: number, days: readonly { k: number; day: string; rows: number }[]): string {
+export function contactsSelect(
+    dims: Pick<Dimensions, "instanceId" | "accountId" | "agents" | "queues">,
+    seed: number,
+    days: readonly { k: number; day: string; rows: number }[],
+): string {
     const columns = CONNECT_TABLE_SCHEMAS.contacts.columns;
     const expressions = contactExpressions(dims as Dimensions);
     const missing = columns.filter((c) => !(c.name in expressions)).map((c) => c.name);
-    if (missing.length > 0) throw new Error(`synthetic lake has no generator for contacts column(s) ${missing.join(", ")}`);
+    if (missing.length > 0) {
+        throw new Error(`synthetic lake has no generator for contacts column(s) ${missing.join(", ")}`);
+    }
     const maxRows = Math.max(1, ...days.map((d) => d.rows));
     const dayValues = days.map((d) => `(${d.k}, DATE '${d.day}', ${d.rows})`).join(", ");
     const hashes = [1, 2, 3, 4, 5].map((i) => `hash(n, ${seed}, ${i}) AS h${i}`).join(", ");
@@ -355,10 +473,18 @@ LEFT JOIN synthetic_agent_dim a ON a.idx = t.agent_idx
 JOIN synthetic_queue_dim q ON q.idx = t.queue_idx`;
 }
 
-async function writeContacts(connection: DuckDBConnection, dir: string, dims: Dimensions, seed: number, days: readonly { k: number; day: string; rows: number }[]): Promise<void> {
+async function writeContacts(
+    connection: DuckDBConnection,
+    dir: string,
+    dims: Dimensions,
+    seed: number,
+    days: readonly { k: number; day: string; rows: number }[],
+): Promise<void> {
     const target = path.join(dir, "contacts");
     fs.mkdirSync(target, { recursive: true });
-    for (const d of days) fs.rmSync(path.join(target, `${LAKE_PARTITION_COLUMN}=${d.day}`), { recursive: true, force: true });
+    for (const d of days) {
+        fs.rmSync(path.join(target, `${LAKE_PARTITION_COLUMN}=${d.day}`), { recursive: true, force: true });
+    }
     await connection.run(
         `COPY (${contactsSelect(dims, seed, days)}) TO ${sqlString(target)} ` +
             `(FORMAT PARQUET, COMPRESSION SNAPPY, PARTITION_BY (${quoteIdent(LAKE_PARTITION_COLUMN)}), OVERWRITE_OR_IGNORE true)`,
