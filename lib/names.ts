@@ -1,0 +1,59 @@
+/**
+ * Names, defaults and patterns shared by the config, the components, the CLI, the policy pack
+ * and the export Lambda. A leaf module: no imports, only constants and tiny pure functions, so
+ * the Lambda's serialized code can use it without capturing anything else.
+ */
+
+/** Namespace of every project config key (`connect-analytics:<key>`). */
+export const CONFIG_NAMESPACE = "connect-analytics";
+
+/** Tables shared when the config names none. */
+export const DEFAULT_TABLES = ["users", "contacts", "agent_hierarchy_groups"] as const;
+/** Database of the shared tables: the producer's own, or Connect's owner catalog's. */
+export const DEFAULT_PRODUCER_DATABASE = "connect_datalake";
+/** Database in the consumer catalog that holds the resource links. */
+export const DEFAULT_CONSUMER_DATABASE = "connect_analytics_consumer";
+/** The export Lambda's execution role: an exact name, because the producer's grants name it. */
+export const DEFAULT_LAMBDA_ROLE_NAME = "connect-analytics-lambda-execution-role";
+
+/** A table's resource link, unless the config names one. */
+export const defaultLinkName = (table: string) => `${table}_link`;
+
+/**
+ * Top-level folders of the exports bucket the export itself owns (manifests, watermarks, lease):
+ * the data prefix may not start with one of them.
+ */
+export const EXPORT_STATE_PREFIXES = ["manifests", "state"] as const;
+
+/** 12-digit AWS account id (leading zeros kept). */
+export const ACCOUNT_ID = /^\d{12}$/;
+/** Glue database, table and column names as Lake Formation accepts them (lowercase). */
+export const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
+export const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+export const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+/** `org/project/stack`, `project/stack` or `stack`. */
+export const STACK_NAME = /^([\w.-]+\/){0,2}[\w.-]+$/;
+/** Project and environment names: they become parts of S3 bucket names. */
+export const SLUG = /^[a-z][a-z0-9-]{0,27}$/;
+export const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** A key prefix: lowercase, no leading, trailing or doubled '/'. */
+export const KEY_PREFIX = /^[a-z0-9]$|^[a-z0-9][a-z0-9_\-/]*[a-z0-9]$/;
+export const ATHENA_WORKGROUP = /^[A-Za-z0-9._-]{1,128}$/;
+/** EventBridge Scheduler expressions. */
+export const SCHEDULE_EXPRESSION = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$/;
+export const LF_TAG_TEXT = /^[\w.:/=+@%-]{1,128}$/;
+export const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/;
+export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
+export const RAM_SHARE_ARN = /^arn:aws[a-z-]*:ram:[a-z0-9-]+:(\d{12}):resource-share\/[\w-]+$/;
+
+/** Why a data key prefix is unusable, or undefined when it is fine. */
+export function exportPrefixProblem(prefix: string): string | undefined {
+    if (!KEY_PREFIX.test(prefix) || prefix.includes("//")) {
+        return `${JSON.stringify(prefix)} must be lowercase letters, digits, '_', '-' and '/' without leading, trailing or doubled '/'.`;
+    }
+    const top = prefix.split("/")[0];
+    if ((EXPORT_STATE_PREFIXES as readonly string[]).includes(top)) {
+        return `must not start with "${top}/": the export keeps its ${top} there.`;
+    }
+    return undefined;
+}
