@@ -1,50 +1,60 @@
 /**
  * Entry point of both account stacks. It reads the config, builds the components of this
- * stack's side and returns the stack outputs; which side comes from `connect-analytics:side`.
+ * stack's side and returns the stack outputs (the contract of lib/stackOutputs.ts); which side
+ * comes from `connect-analytics:side`.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AppConfig, ConfigError, parseConfig } from "./lib/config";
 import { consumerView, PeerStackError, producerView } from "./lib/peers";
-import { readPeerOutputs } from "./components/peerStack";
+import { ConsumerStackOutputs, ProducerStackOutputs, ProgramOutputs } from "./lib/stackOutputs";
+import { readPeerOutputs } from "./stack/peerStack";
 import { ProducerShare } from "./components/producerShare";
 import { ConsumerLinkSet } from "./components/consumerLinkSet";
 import { AnalyticsExport } from "./components/analyticsExport";
 import { LakeFormationSettings } from "./components/lakeFormationSettings";
 
-/** Account-wide settings, only when the stack opts in; grants wait for them. */
-function lakeFormationSettings(config: AppConfig, accountId: string): pulumi.Resource[] {
-    if (!config.dataLakeSettings.manage) return [];
-    return [new LakeFormationSettings("lake-formation", { accountId, settings: config.dataLakeSettings })];
+/** The other stack's outputs (when configured), and this account's settings that grants wait for. */
+async function prerequisites(config: AppConfig) {
+    const peer =
+        config.side === "producer"
+            ? config.consumerStack &&
+              (await readPeerOutputs(
+                  "consumer-stack",
+                  config.consumerStack,
+                  "consumer",
+                  `Deploy the consumer first: \`pulumi up -s ${config.consumerStack}\`.`,
+              ))
+            : config.producerStack &&
+              (await readPeerOutputs(
+                  "producer-stack",
+                  config.producerStack,
+                  "producer",
+                  "Check the producerStack name (org/project/stack) and your access to it.",
+              ));
+    // Account-wide settings, only when the stack opts in.
+    const settings = config.dataLakeSettings.manageDataLakeSettings
+        ? [
+              new LakeFormationSettings("lake-formation", {
+                  ...config.dataLakeSettings,
+                  accountId: config.side === "producer" ? config.producerAccountId : config.consumerAccountId,
+              }),
+          ]
+        : [];
+    return { peer: peer || undefined, settings };
 }
 
-async function producer(config: AppConfig) {
-    const consumerOutputs = config.consumerStack
-        ? await readPeerOutputs(
-              "consumer-stack",
-              config.consumerStack,
-              `Deploy the consumer first: \`pulumi up -s ${config.consumerStack}\`.`,
-          )
-        : undefined;
-    const view = producerView(config, consumerOutputs);
+async function producer(config: AppConfig): Promise<ProgramOutputs<ProducerStackOutputs>> {
+    const { peer, settings } = await prerequisites(config);
+    const view = producerView(config, peer);
     view.notes.forEach((note) => pulumi.log.info(note));
 
-    const settings = lakeFormationSettings(config, config.producerAccountId);
     const share = new ProducerShare(
         "producer",
-        {
-            producerAccountId: config.producerAccountId,
-            consumerAccountId: config.consumerAccountId,
-            databaseName: config.producerDatabaseName,
-            tables: config.tables,
-            consumerPrincipalArn: view.consumerPrincipalArn,
-            grantWithGrantOption: config.grantWithGrantOption,
-            sharingMode: config.sharingMode,
-            lfTags: config.lfTags,
-        },
+        { ...config, consumerPrincipalArn: view.consumerPrincipalArn },
         { dependsOn: settings },
     );
     return {
-        side: config.side,
+        side: "producer",
         region: config.region,
         producerAccountId: share.producerAccountId,
         consumerAccountId: config.consumerAccountId,
@@ -58,41 +68,18 @@ async function producer(config: AppConfig) {
         grants: share.grants,
         tagAssignments: share.tagAssignments,
         ramShareArn: config.ramShareArn ?? "",
-    };
+    } satisfies ProgramOutputs<ProducerStackOutputs>;
 }
 
-async function consumer(config: AppConfig) {
-    const producerOutputs = config.producerStack
-        ? await readPeerOutputs(
-              "producer-stack",
-              config.producerStack,
-              "Check the producerStack name (org/project/stack) and your access to it.",
-          )
-        : undefined;
-    const view = consumerView(config, producerOutputs);
+async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStackOutputs>> {
+    const { peer, settings } = await prerequisites(config);
+    const view = consumerView(config, peer);
     view.notes.forEach((note) => pulumi.log.warn(note));
 
-    const settings = lakeFormationSettings(config, config.consumerAccountId);
-    const links = new ConsumerLinkSet(
-        "consumer",
-        {
-            region: config.region,
-            producerAccountId: view.producerAccountId,
-            consumerAccountId: config.consumerAccountId,
-            producerDatabaseName: view.producerDatabaseName,
-            consumerDatabaseName: config.consumerDatabaseName,
-            tables: view.tables,
-            lambdaRoleName: config.lambdaRoleName,
-            enableResourceLinks: config.enableResourceLinks,
-            sharingMode: config.sharingMode,
-            lfTags: config.lfTags,
-            ramShareArn: view.ramShareArn,
-            tags: config.tags,
-        },
-        { dependsOn: settings },
-    );
+    const links = new ConsumerLinkSet("consumer", { ...config, ...view }, { dependsOn: settings });
     const analytics = config.enableLambdaExport
         ? new AnalyticsExport("export", {
+              ...config.export,
               region: config.region,
               accountId: config.consumerAccountId,
               namePrefix: `${config.projectName}-${config.environment}`,
@@ -100,14 +87,13 @@ async function consumer(config: AppConfig) {
               roleArn: links.roleArn,
               sourceDatabase: links.databaseName,
               tables: view.tables,
-              settings: config.export,
-              detailedMonitoring: config.enableDetailedMonitoring,
-              debugLogging: config.enableCloudwatchLogging,
+              enableDetailedMonitoring: config.enableDetailedMonitoring,
+              enableCloudwatchLogging: config.enableCloudwatchLogging,
               tags: config.tags,
           })
         : undefined;
     return {
-        side: config.side,
+        side: "consumer",
         region: config.region,
         producerAccountId: view.producerAccountId,
         consumerAccountId: config.consumerAccountId,
@@ -127,10 +113,10 @@ async function consumer(config: AppConfig) {
             athenaResultsBucket: analytics.resultsBucketName,
             exportsBucket: analytics.exportsBucketName,
             exportSchedule: analytics.scheduleName,
-            exportScheduleExpression: config.export.schedule,
+            exportScheduleExpression: config.export.exportSchedule,
             exportFailureQueueArn: analytics.failureQueueArn,
         }),
-    };
+    } satisfies ProgramOutputs<ConsumerStackOutputs>;
 }
 
 export = async () => {

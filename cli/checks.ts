@@ -211,7 +211,7 @@ function grantTitle(grant: LfGrant, model: ShareModel): string {
  * when the role can read the withheld columns through another grant.
  */
 export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints = {}): Check[] {
-    const role = model.principalArn;
+    const role = model.consumerPrincipalArn;
     // Details name principals by their short name: the full role ARN is in every line otherwise.
     const short = (principal: string) =>
         principal === role

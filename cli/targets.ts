@@ -7,49 +7,47 @@
  *  - the offline plan's JSON (`npm run plan -- --stack X --json`), whose `outputs` key holds the same;
  *  - `{ "producer": <either of the above>, "consumer": <either of the above> }`.
  */
-import { ACCOUNT_ID, CONFIG_KEYS, GLUE_NAME, SharingMode, TableConfig } from "../lib/config";
+import { CONFIG_KEYS, SharingMode, TableConfig } from "../lib/config";
 import { ShareModel } from "../lib/permissions";
 import { iamRoleArn } from "../lib/arns";
+import {
+    ACCOUNT_ID,
+    DEFAULT_CONSUMER_DATABASE,
+    DEFAULT_LAMBDA_ROLE_NAME,
+    DEFAULT_PRODUCER_DATABASE,
+    DEFAULT_TABLES,
+    defaultLinkName,
+    GLUE_NAME,
+    IAM_ROLE_ARN,
+    IAM_ROLE_NAME,
+    REGION,
+} from "../lib/names";
+import {
+    ConsumerStackOutputs,
+    OutputProblem,
+    ProducerStackOutputs,
+    readStackOutputs,
+    ReadOutputs,
+} from "../lib/stackOutputs";
 import { UsageError } from "./errors";
 
 type Json = Record<string, unknown>;
 
-export interface ConsumerOutputs {
-    readonly side: "consumer";
-    readonly file: string;
-    readonly region: string;
-    readonly producerAccountId: string;
-    readonly consumerAccountId: string;
-    readonly producerDatabaseName: string;
-    readonly consumerDatabaseName: string;
-    readonly lambdaRoleName?: string;
-    readonly lambdaRoleArn: string;
-    readonly tables: readonly TableConfig[];
-    readonly grantWithGrantOption?: boolean;
-    readonly athenaWorkgroup?: string;
-    readonly sharingMode?: SharingMode;
-    readonly lfTags?: Readonly<Record<string, string>>;
-}
-
-export interface ProducerOutputs {
-    readonly side: "producer";
-    readonly file: string;
-    readonly region: string;
-    readonly producerAccountId: string;
-    readonly consumerAccountId: string;
-    readonly producerDatabaseName: string;
-    readonly tables: readonly TableConfig[];
-    readonly consumerPrincipalArn: string;
-    readonly grantWithGrantOption: boolean;
-    readonly sharingMode?: SharingMode;
-    readonly lfTags?: Readonly<Record<string, string>>;
-}
+/** A stack's outputs as read from a file (the contract of lib/stackOutputs.ts), and the file. */
+export type ConsumerOutputs = ReadOutputs<ConsumerStackOutputs> &
+    Pick<
+        ConsumerStackOutputs,
+        "side" | "region" | "producerAccountId" | "consumerAccountId" | "producerDatabaseName" | "tables"
+    > &
+    Pick<ConsumerStackOutputs, "consumerDatabaseName" | "lambdaRoleArn"> & { readonly file: string };
+export type ProducerOutputs = ReadOutputs<ProducerStackOutputs> &
+    Pick<
+        ProducerStackOutputs,
+        "side" | "region" | "producerAccountId" | "consumerAccountId" | "producerDatabaseName" | "tables"
+    > &
+    Pick<ProducerStackOutputs, "consumerPrincipalArn"> & { readonly file: string };
 
 export type StackOutputs = ConsumerOutputs | ProducerOutputs;
-
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@\/-]+$/;
-const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 const EXPECTED =
     'expected the JSON of `pulumi stack output --json` (an object with a "side" key), the offline plan\'s `--json` document ' +
@@ -110,108 +108,18 @@ function stackOutputs(o: Json, file: string, expectedSide: "producer" | "consume
         );
     }
     const fix = `; regenerate the file with \`pulumi stack output --json --stack <${side} stack> > ${file.replace(/ \(.*\)$/, "")}\``;
-    const missing = (key: string, what: string) =>
-        new UsageError(`--outputs ${file}: ${side} outputs lack "${key}" (${what})${fix}.`);
-    const str = (key: string, pattern: RegExp | undefined, what: string): string => {
-        const v = o[key];
-        if (v === undefined || v === null) throw missing(key, what);
-        if (typeof v !== "string" || (pattern && !pattern.test(v))) {
-            throw new UsageError(`--outputs ${file}: "${key}" must be ${what}, got ${JSON.stringify(v)}${fix}.`);
-        }
-        return v;
-    };
-    const optStr = (key: string, pattern: RegExp, what: string) =>
-        o[key] === undefined || o[key] === null ? undefined : str(key, pattern, what);
-    const optBool = (key: string): boolean | undefined => {
-        const v = o[key];
-        if (v === undefined || v === null) return undefined;
-        if (typeof v !== "boolean") {
-            throw new UsageError(`--outputs ${file}: "${key}" must be true or false, got ${JSON.stringify(v)}${fix}.`);
-        }
-        return v;
-    };
-    const sharingMode = o.sharingMode === undefined || o.sharingMode === null ? undefined : o.sharingMode;
-    if (sharingMode !== undefined && sharingMode !== "named" && sharingMode !== "lfTags") {
-        throw new UsageError(
-            `--outputs ${file}: "sharingMode" must be "named" or "lfTags", got ${JSON.stringify(sharingMode)}${fix}.`,
-        );
+    // A producer's outputs from before `tables` was exported name the tables in `sharedTables`.
+    const raw =
+        side === "producer" && o.tables === undefined && o.sharedTables !== undefined
+            ? { ...o, tables: o.sharedTables }
+            : o;
+    try {
+        const read = side === "producer" ? readStackOutputs("producer", raw) : readStackOutputs("consumer", raw);
+        return { ...read, file } as StackOutputs;
+    } catch (err) {
+        if (err instanceof OutputProblem) throw new UsageError(`--outputs ${file}: ${err.message}${fix}.`);
+        throw err;
     }
-    const common = {
-        file,
-        sharingMode: sharingMode as SharingMode | undefined,
-        lfTags: lfTagsOf(o, file, fix),
-        region: str("region", REGION, "an AWS region like ap-southeast-2"),
-        producerAccountId: str("producerAccountId", ACCOUNT_ID, "a 12-digit account id"),
-        consumerAccountId: str("consumerAccountId", ACCOUNT_ID, "a 12-digit account id"),
-        producerDatabaseName: str("producerDatabaseName", GLUE_NAME, "a Glue database name"),
-    };
-    if (side === "consumer") {
-        return {
-            side,
-            ...common,
-            consumerDatabaseName: str("consumerDatabaseName", GLUE_NAME, "a Glue database name"),
-            lambdaRoleName: optStr("lambdaRoleName", IAM_ROLE_NAME, "an IAM role name"),
-            lambdaRoleArn: str("lambdaRoleArn", ROLE_ARN, "an IAM role ARN"),
-            tables: tablesOf(o, file, fix),
-            grantWithGrantOption: optBool("grantWithGrantOption"),
-            athenaWorkgroup: optStr("athenaWorkgroup", /^[A-Za-z0-9._-]{1,128}$/, "an Athena workgroup name"),
-        };
-    }
-    return {
-        side,
-        ...common,
-        tables: tablesOf(o, file, fix),
-        consumerPrincipalArn: str("consumerPrincipalArn", ROLE_ARN, "an IAM role ARN"),
-        grantWithGrantOption: optBool("grantWithGrantOption") ?? false,
-    };
-}
-
-/** The share's LF-tags (`lfTags` output of either stack): a map of key to one value. */
-function lfTagsOf(o: Json, file: string, fix: string): Record<string, string> | undefined {
-    if (o.lfTags === undefined || o.lfTags === null) return undefined;
-    if (!isObject(o.lfTags) || !Object.values(o.lfTags).every((v) => typeof v === "string")) {
-        throw new UsageError(
-            `--outputs ${file}: "lfTags" must be a map of tag key to value, got ${JSON.stringify(o.lfTags)}${fix}.`,
-        );
-    }
-    return o.lfTags as Record<string, string>;
-}
-
-/** `tables` ({name, linkName, timeColumn?, excludedColumns?} or names), else a producer's `sharedTables` (names). */
-function tablesOf(o: Json, file: string, fix: string): TableConfig[] {
-    const raw = o.tables ?? o.sharedTables;
-    if (raw === undefined) {
-        throw new UsageError(`--outputs ${file}: ${String(o.side)} outputs lack "tables" (the shared tables)${fix}.`);
-    }
-    if (!Array.isArray(raw) || raw.length === 0) {
-        throw new UsageError(`--outputs ${file}: "tables" must be a non-empty list of {name, linkName}${fix}.`);
-    }
-    return raw.map((entry, i) => {
-        const t = typeof entry === "string" ? { name: entry } : entry;
-        if (!isObject(t) || typeof t.name !== "string" || !GLUE_NAME.test(t.name)) {
-            throw new UsageError(
-                `--outputs ${file}: tables[${i}] must be a table name or {name, linkName}, got ${JSON.stringify(entry)}${fix}.`,
-            );
-        }
-        const linkName = t.linkName ?? `${t.name}_link`;
-        if (typeof linkName !== "string" || !GLUE_NAME.test(linkName)) {
-            throw new UsageError(
-                `--outputs ${file}: tables[${i}].linkName must be a Glue table name, got ${JSON.stringify(t.linkName)}${fix}.`,
-            );
-        }
-        const excluded = t.excludedColumns ?? [];
-        if (!Array.isArray(excluded) || !excluded.every((c) => typeof c === "string" && c.length > 0)) {
-            throw new UsageError(
-                `--outputs ${file}: tables[${i}].excludedColumns must be a list of column names, got ${JSON.stringify(t.excludedColumns)}${fix}.`,
-            );
-        }
-        return {
-            name: t.name,
-            linkName,
-            ...(typeof t.timeColumn === "string" ? { timeColumn: t.timeColumn } : {}),
-            ...(excluded.length > 0 ? { excludedColumns: [...excluded].sort() } : {}),
-        };
-    });
 }
 
 /** Flags that override outputs. Names follow the flags (`--producer-account` → producerAccount). */
@@ -360,11 +268,11 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
         glueName(flags.producerDatabase, "--producer-database") ??
         producer?.producerDatabaseName ??
         consumer?.producerDatabaseName ??
-        (CONFIG_KEYS.producerDatabaseName.default as string);
+        DEFAULT_PRODUCER_DATABASE;
     const consumerDatabaseName =
         glueName(flags.consumerDatabase, "--consumer-database") ??
         consumer?.consumerDatabaseName ??
-        (CONFIG_KEYS.consumerDatabaseName.default as string);
+        DEFAULT_CONSUMER_DATABASE;
 
     // Column exclusions are the producer's to decide: its outputs win, and they carry over to --tables.
     const fromOutputs = producer?.tables ?? consumer?.tables;
@@ -381,48 +289,45 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
             return excluded ? { ...rest, excludedColumns: excluded } : rest;
         }) ??
         producer?.tables ??
-        (CONFIG_KEYS.tables.default as string[]).map((name) => ({ name, linkName: `${name}_link` }));
+        DEFAULT_TABLES.map((name) => ({ name, linkName: defaultLinkName(name) }));
 
     if (flags.sharingMode !== undefined && flags.sharingMode !== "named" && flags.sharingMode !== "lfTags") {
         throw new UsageError(`--sharing-mode: must be "named" or "lfTags", got "${flags.sharingMode}".`);
     }
     const sharingMode =
-        (flags.sharingMode as SharingMode | undefined) ??
-        producer?.sharingMode ??
-        consumer?.sharingMode ??
-        (CONFIG_KEYS.sharingMode.default as SharingMode);
+        (flags.sharingMode as SharingMode | undefined) ?? producer?.sharingMode ?? consumer?.sharingMode ?? "named";
     const lfTags =
         (flags.lfTags !== undefined ? parseLfTagsFlag(flags.lfTags) : undefined) ??
         producer?.lfTags ??
         consumer?.lfTags ??
-        (CONFIG_KEYS.lfTags.default as Record<string, string>);
+        CONFIG_KEYS.lfTags.default;
 
-    let principalArn: string | undefined;
+    let consumerPrincipalArn: string | undefined;
     if (flags.roleArn !== undefined) {
-        const m = ROLE_ARN.exec(flags.roleArn);
+        const m = IAM_ROLE_ARN.exec(flags.roleArn);
         if (!m) {
             throw new UsageError(
                 `--role-arn: "${flags.roleArn}" is not an IAM role ARN (arn:aws:iam::<consumer account>:role/<name>).`,
             );
         }
-        principalArn = flags.roleArn;
+        consumerPrincipalArn = flags.roleArn;
     } else if (flags.roleName !== undefined) {
         if (!IAM_ROLE_NAME.test(flags.roleName)) {
             throw new UsageError(
                 `--role-name: "${flags.roleName}" is not an IAM role name (1-64 of letters, digits, +=,.@_-).`,
             );
         }
-        principalArn = iamRoleArn({ accountId: consumerAccountId }, flags.roleName);
+        consumerPrincipalArn = iamRoleArn({ accountId: consumerAccountId }, flags.roleName);
     } else {
-        principalArn =
+        consumerPrincipalArn =
             consumer?.lambdaRoleArn ??
             producer?.consumerPrincipalArn ??
-            iamRoleArn({ accountId: consumerAccountId }, CONFIG_KEYS.lambdaRoleName.default as string);
+            iamRoleArn({ accountId: consumerAccountId }, DEFAULT_LAMBDA_ROLE_NAME);
     }
-    const roleAccount = ROLE_ARN.exec(principalArn)?.[1];
+    const roleAccount = IAM_ROLE_ARN.exec(consumerPrincipalArn)?.[1];
     if (roleAccount !== consumerAccountId) {
         throw new UsageError(
-            `the Lambda role ${principalArn} is not in the consumer account ${consumerAccountId}; fix --role-arn or --consumer-account (or the outputs file).`,
+            `the Lambda role ${consumerPrincipalArn} is not in the consumer account ${consumerAccountId}; fix --role-arn or --consumer-account (or the outputs file).`,
         );
     }
 
@@ -440,9 +345,9 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
             producerDatabaseName,
             consumerDatabaseName,
             tables,
-            principalArn,
-            grantOption: flags.grantOption ?? producer?.grantWithGrantOption ?? consumer?.grantWithGrantOption ?? false,
-            resourceLinks: true,
+            consumerPrincipalArn,
+            grantWithGrantOption: flags.grantOption ?? producer?.grantWithGrantOption ?? false,
+            enableResourceLinks: true,
             sharingMode,
             lfTags,
         },

@@ -1,18 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { ExportConfig, TableConfig } from "../lib/config";
+import type { ExportConfig, TableConfig } from "../lib/config";
+import { EXPORT_STATE_PREFIXES } from "../lib/names";
 import { athenaWorkgroupArn, logGroupArn } from "../lib/arns";
 import { exportStatements, policyDocument, schedulerStatements, schedulerTrustPolicy } from "../lib/iam";
 import { exportHandler } from "../functions/handler";
 import { SecureBucket } from "./secureBucket";
 
-/** Folders of the exports bucket the export itself owns, beside the data prefix. */
-export const EXPORT_STATE_PREFIXES = ["manifests", "state"] as const;
-
 /** The scheduled event's input: the handler derives the run id from the scheduled time. */
 export const SCHEDULE_INPUT = JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" });
 
-export interface AnalyticsExportArgs {
+/**
+ * The export's settings are its config keys (`ExportConfig`, lib/config/types.ts: names, defaults
+ * and rules are declared once in lib/config/schema.ts), plus what the consumer stack wires in.
+ */
+export interface AnalyticsExportArgs extends ExportConfig {
     readonly region: string;
     readonly accountId: string;
     /** `${projectName}-${environment}`: the stem of bucket, function and queue names. */
@@ -23,15 +25,14 @@ export interface AnalyticsExportArgs {
     /** Consumer database holding the resource links that the queries read. */
     readonly sourceDatabase: pulumi.Input<string>;
     readonly tables: readonly TableConfig[];
-    readonly settings: ExportConfig;
     /** Alarms on Errors and Throttles, and X-Ray tracing. Default false. */
-    readonly detailedMonitoring?: boolean;
+    readonly enableDetailedMonitoring?: boolean;
     /** DEBUG log level. Default false (INFO). */
-    readonly debugLogging?: boolean;
+    readonly enableCloudwatchLogging?: boolean;
     readonly tags: Readonly<Record<string, string>>;
     /**
      * Packages left out of the Lambda archive. Default: every dependency of package.json, since
-     * the handler needs only the AWS SDK v3 that the nodejs20.x runtime already has.
+     * the handler needs only the AWS SDK v3 that the Lambda runtime already has.
      */
     readonly excludePackages?: readonly string[];
 }
@@ -53,20 +54,19 @@ export class AnalyticsExport extends pulumi.ComponentResource {
     constructor(name: string, args: AnalyticsExportArgs, opts?: pulumi.ComponentResourceOptions) {
         super("connect-analytics:export:AnalyticsExport", name, {}, opts);
         const parent = { parent: this };
-        const s = args.settings;
         const tags = { ...args.tags };
 
         const results = new SecureBucket(
             `${name}-results`,
             {
                 bucketName: `${args.namePrefix}-athena-results-${args.accountId}`,
-                kmsKeyArn: s.kmsKeyArn,
+                kmsKeyArn: args.kmsKeyArn,
                 lifecycleRules: [
                     {
                         id: "expire-query-results",
                         status: "Enabled",
                         filter: {},
-                        expiration: { days: s.resultsExpirationDays },
+                        expiration: { days: args.athenaResultsExpirationDays },
                     },
                     {
                         id: "abort-incomplete-uploads",
@@ -83,16 +83,16 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             `${name}-exports`,
             {
                 bucketName: `${args.namePrefix}-exports-${args.accountId}`,
-                kmsKeyArn: s.kmsKeyArn,
+                kmsKeyArn: args.kmsKeyArn,
                 versioning: true,
                 lifecycleRules: [
                     {
                         id: "cheaper-storage-with-age",
                         status: "Enabled",
-                        filter: { prefix: `${s.prefix}/` },
+                        filter: { prefix: `${args.exportPrefix}/` },
                         transitions: [
-                            { days: s.exportsTransitionDays, storageClass: "STANDARD_IA" },
-                            { days: s.exportsTransitionDays + 90, storageClass: "GLACIER_IR" },
+                            { days: args.exportsTransitionDays, storageClass: "STANDARD_IA" },
+                            { days: args.exportsTransitionDays + 90, storageClass: "GLACIER_IR" },
                         ],
                     },
                     // Re-runs overwrite their own run prefix; old versions need not live forever.
@@ -117,17 +117,17 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         const workgroup = new aws.athena.Workgroup(
             `${name}-workgroup`,
             {
-                name: s.workgroupName,
+                name: args.athenaWorkgroupName,
                 description: "Connect analytics export: enforced settings, encrypted results, per-query scan cutoff",
                 configuration: {
                     enforceWorkgroupConfiguration: true,
                     publishCloudwatchMetricsEnabled: true,
-                    bytesScannedCutoffPerQuery: s.bytesScannedCutoffPerQuery,
+                    bytesScannedCutoffPerQuery: args.bytesScannedCutoffPerQuery,
                     engineVersion: { selectedEngineVersion: "Athena engine version 3" },
                     resultConfiguration: {
                         outputLocation: pulumi.interpolate`s3://${results.bucketName}/athena/`,
-                        encryptionConfiguration: s.kmsKeyArn
-                            ? { encryptionOption: "SSE_KMS", kmsKeyArn: s.kmsKeyArn }
+                        encryptionConfiguration: args.kmsKeyArn
+                            ? { encryptionOption: "SSE_KMS", kmsKeyArn: args.kmsKeyArn }
                             : { encryptionOption: "SSE_S3" },
                         expectedBucketOwner: args.accountId,
                     },
@@ -152,7 +152,12 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         // Created before the function, so Lambda never creates it without a retention.
         const logGroup = new aws.cloudwatch.LogGroup(
             `${name}-logs`,
-            { name: `/aws/lambda/${functionName}`, retentionInDays: s.logRetentionDays, kmsKeyId: s.kmsKeyArn, tags },
+            {
+                name: `/aws/lambda/${functionName}`,
+                retentionInDays: args.logRetentionDays,
+                kmsKeyId: args.kmsKeyArn,
+                tags,
+            },
             parent,
         );
 
@@ -169,18 +174,18 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                                 exportStatements({
                                     workgroupArn: athenaWorkgroupArn(
                                         { region: args.region, accountId: args.accountId },
-                                        s.workgroupName,
+                                        args.athenaWorkgroupName,
                                     ),
                                     resultsBucket,
                                     exportsBucket: exportBucket,
-                                    exportPrefixes: [s.prefix, ...EXPORT_STATE_PREFIXES],
+                                    exportPrefixes: [args.exportPrefix, ...EXPORT_STATE_PREFIXES],
                                     logGroupArn: logGroupArn(
                                         { region: args.region, accountId: args.accountId },
                                         `/aws/lambda/${functionName}`,
                                     ),
                                     failureQueueArn: queueArn,
-                                    kmsKeyArn: s.kmsKeyArn,
-                                    tracing: args.detailedMonitoring ?? false,
+                                    kmsKeyArn: args.kmsKeyArn,
+                                    tracing: args.enableDetailedMonitoring ?? false,
                                 }),
                             ),
                         ),
@@ -191,7 +196,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
 
         const environment: Record<string, pulumi.Input<string>> = {
             EXPORT_BUCKET: exportsBucket.bucketName,
-            EXPORT_PREFIX: s.prefix,
+            EXPORT_PREFIX: args.exportPrefix,
             ATHENA_WORKGROUP: workgroup.name,
             SOURCE_DATABASE: args.sourceDatabase,
             // Excluded columns travel with the tables: the export must not select what the producer withholds.
@@ -203,9 +208,9 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                     excludedColumns: t.excludedColumns,
                 })),
             ),
-            EXPORT_FORMAT: s.format,
-            LATE_DATA_OVERLAP_DAYS: String(s.lateDataOverlapDays),
-            LOG_LEVEL: args.debugLogging ? "DEBUG" : "INFO",
+            EXPORT_FORMAT: args.exportFormat,
+            LATE_DATA_OVERLAP_DAYS: String(args.lateDataOverlapDays),
+            LOG_LEVEL: args.enableCloudwatchLogging ? "DEBUG" : "INFO",
         };
         this.function = new aws.lambda.CallbackFunction(
             `${name}-function`,
@@ -215,17 +220,17 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                 callback: exportHandler,
                 role: args.roleArn,
                 runtime: aws.lambda.Runtime.NodeJS20dX,
-                timeout: s.timeoutSeconds,
-                memorySize: s.memorySizeMb,
+                timeout: args.lambdaTimeoutSeconds,
+                memorySize: args.lambdaMemoryMb,
                 environment: { variables: environment },
                 loggingConfig: {
                     logFormat: "JSON",
                     logGroup: logGroup.name,
-                    applicationLogLevel: args.debugLogging ? "DEBUG" : "INFO",
+                    applicationLogLevel: args.enableCloudwatchLogging ? "DEBUG" : "INFO",
                     systemLogLevel: "INFO",
                 },
-                tracingConfig: args.detailedMonitoring ? { mode: "Active" } : undefined,
-                kmsKeyArn: s.kmsKeyArn,
+                tracingConfig: args.enableDetailedMonitoring ? { mode: "Active" } : undefined,
+                kmsKeyArn: args.kmsKeyArn,
                 codePathOptions: { extraExcludePackages: [...(args.excludePackages ?? dependencyNames())] },
                 tags,
             },
@@ -268,7 +273,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             {
                 name: `${args.namePrefix}-export`,
                 description: "Runs the Connect analytics export",
-                scheduleExpression: s.schedule,
+                scheduleExpression: args.exportSchedule,
                 scheduleExpressionTimezone: "UTC",
                 flexibleTimeWindow: { mode: "OFF" },
                 target: {
@@ -282,7 +287,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             { parent: this, dependsOn: [schedulerPolicy] },
         );
 
-        if (args.detailedMonitoring) {
+        if (args.enableDetailedMonitoring) {
             for (const metric of ["Errors", "Throttles"]) {
                 new aws.cloudwatch.MetricAlarm(
                     `${name}-${metric.toLowerCase()}`,

@@ -1,35 +1,35 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { SharingMode, TableConfig } from "../lib/config";
-import { consumerGrants, LfGrant } from "../lib/permissions";
+import { consumerGrants, LfGrant, ShareModel } from "../lib/permissions";
 import { dataAccessStatements, lambdaTrustPolicy, policyDocument } from "../lib/iam";
 import { iamRoleArn } from "../lib/arns";
-import { createGrants } from "./grants";
+import type { ResourceLinkInfo } from "../lib/stackOutputs";
+import { createGrants } from "../stack/grants";
 
-export interface ResourceLinkInfo {
-    readonly linkName: string;
-    readonly table: string;
-    readonly target: { readonly catalogId: string; readonly databaseName: string; readonly name: string };
-}
-
-export interface ConsumerLinkSetArgs {
+/**
+ * The consumer's part of the permission model (`ShareModel`, lib/permissions.ts, documents each
+ * field; `enableResourceLinks` defaults to true, `sharingMode` to named), plus what only the
+ * consumer has.
+ */
+export interface ConsumerLinkSetArgs
+    extends Pick<
+        ShareModel,
+        | "producerAccountId"
+        | "consumerAccountId"
+        | "producerDatabaseName"
+        | "consumerDatabaseName"
+        | "tables"
+        | "enableResourceLinks"
+        | "sharingMode"
+        | "lfTags"
+    > {
+    /** Region of the links and of the role's Glue ARNs. */
     readonly region: string;
-    readonly producerAccountId: string;
-    readonly consumerAccountId: string;
-    /** Database in the producer catalog that holds the targets. */
-    readonly producerDatabaseName: string;
-    /** Database created in the consumer catalog to hold the links. */
-    readonly consumerDatabaseName: string;
-    readonly tables: readonly TableConfig[];
-    /** Exact name of the querying role; the producer's grants name it. */
+    /** Exact name of the querying role; the producer's grants name its ARN. */
     readonly lambdaRoleName: string;
-    /** Create the links and their DESCRIBE grants. Default true. */
-    readonly enableResourceLinks?: boolean;
-    /** Default `named`. In `lfTags` mode the set re-grants the tag expression to its role. */
-    readonly sharingMode?: SharingMode;
-    readonly lfTags?: Readonly<Record<string, string>>;
-    /** RAM share to accept before anything that needs it (accounts outside one organization). */
+    /** RAM share to accept before anything that needs it (accounts outside one organization). Default: none. */
     readonly ramShareArn?: string;
+    /** Tags of every taggable child. */
     readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -113,18 +113,7 @@ export class ConsumerLinkSet extends pulumi.ComponentResource {
         );
 
         const roleArn = iamRoleArn({ accountId: args.consumerAccountId }, args.lambdaRoleName);
-        const grants = consumerGrants({
-            producerAccountId: args.producerAccountId,
-            consumerAccountId: args.consumerAccountId,
-            producerDatabaseName: args.producerDatabaseName,
-            consumerDatabaseName: args.consumerDatabaseName,
-            tables: args.tables,
-            principalArn: roleArn,
-            grantOption: false,
-            resourceLinks: enableLinks,
-            sharingMode: args.sharingMode,
-            lfTags: args.lfTags,
-        });
+        const grants = consumerGrants({ ...args, consumerPrincipalArn: roleArn, enableResourceLinks: enableLinks });
         this.grantResources = createGrants(
             name,
             grants,

@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { DataLakeSettingsConfig } from "../lib/config";
+import type { DataLakeSettingsConfig } from "../lib/config";
 import { DataLakeSettingsDocument, mergeDataLakeSettings } from "../lib/dataLakeSettings";
 
-export interface LakeFormationSettingsArgs {
+/** What to manage (config keys `dataLakeAdmins`, `crossAccountVersion`), in which account. */
+export interface LakeFormationSettingsArgs extends Omit<DataLakeSettingsConfig, "manageDataLakeSettings"> {
     /** The account whose settings these are. */
     readonly accountId: string;
-    /** What to manage: admins to add, the cross-account version. */
-    readonly settings: DataLakeSettingsConfig;
 }
 
 /**
@@ -22,7 +21,7 @@ export class LakeFormationSettings extends pulumi.ComponentResource {
     constructor(name: string, args: LakeFormationSettingsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("connect-analytics:governance:LakeFormationSettings", name, {}, opts);
         const current = aws.lakeformation.getDataLakeSettingsOutput({ catalogId: args.accountId }, { parent: this });
-        const merged = current.apply((c) => mergeDataLakeSettings(c as DataLakeSettingsDocument, args.settings));
+        const merged = current.apply((c) => mergeDataLakeSettings(c as DataLakeSettingsDocument, args));
         const field = <K extends keyof DataLakeSettingsDocument>(key: K) =>
             merged.apply((m) => m[key]) as pulumi.Output<any>;
         this.settings = new aws.lakeformation.DataLakeSettings(

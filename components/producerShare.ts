@@ -1,34 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as awsnative from "@pulumi/aws-native";
-import { SharingMode, TableConfig } from "../lib/config";
 import {
     LfGrant,
     lfTagDefinitions,
     producerGrants,
-    ProducerModel,
+    ProducerShareModel,
     TagAssignment,
     tagAssignments,
 } from "../lib/permissions";
-import { createGrants } from "./grants";
+import { createGrants } from "../stack/grants";
 
-export interface ProducerShareArgs {
-    /** The producer account: owner of the catalog that holds the shared tables. */
-    readonly producerAccountId: string;
-    /** The consumer account: receives the grants in `lfTags` mode. */
-    readonly consumerAccountId: string;
-    /** Database holding the shared tables. Default `connect_datalake`. */
-    readonly databaseName: string;
-    /** Tables to share, with their excluded columns. */
-    readonly tables: readonly TableConfig[];
-    /** The consumer's querying principal (the export Lambda execution role ARN). */
-    readonly consumerPrincipalArn: string;
-    /** Give the principal the grant option (`named` mode). Default false: least privilege. */
-    readonly grantWithGrantOption?: boolean;
-    /** Default `named`. */
-    readonly sharingMode?: SharingMode;
-    /** LF-tags on every shared table (`lfTags` mode). */
-    readonly lfTags?: Readonly<Record<string, string>>;
-}
+/**
+ * The producer's share is its part of the permission model, as it is: see `ShareModel`
+ * (lib/permissions.ts) for each field. Defaults (`grantWithGrantOption` false, `sharingMode`
+ * named) are applied by the model's functions.
+ */
+export type ProducerShareArgs = ProducerShareModel;
 
 /**
  * The producer side of the share: Lake Formation grants in the producer's own catalog (see
@@ -46,20 +33,10 @@ export class ProducerShare extends pulumi.ComponentResource {
 
     constructor(name: string, args: ProducerShareArgs, opts?: pulumi.ComponentResourceOptions) {
         super("connect-analytics:producer:ProducerShare", name, {}, opts);
-        const model: ProducerModel = {
-            producerAccountId: args.producerAccountId,
-            consumerAccountId: args.consumerAccountId,
-            producerDatabaseName: args.databaseName,
-            tables: args.tables,
-            principalArn: args.consumerPrincipalArn,
-            grantOption: args.grantWithGrantOption ?? false,
-            sharingMode: args.sharingMode,
-            lfTags: args.lfTags,
-        };
         const catalogId = args.producerAccountId;
 
         // LF-tag mode: define the tags, then put them on the tables and excluded columns.
-        const tags = Object.entries(lfTagDefinitions(model)).map(
+        const tags = Object.entries(lfTagDefinitions(args)).map(
             ([tagKey, tagValues]) =>
                 new awsnative.lakeformation.Tag(
                     `${name}-tag-${tagKey}`,
@@ -67,7 +44,7 @@ export class ProducerShare extends pulumi.ComponentResource {
                     { parent: this },
                 ),
         );
-        const assignments = tagAssignments(model);
+        const assignments = tagAssignments(args);
         const associations = assignments.flatMap((a) => {
             const table = { catalogId, databaseName: a.databaseName, name: a.table };
             const pairs = (t: Readonly<Record<string, string>>) =>
@@ -91,11 +68,11 @@ export class ProducerShare extends pulumi.ComponentResource {
             return [onTable, ...onColumns];
         });
 
-        const grants = producerGrants(model);
+        const grants = producerGrants(args);
         this.grantResources = createGrants(name, grants, catalogId, { parent: this, dependsOn: associations });
 
         this.producerAccountId = pulumi.output(args.producerAccountId);
-        this.databaseName = pulumi.output(args.databaseName);
+        this.databaseName = pulumi.output(args.producerDatabaseName);
         this.sharedTables = pulumi.output(args.tables.map((t) => t.name));
         // Resolve once every grant exists, so readers of the outputs see a finished share.
         const done = pulumi.all(this.grantResources.map((g) => g.urn));

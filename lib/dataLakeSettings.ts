@@ -8,7 +8,7 @@
  * emptied (no IAMAllowedPrincipals, so Lake Formation permissions, including column exclusions,
  * take effect). Everything else is carried over as it is.
  */
-import { DataLakeSettingsConfig } from "./config";
+import type { DataLakeSettingsConfig } from "./config/types";
 
 export interface DefaultPermission {
     readonly principal: string;
@@ -31,10 +31,10 @@ export interface DataLakeSettingsDocument {
 
 export function mergeDataLakeSettings(
     current: DataLakeSettingsDocument,
-    managed: DataLakeSettingsConfig,
+    managed: Pick<DataLakeSettingsConfig, "dataLakeAdmins" | "crossAccountVersion">,
 ): DataLakeSettingsDocument {
     return {
-        admins: [...new Set([...(current.admins ?? []), ...managed.admins])].sort(),
+        admins: [...new Set([...(current.admins ?? []), ...managed.dataLakeAdmins])].sort(),
         readOnlyAdmins: [...(current.readOnlyAdmins ?? [])],
         createDatabaseDefaultPermissions: [],
         createTableDefaultPermissions: [],

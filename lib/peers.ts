@@ -11,23 +11,8 @@
  */
 import { AppConfig, ConfigError, ConfigIssue, TableConfig } from "./config";
 import { iamRoleArn } from "./arns";
-
-/** Outputs the producer stack exports (the keys the consumer reads). */
-export interface ProducerOutputs {
-    readonly producerAccountId?: string;
-    readonly producerDatabaseName?: string;
-    readonly sharedTables?: readonly string[];
-    readonly consumerPrincipalArn?: string;
-    readonly tables?: readonly TableConfig[];
-    readonly sharingMode?: string;
-    readonly ramShareArn?: string;
-}
-
-/** Outputs the consumer stack exports (the keys the producer reads). */
-export interface ConsumerOutputs {
-    readonly consumerAccountId?: string;
-    readonly lambdaRoleArn?: string;
-}
+import { CONFIG_NAMESPACE } from "./names";
+import { ConsumerStackOutputs, OutputProblem, ProducerStackOutputs, readStackOutputs } from "./stackOutputs";
 
 export interface ConsumerView {
     readonly producerAccountId: string;
@@ -44,14 +29,32 @@ export interface ProducerView {
     readonly notes: readonly string[];
 }
 
-const key = (k: string) => `connect-analytics:${k}`;
+const key = (k: string) => `${CONFIG_NAMESPACE}:${k}`;
 
 /** True when a referenced stack has no outputs: it does not exist yet or was never deployed. */
 export function isUndeployed(outputs: Readonly<Record<string, unknown>> | undefined): boolean {
     return outputs === undefined || Object.keys(outputs).length === 0;
 }
 
-export function consumerView(config: AppConfig, producer: ProducerOutputs | undefined): ConsumerView {
+/** The peer's outputs, checked against the contract; a malformed one names the stack and the key. */
+function contract<S extends "producer" | "consumer">(
+    side: S,
+    stack: string,
+    raw: Readonly<Record<string, unknown>>,
+): S extends "producer" ? Partial<ProducerStackOutputs> : Partial<ConsumerStackOutputs> {
+    try {
+        return readStackOutputs(side as "producer", { ...raw }, { requireKeys: false }) as never;
+    } catch (err) {
+        if (err instanceof OutputProblem) {
+            throw new PeerStackError(
+                `${side} stack "${stack}" exports outputs this program cannot read: ${err.message}. Run \`pulumi up -s ${stack}\` with this version of the project.`,
+            );
+        }
+        throw err;
+    }
+}
+
+export function consumerView(config: AppConfig, raw: Readonly<Record<string, unknown>> | undefined): ConsumerView {
     const ownRole = iamRoleArn({ accountId: config.consumerAccountId }, config.lambdaRoleName);
     const own = {
         producerAccountId: config.producerAccountId,
@@ -60,7 +63,7 @@ export function consumerView(config: AppConfig, producer: ProducerOutputs | unde
         ramShareArn: config.ramShareArn,
     };
     if (!config.producerStack) return { ...own, notes: [] };
-    if (isUndeployed(producer as Record<string, unknown> | undefined)) {
+    if (isUndeployed(raw)) {
         return {
             ...own,
             notes: [
@@ -69,7 +72,7 @@ export function consumerView(config: AppConfig, producer: ProducerOutputs | unde
             ],
         };
     }
-    const p = producer!;
+    const p = contract("producer", config.producerStack, raw!);
     const issues: ConfigIssue[] = [];
     const notes: string[] = [];
     if (p.producerAccountId && p.producerAccountId !== config.producerAccountId) {
@@ -132,7 +135,7 @@ export function consumerView(config: AppConfig, producer: ProducerOutputs | unde
     return { ...own, ramShareArn: config.ramShareArn ?? (p.ramShareArn || undefined), notes };
 }
 
-export function producerView(config: AppConfig, consumer: ConsumerOutputs | undefined): ProducerView {
+export function producerView(config: AppConfig, raw: Readonly<Record<string, unknown>> | undefined): ProducerView {
     const derived = iamRoleArn({ accountId: config.consumerAccountId }, config.lambdaRoleName);
     if (!config.consumerStack) {
         return {
@@ -142,14 +145,14 @@ export function producerView(config: AppConfig, consumer: ConsumerOutputs | unde
             ],
         };
     }
-    if (isUndeployed(consumer as Record<string, unknown> | undefined) || !consumer!.lambdaRoleArn) {
+    if (isUndeployed(raw) || !raw!.lambdaRoleArn) {
         throw new PeerStackError(
             `consumer stack "${config.consumerStack}" has not been deployed yet: the producer's grants name its Lambda role ` +
                 `(output lambdaRoleArn), which must exist first. Deploy the consumer first (\`pulumi up -s ${config.consumerStack}\`), ` +
                 `then run this stack again.`,
         );
     }
-    const c = consumer!;
+    const c = contract("consumer", config.consumerStack, raw!);
     const issues: ConfigIssue[] = [];
     if (c.consumerAccountId && c.consumerAccountId !== config.consumerAccountId) {
         issues.push({

@@ -9,7 +9,8 @@
  * DESCRIBE on the link in the consumer catalog, and SELECT (plus DESCRIBE) on the target
  * table in the producer catalog. A grant on a link gives nothing on its target.
  */
-import { EXCLUSION_TAG_KEY, EXCLUSION_TAG_VALUE, SharingMode, TableConfig } from "./config";
+import { EXCLUSION_TAG_KEY, EXCLUSION_TAG_VALUE } from "./config/schema";
+import type { SharingMode, TableConfig } from "./config/types";
 
 export type LfPermission =
     | "SELECT"
@@ -66,33 +67,43 @@ export interface LfGrant {
     readonly grantable: readonly LfPermission[];
 }
 
+/**
+ * The share, as the permission model reads it. Field names are the config keys' names, and the
+ * components' args are picks of this type (`ProducerShareArgs`, `ConsumerLinkSetArgs`): one model,
+ * no renaming between config, args and grants.
+ */
 export interface ShareModel {
+    /** The producer account: owner of the catalog that holds the shared tables. */
     readonly producerAccountId: string;
+    /** The consumer account: receives the grants in `lfTags` mode, holds the links. */
     readonly consumerAccountId: string;
+    /** Database holding the shared tables in the producer catalog. */
     readonly producerDatabaseName: string;
+    /** Database in the consumer catalog that holds the resource links. */
     readonly consumerDatabaseName: string;
+    /** The shared tables, with their links and excluded columns. */
     readonly tables: readonly TableConfig[];
     /** The consumer's querying principal: the export Lambda's execution role ARN. */
-    readonly principalArn: string;
-    /** Give the principal the grant option on the producer's grants. */
-    readonly grantOption: boolean;
-    /** Create links (and so their DESCRIBE grants) in the consumer. */
-    readonly resourceLinks: boolean;
+    readonly consumerPrincipalArn: string;
+    /** Give the principal the grant option on the producer's grants (`named` mode). Default false: least privilege. */
+    readonly grantWithGrantOption?: boolean;
+    /** Create links (and so their DESCRIBE grants) in the consumer. Default true. */
+    readonly enableResourceLinks?: boolean;
     /** Default `named`. */
     readonly sharingMode?: SharingMode;
     /** LF-tags on every shared table (`lfTags` mode). */
     readonly lfTags?: Readonly<Record<string, string>>;
 }
 
-/** What the producer's side of the model needs (it knows nothing of the consumer's links). */
-export type ProducerModel = Pick<
+/** What the producer's side of the model reads (it knows nothing of the consumer's links). */
+export type ProducerShareModel = Pick<
     ShareModel,
     | "producerAccountId"
     | "consumerAccountId"
     | "producerDatabaseName"
     | "tables"
-    | "principalArn"
-    | "grantOption"
+    | "consumerPrincipalArn"
+    | "grantWithGrantOption"
     | "sharingMode"
     | "lfTags"
 >;
@@ -108,7 +119,7 @@ export interface TagAssignment {
 }
 
 /** Every value each LF-tag key takes in the share (what the producer must define). */
-export function lfTagDefinitions(model: ProducerModel): Record<string, string[]> {
+export function lfTagDefinitions(model: ProducerShareModel): Record<string, string[]> {
     const values: Record<string, Set<string>> = {};
     for (const a of tagAssignments(model)) {
         for (const tags of [a.tags, ...Object.values(a.columnTags)]) {
@@ -118,7 +129,7 @@ export function lfTagDefinitions(model: ProducerModel): Record<string, string[]>
     return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, [...v].sort()]));
 }
 
-export function tagAssignments(model: ProducerModel): TagAssignment[] {
+export function tagAssignments(model: ProducerShareModel): TagAssignment[] {
     if (model.sharingMode !== "lfTags") return [];
     const tags = { ...(model.lfTags ?? {}) };
     return model.tables.map((t) => ({
@@ -147,7 +158,7 @@ export function shareExpression(model: Pick<ShareModel, "lfTags">): LfTagConditi
  *   consumer *account* with the grant option, which the consumer uses to re-grant to its role.
  *   Excluded columns carry an overriding tag value, so the expression does not match them.
  */
-export function producerGrants(model: ProducerModel): LfGrant[] {
+export function producerGrants(model: ProducerShareModel): LfGrant[] {
     const read: LfPermission[] = ["DESCRIBE", "SELECT"];
     const catalogId = model.producerAccountId;
     const databaseName = model.producerDatabaseName;
@@ -172,14 +183,14 @@ export function producerGrants(model: ProducerModel): LfGrant[] {
             ),
         ];
     }
-    const grantable = (permissions: LfPermission[]) => (model.grantOption ? permissions : []);
+    const grantable = (permissions: LfPermission[]) => (model.grantWithGrantOption ? permissions : []);
     return model.tables.flatMap((table): LfGrant[] => {
         const excluded = table.excludedColumns ?? [];
         if (excluded.length === 0) {
             return [
                 {
                     side: "producer",
-                    principal: model.principalArn,
+                    principal: model.consumerPrincipalArn,
                     resource: { kind: "table", catalogId, databaseName, name: table.name },
                     permissions: read,
                     grantable: grantable(read),
@@ -189,14 +200,14 @@ export function producerGrants(model: ProducerModel): LfGrant[] {
         return [
             {
                 side: "producer",
-                principal: model.principalArn,
+                principal: model.consumerPrincipalArn,
                 resource: { kind: "table", catalogId, databaseName, name: table.name },
                 permissions: ["DESCRIBE"],
                 grantable: grantable(["DESCRIBE"]),
             },
             {
                 side: "producer",
-                principal: model.principalArn,
+                principal: model.consumerPrincipalArn,
                 resource: {
                     kind: "tableWithColumns",
                     catalogId,
@@ -216,25 +227,26 @@ export function producerGrants(model: ProducerModel): LfGrant[] {
  * mode, the re-grant to its role of what the producer granted the account on the tag expression.
  */
 export function consumerGrants(model: ShareModel): LfGrant[] {
-    const links: LfGrant[] = model.resourceLinks
-        ? model.tables.map((table) => ({
-              side: "consumer",
-              principal: model.principalArn,
-              resource: {
-                  kind: "table",
-                  catalogId: model.consumerAccountId,
-                  databaseName: model.consumerDatabaseName,
-                  name: table.linkName,
-              },
-              permissions: ["DESCRIBE"],
-              grantable: [],
-          }))
-        : [];
+    const links: LfGrant[] =
+        (model.enableResourceLinks ?? true)
+            ? model.tables.map((table) => ({
+                  side: "consumer",
+                  principal: model.consumerPrincipalArn,
+                  resource: {
+                      kind: "table",
+                      catalogId: model.consumerAccountId,
+                      databaseName: model.consumerDatabaseName,
+                      name: table.linkName,
+                  },
+                  permissions: ["DESCRIBE"],
+                  grantable: [],
+              }))
+            : [];
     if (model.sharingMode !== "lfTags") return links;
     return [
         {
             side: "consumer",
-            principal: model.principalArn,
+            principal: model.consumerPrincipalArn,
             resource: {
                 kind: "lfTagPolicy",
                 catalogId: model.producerAccountId,

@@ -7,7 +7,8 @@
  * deployment order: consumer (producer not yet deployed), producer, consumer again.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AppConfig, CONFIG_NAMESPACE, parseConfig, Side } from "../lib/config";
+import { AppConfig, parseConfig, Side } from "../lib/config";
+import { CONFIG_NAMESPACE } from "../lib/names";
 import { LfGrant, TagAssignment } from "../lib/permissions";
 import { effectiveAccess, TableAccess } from "../lib/effectiveAccess";
 import { grantFromResourceInputs } from "../lib/lfResources";

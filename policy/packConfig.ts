@@ -4,7 +4,7 @@
  * `npm run policy`, and written as a `--policy-pack-config` file for `pulumi preview`
  * (`npm run policy -- --write-pack-config DIR`).
  */
-import { CONFIG_NAMESPACE } from "../lib/config";
+import { CONFIG_NAMESPACE } from "../lib/names";
 import { PackConfig } from "./harness";
 import { lakeformationGrantLeastPrivilege } from "./lakeFormation";
 

@@ -188,9 +188,9 @@ describe("cli checks (pure)", () => {
         producerDatabaseName: "db",
         consumerDatabaseName: "cdb",
         tables: [{ name: "t", linkName: "t_link" }],
-        principalArn: ROLE,
-        grantOption: false,
-        resourceLinks: true,
+        consumerPrincipalArn: ROLE,
+        grantWithGrantOption: false,
+        enableResourceLinks: true,
     };
 
     it("IAMAllowedPrincipals defaults FAIL in the producer and WARN in the consumer", () => {

@@ -97,7 +97,7 @@ describe("cli outputs files and targets", () => {
         const { model, region, athenaWorkgroup } = resolveTargets(outputs, {});
         assert.equal(region, "ap-southeast-2");
         assert.equal(athenaWorkgroup, "connect_analytics_workgroup");
-        assert.equal(model.principalArn, ROLE_ARN);
+        assert.equal(model.consumerPrincipalArn, ROLE_ARN);
         const grants = requiredGrants(model);
         assert.equal(grants.length, 6);
         assert.ok(
@@ -121,8 +121,8 @@ describe("cli outputs files and targets", () => {
             { name: "contacts", linkName: "contacts_v2" },
         ]);
         assert.equal(t.model.consumerDatabaseName, "other_db");
-        assert.equal(t.model.principalArn, `arn:aws:iam::${CONSUMER}:role/other-role`);
-        assert.equal(t.model.grantOption, true);
+        assert.equal(t.model.consumerPrincipalArn, `arn:aws:iam::${CONSUMER}:role/other-role`);
+        assert.equal(t.model.grantWithGrantOption, true);
         assert.equal(t.region, "eu-west-1");
     });
 
@@ -130,7 +130,7 @@ describe("cli outputs files and targets", () => {
         const t = resolveTargets([], { producerAccount: PRODUCER, consumerAccount: CONSUMER });
         assert.equal(t.model.producerDatabaseName, "connect_datalake");
         assert.equal(t.model.consumerDatabaseName, "connect_analytics_consumer");
-        assert.equal(t.model.principalArn, ROLE_ARN);
+        assert.equal(t.model.consumerPrincipalArn, ROLE_ARN);
         assert.deepEqual(
             t.model.tables.map((x) => x.name),
             ["users", "contacts", "agent_hierarchy_groups"],

@@ -2,15 +2,21 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CONFIG_KEYS, KeySpec, parseConfig } from "../lib/config";
+import { isStructured, KEY_SPECS, parseConfig } from "../lib/config";
+import { staleFiles } from "../cli/config-docs";
 import { ROOT, stackConfig } from "./helpers";
-
-/** Keys Pulumi's project schema cannot type: maps, and lists that mix strings and maps. */
-const structured = (spec: KeySpec) => spec.type === "object" || (spec.type === "array" && !spec.items);
 
 describe("Pulumi.yaml, stack files and README agree with the config schema", () => {
     const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+    it("Pulumi.yaml and the README's key table are what `npm run docs:config` generates from the schema", () => {
+        assert.deepEqual(
+            staleFiles().map((s) => path.relative(ROOT, s.file)),
+            [],
+            "run `npm run docs:config` and commit the result",
+        );
+    });
 
     it("is the connect-analytics TypeScript project", () => {
         assert.equal(project.name, "connect-analytics");
@@ -18,18 +24,19 @@ describe("Pulumi.yaml, stack files and README agree with the config schema", () 
     });
 
     it("declares every scalar key with its type, default and description", () => {
-        for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
-            if (structured(spec)) continue;
+        for (const [key, spec] of KEY_SPECS) {
+            if (isStructured(spec)) continue;
             const decl = project.config[key];
             assert.ok(decl, `Pulumi.yaml does not declare ${key}`);
             assert.equal(decl.type, spec.type === "number" ? "integer" : spec.type, key);
-            if (spec.items) assert.deepEqual(decl.items, { type: spec.items }, key);
+            if (spec.type === "array" && spec.items) assert.deepEqual(decl.items, { type: spec.items }, key);
             assert.equal(decl.description, spec.description, key);
             if (spec.required) assert.ok(!("default" in decl), `${key} is required and has no default`);
             else assert.deepEqual(decl.default, spec.default ?? "", key);
         }
+        const known = new Set(KEY_SPECS.map(([key]) => key as string));
         assert.deepEqual(
-            Object.keys(project.config).filter((k) => !(k in CONFIG_KEYS)),
+            Object.keys(project.config).filter((k) => !known.has(k)),
             [],
             "no declared key is unknown to the program",
         );
@@ -37,13 +44,13 @@ describe("Pulumi.yaml, stack files and README agree with the config schema", () 
 
     it("documents the structured keys it cannot declare", () => {
         const text = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
-        for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
-            if (structured(spec)) assert.match(text, new RegExp(`^#\\s+${key}:`, "m"), key);
+        for (const [key, spec] of KEY_SPECS) {
+            if (isStructured(spec)) assert.match(text, new RegExp(`^#\\s+${key}:`, "m"), key);
         }
     });
 
     it("documents every key in the README", () => {
-        for (const key of Object.keys(CONFIG_KEYS)) {
+        for (const [key] of KEY_SPECS) {
             assert.match(readme, new RegExp("\\| `" + key + "` \\|"), `README lacks ${key}`);
         }
     });

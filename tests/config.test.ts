@@ -32,7 +32,7 @@ describe("config validation", () => {
         assert.equal(config.enableLambdaExport, true);
         assert.equal(config.grantWithGrantOption, false);
         assert.deepEqual(config.tags, { project: "connect-analytics", environment: "dev", "managed-by": "pulumi" });
-        assert.equal(config.export.workgroupName, "connect_analytics_workgroup");
+        assert.equal(config.export.athenaWorkgroupName, "connect_analytics_workgroup");
     });
 
     it("accepts names and {name, linkName, timeColumn} entries in tables", () => {

@@ -276,7 +276,7 @@ describe("data-lake settings", () => {
                 allowExternalDataFiltering: true,
                 externalDataFilteringAllowLists: ["444444444444"],
             },
-            { manage: true, admins: ["arn:aws:iam::111111111111:role/new"], crossAccountVersion: "4" },
+            { dataLakeAdmins: ["arn:aws:iam::111111111111:role/new"], crossAccountVersion: "4" },
         );
         assert.deepEqual(merged.admins, [
             "arn:aws:iam::111111111111:role/existing",

@@ -16,9 +16,9 @@ const model: ShareModel = {
         { name: "users", linkName: "users_link" },
         { name: "contacts", linkName: "ctr", timeColumn: "initiation_timestamp" },
     ],
-    principalArn: "arn:aws:iam::222222222222:role/r",
-    grantOption: false,
-    resourceLinks: true,
+    consumerPrincipalArn: "arn:aws:iam::222222222222:role/r",
+    grantWithGrantOption: false,
+    enableResourceLinks: true,
 };
 
 describe("permission model", () => {
@@ -40,13 +40,13 @@ describe("permission model", () => {
     });
 
     it("adds the grant option only on the producer grants, and only when asked", () => {
-        const withOption = { ...model, grantOption: true };
+        const withOption = { ...model, grantWithGrantOption: true };
         assert.ok(producerGrants(withOption).every((g) => g.grantable.join() === "DESCRIBE,SELECT"));
         assert.ok(consumerGrants(withOption).every((g) => g.grantable.length === 0));
     });
 
     it("needs no link grants when links are off", () => {
-        assert.deepEqual(consumerGrants({ ...model, resourceLinks: false }), []);
+        assert.deepEqual(consumerGrants({ ...model, enableResourceLinks: false }), []);
     });
 });
 
@@ -55,7 +55,7 @@ describe("grant translation", () => {
         ...requiredGrants(model),
         {
             side: "producer",
-            principal: model.principalArn,
+            principal: model.consumerPrincipalArn,
             resource: {
                 kind: "tableWithColumns",
                 catalogId: "111111111111",
@@ -68,7 +68,7 @@ describe("grant translation", () => {
         },
         {
             side: "producer",
-            principal: model.principalArn,
+            principal: model.consumerPrincipalArn,
             resource: {
                 kind: "lfTagPolicy",
                 catalogId: "111111111111",
@@ -109,7 +109,7 @@ describe("grant translation", () => {
         const grant = grantFromResourceInputs(
             CLASSIC_PERMISSIONS_TYPE,
             {
-                principal: model.principalArn,
+                principal: model.consumerPrincipalArn,
                 permissions: ["SELECT"],
                 permissionsWithGrantOptions: [],
                 tableWithColumns: {

@@ -349,8 +349,8 @@ describe("policy rules (fixtures through the harness)", () => {
             consumerAccountId: CONSUMER,
             producerDatabaseName: "connect_datalake",
             tables: TABLES,
-            principalArn: ROLE_ARN,
-            grantOption: false,
+            consumerPrincipalArn: ROLE_ARN,
+            grantWithGrantOption: false,
         })[0];
         const native = (name: string, grant: Partial<LfGrant>) =>
             res(

@@ -194,9 +194,9 @@ describe("both stacks together", () => {
             producerDatabaseName: "connect_datalake",
             consumerDatabaseName: "connect_analytics_consumer",
             tables: parseConfig(stackConfig("consumer")).tables,
-            principalArn: iamRoleArn({ accountId: CONSUMER }, "connect-analytics-lambda-execution-role"),
-            grantOption: false,
-            resourceLinks: true,
+            consumerPrincipalArn: iamRoleArn({ accountId: CONSUMER }, "connect-analytics-lambda-execution-role"),
+            grantWithGrantOption: false,
+            enableResourceLinks: true,
         }).map(({ side: _side, ...g }) => g);
         assert.deepEqual([...producer.permissions, ...consumer.permissions], model);
     });

@@ -10,7 +10,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { DEFAULT_TABLES, DEFAULT_TIME_COLUMNS } from "../../lib/config";
+import { DEFAULT_TIME_COLUMNS } from "../../lib/config";
+import { DEFAULT_TABLES } from "../../lib/names";
 import { addDays } from "../dates";
 import { isExportError } from "../errors";
 import { parseExportEvent } from "../event";

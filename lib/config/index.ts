@@ -1,0 +1,126 @@
+/**
+ * The one place where stack configuration is read and validated.
+ *
+ * `parseConfig` is pure: it takes the flat key/value map that Pulumi hands a program
+ * (`pulumi.runtime.allConfig()`) and returns a typed, defaulted `AppConfig` whose fields carry
+ * the keys' own names, or throws a `ConfigError` that lists every problem at once, each naming
+ * its key and the fix.
+ *
+ * - `schema.ts`: every key, declared once (type, default, side, description, rule).
+ * - `reader.ts`: decoding and the declared rules.
+ * - `tables.ts`, `governance.ts`: structured keys and checks across keys.
+ */
+import { exportPrefixProblem, REGION } from "../names";
+import { applyExclusions, parseDataLakeSettings, parseLfTags } from "./governance";
+import { createReader, Get } from "./reader";
+import { ConfigKey } from "./schema";
+import { parseTables } from "./tables";
+import type { AppConfig, ConfigIssue, ExportConfig } from "./types";
+import { ConfigError } from "./types";
+
+export * from "./types";
+export {
+    CONFIG_KEYS,
+    EXCLUSION_TAG_KEY,
+    EXCLUSION_TAG_VALUE,
+    isStructured,
+    KEY_SPECS,
+    LOG_RETENTION_DAYS,
+} from "./schema";
+export type { ConfigKey, KeySpec } from "./schema";
+export { DEFAULT_TIME_COLUMNS } from "./tables";
+
+export interface ParseOptions {
+    /** Receives non-fatal findings (unknown keys, keys of the other side). */
+    readonly warn?: (issue: ConfigIssue) => void;
+}
+
+/** Keys copied as they are into `AppConfig` (their rules are declared in the schema). */
+const PLAIN_KEYS = [
+    "side",
+    "producerAccountId",
+    "consumerAccountId",
+    "producerDatabaseName",
+    "consumerDatabaseName",
+    "projectName",
+    "environment",
+    "enableResourceLinks",
+    "enableLambdaExport",
+    "lambdaRoleName",
+    "enableCloudwatchLogging",
+    "enableDetailedMonitoring",
+    "producerStack",
+    "consumerStack",
+    "grantWithGrantOption",
+    "sharingMode",
+    "ramShareArn",
+] as const satisfies readonly (ConfigKey & keyof AppConfig)[];
+
+const EXPORT_KEYS = [
+    "athenaWorkgroupName",
+    "exportSchedule",
+    "exportFormat",
+    "exportPrefix",
+    "bytesScannedCutoffPerQuery",
+    "logRetentionDays",
+    "lateDataOverlapDays",
+    "athenaResultsExpirationDays",
+    "exportsTransitionDays",
+    "lambdaTimeoutSeconds",
+    "lambdaMemoryMb",
+    "kmsKeyArn",
+] as const satisfies readonly (ConfigKey & keyof ExportConfig)[];
+
+function pick<K extends ConfigKey>(get: Get, keys: readonly K[]): Record<K, unknown> {
+    return Object.fromEntries(keys.map((k) => [k, get(k)])) as Record<K, unknown>;
+}
+
+/** Parses and validates the flat Pulumi config map. Throws `ConfigError` listing every problem. */
+export function parseConfig(raw: Readonly<Record<string, string>>, options: ParseOptions = {}): AppConfig {
+    const { get, fail, issues, side } = createReader(raw, options.warn);
+
+    const region = raw["aws:region"];
+    if (!region) fail("aws:region", "required. Set it with `pulumi config set aws:region ap-southeast-2`.");
+    else if (!REGION.test(region)) {
+        fail("aws:region", `${JSON.stringify(region)} is not an AWS region name like ap-southeast-2.`);
+    }
+    // The grants and LF-tags use the aws-native provider, which reads its own region key.
+    const nativeRegion = raw["aws-native:region"];
+    if (region && nativeRegion !== region) {
+        fail(
+            "aws-native:region",
+            nativeRegion === undefined
+                ? `required by the aws-native provider (Lake Formation grants). Set it to aws:region: \`pulumi config set aws-native:region ${region}\`.`
+                : `is ${nativeRegion} but aws:region is ${region}; both providers must work in one region.`,
+        );
+    }
+    const producerAccountId = get<string | undefined>("producerAccountId");
+    if (producerAccountId && producerAccountId === get("consumerAccountId")) {
+        fail("consumerAccountId", "must differ from producerAccountId: this project shares across two accounts.");
+    }
+    const prefixProblem = exportPrefixProblem(get<string>("exportPrefix"));
+    if (prefixProblem) fail("exportPrefix", prefixProblem);
+    const longestBucket = `${get<string>("projectName")}-${get<string>("environment")}-athena-results-${"0".repeat(12)}`;
+    if (longestBucket.length > 63) {
+        fail(
+            "environment",
+            `projectName and environment together are too long for S3 bucket names (${longestBucket.length} > 63 characters); shorten either.`,
+        );
+    }
+
+    const lfTags = parseLfTags(get, fail);
+    const tables = applyExclusions(get, fail, parseTables(get<unknown[]>("tables"), fail), lfTags);
+    const dataLakeSettings = parseDataLakeSettings(get, fail, side);
+    if (issues.length > 0) throw new ConfigError(issues);
+
+    const plain = pick(get, PLAIN_KEYS) as Pick<AppConfig, (typeof PLAIN_KEYS)[number]>;
+    return {
+        ...plain,
+        region: region!,
+        tables,
+        lfTags,
+        dataLakeSettings,
+        export: pick(get, EXPORT_KEYS) as unknown as ExportConfig,
+        tags: { project: plain.projectName, environment: plain.environment, "managed-by": "pulumi" },
+    };
+}

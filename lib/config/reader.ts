@@ -1,0 +1,145 @@
+/**
+ * Reading the flat map Pulumi hands a program (`connect-analytics:tables` -> text, structured
+ * values JSON-encoded) into typed values, checked against each key's declared rule. Problems are
+ * collected, never thrown one by one, so the user sees them all at once.
+ */
+import { CONFIG_NAMESPACE, GLUE_NAME } from "../names";
+import { CONFIG_KEYS, ConfigKey, KeySpec, KEY_SPECS } from "./schema";
+import type { ConfigIssue, Side } from "./types";
+
+/** Records a problem with a key (short name, or `aws:region`-style full name). */
+export type Fail = (key: string, message: string) => void;
+
+/** The value of a key after decoding and defaults; undefined only for unset optional keys. */
+export type Get = <T = unknown>(key: ConfigKey) => T;
+
+export interface ConfigReader {
+    readonly get: Get;
+    readonly fail: Fail;
+    readonly issues: ConfigIssue[];
+    /** The side the stack declares, when valid (keys of the other side only warn). */
+    readonly side: Side | undefined;
+}
+
+export function qualify(key: string): string {
+    return key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`;
+}
+
+export function createReader(
+    raw: Readonly<Record<string, string>>,
+    warn: (issue: ConfigIssue) => void = () => undefined,
+): ConfigReader {
+    const issues: ConfigIssue[] = [];
+    const fail: Fail = (key, message) => issues.push({ key: qualify(key), message });
+    const values: Partial<Record<ConfigKey, unknown>> = {};
+    for (const [fullKey, text] of Object.entries(raw)) {
+        const i = fullKey.indexOf(":");
+        if (i < 0 || fullKey.slice(0, i) !== CONFIG_NAMESPACE) continue;
+        const key = fullKey.slice(i + 1);
+        if (!(key in CONFIG_KEYS)) {
+            warn({
+                key: qualify(key),
+                message: `unknown key, ignored. Known keys: ${Object.keys(CONFIG_KEYS).join(", ")}.`,
+            });
+            continue;
+        }
+        const decoded = decode(text, CONFIG_KEYS[key as ConfigKey]);
+        if (decoded.error) fail(key, decoded.error);
+        else values[key as ConfigKey] = decoded.value;
+    }
+    const spec = (key: ConfigKey): KeySpec => CONFIG_KEYS[key];
+    // Optional strings are declared in Pulumi.yaml with default "" (a declared key without a
+    // default would be required), so "" means unset.
+    const isSet = (key: ConfigKey) => key in values && (values[key] !== "" || spec(key).default !== undefined);
+    const get: Get = <T>(key: ConfigKey) => (isSet(key) ? values[key] : spec(key).default) as T;
+
+    for (const [key, s] of KEY_SPECS) {
+        const value = get(key);
+        if (s.required && value === undefined) {
+            if (!issues.some((i) => i.key === qualify(key))) {
+                fail(key, `required. Set it with \`pulumi config set ${qualify(key)} <value>\`. ${s.description}`);
+            }
+            continue;
+        }
+        if (value !== undefined && isSet(key)) {
+            const problem = ruleProblem(s, value);
+            if (problem) fail(key, problem);
+        }
+    }
+    const declared = get<string>("side");
+    const side = declared === "producer" || declared === "consumer" ? declared : undefined;
+    for (const [key, s] of KEY_SPECS) {
+        const setHere = key in values && JSON.stringify(values[key]) !== JSON.stringify(s.default ?? "");
+        if (s.side && setHere && side && s.side !== side) {
+            warn({
+                key: qualify(key),
+                message: `only used by the ${s.side} stack; this stack is the ${side}. Remove it from this stack's file.`,
+            });
+        }
+    }
+    return { get, fail, issues, side };
+}
+
+/** Why a decoded value breaks its key's declared rule, or undefined. */
+function ruleProblem(spec: KeySpec, value: unknown): string | undefined {
+    if (spec.type === "string") {
+        const text = value as string;
+        if (spec.oneOf && !spec.oneOf.includes(text)) {
+            const choices = spec.oneOf.map((c) => JSON.stringify(c));
+            return `must be ${choices.slice(0, -1).join(", ")} or ${choices[choices.length - 1]}, got ${JSON.stringify(text)}.`;
+        }
+        if (spec.pattern && !spec.pattern.test(text)) return `must be ${spec.mustBe}, got ${JSON.stringify(text)}.`;
+    }
+    if (spec.type === "number") {
+        const n = value as number;
+        if (!Number.isInteger(n) || n < spec.min || n > spec.max) {
+            return `must be a whole number from ${spec.min} to ${spec.max}, got ${n}.`;
+        }
+        if (spec.allowed && !spec.allowed.includes(n)) {
+            return `must be one of CloudWatch's values: ${spec.allowed.join(", ")}.`;
+        }
+    }
+    return undefined;
+}
+
+/** Pulumi passes scalars as strings and structured values as JSON text. */
+function decode(text: string, spec: KeySpec): { value?: unknown; error?: string } {
+    switch (spec.type) {
+        case "string":
+            return { value: text };
+        case "boolean":
+            if (text === "true" || text === "false") return { value: text === "true" };
+            return { error: `must be true or false, got ${JSON.stringify(text)}.` };
+        case "number": {
+            const n = Number(text);
+            return text.trim() !== "" && Number.isFinite(n)
+                ? { value: n }
+                : { error: `must be a number, got ${JSON.stringify(text)}.` };
+        }
+        case "array":
+        case "object": {
+            const what = spec.type === "array" ? "list" : "map";
+            let parsed: unknown;
+            try {
+                parsed = JSON.parse(text);
+            } catch {
+                return { error: `must be a YAML ${what}, got ${JSON.stringify(text)}.` };
+            }
+            const ok =
+                spec.type === "array"
+                    ? Array.isArray(parsed)
+                    : parsed !== null && typeof parsed === "object" && !Array.isArray(parsed);
+            return ok ? { value: parsed } : { error: `must be a YAML ${what}.` };
+        }
+    }
+}
+
+/** Checks a Glue name inside a structured value; reports it under `key`. */
+export function checkGlueName(value: string, key: string, fail: Fail, what: string): boolean {
+    if (GLUE_NAME.test(value)) return true;
+    fail(
+        key,
+        `${what} ${JSON.stringify(value)} is not a valid Glue name: use 1-255 lowercase letters, digits and underscores.`,
+    );
+    return false;
+}

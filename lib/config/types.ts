@@ -1,0 +1,100 @@
+/**
+ * The typed configuration a stack runs with. Field names are the config keys' names: a value
+ * keeps its name from `Pulumi.<stack>.yaml` through the component args to the permission model.
+ */
+
+export type Side = "producer" | "consumer";
+export type ExportFormat = "parquet" | "csv";
+export type SharingMode = "named" | "lfTags";
+export type CrossAccountVersion = "1" | "2" | "3" | "4";
+
+/** One shared table and the resource link that points to it (config `tables`, `excludedColumns`). */
+export interface TableConfig {
+    /** Table name in the producer database (the Connect dataset name). */
+    readonly name: string;
+    /** Name of the resource link in the consumer database. Default `<name>_link`. */
+    readonly linkName: string;
+    /**
+     * Timestamp column the table is partitioned on; the export reads such a table
+     * incrementally from a watermark. Undefined: exported as a full snapshot.
+     */
+    readonly timeColumn?: string;
+    /** Columns withheld from the consumer (config `excludedColumns`); absent when none. */
+    readonly excludedColumns?: readonly string[];
+}
+
+/** Account-wide Lake Formation settings, managed only when the stack opts in. */
+export interface DataLakeSettingsConfig {
+    readonly manageDataLakeSettings: boolean;
+    /** Added to the current admins; existing admins are kept. */
+    readonly dataLakeAdmins: readonly string[];
+    readonly crossAccountVersion: CrossAccountVersion;
+}
+
+/** Settings of the scheduled Athena export (consumer stack). */
+export interface ExportConfig {
+    readonly athenaWorkgroupName: string;
+    /** EventBridge Scheduler expression, e.g. `cron(0 2 * * ? *)`. */
+    readonly exportSchedule: string;
+    readonly exportFormat: ExportFormat;
+    /** Key prefix under the exports bucket. */
+    readonly exportPrefix: string;
+    readonly bytesScannedCutoffPerQuery: number;
+    readonly logRetentionDays: number;
+    readonly lateDataOverlapDays: number;
+    readonly athenaResultsExpirationDays: number;
+    readonly exportsTransitionDays: number;
+    readonly lambdaTimeoutSeconds: number;
+    readonly lambdaMemoryMb: number;
+    /** Customer managed KMS key for buckets and Athena results; SSE-S3 when undefined. */
+    readonly kmsKeyArn?: string;
+}
+
+export interface AppConfig {
+    readonly side: Side;
+    readonly region: string;
+    readonly producerAccountId: string;
+    readonly consumerAccountId: string;
+    readonly producerDatabaseName: string;
+    readonly consumerDatabaseName: string;
+    readonly tables: readonly TableConfig[];
+    readonly projectName: string;
+    readonly environment: string;
+    readonly enableResourceLinks: boolean;
+    readonly enableLambdaExport: boolean;
+    readonly lambdaRoleName: string;
+    readonly enableCloudwatchLogging: boolean;
+    readonly enableDetailedMonitoring: boolean;
+    /** Consumer only: the producer stack to read through a StackReference. */
+    readonly producerStack?: string;
+    /** Producer only: the consumer stack to read through a StackReference. */
+    readonly consumerStack?: string;
+    /** Producer only: let the consumer role re-grant what it receives. */
+    readonly grantWithGrantOption: boolean;
+    /** `named`: grants name each table. `lfTags`: grants name an LF-tag expression. */
+    readonly sharingMode: SharingMode;
+    /** LF-tags (key: value) on every shared table; the expression of `lfTags` grants. */
+    readonly lfTags: Readonly<Record<string, string>>;
+    readonly dataLakeSettings: DataLakeSettingsConfig;
+    /** Consumer: RAM share to accept (accounts outside one organization). */
+    readonly ramShareArn?: string;
+    readonly export: ExportConfig;
+    /** Tags applied to every taggable resource. */
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface ConfigIssue {
+    /** Fully qualified key, e.g. `connect-analytics:tables`. */
+    readonly key: string;
+    readonly message: string;
+}
+
+export class ConfigError extends Error {
+    constructor(readonly issues: readonly ConfigIssue[]) {
+        super(
+            `invalid configuration (${issues.length} problem${issues.length === 1 ? "" : "s"}):\n` +
+                issues.map((i) => `  - ${i.key}: ${i.message}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
