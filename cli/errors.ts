@@ -56,6 +56,16 @@ export function isCredentialError(err: unknown): boolean {
     );
 }
 
+/** The SDK found no region: a missing argument (`--region`), so exit 2 like any bad usage. */
+export function isMissingRegion(err: unknown): boolean {
+    return /region is missing/i.test(String((err as Error | undefined)?.message ?? ""));
+}
+
+/** Exit code 2: the command line (or its outputs file) is at fault, not AWS. */
+export function isUsageProblem(err: unknown): boolean {
+    return err instanceof UsageError || isMissingRegion(err);
+}
+
 export function isAccessDenied(err: unknown): boolean {
     return ACCESS_DENIED.has(errorName(err));
 }
@@ -82,7 +92,7 @@ export function renderError(err: unknown, context: ErrorContext = {}): string {
         const profile = context.profile ? ` (profile "${context.profile}")` : "";
         return `credentials${profile} missing or expired: ${message}. Fix: ${loginHint(context.profile)}.`;
     }
-    if (/region is missing/i.test(message)) {
+    if (isMissingRegion(err)) {
         return "no AWS region: pass --region <region> (e.g. ap-southeast-2), set AWS_REGION, or pass --outputs with the stack outputs.";
     }
     if (isAccessDenied(err)) {

@@ -10,7 +10,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { GrantSide } from "../lib/permissions";
 import { ClientFactory, createAwsClients, MAX_ATTEMPTS_LIMIT, RetryMode, TaggedAwsError } from "./aws";
 import { Check } from "./checks";
-import { renderError, UsageError } from "./errors";
+import { isUsageProblem, renderError, UsageError } from "./errors";
 import { grant, GrantChange } from "./grant";
 import { exportMetadata, toCsv } from "./metadata";
 import { relink } from "./relink";
@@ -328,7 +328,7 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
         const which = (err as TaggedAwsError).awsWhich ?? "main";
         const line = renderError(err, { principal: session?.identities[which]?.arn, profile: profiles[which] });
         deps.stderr.write(`connect-analytics: ${line}\n`);
-        return err instanceof UsageError ? 2 : 1;
+        return isUsageProblem(err) ? 2 : 1;
     }
     return exitCode;
 }

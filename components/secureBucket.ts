@@ -2,6 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { denyInsecureTransport } from "../lib/iam";
 
+const ABORT_INCOMPLETE_UPLOADS: aws.types.input.s3.BucketLifecycleConfigurationRule = {
+    id: "abort-incomplete-uploads",
+    status: "Enabled",
+    filter: {},
+    abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+};
+
 export interface SecureBucketArgs {
     /** Exact bucket name. */
     readonly bucketName: string;
@@ -9,13 +16,15 @@ export interface SecureBucketArgs {
     readonly kmsKeyArn?: string;
     /** Keep object versions. Default false. */
     readonly versioning?: boolean;
+    /** The bucket's own lifecycle rules; every bucket also aborts incomplete uploads after a day. */
     readonly lifecycleRules: aws.types.input.s3.BucketLifecycleConfigurationRule[];
     readonly tags: Readonly<Record<string, string>>;
 }
 
 /**
  * An S3 bucket with the settings every bucket of the project needs: public access blocked,
- * ACLs disabled, default encryption, TLS-only bucket policy, and a lifecycle.
+ * ACLs disabled, default encryption, TLS-only bucket policy, and a lifecycle that also aborts
+ * incomplete multipart uploads (UNLOAD and Athena write multipart).
  */
 export class SecureBucket extends pulumi.ComponentResource {
     public readonly bucket: aws.s3.Bucket;
@@ -66,7 +75,11 @@ export class SecureBucket extends pulumi.ComponentResource {
                 parent,
             );
         }
-        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket, rules: args.lifecycleRules }, parent);
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            { bucket, rules: [...args.lifecycleRules, ABORT_INCOMPLETE_UPLOADS] },
+            parent,
+        );
         // After the public access block, so the two never race on a fresh bucket.
         new aws.s3.BucketPolicy(
             `${name}-tls-only`,

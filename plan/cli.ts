@@ -6,6 +6,7 @@
  */
 import { Command, Option } from "commander";
 import { describeResource } from "../lib/permissions";
+import { failureMessage, textTable } from "../lib/report";
 import { planStack, PlanResult, PlannedResource } from "./run";
 
 export function renderPlan(plan: PlanResult): string {
@@ -26,10 +27,10 @@ export function renderPlan(plan: PlanResult): string {
         describeResource(g.resource),
         g.permissions.join(",") + (g.grantable.length ? ` (grantable: ${g.grantable.join(",")})` : ""),
     ]);
-    lines.push(...table(["principal", "catalog", "resource", "permissions"], rows));
+    lines.push(...textTable(["principal", "catalog", "resource", "permissions"], rows));
     lines.push("", "Effective access per principal (both stacks' grants):");
     lines.push(
-        ...table(
+        ...textTable(
             ["principal", "table", "via link", "select", "columns"],
             plan.effectiveAccess.map((a) => [
                 a.principal,
@@ -47,21 +48,6 @@ export function renderPlan(plan: PlanResult): string {
     if (plan.warnings.length > 0) lines.push("", "Notes:", ...plan.warnings.map((w) => `  ! ${w}`));
     return lines.join("\n");
 }
-
-function table(header: string[], rows: string[][]): string[] {
-    if (rows.length === 0) return ["  (none)"];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) =>
-        "  " +
-        cells
-            .map((c, i) => c.padEnd(widths[i]))
-            .join("  ")
-            .trimEnd();
-    return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
-}
-
-/** Errors the user fixes in config: print the message alone. */
-const USER_ERRORS = new Set(["ConfigError", "StackFileError", "PeerStackError", "RunError"]);
 
 export async function main(argv: string[]): Promise<number> {
     const program = new Command("plan")
@@ -82,12 +68,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + "\n" : renderPlan(plan) + "\n");
         return 0;
     } catch (err) {
-        const e = err as Error;
-        process.stderr.write(
-            USER_ERRORS.has(e?.name) || e?.constructor?.name === "RunError"
-                ? `plan failed: ${e.message}\n`
-                : `plan failed: ${e?.stack ?? e}\n`,
-        );
+        process.stderr.write(failureMessage("plan", err));
         return 1;
     }
 }

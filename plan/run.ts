@@ -9,11 +9,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppConfig, parseConfig, Side } from "../lib/config";
 import { CONFIG_NAMESPACE } from "../lib/names";
-import { LfGrant, TagAssignment } from "../lib/permissions";
+import { LfGrant } from "../lib/permissions";
+import { ConsumerStackOutputs, ProducerStackOutputs, readStackOutputs } from "../lib/stackOutputs";
 import { effectiveAccess, TableAccess } from "../lib/effectiveAccess";
 import { grantFromResourceInputs } from "../lib/lfResources";
 import { loadStackConfig, REPO_ROOT } from "./configFile";
 import { PeerOutputs, PlanMocks } from "./mocks";
+import { recordParents, resolveOutput, settle } from "./sdkInternals";
 
 export interface PlannedResource {
     readonly type: string;
@@ -22,12 +24,17 @@ export interface PlannedResource {
     readonly inputs: Record<string, unknown>;
 }
 
+/** Either side's outputs, every key readable (the other side's are absent). */
+export type PlanOutputs = Partial<Omit<ProducerStackOutputs, "side">> &
+    Partial<Omit<ConsumerStackOutputs, "side">> & { readonly side?: Side };
+
 /** The documented JSON contract of `npm run plan -- --json`. */
 export interface PlanResult {
     readonly stack: string;
     readonly side: Side;
     readonly resources: PlannedResource[];
-    readonly outputs: Record<string, unknown>;
+    /** The stack's outputs: the contract of lib/stackOutputs.ts (one side's keys). */
+    readonly outputs: PlanOutputs;
     readonly permissions: Array<Omit<LfGrant, "side">>;
     /** What each grantee (the consumer's role first) can do with each shared table, from both stacks' grants. */
     readonly effectiveAccess: TableAccess[];
@@ -116,12 +123,6 @@ async function peerOutputs(
     return referenceTo(config, "producerStack", producer);
 }
 
-interface MonitorRequest {
-    getType(): string;
-    getName(): string;
-    getParent(): string;
-}
-
 /** Runs `index.ts` under mocks with the given config and referenced-stack outputs. */
 export async function runProgram(
     stack: string,
@@ -149,29 +150,20 @@ export async function runProgram(
     await pulumi.runtime.setMocks(mocksWithCapture, "connect-analytics", stack, false);
     pulumi.runtime.setAllConfig(config);
 
-    // The mock interface does not pass the parent; the monitor request does.
-    const monitor = pulumi.runtime.getMonitor() as any;
-    for (const method of ["registerResource", "readResource"]) {
-        const original = monitor[method].bind(monitor);
-        monitor[method] = (req: MonitorRequest, callback: (err: unknown, res: unknown) => void) => {
-            const parentUrn = req.getParent();
-            recorded.set(`${req.getType()}::${req.getName()}`, {
-                type: req.getType(),
-                name: req.getName(),
-                parent: parentUrn ? parentUrn.slice(parentUrn.lastIndexOf("::") + 2) : null,
-            });
-            original(req, callback);
-        };
-    }
+    recordParents((r) => recorded.set(`${r.type}::${r.name}`, { ...r }));
 
     // What the program logs for the user becomes part of the plan, not stray stderr.
     const log = pulumi.log as { warn: typeof pulumi.log.warn; info: typeof pulumi.log.info };
     const { warn, info } = log;
     log.warn = async (message: string) => void warnings.push(message);
     log.info = async (message: string) => void warnings.push(`info: ${message}`);
-    let outputs: Record<string, unknown>;
+    let outputs: PlanResult["outputs"];
     try {
-        outputs = await resolve(await loadProgram()());
+        // Checked against the contract, as the other stack and the CLI will read them.
+        outputs = readStackOutputs(
+            app.side as "producer",
+            (await resolveOutput(await loadProgram()())) ?? {},
+        ) as PlanOutputs;
     } finally {
         Object.assign(log, { warn, info });
     }
@@ -207,16 +199,19 @@ export async function runProgram(
  */
 function accessOf(
     app: AppConfig,
-    outputs: Record<string, unknown>,
+    outputs: PlanResult["outputs"],
     own: Array<Omit<LfGrant, "side">>,
     peers: Readonly<Record<string, PeerOutputs>>,
 ): TableAccess[] {
     const peerName = app.side === "producer" ? app.consumerStack : app.producerStack;
-    const peer = peerName && typeof peers[peerName] === "object" ? (peers[peerName] as Record<string, unknown>) : {};
-    const principal = (app.side === "producer" ? outputs.consumerPrincipalArn : outputs.lambdaRoleArn) as string;
-    const grants = [...own, ...((peer.grants as LfGrant[] | undefined) ?? [])] as LfGrant[];
-    const tagging =
-        ((app.side === "producer" ? outputs.tagAssignments : peer.tagAssignments) as TagAssignment[] | undefined) ?? [];
+    const peerRaw = peerName && typeof peers[peerName] === "object" ? (peers[peerName] as Record<string, unknown>) : {};
+    const opposite = app.side === "producer" ? "consumer" : "producer";
+    const peer = readStackOutputs(opposite as "producer", peerRaw, { requireKeys: false });
+    const producer = (app.side === "producer" ? outputs : peer) as Partial<ProducerStackOutputs>;
+    const consumer = (app.side === "producer" ? peer : outputs) as Partial<ConsumerStackOutputs>;
+    const principal = (app.side === "producer" ? producer.consumerPrincipalArn : consumer.lambdaRoleArn)!;
+    const grants = [...own, ...(peer.grants ?? [])] as LfGrant[];
+    const tagging = producer.tagAssignments ?? [];
     const targets = app.tables.map((t) => ({
         catalogId: app.producerAccountId,
         databaseName: app.producerDatabaseName,
@@ -228,18 +223,6 @@ function accessOf(
     // The role first, then any other grantee (the consumer account in lfTags mode).
     const principals = [...new Set([principal, ...grants.map((g) => g.principal)])];
     return principals.flatMap((p) => effectiveAccess(p, grants, targets, tagging));
-}
-
-/**
- * Waits until the runtime has no RPC in flight: registrations and component outputs that no
- * stack output depends on finish after the program returns (a real deployment waits too).
- */
-async function settle(): Promise<void> {
-    const store = require("@pulumi/pulumi/runtime/state").getStore() as { leakCandidates: Set<unknown> };
-    for (let turn = 0; store.leakCandidates.size > 0; turn++) {
-        if (turn > 100_000) throw new Error(`plan: ${store.leakCandidates.size} Pulumi operations never finished`);
-        await new Promise((resolve) => setImmediate(resolve));
-    }
 }
 
 /**
@@ -269,9 +252,4 @@ async function describeAssets(value: unknown): Promise<unknown> {
 function loadProgram(): Program {
     // index.ts exports the program as a function (`export =`), so each run calls it afresh.
     return require("../index") as Program;
-}
-
-async function resolve(value: unknown): Promise<Record<string, unknown>> {
-    const output = pulumi.output(value) as unknown as { promise(): Promise<Record<string, unknown>> };
-    return (await output.promise()) ?? {};
 }

@@ -17,6 +17,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
 import { loadStackConfig, REPO_ROOT } from "../plan/configFile";
+import { failureMessage } from "../lib/report";
 import { planBoth, PlanResult } from "../plan/run";
 import { isStackPolicy, PackConfig, ResourceFixture, runPolicies, Violation } from "./harness";
 import { packConfigFor } from "./packConfig";
@@ -70,7 +71,7 @@ export async function checkStacks(options: CheckOptions = {}): Promise<CheckRepo
 export async function checkPlanFiles(files: readonly string[], options: CheckOptions = {}): Promise<CheckReport> {
     const stacks: StackCheck[] = [];
     for (const file of files) {
-        const plan = JSON.parse(fs.readFileSync(file, "utf8")) as PlanResult;
+        const plan = readPlanFile(file);
         if (!plan || !Array.isArray(plan.resources) || typeof plan.stack !== "string") {
             throw new UsageError(`${file} is not a plan document (npm run plan -- --stack <stack> --json).`);
         }
@@ -83,6 +84,26 @@ export async function checkPlanFiles(files: readonly string[], options: CheckOpt
         stacks.push(await checkPlan(plan, packConfigFor(config)));
     }
     return report(stacks);
+}
+
+/** A saved plan document; an unreadable or non-JSON file is the user's to fix, named with the cause. */
+function readPlanFile(file: string): PlanResult {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new UsageError(
+            `--plan ${file}: cannot read it (${code ?? (err as Error).message}); write one with \`npm run plan -- --stack <stack> --json > ${file}\`.`,
+        );
+    }
+    try {
+        return JSON.parse(text) as PlanResult;
+    } catch (err) {
+        throw new UsageError(
+            `--plan ${file}: not JSON (${(err as Error).message}); expected the document of \`npm run plan -- --stack <stack> --json\`.`,
+        );
+    }
 }
 
 function report(stacks: StackCheck[]): CheckReport {
@@ -128,9 +149,6 @@ class UsageError extends Error {
     }
 }
 
-/** Errors the user fixes in config or arguments: print the message alone. */
-const USER_ERRORS = new Set(["ConfigError", "StackFileError", "PeerStackError", "RunError", "UsageError"]);
-
 function writePackConfigs(dir: string, result: CheckReport): string[] {
     fs.mkdirSync(dir, { recursive: true });
     return result.stacks.map((s) => {
@@ -165,12 +183,7 @@ export async function main(argv: string[]): Promise<number> {
             ? await checkPlanFiles(opts.plan, { configDir: opts.configDir })
             : await checkStacks({ configDir: opts.configDir });
     } catch (err) {
-        const e = err as Error;
-        process.stderr.write(
-            USER_ERRORS.has(e?.name) || e?.constructor?.name === "RunError"
-                ? `policy failed: ${e.message}\n`
-                : `policy failed: ${e?.stack ?? e}\n`,
-        );
+        process.stderr.write(failureMessage("policy", err));
         return 2;
     }
     const written = opts.writePackConfig ? writePackConfigs(opts.writePackConfig, result) : [];

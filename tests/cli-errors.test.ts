@@ -5,6 +5,7 @@ import { promisify } from "util";
 import { AccessDeniedException } from "@aws-sdk/client-lakeformation";
 import { createAwsClients } from "../cli/aws";
 import { renderError } from "../cli/errors";
+import { run } from "../cli/main";
 import { BOTH, CONSUMER, deployment, PRODUCER, runCli } from "./cli-fake-aws";
 
 const oneLine = (text: string) => {
@@ -151,6 +152,20 @@ describe("cli errors and arguments", () => {
             ),
             /^lakeformation:ListPermissions still throttled after the SDK's retries: Rate exceeded\. Fix: .*--max-attempts/,
         );
+    });
+
+    it("a missing region is bad usage: exit 2, as USAGE.md says, with the fix", async () => {
+        // What the SDK throws when neither --region, AWS_REGION nor the profile names a region.
+        const noRegion = { send: () => Promise.reject(new Error("Region is missing")) };
+        const out: string[] = [];
+        const code = await run(["verify", "--producer-account", PRODUCER, "--consumer-account", CONSUMER], {
+            createClients: () =>
+                ({ sts: noRegion, glue: noRegion, lakeformation: noRegion, ram: noRegion, athena: noRegion }) as never,
+            stdout: { write: (t: string) => out.push(t) },
+            stderr: { write: (t: string) => out.push(t) },
+        });
+        assert.equal(code, 2);
+        assert.match(out.join(""), /^connect-analytics: no AWS region: pass --region/);
     });
 
     it("rejects unknown flags, unknown commands and bad values with exit 2", async () => {

@@ -311,5 +311,18 @@ describe("policy pack over the stacks", () => {
             const unknown = await policyCli(["--no-such-flag"]);
             assert.equal(unknown.code, 2);
         });
+
+        it("exits 2 with one line naming the file for a missing or non-JSON --plan file", async () => {
+            const missing = await policyCli(["--plan", path.join(dir, "no-such-plan.json")]);
+            assert.equal(missing.code, 2);
+            assert.match(missing.stderr, /^policy failed: --plan .*no-such-plan\.json: cannot read it \(ENOENT\)/);
+            assert.doesNotMatch(missing.stderr, /\n\s+at /, "no stack trace");
+            const text = path.join(dir, "not-json.json");
+            fs.writeFileSync(text, "this is not a plan");
+            const bad = await policyCli(["--plan", text]);
+            assert.equal(bad.code, 2);
+            assert.match(bad.stderr, /^policy failed: --plan .*not-json\.json: not JSON/);
+            assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
+        });
     });
 });
