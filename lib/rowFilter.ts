@@ -627,10 +627,6 @@ function literalsOf(node: RowFilterNode): Literal[] {
     }
 }
 
-function literalKind(l: Literal): "string" | "number" | "boolean" {
-    return l.kind;
-}
-
 function showLiteral(l: Literal): string {
     return l.kind === "string" ? quoteString(l.value) : l.kind === "number" ? l.text : l.value ? "TRUE" : "FALSE";
 }
@@ -738,7 +734,7 @@ function checkColumns(
             return;
         }
         for (const l of literalsOf(node)) {
-            if (literalKind(l) !== kind) {
+            if (l.kind !== kind) {
                 const want =
                     kind === "string"
                         ? "a 'quoted string'"
@@ -759,10 +755,6 @@ function checkColumns(
 // ---------------------------------------------------------------------------------------------
 // Rendering of the structured forms
 
-function printLiteral(l: Literal): string {
-    return showLiteral(l);
-}
-
 /** Canonical text of a tree: how the structured forms become expressions. */
 export function formatRowFilter(node: RowFilterNode): string {
     const col = (c: ColumnRef) => c.path.map((p) => quoteColumn(p)).join(".");
@@ -780,13 +772,13 @@ export function formatRowFilter(node: RowFilterNode): string {
         case "not":
             return `NOT (${formatRowFilter(node.operand)})`;
         case "compare":
-            return `${col(node.column)} ${node.op} ${printLiteral(node.value)}`;
+            return `${col(node.column)} ${node.op} ${showLiteral(node.value)}`;
         case "between":
-            return `${col(node.column)} ${not(node.negated)}BETWEEN ${printLiteral(node.low)} AND ${printLiteral(node.high)}`;
+            return `${col(node.column)} ${not(node.negated)}BETWEEN ${showLiteral(node.low)} AND ${showLiteral(node.high)}`;
         case "in":
-            return `${col(node.column)} ${not(node.negated)}IN (${node.values.map(printLiteral).join(", ")})`;
+            return `${col(node.column)} ${not(node.negated)}IN (${node.values.map(showLiteral).join(", ")})`;
         case "like":
-            return `${col(node.column)} ${not(node.negated)}LIKE ${printLiteral(node.pattern)}`;
+            return `${col(node.column)} ${not(node.negated)}LIKE ${showLiteral(node.pattern)}`;
         case "isNull":
             return `${col(node.column)} IS ${not(node.negated)}NULL`;
     }
