@@ -6,6 +6,7 @@
  * from AWS, so tests hand them clients mocked with aws-sdk-client-mock and count the calls.
  */
 import { AthenaClient } from "@aws-sdk/client-athena";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { LakeFormationClient } from "@aws-sdk/client-lakeformation";
 import { RAMClient } from "@aws-sdk/client-ram";
@@ -18,6 +19,8 @@ export interface AwsClients {
     readonly lakeformation: LakeFormationClient;
     readonly ram: RAMClient;
     readonly athena: AthenaClient;
+    /** `audit`: the account's CloudTrail event history (LookupEvents). */
+    readonly cloudtrail: CloudTrailClient;
 }
 
 export type RetryMode = "standard" | "adaptive";
@@ -51,6 +54,7 @@ export const createAwsClients: ClientFactory = (options) => {
         lakeformation: new LakeFormationClient(config),
         ram: new RAMClient(config),
         athena: new AthenaClient(config),
+        cloudtrail: new CloudTrailClient(config),
     };
 };
 

@@ -1,13 +1,24 @@
 /**
- * `connect-analytics`: the operations CLI (verify, metadata, grant, relink). `run` parses the
+ * `connect-analytics`: the operations CLI (verify, metadata, grant, relink, audit). `run` parses the
  * arguments with commander and returns the exit code; everything it touches outside the process
  * (AWS clients, files, output streams, time) comes in through `Deps`, so tests drive it whole.
  *
- * Exit codes: 0 success; 1 a FAIL check, a failed or blocked change, or an AWS error; 2 bad usage.
+ * Exit codes: 0 success; 1 a FAIL check, a failed or blocked change, an audit finding, or an AWS
+ * error; 2 bad usage.
  */
 import * as fs from "fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { GrantSide } from "../lib/permissions";
+import {
+    auditCsv,
+    auditReport,
+    auditText,
+    ExpectedAccess,
+    lookupAccessEvents,
+    parseReadersFile,
+    parseSince,
+    TableAlias,
+} from "./audit";
 import { ClientFactory, createAwsClients, MAX_ATTEMPTS_LIMIT, RetryMode, TaggedAwsError } from "./aws";
 import { Check } from "./checks";
 import { isUsageProblem, renderError, UsageError } from "./errors";
@@ -15,7 +26,7 @@ import { grant, GrantChange } from "./grant";
 import { exportMetadata, toCsv } from "./metadata";
 import { relink } from "./relink";
 import { checkLine, counts, grantLine, linkLine, summaryTable } from "./report";
-import { Session } from "./session";
+import { identify, Session } from "./session";
 import { parseOutputsFile, resolveTargets, StackOutputs } from "./targets";
 import { verify } from "./verify";
 
@@ -142,6 +153,16 @@ function loadOutputs(files: readonly string[], deps: Deps): StackOutputs[] {
         }
         return parseOutputsFile(text, file);
     });
+}
+
+function readText(file: string, flag: string, deps: Deps): string {
+    try {
+        return deps.readFile(file);
+    } catch (err) {
+        throw new UsageError(
+            `${flag} ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); check the path.`,
+        );
+    }
 }
 
 function openSession(opts: CommonOptions, deps: Deps): Session {
@@ -312,6 +333,70 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
                 );
             }
             if (changes.some((c) => c.action === "blocked")) exitCode = 1;
+        });
+
+    common(program.command("audit"))
+        .description(
+            "who read which shared table how often, from the consumer account's CloudTrail (Lake Formation GetDataAccess, Athena StartQueryExecution); exit 1 when a principal read a table it is not configured for",
+        )
+        .option(
+            "--since <when>",
+            "start of the window: 7d, 24h, 90m, or an ISO instant (CloudTrail keeps 90 days)",
+            "7d",
+        )
+        .option(
+            "--readers <file>",
+            "expected readers besides the Lambda role: JSON list of {principal, tables} (or stack outputs with a readers list)",
+        )
+        .option("--csv <file>", "also write the rows as CSV to this file")
+        .action(async (opts: CommonOptions & { since: string; readers?: string; csv?: string }) => {
+            const s = begin(opts);
+            const end = new Date(deps.now());
+            const start = parseSince(opts.since, end.getTime());
+            const { model } = s.targets;
+            // The Lambda role may read every shared table, through its link or at the target.
+            const expected: ExpectedAccess[] = [
+                { principal: model.principalArn, tables: model.tables.map((t) => t.name) },
+                ...(opts.readers ? parseReadersFile(readText(opts.readers, "--readers", deps), opts.readers) : []),
+            ];
+            const aliases: TableAlias[] = model.tables.flatMap((t) => [
+                {
+                    account: model.consumerAccountId,
+                    database: model.consumerDatabaseName,
+                    table: t.linkName,
+                    name: t.name,
+                },
+                { account: model.producerAccountId, database: model.producerDatabaseName, table: t.name, name: t.name },
+            ]);
+            const me = await identify(s, "main");
+            if (me.account !== model.consumerAccountId) {
+                throw new UsageError(
+                    `audit reads the consumer account's CloudTrail, but the credentials are ${me.arn} in account ${me.account}, not ${model.consumerAccountId}; pass --profile with credentials of the consumer account.`,
+                );
+            }
+            const report = auditReport(await lookupAccessEvents(s.main, start, end), expected, aliases);
+            if (opts.csv) deps.writeFile(opts.csv, auditCsv(report));
+            if (opts.json) {
+                deps.stdout.write(
+                    json({
+                        command: "audit",
+                        ok: report.findings.length === 0,
+                        account: model.consumerAccountId,
+                        region: s.targets.region,
+                        since: start.toISOString(),
+                        until: end.toISOString(),
+                        events: report.events,
+                        expected,
+                        rows: report.rows,
+                        findings: report.findings,
+                        withoutTable: report.withoutTable,
+                    }),
+                );
+            } else {
+                deps.stdout.write(auditText(report, { start, end }, expected));
+            }
+            if (opts.csv) deps.stderr.write(`wrote ${report.rows.length} rows to ${opts.csv}\n`);
+            if (report.findings.length > 0) exitCode = 1;
         });
 
     try {

@@ -36,9 +36,11 @@ import {
     Resource,
 } from "@aws-sdk/client-lakeformation";
 import { GetResourceShareInvitationsCommand, RAMClient, ResourceShareInvitation } from "@aws-sdk/client-ram";
+import { CloudTrailClient, Event as TrailEvent, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { AwsClients, ClientOptions } from "../cli/aws";
+import type { Deps } from "../cli/main";
 import { ConsumerOutputs, ProducerOutputs } from "../cli/targets";
 
 // As cli/bin.js does: the SDK's notice about future Node versions is noise in test output.
@@ -71,6 +73,8 @@ export class FakeAccount {
         Parameters: { CROSS_ACCOUNT_VERSION: "4" },
     };
     readonly invitations: ResourceShareInvitation[] = [];
+    /** CloudTrail event history of the account (the region's), as LookupEvents returns it. */
+    readonly trail: TrailEvent[] = [];
     /** What STS says; tests change it to simulate the wrong account. */
     identity: { account: string; arn: string };
     /** Error thrown by every call of these credentials (expired token etc.). */
@@ -193,6 +197,7 @@ export class FakeAws {
             lakeformation: new LakeFormationClient({ region: REGION }),
             ram: new RAMClient({ region: REGION }),
             athena: new AthenaClient({ region: REGION }),
+            cloudtrail: new CloudTrailClient({ region: REGION }),
         };
         const caller = () => this.account(callerId);
         const guard =
@@ -390,7 +395,39 @@ export class FakeAws {
         );
         athena.on(StopQueryExecutionCommand).callsFake(guard("StopQueryExecution", () => ({})));
 
-        this.stubs.push(sts, glue, lf, ram, athena);
+        // LookupEvents: one lookup attribute, newest first, at most 50 events a page (the API's limits).
+        const cloudtrail = mockClient(clients.cloudtrail);
+        cloudtrail.on(LookupEventsCommand).callsFake(
+            guard(
+                "LookupEvents",
+                (input: {
+                    LookupAttributes?: Array<{ AttributeKey: string; AttributeValue: string }>;
+                    StartTime?: Date;
+                    EndTime?: Date;
+                    MaxResults?: number;
+                    NextToken?: string;
+                }) => {
+                    if ((input.LookupAttributes?.length ?? 0) > 1) {
+                        throw Object.assign(new Error("You cannot specify more than one lookup attribute."), {
+                            name: "InvalidLookupAttributesException",
+                            $metadata: {},
+                        });
+                    }
+                    const attr = input.LookupAttributes?.[0];
+                    const events = caller()
+                        .trail.filter(
+                            (e) => !attr || attr.AttributeKey !== "EventName" || e.EventName === attr.AttributeValue,
+                        )
+                        .filter((e) => !input.StartTime || e.EventTime! >= input.StartTime)
+                        .filter((e) => !input.EndTime || e.EventTime! <= input.EndTime)
+                        .sort((a, b) => b.EventTime!.getTime() - a.EventTime!.getTime());
+                    const p = page(events, input.NextToken, input.MaxResults, 50, 50);
+                    return { Events: p.items, NextToken: p.next };
+                },
+            ),
+        );
+
+        this.stubs.push(sts, glue, lf, ram, athena, cloudtrail);
         return clients;
     }
 }
@@ -634,7 +671,12 @@ export function deployment(count = 3, options: DeploymentOptions = {}): Deployme
 export async function runCli(
     d: Deployment,
     argv: string[],
-    extra: { isTTY?: boolean; files?: Record<string, string> } = {},
+    extra: {
+        isTTY?: boolean;
+        files?: Record<string, string>;
+        now?: number;
+        createClients?: Deps["createClients"];
+    } = {},
 ) {
     const { run } = await import("../cli/main");
     let stdout = "";
@@ -642,9 +684,9 @@ export async function runCli(
     const written: Record<string, string> = {};
     const files = { ...d.files, ...(extra.files ?? {}) };
     // A fake clock that moves only when the CLI sleeps: polling loops end, tests do not wait.
-    let clock = 0;
+    let clock = extra.now ?? 0;
     const code = await run(argv, {
-        createClients: d.aws.factory(),
+        createClients: extra.createClients ?? d.aws.factory(),
         readFile: (path) => {
             if (!(path in files)) throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
             return files[path];
