@@ -356,7 +356,7 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
             const { model } = s.targets;
             // The Lambda role may read every shared table, through its link or at the target.
             const expected: ExpectedAccess[] = [
-                { principal: model.principalArn, tables: model.tables.map((t) => t.name) },
+                { principal: model.consumerPrincipalArn, tables: model.tables.map((t) => t.name) },
                 ...(opts.readers ? parseReadersFile(readText(opts.readers, "--readers", deps), opts.readers) : []),
             ];
             const aliases: TableAlias[] = model.tables.flatMap((t) => [
