@@ -1,86 +1,145 @@
 /**
  * Entry point of both account stacks. It reads the config, builds the components of this
  * stack's side and returns the stack outputs (the contract of lib/stackOutputs.ts); which side
- * comes from `connect-analytics:side`.
+ * comes from `connect-analytics:side`, where the tables come from from `connect-analytics:dataSource`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
 import { AppConfig, ConfigError, parseConfig } from "./lib/config";
 import { consumerView, PeerStackError, producerView } from "./lib/peers";
+import { planAcceptance, RamShareError } from "./lib/ram";
+import { reshareProblems } from "./lib/reshare";
 import { ConsumerStackOutputs, ProducerStackOutputs, ProgramOutputs } from "./lib/stackOutputs";
 import { readPeerOutputs } from "./stack/peerStack";
+import { lookupInvitations } from "./stack/ramInvitations";
 import { ProducerShare } from "./components/producerShare";
+import { ConnectDataShare } from "./components/connectDataShare";
 import { ConsumerLinkSet } from "./components/consumerLinkSet";
 import { AnalyticsExport } from "./components/analyticsExport";
 import { LakeFormationSettings } from "./components/lakeFormationSettings";
 
-/** The other stack's outputs (when configured), and this account's settings that grants wait for. */
+/** The other stack's outputs (when this stack needs them), and this account's settings that grants wait for. */
 async function prerequisites(config: AppConfig) {
-    const peer =
-        config.side === "producer"
-            ? config.consumerStack &&
-              (await readPeerOutputs(
-                  "consumer-stack",
-                  config.consumerStack,
-                  "consumer",
-                  `Deploy the consumer first: \`pulumi up -s ${config.consumerStack}\`.`,
-              ))
-            : config.producerStack &&
-              (await readPeerOutputs(
-                  "producer-stack",
-                  config.producerStack,
-                  "producer",
-                  "Check the producerStack name (org/project/stack) and your access to it.",
-              ));
+    const producer = config.side === "producer";
+    // With Connect's catalog the producer needs nothing of the consumer: it deploys first.
+    const peerStack = producer ? config.dataSource === "producerCatalog" && config.consumerStack : config.producerStack;
+    const peer = peerStack
+        ? await readPeerOutputs(
+              producer ? "consumer-stack" : "producer-stack",
+              peerStack,
+              producer ? "consumer" : "producer",
+              producer
+                  ? `Deploy the consumer first: \`pulumi up -s ${peerStack}\`.`
+                  : "Check the producerStack name (org/project/stack) and your access to it.",
+          )
+        : undefined;
     // Account-wide settings, only when the stack opts in.
     const settings = config.dataLakeSettings.manageDataLakeSettings
         ? [
               new LakeFormationSettings("lake-formation", {
                   ...config.dataLakeSettings,
-                  accountId: config.side === "producer" ? config.producerAccountId : config.consumerAccountId,
+                  accountId: producer ? config.producerAccountId : config.consumerAccountId,
               }),
           ]
         : [];
-    return { peer: peer || undefined, settings };
+    const { partition } = await aws.getPartition();
+    return { peer, settings, partition };
+}
+
+/** Stops the producer before it grants a table it does not own (lib/reshare.ts). */
+async function checkOwnedTables(config: AppConfig): Promise<void> {
+    const found = await Promise.all(
+        config.tables.map(async (t) => {
+            try {
+                const table = await aws.glue.getCatalogTable({
+                    catalogId: config.producerAccountId,
+                    databaseName: config.producerDatabaseName,
+                    name: t.name,
+                });
+                return { name: t.name, catalogId: table.catalogId, targetTable: table.targetTables?.[0] };
+            } catch (err) {
+                throw new PeerStackError(
+                    `the producer cannot read table ${config.producerAccountId}:${config.producerDatabaseName}.${t.name} ` +
+                        `(${(err as Error)?.message ?? err}); check the tables config and that the table exists.`,
+                );
+            }
+        }),
+    );
+    const problems = reshareProblems(config.producerAccountId, config.producerDatabaseName, found);
+    if (problems.length > 0) throw new PeerStackError(problems.join("\n"));
 }
 
 async function producer(config: AppConfig): Promise<ProgramOutputs<ProducerStackOutputs>> {
-    const { peer, settings } = await prerequisites(config);
-    const view = producerView(config, peer);
+    const { peer, settings, partition } = await prerequisites(config);
+    const view = producerView(config, peer, partition);
     view.notes.forEach((note) => pulumi.log.info(note));
+    const common = {
+        side: "producer",
+        region: config.region,
+        consumerAccountId: config.consumerAccountId,
+        tables: config.tables,
+        consumerPrincipalArn: view.consumerPrincipalArn,
+        grantWithGrantOption: config.grantWithGrantOption,
+        sharingMode: config.sharingMode,
+        lfTags: config.lfTags,
+        dataSource: config.dataSource,
+        ramShareArn: config.ramShareArn ?? "",
+    } as const;
 
+    if (config.dataSource === "connectAnalytics") {
+        const share = new ConnectDataShare("producer", { ...config, connectInstanceId: config.connectInstanceId! });
+        return {
+            ...common,
+            producerAccountId: config.producerAccountId,
+            producerDatabaseName: config.producerDatabaseName,
+            sharedTables: config.tables.map((t) => t.name),
+            grants: [],
+            tagAssignments: [],
+            sourceCatalogId: share.sourceCatalogId,
+            ramShareArns: share.resourceShareArns,
+            connectInstanceId: config.connectInstanceId,
+        } satisfies ProgramOutputs<ProducerStackOutputs>;
+    }
+
+    await checkOwnedTables(config);
     const share = new ProducerShare(
         "producer",
         { ...config, consumerPrincipalArn: view.consumerPrincipalArn },
         { dependsOn: settings },
     );
     return {
-        side: "producer",
-        region: config.region,
+        ...common,
         producerAccountId: share.producerAccountId,
-        consumerAccountId: config.consumerAccountId,
         producerDatabaseName: share.databaseName,
         sharedTables: share.sharedTables,
-        tables: config.tables,
-        consumerPrincipalArn: view.consumerPrincipalArn,
-        grantWithGrantOption: config.grantWithGrantOption,
-        sharingMode: config.sharingMode,
-        lfTags: config.lfTags,
         grants: share.grants,
         tagAssignments: share.tagAssignments,
-        ramShareArn: config.ramShareArn ?? "",
+        sourceCatalogId: config.producerAccountId,
+        ramShareArns: config.ramShareArn ? [config.ramShareArn] : [],
     } satisfies ProgramOutputs<ProducerStackOutputs>;
 }
 
 async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStackOutputs>> {
-    const { peer, settings } = await prerequisites(config);
-    const view = consumerView(config, peer);
+    const { peer, settings, partition } = await prerequisites(config);
+    const view = consumerView(config, peer, partition);
     view.notes.forEach((note) => pulumi.log.warn(note));
+    const reshare =
+        config.dataSource === "connectAnalytics"
+            ? `Connect sends a new invitation when the dataset is associated again: replace the producer's associations (\`pulumi up -s ${config.producerStack ?? "<producer stack>"} --replace <association urn>\`)`
+            : "Have the producer grant again (or accept it sooner next time)";
+    const ramShares = planAcceptance(view.ramShareArns, await lookupInvitations(view.ramShareArns), reshare);
+    ramShares.forEach((share) => share.action === "none" && pulumi.log.info(share.note));
 
-    const links = new ConsumerLinkSet("consumer", { ...config, ...view }, { dependsOn: settings });
+    const links = new ConsumerLinkSet(
+        "consumer",
+        { ...config, ...view, partition, ramShares },
+        { dependsOn: settings },
+    );
     const analytics = config.enableLambdaExport
         ? new AnalyticsExport("export", {
               ...config.export,
               region: config.region,
+              partition,
               accountId: config.consumerAccountId,
               namePrefix: `${config.projectName}-${config.environment}`,
               roleName: links.role.name,
@@ -106,6 +165,8 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
         sharingMode: config.sharingMode,
         lfTags: config.lfTags,
         grants: links.grants,
+        dataSource: config.dataSource,
+        sourceCatalogId: view.sourceCatalogId,
         ...(analytics && {
             exportFunctionName: analytics.functionName,
             exportFunctionArn: analytics.functionArn,
@@ -127,7 +188,9 @@ export = async () => {
         return await (config.side === "producer" ? producer(config) : consumer(config));
     } catch (err) {
         // Config and bootstrap problems are the user's to fix: a message, not a stack trace.
-        if (err instanceof ConfigError || err instanceof PeerStackError) throw new pulumi.RunError(err.message);
+        if (err instanceof ConfigError || err instanceof PeerStackError || err instanceof RamShareError) {
+            throw new pulumi.RunError(err.message);
+        }
         throw err;
     }
 };

@@ -7,6 +7,7 @@
  */
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { ConnectClient } from "@aws-sdk/client-connect";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { LakeFormationClient } from "@aws-sdk/client-lakeformation";
 import { RAMClient } from "@aws-sdk/client-ram";
@@ -21,6 +22,8 @@ export interface AwsClients {
     readonly athena: AthenaClient;
     /** `audit`: the account's CloudTrail event history (LookupEvents). */
     readonly cloudtrail: CloudTrailClient;
+    /** The Connect instance's dataset associations (`connectAnalytics`, producer credentials). */
+    readonly connect: ConnectClient;
 }
 
 export type RetryMode = "standard" | "adaptive";
@@ -55,6 +58,7 @@ export const createAwsClients: ClientFactory = (options) => {
         ram: new RAMClient(config),
         athena: new AthenaClient(config),
         cloudtrail: new CloudTrailClient(config),
+        connect: new ConnectClient(config),
     };
 };
 

@@ -14,6 +14,7 @@ import {
     requiredGrants,
     resourceKey,
     ShareModel,
+    sourceCatalogOf,
 } from "../lib/permissions";
 import { covers, isSatisfied, readableExcluded, shortfall, Shortfall } from "./lf";
 
@@ -105,7 +106,7 @@ export function linkChecks(model: ShareModel, facts: LinkFacts): Check[] {
     for (const table of model.tables) {
         const id = `link:${table.linkName}`;
         const title = `link ${table.linkName}`;
-        const expected = `${model.producerAccountId}:${model.producerDatabaseName}.${table.name}`;
+        const expected = `${sourceCatalogOf(model)}:${model.producerDatabaseName}.${table.name}`;
         const found = facts.links?.get(table.linkName);
         if (!facts.links) {
             checks.push(
@@ -362,21 +363,95 @@ export function iamAllowedPrincipalsCheck(model: ShareModel, producer: readonly 
     );
 }
 
+/**
+ * The RAM invitations of the share. The sender is the catalog that owns the tables: the producer,
+ * or Connect's catalog account. With the share ARNs known (the producer's `ramShareArns`), each
+ * share must be accepted; an expired one names the way to a new invitation.
+ */
 export function invitationCheck(
     model: ShareModel,
     invitations: readonly ResourceShareInvitation[],
     hints: Hints = {},
+    shareArns: readonly string[] = [],
 ): Check[] {
-    const pending = invitations.filter((i) => i.status === "PENDING" && i.senderAccountId === model.producerAccountId);
-    if (pending.length === 0) return [pass("ram", "RAM invitations", `none pending from ${model.producerAccountId}`)];
+    const sender = sourceCatalogOf(model);
     const flags = `${hints.region ? ` --region ${hints.region}` : ""}${hints.profile ? ` --profile ${hints.profile}` : ""}`;
-    return pending.map((i) =>
+    const pendingCheck = (i: ResourceShareInvitation) =>
         fail(
             `ram:${i.resourceShareInvitationArn}`,
             "RAM invitation",
-            `pending from ${model.producerAccountId}: ${i.resourceShareName ?? i.resourceShareArn ?? "resource share"}; shared tables stay invisible until accepted`,
+            `pending from ${sender}: ${i.resourceShareName ?? i.resourceShareArn ?? "resource share"}; shared tables stay invisible until accepted`,
             `aws ram accept-resource-share-invitation --resource-share-invitation-arn ${i.resourceShareInvitationArn}${flags}`,
-        ),
+        );
+    if (shareArns.length === 0) {
+        const pending = invitations.filter((i) => i.status === "PENDING" && i.senderAccountId === sender);
+        if (pending.length === 0) return [pass("ram", "RAM invitations", `none pending from ${sender}`)];
+        return pending.map(pendingCheck);
+    }
+    return shareArns.map((arn) => {
+        const mine = invitations.filter((i) => i.resourceShareArn === arn);
+        const pending = mine.find((i) => i.status === "PENDING");
+        if (mine.some((i) => i.status === "ACCEPTED")) return pass(`ram:${arn}`, "RAM share", `${arn} accepted`);
+        if (pending) return pendingCheck(pending);
+        const ended = mine.find((i) => i.status === "EXPIRED" || i.status === "REJECTED");
+        if (ended) {
+            return fail(
+                `ram:${arn}`,
+                "RAM share",
+                `the invitation to ${arn} is ${ended.status}; the tables stay invisible`,
+                model.dataSource === "connectAnalytics"
+                    ? "re-associate the datasets (`pulumi up -s <producer stack> --replace <association urn>`), then accept the new invitation"
+                    : "have the producer grant again, then accept the new invitation",
+            );
+        }
+        return warn(
+            `ram:${arn}`,
+            "RAM share",
+            `no invitation for ${arn}: inside one AWS Organization with RAM sharing on, none is needed`,
+            "if the accounts are in different organizations, check `aws ram get-resource-shares --resource-owner OTHER-ACCOUNTS`",
+        );
+    });
+}
+
+export interface AssociationFacts {
+    /** The Connect instance's dataset associations (ListAnalyticsDataAssociations). */
+    readonly associations?: ReadonlyArray<{ readonly DataSetId?: string; readonly TargetAccountId?: string }>;
+    readonly error?: string;
+}
+
+/** `connectAnalytics`: every dataset associated with the consumer account (read with the producer's credentials). */
+export function associationChecks(
+    model: ShareModel,
+    instanceId: string | undefined,
+    facts: AssociationFacts,
+    hints: Hints = {},
+): Check[] {
+    if (!facts.associations) {
+        const flag = hints.producerProfile
+            ? `--producer-profile ${hints.producerProfile}`
+            : `--producer-profile <profile of ${model.producerAccountId}>`;
+        return [
+            warn(
+                "association",
+                "dataset associations",
+                `not checked: ${facts.error ?? "no producer credentials"}`,
+                `run verify again with ${flag} (the Connect instance's account)`,
+            ),
+        ];
+    }
+    return model.tables.map((t) =>
+        facts.associations!.some((a) => a.DataSetId === t.name && a.TargetAccountId === model.consumerAccountId)
+            ? pass(
+                  `association:${t.name}`,
+                  `association ${t.name}`,
+                  `${t.name} of ${instanceId} is associated with ${model.consumerAccountId}`,
+              )
+            : fail(
+                  `association:${t.name}`,
+                  `association ${t.name}`,
+                  `${t.name} of ${instanceId ?? "the instance"} is not associated with ${model.consumerAccountId}`,
+                  "`pulumi up` the producer stack (or `aws connect associate-analytics-data-set`)",
+              ),
     );
 }
 

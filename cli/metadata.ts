@@ -5,7 +5,7 @@
  */
 import { Column, Table } from "@aws-sdk/client-glue";
 import { stringify } from "csv-stringify/sync";
-import { ShareModel } from "../lib/permissions";
+import { ShareModel, sourceCatalogOf } from "../lib/permissions";
 import { tagWhich } from "./aws";
 import { isCredentialError, renderError } from "./errors";
 import { tablesOf } from "./glue";
@@ -81,7 +81,7 @@ export function metadataRows(
         if (link) rows.push(...rowsFor(model.consumerDatabaseName, link, target, link.TargetTable !== undefined));
         else missing.push(`link ${model.consumerDatabaseName}.${t.linkName}`);
         if (target) rows.push(...rowsFor(model.producerDatabaseName, target, target, false));
-        else if (targets) missing.push(`target ${model.producerAccountId}:${model.producerDatabaseName}.${t.name}`);
+        else if (targets) missing.push(`target ${sourceCatalogOf(model)}:${model.producerDatabaseName}.${t.name}`);
     }
     return { rows, missing };
 }
@@ -102,19 +102,22 @@ export interface MetadataResult {
 }
 
 /**
- * Two paginated GetTables calls: the consumer database, and the producer database (with
- * producer credentials if given). STS first, so a denial names who was denied.
+ * Two paginated GetTables calls: the consumer database, and the source database (the
+ * producer's with producer credentials if given; Connect's with the consumer's). STS first, so a denial names who was denied.
  */
 export async function exportMetadata(session: Session): Promise<MetadataResult> {
     const { model } = session.targets;
     await identify(session, "main");
     const links = await tablesOf(session.main, model.consumerDatabaseName);
-    const which = session.producer ? "producer" : "main";
-    if (session.producer) await identify(session, "producer");
+    // Connect's catalog is shared with the consumer account, whose credentials read it; the
+    // producer's own catalog is read with the producer's, when given.
+    const which = session.producer && model.dataSource !== "connectAnalytics" ? "producer" : "main";
+    if (which === "producer") await identify(session, "producer");
     const warnings: string[] = [];
     let targets: Map<string, Table> | undefined;
     try {
-        targets = await tablesOf(session.producer ?? session.main, model.producerDatabaseName, model.producerAccountId);
+        const reader = which === "producer" ? session.producer! : session.main;
+        targets = await tablesOf(reader, model.producerDatabaseName, sourceCatalogOf(model));
     } catch (err) {
         if (isCredentialError(err)) throw tagWhich(err, which);
         warnings.push(

@@ -5,7 +5,7 @@
  * left alone, and links the model does not name are never touched.
  */
 import { CreateTableCommand, DeleteTableCommand, Table } from "@aws-sdk/client-glue";
-import { ShareModel } from "../lib/permissions";
+import { ShareModel, sourceCatalogOf } from "../lib/permissions";
 import { call } from "./aws";
 import { UsageError } from "./errors";
 import { identify, Session } from "./session";
@@ -28,7 +28,7 @@ export interface LinkChange extends LinkPlan {
 }
 
 function targetOf(model: ShareModel, name: string): string {
-    return `${model.producerAccountId}:${model.producerDatabaseName}.${name}`;
+    return `${sourceCatalogOf(model)}:${model.producerDatabaseName}.${name}`;
 }
 
 /** Pure: what to do with each expected link, given the consumer database's tables. */
@@ -83,7 +83,8 @@ export async function relink(
                         TableInput: {
                             Name: plan.link,
                             TargetTable: {
-                                CatalogId: model.producerAccountId,
+                                // The owner's catalog: the producer's, or Connect's.
+                                CatalogId: sourceCatalogOf(model),
                                 DatabaseName: model.producerDatabaseName,
                                 Name: table.name,
                             },

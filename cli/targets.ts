@@ -145,6 +145,10 @@ export interface Targets {
     readonly region?: string;
     readonly model: ShareModel;
     readonly athenaWorkgroup?: string;
+    /** RAM shares the consumer accepts (the producer's `ramShareArns`); empty when unknown. */
+    readonly ramShareArns: readonly string[];
+    /** `connectAnalytics`: the Connect instance whose datasets are associated (the producer's output). */
+    readonly connectInstanceId?: string;
 }
 
 /** `domain=connect,sensitivity=general` → tags. */
@@ -336,10 +340,27 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
     }
     const region = flags.region ?? consumer?.region ?? producer?.region;
 
+    const dataSource = consumer?.dataSource ?? producer?.dataSource ?? "producerCatalog";
+    if (consumer?.dataSource && producer?.dataSource && consumer.dataSource !== producer.dataSource) {
+        throw new UsageError(
+            `--outputs: "dataSource" is ${consumer.dataSource} in ${consumer.file} but ${producer.dataSource} in ${producer.file}; redeploy so they agree.`,
+        );
+    }
+    // Connect's catalog, when the tables come from it; else the producer owns them.
+    const sourceCatalogId = consumer?.sourceCatalogId ?? producer?.sourceCatalogId ?? producerAccountId;
+    if (dataSource === "connectAnalytics" && sourceCatalogId === producerAccountId) {
+        throw new UsageError(
+            "--outputs: dataSource is connectAnalytics but no outputs name Connect's catalog (sourceCatalogId); pass the outputs of a deployed stack.",
+        );
+    }
     return {
         region,
         athenaWorkgroup: flags.workgroup ?? consumer?.athenaWorkgroup,
+        ramShareArns: producer?.ramShareArns ?? [],
+        ...(producer?.connectInstanceId ? { connectInstanceId: producer.connectInstanceId } : {}),
         model: {
+            dataSource,
+            sourceCatalogId,
             producerAccountId,
             consumerAccountId,
             producerDatabaseName,

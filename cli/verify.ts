@@ -10,12 +10,15 @@
  * #48360, #49669). Without producer credentials, verify reports them as WARN unless the consumer
  * account re-granted them to the role itself.
  */
+import { ListAnalyticsDataAssociationsCommand } from "@aws-sdk/client-connect";
 import { GetDataLakeSettingsCommand } from "@aws-sdk/client-lakeformation";
 import { paginateGetResourceShareInvitations } from "@aws-sdk/client-ram";
-import { LfGrant } from "../lib/permissions";
+import { LfGrant, sourceCatalogOf } from "../lib/permissions";
 import { queryChecks, QueryOptions } from "./athena";
 import { AwsClients, call, collect, tagWhich } from "./aws";
 import {
+    associationChecks,
+    AssociationFacts,
     Check,
     databaseCheck,
     grantChecks,
@@ -42,6 +45,28 @@ export interface VerifyResult {
     readonly checks: Check[];
     /** Set when verify stopped early (wrong account): later checks would judge the wrong account. */
     readonly stopped?: string;
+}
+
+/** The instance's dataset associations, every page (ListAnalyticsDataAssociations has no SDK paginator). */
+async function listAssociations(
+    clients: AwsClients,
+    instanceId: string | undefined,
+): Promise<NonNullable<AssociationFacts["associations"]>> {
+    if (!instanceId) {
+        throw new Error("the producer's outputs name no connectInstanceId; pass the producer's outputs file");
+    }
+    const results: NonNullable<AssociationFacts["associations"]>[number][] = [];
+    let token: string | undefined;
+    do {
+        const page = await call("connect:ListAnalyticsDataAssociations", () =>
+            clients.connect.send(
+                new ListAnalyticsDataAssociationsCommand({ InstanceId: instanceId, NextToken: token, MaxResults: 100 }),
+            ),
+        );
+        results.push(...(page.Results ?? []));
+        token = page.NextToken;
+    } while (token);
+    return results;
 }
 
 export async function verify(
@@ -104,6 +129,26 @@ export async function verify(
         }
     }
 
+    const connect = model.dataSource === "connectAnalytics";
+    if (connect) {
+        let associations: AssociationFacts;
+        if (!producer) {
+            associations = {
+                error: session.producer ? "the producer profile is not the producer account" : "no --producer-profile",
+            };
+        } else {
+            try {
+                associations = {
+                    associations: await listAssociations(producer, session.targets.connectInstanceId),
+                };
+            } catch (err) {
+                if (isCredentialError(err)) throw tagWhich(err, "producer");
+                associations = { error: renderError(err, { principal: producerPrincipal }) };
+            }
+        }
+        emit(...associationChecks(model, session.targets.connectInstanceId, associations, session.hints));
+    }
+
     let dbFound = false;
     await step(
         "database",
@@ -123,8 +168,9 @@ export async function verify(
             let targets: Set<string> | undefined;
             let targetsError: string | undefined;
             try {
-                const reader = producer ?? session.main;
-                targets = new Set((await tablesOf(reader, model.producerDatabaseName, model.producerAccountId)).keys());
+                // Connect's catalog shares with the consumer account; the producer's own catalog is its to read.
+                const reader = connect ? session.main : (producer ?? session.main);
+                targets = new Set((await tablesOf(reader, model.producerDatabaseName, sourceCatalogOf(model))).keys());
             } catch (err) {
                 if (isCredentialError(err)) throw producer ? tagWhich(err, "producer") : err;
                 targetsError = renderError(err, { principal: producer ? producerPrincipal : principal });
@@ -144,14 +190,15 @@ export async function verify(
     }
     let producerGrants: LfGrant[] | undefined;
     let producerError: string | undefined;
-    if (producer) {
+    // With Connect's catalog every grant is the consumer's: the producer's catalog holds none.
+    if (producer && !connect) {
         try {
             producerGrants = await listGrants(producer.lakeformation, model.producerAccountId, "producer");
         } catch (err) {
             if (isCredentialError(err)) throw tagWhich(err, "producer");
             producerError = renderError(err, { principal: producerPrincipal });
         }
-    } else {
+    } else if (!connect) {
         producerError = session.producer ? "the producer profile is not the producer account" : "no --producer-profile";
     }
     emit(
@@ -172,7 +219,7 @@ export async function verify(
                 paginateGetResourceShareInvitations({ client: session.main.ram, pageSize: INVITATIONS_PAGE }, {}),
                 (page) => page.resourceShareInvitations,
             );
-            emit(...invitationCheck(model, invitations, session.hints));
+            emit(...invitationCheck(model, invitations, session.hints, session.targets.ramShareArns));
         },
         principal,
     );
@@ -188,7 +235,9 @@ export async function verify(
         },
         principal,
     );
-    if (producer) {
+    if (connect) {
+        // The producer's Lake Formation settings play no part: Connect shares from its own catalog.
+    } else if (producer) {
         const p = producer;
         await step(
             "settings:producer",

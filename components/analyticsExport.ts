@@ -16,6 +16,8 @@ export const SCHEDULE_INPUT = JSON.stringify({ scheduledTime: "<aws.scheduler.sc
  */
 export interface AnalyticsExportArgs extends ExportConfig {
     readonly region: string;
+    /** The stack's partition, for ARNs (`aws.getPartition`). Default `aws`. */
+    readonly partition?: string;
     readonly accountId: string;
     /** `${projectName}-${environment}`: the stem of bucket, function and queue names. */
     readonly namePrefix: string;
@@ -32,7 +34,7 @@ export interface AnalyticsExportArgs extends ExportConfig {
     readonly tags: Readonly<Record<string, string>>;
     /**
      * Packages left out of the Lambda archive. Default: every dependency of package.json, since
-     * the handler needs only the AWS SDK v3 that the Lambda runtime already has.
+     * the handler needs only the AWS SDK v3 that the nodejs24.x runtime already has.
      */
     readonly excludePackages?: readonly string[];
 }
@@ -161,19 +163,20 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                             policyDocument(
                                 exportStatements({
                                     workgroupArn: athenaWorkgroupArn(
-                                        { region: args.region, accountId: args.accountId },
+                                        { region: args.region, accountId: args.accountId, partition: args.partition },
                                         args.athenaWorkgroupName,
                                     ),
                                     resultsBucket,
                                     exportsBucket: exportBucket,
                                     exportPrefixes: [args.exportPrefix, ...EXPORT_STATE_PREFIXES],
                                     logGroupArn: logGroupArn(
-                                        { region: args.region, accountId: args.accountId },
+                                        { region: args.region, accountId: args.accountId, partition: args.partition },
                                         `/aws/lambda/${functionName}`,
                                     ),
                                     failureQueueArn: queueArn,
                                     kmsKeyArn: args.kmsKeyArn,
                                     tracing: args.enableDetailedMonitoring ?? false,
+                                    partition: args.partition,
                                 }),
                             ),
                         ),
@@ -207,7 +210,8 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                 description: "Exports the shared Amazon Connect tables to S3 through Athena",
                 callback: exportHandler,
                 role: args.roleArn,
-                runtime: aws.lambda.Runtime.NodeJS20dX,
+                // nodejs20.x is deprecated (function creation blocked); nodejs24.x is supported to 2028-04-30.
+                runtime: aws.lambda.Runtime.NodeJS24dX,
                 timeout: args.lambdaTimeoutSeconds,
                 memorySize: args.lambdaMemoryMb,
                 environment: { variables: environment },

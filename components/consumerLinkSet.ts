@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { consumerGrants, LfGrant, ShareModel } from "../lib/permissions";
+import { consumerGrants, LfGrant, ShareModel, sourceCatalogOf } from "../lib/permissions";
+import { Acceptance, shareId } from "../lib/ram";
 import { dataAccessStatements, lambdaTrustPolicy, policyDocument } from "../lib/iam";
 import { iamRoleArn } from "../lib/arns";
 import type { ResourceLinkInfo } from "../lib/stackOutputs";
@@ -22,13 +23,20 @@ export interface ConsumerLinkSetArgs
         | "enableResourceLinks"
         | "sharingMode"
         | "lfTags"
+        | "dataSource"
+        | "sourceCatalogId"
     > {
     /** Region of the links and of the role's Glue ARNs. */
     readonly region: string;
+    /** The stack's partition, for ARNs (`aws.getPartition`). Default `aws`. */
+    readonly partition?: string;
     /** Exact name of the querying role; the producer's grants name its ARN. */
     readonly lambdaRoleName: string;
-    /** RAM share to accept before anything that needs it (accounts outside one organization). Default: none. */
-    readonly ramShareArn?: string;
+    /**
+     * The RAM shares to accept before anything that needs them, as `planAcceptance` (lib/ram.ts)
+     * decided from the invitations: accept a pending one, adopt one accepted earlier. Default: none.
+     */
+    readonly ramShares?: readonly Acceptance[];
     /** Tags of every taggable child. */
     readonly tags: Readonly<Record<string, string>>;
 }
@@ -52,11 +60,26 @@ export class ConsumerLinkSet extends pulumi.ComponentResource {
     constructor(name: string, args: ConsumerLinkSetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("connect-analytics:consumer:ConsumerLinkSet", name, {}, opts);
         const enableLinks = args.enableResourceLinks ?? true;
-        // The shared resources are not visible until the invitation is accepted.
-        const accepter = args.ramShareArn
-            ? new aws.ram.ResourceShareAccepter(`${name}-ram-accept`, { shareArn: args.ramShareArn }, { parent: this })
-            : undefined;
-        const afterShare = accepter ? [accepter] : [];
+        // The shared resources are not visible until the invitation is accepted. The accepter's
+        // delete would leave the share (DisassociateResourceShare) and cut every reader off, so
+        // removing it from the program keeps the share; an accepted share is adopted, not re-accepted.
+        const afterShare = (args.ramShares ?? [])
+            .filter((share) => share.action !== "none")
+            .map(
+                (share, i) =>
+                    new aws.ram.ResourceShareAccepter(
+                        `${name}-ram-accept-${shareId(share.shareArn)}`,
+                        { shareArn: share.shareArn },
+                        {
+                            parent: this,
+                            retainOnDelete: true,
+                            ...(share.action === "adopt" ? { import: share.shareArn } : {}),
+                            // The single accepter of earlier versions, kept rather than replaced.
+                            aliases: i === 0 ? [{ name: `${name}-ram-accept` }] : [],
+                        },
+                    ),
+            );
+        const sourceCatalogId = sourceCatalogOf(args);
 
         this.database = new aws.glue.CatalogDatabase(
             `${name}-database`,
@@ -95,7 +118,7 @@ export class ConsumerLinkSet extends pulumi.ComponentResource {
             ? args.tables.map((t) => ({
                   linkName: t.linkName,
                   table: t.name,
-                  target: { catalogId: args.producerAccountId, databaseName: args.producerDatabaseName, name: t.name },
+                  target: { catalogId: sourceCatalogId, databaseName: args.producerDatabaseName, name: t.name },
               }))
             : [];
         this.links = infos.map(
@@ -112,7 +135,10 @@ export class ConsumerLinkSet extends pulumi.ComponentResource {
                 ),
         );
 
-        const roleArn = iamRoleArn({ accountId: args.consumerAccountId }, args.lambdaRoleName);
+        const roleArn = iamRoleArn(
+            { accountId: args.consumerAccountId, partition: args.partition },
+            args.lambdaRoleName,
+        );
         const grants = consumerGrants({ ...args, consumerPrincipalArn: roleArn, enableResourceLinks: enableLinks });
         this.grantResources = createGrants(
             name,

@@ -39,7 +39,11 @@ export class LakeFormationSettings extends pulumi.ComponentResource {
                 externalDataFilteringAllowLists: field("externalDataFilteringAllowLists"),
                 authorizedSessionTagValueLists: field("authorizedSessionTagValueLists"),
             },
-            { parent: this },
+            // The provider's delete writes empty admins and CROSS_ACCOUNT_VERSION 1
+            // (terraform-provider-aws internal/service/lakeformation/data_lake_settings.go), which
+            // would lock every admin out and break cross-account grants on `pulumi destroy`, on
+            // turning manageDataLakeSettings off, or on a replace. Leaving the project keeps them.
+            { parent: this, retainOnDelete: true },
         );
         this.registerOutputs({});
     }

@@ -2,7 +2,8 @@
  * IAM policy documents of the project, as pure data, so tests and the policy pack read the
  * same statements the components deploy.
  */
-import { TableConfig } from "./config";
+import type { TableConfig } from "./config/types";
+import { ATHENA_DEFAULT_DATABASE } from "./permissions";
 import { ArnScope, glueCatalogArn, glueDatabaseArn, glueTableArn, s3BucketArn } from "./arns";
 
 export interface PolicyStatement {
@@ -48,22 +49,42 @@ export function lambdaTrustPolicy(): PolicyDocument {
 
 export interface DataAccessScope {
     readonly region: string;
+    /** The stack's partition (`aws.getPartition`): aws, aws-cn, aws-us-gov. Default aws. */
     readonly partition?: string;
     readonly producerAccountId: string;
     readonly consumerAccountId: string;
+    /** The catalog that owns the tables (the producer, or Connect's). Default: the producer. */
+    readonly sourceCatalogId?: string;
     readonly producerDatabaseName: string;
     readonly consumerDatabaseName: string;
     readonly tables: readonly TableConfig[];
 }
 
 /**
+ * IAM caps the inline policies of a role at 10,240 characters in all (whitespace not counted):
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html. Past this many tables
+ * the table ARNs of each database give way to `table/<database>/*`, which stays under it at any
+ * table count; Lake Formation still decides which tables the role can read.
+ */
+export const MAX_TABLE_ARNS_PER_DATABASE = 25;
+
+/**
  * What the querying role needs to read the shared tables: Lake Formation data access (which
  * vends the S3 credentials; Lake Formation grants decide what it covers) and Glue reads on the
- * exact catalog, database and table ARNs of the links and of their targets.
+ * exact catalog, database and table ARNs of the links and of their targets, and on the `default`
+ * database, which Athena reads first (athena/latest/ug/lf-athena-limitations.html).
  */
 export function dataAccessStatements(scope: DataAccessScope): PolicyStatement[] {
     const consumer: ArnScope = { region: scope.region, accountId: scope.consumerAccountId, partition: scope.partition };
-    const producer: ArnScope = { region: scope.region, accountId: scope.producerAccountId, partition: scope.partition };
+    const source: ArnScope = {
+        region: scope.region,
+        accountId: scope.sourceCatalogId ?? scope.producerAccountId,
+        partition: scope.partition,
+    };
+    const tableArns = (arnScope: ArnScope, database: string, names: string[]) =>
+        names.length > MAX_TABLE_ARNS_PER_DATABASE
+            ? [glueTableArn(arnScope, database, "*")]
+            : names.map((name) => glueTableArn(arnScope, database, name));
     return [
         { Sid: "LakeFormationDataAccess", Effect: "Allow", Action: ["lakeformation:GetDataAccess"], Resource: "*" },
         {
@@ -73,11 +94,25 @@ export function dataAccessStatements(scope: DataAccessScope): PolicyStatement[] 
             Resource: [
                 glueCatalogArn(consumer),
                 glueDatabaseArn(consumer, scope.consumerDatabaseName),
-                ...scope.tables.map((t) => glueTableArn(consumer, scope.consumerDatabaseName, t.linkName)),
-                glueCatalogArn(producer),
-                glueDatabaseArn(producer, scope.producerDatabaseName),
-                ...scope.tables.map((t) => glueTableArn(producer, scope.producerDatabaseName, t.name)),
+                ...tableArns(
+                    consumer,
+                    scope.consumerDatabaseName,
+                    scope.tables.map((t) => t.linkName),
+                ),
+                glueCatalogArn(source),
+                glueDatabaseArn(source, scope.producerDatabaseName),
+                ...tableArns(
+                    source,
+                    scope.producerDatabaseName,
+                    scope.tables.map((t) => t.name),
+                ),
             ],
+        },
+        {
+            Sid: "AthenaDefaultDatabase",
+            Effect: "Allow",
+            Action: ["glue:GetDatabase"],
+            Resource: [glueDatabaseArn(consumer, ATHENA_DEFAULT_DATABASE)],
         },
     ];
 }

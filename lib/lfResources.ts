@@ -1,69 +1,80 @@
 /**
  * Translation between the permission model (`LfGrant`) and the inputs of the Pulumi resources
- * that make Lake Formation grants, in both directions: the components use `toPrincipalPermissionsArgs`,
- * the offline plan and the policy pack read any grant back with `grantFromResourceInputs`.
+ * that make Lake Formation grants, in both directions: the grants are written with
+ * `toPermissionsArgs` (the classic `aws.lakeformation.Permissions`; stack/grants.ts says why), and
+ * the offline plan and the policy pack read any grant of either provider back with
+ * `grantFromResourceInputs`.
  */
 import { GrantSide, LfGrant, LfPermission, LfResource, sortPermissions } from "./permissions";
 
 export const PRINCIPAL_PERMISSIONS_TYPE = "aws-native:lakeformation:PrincipalPermissions";
 export const CLASSIC_PERMISSIONS_TYPE = "aws:lakeformation/permissions:Permissions";
 
-/** Plain inputs of `aws-native.lakeformation.PrincipalPermissions`. */
-export interface PrincipalPermissionsInputs {
-    catalog: string;
-    principal: { dataLakePrincipalIdentifier: string };
-    resource: Record<string, unknown>;
+/** Plain inputs of `aws.lakeformation.Permissions`. */
+export interface PermissionsInputs {
+    /** The account that makes the grant (GrantPermissions' CatalogId): the caller's own. */
+    catalogId: string;
+    principal: string;
     permissions: LfPermission[];
-    permissionsWithGrantOption: LfPermission[];
+    permissionsWithGrantOptions: LfPermission[];
+    table?: { catalogId: string; databaseName: string; name: string };
+    tableWithColumns?: {
+        catalogId: string;
+        databaseName: string;
+        name: string;
+        wildcard: true;
+        excludedColumnNames: string[];
+    };
+    database?: { catalogId: string; name: string };
+    lfTagPolicy?: { catalogId: string; resourceType: string; expressions: { key: string; values: string[] }[] };
+    lfTag?: { catalogId: string; key: string; values: string[] };
 }
 
 /**
- * `catalog` is the account that makes the grant: the resource's owner for its own resources,
- * the consumer when it re-grants a resource shared with it (the resource keeps the owner's id).
+ * The grantor is the account that makes the grant: the resource's owner for its own resources,
+ * the consumer when it grants its own principals on a resource shared with it (the resource
+ * keeps the owner's catalog id; lake-formation/latest/dg/regranting-shared-resources.html).
  */
-export function toPrincipalPermissionsArgs(
+export function toPermissionsArgs(
     grant: LfGrant,
     grantorAccountId: string = grant.resource.catalogId,
-): PrincipalPermissionsInputs {
+): PermissionsInputs {
     const r = grant.resource;
-    let resource: Record<string, unknown>;
+    const base = {
+        catalogId: grantorAccountId,
+        principal: grant.principal,
+        permissions: [...grant.permissions],
+        permissionsWithGrantOptions: [...grant.grantable],
+    };
     switch (r.kind) {
         case "database":
-            resource = { database: { catalogId: r.catalogId, name: r.databaseName } };
-            break;
+            return { ...base, database: { catalogId: r.catalogId, name: r.databaseName } };
         case "table":
-            resource = { table: { catalogId: r.catalogId, databaseName: r.databaseName, name: r.name } };
-            break;
+            return { ...base, table: { catalogId: r.catalogId, databaseName: r.databaseName, name: r.name } };
         case "tableWithColumns":
-            resource = {
+            // `wildcard` with exclusions: "all columns but these" (the provider's documented form).
+            return {
+                ...base,
                 tableWithColumns: {
                     catalogId: r.catalogId,
                     databaseName: r.databaseName,
                     name: r.name,
-                    columnWildcard: { excludedColumnNames: [...r.excludedColumns] },
+                    wildcard: true,
+                    excludedColumnNames: [...r.excludedColumns],
                 },
             };
-            break;
         case "lfTagPolicy":
-            resource = {
+            return {
+                ...base,
                 lfTagPolicy: {
                     catalogId: r.catalogId,
                     resourceType: r.resourceType,
-                    expression: r.expression.map((c) => ({ tagKey: c.key, tagValues: [...c.values] })),
+                    expressions: r.expression.map((c) => ({ key: c.key, values: [...c.values] })),
                 },
             };
-            break;
         case "lfTag":
-            resource = { lfTag: { catalogId: r.catalogId, tagKey: r.key, tagValues: [...r.values] } };
-            break;
+            return { ...base, lfTag: { catalogId: r.catalogId, key: r.key, values: [...r.values] } };
     }
-    return {
-        catalog: grantorAccountId,
-        principal: { dataLakePrincipalIdentifier: grant.principal },
-        resource,
-        permissions: [...grant.permissions],
-        permissionsWithGrantOption: [...grant.grantable],
-    };
 }
 
 type Inputs = Record<string, any>;

@@ -25,6 +25,15 @@ export const defaultLinkName = (table: string) => `${table}_link`;
  */
 export const EXPORT_STATE_PREFIXES = ["manifests", "state"] as const;
 
+/** An Amazon Connect instance: its id, or its ARN (whose last part is the id). */
+export const CONNECT_INSTANCE =
+    /^(arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance\/)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** The account of a RAM resource share ARN: the owner of what it shares. */
+export function ramShareOwner(shareArn: string): string | undefined {
+    return RAM_SHARE_ARN.exec(shareArn)?.[1];
+}
+
 /** 12-digit AWS account id (leading zeros kept). */
 export const ACCOUNT_ID = /^\d{12}$/;
 /** Glue database, table and column names as Lake Formation accepts them (lowercase). */

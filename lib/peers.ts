@@ -3,23 +3,29 @@
  * StackReference), and what it says when the other stack is not there yet. Pure, so the
  * bootstrap rules are unit-tested.
  *
- * Bootstrap order (README): consumer, then producer, then consumer again.
+ * Bootstrap order (README), `producerCatalog`: consumer, then producer, then consumer again.
  * - The consumer can go first: its producer details fall back to its own config.
  * - The producer needs the consumer's role to exist (Lake Formation rejects grants to a
  *   principal that does not exist), so it stops with a clear message until the consumer is up.
  * - The consumer's second run reads the producer's outputs and checks they agree.
+ *
+ * `connectAnalytics`: producer, then consumer. The producer needs nothing of the consumer (it
+ * associates the datasets with the consumer account); the consumer needs the producer's RAM
+ * shares, which name Connect's catalog, so it stops with a clear message until they exist.
  */
 import { AppConfig, ConfigError, ConfigIssue, TableConfig } from "./config";
 import { iamRoleArn } from "./arns";
-import { CONFIG_NAMESPACE } from "./names";
+import { CONFIG_NAMESPACE, ramShareOwner } from "./names";
 import { ConsumerStackOutputs, OutputProblem, ProducerStackOutputs, readStackOutputs } from "./stackOutputs";
 
 export interface ConsumerView {
     readonly producerAccountId: string;
     readonly producerDatabaseName: string;
     readonly tables: readonly TableConfig[];
-    /** RAM share to accept: this stack's config, else the producer's output. */
-    readonly ramShareArn?: string;
+    /** RAM shares to accept: this stack's `ramShareArn` and the producer's outputs. */
+    readonly ramShareArns: readonly string[];
+    /** The catalog that owns the tables: the producer, or Connect's (the owner of its RAM shares). */
+    readonly sourceCatalogId: string;
     /** Non-fatal findings to log. */
     readonly notes: readonly string[];
 }
@@ -54,13 +60,19 @@ function contract<S extends "producer" | "consumer">(
     }
 }
 
-export function consumerView(config: AppConfig, raw: Readonly<Record<string, unknown>> | undefined): ConsumerView {
-    const ownRole = iamRoleArn({ accountId: config.consumerAccountId }, config.lambdaRoleName);
+export function consumerView(
+    config: AppConfig,
+    raw: Readonly<Record<string, unknown>> | undefined,
+    partition = "aws",
+): ConsumerView {
+    if (config.dataSource === "connectAnalytics") return connectConsumerView(config, raw);
+    const ownRole = iamRoleArn({ accountId: config.consumerAccountId, partition }, config.lambdaRoleName);
     const own = {
         producerAccountId: config.producerAccountId,
         producerDatabaseName: config.producerDatabaseName,
         tables: config.tables,
-        ramShareArn: config.ramShareArn,
+        ramShareArns: config.ramShareArn ? [config.ramShareArn] : [],
+        sourceCatalogId: config.producerAccountId,
     };
     if (!config.producerStack) return { ...own, notes: [] };
     if (isUndeployed(raw)) {
@@ -104,6 +116,12 @@ export function consumerView(config: AppConfig, raw: Readonly<Record<string, unk
             `producer also shares ${extra.join(", ")}, which this stack does not link; add them to tables to use them.`,
         );
     }
+    if (p.dataSource && p.dataSource !== config.dataSource) {
+        issues.push({
+            key: key("dataSource"),
+            message: `is ${config.dataSource} but producer stack "${config.producerStack}" shares by ${p.dataSource}; make them agree.`,
+        });
+    }
     if (p.sharingMode && p.sharingMode !== config.sharingMode) {
         issues.push({
             key: key("sharingMode"),
@@ -132,11 +150,85 @@ export function consumerView(config: AppConfig, raw: Readonly<Record<string, unk
         });
     }
     if (issues.length > 0) throw new ConfigError(issues);
-    return { ...own, ramShareArn: config.ramShareArn ?? (p.ramShareArn || undefined), notes };
+    const fromProducer = p.ramShareArn ? [p.ramShareArn] : [];
+    return { ...own, ramShareArns: [...new Set([...own.ramShareArns, ...fromProducer])], notes };
 }
 
-export function producerView(config: AppConfig, raw: Readonly<Record<string, unknown>> | undefined): ProducerView {
-    const derived = iamRoleArn({ accountId: config.consumerAccountId }, config.lambdaRoleName);
+/**
+ * `connectAnalytics`: the tables live in Connect's catalog, which the producer's associations
+ * share with this account through RAM; the shares (from the producer's outputs, or `ramShareArn`)
+ * name that catalog. Without them nothing can be linked: deploy the producer first.
+ */
+function connectConsumerView(config: AppConfig, raw: Readonly<Record<string, unknown>> | undefined): ConsumerView {
+    const p = config.producerStack && !isUndeployed(raw) ? contract("producer", config.producerStack, raw!) : {};
+    const issues: ConfigIssue[] = [];
+    const notes: string[] = [];
+    if (p.dataSource && p.dataSource !== "connectAnalytics") {
+        issues.push({
+            key: key("dataSource"),
+            message: `is connectAnalytics but producer stack "${config.producerStack}" shares by ${p.dataSource}; make them agree.`,
+        });
+    }
+    if (p.consumerAccountId && p.consumerAccountId !== config.consumerAccountId) {
+        issues.push({
+            key: key("consumerAccountId"),
+            message: `is ${config.consumerAccountId} but producer stack "${config.producerStack}" associates the datasets with ${p.consumerAccountId}; make them agree.`,
+        });
+    }
+    const shared = new Set(p.sharedTables ?? []);
+    const unshared = config.tables.filter((t) => !shared.has(t.name)).map((t) => t.name);
+    if (p.sharedTables && unshared.length > 0) {
+        issues.push({
+            key: key("tables"),
+            message:
+                `${unshared.join(", ")} ${unshared.length === 1 ? "is" : "are"} not associated by producer stack "${config.producerStack}" ` +
+                `(it associates ${[...shared].join(", ") || "nothing"}). Add ${unshared.length === 1 ? "it" : "them"} to the producer's tables ` +
+                `and run \`pulumi up -s ${config.producerStack}\` first, or remove ${unshared.length === 1 ? "it" : "them"} here.`,
+        });
+    }
+    const shares = [...new Set([...(config.ramShareArn ? [config.ramShareArn] : []), ...(p.ramShareArns ?? [])])];
+    const owners = [...new Set(shares.map((arn) => ramShareOwner(arn)!))];
+    if (issues.length === 0 && shares.length === 0) {
+        throw new PeerStackError(
+            config.producerStack
+                ? `producer stack "${config.producerStack}" has not associated Connect's datasets with this account yet, so ` +
+                  `there is no RAM share to accept and no catalog to link to. With dataSource connectAnalytics the producer ` +
+                  `goes first: \`pulumi up -s ${config.producerStack}\`, then run this stack again.`
+                : "with dataSource connectAnalytics this stack links to Connect's catalog, which only its RAM share names: set " +
+                  "producerStack (the Connect instance account's stack, deployed first) or ramShareArn.",
+        );
+    }
+    if (owners.length > 1) {
+        issues.push({
+            key: key("ramShareArn"),
+            message: `the RAM shares come from ${owners.join(" and ")}; one Connect catalog owns the tables. Keep the shares of one catalog.`,
+        });
+    }
+    if (p.sourceCatalogId && owners.length === 1 && p.sourceCatalogId !== owners[0]) {
+        issues.push({
+            key: key("ramShareArn"),
+            message: `names catalog ${owners[0]} but producer stack "${config.producerStack}" reports ${p.sourceCatalogId}; remove ramShareArn or fix it.`,
+        });
+    }
+    if (issues.length > 0) throw new ConfigError(issues);
+    return {
+        producerAccountId: config.producerAccountId,
+        producerDatabaseName: config.producerDatabaseName,
+        tables: config.tables,
+        ramShareArns: shares,
+        sourceCatalogId: owners[0],
+        notes,
+    };
+}
+
+export function producerView(
+    config: AppConfig,
+    raw: Readonly<Record<string, unknown>> | undefined,
+    partition = "aws",
+): ProducerView {
+    const derived = iamRoleArn({ accountId: config.consumerAccountId, partition }, config.lambdaRoleName);
+    // Connect shares with the consumer account; the producer grants nothing and names no role.
+    if (config.dataSource === "connectAnalytics") return { consumerPrincipalArn: derived, notes: [] };
     if (!config.consumerStack) {
         return {
             consumerPrincipalArn: derived,
@@ -160,7 +252,10 @@ export function producerView(config: AppConfig, raw: Readonly<Record<string, unk
             message: `is ${config.consumerAccountId} but consumer stack "${config.consumerStack}" runs in ${c.consumerAccountId}; make them agree.`,
         });
     }
-    if (!c.lambdaRoleArn!.startsWith(`arn:aws:iam::${config.consumerAccountId}:role/`) && issues.length === 0) {
+    if (
+        !c.lambdaRoleArn!.startsWith(`arn:${partition}:iam::${config.consumerAccountId}:role/`) &&
+        issues.length === 0
+    ) {
         issues.push({
             key: key("consumerStack"),
             message: `consumer stack "${config.consumerStack}" exports role ${c.lambdaRoleArn}, which is not in account ${config.consumerAccountId}.`,

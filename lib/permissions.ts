@@ -93,7 +93,24 @@ export interface ShareModel {
     readonly sharingMode?: SharingMode;
     /** LF-tags on every shared table (`lfTags` mode). */
     readonly lfTags?: Readonly<Record<string, string>>;
+    /**
+     * Where the tables come from. `producerCatalog` (default): the producer owns them and grants
+     * them to the consumer's role. `connectAnalytics`: Amazon Connect shares them from its own
+     * catalog straight to the consumer account (through RAM), and the consumer grants its role.
+     */
+    readonly dataSource?: DataSource;
+    /** The catalog that owns the tables. Default: the producer account (`producerCatalog`). */
+    readonly sourceCatalogId?: string;
 }
+
+export type DataSource = "producerCatalog" | "connectAnalytics";
+
+/** The catalog that owns the shared tables. */
+export const sourceCatalogOf = (model: Pick<ShareModel, "sourceCatalogId" | "producerAccountId">): string =>
+    model.sourceCatalogId ?? model.producerAccountId;
+
+/** Athena reads `default` before any query of Lake Formation data (athena/latest/ug/lf-athena-limitations.html). */
+export const ATHENA_DEFAULT_DATABASE = "default";
 
 /** What the producer's side of the model reads (it knows nothing of the consumer's links). */
 export type ProducerShareModel = Pick<
@@ -106,6 +123,8 @@ export type ProducerShareModel = Pick<
     | "grantWithGrantOption"
     | "sharingMode"
     | "lfTags"
+    | "dataSource"
+    | "sourceCatalogId"
 >;
 
 /** LF-tags the producer assigns in `lfTags` mode: on each table, and overriding on excluded columns. */
@@ -159,9 +178,10 @@ export function shareExpression(model: Pick<ShareModel, "lfTags">): LfTagConditi
  *   Excluded columns carry an overriding tag value, so the expression does not match them.
  */
 export function producerGrants(model: ProducerShareModel): LfGrant[] {
+    // Connect's tables are shared with the consumer account directly; the producer grants nothing.
+    if (model.dataSource === "connectAnalytics") return [];
     const read: LfPermission[] = ["DESCRIBE", "SELECT"];
     const catalogId = model.producerAccountId;
-    const databaseName = model.producerDatabaseName;
     if (model.sharingMode === "lfTags") {
         const expression = shareExpression(model);
         return [
@@ -183,38 +203,38 @@ export function producerGrants(model: ProducerShareModel): LfGrant[] {
             ),
         ];
     }
-    const grantable = (permissions: LfPermission[]) => (model.grantWithGrantOption ? permissions : []);
+    return targetGrants(model, "producer", model.grantWithGrantOption ?? false);
+}
+
+/**
+ * DESCRIBE and SELECT on each target in the catalog that owns it, to the consumer's role; with
+ * excluded columns, DESCRIBE on the table and SELECT on all columns but those (TableWithColumns).
+ */
+function targetGrants(
+    model: Pick<
+        ShareModel,
+        "tables" | "producerDatabaseName" | "consumerPrincipalArn" | "producerAccountId" | "sourceCatalogId"
+    >,
+    side: GrantSide,
+    grantOption: boolean,
+): LfGrant[] {
+    const catalogId = sourceCatalogOf(model);
+    const databaseName = model.producerDatabaseName;
+    const principal = model.consumerPrincipalArn;
+    const grantable = (permissions: LfPermission[]) => (grantOption ? permissions : []);
     return model.tables.flatMap((table): LfGrant[] => {
         const excluded = table.excludedColumns ?? [];
+        const onTable = { kind: "table" as const, catalogId, databaseName, name: table.name };
         if (excluded.length === 0) {
-            return [
-                {
-                    side: "producer",
-                    principal: model.consumerPrincipalArn,
-                    resource: { kind: "table", catalogId, databaseName, name: table.name },
-                    permissions: read,
-                    grantable: grantable(read),
-                },
-            ];
+            const read: LfPermission[] = ["DESCRIBE", "SELECT"];
+            return [{ side, principal, resource: onTable, permissions: read, grantable: grantable(read) }];
         }
         return [
+            { side, principal, resource: onTable, permissions: ["DESCRIBE"], grantable: grantable(["DESCRIBE"]) },
             {
-                side: "producer",
-                principal: model.consumerPrincipalArn,
-                resource: { kind: "table", catalogId, databaseName, name: table.name },
-                permissions: ["DESCRIBE"],
-                grantable: grantable(["DESCRIBE"]),
-            },
-            {
-                side: "producer",
-                principal: model.consumerPrincipalArn,
-                resource: {
-                    kind: "tableWithColumns",
-                    catalogId,
-                    databaseName,
-                    name: table.name,
-                    excludedColumns: [...excluded].sort(),
-                },
+                side,
+                principal,
+                resource: { ...onTable, kind: "tableWithColumns", excludedColumns: [...excluded].sort() },
                 permissions: ["SELECT"],
                 grantable: grantable(["SELECT"]),
             },
@@ -223,15 +243,18 @@ export function producerGrants(model: ProducerShareModel): LfGrant[] {
 }
 
 /**
- * Grants the consumer makes: DESCRIBE on each resource link (its own catalog) and, in `lfTags`
- * mode, the re-grant to its role of what the producer granted the account on the tag expression.
+ * Grants the consumer makes, to its own role: DESCRIBE on each resource link and on the `default`
+ * database (its own catalog), and what the account received to pass on: in `connectAnalytics`
+ * mode the targets in Connect's catalog, in `lfTags` mode the tag expression. Never the grant
+ * option: the role passes nothing on.
  */
 export function consumerGrants(model: ShareModel): LfGrant[] {
+    const principal = model.consumerPrincipalArn;
     const links: LfGrant[] =
         (model.enableResourceLinks ?? true)
             ? model.tables.map((table) => ({
                   side: "consumer",
-                  principal: model.consumerPrincipalArn,
+                  principal,
                   resource: {
                       kind: "table",
                       catalogId: model.consumerAccountId,
@@ -242,22 +265,33 @@ export function consumerGrants(model: ShareModel): LfGrant[] {
                   grantable: [],
               }))
             : [];
-    if (model.sharingMode !== "lfTags") return links;
-    return [
-        {
-            side: "consumer",
-            principal: model.consumerPrincipalArn,
-            resource: {
-                kind: "lfTagPolicy",
-                catalogId: model.producerAccountId,
-                resourceType: "TABLE",
-                expression: shareExpression(model),
-            },
-            permissions: ["DESCRIBE", "SELECT"],
-            grantable: [],
-        },
-        ...links,
-    ];
+    const defaultDatabase: LfGrant = {
+        side: "consumer",
+        principal,
+        resource: { kind: "database", catalogId: model.consumerAccountId, databaseName: ATHENA_DEFAULT_DATABASE },
+        permissions: ["DESCRIBE"],
+        grantable: [],
+    };
+    const received: LfGrant[] =
+        model.dataSource === "connectAnalytics"
+            ? targetGrants(model, "consumer", false)
+            : model.sharingMode === "lfTags"
+              ? [
+                    {
+                        side: "consumer",
+                        principal,
+                        resource: {
+                            kind: "lfTagPolicy",
+                            catalogId: model.producerAccountId,
+                            resourceType: "TABLE",
+                            expression: shareExpression(model),
+                        },
+                        permissions: ["DESCRIBE", "SELECT"],
+                        grantable: [],
+                    },
+                ]
+              : [];
+    return [...received, ...links, defaultDatabase];
 }
 
 /** Every grant the principal needs, both sides. */
@@ -298,6 +332,12 @@ export function describeResource(resource: LfResource): string {
         case "lfTag":
             return `${resource.catalogId}:LF-tag ${resource.key}=${resource.values.join("|")}`;
     }
+}
+
+/** Grants in a stable order: the producer's first, then by principal and resource. */
+export function sortGrants<T extends LfGrant>(grants: readonly T[]): T[] {
+    const key = (g: LfGrant) => `${g.side === "producer" ? 0 : 1}|${g.principal}|${resourceKey(g.resource)}`;
+    return [...grants].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 export function sortPermissions<T extends string>(permissions: readonly T[]): T[] {

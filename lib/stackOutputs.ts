@@ -8,8 +8,17 @@
  * it, and the compiler then points at the reader to add. Pure.
  */
 import type { SharingMode, TableConfig } from "./config/types";
-import type { LfGrant, TagAssignment } from "./permissions";
-import { ACCOUNT_ID, ATHENA_WORKGROUP, GLUE_NAME, IAM_ROLE_ARN, IAM_ROLE_NAME, REGION } from "./names";
+import type { DataSource, LfGrant, TagAssignment } from "./permissions";
+import {
+    ACCOUNT_ID,
+    ATHENA_WORKGROUP,
+    CONNECT_INSTANCE,
+    GLUE_NAME,
+    IAM_ROLE_ARN,
+    IAM_ROLE_NAME,
+    RAM_SHARE_ARN,
+    REGION,
+} from "./names";
 
 /** A resource link as the consumer stack exports it. */
 export interface ResourceLinkInfo {
@@ -29,6 +38,10 @@ interface CommonStackOutputs {
     readonly lfTags: Readonly<Record<string, string>>;
     /** The Lake Formation grants this stack makes, as the permission model states them. */
     readonly grants: readonly LfGrant[];
+    /** Where the tables come from (config `dataSource`). */
+    readonly dataSource: DataSource;
+    /** The catalog that owns the tables: the producer account, or Connect's owner catalog. */
+    readonly sourceCatalogId: string;
 }
 
 export interface ProducerStackOutputs extends CommonStackOutputs {
@@ -41,6 +54,10 @@ export interface ProducerStackOutputs extends CommonStackOutputs {
     readonly tagAssignments: readonly TagAssignment[];
     /** RAM share of the grants for the consumer to accept; "" when none is configured. */
     readonly ramShareArn: string;
+    /** Every RAM share the consumer accepts (Connect's, in `connectAnalytics`); empty when none. */
+    readonly ramShareArns: readonly string[];
+    /** The Connect instance whose datasets are associated (`connectAnalytics`). */
+    readonly connectInstanceId?: string;
 }
 
 export interface ConsumerStackOutputs extends CommonStackOutputs {
@@ -91,6 +108,18 @@ function text(what: string, pattern?: RegExp, required = true): KeyReader<string
     };
 }
 const optionalText = (what: string, pattern?: RegExp) => text(what, pattern, false);
+function texts(what: string, pattern: RegExp): KeyReader<readonly string[]> {
+    return {
+        what,
+        required: false,
+        read: (v, key) => {
+            if (!Array.isArray(v) || !v.every((x) => typeof x === "string" && pattern.test(x))) {
+                throw wrong(key, what, v);
+            }
+            return v as string[];
+        },
+    };
+}
 function oneOf<T extends string>(values: readonly T[], required = true): KeyReader<T> {
     const what = values.map((v) => JSON.stringify(v)).join(" or ");
     return {
@@ -179,6 +208,8 @@ const common = {
     sharingMode: oneOf<SharingMode>(["named", "lfTags"], false),
     lfTags,
     grants: list<LfGrant>("a list of grants"),
+    dataSource: oneOf<DataSource>(["producerCatalog", "connectAnalytics"], false),
+    sourceCatalogId: optionalText("the 12-digit account of the catalog that owns the tables", ACCOUNT_ID),
 };
 
 export const PRODUCER_OUTPUT_READERS: Readers<ProducerStackOutputs> = {
@@ -198,6 +229,8 @@ export const PRODUCER_OUTPUT_READERS: Readers<ProducerStackOutputs> = {
     grantWithGrantOption: flag(),
     tagAssignments: list<TagAssignment>("a list of tag assignments"),
     ramShareArn: optionalText("a RAM share ARN or empty"),
+    ramShareArns: texts("a list of RAM share ARNs", RAM_SHARE_ARN),
+    connectInstanceId: optionalText("an Amazon Connect instance id", CONNECT_INSTANCE),
 };
 
 export const CONSUMER_OUTPUT_READERS: Readers<ConsumerStackOutputs> = {

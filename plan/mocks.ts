@@ -14,6 +14,15 @@ export interface PlanAccount {
 
 export type PeerOutputs = Record<string, unknown> | "missing";
 
+/**
+ * The account of Connect's catalog in offline plans: the owner of the RAM shares the mocked
+ * dataset associations return, neither the producer nor the consumer (as on AWS).
+ */
+export const MOCK_CONNECT_CATALOG = "444455556666";
+
+/** Answers to Pulumi functions (invokes) by token, overriding the mocks' own (tests). */
+export type InvokeOverrides = Readonly<Record<string, (inputs: Record<string, any>) => Record<string, any>>>;
+
 /** What Pulumi's auto-naming would add, but deterministic so plans are stable. */
 export function autoName(name: string): string {
     return `${name}-${crypto.createHash("sha256").update(name).digest("hex").slice(0, 7)}`;
@@ -24,6 +33,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
         private readonly account: PlanAccount,
         /** Outputs of stacks that StackReferences read, by stack name. */
         private readonly peers: Readonly<Record<string, PeerOutputs>> = {},
+        private readonly invokes: InvokeOverrides = {},
     ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
@@ -73,6 +83,9 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                     },
                 };
             }
+            case "aws:lakeformation/permissions:Permissions":
+                // The provider's id is a hash of the grant; any stable value will do offline.
+                return { id: hash(JSON.stringify(i), 16), state: i };
             case "aws-native:lakeformation:PrincipalPermissions": {
                 const principalIdentifier = i.principal?.dataLakePrincipalIdentifier;
                 const resourceIdentifier = hash(JSON.stringify(i.resource), 16);
@@ -137,6 +150,19 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                     state: { ...i, name, arn: arn("scheduler", `schedule/${i.groupName ?? "default"}/${name}`) },
                 };
             }
+            case "aws-native:connect:DataLakeAssociation": {
+                // One share per (instance, target account), owned by Connect's catalog account.
+                const shareId = crypto
+                    .createHash("sha256")
+                    .update(`${i.instanceId}|${i.targetAccountId}`)
+                    .digest("hex")
+                    .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, "$1-$2-$3-$4-$5");
+                const resourceShareArn = arn("ram", `resource-share/${shareId}`, { account: MOCK_CONNECT_CATALOG });
+                return {
+                    id: `${i.instanceId}|${i.dataSetId}|${i.targetAccountId}`,
+                    state: { ...i, resourceShareArn, resourceShareId: shareId },
+                };
+            }
             case "aws:ram/resourceShareAccepter:ResourceShareAccepter":
                 return { id: i.shareArn, state: { ...i, status: "ACCEPTED", receiverAccountId: accountId } };
             default: {
@@ -151,6 +177,8 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     }
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        const override = this.invokes[args.token];
+        if (override) return override(args.inputs);
         switch (args.token) {
             case "aws:index/getCallerIdentity:getCallerIdentity":
                 return {

@@ -9,18 +9,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppConfig, parseConfig, Side } from "../lib/config";
 import { CONFIG_NAMESPACE } from "../lib/names";
-import { LfGrant } from "../lib/permissions";
+import { LfGrant, sortGrants } from "../lib/permissions";
 import { ConsumerStackOutputs, ProducerStackOutputs, readStackOutputs } from "../lib/stackOutputs";
 import { effectiveAccess, TableAccess } from "../lib/effectiveAccess";
 import { grantFromResourceInputs } from "../lib/lfResources";
 import { loadStackConfig, REPO_ROOT } from "./configFile";
-import { PeerOutputs, PlanMocks } from "./mocks";
-import { recordParents, resolveOutput, settle } from "./sdkInternals";
+import { InvokeOverrides, PeerOutputs, PlanMocks } from "./mocks";
+import { useInvitationLookup } from "../stack/ramInvitations";
+import type { InvitationStatus } from "../lib/ram";
+import { PlannedOptions, recordParents, RegisteredResource, resolveOutput, settle } from "./sdkInternals";
 
 export interface PlannedResource {
     readonly type: string;
     readonly name: string;
     readonly parent: string | null;
+    /** Resource options that change what a deployment does (retainOnDelete, deleteBeforeReplace, ...). */
+    readonly options: PlannedOptions;
     readonly inputs: Record<string, unknown>;
 }
 
@@ -48,6 +52,12 @@ export interface PlanOptions {
     readonly configs?: Readonly<Record<string, Record<string, string>>>;
     /** Outputs of referenced stacks; when given, the other stack is not planned. "missing": the stack does not exist. */
     readonly peers?: Readonly<Record<string, PeerOutputs>>;
+    /** The accounts' partition. Default aws. */
+    readonly partition?: string;
+    /** Answers to Pulumi functions by token (a Glue table that is a link, say). */
+    readonly invokes?: InvokeOverrides;
+    /** RAM invitation status per share ARN. Default: every share's invitation is PENDING (a first deployment). */
+    readonly invitations?: Readonly<Record<string, InvitationStatus>>;
 }
 
 type Program = () => Promise<Record<string, unknown>>;
@@ -59,7 +69,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     const config = stackConfig(stack, options);
     const side = readSide(stack, config);
     const peers = options.peers ?? (await peerOutputs(side, config, options));
-    return runProgram(stack, config, peers);
+    return runProgram(stack, config, peers, options);
 }
 
 /** Plans both stacks in deployment order and returns the final plan of each. */
@@ -70,11 +80,13 @@ export async function planBoth(options: PlanOptions = {}): Promise<Record<Side, 
         STACKS.producer,
         producerConfig,
         await peerOutputs("producer", producerConfig, options),
+        options,
     );
     const consumer = await runProgram(
         STACKS.consumer,
         consumerConfig,
         referenceTo(consumerConfig, "producerStack", producer),
+        options,
     );
     return { producer, consumer };
 }
@@ -100,16 +112,25 @@ function referenceTo(
     return name ? { [name]: peer?.outputs ?? {} } : {};
 }
 
-/** Outputs of the other stack, planned the way a first deployment runs: consumer, producer, consumer. */
+/**
+ * Outputs of the other stack, planned the way a first deployment runs: consumer, producer,
+ * consumer (`producerCatalog`), or producer, consumer (`connectAnalytics`: the producer reads nothing).
+ */
 async function peerOutputs(
     side: Side,
     config: Record<string, string>,
     options: PlanOptions,
 ): Promise<Record<string, PeerOutputs>> {
     if (side === "producer") {
+        if (config[`${CONFIG_NAMESPACE}:dataSource`] === "connectAnalytics") return {};
         const consumerConfig = stackConfig(STACKS.consumer, options);
         const bootstrap = config[`${CONFIG_NAMESPACE}:consumerStack`]
-            ? await runProgram(STACKS.consumer, consumerConfig, referenceTo(consumerConfig, "producerStack", undefined))
+            ? await runProgram(
+                  STACKS.consumer,
+                  consumerConfig,
+                  referenceTo(consumerConfig, "producerStack", undefined),
+                  options,
+              )
             : undefined;
         return referenceTo(config, "consumerStack", bootstrap);
     }
@@ -119,6 +140,7 @@ async function peerOutputs(
         STACKS.producer,
         producerConfig,
         await peerOutputs("producer", producerConfig, options),
+        options,
     );
     return referenceTo(config, "producerStack", producer);
 }
@@ -128,17 +150,23 @@ export async function runProgram(
     stack: string,
     config: Record<string, string>,
     peers: Readonly<Record<string, PeerOutputs>>,
+    environment: Pick<PlanOptions, "partition" | "invokes" | "invitations"> = {},
 ): Promise<PlanResult> {
     // Validate first, so a bad config is reported before anything is "created".
     const warnings: string[] = [];
     const app: AppConfig = parseConfig(config, { warn: (i) => warnings.push(`${i.key}: ${i.message}`) });
     const accountId = app.side === "producer" ? app.producerAccountId : app.consumerAccountId;
 
-    const mocks = new PlanMocks({ accountId, region: app.region }, peers);
-    const recorded = new Map<
-        string,
-        { type: string; name: string; parent: string | null; inputs?: Record<string, unknown> }
-    >();
+    const mocks = new PlanMocks(
+        { accountId, region: app.region, partition: environment.partition },
+        peers,
+        environment.invokes,
+    );
+    // A first deployment: every share's invitation pending, unless the test says otherwise.
+    useInvitationLookup(async (arns) =>
+        arns.map((shareArn) => ({ shareArn, status: environment.invitations?.[shareArn] ?? "PENDING" })),
+    );
+    const recorded = new Map<string, RegisteredResource & { inputs?: Record<string, unknown> }>();
     const mocksWithCapture: pulumi.runtime.Mocks = {
         newResource: async (args) => {
             const entry = recorded.get(`${args.type}::${args.name}`);
@@ -175,13 +203,16 @@ export async function runProgram(
             type: r.type,
             name: r.name,
             parent: r.parent,
+            options: r.options,
             inputs: (await describeAssets(r.inputs ?? {})) as Record<string, unknown>,
         });
     }
-    const permissions = resources
-        .map((r) => grantFromResourceInputs(r.type, r.inputs, app.side))
-        .filter((g): g is LfGrant => g !== undefined)
-        .map(({ side: _side, ...grant }) => grant);
+    // Registration order depends on when each grant's inputs resolve: list them in a stable order.
+    const permissions = sortGrants(
+        resources
+            .map((r) => grantFromResourceInputs(r.type, r.inputs, app.side))
+            .filter((g): g is LfGrant => g !== undefined),
+    ).map(({ side: _side, ...grant }) => grant);
     return {
         stack,
         side: app.side,
@@ -212,8 +243,9 @@ function accessOf(
     const principal = (app.side === "producer" ? producer.consumerPrincipalArn : consumer.lambdaRoleArn)!;
     const grants = [...own, ...(peer.grants ?? [])] as LfGrant[];
     const tagging = producer.tagAssignments ?? [];
+    const sourceCatalogId = outputs.sourceCatalogId ?? peer.sourceCatalogId ?? app.producerAccountId;
     const targets = app.tables.map((t) => ({
-        catalogId: app.producerAccountId,
+        catalogId: sourceCatalogId,
         databaseName: app.producerDatabaseName,
         name: t.name,
         link: app.enableResourceLinks

@@ -16,6 +16,20 @@ interface MonitorRequest {
     getType(): string;
     getName(): string;
     getParent(): string;
+    /** Register requests only (reads have none of these). */
+    getRetainondelete?(): boolean;
+    getDeletebeforereplace?(): boolean;
+    getProtect?(): boolean;
+    getImportid?(): string;
+}
+
+/** The resource options that change what a deployment does to AWS (shown in the plan). */
+export interface PlannedOptions {
+    readonly retainOnDelete: boolean;
+    readonly deleteBeforeReplace: boolean;
+    readonly protect: boolean;
+    /** Adopted, not created: the id `pulumi import` would use. */
+    readonly importId: string | null;
 }
 
 export interface RegisteredResource {
@@ -23,6 +37,7 @@ export interface RegisteredResource {
     readonly name: string;
     /** Logical name of the parent resource, or null for a root resource. */
     readonly parent: string | null;
+    readonly options: PlannedOptions;
 }
 
 /** Calls `onRegister` for every resource the program registers or reads, before the mock answers. */
@@ -44,6 +59,12 @@ export function recordParents(onRegister: (resource: RegisteredResource) => void
                 type: req.getType(),
                 name: req.getName(),
                 parent: parentUrn ? parentUrn.slice(parentUrn.lastIndexOf("::") + 2) : null,
+                options: {
+                    retainOnDelete: req.getRetainondelete?.() ?? false,
+                    deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
+                    protect: req.getProtect?.() ?? false,
+                    importId: req.getImportid?.() || null,
+                },
             });
             original(req, callback);
         };

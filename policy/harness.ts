@@ -29,6 +29,8 @@ export interface ResourceFixture {
     /** Names of the resources each input was computed from (the engine's property dependencies). */
     readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
     readonly dependencies?: readonly string[];
+    /** The resource options the plan recorded (only deleteBeforeReplace and protect reach a policy). */
+    readonly options?: { readonly deleteBeforeReplace?: boolean; readonly protect?: boolean };
 }
 
 export interface Violation {
@@ -59,6 +61,15 @@ const EMPTY_OPTIONS: PolicyResourceOptions = {
     customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
     additionalSecretOutputs: [],
 };
+
+/** What the engine hands a policy of a resource's options. */
+function policyOptions(r: ResourceFixture): PolicyResourceOptions {
+    return {
+        ...EMPTY_OPTIONS,
+        protect: r.options?.protect ?? false,
+        ...(r.options?.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+    };
+}
 
 class NotApplicable extends Error {}
 
@@ -108,7 +119,7 @@ export function toPolicyResources(resources: readonly ResourceFixture[], options
             name: r.name,
             urn: urnOf(r, stack, options.project),
             props,
-            opts: EMPTY_OPTIONS,
+            opts: policyOptions(r),
             dependencies: [],
             propertyDependencies: {},
             isType: (cls) => isType(r.type, cls),
@@ -156,7 +167,7 @@ export async function runResourcePolicy(
         name: resource.name,
         urn: urnOf(resource, stack, options.project),
         props,
-        opts: EMPTY_OPTIONS,
+        opts: policyOptions(resource),
         stackTags: new Map(),
         isType: (cls) => isType(resource.type, cls),
         asType: ((cls: { new (...rest: any[]): unknown }) =>

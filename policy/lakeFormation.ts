@@ -141,3 +141,48 @@ export const lakeformationSettingsNoIamAllowedPrincipals: ResourceValidationPoli
         }
     }),
 };
+
+export const lakeformationGrantDeleteBeforeReplace: ResourceValidationPolicy = {
+    name: "lakeformation-grant-delete-before-replace",
+    description:
+        "Lake Formation grants are replaced delete-before-create: grants are not reference-counted, so the default " +
+        "create-then-delete order would revoke what the replacement just granted.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    validateResource: forTypes(LF_GRANT_TYPES, (_props, args, report) => {
+        if (args.opts.deleteBeforeReplace) return;
+        report(
+            "is replaced create-before-delete: deleting the old grant would revoke the permissions the new one just " +
+                "gave (Lake Formation does not count grants). Set the resource option deleteBeforeReplace: true.",
+        );
+    }),
+};
+
+/** The account of a Lake Formation principal: an IAM ARN's account, or an account id itself. */
+function principalAccount(principal: unknown): string | undefined {
+    if (typeof principal !== "string") return undefined;
+    if (/^\d{12}$/.test(principal)) return principal;
+    return /^arn:[^:]+:iam::(\d{12}):/.exec(principal)?.[1];
+}
+
+export const lakeformationGrantNoReshare: ResourceValidationPolicy = {
+    name: "lakeformation-grant-no-reshare",
+    description:
+        "No grant passes a resource the granting account only received (from Amazon Connect or another account) on to a " +
+        "principal of a third account: Lake Formation refuses it (lake-formation/latest/dg/regranting-shared-resources.html).",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    validateResource: forTypes(LF_GRANT_TYPES, (props, args, report) => {
+        const grant = grantFromResourceInputs(args.type, props, "consumer");
+        const grantor = args.type === PRINCIPAL_PERMISSIONS_TYPE ? props.catalog : props.catalogId;
+        const to = principalAccount(grant?.principal);
+        if (!grant || typeof grantor !== "string" || !to) return;
+        if (grant.resource.catalogId !== grantor && to !== grantor) {
+            report(
+                `account ${grantor} grants ${describeResource(grant.resource)}, which belongs to catalog ` +
+                    `${grant.resource.catalogId}, to a principal of account ${to}: a received resource can only be granted ` +
+                    `to the receiving account's own principals. With Amazon Connect's catalog use dataSource connectAnalytics.`,
+            );
+        }
+    }),
+};

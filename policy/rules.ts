@@ -5,7 +5,12 @@
  */
 import { Policies } from "@pulumi/policy";
 import { iamNoWildcardOrUnscopedAllow, iamRoleTrustNoWildcardPrincipal, lambdaRoleTrustsOnlyLambda } from "./iam";
-import { lakeformationGrantLeastPrivilege, lakeformationSettingsNoIamAllowedPrincipals } from "./lakeFormation";
+import {
+    lakeformationGrantDeleteBeforeReplace,
+    lakeformationGrantLeastPrivilege,
+    lakeformationGrantNoReshare,
+    lakeformationSettingsNoIamAllowedPrincipals,
+} from "./lakeFormation";
 import {
     athenaWorkgroupEnforcedEncryptedWithCutoff,
     cloudwatchLogGroupRetention,
@@ -26,6 +31,8 @@ export const ALL_POLICIES: Policies = [
     iamRoleTrustNoWildcardPrincipal,
     lambdaRoleTrustsOnlyLambda,
     lakeformationGrantLeastPrivilege,
+    lakeformationGrantDeleteBeforeReplace,
+    lakeformationGrantNoReshare,
     lakeformationSettingsNoIamAllowedPrincipals,
     s3BucketPublicAccessBlocked,
     s3BucketEncrypted,

@@ -1,18 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as awsnative from "@pulumi/aws-native";
+import * as aws from "@pulumi/aws";
 import { LfGrant, resourceKey } from "../lib/permissions";
-import { toPrincipalPermissionsArgs } from "../lib/lfResources";
+import { toPermissionsArgs } from "../lib/lfResources";
 
 /**
- * Creates one Lake Formation grant per model grant.
+ * Creates one Lake Formation grant per model grant: one resource per (principal, resource).
  *
- * Why `aws-native.lakeformation.PrincipalPermissions` rather than `aws.lakeformation.Permissions`:
- * the classic resource reads its grant back through a filtered ListPermissions call, which never
- * returns role-level grants on RAM-shared cross-account resource-link tables, so such grants are
- * deleted and recreated on every run (terraform-provider-aws #49669, #49453). PrincipalPermissions
- * is the CloudFormation resource made for cross-account grants: it names the catalog explicitly,
- * reads the grant by its own identifier, and supports TableWithColumns and LF-tag policies. Every
- * property forces replacement, which is what a grant is anyway.
+ * Which resource type, as of 2026-11 (re-check these before changing it):
+ * - `aws-native.lakeformation.PrincipalPermissions` goes through Cloud Control, whose GetResource
+ *   rejects the resource's own identifier right after the create: the grant is made in AWS but the
+ *   resource never reaches the stack's state, and the next `pulumi up` fails with AlreadyExists
+ *   (pulumi-aws-native #648, open; #1303 closed as its duplicate; the same bug in Terraform's awscc
+ *   provider, #2826, open in 2025-10). So it cannot be deployed twice.
+ * - `aws.lakeformation.Permissions` (this one) calls GrantPermissions and RevokePermissions
+ *   directly. Its read-back with a principal filter used to miss cross-account IAM principals, the
+ *   producer's grants to the consumer's role here; terraform-provider-aws PR #49398 (merged
+ *   2026-08-11) filters by resource and matches the principal itself. Assumed, not checked: the
+ *   pinned @pulumi/aws (7.48.0, published 2026-09-22) bridges an upstream release with it. Still open: #49669, a role grant on a RAM-shared table read through a resource link is
+ *   not found on read, so a `pulumi refresh` drops it from the state (it is not revoked), and the
+ *   next `pulumi up` grants it again (GrantPermissions of a held permission succeeds).
+ *
+ * Lake Formation grants are not reference-counted: revoking (principal, resource, permission)
+ * removes it whoever granted it. Every input of a grant forces replacement, and Pulumi creates the
+ * replacement before deleting the original, which would end with the permission revoked. So each
+ * grant is `deleteBeforeReplace`, and its logical name names the principal and the resource but
+ * not the permissions: changing the permissions or the grant option replaces the grant under the
+ * same name instead of creating a second one beside it. A column-limited SELECT waits for the
+ * table grant of the same principal, so a replaced table grant is revoked before it is made.
  */
 export function createGrants(
     namePrefix: string,
@@ -21,32 +35,62 @@ export function createGrants(
     opts: pulumi.CustomResourceOptions,
     /** An Output for the principal of the model's grants, so grants wait for it to exist. */
     principalOutput?: { readonly arn: string; readonly output: pulumi.Input<string> },
-): awsnative.lakeformation.PrincipalPermissions[] {
-    return grants.map((grant) => {
-        const args = toPrincipalPermissionsArgs(grant, grantorAccountId);
+): aws.lakeformation.Permissions[] {
+    const names = grants.map((grant) => `${namePrefix}-${grantName(grant)}`);
+    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+    if (duplicate) {
+        throw new Error(
+            `two grants would share the name ${duplicate}; the permission model emits one per (principal, resource)`,
+        );
+    }
+    const made = new Map<string, aws.lakeformation.Permissions>();
+    return grants.map((grant, i) => {
+        const args = toPermissionsArgs(grant, grantorAccountId);
         const principal =
             principalOutput && grant.principal === principalOutput.arn ? principalOutput.output : grant.principal;
-        return new awsnative.lakeformation.PrincipalPermissions(
-            `${namePrefix}-${grantSuffix(grant)}`,
+        const r = grant.resource;
+        const tableGrant = r.kind === "tableWithColumns" ? made.get(tableKey(grant.principal, r)) : undefined;
+        const resource = new aws.lakeformation.Permissions(
+            names[i],
+            { ...args, principal },
             {
-                ...args,
-                principal: { dataLakePrincipalIdentifier: principal },
-            } as awsnative.lakeformation.PrincipalPermissionsArgs,
-            opts,
+                ...opts,
+                deleteBeforeReplace: true,
+                dependsOn: [...dependencies(opts.dependsOn), ...(tableGrant ? [tableGrant] : [])],
+            },
         );
+        if (r.kind === "table") made.set(tableKey(grant.principal, r), resource);
+        return resource;
     });
 }
 
-/** Readable, stable, unique child name for a grant. */
-export function grantSuffix(grant: LfGrant): string {
+function dependencies(dependsOn: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
+    if (!dependsOn) return [];
+    return Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
+}
+
+const tableKey = (principal: string, r: { catalogId: string; databaseName: string; name: string }) =>
+    `${principal}|${r.catalogId}:${r.databaseName}.${r.name}`;
+
+/**
+ * The logical name of a grant: who and on what, never which permissions. Table grants read
+ * `<principal>-<catalog>.<database>.<table>` (`-cols` for a column-limited one).
+ */
+export function grantName(grant: LfGrant): string {
     const r = grant.resource;
-    const base =
-        r.kind === "table" || r.kind === "tableWithColumns"
-            ? `${r.name}-${grant.permissions.join("-").toLowerCase()}`
-            : r.kind === "database"
-              ? `db-${r.databaseName}`
-              : `${r.kind.toLowerCase()}-${shortHash(resourceKey(r))}`;
-    return r.kind === "tableWithColumns" ? `${base}-cols` : base;
+    const principal = grant.principal.slice(grant.principal.lastIndexOf("/") + 1);
+    switch (r.kind) {
+        case "table":
+            return `${principal}-${r.catalogId}.${r.databaseName}.${r.name}`;
+        case "tableWithColumns":
+            return `${principal}-${r.catalogId}.${r.databaseName}.${r.name}-cols`;
+        case "database":
+            return `${principal}-${r.catalogId}.${r.databaseName}`;
+        case "lfTag":
+            return `${principal}-lftag-${r.key}`;
+        case "lfTagPolicy":
+            return `${principal}-lftagpolicy-${shortHash(resourceKey(r))}`;
+    }
 }
 
 function shortHash(text: string): string {

@@ -116,9 +116,9 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
         assert.equal(consumer.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm").length, 0);
     });
 
-    it("runs the Lambda on nodejs20.x with the handler's environment contract, as the link role", () => {
+    it("runs the Lambda on nodejs24.x (nodejs20.x is deprecated) with the handler's environment contract, as the link role", () => {
         const fn = byName(consumer, "export-function").inputs as any;
-        assert.equal(fn.runtime, "nodejs20.x");
+        assert.equal(fn.runtime, "nodejs24.x");
         assert.equal(fn.role, `arn:aws:iam::${CONSUMER}:role/connect-analytics-lambda-execution-role`);
         assert.equal(fn.timeout, 900);
         assert.deepEqual(Object.keys(fn.environment.variables).sort(), [...HANDLER_ENV_VARS].sort());

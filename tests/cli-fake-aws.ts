@@ -37,6 +37,7 @@ import {
 } from "@aws-sdk/client-lakeformation";
 import { GetResourceShareInvitationsCommand, RAMClient, ResourceShareInvitation } from "@aws-sdk/client-ram";
 import { CloudTrailClient, Event as TrailEvent, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
+import { ConnectClient, ListAnalyticsDataAssociationsCommand } from "@aws-sdk/client-connect";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { AwsClients, ClientOptions } from "../cli/aws";
@@ -73,6 +74,13 @@ export class FakeAccount {
         Parameters: { CROSS_ACCOUNT_VERSION: "4" },
     };
     readonly invitations: ResourceShareInvitation[] = [];
+    /** Dataset associations of the account's Connect instances, as ListAnalyticsDataAssociations returns them. */
+    readonly associations: Array<{
+        InstanceId: string;
+        DataSetId: string;
+        TargetAccountId: string;
+        ResourceShareArn?: string;
+    }> = [];
     /** CloudTrail event history of the account (the region's), as LookupEvents returns it. */
     readonly trail: TrailEvent[] = [];
     /** What STS says; tests change it to simulate the wrong account. */
@@ -198,6 +206,7 @@ export class FakeAws {
             ram: new RAMClient({ region: REGION }),
             athena: new AthenaClient({ region: REGION }),
             cloudtrail: new CloudTrailClient({ region: REGION }),
+            connect: new ConnectClient({ region: REGION }),
         };
         const caller = () => this.account(callerId);
         const guard =
@@ -427,7 +436,19 @@ export class FakeAws {
             ),
         );
 
-        this.stubs.push(sts, glue, lf, ram, athena, cloudtrail);
+        const connect = mockClient(clients.connect);
+        connect.on(ListAnalyticsDataAssociationsCommand).callsFake(
+            guard(
+                "ListAnalyticsDataAssociations",
+                (input: { InstanceId: string; NextToken?: string; MaxResults?: number }) => {
+                    const mine = caller().associations.filter((a) => a.InstanceId === input.InstanceId);
+                    const p = page(mine, input.NextToken, input.MaxResults, 100, 100);
+                    return { Results: p.items.map(({ InstanceId: _i, ...rest }) => rest), NextToken: p.next };
+                },
+            ),
+        );
+
+        this.stubs.push(sts, glue, lf, ram, athena, cloudtrail, connect);
         return clients;
     }
 }
@@ -572,6 +593,14 @@ export function deployment(count = 3, options: DeploymentOptions = {}): Deployme
         });
     }
     consumer.databases.set(CONSUMER_DB, links);
+    // Athena's `default` database, and the role's DESCRIBE on it (athena/latest/ug/lf-athena-limitations.html).
+    consumer.databases.set("default", new Map());
+    consumer.grants.push({
+        Principal: { DataLakePrincipalIdentifier: ROLE_ARN },
+        Resource: { Database: { CatalogId: CONSUMER, Name: "default" } },
+        Permissions: ["DESCRIBE"],
+        PermissionsWithGrantOption: [],
+    });
     // Another principal's grant on a link: the role's checks must not count it.
     consumer.grants.push({
         Principal: { DataLakePrincipalIdentifier: `arn:aws:iam::${CONSUMER}:role/analyst` },

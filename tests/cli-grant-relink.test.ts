@@ -41,7 +41,8 @@ describe("cli grant", () => {
         const d = deployment(3);
         const { code, changes } = await json(d, ["grant", ...BOTH]);
         assert.equal(code, 0);
-        assert.equal(changes.length, 6);
+        // 3 links, 3 targets, and DESCRIBE on the default database.
+        assert.equal(changes.length, 7);
         assert.ok(changes.every((c) => c.action === "present"));
         assert.equal(d.aws.callsByCommand().BatchGrantPermissionsCommand, undefined);
     });
@@ -53,7 +54,8 @@ describe("cli grant", () => {
         const r = await runCli(d, ["grant", ...BOTH, "--dry-run"]);
         assert.equal(r.code, 0);
         const lines = r.stdout.trim().split("\n");
-        assert.equal(lines.filter((l) => l.startsWith("would grant")).length, 6);
+        assert.equal(lines.filter((l) => l.startsWith("would grant")).length, 7);
+        assert.ok(lines.includes(`would grant   DESCRIBE on ${CONSUMER}:default to ${ROLE_ARN}`), lines.join("\n"));
         assert.ok(
             lines.includes(`would grant   DESCRIBE on ${CONSUMER}:${CONSUMER_DB}.users_link to ${ROLE_ARN}`),
             lines.join("\n"),
@@ -62,7 +64,7 @@ describe("cli grant", () => {
             lines.includes(`would grant   DESCRIBE, SELECT on ${PRODUCER}:${PRODUCER_DB}.users to ${ROLE_ARN}`),
             lines.join("\n"),
         );
-        assert.match(lines[lines.length - 1], /0 present, 6 to grant \(dry run\), 0 failed, 0 skipped/);
+        assert.match(lines[lines.length - 1], /0 present, 7 to grant \(dry run\), 0 failed, 0 skipped/);
         assert.equal(JSON.stringify([...d.aws.accounts.values()].map((a) => a.grants)), before);
         assert.equal(d.aws.callsByCommand().BatchGrantPermissionsCommand, undefined);
     });
@@ -79,6 +81,7 @@ describe("cli grant", () => {
         const first = await json(d, ["grant", ...BOTH]);
         assert.equal(first.code, 0);
         assert.deepEqual(first.changes.map((c) => c.action).sort(), [
+            "grant",
             "grant",
             "grant",
             "grant",
@@ -115,7 +118,7 @@ describe("cli grant", () => {
         assert.equal(code, 0);
         assert.deepEqual(
             changes.filter((c) => c.action === "grant").map((c) => c.side),
-            ["consumer", "consumer", "consumer"],
+            ["consumer", "consumer", "consumer", "consumer"],
         );
         const skipped = changes.filter((c) => c.action === "skipped") as Array<Change & { note: string }>;
         assert.equal(skipped.length, 3);
@@ -166,8 +169,8 @@ describe("cli grant with governance", () => {
         const first = await json(d, ["grant", ...BOTH]);
         assert.equal(first.code, 0);
         const granted = first.changes.filter((c) => c.action === "grant");
-        // Consumer: tag policy re-grant + 3 link DESCRIBEs. Producer: tag policy + 2 tags, to the account.
-        assert.equal(granted.length, 7);
+        // Consumer: tag policy re-grant + 3 link DESCRIBEs + default. Producer: tag policy + 2 tags, to the account.
+        assert.equal(granted.length, 8);
         const policy = d.aws.account(PRODUCER).grants.find((g) => g.Resource?.LFTagPolicy);
         assert.equal(policy?.Principal?.DataLakePrincipalIdentifier, CONSUMER);
         assert.deepEqual(policy?.PermissionsWithGrantOption, ["DESCRIBE", "SELECT"]);

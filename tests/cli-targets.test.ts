@@ -99,7 +99,7 @@ describe("cli outputs files and targets", () => {
         assert.equal(athenaWorkgroup, "connect_analytics_workgroup");
         assert.equal(model.consumerPrincipalArn, ROLE_ARN);
         const grants = requiredGrants(model);
-        assert.equal(grants.length, 6);
+        assert.equal(grants.length, 7);
         assert.ok(
             grants.some(
                 (g) => g.side === "producer" && g.resource.catalogId === PRODUCER && g.permissions.includes("SELECT"),

@@ -58,8 +58,13 @@ describe("cli verify", () => {
         ]) {
             assert.ok(ids.includes(id), `missing check ${id} in ${ids.join(", ")}`);
         }
-        // One grant check per required grant: DESCRIBE on 3 links, SELECT+DESCRIBE on 3 targets.
-        assert.equal(doc.checks.filter((c) => c.id.startsWith("grant:")).length, 6);
+        // One grant check per required grant: DESCRIBE on 3 links, SELECT+DESCRIBE on 3 targets, DESCRIBE on default.
+        assert.equal(doc.checks.filter((c) => c.id.startsWith("grant:")).length, 7);
+        assert.equal(
+            doc.checks.find((c) => c.id === `grant:consumer:database:${CONSUMER}:default`)?.status,
+            "PASS",
+            "verify checks DESCRIBE on the default database",
+        );
     });
 
     it("prints a summary table, and a progress line per check only on a terminal", async () => {

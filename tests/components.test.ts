@@ -139,25 +139,19 @@ describe("createGrants on its own", () => {
         },
     ];
 
-    it("makes one PrincipalPermissions per model grant, in the grantor's catalog, to the principal's Output", async () => {
+    it("makes one Permissions resource per model grant, in the grantor's catalog, to the principal's Output", async () => {
         const { settled } = mockResources();
         const made = createGrants("share", grants, PRODUCER, {}, { arn: role, output: pulumi.output(role) });
         assert.equal(made.length, 2);
-        const created = byType(await settled(), "aws-native:lakeformation:PrincipalPermissions");
+        const created = byType(await settled(), "aws:lakeformation/permissions:Permissions");
         assert.deepEqual(
-            created.map((c) => [
-                c.inputs.catalog,
-                c.inputs.principal.dataLakePrincipalIdentifier,
-                c.inputs.permissions,
-            ]),
+            created.map((c) => [c.inputs.catalogId, c.inputs.principal, c.inputs.permissions]),
             [
                 [PRODUCER, role, ["DESCRIBE", "SELECT"]],
                 [PRODUCER, role, ["SELECT"]],
             ],
         );
-        assert.deepEqual(created[1].inputs.resource.tableWithColumns.columnWildcard, {
-            excludedColumnNames: ["customer_endpoint_address"],
-        });
+        assert.deepEqual(created[1].inputs.tableWithColumns.excludedColumnNames, ["customer_endpoint_address"]);
     });
 });
 
@@ -196,12 +190,15 @@ describe("ConsumerLinkSet on its own", () => {
                 [CONSUMER, PRODUCER],
             ],
         );
-        const describe = byType(created, "aws-native:lakeformation:PrincipalPermissions");
+        const describe = byType(created, "aws:lakeformation/permissions:Permissions");
         assert.deepEqual(
-            describe.map((g) => [g.inputs.catalog, g.inputs.resource.table.name, g.inputs.permissions]),
+            describe
+                .map((g) => [g.inputs.catalogId, (g.inputs.table ?? g.inputs.database).name, g.inputs.permissions])
+                .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
             [
-                [CONSUMER, "users_link", ["DESCRIBE"]],
                 [CONSUMER, "contacts_link", ["DESCRIBE"]],
+                [CONSUMER, "default", ["DESCRIBE"]],
+                [CONSUMER, "users_link", ["DESCRIBE"]],
             ],
         );
         assert.equal(byType(created, "aws:ram/resourceShareAccepter:ResourceShareAccepter").length, 0);
@@ -218,12 +215,16 @@ describe("ConsumerLinkSet on its own", () => {
             tables: [{ name: "users", linkName: "users_link" }],
             lambdaRoleName: "reader",
             enableResourceLinks: false,
-            ramShareArn: `arn:aws:ram:ap-southeast-2:${PRODUCER}:resource-share/abc`,
+            ramShares: [{ shareArn: `arn:aws:ram:ap-southeast-2:${PRODUCER}:resource-share/abc`, action: "accept" }],
             tags: {},
         });
         const created = await settled();
         assert.equal(byType(created, "aws:ram/resourceShareAccepter:ResourceShareAccepter").length, 1);
         assert.equal(byType(created, "aws:glue/catalogTable:CatalogTable").length, 0);
-        assert.equal(byType(created, "aws-native:lakeformation:PrincipalPermissions").length, 0);
+        assert.deepEqual(
+            byType(created, "aws:lakeformation/permissions:Permissions").map((g) => g.inputs.database?.name),
+            ["default"],
+            "no link grants; DESCRIBE on default stays",
+        );
     });
 });

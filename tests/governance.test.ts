@@ -3,7 +3,7 @@ import { ConfigError, parseConfig } from "../lib/config";
 import { mergeDataLakeSettings } from "../lib/dataLakeSettings";
 import { CONSUMER, ofType, plan, PRODUCER, rejection, ROLE_ARN, stackConfig } from "./helpers";
 
-const GRANT = "aws-native:lakeformation:PrincipalPermissions";
+const GRANT = "aws:lakeformation/permissions:Permissions";
 const PRODUCER_STACK = "organization/connect-analytics/producer";
 const EXCLUDED = { users: ["email", "mobile"], contacts: ["customer_endpoint_address"] };
 
@@ -104,10 +104,12 @@ describe("column exclusions (named mode)", () => {
                 grantable: [],
             },
         ]);
-        const native = ofType(producer, GRANT).find(
-            (g) => (g.inputs.resource as any).tableWithColumns?.name === "users",
-        )!;
-        assert.deepEqual((native.inputs.resource as any).tableWithColumns.columnWildcard, {
+        const made = ofType(producer, GRANT).find((g) => (g.inputs as any).tableWithColumns?.name === "users")!;
+        assert.deepEqual((made.inputs as any).tableWithColumns, {
+            catalogId: PRODUCER,
+            databaseName: "connect_datalake",
+            name: "users",
+            wildcard: true,
             excludedColumnNames: ["email", "mobile"],
         });
     });
@@ -183,9 +185,9 @@ describe("LF-tag sharing mode", () => {
         const regrant = consumer.permissions.find((p) => p.resource.kind === "lfTagPolicy")!;
         assert.equal(regrant.principal, ROLE_ARN);
         assert.deepEqual(regrant.grantable, []);
-        const native = ofType(consumer, GRANT).find((g) => (g.inputs.resource as any).lfTagPolicy)!;
-        assert.equal(native.inputs.catalog, CONSUMER, "the consumer makes the re-grant");
-        assert.equal((native.inputs.resource as any).lfTagPolicy.catalogId, PRODUCER, "on the producer's tags");
+        const made = ofType(consumer, GRANT).find((g) => (g.inputs as any).lfTagPolicy)!;
+        assert.equal(made.inputs.catalogId, CONSUMER, "the consumer makes the re-grant");
+        assert.equal((made.inputs as any).lfTagPolicy.catalogId, PRODUCER, "on the producer's tags");
     });
 
     for (const [what, exclusions] of [

@@ -31,7 +31,7 @@ export function plan(
         producer?: Record<string, unknown>;
         consumer?: Record<string, unknown>;
         peers?: Record<string, PeerOutputs>;
-    } = {},
+    } & Pick<PlanOptions, "partition" | "invokes" | "invitations"> = {},
 ): Promise<PlanResult> {
     const options: PlanOptions = {
         configs: {
@@ -39,6 +39,9 @@ export function plan(
             consumer: stackConfig("consumer", overrides.consumer),
         },
         peers: overrides.peers,
+        partition: overrides.partition,
+        invokes: overrides.invokes,
+        invitations: overrides.invitations,
     };
     return planStack(stack, options);
 }

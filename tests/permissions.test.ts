@@ -1,9 +1,17 @@
 import { strict as assert } from "assert";
-import { consumerGrants, LfGrant, producerGrants, requiredGrants, resourceKey, ShareModel } from "../lib/permissions";
+import {
+    consumerGrants,
+    LfGrant,
+    LfResource,
+    producerGrants,
+    requiredGrants,
+    resourceKey,
+    ShareModel,
+} from "../lib/permissions";
 import {
     grantFromResourceInputs,
     PRINCIPAL_PERMISSIONS_TYPE,
-    toPrincipalPermissionsArgs,
+    toPermissionsArgs,
     CLASSIC_PERMISSIONS_TYPE,
 } from "../lib/lfResources";
 
@@ -35,6 +43,8 @@ describe("permission model", () => {
                 ["producer", "table:111111111111:connect_datalake.contacts", "DESCRIBE+SELECT", 0],
                 ["consumer", "table:222222222222:connect_analytics_consumer.users_link", "DESCRIBE", 0],
                 ["consumer", "table:222222222222:connect_analytics_consumer.ctr", "DESCRIBE", 0],
+                // Athena reads `default` first (athena/latest/ug/lf-athena-limitations.html).
+                ["consumer", "database:222222222222:default", "DESCRIBE", 0],
             ],
         );
     });
@@ -45,8 +55,11 @@ describe("permission model", () => {
         assert.ok(consumerGrants(withOption).every((g) => g.grantable.length === 0));
     });
 
-    it("needs no link grants when links are off", () => {
-        assert.deepEqual(consumerGrants({ ...model, enableResourceLinks: false }), []);
+    it("needs no link grants when links are off, only DESCRIBE on default", () => {
+        assert.deepEqual(
+            consumerGrants({ ...model, enableResourceLinks: false }).map((g) => resourceKey(g.resource)),
+            ["database:222222222222:default"],
+        );
     });
 });
 
@@ -94,15 +107,28 @@ describe("grant translation", () => {
         },
     ];
 
-    it("reads back every kind of grant it writes (aws-native PrincipalPermissions)", () => {
+    it("reads back every kind of grant it writes (aws.lakeformation.Permissions)", () => {
         for (const grant of samples) {
-            const args = toPrincipalPermissionsArgs(grant);
-            assert.equal(args.catalog, grant.resource.catalogId);
+            const args = toPermissionsArgs(grant);
+            assert.equal(args.catalogId, grant.resource.catalogId);
             assert.deepEqual(
-                grantFromResourceInputs(PRINCIPAL_PERMISSIONS_TYPE, JSON.parse(JSON.stringify(args)), grant.side),
+                grantFromResourceInputs(CLASSIC_PERMISSIONS_TYPE, JSON.parse(JSON.stringify(args)), grant.side),
                 grant,
             );
         }
+    });
+
+    it("still reads aws-native PrincipalPermissions inputs (the policy pack must catch either)", () => {
+        const grant = samples[0];
+        const r = grant.resource as Extract<LfResource, { kind: "table" }>;
+        const native = {
+            catalog: r.catalogId,
+            principal: { dataLakePrincipalIdentifier: grant.principal },
+            resource: { table: { catalogId: r.catalogId, databaseName: r.databaseName, name: r.name } },
+            permissions: [...grant.permissions],
+            permissionsWithGrantOption: [...grant.grantable],
+        };
+        assert.deepEqual(grantFromResourceInputs(PRINCIPAL_PERMISSIONS_TYPE, native, grant.side), grant);
     });
 
     it("normalises the classic aws.lakeformation.Permissions inputs to the same shape", () => {
@@ -122,7 +148,10 @@ describe("grant translation", () => {
             },
             "producer",
         );
-        assert.deepEqual(grant, samples[4]);
+        assert.deepEqual(
+            grant,
+            samples.find((s) => s.resource.kind === "tableWithColumns"),
+        );
     });
 
     it("ignores resources that are not grants", () => {

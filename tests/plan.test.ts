@@ -37,7 +37,13 @@ function assertContract(doc: any, stack: string): void {
     }
     assert.equal(doc.stack, stack);
     for (const r of doc.resources) {
-        assert.deepEqual(Object.keys(r).sort(), ["inputs", "name", "parent", "type"]);
+        assert.deepEqual(Object.keys(r).sort(), ["inputs", "name", "options", "parent", "type"]);
+        assert.deepEqual(Object.keys(r.options).sort(), [
+            "deleteBeforeReplace",
+            "importId",
+            "protect",
+            "retainOnDelete",
+        ]);
         assert.match(r.type, /^[\w-]+:[\w/.-]*:[\w]+$/, `type token ${r.type}`);
         assert.ok(
             r.parent === null || doc.resources.some((p: any) => p.name === r.parent),
@@ -80,7 +86,8 @@ describe("npm run plan (offline plan CLI)", function () {
         assertContract(doc, "producer");
         assert.deepEqual(
             doc.permissions.map((p: any) => [p.resource.catalogId, p.resource.name, p.permissions]),
-            ["users", "contacts", "agent_hierarchy_groups"].map((t) => ["111111111111", t, ["DESCRIBE", "SELECT"]]),
+            // The plan lists grants in a stable order: by principal, then resource.
+            ["agent_hierarchy_groups", "contacts", "users"].map((t) => ["111111111111", t, ["DESCRIBE", "SELECT"]]),
         );
     });
 

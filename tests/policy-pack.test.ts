@@ -63,13 +63,25 @@ function struct(inputs: Record<string, unknown>): unknown {
     return Struct.fromJavaScript(JSON.parse(JSON.stringify(inputs)));
 }
 
+/** The options the engine passes with a resource: what the plan recorded (deleteBeforeReplace, protect). */
+function resourceOptions(r: Res): unknown {
+    const options = new analyzerPb.AnalyzerResourceOptions();
+    const planned = (r as { options?: { deleteBeforeReplace?: boolean; protect?: boolean } }).options;
+    if (planned?.deleteBeforeReplace) {
+        options.setDeletebeforereplace(true);
+        options.setDeletebeforereplacedefined(true);
+    }
+    options.setProtect(planned?.protect ?? false);
+    return options;
+}
+
 function analyzeRequest(r: Res): unknown {
     const req = new analyzerPb.AnalyzeRequest();
     req.setType(r.type);
     req.setName(r.name);
     req.setUrn(urn(r));
     req.setProperties(struct(r.inputs));
-    req.setOptions(new analyzerPb.AnalyzerResourceOptions());
+    req.setOptions(resourceOptions(r));
     return req;
 }
 
@@ -82,7 +94,7 @@ function stackRequest(resources: Res[]): unknown {
             a.setName(r.name);
             a.setUrn(urn(r));
             a.setProperties(struct(r.inputs));
-            a.setOptions(new analyzerPb.AnalyzerResourceOptions());
+            a.setOptions(resourceOptions(r));
             for (const [key, names] of Object.entries(r.propertyDependencies ?? {})) {
                 const deps = new analyzerPb.AnalyzerPropertyDependencies();
                 deps.setUrnsList(names.map((n) => urn(resources.find((x) => x.name === n)!)));
@@ -216,17 +228,19 @@ describe("policy pack directory under the CLI's runner (gRPC, no Pulumi CLI)", f
     });
 
     it("takes allowGrantOption from the policy config (what --policy-pack-config passes)", async () => {
-        const grant: Res = {
-            type: "aws-native:lakeformation:PrincipalPermissions",
+        // A grant as the stacks make it (deleteBeforeReplace), whose only fault is the grant option.
+        const grant = {
+            type: "aws:lakeformation/permissions:Permissions",
             name: "grant",
             inputs: {
-                catalog: "111111111111",
-                principal: { dataLakePrincipalIdentifier: "arn:aws:iam::222222222222:role/r" },
-                resource: { table: { catalogId: "111111111111", databaseName: "db", name: "t" } },
+                catalogId: "111111111111",
+                principal: "arn:aws:iam::222222222222:role/r",
+                table: { catalogId: "111111111111", databaseName: "db", name: "t" },
                 permissions: ["DESCRIBE", "SELECT"],
-                permissionsWithGrantOption: ["DESCRIBE", "SELECT"],
+                permissionsWithGrantOptions: ["DESCRIBE", "SELECT"],
             },
-        };
+            options: { deleteBeforeReplace: true },
+        } as Res;
         const configure = async (allow: boolean) => {
             const req = new analyzerPb.ConfigureAnalyzerRequest();
             const config = new analyzerPb.PolicyConfig();

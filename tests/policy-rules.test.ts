@@ -14,7 +14,7 @@ import {
     schedulerStatements,
     schedulerTrustPolicy,
 } from "../lib/iam";
-import { toPrincipalPermissionsArgs } from "../lib/lfResources";
+import { toPermissionsArgs } from "../lib/lfResources";
 import { LfGrant, producerGrants } from "../lib/permissions";
 import { PackConfig, ResourceFixture, runPolicies, Violation } from "../policy/harness";
 import {
@@ -24,7 +24,9 @@ import {
     iamNoWildcardOrUnscopedAllow,
     iamRoleTrustNoWildcardPrincipal,
     isUnscopedResource,
+    lakeformationGrantDeleteBeforeReplace,
     lakeformationGrantLeastPrivilege,
+    lakeformationGrantNoReshare,
     lakeformationSettingsNoIamAllowedPrincipals,
     lambdaFailureDestination,
     lambdaRoleTrustsOnlyLambda,
@@ -342,6 +344,54 @@ describe("policy rules (fixtures through the harness)", () => {
         });
     });
 
+    describe("lakeformation-grant-delete-before-replace", () => {
+        const rule = lakeformationGrantDeleteBeforeReplace;
+        const grant = (name: string, deleteBeforeReplace: boolean) =>
+            res(
+                "aws:lakeformation/permissions:Permissions",
+                name,
+                { principal: ROLE_ARN, permissions: ["SELECT"], table: { databaseName: "db", name: "t" } },
+                { options: { deleteBeforeReplace } },
+            );
+        it("passes grants replaced delete-before-create", async () => {
+            await expectPass(rule, [grant("g", true)]);
+        });
+        it("catches a grant replaced create-before-delete, naming the option", async () => {
+            await expectViolation(rule, [grant("g", false)], /revoke.*deleteBeforeReplace: true/, "g");
+        });
+    });
+
+    describe("lakeformation-grant-no-reshare", () => {
+        const rule = lakeformationGrantNoReshare;
+        const CONNECT = "444455556666";
+        const grant = (name: string, grantor: string, principal: string) =>
+            res("aws:lakeformation/permissions:Permissions", name, {
+                catalogId: grantor,
+                principal,
+                permissions: ["SELECT"],
+                table: { catalogId: CONNECT, databaseName: "connect_datalake", name: "users" },
+            });
+        it("passes the consumer granting its own role on Connect's table, and an owner granting another account", async () => {
+            await expectPass(rule, [
+                grant("own", CONSUMER, ROLE_ARN),
+                res("aws:lakeformation/permissions:Permissions", "owner", {
+                    catalogId: PRODUCER,
+                    principal: ROLE_ARN,
+                    permissions: ["SELECT"],
+                    table: { catalogId: PRODUCER, databaseName: "connect_datalake", name: "users" },
+                }),
+            ]);
+        });
+        it("catches a producer passing Connect's table on to the consumer's role", async () => {
+            await expectViolation(
+                rule,
+                [grant("reshare", PRODUCER, ROLE_ARN)],
+                /account 111111111111 grants .* belongs to catalog 444455556666, to a principal of account 222222222222.*dataSource connectAnalytics/,
+                "reshare",
+            );
+        });
+    });
+
     describe("lakeformation-grant-least-privilege", () => {
         const rule = lakeformationGrantLeastPrivilege;
         const base: LfGrant = producerGrants({
@@ -354,9 +404,9 @@ describe("policy rules (fixtures through the harness)", () => {
         })[0];
         const native = (name: string, grant: Partial<LfGrant>) =>
             res(
-                "aws-native:lakeformation:PrincipalPermissions",
+                "aws:lakeformation/permissions:Permissions",
                 name,
-                toPrincipalPermissionsArgs({ ...base, ...grant }) as unknown as Record<string, unknown>,
+                toPermissionsArgs({ ...base, ...grant }) as unknown as Record<string, unknown>,
             );
         const ALLOW = { [rule.name]: { allowGrantOption: true } };
         it("passes the project's grants: DESCRIBE and SELECT, no grant option", async () => {

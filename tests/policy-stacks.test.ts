@@ -79,11 +79,11 @@ describe("policy pack over the stacks", () => {
             "aws:lambda/function:Function",
             "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
             "aws:sqs/queue:Queue",
-            "aws-native:lakeformation:PrincipalPermissions",
+            "aws:lakeformation/permissions:Permissions",
         ]) {
             assert.ok(consumer.has(t), `consumer plan has ${t}`);
         }
-        assert.ok(types(plans.producer).has("aws-native:lakeformation:PrincipalPermissions"));
+        assert.ok(types(plans.producer).has("aws:lakeformation/permissions:Permissions"));
     });
 
     for (const [label, producer, consumer] of [
@@ -132,7 +132,7 @@ describe("policy pack over the stacks", () => {
         assert.deepEqual(derived.violations, []);
         const strict = await checkPlan(producer, STRICT);
         const grants = producer.resources
-            .filter((r) => r.type === "aws-native:lakeformation:PrincipalPermissions")
+            .filter((r) => r.type === "aws:lakeformation/permissions:Permissions")
             .map((r) => r.name);
         assert.deepEqual(strict.violations.map((v) => v.resource).sort(), [...grants].sort());
         assert.ok(
@@ -205,10 +205,10 @@ describe("policy pack over the stacks", () => {
             ],
             [
                 "DESCRIBE on a link granted as ALL",
-                "consumer-users_link-describe",
+                "consumer-connect-analytics-lambda-execution-role-222222222222.connect_analytics_consumer.users_link",
                 (r) => ({ ...r, inputs: { ...r.inputs, permissions: ["ALL"] } }),
                 "lakeformation-grant-least-privilege",
-                "consumer-users_link-describe",
+                "consumer-connect-analytics-lambda-execution-role-222222222222.connect_analytics_consumer.users_link",
             ],
         ];
         for (const [label, name, change, rule, resource] of cases) {

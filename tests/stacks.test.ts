@@ -1,12 +1,12 @@
 import { strict as assert } from "assert";
 import { parseConfig } from "../lib/config";
-import { requiredGrants } from "../lib/permissions";
+import { requiredGrants, sortGrants } from "../lib/permissions";
 import { iamRoleArn } from "../lib/arns";
 import { ACTIONS_WITHOUT_RESOURCE_SCOPE } from "../lib/iam";
 import { CONSUMER, ofType, plan, PRODUCER, rejection, ROLE_ARN, stackConfig } from "./helpers";
 
 const LINK = "aws:glue/catalogTable:CatalogTable";
-const GRANT = "aws-native:lakeformation:PrincipalPermissions";
+const GRANT = "aws:lakeformation/permissions:Permissions";
 const PRODUCER_STACK = "organization/connect-analytics/producer";
 const CONSUMER_STACK = "organization/connect-analytics/consumer";
 
@@ -50,19 +50,26 @@ describe("consumer stack (default config)", () => {
         assert.equal(consumer.outputs.lambdaRoleArn, ROLE_ARN);
     });
 
-    it("grants DESCRIBE, and only DESCRIBE, on every link to the role", () => {
+    it("grants DESCRIBE, and only DESCRIBE, on every link and on default to the role", () => {
         const grants = ofType(consumer, GRANT);
-        assert.equal(grants.length, 3);
+        assert.equal(grants.length, 4);
         for (const g of grants) {
-            assert.deepEqual(g.inputs.principal, { dataLakePrincipalIdentifier: ROLE_ARN });
+            assert.equal(g.inputs.principal, ROLE_ARN);
             assert.deepEqual(g.inputs.permissions, ["DESCRIBE"]);
-            assert.deepEqual(g.inputs.permissionsWithGrantOption, []);
-            assert.equal(g.inputs.catalog, CONSUMER);
+            assert.deepEqual(g.inputs.permissionsWithGrantOptions, []);
+            assert.equal(g.inputs.catalogId, CONSUMER);
         }
         assert.deepEqual(
-            consumer.permissions.map((p) => (p.resource.kind === "table" ? p.resource.name : "?")),
-            ["users_link", "contacts_link", "agent_hierarchy_groups_link"],
+            consumer.permissions.map((p) => (p.resource.kind === "table" ? p.resource.name : p.resource.kind)),
+            ["database", "agent_hierarchy_groups_link", "contacts_link", "users_link"],
+            "in the plan's stable order: by principal, then resource",
         );
+        // Athena reads the default database first (athena/latest/ug/lf-athena-limitations.html).
+        assert.deepEqual(consumer.permissions[0].resource, {
+            kind: "database",
+            catalogId: CONSUMER,
+            databaseName: "default",
+        });
     });
 
     it("allows GetDataAccess and only Glue reads on the exact ARNs of links and targets", () => {
@@ -138,7 +145,11 @@ describe("consumer stack (default config)", () => {
     it("creates no links or link grants when enableResourceLinks is false", async () => {
         const noLinks = await plan("consumer", { consumer: { enableResourceLinks: false } });
         assert.equal(ofType(noLinks, LINK).length, 0);
-        assert.equal(ofType(noLinks, GRANT).length, 0);
+        assert.deepEqual(
+            ofType(noLinks, GRANT).map((g) => (g.inputs as any).database?.name),
+            ["default"],
+            "only DESCRIBE on default",
+        );
         assert.equal(ofType(noLinks, "aws:iam/role:Role").filter((r) => r.parent === "consumer").length, 1);
     });
 });
@@ -153,18 +164,18 @@ describe("producer stack (default config)", () => {
         const grants = ofType(producer, GRANT);
         assert.deepEqual(
             grants.map((g) => [
-                g.inputs.catalog,
-                g.inputs.resource,
+                g.inputs.catalogId,
+                g.inputs.table,
                 g.inputs.permissions,
-                g.inputs.permissionsWithGrantOption,
+                g.inputs.permissionsWithGrantOptions,
                 g.inputs.principal,
             ]),
             ["users", "contacts", "agent_hierarchy_groups"].map((t) => [
                 PRODUCER,
-                { table: { catalogId: PRODUCER, databaseName: "connect_datalake", name: t } },
+                { catalogId: PRODUCER, databaseName: "connect_datalake", name: t },
                 ["DESCRIBE", "SELECT"],
                 [],
-                { dataLakePrincipalIdentifier: ROLE_ARN },
+                ROLE_ARN,
             ]),
         );
         assert.ok(grants.every((g) => g.parent === "producer"));
@@ -180,7 +191,7 @@ describe("producer stack (default config)", () => {
     it("gives the grant option only when configured", async () => {
         const withOption = await plan("producer", { producer: { grantWithGrantOption: true } });
         for (const g of ofType(withOption, GRANT)) {
-            assert.deepEqual(g.inputs.permissionsWithGrantOption, ["DESCRIBE", "SELECT"]);
+            assert.deepEqual(g.inputs.permissionsWithGrantOptions, ["DESCRIBE", "SELECT"]);
         }
     });
 });
@@ -197,8 +208,11 @@ describe("both stacks together", () => {
             consumerPrincipalArn: iamRoleArn({ accountId: CONSUMER }, "connect-analytics-lambda-execution-role"),
             grantWithGrantOption: false,
             enableResourceLinks: true,
-        }).map(({ side: _side, ...g }) => g);
-        assert.deepEqual([...producer.permissions, ...consumer.permissions], model);
+        });
+        assert.deepEqual(
+            [...producer.permissions, ...consumer.permissions],
+            sortGrants(model).map(({ side: _side, ...g }) => g),
+        );
     });
 
     it("honour a custom table list with custom link names on both sides", async () => {
@@ -215,8 +229,8 @@ describe("both stacks together", () => {
         );
         assert.deepEqual(producer.outputs.sharedTables, ["contact_record", "routing_profiles"]);
         assert.deepEqual(
-            consumer.permissions.map((p) => (p.resource as any).name),
-            ["ctr_link", "routing_profiles_link"],
+            consumer.permissions.map((p) => (p.resource as any).name ?? (p.resource as any).databaseName),
+            ["default", "ctr_link", "routing_profiles_link"],
         );
     });
 });
@@ -227,9 +241,7 @@ describe("StackReferences and the first deployment", () => {
         const producer = await plan("producer", {
             peers: { [CONSUMER_STACK]: { consumerAccountId: CONSUMER, lambdaRoleArn: otherRole } },
         });
-        assert.ok(
-            ofType(producer, GRANT).every((g) => (g.inputs.principal as any).dataLakePrincipalIdentifier === otherRole),
-        );
+        assert.ok(ofType(producer, GRANT).every((g) => g.inputs.principal === otherRole));
         assert.equal(producer.outputs.consumerPrincipalArn, otherRole);
     });
 

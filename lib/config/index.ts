@@ -15,6 +15,7 @@ import { applyExclusions, parseDataLakeSettings, parseLfTags } from "./governanc
 import { createReader, Get } from "./reader";
 import { ConfigKey } from "./schema";
 import { parseTables } from "./tables";
+import { checkConnectDatasets, CONNECT_DEFAULT_TABLES, parseSource } from "./source";
 import type { AppConfig, ConfigIssue, ExportConfig } from "./types";
 import { ConfigError } from "./types";
 
@@ -77,7 +78,7 @@ function pick<K extends ConfigKey>(get: Get, keys: readonly K[]): Record<K, unkn
 
 /** Parses and validates the flat Pulumi config map. Throws `ConfigError` listing every problem. */
 export function parseConfig(raw: Readonly<Record<string, string>>, options: ParseOptions = {}): AppConfig {
-    const { get, fail, issues, side } = createReader(raw, options.warn);
+    const { get, isSet, fail, issues, side } = createReader(raw, options.warn);
 
     const region = raw["aws:region"];
     if (!region) fail("aws:region", "required. Set it with `pulumi config set aws:region ap-southeast-2`.");
@@ -108,14 +109,19 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         );
     }
 
+    const source = parseSource(get, fail, side);
     const lfTags = parseLfTags(get, fail);
-    const tables = applyExclusions(get, fail, parseTables(get<unknown[]>("tables"), fail), lfTags);
+    const connect = source.dataSource === "connectAnalytics";
+    const listed = parseTables(connect && !isSet("tables") ? CONNECT_DEFAULT_TABLES : get<unknown[]>("tables"), fail);
+    if (connect) checkConnectDatasets(listed, fail);
+    const tables = applyExclusions(get, fail, listed, lfTags);
     const dataLakeSettings = parseDataLakeSettings(get, fail, side);
     if (issues.length > 0) throw new ConfigError(issues);
 
     const plain = pick(get, PLAIN_KEYS) as Pick<AppConfig, (typeof PLAIN_KEYS)[number]>;
     return {
         ...plain,
+        ...source,
         region: region!,
         tables,
         lfTags,

@@ -15,6 +15,8 @@ export type Get = <T = unknown>(key: ConfigKey) => T;
 
 export interface ConfigReader {
     readonly get: Get;
+    /** The stack file sets the key (to something other than "" for an optional text key). */
+    readonly isSet: (key: ConfigKey) => boolean;
     readonly fail: Fail;
     readonly issues: ConfigIssue[];
     /** The side the stack declares, when valid (keys of the other side only warn). */
@@ -77,7 +79,7 @@ export function createReader(
             });
         }
     }
-    return { get, fail, issues, side };
+    return { get, isSet, fail, issues, side };
 }
 
 /** Why a decoded value breaks its key's declared rule, or undefined. */

@@ -12,6 +12,7 @@ import {
     DEFAULT_TABLES,
     GLUE_NAME,
     IAM_ROLE_NAME,
+    CONNECT_INSTANCE,
     RAM_SHARE_ARN,
     SCHEDULE_EXPRESSION,
     SLUG,
@@ -28,7 +29,11 @@ export const LOG_RETENTION_DAYS = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+$/;
+/**
+ * A key ARN, never an alias: "you must use its key ARN ... You cannot use a key id, alias name, or
+ * alias ARN to identify a KMS key in an IAM policy statement" (kms/latest/developerguide/cmks-in-iam-policies.html).
+ */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/;
 
 interface Common {
     readonly description: string;
@@ -71,6 +76,23 @@ export const CONFIG_KEYS = {
         required: true,
         oneOf: ["producer", "consumer"],
         description: "Which account this stack manages: `producer` (owns the data lake) or `consumer` (analytics).",
+    },
+    dataSource: {
+        type: "string",
+        default: "producerCatalog",
+        oneOf: ["producerCatalog", "connectAnalytics"],
+        description:
+            "Where the tables come from: `producerCatalog` (the producer owns them and grants them to the consumer's role) or " +
+            "`connectAnalytics` (Amazon Connect's own catalog shares them: the producer is the Connect instance's account and " +
+            "associates the datasets with the consumer account, which grants its own role).",
+    },
+    connectInstanceId: {
+        type: "string",
+        side: "producer",
+        pattern: CONNECT_INSTANCE,
+        mustBe: "an Amazon Connect instance id (a UUID) or its ARN (arn:aws:connect:<region>:<account>:instance/<id>)",
+        description:
+            "The Amazon Connect instance whose datasets are associated with the consumer account (dataSource connectAnalytics).",
     },
     producerAccountId: {
         type: "string",
@@ -302,7 +324,9 @@ export const CONFIG_KEYS = {
         type: "string",
         side: "consumer",
         pattern: KMS_KEY_ARN,
-        mustBe: "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
+        mustBe:
+            "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias: the role's policy names the key, " +
+            "and a policy naming an alias authorizes the alias, not the key behind it",
         description:
             "Customer managed KMS key for the buckets, Athena results, logs and Lambda environment; its key policy must let S3, CloudWatch Logs and the role use it. Unset: SSE-S3.",
     },

@@ -1,3 +1,5 @@
+import type { DataSource } from "../permissions";
+
 /**
  * The typed configuration a stack runs with. Field names are the config keys' names: a value
  * keeps its name from `Pulumi.<stack>.yaml` through the component args to the permission model.
@@ -7,6 +9,7 @@ export type Side = "producer" | "consumer";
 export type ExportFormat = "parquet" | "csv";
 export type SharingMode = "named" | "lfTags";
 export type CrossAccountVersion = "1" | "2" | "3" | "4";
+export type { DataSource } from "../permissions";
 
 /** One shared table and the resource link that points to it (config `tables`, `excludedColumns`). */
 export interface TableConfig {
@@ -52,6 +55,10 @@ export interface ExportConfig {
 
 export interface AppConfig {
     readonly side: Side;
+    /** `producerCatalog`: the producer owns the tables. `connectAnalytics`: Connect's catalog shares them. */
+    readonly dataSource: DataSource;
+    /** Producer, `connectAnalytics`: the Connect instance id (an ARN given in config is reduced to its id). */
+    readonly connectInstanceId?: string;
     readonly region: string;
     readonly producerAccountId: string;
     readonly consumerAccountId: string;

@@ -1,0 +1,178 @@
+/**
+ * The operations CLI on a `connectAnalytics` deployment, fed the offline plan's documents of the
+ * example stacks as its outputs files (the plan's contract is what the CLI reads): the dataset
+ * associations, Connect's RAM share, links to Connect's catalog, and the consumer's own grants.
+ */
+import { strict as assert } from "assert";
+import * as path from "path";
+import { Table } from "@aws-sdk/client-glue";
+import { Permission } from "@aws-sdk/client-lakeformation";
+import { toSdkResource } from "../cli/lf";
+import { planStack, PlanResult } from "../plan/run";
+import { MOCK_CONNECT_CATALOG } from "../plan/mocks";
+import { BOTH, CONSUMER, Deployment, FakeAws, PRODUCER, runCli } from "./cli-fake-aws";
+import { ROOT } from "./helpers";
+
+const EXAMPLE = path.join(ROOT, "examples", "connect-analytics");
+const CONNECT_DB = "connect_datalake";
+const CONSUMER_DB = "connect_analytics_consumer";
+
+interface Check {
+    id: string;
+    status: string;
+    detail: string;
+    fix?: string;
+}
+
+/** A healthy connectAnalytics deployment, exactly as the offline plans say it should be. */
+function connectDeployment(
+    producer: PlanResult,
+    consumer: PlanResult,
+): Deployment & { share: string; instance: string } {
+    const aws = new FakeAws();
+    const share = producer.outputs.ramShareArns![0];
+    const instance = producer.outputs.connectInstanceId!;
+    const tables = consumer.outputs.tables!;
+    aws.account(PRODUCER).associations.push(
+        ...tables.map((t) => ({
+            InstanceId: instance,
+            DataSetId: t.name,
+            TargetAccountId: CONSUMER,
+            ResourceShareArn: share,
+        })),
+    );
+    const connect = aws.account(MOCK_CONNECT_CATALOG);
+    connect.databases.set(
+        CONNECT_DB,
+        new Map<string, Table>(
+            tables.map((t) => [t.name, { Name: t.name, DatabaseName: CONNECT_DB, CatalogId: MOCK_CONNECT_CATALOG }]),
+        ),
+    );
+    const c = aws.account(CONSUMER);
+    c.databases.set(
+        CONSUMER_DB,
+        new Map<string, Table>(
+            tables.map((t) => [
+                t.linkName,
+                {
+                    Name: t.linkName,
+                    DatabaseName: CONSUMER_DB,
+                    CatalogId: CONSUMER,
+                    TargetTable: { CatalogId: MOCK_CONNECT_CATALOG, DatabaseName: CONNECT_DB, Name: t.name },
+                },
+            ]),
+        ),
+    );
+    for (const g of consumer.permissions) {
+        c.grants.push({
+            Principal: { DataLakePrincipalIdentifier: g.principal },
+            Resource: toSdkResource(g.resource),
+            Permissions: [...g.permissions] as Permission[],
+            PermissionsWithGrantOption: [...g.grantable] as Permission[],
+        });
+    }
+    c.invitations.push({
+        resourceShareInvitationArn: `arn:aws:ram:ap-southeast-2:${MOCK_CONNECT_CATALOG}:resource-share-invitation/connect`,
+        resourceShareArn: share,
+        senderAccountId: MOCK_CONNECT_CATALOG,
+        receiverAccountId: CONSUMER,
+        status: "ACCEPTED",
+    });
+    const files = { "consumer.json": JSON.stringify(consumer), "producer.json": JSON.stringify(producer) };
+    return { aws, names: tables.map((t) => t.name), files, share, instance } as unknown as Deployment & {
+        share: string;
+        instance: string;
+    };
+}
+
+async function verify(d: Deployment): Promise<{ code: number; checks: Check[] }> {
+    const r = await runCli(d, ["verify", ...BOTH, "--json"]);
+    return { code: r.code, checks: JSON.parse(r.stdout).checks };
+}
+
+describe("cli on a connectAnalytics deployment", () => {
+    let producer: PlanResult;
+    let consumer: PlanResult;
+    before(async () => {
+        producer = await planStack("producer", { configDir: EXAMPLE });
+        consumer = await planStack("consumer", { configDir: EXAMPLE });
+    });
+
+    it("verify passes: associations, the accepted share, links to Connect's catalog, the consumer's grants", async () => {
+        const d = connectDeployment(producer, consumer);
+        const { code, checks } = await verify(d);
+        assert.equal(code, 0, JSON.stringify(checks.filter((c) => c.status === "FAIL")));
+        const ids = checks.map((c) => c.id);
+        for (const t of ["users", "contact_record", "agent_hierarchy_groups"]) {
+            assert.ok(ids.includes(`association:${t}`), t);
+        }
+        assert.equal(checks.find((c) => c.id === `ram:${d.share}`)?.status, "PASS");
+        assert.match(
+            checks.find((c) => c.id === "link:contacts_link")!.detail,
+            /444455556666:connect_datalake\.contact_record/,
+        );
+        assert.ok(!ids.some((id) => id.startsWith("grant:producer")), "the producer makes no grants");
+        assert.ok(!ids.includes("settings:producer"), "the producer's settings play no part");
+    });
+
+    it("verify fails on a missing association, a pending share (with the accept command), a link to the wrong catalog", async () => {
+        const d = connectDeployment(producer, consumer);
+        d.aws.account(PRODUCER).associations.splice(0, 1);
+        d.aws.account(CONSUMER).invitations[0].status = "PENDING";
+        d.aws
+            .account(CONSUMER)
+            .databases.get(CONSUMER_DB)!
+            .set("users_link", {
+                Name: "users_link",
+                DatabaseName: CONSUMER_DB,
+                CatalogId: CONSUMER,
+                TargetTable: { CatalogId: PRODUCER, DatabaseName: CONNECT_DB, Name: "users" },
+            });
+        const { code, checks } = await verify(d);
+        assert.equal(code, 1);
+        const failed = Object.fromEntries(checks.filter((c) => c.status === "FAIL").map((c) => [c.id, c]));
+        assert.match(failed["association:users"].detail, /users of .* is not associated with 222222222222/);
+        assert.match(
+            failed[`ram:arn:aws:ram:ap-southeast-2:${MOCK_CONNECT_CATALOG}:resource-share-invitation/connect`].fix!,
+            /^aws ram accept-resource-share-invitation --resource-share-invitation-arn /,
+        );
+        assert.match(
+            failed["link:users_link"].detail,
+            /points to 111111111111:connect_datalake\.users, expected 444455556666:connect_datalake\.users/,
+        );
+    });
+
+    it("grant makes the consumer's grants on Connect's targets in the consumer catalog; relink points links at Connect's catalog", async () => {
+        const d = connectDeployment(producer, consumer);
+        d.aws.account(CONSUMER).grants.length = 0;
+        const granted = await runCli(d, ["grant", ...BOTH, "--json"]);
+        assert.equal(granted.code, 0, granted.stderr);
+        const made = d.aws.account(CONSUMER).grants;
+        // Lake Formation keeps SELECT under TableWithColumns, as ListPermissions returns it.
+        const catalogOf = (g: (typeof made)[number]) =>
+            g.Resource?.Table?.CatalogId ?? g.Resource?.TableWithColumns?.CatalogId;
+        assert.ok(
+            made.some((g) => catalogOf(g) === MOCK_CONNECT_CATALOG && g.Permissions?.includes("SELECT")),
+            "SELECT on a target in Connect's catalog",
+        );
+        assert.equal(d.aws.account(PRODUCER).grants.length, 0, "nothing granted in the producer's catalog");
+
+        d.aws.account(CONSUMER).databases.get(CONSUMER_DB)!.delete("contacts_link");
+        const relinked = await runCli(d, ["relink", ...BOTH]);
+        assert.equal(relinked.code, 0, relinked.stderr);
+        const link = d.aws.account(CONSUMER).databases.get(CONSUMER_DB)!.get("contacts_link");
+        assert.deepEqual(link?.TargetTable, {
+            CatalogId: MOCK_CONNECT_CATALOG,
+            DatabaseName: CONNECT_DB,
+            Name: "contact_record",
+        });
+    });
+
+    it("metadata reads the targets from Connect's catalog with the consumer's credentials", async () => {
+        const d = connectDeployment(producer, consumer);
+        const r = await runCli(d, ["metadata", ...BOTH]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /connect_datalake,contact_record,false/);
+        assert.doesNotMatch(r.stderr, /not found/);
+    });
+});
