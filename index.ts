@@ -18,32 +18,11 @@ import { ConsumerLinkSet } from "./components/consumerLinkSet";
 import { AnalyticsExport } from "./components/analyticsExport";
 import { LakeFormationSettings } from "./components/lakeFormationSettings";
 
-/** The other stack's outputs (when this stack needs them), and this account's settings that grants wait for. */
-async function prerequisites(config: AppConfig) {
-    const producer = config.side === "producer";
-    // With Connect's catalog the producer needs nothing of the consumer: it deploys first.
-    const peerStack = producer ? config.dataSource === "producerCatalog" && config.consumerStack : config.producerStack;
-    const peer = peerStack
-        ? await readPeerOutputs(
-              producer ? "consumer-stack" : "producer-stack",
-              peerStack,
-              producer ? "consumer" : "producer",
-              producer
-                  ? `Deploy the consumer first: \`pulumi up -s ${peerStack}\`.`
-                  : "Check the producerStack name (org/project/stack) and your access to it.",
-          )
-        : undefined;
-    // Account-wide settings, only when the stack opts in.
-    const settings = config.dataLakeSettings.manageDataLakeSettings
-        ? [
-              new LakeFormationSettings("lake-formation", {
-                  ...config.dataLakeSettings,
-                  accountId: producer ? config.producerAccountId : config.consumerAccountId,
-              }),
-          ]
-        : [];
-    const { partition } = await aws.getPartition();
-    return { peer, settings, partition };
+/** This account's data-lake settings, when the stack opts in; grants wait for them. */
+function dataLakeSettings(config: AppConfig): pulumi.Resource[] {
+    if (!config.dataLakeSettings.manageDataLakeSettings) return [];
+    const accountId = config.side === "producer" ? config.producerAccountId : config.consumerAccountId;
+    return [new LakeFormationSettings("lake-formation", { ...config.dataLakeSettings, accountId })];
 }
 
 /** Stops the producer before it grants a table it does not own (lib/reshare.ts). */
@@ -69,25 +48,51 @@ async function checkOwnedTables(config: AppConfig): Promise<void> {
     if (problems.length > 0) throw new PeerStackError(problems.join("\n"));
 }
 
+/** Each consumer's querying role: from its stack (producerCatalog), else derived from its account and role name. */
+async function consumerRoles(config: AppConfig, partition: string) {
+    return Promise.all(
+        config.consumers.map(async (consumer, i) => {
+            // With Connect's catalog the producer needs nothing of the consumers: it deploys first.
+            const peer =
+                config.dataSource === "producerCatalog" && consumer.stack
+                    ? await readPeerOutputs(
+                          i === 0 ? "consumer-stack" : `consumer-stack-${consumer.accountId}`,
+                          consumer.stack,
+                          "consumer",
+                          `Deploy the consumer first: \`pulumi up -s ${consumer.stack}\`.`,
+                      )
+                    : undefined;
+            const view = producerView(config, consumer, peer, partition);
+            view.notes.forEach((note) => pulumi.log.info(note));
+            return { consumerAccountId: consumer.accountId, consumerPrincipalArn: view.consumerPrincipalArn };
+        }),
+    );
+}
+
 async function producer(config: AppConfig): Promise<ProgramOutputs<ProducerStackOutputs>> {
-    const { peer, settings, partition } = await prerequisites(config);
-    const view = producerView(config, peer, partition);
-    view.notes.forEach((note) => pulumi.log.info(note));
+    const settings = dataLakeSettings(config);
+    const { partition } = await aws.getPartition();
+    const consumers = await consumerRoles(config, partition);
     const common = {
         side: "producer",
         region: config.region,
-        consumerAccountId: config.consumerAccountId,
+        consumerAccountId: consumers[0].consumerAccountId,
         tables: config.tables,
-        consumerPrincipalArn: view.consumerPrincipalArn,
+        consumerPrincipalArn: consumers[0].consumerPrincipalArn,
         grantWithGrantOption: config.grantWithGrantOption,
         sharingMode: config.sharingMode,
         lfTags: config.lfTags,
         dataSource: config.dataSource,
         ramShareArn: config.ramShareArn ?? "",
+        connectInstanceIds: config.connectInstanceIds,
     } as const;
 
     if (config.dataSource === "connectAnalytics") {
-        const share = new ConnectDataShare("producer", { ...config, connectInstanceId: config.connectInstanceId! });
+        const share = new ConnectDataShare("producer", {
+            ...config,
+            consumerAccountIds: consumers.map((c) => c.consumerAccountId),
+        });
+        const sharesOf = (by: Record<string, string[]>, account: string) => by[account] ?? [];
         return {
             ...common,
             producerAccountId: config.producerAccountId,
@@ -96,17 +101,21 @@ async function producer(config: AppConfig): Promise<ProgramOutputs<ProducerStack
             grants: [],
             tagAssignments: [],
             sourceCatalogId: share.sourceCatalogId,
-            ramShareArns: share.resourceShareArns,
-            connectInstanceId: config.connectInstanceId,
+            ramShareArns: share.sharesByConsumer.apply((by) => sharesOf(by, consumers[0].consumerAccountId)),
+            connectInstanceId: config.connectInstanceIds[0],
+            consumers: share.sharesByConsumer.apply((by) =>
+                consumers.map((c) => ({
+                    accountId: c.consumerAccountId,
+                    principalArn: c.consumerPrincipalArn,
+                    ramShareArns: sharesOf(by, c.consumerAccountId),
+                })),
+            ),
         } satisfies ProgramOutputs<ProducerStackOutputs>;
     }
 
     await checkOwnedTables(config);
-    const share = new ProducerShare(
-        "producer",
-        { ...config, consumerPrincipalArn: view.consumerPrincipalArn },
-        { dependsOn: settings },
-    );
+    const share = new ProducerShare("producer", { ...config, consumers }, { dependsOn: settings });
+    const ramShareArns = config.ramShareArn ? [config.ramShareArn] : [];
     return {
         ...common,
         producerAccountId: share.producerAccountId,
@@ -115,12 +124,26 @@ async function producer(config: AppConfig): Promise<ProgramOutputs<ProducerStack
         grants: share.grants,
         tagAssignments: share.tagAssignments,
         sourceCatalogId: config.producerAccountId,
-        ramShareArns: config.ramShareArn ? [config.ramShareArn] : [],
+        ramShareArns,
+        consumers: consumers.map((c) => ({
+            accountId: c.consumerAccountId,
+            principalArn: c.consumerPrincipalArn,
+            ramShareArns,
+        })),
     } satisfies ProgramOutputs<ProducerStackOutputs>;
 }
 
 async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStackOutputs>> {
-    const { peer, settings, partition } = await prerequisites(config);
+    const settings = dataLakeSettings(config);
+    const { partition } = await aws.getPartition();
+    const peer = config.producerStack
+        ? await readPeerOutputs(
+              "producer-stack",
+              config.producerStack,
+              "producer",
+              "Check the producerStack name (org/project/stack) and your access to it.",
+          )
+        : undefined;
     const view = consumerView(config, peer, partition);
     view.notes.forEach((note) => pulumi.log.warn(note));
     const reshare =
@@ -165,6 +188,8 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
         sharingMode: config.sharingMode,
         lfTags: config.lfTags,
         grants: links.grants,
+        readers: config.readers,
+        dataFilters: links.dataFilters,
         dataSource: config.dataSource,
         sourceCatalogId: view.sourceCatalogId,
         ...(analytics && {

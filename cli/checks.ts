@@ -4,9 +4,10 @@
  * these decide, so every fault can be tested without AWS.
  */
 import { Table } from "@aws-sdk/client-glue";
-import { DataLakeSettings } from "@aws-sdk/client-lakeformation";
+import { DataCellsFilter as SdkDataCellsFilter, DataLakeSettings } from "@aws-sdk/client-lakeformation";
 import { ResourceShareInvitation } from "@aws-sdk/client-ram";
 import {
+    DataFilter,
     describeResource,
     IAM_ALLOWED_PRINCIPALS,
     LfGrant,
@@ -202,6 +203,8 @@ function grantTitle(grant: LfGrant, model: ShareModel): string {
             return `${perms} on ${r.resourceType.toLowerCase()}s tagged ${r.expression.map((c) => `${c.key}=${c.values.join("|")}`).join(",")}`;
         case "lfTag":
             return `${perms} on LF-tag ${r.key}`;
+        case "dataCellsFilter":
+            return `${perms} on ${r.tableName} through filter ${r.name}`;
     }
 }
 
@@ -425,14 +428,17 @@ export function associationChecks(
     instanceId: string | undefined,
     facts: AssociationFacts,
     hints: Hints = {},
+    /** Several instances: each check's id names its instance. */
+    perInstance = false,
 ): Check[] {
+    const at = perInstance && instanceId ? `@${instanceId}` : "";
     if (!facts.associations) {
         const flag = hints.producerProfile
             ? `--producer-profile ${hints.producerProfile}`
             : `--producer-profile <profile of ${model.producerAccountId}>`;
         return [
             warn(
-                "association",
+                `association${at}`,
                 "dataset associations",
                 `not checked: ${facts.error ?? "no producer credentials"}`,
                 `run verify again with ${flag} (the Connect instance's account)`,
@@ -442,12 +448,12 @@ export function associationChecks(
     return model.tables.map((t) =>
         facts.associations!.some((a) => a.DataSetId === t.name && a.TargetAccountId === model.consumerAccountId)
             ? pass(
-                  `association:${t.name}`,
+                  `association:${t.name}${at}`,
                   `association ${t.name}`,
                   `${t.name} of ${instanceId} is associated with ${model.consumerAccountId}`,
               )
             : fail(
-                  `association:${t.name}`,
+                  `association:${t.name}${at}`,
                   `association ${t.name}`,
                   `${t.name} of ${instanceId ?? "the instance"} is not associated with ${model.consumerAccountId}`,
                   "`pulumi up` the producer stack (or `aws connect associate-analytics-data-set`)",
@@ -503,4 +509,45 @@ export function settingsChecks(side: "producer" | "consumer", accountId: string,
         );
     }
     return checks;
+}
+
+/**
+ * Each reader's data cells filter, as `ListDataCellsFilter` returned them for the tables the
+ * filters are on: missing, or with other rows or columns than the consumer stack made
+ * (someone edited it in the console), is a FAIL.
+ */
+export function filterChecks(wanted: readonly DataFilter[], found: readonly SdkDataCellsFilter[]): Check[] {
+    return wanted.map((f) => {
+        const id = `filter:${f.name}`;
+        const title = `filter ${f.name}`;
+        const where = `${f.tableCatalogId}:${f.databaseName}.${f.tableName}`;
+        const fix = "`pulumi up` the consumer stack (it owns the filters)";
+        const held = found.find(
+            (x) =>
+                x.Name === f.name &&
+                x.TableName === f.tableName &&
+                x.DatabaseName === f.databaseName &&
+                x.TableCatalogId === f.tableCatalogId,
+        );
+        if (!held) return fail(id, title, `no filter ${f.name} on ${where}`, fix);
+        const rows = held.RowFilter?.FilterExpression ?? (held.RowFilter?.AllRowsWildcard ? undefined : null);
+        const excluded = held.ColumnWildcard ? [...(held.ColumnWildcard.ExcludedColumnNames ?? [])].sort() : null;
+        const problems = [
+            ...(rows !== f.rowFilter
+                ? [`rows ${rows === null ? "unset" : (rows ?? "all")} (want ${f.rowFilter ?? "all"})`]
+                : []),
+            ...(excluded === null || excluded.join(",") !== f.excludedColumns.join(",")
+                ? [
+                      `columns ${excluded === null ? `listed (${(held.ColumnNames ?? []).join(", ")})` : `all except [${excluded.join(", ")}]`} (want all except [${f.excludedColumns.join(", ")}])`,
+                  ]
+                : []),
+        ];
+        return problems.length === 0
+            ? pass(
+                  id,
+                  title,
+                  `${where}: rows ${f.rowFilter ?? "all"}, columns all except [${f.excludedColumns.join(", ")}]`,
+              )
+            : fail(id, title, `${where} differs: ${problems.join("; ")}`, fix);
+    });
 }

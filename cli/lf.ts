@@ -8,13 +8,23 @@
 import {
     BatchGrantPermissionsCommand,
     BatchPermissionsRequestEntry,
+    DataCellsFilter,
     LakeFormationClient,
+    paginateListDataCellsFilter,
     paginateListPermissions,
     Permission,
     PrincipalResourcePermissions,
     Resource,
 } from "@aws-sdk/client-lakeformation";
-import { GrantSide, LfGrant, LfPermission, LfResource, resourceKey, sortPermissions } from "../lib/permissions";
+import {
+    DataFilter,
+    GrantSide,
+    LfGrant,
+    LfPermission,
+    LfResource,
+    resourceKey,
+    sortPermissions,
+} from "../lib/permissions";
 import { call, collect } from "./aws";
 
 /** Lake Formation's principal for "IAM access control only" (the pre-Lake-Formation default). */
@@ -57,6 +67,17 @@ export function fromSdkResource(resource: Resource | undefined, defaultCatalogId
             catalogId: t.CatalogId ?? defaultCatalogId,
             databaseName: t.DatabaseName,
             name: t.TableWildcard || !t.Name ? "*" : t.Name,
+        };
+    }
+    if (resource.DataCellsFilter) {
+        const f = resource.DataCellsFilter;
+        if (!f.DatabaseName || !f.TableName || !f.Name) return undefined;
+        return {
+            kind: "dataCellsFilter",
+            catalogId: f.TableCatalogId ?? defaultCatalogId,
+            databaseName: f.DatabaseName,
+            tableName: f.TableName,
+            name: f.Name,
         };
     }
     if (resource.Database) {
@@ -124,6 +145,15 @@ export function toSdkResource(resource: LfResource): Resource {
             };
         case "lfTag":
             return { LFTag: { CatalogId: resource.catalogId, TagKey: resource.key, TagValues: [...resource.values] } };
+        case "dataCellsFilter":
+            return {
+                DataCellsFilter: {
+                    TableCatalogId: resource.catalogId,
+                    DatabaseName: resource.databaseName,
+                    TableName: resource.tableName,
+                    Name: resource.name,
+                },
+            };
     }
 }
 
@@ -258,6 +288,25 @@ export async function listGrants(lf: LakeFormationClient, catalogId: string, sid
         (page) => page.PrincipalResourcePermissions,
     );
     return grantsFromListing(entries, catalogId, side);
+}
+
+/** The data cells filters on the tables `filters` are on: one listing per table, every page. */
+export async function listFilters(lf: LakeFormationClient, filters: readonly DataFilter[]): Promise<DataCellsFilter[]> {
+    const tables = new Map(filters.map((f) => [`${f.tableCatalogId}:${f.databaseName}.${f.tableName}`, f]));
+    const found: DataCellsFilter[] = [];
+    for (const f of tables.values()) {
+        found.push(
+            ...(await collect(
+                "lakeformation:ListDataCellsFilter",
+                paginateListDataCellsFilter(
+                    { client: lf },
+                    { Table: { CatalogId: f.tableCatalogId, DatabaseName: f.databaseName, Name: f.tableName } },
+                ),
+                (page) => page.DataCellsFilters,
+            )),
+        );
+    }
+    return found;
 }
 
 export interface GrantFailure {

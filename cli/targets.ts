@@ -147,8 +147,8 @@ export interface Targets {
     readonly athenaWorkgroup?: string;
     /** RAM shares the consumer accepts (the producer's `ramShareArns`); empty when unknown. */
     readonly ramShareArns: readonly string[];
-    /** `connectAnalytics`: the Connect instance whose datasets are associated (the producer's output). */
-    readonly connectInstanceId?: string;
+    /** `connectAnalytics`: the Connect instances whose datasets are associated (the producer's output). */
+    readonly connectInstanceIds: readonly string[];
 }
 
 /** `domain=connect,sensitivity=general` → tags. */
@@ -306,6 +306,14 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
         consumer?.lfTags ??
         CONFIG_KEYS.lfTags.default;
 
+    // A producer shares with several consumer accounts: this consumer's entry names its role and shares.
+    const mine = producer?.consumers?.find((c) => c.accountId === consumerAccountId);
+    if (producer?.consumers?.length && !mine) {
+        throw new UsageError(
+            `--outputs: consumer account ${consumerAccountId} is not among the consumers of ${producer.file} (${producer.consumers.map((c) => c.accountId).join(", ")}); fix --consumer-account, or add it to the producer's consumers config.`,
+        );
+    }
+
     let consumerPrincipalArn: string | undefined;
     if (flags.roleArn !== undefined) {
         const m = IAM_ROLE_ARN.exec(flags.roleArn);
@@ -325,6 +333,7 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
     } else {
         consumerPrincipalArn =
             consumer?.lambdaRoleArn ??
+            mine?.principalArn ??
             producer?.consumerPrincipalArn ??
             iamRoleArn({ accountId: consumerAccountId }, DEFAULT_LAMBDA_ROLE_NAME);
     }
@@ -356,8 +365,9 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
     return {
         region,
         athenaWorkgroup: flags.workgroup ?? consumer?.athenaWorkgroup,
-        ramShareArns: producer?.ramShareArns ?? [],
-        ...(producer?.connectInstanceId ? { connectInstanceId: producer.connectInstanceId } : {}),
+        ramShareArns: mine?.ramShareArns ?? producer?.ramShareArns ?? [],
+        connectInstanceIds:
+            producer?.connectInstanceIds ?? (producer?.connectInstanceId ? [producer.connectInstanceId] : []),
         model: {
             dataSource,
             sourceCatalogId,
@@ -371,6 +381,8 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
             enableResourceLinks: true,
             sharingMode,
             lfTags,
+            // Readers are the consumer's: its outputs name them and their filters.
+            ...(consumer?.readers?.length ? { readers: consumer.readers } : {}),
         },
     };
 }

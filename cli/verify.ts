@@ -13,7 +13,7 @@
 import { ListAnalyticsDataAssociationsCommand } from "@aws-sdk/client-connect";
 import { GetDataLakeSettingsCommand } from "@aws-sdk/client-lakeformation";
 import { paginateGetResourceShareInvitations } from "@aws-sdk/client-ram";
-import { LfGrant, sourceCatalogOf } from "../lib/permissions";
+import { LfGrant, readerFilters, sourceCatalogOf } from "../lib/permissions";
 import { queryChecks, QueryOptions } from "./athena";
 import { AwsClients, call, collect, tagWhich } from "./aws";
 import {
@@ -21,6 +21,7 @@ import {
     AssociationFacts,
     Check,
     databaseCheck,
+    filterChecks,
     grantChecks,
     iamAllowedPrincipalsCheck,
     identityCheck,
@@ -30,7 +31,7 @@ import {
 } from "./checks";
 import { isCredentialError, renderError } from "./errors";
 import { databaseExists, tablesOf } from "./glue";
-import { listGrants } from "./lf";
+import { listFilters, listGrants } from "./lf";
 import { identify, Identity, Session } from "./session";
 
 /** GetResourceShareInvitations' documented maximum page size. */
@@ -131,22 +132,25 @@ export async function verify(
 
     const connect = model.dataSource === "connectAnalytics";
     if (connect) {
-        let associations: AssociationFacts;
-        if (!producer) {
-            associations = {
-                error: session.producer ? "the producer profile is not the producer account" : "no --producer-profile",
-            };
-        } else {
-            try {
+        const instances = session.targets.connectInstanceIds;
+        for (const instanceId of instances.length > 0 ? instances : [undefined]) {
+            let associations: AssociationFacts;
+            if (!producer) {
                 associations = {
-                    associations: await listAssociations(producer, session.targets.connectInstanceId),
+                    error: session.producer
+                        ? "the producer profile is not the producer account"
+                        : "no --producer-profile",
                 };
-            } catch (err) {
-                if (isCredentialError(err)) throw tagWhich(err, "producer");
-                associations = { error: renderError(err, { principal: producerPrincipal }) };
+            } else {
+                try {
+                    associations = { associations: await listAssociations(producer, instanceId) };
+                } catch (err) {
+                    if (isCredentialError(err)) throw tagWhich(err, "producer");
+                    associations = { error: renderError(err, { principal: producerPrincipal }) };
+                }
             }
+            emit(...associationChecks(model, instanceId, associations, session.hints, instances.length > 1));
         }
-        emit(...associationChecks(model, session.targets.connectInstanceId, associations, session.hints));
     }
 
     let dbFound = false;
@@ -179,6 +183,16 @@ export async function verify(
         },
         principal,
     );
+
+    const filters = readerFilters(model);
+    if (filters.length > 0) {
+        await step(
+            "filters",
+            "data cells filters",
+            async () => emit(...filterChecks(filters, await listFilters(session.main.lakeformation, filters))),
+            principal,
+        );
+    }
 
     let consumerGrants: LfGrant[] | undefined;
     let consumerError: string | undefined;

@@ -4,12 +4,12 @@ import type { TableConfig } from "../lib/config";
 import { ramShareOwner } from "../lib/names";
 
 export interface ConnectDataShareArgs {
-    /** The Connect instance's id (not its ARN: AWS::Connect::DataLakeAssociation takes `^[-a-zA-Z0-9]*$`). */
-    readonly connectInstanceId: string;
+    /** The Connect instances' ids (not ARNs: AWS::Connect::DataLakeAssociation takes `^[-a-zA-Z0-9]*$`). */
+    readonly connectInstanceIds: readonly string[];
     /** The datasets to associate: each table's `name` is a Connect dataset id (`contact_record`, `users`...). */
     readonly tables: readonly TableConfig[];
-    /** The account that receives the datasets (the consumer). */
-    readonly consumerAccountId: string;
+    /** The accounts that receive the datasets (the consumers). */
+    readonly consumerAccountIds: readonly string[];
 }
 
 /**
@@ -21,31 +21,46 @@ export interface ConnectDataShareArgs {
  */
 export class ConnectDataShare extends pulumi.ComponentResource {
     public readonly associations: awsnative.connect.DataLakeAssociation[];
-    /** The RAM shares the consumer accepts, without duplicates. */
-    public readonly resourceShareArns: pulumi.Output<string[]>;
+    /** The RAM shares each consumer accepts, without duplicates, by consumer account. */
+    public readonly sharesByConsumer: pulumi.Output<Record<string, string[]>>;
     /** The catalog that owns the tables: the account of the shares' ARNs (Connect's, not the producer's). */
     public readonly sourceCatalogId: pulumi.Output<string>;
 
     constructor(name: string, args: ConnectDataShareArgs, opts?: pulumi.ComponentResourceOptions) {
         super("connect-analytics:producer:ConnectDataShare", name, {}, opts);
-        this.associations = args.tables.map(
-            (table) =>
+        // One association per (instance, consumer, dataset). The first instance's to the first
+        // consumer keep the short names of a single-consumer share, so adding more replaces nothing.
+        const entries = args.connectInstanceIds.flatMap((instanceId, i) =>
+            args.consumerAccountIds.flatMap((consumer, c) =>
+                args.tables.map((table) => ({
+                    instanceId,
+                    consumer,
+                    table,
+                    name:
+                        i === 0 && c === 0
+                            ? `${name}-${table.name}`
+                            : `${name}-${table.name}-${instanceId.slice(0, 8)}-${consumer}`,
+                })),
+            ),
+        );
+        this.associations = entries.map(
+            (e) =>
                 new awsnative.connect.DataLakeAssociation(
-                    `${name}-${table.name}`,
-                    {
-                        instanceId: args.connectInstanceId,
-                        dataSetId: table.name,
-                        targetAccountId: args.consumerAccountId,
-                    },
+                    e.name,
+                    { instanceId: e.instanceId, dataSetId: e.table.name, targetAccountId: e.consumer },
                     // Every property forces replacement; an identical association cannot exist twice.
                     { parent: this, deleteBeforeReplace: true },
                 ),
         );
-        this.resourceShareArns = pulumi
-            .all(this.associations.map((a) => a.resourceShareArn))
-            .apply((arns) => [...new Set(arns)].sort());
-        this.sourceCatalogId = this.resourceShareArns.apply((arns) => catalogOfShares(arns));
-        this.registerOutputs({ resourceShareArns: this.resourceShareArns, sourceCatalogId: this.sourceCatalogId });
+        this.sharesByConsumer = pulumi.all(this.associations.map((a) => a.resourceShareArn)).apply((arns) => {
+            const by: Record<string, string[]> = {};
+            arns.forEach(
+                (arn, i) => (by[entries[i].consumer] ??= []).includes(arn) || by[entries[i].consumer].push(arn),
+            );
+            return Object.fromEntries(Object.entries(by).map(([account, list]) => [account, list.sort()]));
+        });
+        this.sourceCatalogId = this.sharesByConsumer.apply((by) => catalogOfShares(Object.values(by).flat()));
+        this.registerOutputs({ sharesByConsumer: this.sharesByConsumer, sourceCatalogId: this.sourceCatalogId });
     }
 }
 

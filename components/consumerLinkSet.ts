@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { consumerGrants, LfGrant, ShareModel, sourceCatalogOf } from "../lib/permissions";
+import { consumerGrants, DataFilter, LfGrant, readerFilters, ShareModel, sourceCatalogOf } from "../lib/permissions";
 import { Acceptance, shareId } from "../lib/ram";
 import { dataAccessStatements, lambdaTrustPolicy, policyDocument } from "../lib/iam";
 import { iamRoleArn } from "../lib/arns";
@@ -25,6 +25,7 @@ export interface ConsumerLinkSetArgs
         | "lfTags"
         | "dataSource"
         | "sourceCatalogId"
+        | "readers"
     > {
     /** Region of the links and of the role's Glue ARNs. */
     readonly region: string;
@@ -56,6 +57,10 @@ export class ConsumerLinkSet extends pulumi.ComponentResource {
     public readonly resourceLinks: pulumi.Output<ResourceLinkInfo[]>;
     /** The grants as the permission model states them. */
     public readonly grants: pulumi.Output<LfGrant[]>;
+    /** One data cells filter per (reader, table), on the targets. */
+    public readonly filters: aws.lakeformation.DataCellsFilter[];
+    /** The filters as the model states them, once every one exists. */
+    public readonly dataFilters: pulumi.Output<DataFilter[]>;
 
     constructor(name: string, args: ConsumerLinkSetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("connect-analytics:consumer:ConsumerLinkSet", name, {}, opts);
@@ -139,14 +144,40 @@ export class ConsumerLinkSet extends pulumi.ComponentResource {
             { accountId: args.consumerAccountId, partition: args.partition },
             args.lambdaRoleName,
         );
+        // Readers' filters, on the targets in their owner's catalog (the consumer holds grantable
+        // SELECT on what Connect shared). Every property forces replacement, and a name is unique
+        // per table, so a changed filter is deleted before its replacement is made.
+        const filterModel = readerFilters(args);
+        this.filters = filterModel.map(
+            (f) =>
+                new aws.lakeformation.DataCellsFilter(
+                    `${name}-filter-${f.name}`,
+                    {
+                        tableData: {
+                            tableCatalogId: f.tableCatalogId,
+                            databaseName: f.databaseName,
+                            tableName: f.tableName,
+                            name: f.name,
+                            // The documented forms: all rows is `allRowsWildcard {}`, all columns an empty
+                            // exclusion list (terraform-provider-aws #46351, #48208 fixed by #48276).
+                            rowFilter:
+                                f.rowFilter !== undefined ? { filterExpression: f.rowFilter } : { allRowsWildcard: {} },
+                            columnWildcard: { excludedColumnNames: [...f.excludedColumns] },
+                        },
+                    },
+                    { parent: this, deleteBeforeReplace: true, dependsOn: afterShare },
+                ),
+        );
+
         const grants = consumerGrants({ ...args, consumerPrincipalArn: roleArn, enableResourceLinks: enableLinks });
         this.grantResources = createGrants(
             name,
             grants,
             args.consumerAccountId,
-            { parent: this, dependsOn: [...this.links, ...afterShare] },
+            { parent: this, dependsOn: [...this.links, ...afterShare, ...this.filters] },
             { arn: roleArn, output: this.role.arn },
         );
+        this.dataFilters = pulumi.all(this.filters.map((f) => f.urn)).apply(() => filterModel);
 
         this.roleArn = this.role.arn;
         this.databaseName = this.database.name;

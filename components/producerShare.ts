@@ -15,7 +15,10 @@ import { createGrants } from "../stack/grants";
  * (lib/permissions.ts) for each field. Defaults (`grantWithGrantOption` false, `sharingMode`
  * named) are applied by the model's functions.
  */
-export type ProducerShareArgs = ProducerShareModel;
+export interface ProducerShareArgs extends Omit<ProducerShareModel, "consumerAccountId" | "consumerPrincipalArn"> {
+    /** Every consumer account and its querying role: each gets the grants (config `consumers`). */
+    readonly consumers: readonly Pick<ProducerShareModel, "consumerAccountId" | "consumerPrincipalArn">[];
+}
 
 /**
  * The producer side of the share: Lake Formation grants in the producer's own catalog (see
@@ -36,7 +39,7 @@ export class ProducerShare extends pulumi.ComponentResource {
         const catalogId = args.producerAccountId;
 
         // LF-tag mode: define the tags, then put them on the tables and excluded columns.
-        const tags = Object.entries(lfTagDefinitions(args)).map(
+        const tags = Object.entries(lfTagDefinitions({ ...args, ...args.consumers[0] })).map(
             ([tagKey, tagValues]) =>
                 new awsnative.lakeformation.Tag(
                     `${name}-tag-${tagKey}`,
@@ -44,7 +47,7 @@ export class ProducerShare extends pulumi.ComponentResource {
                     { parent: this },
                 ),
         );
-        const assignments = tagAssignments(args);
+        const assignments = tagAssignments({ ...args, ...args.consumers[0] });
         const associations = assignments.flatMap((a) => {
             const table = { catalogId, databaseName: a.databaseName, name: a.table };
             const pairs = (t: Readonly<Record<string, string>>) =>
@@ -68,7 +71,8 @@ export class ProducerShare extends pulumi.ComponentResource {
             return [onTable, ...onColumns];
         });
 
-        const grants = producerGrants(args);
+        // The tags and their assignments are the tables' own: the same for every consumer.
+        const grants = args.consumers.flatMap((consumer) => producerGrants({ ...args, ...consumer }));
         this.grantResources = createGrants(name, grants, catalogId, { parent: this, dependsOn: associations });
 
         this.producerAccountId = pulumi.output(args.producerAccountId);

@@ -2,12 +2,14 @@
  * What a principal can actually do with each shared table, resolved from Lake Formation grants
  * the way Lake Formation evaluates them: grants to the principal itself (an account-level grant
  * reaches a role only when the account re-grants it), named table grants, column wildcards with
- * exclusions, and LF-tag expressions matched against table tags and overriding column tags.
+ * exclusions, LF-tag expressions matched against table tags and overriding column tags, and data
+ * cells filters (their rows and columns). An all-rows SELECT on the table overrides every filter
+ * of the same principal (lake-formation/latest/dg/athena-lf.html).
  *
- * The plan prints it as the permission matrix's "effective access", and the tests use it to show
- * that `named` and `lfTags` sharing give the consumer's role the same access.
+ * The plan prints it as the who-sees-what matrix, and the tests use it to show that `named` and
+ * `lfTags` sharing give the consumer's role the same access, and what each reader sees.
  */
-import { LfGrant, LfTagCondition, TagAssignment } from "./permissions";
+import { DataFilter, LfGrant, LfTagCondition, TagAssignment } from "./permissions";
 
 export interface SharedTarget {
     readonly catalogId: string;
@@ -29,17 +31,25 @@ export interface TableAccess {
     readonly select: boolean;
     /** Columns SELECT covers: every column, or every column but these (sorted). */
     readonly columns: { readonly all: true } | { readonly allExcept: readonly string[] } | null;
+    /** Rows SELECT covers: all, or those a filter expression keeps (several filters: any of them). */
+    readonly rows: { readonly all: true } | { readonly filter: string } | null;
 }
 
 const matches = (expression: readonly LfTagCondition[], tags: Readonly<Record<string, string>>) =>
     expression.every((c) => tags[c.key] !== undefined && c.values.includes(tags[c.key]));
 
-/** Columns excluded by one grant, or `undefined` when the grant does not cover the table. */
+/** What one grant covers of a table: the columns it leaves out, and its row filter (undefined: all rows). */
+interface Coverage {
+    readonly excluded: readonly string[];
+    readonly rowFilter?: string;
+}
+
 function coverage(
     grant: LfGrant,
     target: SharedTarget,
     tagging: TagAssignment | undefined,
-): readonly string[] | undefined {
+    filters: readonly DataFilter[],
+): Coverage | undefined {
     const r = grant.resource;
     const sameTable = (c: string, d: string, n: string) =>
         c === target.catalogId && d === target.databaseName && n === target.name;
@@ -47,10 +57,24 @@ function coverage(
         case "table":
             return sameTable(r.catalogId, r.databaseName, r.name) ||
                 (r.catalogId === target.catalogId && r.databaseName === target.databaseName && r.name === "*")
-                ? []
+                ? { excluded: [] }
                 : undefined;
         case "tableWithColumns":
-            return sameTable(r.catalogId, r.databaseName, r.name) ? r.excludedColumns : undefined;
+            return sameTable(r.catalogId, r.databaseName, r.name) ? { excluded: r.excludedColumns } : undefined;
+        case "dataCellsFilter": {
+            if (!sameTable(r.catalogId, r.databaseName, r.tableName)) return undefined;
+            const f = filters.find(
+                (x) =>
+                    x.name === r.name &&
+                    x.tableCatalogId === r.catalogId &&
+                    x.databaseName === r.databaseName &&
+                    x.tableName === r.tableName,
+            );
+            // A grant on a filter nobody defined gives nothing.
+            return f
+                ? { excluded: f.excludedColumns, ...(f.rowFilter !== undefined ? { rowFilter: f.rowFilter } : {}) }
+                : undefined;
+        }
         case "lfTagPolicy": {
             if (
                 r.resourceType !== "TABLE" ||
@@ -60,9 +84,11 @@ function coverage(
             ) {
                 return undefined;
             }
-            return Object.entries(tagging.columnTags)
-                .filter(([, overrides]) => !matches(r.expression, { ...tagging.tags, ...overrides }))
-                .map(([column]) => column);
+            return {
+                excluded: Object.entries(tagging.columnTags)
+                    .filter(([, overrides]) => !matches(r.expression, { ...tagging.tags, ...overrides }))
+                    .map(([column]) => column),
+            };
         }
         default:
             return undefined;
@@ -75,11 +101,19 @@ function unionOfExclusions(exclusions: ReadonlyArray<readonly string[]>): string
     return [...first].filter((c) => rest.every((e) => e.includes(c))).sort();
 }
 
+/** Union of row sets: all rows if any grant has no filter, else any of the filters. */
+function unionOfRows(covering: readonly Coverage[]): TableAccess["rows"] {
+    if (covering.some((c) => c.rowFilter === undefined)) return { all: true };
+    const filters = [...new Set(covering.map((c) => c.rowFilter!))];
+    return { filter: filters.length === 1 ? filters[0] : filters.map((f) => `(${f})`).join(" OR ") };
+}
+
 export function effectiveAccess(
     principal: string,
     grants: readonly LfGrant[],
     targets: readonly SharedTarget[],
     tagging: readonly TagAssignment[],
+    filters: readonly DataFilter[] = [],
 ): TableAccess[] {
     const own = grants.filter((g) => g.principal === principal);
     return targets.map((target) => {
@@ -90,8 +124,8 @@ export function effectiveAccess(
         const covering = (permission: "SELECT" | "DESCRIBE") =>
             own
                 .filter((g) => g.permissions.includes(permission) || g.permissions.includes("ALL"))
-                .map((g) => coverage(g, target, tags))
-                .filter((c): c is readonly string[] => c !== undefined);
+                .map((g) => coverage(g, target, tags, filters))
+                .filter((c): c is Coverage => c !== undefined);
         const select = covering("SELECT");
         const describe = covering("DESCRIBE");
         const link = target.link;
@@ -105,7 +139,7 @@ export function effectiveAccess(
                     g.resource.databaseName === link.databaseName &&
                     g.resource.name === link.name,
             );
-        const excluded = select.length > 0 ? unionOfExclusions(select) : undefined;
+        const excluded = select.length > 0 ? unionOfExclusions(select.map((c) => c.excluded)) : undefined;
         return {
             principal,
             table: `${target.catalogId}:${target.databaseName}.${target.name}`,
@@ -114,6 +148,7 @@ export function effectiveAccess(
             describe: describe.length > 0 || select.length > 0,
             select: select.length > 0,
             columns: excluded === undefined ? null : excluded.length === 0 ? { all: true } : { allExcept: excluded },
+            rows: select.length > 0 ? unionOfRows(select) : null,
         };
     });
 }

@@ -28,6 +28,7 @@ export interface PermissionsInputs {
     database?: { catalogId: string; name: string };
     lfTagPolicy?: { catalogId: string; resourceType: string; expressions: { key: string; values: string[] }[] };
     lfTag?: { catalogId: string; key: string; values: string[] };
+    dataCellsFilter?: { tableCatalogId: string; databaseName: string; tableName: string; name: string };
 }
 
 /**
@@ -74,6 +75,16 @@ export function toPermissionsArgs(
             };
         case "lfTag":
             return { ...base, lfTag: { catalogId: r.catalogId, key: r.key, values: [...r.values] } };
+        case "dataCellsFilter":
+            return {
+                ...base,
+                dataCellsFilter: {
+                    tableCatalogId: r.catalogId,
+                    databaseName: r.databaseName,
+                    tableName: r.tableName,
+                    name: r.name,
+                },
+            };
     }
 }
 
@@ -109,7 +120,18 @@ export function grantFromResourceInputs(type: string, inputs: Inputs, side: Gran
     return undefined;
 }
 
+function filterResource(f: Inputs): LfResource {
+    return {
+        kind: "dataCellsFilter",
+        catalogId: f.tableCatalogId,
+        databaseName: f.databaseName,
+        tableName: f.tableName,
+        name: f.name,
+    };
+}
+
 function nativeResource(r: Inputs, catalog: string | undefined): LfResource | undefined {
+    if (r.dataCellsFilter) return filterResource(r.dataCellsFilter);
     if (r.database) {
         return { kind: "database", catalogId: r.database.catalogId ?? catalog, databaseName: r.database.name };
     }
@@ -154,6 +176,7 @@ function nativeResource(r: Inputs, catalog: string | undefined): LfResource | un
 }
 
 function classicResource(i: Inputs): LfResource | undefined {
+    if (i.dataCellsFilter) return filterResource(i.dataCellsFilter);
     if (i.tableWithColumns) {
         const t = i.tableWithColumns;
         return {

@@ -13,7 +13,7 @@
  * associates the datasets with the consumer account); the consumer needs the producer's RAM
  * shares, which name Connect's catalog, so it stops with a clear message until they exist.
  */
-import { AppConfig, ConfigError, ConfigIssue, TableConfig } from "./config";
+import { AppConfig, ConfigError, ConfigIssue, ConsumerTarget, TableConfig } from "./config";
 import { iamRoleArn } from "./arns";
 import { CONFIG_NAMESPACE, ramShareOwner } from "./names";
 import { ConsumerStackOutputs, OutputProblem, ProducerStackOutputs, readStackOutputs } from "./stackOutputs";
@@ -169,10 +169,16 @@ function connectConsumerView(config: AppConfig, raw: Readonly<Record<string, unk
             message: `is connectAnalytics but producer stack "${config.producerStack}" shares by ${p.dataSource}; make them agree.`,
         });
     }
-    if (p.consumerAccountId && p.consumerAccountId !== config.consumerAccountId) {
+    const mine = p.consumers?.find((c) => c.accountId === config.consumerAccountId);
+    const sharedWith = p.consumers
+        ? p.consumers.map((c) => c.accountId)
+        : p.consumerAccountId
+          ? [p.consumerAccountId]
+          : [];
+    if (sharedWith.length > 0 && !sharedWith.includes(config.consumerAccountId)) {
         issues.push({
             key: key("consumerAccountId"),
-            message: `is ${config.consumerAccountId} but producer stack "${config.producerStack}" associates the datasets with ${p.consumerAccountId}; make them agree.`,
+            message: `is ${config.consumerAccountId} but producer stack "${config.producerStack}" associates the datasets with ${sharedWith.join(", ")}; add this account to its consumers.`,
         });
     }
     const shared = new Set(p.sharedTables ?? []);
@@ -186,7 +192,8 @@ function connectConsumerView(config: AppConfig, raw: Readonly<Record<string, unk
                 `and run \`pulumi up -s ${config.producerStack}\` first, or remove ${unshared.length === 1 ? "it" : "them"} here.`,
         });
     }
-    const shares = [...new Set([...(config.ramShareArn ? [config.ramShareArn] : []), ...(p.ramShareArns ?? [])])];
+    const fromProducer = mine?.ramShareArns ?? (p.consumers ? [] : (p.ramShareArns ?? []));
+    const shares = [...new Set([...(config.ramShareArn ? [config.ramShareArn] : []), ...fromProducer])];
     const owners = [...new Set(shares.map((arn) => ramShareOwner(arn)!))];
     if (issues.length === 0 && shares.length === 0) {
         throw new PeerStackError(
@@ -221,52 +228,55 @@ function connectConsumerView(config: AppConfig, raw: Readonly<Record<string, unk
     };
 }
 
+/**
+ * The querying role of one consumer the producer shares with: from the consumer's stack (its
+ * `lambdaRoleArn` output), else derived from its account and role name.
+ */
 export function producerView(
     config: AppConfig,
+    consumer: ConsumerTarget,
     raw: Readonly<Record<string, unknown>> | undefined,
     partition = "aws",
 ): ProducerView {
-    const derived = iamRoleArn({ accountId: config.consumerAccountId, partition }, config.lambdaRoleName);
+    const derived = iamRoleArn({ accountId: consumer.accountId, partition }, consumer.roleName);
     // Connect shares with the consumer account; the producer grants nothing and names no role.
     if (config.dataSource === "connectAnalytics") return { consumerPrincipalArn: derived, notes: [] };
-    if (!config.consumerStack) {
+    const stack = consumer.stack;
+    if (!stack) {
         return {
             consumerPrincipalArn: derived,
             notes: [
-                `consumerStack is not set: granting to ${derived}, derived from consumerAccountId and lambdaRoleName.`,
+                `${config.consumers.length > 1 ? `consumer ${consumer.accountId} has no stack` : "consumerStack is not set"}: ` +
+                    `granting to ${derived}, derived from its account and role name.`,
             ],
         };
     }
     if (isUndeployed(raw) || !raw!.lambdaRoleArn) {
         throw new PeerStackError(
-            `consumer stack "${config.consumerStack}" has not been deployed yet: the producer's grants name its Lambda role ` +
-                `(output lambdaRoleArn), which must exist first. Deploy the consumer first (\`pulumi up -s ${config.consumerStack}\`), ` +
+            `consumer stack "${stack}" has not been deployed yet: the producer's grants name its Lambda role ` +
+                `(output lambdaRoleArn), which must exist first. Deploy the consumer first (\`pulumi up -s ${stack}\`), ` +
                 `then run this stack again.`,
         );
     }
-    const c = contract("consumer", config.consumerStack, raw!);
+    const c = contract("consumer", stack, raw!);
     const issues: ConfigIssue[] = [];
-    if (c.consumerAccountId && c.consumerAccountId !== config.consumerAccountId) {
+    const accountKey = config.consumers.length > 1 ? "consumers" : "consumerAccountId";
+    if (c.consumerAccountId && c.consumerAccountId !== consumer.accountId) {
         issues.push({
-            key: key("consumerAccountId"),
-            message: `is ${config.consumerAccountId} but consumer stack "${config.consumerStack}" runs in ${c.consumerAccountId}; make them agree.`,
+            key: key(accountKey),
+            message: `is ${consumer.accountId} but consumer stack "${stack}" runs in ${c.consumerAccountId}; make them agree.`,
         });
     }
-    if (
-        !c.lambdaRoleArn!.startsWith(`arn:${partition}:iam::${config.consumerAccountId}:role/`) &&
-        issues.length === 0
-    ) {
+    if (!c.lambdaRoleArn!.startsWith(`arn:${partition}:iam::${consumer.accountId}:role/`) && issues.length === 0) {
         issues.push({
-            key: key("consumerStack"),
-            message: `consumer stack "${config.consumerStack}" exports role ${c.lambdaRoleArn}, which is not in account ${config.consumerAccountId}.`,
+            key: key(config.consumers.length > 1 ? "consumers" : "consumerStack"),
+            message: `consumer stack "${stack}" exports role ${c.lambdaRoleArn}, which is not in account ${consumer.accountId}.`,
         });
     }
     if (issues.length > 0) throw new ConfigError(issues);
     const notes =
         c.lambdaRoleArn !== derived
-            ? [
-                  `granting to ${c.lambdaRoleArn} from the consumer stack (this stack's lambdaRoleName would give ${derived}).`,
-              ]
+            ? [`granting to ${c.lambdaRoleArn} from the consumer stack (this stack's role name would give ${derived}).`]
             : [];
     return { consumerPrincipalArn: c.lambdaRoleArn!, notes };
 }

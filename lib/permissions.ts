@@ -48,7 +48,15 @@ export type LfResource =
           readonly resourceType: "TABLE" | "DATABASE";
           readonly expression: readonly LfTagCondition[];
       }
-    | { readonly kind: "lfTag"; readonly catalogId: string; readonly key: string; readonly values: readonly string[] };
+    | { readonly kind: "lfTag"; readonly catalogId: string; readonly key: string; readonly values: readonly string[] }
+    | {
+          /** A data cells filter: `catalogId` is the catalog of its table (TableCatalogId). */
+          readonly kind: "dataCellsFilter";
+          readonly catalogId: string;
+          readonly databaseName: string;
+          readonly tableName: string;
+          readonly name: string;
+      };
 
 /** Lake Formation's stand-in for "whatever IAM allows": a grant to it switches LF off for the resource. */
 export const IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS";
@@ -101,6 +109,32 @@ export interface ShareModel {
     readonly dataSource?: DataSource;
     /** The catalog that owns the tables. Default: the producer account (`producerCatalog`). */
     readonly sourceCatalogId?: string;
+    /** Analysts' and BI roles of the consumer account, each seeing some rows and columns. Default none. */
+    readonly readers?: readonly ReaderConfig[];
+}
+
+/** A principal of the consumer account that reads some tables, rows and columns (config `readers`). */
+export interface ReaderConfig {
+    /** IAM role or user ARN, in the consumer account. */
+    readonly principal: string;
+    /** The shared tables it reads (their `name`). */
+    readonly tables: readonly string[];
+    /** The row filter, rendered to Lake Formation's PartiQL subset (lib/rowFilter.ts); undefined: all rows. */
+    readonly rowFilter?: string;
+    /** Columns withheld from it, per table. */
+    readonly excludedColumns: Readonly<Record<string, readonly string[]>>;
+}
+
+/** A data cells filter on a target table: the rows and columns one reader sees of it. */
+export interface DataFilter {
+    readonly name: string;
+    /** The catalog of the table (TableCatalogId): the owner, since a filter never names a link. */
+    readonly tableCatalogId: string;
+    readonly databaseName: string;
+    readonly tableName: string;
+    /** PartiQL row filter; undefined: all rows. */
+    readonly rowFilter?: string;
+    readonly excludedColumns: readonly string[];
 }
 
 export type DataSource = "producerCatalog" | "connectAnalytics";
@@ -291,7 +325,84 @@ export function consumerGrants(model: ShareModel): LfGrant[] {
                     },
                 ]
               : [];
-    return [...received, ...links, defaultDatabase];
+    return [...received, ...links, defaultDatabase, ...readerGrants(model)];
+}
+
+/** The name of a reader's filter on one table: the principal's name and the table. */
+export function filterName(principal: string, table: string): string {
+    return `${principal.slice(principal.lastIndexOf("/") + 1)}-${table}`;
+}
+
+/**
+ * One data cells filter per (reader, table), on the target in the catalog that owns it: a filter
+ * must name the table itself, never a resource link (lake-formation/latest/dg/data-filtering-notes.html).
+ */
+export function readerFilters(
+    model: Pick<ShareModel, "readers" | "producerDatabaseName" | "sourceCatalogId" | "producerAccountId">,
+): DataFilter[] {
+    return (model.readers ?? []).flatMap((reader) =>
+        reader.tables.map((table) => ({
+            name: filterName(reader.principal, table),
+            tableCatalogId: sourceCatalogOf(model),
+            databaseName: model.producerDatabaseName,
+            tableName: table,
+            ...(reader.rowFilter !== undefined ? { rowFilter: reader.rowFilter } : {}),
+            excludedColumns: [...(reader.excludedColumns[table] ?? [])].sort(),
+        })),
+    );
+}
+
+/**
+ * What each reader is granted: SELECT on its filters (never on the table: an all-rows SELECT
+ * would override every filter, lake-formation/latest/dg/athena-lf.html), DESCRIBE on the links it
+ * reads through and on `default`. The consumer makes them, for its own principals.
+ */
+function readerGrants(model: ShareModel): LfGrant[] {
+    const filters = readerFilters(model);
+    return (model.readers ?? []).flatMap((reader): LfGrant[] => [
+        ...reader.tables.flatMap((table): LfGrant[] => {
+            const link = model.tables.find((t) => t.name === table)?.linkName;
+            const f = filters.find((x) => x.name === filterName(reader.principal, table))!;
+            const onFilter: LfGrant = {
+                side: "consumer",
+                principal: reader.principal,
+                resource: {
+                    kind: "dataCellsFilter",
+                    catalogId: f.tableCatalogId,
+                    databaseName: f.databaseName,
+                    tableName: f.tableName,
+                    name: f.name,
+                },
+                permissions: ["SELECT"],
+                grantable: [],
+            };
+            const onLink: LfGrant[] =
+                link && (model.enableResourceLinks ?? true)
+                    ? [
+                          {
+                              side: "consumer",
+                              principal: reader.principal,
+                              resource: {
+                                  kind: "table",
+                                  catalogId: model.consumerAccountId,
+                                  databaseName: model.consumerDatabaseName,
+                                  name: link,
+                              },
+                              permissions: ["DESCRIBE"],
+                              grantable: [],
+                          },
+                      ]
+                    : [];
+            return [onFilter, ...onLink];
+        }),
+        {
+            side: "consumer",
+            principal: reader.principal,
+            resource: { kind: "database", catalogId: model.consumerAccountId, databaseName: ATHENA_DEFAULT_DATABASE },
+            permissions: ["DESCRIBE"],
+            grantable: [],
+        },
+    ]);
 }
 
 /** Every grant the principal needs, both sides. */
@@ -315,6 +426,8 @@ export function resourceKey(resource: LfResource): string {
                 .join("&")}`;
         case "lfTag":
             return `lfTag:${resource.catalogId}:${resource.key}=${[...resource.values].sort().join("|")}`;
+        case "dataCellsFilter":
+            return `dataCellsFilter:${resource.catalogId}:${resource.databaseName}.${resource.tableName}/${resource.name}`;
     }
 }
 
@@ -331,6 +444,8 @@ export function describeResource(resource: LfResource): string {
             return `${resource.catalogId}:${resource.resourceType} where ${resource.expression.map((c) => `${c.key} in (${c.values.join(", ")})`).join(" and ")}`;
         case "lfTag":
             return `${resource.catalogId}:LF-tag ${resource.key}=${resource.values.join("|")}`;
+        case "dataCellsFilter":
+            return `${resource.catalogId}:${resource.databaseName}.${resource.tableName} through filter ${resource.name}`;
     }
 }
 

@@ -8,7 +8,7 @@
  * it, and the compiler then points at the reader to add. Pure.
  */
 import type { SharingMode, TableConfig } from "./config/types";
-import type { DataSource, LfGrant, TagAssignment } from "./permissions";
+import type { DataFilter, DataSource, LfGrant, ReaderConfig, TagAssignment } from "./permissions";
 import {
     ACCOUNT_ID,
     ATHENA_WORKGROUP,
@@ -56,8 +56,19 @@ export interface ProducerStackOutputs extends CommonStackOutputs {
     readonly ramShareArn: string;
     /** Every RAM share the consumer accepts (Connect's, in `connectAnalytics`); empty when none. */
     readonly ramShareArns: readonly string[];
-    /** The Connect instance whose datasets are associated (`connectAnalytics`). */
+    /** The Connect instance whose datasets are associated (`connectAnalytics`; the first of several). */
     readonly connectInstanceId?: string;
+    /** Every Connect instance whose datasets are associated (`connectAnalytics`). */
+    readonly connectInstanceIds: readonly string[];
+    /** Every consumer account: the role its grants name, and the RAM shares it accepts. */
+    readonly consumers: readonly ConsumerShareInfo[];
+}
+
+/** One consumer of the producer, as the producer stack exports it. */
+export interface ConsumerShareInfo {
+    readonly accountId: string;
+    readonly principalArn: string;
+    readonly ramShareArns: readonly string[];
 }
 
 export interface ConsumerStackOutputs extends CommonStackOutputs {
@@ -66,6 +77,9 @@ export interface ConsumerStackOutputs extends CommonStackOutputs {
     readonly lambdaRoleName: string;
     readonly lambdaRoleArn: string;
     readonly resourceLinks: readonly ResourceLinkInfo[];
+    /** The readers and the data cells filters made for them (rows and columns each sees). */
+    readonly readers: readonly ReaderConfig[];
+    readonly dataFilters: readonly DataFilter[];
     /** The export's resources, when `enableLambdaExport` is on. */
     readonly exportFunctionName?: string;
     readonly exportFunctionArn?: string;
@@ -231,6 +245,8 @@ export const PRODUCER_OUTPUT_READERS: Readers<ProducerStackOutputs> = {
     ramShareArn: optionalText("a RAM share ARN or empty"),
     ramShareArns: texts("a list of RAM share ARNs", RAM_SHARE_ARN),
     connectInstanceId: optionalText("an Amazon Connect instance id", CONNECT_INSTANCE),
+    connectInstanceIds: texts("a list of Amazon Connect instance ids", CONNECT_INSTANCE),
+    consumers: list<ConsumerShareInfo>("a list of {accountId, principalArn, ramShareArns}"),
 };
 
 export const CONSUMER_OUTPUT_READERS: Readers<ConsumerStackOutputs> = {
@@ -240,6 +256,8 @@ export const CONSUMER_OUTPUT_READERS: Readers<ConsumerStackOutputs> = {
     lambdaRoleName: optionalText("an IAM role name", IAM_ROLE_NAME),
     lambdaRoleArn: text("an IAM role ARN", IAM_ROLE_ARN),
     resourceLinks: list<ResourceLinkInfo>("a list of resource links"),
+    readers: list<ReaderConfig>("a list of {principal, tables, rowFilter, excludedColumns}"),
+    dataFilters: list<DataFilter>("a list of data cells filters"),
     exportFunctionName: optionalText("a Lambda function name"),
     exportFunctionArn: optionalText("a Lambda function ARN"),
     athenaWorkgroup: optionalText("an Athena workgroup name", ATHENA_WORKGROUP),

@@ -28,16 +28,20 @@ export function renderPlan(plan: PlanResult): string {
         g.permissions.join(",") + (g.grantable.length ? ` (grantable: ${g.grantable.join(",")})` : ""),
     ]);
     lines.push(...textTable(["principal", "catalog", "resource", "permissions"], rows));
-    lines.push("", "Effective access per principal (both stacks' grants):");
+    lines.push("", "Who sees what (principal x table; both stacks' grants):");
     lines.push(
         ...textTable(
-            ["principal", "table", "via link", "select", "columns"],
+            ["principal", "table", "link visible", "columns", "rows"],
             plan.effectiveAccess.map((a) => [
                 a.principal,
                 a.table,
-                a.link ? `${a.link}${a.linkVisible ? "" : " (not visible: no DESCRIBE)"}` : "-",
-                a.select ? "yes" : "no",
-                a.columns === null ? "-" : "all" in a.columns ? "all" : `all except ${a.columns.allExcept.join(", ")}`,
+                a.link ? (a.linkVisible ? "yes" : "no (no DESCRIBE)") : "-",
+                a.columns === null
+                    ? "none"
+                    : "all" in a.columns
+                      ? "all"
+                      : `all except ${a.columns.allExcept.join(", ")}`,
+                a.rows === null ? "none" : "all" in a.rows ? "all" : a.rows.filter,
             ]),
         ),
     );

@@ -254,7 +254,8 @@ function accessOf(
     }));
     // The role first, then any other grantee (the consumer account in lfTags mode).
     const principals = [...new Set([principal, ...grants.map((g) => g.principal)])];
-    return principals.flatMap((p) => effectiveAccess(p, grants, targets, tagging));
+    const filters = consumer.dataFilters ?? [];
+    return principals.flatMap((p) => effectiveAccess(p, grants, targets, tagging, filters));
 }
 
 /**

@@ -2,9 +2,9 @@
  * Lake Formation rules: grants give only what the consumer needs, never to the IAM-only
  * compatibility principal, and the account defaults do not hand new tables to it either.
  */
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { CLASSIC_PERMISSIONS_TYPE, grantFromResourceInputs, PRINCIPAL_PERMISSIONS_TYPE } from "../lib/lfResources";
-import { describeResource, IAM_ALLOWED_PRINCIPALS, LfPermission } from "../lib/permissions";
+import { describeResource, IAM_ALLOWED_PRINCIPALS, LfPermission, LfResource } from "../lib/permissions";
 import { asArray, forTypes, Props } from "./util";
 
 /** Every resource type that makes a Lake Formation grant (both providers). */
@@ -185,4 +185,44 @@ export const lakeformationGrantNoReshare: ResourceValidationPolicy = {
             );
         }
     }),
+};
+
+export const lakeformationFilteredReaderNoTableSelect: StackValidationPolicy = {
+    name: "lakeformation-filtered-reader-no-table-select",
+    description:
+        "A principal granted SELECT through a data cells filter holds no all-rows SELECT on the same table: such a grant " +
+        "overrides every filter of that principal (lake-formation/latest/dg/athena-lf.html).",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    validateStack: (args, report) => {
+        const grants = args.resources
+            .filter((r) => (LF_GRANT_TYPES as readonly string[]).includes(r.type))
+            .map((r) => ({ resource: r, grant: grantFromResourceInputs(r.type, r.props, "consumer") }))
+            .filter(
+                (g): g is { resource: typeof g.resource; grant: NonNullable<typeof g.grant> } => g.grant !== undefined,
+            )
+            .filter((g) => g.grant.permissions.includes("SELECT") || g.grant.permissions.includes("ALL"));
+        const tableOf = (r: LfResource) =>
+            r.kind === "dataCellsFilter"
+                ? `${r.catalogId}:${r.databaseName}.${r.tableName}`
+                : r.kind === "table" || r.kind === "tableWithColumns"
+                  ? `${r.catalogId}:${r.databaseName}.${r.name}`
+                  : undefined;
+        for (const filtered of grants.filter((g) => g.grant.resource.kind === "dataCellsFilter")) {
+            const table = tableOf(filtered.grant.resource)!;
+            for (const wide of grants) {
+                const r = wide.grant.resource;
+                if (wide.grant.principal !== filtered.grant.principal || r.kind === "dataCellsFilter") continue;
+                const sameTable =
+                    tableOf(r) === table ||
+                    (r.kind === "table" && r.name === "*" && table.startsWith(`${r.catalogId}:${r.databaseName}.`));
+                if (!sameTable) continue;
+                report(
+                    `${wide.grant.principal} reads ${table} through filter ${filtered.resource.name} and also holds SELECT on ` +
+                        `${describeResource(r)} (${wide.resource.name}), which shows it every row and overrides the filter. Remove the table grant.`,
+                    wide.resource.urn,
+                );
+            }
+        }
+    },
 };

@@ -8,6 +8,7 @@ import { iamNoWildcardOrUnscopedAllow, iamRoleTrustNoWildcardPrincipal, lambdaRo
 import {
     lakeformationGrantDeleteBeforeReplace,
     lakeformationGrantLeastPrivilege,
+    lakeformationFilteredReaderNoTableSelect,
     lakeformationGrantNoReshare,
     lakeformationSettingsNoIamAllowedPrincipals,
 } from "./lakeFormation";
@@ -33,6 +34,7 @@ export const ALL_POLICIES: Policies = [
     lakeformationGrantLeastPrivilege,
     lakeformationGrantDeleteBeforeReplace,
     lakeformationGrantNoReshare,
+    lakeformationFilteredReaderNoTableSelect,
     lakeformationSettingsNoIamAllowedPrincipals,
     s3BucketPublicAccessBlocked,
     s3BucketEncrypted,

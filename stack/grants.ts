@@ -90,6 +90,8 @@ export function grantName(grant: LfGrant): string {
             return `${principal}-lftag-${r.key}`;
         case "lfTagPolicy":
             return `${principal}-lftagpolicy-${shortHash(resourceKey(r))}`;
+        case "dataCellsFilter":
+            return `${principal}-${r.catalogId}.${r.databaseName}.${r.tableName}-filter-${r.name}`;
     }
 }
 

@@ -5,12 +5,9 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { Table } from "@aws-sdk/client-glue";
-import { Permission } from "@aws-sdk/client-lakeformation";
-import { toSdkResource } from "../cli/lf";
 import { planStack, PlanResult } from "../plan/run";
 import { MOCK_CONNECT_CATALOG } from "../plan/mocks";
-import { BOTH, CONSUMER, Deployment, FakeAws, PRODUCER, runCli } from "./cli-fake-aws";
+import { BOTH, CONSUMER, connectDeployment, Deployment, PRODUCER, runCli } from "./cli-fake-aws";
 import { ROOT } from "./helpers";
 
 const EXAMPLE = path.join(ROOT, "examples", "connect-analytics");
@@ -22,67 +19,6 @@ interface Check {
     status: string;
     detail: string;
     fix?: string;
-}
-
-/** A healthy connectAnalytics deployment, exactly as the offline plans say it should be. */
-function connectDeployment(
-    producer: PlanResult,
-    consumer: PlanResult,
-): Deployment & { share: string; instance: string } {
-    const aws = new FakeAws();
-    const share = producer.outputs.ramShareArns![0];
-    const instance = producer.outputs.connectInstanceId!;
-    const tables = consumer.outputs.tables!;
-    aws.account(PRODUCER).associations.push(
-        ...tables.map((t) => ({
-            InstanceId: instance,
-            DataSetId: t.name,
-            TargetAccountId: CONSUMER,
-            ResourceShareArn: share,
-        })),
-    );
-    const connect = aws.account(MOCK_CONNECT_CATALOG);
-    connect.databases.set(
-        CONNECT_DB,
-        new Map<string, Table>(
-            tables.map((t) => [t.name, { Name: t.name, DatabaseName: CONNECT_DB, CatalogId: MOCK_CONNECT_CATALOG }]),
-        ),
-    );
-    const c = aws.account(CONSUMER);
-    c.databases.set(
-        CONSUMER_DB,
-        new Map<string, Table>(
-            tables.map((t) => [
-                t.linkName,
-                {
-                    Name: t.linkName,
-                    DatabaseName: CONSUMER_DB,
-                    CatalogId: CONSUMER,
-                    TargetTable: { CatalogId: MOCK_CONNECT_CATALOG, DatabaseName: CONNECT_DB, Name: t.name },
-                },
-            ]),
-        ),
-    );
-    for (const g of consumer.permissions) {
-        c.grants.push({
-            Principal: { DataLakePrincipalIdentifier: g.principal },
-            Resource: toSdkResource(g.resource),
-            Permissions: [...g.permissions] as Permission[],
-            PermissionsWithGrantOption: [...g.grantable] as Permission[],
-        });
-    }
-    c.invitations.push({
-        resourceShareInvitationArn: `arn:aws:ram:ap-southeast-2:${MOCK_CONNECT_CATALOG}:resource-share-invitation/connect`,
-        resourceShareArn: share,
-        senderAccountId: MOCK_CONNECT_CATALOG,
-        receiverAccountId: CONSUMER,
-        status: "ACCEPTED",
-    });
-    const files = { "consumer.json": JSON.stringify(consumer), "producer.json": JSON.stringify(producer) };
-    return { aws, names: tables.map((t) => t.name), files, share, instance } as unknown as Deployment & {
-        share: string;
-        instance: string;
-    };
 }
 
 async function verify(d: Deployment): Promise<{ code: number; checks: Check[] }> {
@@ -106,7 +42,7 @@ describe("cli on a connectAnalytics deployment", () => {
         for (const t of ["users", "contact_record", "agent_hierarchy_groups"]) {
             assert.ok(ids.includes(`association:${t}`), t);
         }
-        assert.equal(checks.find((c) => c.id === `ram:${d.share}`)?.status, "PASS");
+        assert.equal(checks.find((c) => c.id === `ram:${d.shares[0]}`)?.status, "PASS");
         assert.match(
             checks.find((c) => c.id === "link:contacts_link")!.detail,
             /444455556666:connect_datalake\.contact_record/,
@@ -133,7 +69,7 @@ describe("cli on a connectAnalytics deployment", () => {
         const failed = Object.fromEntries(checks.filter((c) => c.status === "FAIL").map((c) => [c.id, c]));
         assert.match(failed["association:users"].detail, /users of .* is not associated with 222222222222/);
         assert.match(
-            failed[`ram:arn:aws:ram:ap-southeast-2:${MOCK_CONNECT_CATALOG}:resource-share-invitation/connect`].fix!,
+            failed[`ram:arn:aws:ram:ap-southeast-2:${MOCK_CONNECT_CATALOG}:resource-share-invitation/connect-0`].fix!,
             /^aws ram accept-resource-share-invitation --resource-share-invitation-arn /,
         );
         assert.match(

@@ -27,9 +27,11 @@ import {
 import {
     AccessDeniedException,
     BatchGrantPermissionsCommand,
+    DataCellsFilter,
     DataLakeSettings,
     GetDataLakeSettingsCommand,
     LakeFormationClient,
+    ListDataCellsFilterCommand,
     ListPermissionsCommand,
     Permission,
     PrincipalResourcePermissions,
@@ -43,6 +45,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { AwsClients, ClientOptions } from "../cli/aws";
 import type { Deps } from "../cli/main";
 import { ConsumerOutputs, ProducerOutputs } from "../cli/targets";
+import { toSdkResource } from "../cli/lf";
+import { MOCK_CONNECT_CATALOG } from "../plan/mocks";
+import type { PlanResult } from "../plan/run";
 
 // As cli/bin.js does: the SDK's notice about future Node versions is noise in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -81,6 +86,8 @@ export class FakeAccount {
         TargetAccountId: string;
         ResourceShareArn?: string;
     }> = [];
+    /** Data cells filters the account made, as ListDataCellsFilter returns them. */
+    readonly filters: DataCellsFilter[] = [];
     /** CloudTrail event history of the account (the region's), as LookupEvents returns it. */
     readonly trail: TrailEvent[] = [];
     /** What STS says; tests change it to simulate the wrong account. */
@@ -299,6 +306,27 @@ export class FakeAws {
                     );
                     const p = page(entries, input.NextToken, input.MaxResults, 1000, 100);
                     return { PrincipalResourcePermissions: p.items, NextToken: p.next };
+                },
+            ),
+        );
+        lf.on(ListDataCellsFilterCommand).callsFake(
+            guard(
+                "ListDataCellsFilter",
+                (input: {
+                    Table?: { CatalogId?: string; DatabaseName?: string; Name?: string };
+                    NextToken?: string;
+                    MaxResults?: number;
+                }) => {
+                    const t = input.Table;
+                    const mine = caller().filters.filter(
+                        (f) =>
+                            !t ||
+                            (f.TableCatalogId === (t.CatalogId ?? callerId) &&
+                                f.DatabaseName === t.DatabaseName &&
+                                f.TableName === t.Name),
+                    );
+                    const p = page(mine, input.NextToken, input.MaxResults, 1000, 100);
+                    return { DataCellsFilters: p.items, NextToken: p.next };
                 },
             ),
         );
@@ -746,3 +774,83 @@ export const BOTH = [
     "--producer-profile",
     "producer",
 ];
+
+/**
+ * A healthy `connectAnalytics` deployment exactly as the offline plans of a producer and one of
+ * its consumers (the fake's CONSUMER account) say it should be: every instance's datasets
+ * associated, Connect's shares accepted, links to Connect's catalog, the consumer's grants and
+ * its readers' filters.
+ */
+export function connectDeployment(
+    producer: PlanResult,
+    consumer: PlanResult,
+): Deployment & { shares: string[]; instances: string[] } {
+    const aws = new FakeAws();
+    const entry = producer.outputs.consumers!.find((c) => c.accountId === CONSUMER)!;
+    const shares = [...entry.ramShareArns];
+    const instances = [...producer.outputs.connectInstanceIds!];
+    const tables = consumer.outputs.tables!;
+    for (const [i, instance] of instances.entries()) {
+        aws.account(PRODUCER).associations.push(
+            ...tables.map((t) => ({
+                InstanceId: instance,
+                DataSetId: t.name,
+                TargetAccountId: CONSUMER,
+                ResourceShareArn: shares[i],
+            })),
+        );
+    }
+    aws.account(MOCK_CONNECT_CATALOG).databases.set(
+        PRODUCER_DB,
+        new Map<string, Table>(
+            tables.map((t) => [t.name, { Name: t.name, DatabaseName: PRODUCER_DB, CatalogId: MOCK_CONNECT_CATALOG }]),
+        ),
+    );
+    const c = aws.account(CONSUMER);
+    c.databases.set(
+        CONSUMER_DB,
+        new Map<string, Table>(
+            tables.map((t) => [
+                t.linkName,
+                {
+                    Name: t.linkName,
+                    DatabaseName: CONSUMER_DB,
+                    CatalogId: CONSUMER,
+                    TargetTable: { CatalogId: MOCK_CONNECT_CATALOG, DatabaseName: PRODUCER_DB, Name: t.name },
+                },
+            ]),
+        ),
+    );
+    for (const g of consumer.permissions) {
+        c.grants.push({
+            Principal: { DataLakePrincipalIdentifier: g.principal },
+            Resource: toSdkResource(g.resource),
+            Permissions: [...g.permissions] as Permission[],
+            PermissionsWithGrantOption: [...g.grantable] as Permission[],
+        });
+    }
+    for (const f of consumer.outputs.dataFilters ?? []) {
+        c.filters.push({
+            TableCatalogId: f.tableCatalogId,
+            DatabaseName: f.databaseName,
+            TableName: f.tableName,
+            Name: f.name,
+            RowFilter: f.rowFilter !== undefined ? { FilterExpression: f.rowFilter } : { AllRowsWildcard: {} },
+            ColumnWildcard: { ExcludedColumnNames: [...f.excludedColumns] },
+        });
+    }
+    for (const [i, share] of shares.entries()) {
+        c.invitations.push({
+            resourceShareInvitationArn: `arn:aws:ram:${REGION}:${MOCK_CONNECT_CATALOG}:resource-share-invitation/connect-${i}`,
+            resourceShareArn: share,
+            senderAccountId: MOCK_CONNECT_CATALOG,
+            receiverAccountId: CONSUMER,
+            status: "ACCEPTED",
+        });
+    }
+    const files = { "consumer.json": JSON.stringify(consumer), "producer.json": JSON.stringify(producer) };
+    return { aws, names: tables.map((t) => t.name), files, shares, instances } as unknown as Deployment & {
+        shares: string[];
+        instances: string[];
+    };
+}

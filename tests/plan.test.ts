@@ -31,6 +31,7 @@ function assertContract(doc: any, stack: string): void {
             "link",
             "linkVisible",
             "principal",
+            "rows",
             "select",
             "table",
         ]);

@@ -24,6 +24,7 @@ import {
     iamNoWildcardOrUnscopedAllow,
     iamRoleTrustNoWildcardPrincipal,
     isUnscopedResource,
+    lakeformationFilteredReaderNoTableSelect,
     lakeformationGrantDeleteBeforeReplace,
     lakeformationGrantLeastPrivilege,
     lakeformationGrantNoReshare,
@@ -388,6 +389,53 @@ describe("policy rules (fixtures through the harness)", () => {
                 [grant("reshare", PRODUCER, ROLE_ARN)],
                 /account 111111111111 grants .* belongs to catalog 444455556666, to a principal of account 222222222222.*dataSource connectAnalytics/,
                 "reshare",
+            );
+        });
+    });
+
+    describe("lakeformation-filtered-reader-no-table-select", () => {
+        const rule = lakeformationFilteredReaderNoTableSelect;
+        const CONNECT = "444455556666";
+        const ANALYST = `arn:aws:iam::${CONSUMER}:role/analyst`;
+        const GRANT = "aws:lakeformation/permissions:Permissions";
+        const onFilter = res(GRANT, "filter", {
+            catalogId: CONSUMER,
+            principal: ANALYST,
+            permissions: ["SELECT"],
+            dataCellsFilter: {
+                tableCatalogId: CONNECT,
+                databaseName: "connect_datalake",
+                tableName: "users",
+                name: "analyst-users",
+            },
+        });
+        const onTable = (name: string, table: Record<string, unknown>, principal = ANALYST) =>
+            res(GRANT, name, {
+                catalogId: CONSUMER,
+                principal,
+                permissions: ["SELECT"],
+                table: { catalogId: CONNECT, databaseName: "connect_datalake", ...table },
+            });
+        it("passes a filter grant with DESCRIBE on the link, and another principal's table SELECT", async () => {
+            await expectPass(rule, [
+                onFilter,
+                res(GRANT, "link", {
+                    catalogId: CONSUMER,
+                    principal: ANALYST,
+                    permissions: ["DESCRIBE"],
+                    table: { catalogId: CONSUMER, databaseName: "connect_analytics_consumer", name: "users_link" },
+                }),
+                onTable("role", { name: "users" }, ROLE_ARN),
+                onTable("other-table", { name: "contact_record" }),
+            ]);
+        });
+        it("catches the same principal's SELECT on the table, or on every table of its database", async () => {
+            await expectViolation(rule, [onFilter, onTable("wide", { name: "users" })], /overrides the filter/, "wide");
+            await expectViolation(
+                rule,
+                [onFilter, onTable("wildcard", { wildcard: true })],
+                /analyst reads 444455556666:connect_datalake\.users through filter filter/,
+                "wildcard",
             );
         });
     });

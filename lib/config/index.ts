@@ -16,6 +16,7 @@ import { createReader, Get } from "./reader";
 import { ConfigKey } from "./schema";
 import { parseTables } from "./tables";
 import { checkConnectDatasets, CONNECT_DEFAULT_TABLES, parseSource } from "./source";
+import { parseConsumers, parseInstances, parseReaders } from "./sharing";
 import type { AppConfig, ConfigIssue, ExportConfig } from "./types";
 import { ConfigError } from "./types";
 
@@ -115,6 +116,22 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     const listed = parseTables(connect && !isSet("tables") ? CONNECT_DEFAULT_TABLES : get<unknown[]>("tables"), fail);
     if (connect) checkConnectDatasets(listed, fail);
     const tables = applyExclusions(get, fail, listed, lfTags);
+    const connectInstanceIds =
+        connect && side === "producer" ? parseInstances(get, fail, source.connectInstanceId) : [];
+    const consumers = side === "producer" ? parseConsumers(get, fail, side, producerAccountId) : [];
+    if (side !== "producer" && get("consumerAccountId") === undefined) {
+        fail(
+            "consumerAccountId",
+            "required. Set it with `pulumi config set connect-analytics:consumerAccountId <value>`.",
+        );
+    }
+    const readers = parseReaders(get, fail, {
+        side,
+        dataSource: source.dataSource,
+        sharingMode: get<string>("sharingMode"),
+        consumerAccountId: get<string | undefined>("consumerAccountId"),
+        tables,
+    });
     const dataLakeSettings = parseDataLakeSettings(get, fail, side);
     if (issues.length > 0) throw new ConfigError(issues);
 
@@ -122,6 +139,11 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     return {
         ...plain,
         ...source,
+        // With `consumers`, the producer's first consumer stands for the single-consumer keys.
+        consumerAccountId: plain.consumerAccountId ?? consumers[0]?.accountId,
+        connectInstanceIds,
+        consumers,
+        readers,
         region: region!,
         tables,
         lfTags,

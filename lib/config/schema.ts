@@ -94,6 +94,28 @@ export const CONFIG_KEYS = {
         description:
             "The Amazon Connect instance whose datasets are associated with the consumer account (dataSource connectAnalytics).",
     },
+    connectInstanceIds: {
+        type: "array",
+        items: "string",
+        default: [],
+        side: "producer",
+        description:
+            "Several Connect instances whose datasets go to the consumers (dataSource connectAnalytics): ids or ARNs. Rows carry instance_id.",
+    },
+    consumers: {
+        type: "array",
+        default: [],
+        side: "producer",
+        description:
+            "Several consumer accounts, each its own stack: `[{accountId, stack or roleName}]`. Given, it replaces consumerAccountId, consumerStack and lambdaRoleName for the producer.",
+    },
+    readers: {
+        type: "array",
+        default: [],
+        side: "consumer",
+        description:
+            "Analysts' and BI principals of the consumer account: `[{principal, tables, rowFilter, excludedColumns}]`. Each gets a data cells filter per table (rows and columns) and SELECT on it, never on the table.",
+    },
     producerAccountId: {
         type: "string",
         required: true,
@@ -103,7 +125,7 @@ export const CONFIG_KEYS = {
     },
     consumerAccountId: {
         type: "string",
-        required: true,
+        // Required, except by a producer that lists `consumers` (checked in lib/config/sharing.ts).
         pattern: ACCOUNT_ID,
         mustBe: "a 12-digit AWS account id (quote it in YAML to keep leading zeros)",
         description: "12-digit AWS account id of the consumer (analytics).",

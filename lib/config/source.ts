@@ -34,13 +34,20 @@ export function parseSource(get: Get, fail: Fail, side: Side | undefined): Sourc
         if (instance !== undefined) {
             fail("connectInstanceId", 'is only used with dataSource "connectAnalytics"; remove it, or set dataSource.');
         }
+        if (get<unknown[]>("connectInstanceIds").length > 0) {
+            fail(
+                "connectInstanceIds",
+                'is only used with dataSource "connectAnalytics"; remove it, or set dataSource.',
+            );
+        }
         return { dataSource };
     }
-    if (side === "producer" && instance === undefined) {
+    if (side === "producer" && instance === undefined && get<unknown[]>("connectInstanceIds").length === 0) {
         fail(
             "connectInstanceId",
             "required with dataSource connectAnalytics: the instance whose datasets the producer associates with the " +
-                "consumer account. Set it with `pulumi config set connect-analytics:connectInstanceId <instance id or ARN>`.",
+                "consumer account. Set it with `pulumi config set connect-analytics:connectInstanceId <instance id or ARN>` " +
+                "(or list several in connectInstanceIds).",
         );
     }
     if (get("sharingMode") === "lfTags") {

@@ -1,4 +1,13 @@
-import type { DataSource } from "../permissions";
+import type { DataSource, ReaderConfig } from "../permissions";
+
+/** One consumer account of a producer: its stack (whose outputs name the role), or the role's name. */
+export interface ConsumerTarget {
+    readonly accountId: string;
+    /** The consumer's stack, read through a StackReference (`org/project/stack`). */
+    readonly stack?: string;
+    /** The querying role's name; the role ARN is derived from it when no stack is given. */
+    readonly roleName: string;
+}
 
 /**
  * The typed configuration a stack runs with. Field names are the config keys' names: a value
@@ -9,7 +18,7 @@ export type Side = "producer" | "consumer";
 export type ExportFormat = "parquet" | "csv";
 export type SharingMode = "named" | "lfTags";
 export type CrossAccountVersion = "1" | "2" | "3" | "4";
-export type { DataSource } from "../permissions";
+export type { DataSource, ReaderConfig } from "../permissions";
 
 /** One shared table and the resource link that points to it (config `tables`, `excludedColumns`). */
 export interface TableConfig {
@@ -59,6 +68,12 @@ export interface AppConfig {
     readonly dataSource: DataSource;
     /** Producer, `connectAnalytics`: the Connect instance id (an ARN given in config is reduced to its id). */
     readonly connectInstanceId?: string;
+    /** Producer, `connectAnalytics`: every instance (`connectInstanceId` and `connectInstanceIds`), as ids. */
+    readonly connectInstanceIds: readonly string[];
+    /** Producer: the consumer accounts it shares with (`consumers`, else the single-consumer keys). */
+    readonly consumers: readonly ConsumerTarget[];
+    /** Consumer: its readers, with rendered row filters. */
+    readonly readers: readonly ReaderConfig[];
     readonly region: string;
     readonly producerAccountId: string;
     readonly consumerAccountId: string;

@@ -1,0 +1,339 @@
+/**
+ * Sharing with many (examples/share-many): two consumer accounts, two Connect instances, and three
+ * readers with different row filters and column exclusions in one consumer.
+ */
+import { strict as assert } from "assert";
+import * as path from "path";
+import { ConfigError, parseConfig } from "../lib/config";
+import { planStack, PlanResult } from "../plan/run";
+import { loadStackConfig } from "../plan/configFile";
+import { MOCK_CONNECT_CATALOG } from "../plan/mocks";
+import { checkPlan } from "../policy/check";
+import { lakeformationFilteredReaderNoTableSelect } from "../policy/lakeFormation";
+import { runPolicies } from "../policy/harness";
+import { ofType, ROOT } from "./helpers";
+import { BOTH, CONSUMER, connectDeployment, runCli } from "./cli-fake-aws";
+
+const EXAMPLE = path.join(ROOT, "examples", "share-many");
+const SALES = "8c2f5e3a-1b4d-4f6e-9a7b-0c1d2e3f4a5b";
+const SUPPORT = "2d9a7c61-5e0f-4b3a-8c1d-6e7f8091a2b3";
+const ANALYST = "arn:aws:iam::222222222222:role/sales-analyst";
+const BI = "arn:aws:iam::222222222222:role/sales-bi";
+const PLANNER = "arn:aws:iam::222222222222:role/workforce-planner";
+const ROLE = "arn:aws:iam::222222222222:role/connect-analytics-lambda-execution-role";
+const FILTER = "aws:lakeformation/dataCellsFilter:DataCellsFilter";
+const GRANT = "aws:lakeformation/permissions:Permissions";
+
+function issues(stack: string, overrides: Record<string, unknown>): Array<{ key: string; message: string }> {
+    const config = loadStackConfig(EXAMPLE, stack);
+    for (const [key, value] of Object.entries(overrides)) {
+        config[`connect-analytics:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    try {
+        parseConfig(config);
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, String(err));
+        return [...err.issues];
+    }
+    return [];
+}
+
+describe("sharing with many: two consumers, two instances, three readers", () => {
+    let producer: PlanResult;
+    let sales: PlanResult;
+    let support: PlanResult;
+    before(async () => {
+        producer = await planStack("producer", { configDir: EXAMPLE });
+        sales = await planStack("consumer", { configDir: EXAMPLE });
+        support = await planStack("consumer-support", { configDir: EXAMPLE });
+    });
+
+    it("producer: every dataset of both instances associated with both consumer accounts, each with its shares", () => {
+        const associations = ofType(producer, "aws-native:connect:DataLakeAssociation");
+        assert.equal(associations.length, 2 * 2 * 3);
+        assert.deepEqual(
+            [...new Set(associations.map((a) => `${a.inputs.instanceId}>${a.inputs.targetAccountId}`))].sort(),
+            [
+                `${SALES}>222222222222`,
+                `${SALES}>333333333333`,
+                `${SUPPORT}>222222222222`,
+                `${SUPPORT}>333333333333`,
+            ].sort(),
+        );
+        const consumers = producer.outputs.consumers!;
+        assert.deepEqual(
+            consumers.map((c) => [c.accountId, c.ramShareArns.length]),
+            [
+                ["222222222222", 2],
+                ["333333333333", 2],
+            ],
+        );
+        assert.equal(
+            new Set(consumers.flatMap((c) => c.ramShareArns)).size,
+            4,
+            "a share per instance and consumer account",
+        );
+        assert.deepEqual(producer.permissions, []);
+    });
+
+    it("each consumer accepts its own shares only", () => {
+        const accepted = (p: PlanResult) =>
+            ofType(p, "aws:ram/resourceShareAccepter:ResourceShareAccepter").map((a) => a.inputs.shareArn);
+        const byAccount = Object.fromEntries(
+            producer.outputs.consumers!.map((c) => [c.accountId, [...c.ramShareArns].sort()]),
+        );
+        assert.deepEqual(accepted(sales).sort(), byAccount["222222222222"]);
+        assert.deepEqual(accepted(support).sort(), byAccount["333333333333"]);
+    });
+
+    it("filters name the target tables in Connect's catalog, never a link, with each reader's rows and columns", () => {
+        assert.deepEqual(
+            ofType(sales, FILTER)
+                .map((f) => f.inputs.tableData)
+                .sort((a, b) => String((a as { name: string }).name).localeCompare((b as { name: string }).name)),
+            [
+                {
+                    tableCatalogId: MOCK_CONNECT_CATALOG,
+                    databaseName: "connect_datalake",
+                    tableName: "contact_record",
+                    name: "sales-analyst-contact_record",
+                    rowFilter: { filterExpression: `instance_id IN ('${SALES}')` },
+                    columnWildcard: { excludedColumnNames: [] },
+                },
+                {
+                    tableCatalogId: MOCK_CONNECT_CATALOG,
+                    databaseName: "connect_datalake",
+                    tableName: "users",
+                    name: "sales-analyst-users",
+                    rowFilter: { filterExpression: `instance_id IN ('${SALES}')` },
+                    columnWildcard: { excludedColumnNames: ["email", "mobile"] },
+                },
+                {
+                    tableCatalogId: MOCK_CONNECT_CATALOG,
+                    databaseName: "connect_datalake",
+                    tableName: "contact_record",
+                    name: "sales-bi-contact_record",
+                    rowFilter: { filterExpression: "channel IN ('VOICE', 'CHAT')" },
+                    columnWildcard: { excludedColumnNames: ["customer_endpoint_address"] },
+                },
+                {
+                    tableCatalogId: MOCK_CONNECT_CATALOG,
+                    databaseName: "connect_datalake",
+                    tableName: "agent_hierarchy_groups",
+                    name: "workforce-planner-agent_hierarchy_groups",
+                    rowFilter: { allRowsWildcard: {} },
+                    columnWildcard: { excludedColumnNames: [] },
+                },
+                {
+                    tableCatalogId: MOCK_CONNECT_CATALOG,
+                    databaseName: "connect_datalake",
+                    tableName: "users",
+                    name: "workforce-planner-users",
+                    rowFilter: { allRowsWildcard: {} },
+                    columnWildcard: {
+                        excludedColumnNames: ["email", "first_name", "last_name", "mobile", "secondary_email"],
+                    },
+                },
+            ],
+        );
+        assert.ok(ofType(sales, FILTER).every((f) => f.options.deleteBeforeReplace));
+    });
+
+    it("filter grants go to the right readers, who hold no all-rows SELECT and see their links", () => {
+        const filterGrants = sales.permissions
+            .filter((p) => p.resource.kind === "dataCellsFilter")
+            .map((p) => [
+                p.principal,
+                p.resource.kind === "dataCellsFilter" ? p.resource.name : "",
+                p.permissions.join("+"),
+            ]);
+        assert.deepEqual(filterGrants, [
+            [ANALYST, "sales-analyst-contact_record", "SELECT"],
+            [ANALYST, "sales-analyst-users", "SELECT"],
+            [BI, "sales-bi-contact_record", "SELECT"],
+            [PLANNER, "workforce-planner-agent_hierarchy_groups", "SELECT"],
+            [PLANNER, "workforce-planner-users", "SELECT"],
+        ]);
+        for (const reader of [ANALYST, BI, PLANNER]) {
+            const mine = sales.permissions.filter((p) => p.principal === reader);
+            assert.ok(
+                mine.every((p) => !p.permissions.includes("SELECT") || p.resource.kind === "dataCellsFilter"),
+                `${reader} has no SELECT but through its filters`,
+            );
+            assert.ok(mine.some((p) => p.resource.kind === "database" && p.resource.databaseName === "default"));
+        }
+        assert.ok(
+            ofType(sales, GRANT).every((g) => g.inputs.catalogId === "222222222222"),
+            "the consumer grants them",
+        );
+    });
+
+    it("effective access lists exactly the rows and columns each reader sees", () => {
+        const seen = (principal: string) =>
+            sales.effectiveAccess
+                .filter((a) => a.principal === principal && a.select)
+                .map((a) => [a.table.split(".").pop(), a.linkVisible, a.columns, a.rows]);
+        assert.deepEqual(seen(ANALYST), [
+            ["users", true, { allExcept: ["email", "mobile"] }, { filter: `instance_id IN ('${SALES}')` }],
+            ["contact_record", true, { all: true }, { filter: `instance_id IN ('${SALES}')` }],
+        ]);
+        assert.deepEqual(seen(BI), [
+            [
+                "contact_record",
+                true,
+                { allExcept: ["customer_endpoint_address"] },
+                { filter: "channel IN ('VOICE', 'CHAT')" },
+            ],
+        ]);
+        assert.deepEqual(seen(PLANNER), [
+            [
+                "users",
+                true,
+                { allExcept: ["email", "first_name", "last_name", "mobile", "secondary_email"] },
+                { all: true },
+            ],
+            ["agent_hierarchy_groups", true, { all: true }, { all: true }],
+        ]);
+        assert.deepEqual(
+            seen(ROLE).map((row) => row[3]),
+            [{ all: true }, { all: true }, { all: true }],
+            "the export's role reads every row",
+        );
+    });
+
+    it("passes the policy pack, whose rule catches a filtered reader that also holds an all-rows SELECT", async () => {
+        for (const p of [producer, sales, support]) assert.deepEqual((await checkPlan(p, {})).violations, []);
+        const wide = {
+            type: GRANT,
+            name: "wide",
+            inputs: {
+                catalogId: "222222222222",
+                principal: BI,
+                permissions: ["SELECT"],
+                table: { catalogId: MOCK_CONNECT_CATALOG, databaseName: "connect_datalake", name: "contact_record" },
+            },
+        };
+        const violations = await runPolicies([lakeformationFilteredReaderNoTableSelect], [...sales.resources, wide]);
+        assert.equal(violations.length, 1);
+        assert.match(violations[0].message, /sales-bi reads .*contact_record through filter .* overrides the filter/);
+    });
+
+    const bad: Array<[string, Record<string, unknown>, RegExp]> = [
+        [
+            "readers with lfTags sharing",
+            { sharingMode: "lfTags", dataSource: "producerCatalog" },
+            /Lake Formation applies no data filter to LF-tag grants/,
+        ],
+        [
+            "readers with producerCatalog",
+            { dataSource: "producerCatalog", tables: ["users"] },
+            /need dataSource connectAnalytics/,
+        ],
+        [
+            "a reader of another account",
+            { readers: [{ principal: "arn:aws:iam::999999999999:role/x", tables: ["users"] }] },
+            /is in account 999999999999: the consumer grants what it received only to its own principals/,
+        ],
+        [
+            "a function call in a raw filter",
+            {
+                readers: [
+                    { principal: ANALYST, tables: ["users"], rowFilter: { expression: "lower(username) = 'x'" } },
+                ],
+            },
+            /readers\[0\]\.rowFilter/,
+        ],
+        [
+            "a TIMESTAMP column in a filter",
+            {
+                readers: [
+                    {
+                        principal: ANALYST,
+                        tables: ["contact_record"],
+                        rowFilter: { column: "initiation_timestamp", in: ["x"] },
+                    },
+                ],
+            },
+            /readers\[0\]\.rowFilter.*timestamp/i,
+        ],
+    ];
+    for (const [what, overrides, message] of bad) {
+        it(`rejects ${what}, naming readers`, () => {
+            const found = issues("consumer", overrides).filter((i) => i.key === "connect-analytics:readers");
+            assert.ok(found.length > 0, `no readers issue: ${JSON.stringify(issues("consumer", overrides))}`);
+            assert.ok(
+                found.some((i) => message.test(i.message)),
+                found.map((i) => i.message).join("\n"),
+            );
+        });
+    }
+});
+
+describe("cli on a deployment shared with many", () => {
+    let producer: PlanResult;
+    let sales: PlanResult;
+    before(async () => {
+        producer = await planStack("producer", { configDir: EXAMPLE });
+        sales = await planStack("consumer", { configDir: EXAMPLE });
+    });
+    const verify = async (d: ReturnType<typeof connectDeployment>) => {
+        const r = await runCli(d, ["verify", ...BOTH, "--json"]);
+        return {
+            code: r.code,
+            checks: JSON.parse(r.stdout).checks as Array<{ id: string; status: string; detail: string }>,
+        };
+    };
+
+    it("verify checks both instances' associations, this consumer's two shares, and every reader's filter", async () => {
+        const d = connectDeployment(producer, sales);
+        const { code, checks } = await verify(d);
+        assert.equal(code, 0, JSON.stringify(checks.filter((c) => c.status !== "PASS")));
+        const ids = checks.map((c) => c.id);
+        for (const instance of [SALES, SUPPORT]) assert.ok(ids.includes(`association:users@${instance}`), instance);
+        for (const share of d.shares) assert.equal(checks.find((c) => c.id === `ram:${share}`)?.status, "PASS", share);
+        assert.deepEqual(
+            ids.filter((id) => id.startsWith("filter:")).sort(),
+            sales.outputs.dataFilters!.map((f) => `filter:${f.name}`).sort(),
+        );
+        assert.ok(
+            ids.some((id) => id.startsWith("grant:") && id.includes("sales-bi")),
+            "the readers' grants are checked too",
+        );
+    });
+
+    it("verify fails on an edited filter, a missing filter and a reader's missing grant, naming each", async () => {
+        const d = connectDeployment(producer, sales);
+        const filters = d.aws.account(CONSUMER).filters;
+        filters.find((f) => f.Name === "sales-bi-contact_record")!.RowFilter = { AllRowsWildcard: {} };
+        filters.splice(
+            filters.findIndex((f) => f.Name === "workforce-planner-users"),
+            1,
+        );
+        const grants = d.aws.account(CONSUMER).grants;
+        grants.splice(
+            grants.findIndex(
+                (g) => g.Principal?.DataLakePrincipalIdentifier === ANALYST && g.Resource?.DataCellsFilter,
+            ),
+            1,
+        );
+        const { code, checks } = await verify(d);
+        assert.equal(code, 1);
+        const failed = checks.filter((c) => c.status === "FAIL");
+        assert.match(
+            failed.find((c) => c.id === "filter:sales-bi-contact_record")!.detail,
+            /rows all \(want channel IN \('VOICE', 'CHAT'\)\)/,
+        );
+        assert.match(failed.find((c) => c.id === "filter:workforce-planner-users")!.detail, /no filter/);
+        assert.ok(
+            failed.some((c) => c.id.startsWith("grant:") && /sales-analyst/.test(c.id + c.detail)),
+            JSON.stringify(failed.map((c) => c.id)),
+        );
+    });
+
+    it("a consumer account the producer does not share with is a usage error naming its consumers", async () => {
+        const d = connectDeployment(producer, sales);
+        const r = await runCli(d, ["verify", ...BOTH, "--consumer-account", "999999999999"]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /999999999999 is not among the consumers of .* \(222222222222, 333333333333\)/);
+    });
+});
