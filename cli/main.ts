@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { GrantSide } from "../lib/permissions";
+import { GrantSide, sourceCatalogOf } from "../lib/permissions";
 import {
     auditCsv,
     auditReport,
@@ -346,7 +346,7 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
         )
         .option(
             "--readers <file>",
-            "expected readers besides the Lambda role: JSON list of {principal, tables} (or stack outputs with a readers list)",
+            "expected readers besides the Lambda role and the readers the consumer's outputs name: JSON list of {principal, tables} (or stack outputs with a readers list)",
         )
         .option("--csv <file>", "also write the rows as CSV to this file")
         .action(async (opts: CommonOptions & { since: string; readers?: string; csv?: string }) => {
@@ -357,6 +357,8 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
             // The Lambda role may read every shared table, through its link or at the target.
             const expected: ExpectedAccess[] = [
                 { principal: model.consumerPrincipalArn, tables: model.tables.map((t) => t.name) },
+                // The consumer's outputs name its readers; a --readers file adds to them.
+                ...(model.readers ?? []).map((r) => ({ principal: r.principal, tables: r.tables })),
                 ...(opts.readers ? parseReadersFile(readText(opts.readers, "--readers", deps), opts.readers) : []),
             ];
             const aliases: TableAlias[] = model.tables.flatMap((t) => [
@@ -366,7 +368,7 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
                     table: t.linkName,
                     name: t.name,
                 },
-                { account: model.producerAccountId, database: model.producerDatabaseName, table: t.name, name: t.name },
+                { account: sourceCatalogOf(model), database: model.producerDatabaseName, table: t.name, name: t.name },
             ]);
             const me = await identify(s, "main");
             if (me.account !== model.consumerAccountId) {

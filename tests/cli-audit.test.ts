@@ -23,88 +23,13 @@ import { ClientOptions, createAwsClients } from "../cli/aws";
 import { UsageError } from "../cli/errors";
 import { tablesInQuery } from "../cli/sqlTables";
 import { CONSUMER, CONSUMER_DB, deployment, PRODUCER, PRODUCER_DB, REGION, ROLE_ARN, runCli } from "./cli-fake-aws";
+import { dataAccess, query, trailEvent } from "./trail-events";
 
 const NOW = Date.parse("2026-03-10T12:00:00Z");
 const DAY = 86_400_000;
 const ANALYST = `arn:aws:iam::${CONSUMER}:role/analytics/bi-analyst`;
 const INTRUDER = `arn:aws:iam::${CONSUMER}:role/data-scientist`;
 const OUTPUTS = ["--outputs", "consumer.json", "--outputs", "producer.json", "--profile", "consumer"];
-
-let ids = 0;
-
-/** A CloudTrail event as LookupEvents returns it, for a role session (`AssumedRole`). */
-function trailEvent(options: {
-    name: "GetDataAccess" | "StartQueryExecution" | "GetTable";
-    role: string;
-    at: number;
-    params?: Record<string, unknown> | null;
-    errorCode?: string;
-    id?: string;
-}): TrailEvent {
-    const m = /^arn:aws:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(options.role)!;
-    const id = options.id ?? `ev-${++ids}`;
-    const record = {
-        eventVersion: "1.11",
-        userIdentity: {
-            type: "AssumedRole",
-            principalId: `AROAEXAMPLE:session-${id}`,
-            arn: `arn:aws:sts::${m[1]}:assumed-role/${m[2]}/session-${id}`,
-            accountId: m[1],
-            sessionContext: {
-                sessionIssuer: {
-                    type: "Role",
-                    principalId: "AROAEXAMPLE",
-                    arn: options.role,
-                    accountId: m[1],
-                    userName: m[2],
-                },
-                attributes: { creationDate: new Date(options.at).toISOString(), mfaAuthenticated: "false" },
-            },
-            invokedBy: options.name === "GetDataAccess" ? "athena.amazonaws.com" : undefined,
-        },
-        eventTime: new Date(options.at).toISOString(),
-        eventSource: options.name === "StartQueryExecution" ? "athena.amazonaws.com" : "lakeformation.amazonaws.com",
-        eventName: options.name,
-        awsRegion: REGION,
-        requestParameters: options.params ?? null,
-        ...(options.errorCode ? { errorCode: options.errorCode, errorMessage: "denied" } : {}),
-        recipientAccountId: CONSUMER,
-        eventID: id,
-    };
-    return {
-        EventId: id,
-        EventName: options.name,
-        EventTime: new Date(options.at),
-        EventSource: record.eventSource,
-        CloudTrailEvent: JSON.stringify(record),
-    };
-}
-
-const dataAccess = (role: string, at: number, catalog: string, db: string, table: string, errorCode?: string) =>
-    trailEvent({
-        name: "GetDataAccess",
-        role,
-        at,
-        errorCode,
-        params: {
-            tableArn: `arn:aws:glue:${REGION}:${catalog}:table/${db}/${table}`,
-            permissions: ["SELECT"],
-            cellLevelSecurityEnforced: true,
-        },
-    });
-
-const query = (role: string, at: number, sql: string, database: string | undefined = CONSUMER_DB) =>
-    trailEvent({
-        name: "StartQueryExecution",
-        role,
-        at,
-        params: {
-            queryString: sql,
-            ...(database ? { queryExecutionContext: { database, catalog: "AwsDataCatalog" } } : {}),
-            workGroup: "primary",
-            clientRequestToken: "t",
-        },
-    });
 
 const readersFile = (entries: Array<{ principal: string; tables: string[] }>) => JSON.stringify(entries);
 

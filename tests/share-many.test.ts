@@ -13,6 +13,7 @@ import { lakeformationFilteredReaderNoTableSelect } from "../policy/lakeFormatio
 import { runPolicies } from "../policy/harness";
 import { ofType, ROOT } from "./helpers";
 import { BOTH, CONSUMER, connectDeployment, runCli } from "./cli-fake-aws";
+import { dataAccess } from "./trail-events";
 
 const EXAMPLE = path.join(ROOT, "examples", "share-many");
 const SALES = "8c2f5e3a-1b4d-4f6e-9a7b-0c1d2e3f4a5b";
@@ -328,6 +329,21 @@ describe("cli on a deployment shared with many", () => {
             failed.some((c) => c.id.startsWith("grant:") && /sales-analyst/.test(c.id + c.detail)),
             JSON.stringify(failed.map((c) => c.id)),
         );
+    });
+
+    it("audit expects each reader's configured tables from the consumer's outputs", async () => {
+        const d = connectDeployment(producer, sales);
+        const now = Date.parse("2026-11-20T12:00:00Z");
+        const trail = d.aws.account(CONSUMER).trail;
+        trail.push(dataAccess(BI, now - 3_600_000, MOCK_CONNECT_CATALOG, "connect_datalake", "contact_record"));
+        trail.push(dataAccess(PLANNER, now - 3_600_000, MOCK_CONNECT_CATALOG, "connect_datalake", "users"));
+        const clean = await runCli(d, ["audit", ...BOTH, "--since", "1d", "--json"], { now });
+        assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+
+        trail.push(dataAccess(BI, now - 3_600_000, MOCK_CONNECT_CATALOG, "connect_datalake", "users"));
+        const strayed = await runCli(d, ["audit", ...BOTH, "--since", "1d"], { now });
+        assert.equal(strayed.code, 1);
+        assert.match(strayed.stdout, /UNCONFIGURED: .*sales-bi read users .* configured for contact_record/);
     });
 
     it("a consumer account the producer does not share with is a usage error naming its consumers", async () => {
