@@ -10,7 +10,7 @@ import { describeError } from "./errors";
 import { parseExportEvent } from "./event";
 import { consoleSink, createJsonLogger } from "./log";
 import { runMaintenance } from "./maintenance";
-import { icebergPrefix, runExport, type RunDeps, type RunLimits } from "./runner";
+import { runExport, type RunDeps, type RunLimits } from "./runner";
 import { parseHandlerEnv } from "./settings";
 import type { Clock, ExportRunSummary, LogLevel, MaintenanceSummary } from "./types";
 import type { AthenaClient } from "@aws-sdk/client-athena";
@@ -86,7 +86,7 @@ export function createExportHandler(deps: HandlerDeps = {}) {
                     glue: clients.glue,
                     workgroup: settings.workgroup,
                     sourceDatabase: settings.sourceDatabase,
-                    icebergRoot: `s3://${settings.bucket}/${icebergPrefix(settings.prefix, "")}`,
+                    icebergRoot: `s3://${settings.bucket}/${settings.prefix}/iceberg/`,
                 }),
                 store: createS3ObjectStore({ client: clients.s3, bucket: settings.bucket }),
                 log,
@@ -97,8 +97,8 @@ export function createExportHandler(deps: HandlerDeps = {}) {
             };
             return await (request.maintenance ? runMaintenance(run) : runExport(run));
         } catch (err) {
-            if (step !== "run_failed" || (err as { code?: string })?.code === "LEASE_HELD")
-                log.error(step, { error: describeError(err) });
+            const held = (err as { code?: string })?.code === "LEASE_HELD";
+            if (step !== "run_failed" || held) log.error(held ? "lease_held" : step, { error: describeError(err) });
             throw err;
         }
     };

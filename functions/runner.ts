@@ -79,7 +79,7 @@ export interface RunDeps {
         entry: TableRunEntry,
         progress: { readonly index: number; readonly total: number; readonly runAttempt: number },
     ): void;
-    /** Called at named points of a table's work ("merged", "indexed"): tests stop a run there. */
+    /** Called at named points of a table's work ("previewed", "merged", "indexed"): tests stop a run there. */
     onStep?(step: string, table: string): void;
 }
 
@@ -500,6 +500,7 @@ async function icebergTarget(ctx: TableContext, e: Entry, table: ExportTableSpec
         const preview = await run(st.preview, { step: "preview", reads, results: true });
         const source = byDay(preview.rows, "source_keys", "source_rows");
         const changes = byDay(preview.rows, "inserts", "updates");
+        ctx.onStep?.("previewed", table.name);
         e.rowsRead += source.rows;
         if (changes.keys + changes.rows) {
             await run(st.merge, { step: "merge", reads });

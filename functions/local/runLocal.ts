@@ -292,11 +292,22 @@ interface ExportsMarker {
     readonly prefixes: string[];
 }
 
+/**
+ * Creates a folder and its missing parents one level at a time. Not `mkdir -p`: Node's recursive
+ * mkdir loops forever under /proc (ENOENT on the child, EEXIST on the parent), which made
+ * `--out /proc/x` hang.
+ */
+export function makeFolder(dir: string): void {
+    const missing: string[] = [];
+    for (let d = dir; !fs.existsSync(d) && path.dirname(d) !== d; d = path.dirname(d)) missing.unshift(d);
+    for (const d of missing) fs.mkdirSync(d);
+}
+
 /** Creates (or adopts an empty) exports folder and records the prefix; clear errors when it cannot. */
 function prepareOut(v: Validated): void {
     const marker = path.join(v.outDir, EXPORTS_MARKER);
     try {
-        fs.mkdirSync(v.outDir, { recursive: true });
+        makeFolder(v.outDir);
         const current: ExportsMarker =
             v.outState === "marked"
                 ? JSON.parse(fs.readFileSync(marker, "utf8"))
@@ -371,6 +382,11 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
         } else {
             if (v.lakeState.kind === "stale") note = `regenerated: ${v.lakeState.why}`;
             if (v.lakeState.kind === "lake" || v.lakeState.kind === "stale") deleteLake(v.lakeDir);
+            try {
+                makeFolder(v.lakeDir);
+            } catch (err) {
+                throw new LocalUsageError(`cannot create the lake folder ${v.lakeDir}: ${describeError(err)}`);
+            }
             lake = await generateLake(connection, v.lakeDir, v.shape, options.onProgress);
             generated = true;
         }
@@ -486,47 +502,59 @@ async function checkTables(
 ): Promise<TableCheck[]> {
     const checks: TableCheck[] = [];
     for (const table of tables) {
-        let target: string;
-        let query: string;
-        if (databaseFile) {
-            target = `${quoteIdent(DEFAULT_EXPORT_DATABASE)}.${quoteIdent(table.name)}`;
-            const exists = await connection.runAndReadAll(
-                `SELECT 1 FROM duckdb_tables() WHERE database_name = ${sqlString(DEFAULT_EXPORT_DATABASE)} AND table_name = ${sqlString(table.name)}`,
-            );
-            if (exists.getRows().length === 0) continue;
-            query = `duckdb ${path.relative(process.cwd(), databaseFile) || databaseFile} "SELECT count(*) FROM ${table.name}"`;
-        } else {
-            const index = await store.getText(filesIndexKey(v.prefix, table.name));
-            const folders = index ? Object.values((JSON.parse(index) as { days: Record<string, string> }).days) : [];
-            if (folders.length === 0) continue;
-            const ext = v.format === "parquet" ? "parquet" : "csv.gz";
-            const files = folders.map((f) => sqlString(`${store.uri(f)}*.${ext}`)).join(", ");
-            target =
-                v.format === "parquet"
-                    ? `read_parquet([${files}], union_by_name = true)`
-                    : `read_csv([${files}], union_by_name = true)`;
-            query = `index ${path.relative(process.cwd(), store.uri(filesIndexKey(v.prefix, table.name)))} lists the current folder of each day`;
-        }
-        const key = table.primaryKey.map(quoteIdent).join(", ");
-        const ver = quoteIdent(table.versionColumn);
-        const source = `${quoteIdent(DEFAULT_CONSUMER_DATABASE)}.${quoteIdent(table.linkName)}`;
-        const on = table.primaryKey.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(" AND ");
-        const sql = `WITH s AS (SELECT ${key}, max(${ver}) AS ${ver} FROM ${source} WHERE ${table.primaryKey.map((k) => `${quoteIdent(k)} IS NOT NULL`).join(" AND ")} GROUP BY ${key}),
+        const check = await checkTable(connection, v, table, databaseFile, store).catch(() => undefined);
+        if (check) checks.push(check);
+    }
+    return checks;
+}
+
+/** A table's check, or undefined when it has no target yet (a failed first run). */
+async function checkTable(
+    connection: DuckDBConnection,
+    v: Validated,
+    table: ExportTableSpec,
+    databaseFile: string | null,
+    store: ReturnType<typeof createFsObjectStore>,
+): Promise<TableCheck | undefined> {
+    let target: string;
+    let query: string;
+    if (databaseFile) {
+        target = `${quoteIdent(DEFAULT_EXPORT_DATABASE)}.${quoteIdent(table.name)}`;
+        const exists = await connection.runAndReadAll(
+            `SELECT 1 FROM duckdb_tables() WHERE database_name = ${sqlString(DEFAULT_EXPORT_DATABASE)} AND table_name = ${sqlString(table.name)}`,
+        );
+        if (exists.getRows().length === 0) return undefined;
+        query = `duckdb ${path.relative(process.cwd(), databaseFile) || databaseFile} "SELECT count(*) FROM ${table.name}"`;
+    } else {
+        const index = await store.getText(filesIndexKey(v.prefix, table.name));
+        const folders = index ? Object.values((JSON.parse(index) as { days: Record<string, string> }).days) : [];
+        if (folders.length === 0) return undefined;
+        const ext = v.format === "parquet" ? "parquet" : "csv.gz";
+        const files = folders.map((f) => sqlString(`${store.uri(f)}*.${ext}`)).join(", ");
+        target =
+            v.format === "parquet"
+                ? `read_parquet([${files}], union_by_name = true)`
+                : `read_csv([${files}], union_by_name = true)`;
+        query = `index ${path.relative(process.cwd(), store.uri(filesIndexKey(v.prefix, table.name)))} lists the current folder of each day`;
+    }
+    const key = table.primaryKey.map(quoteIdent).join(", ");
+    const ver = quoteIdent(table.versionColumn);
+    const source = `${quoteIdent(DEFAULT_CONSUMER_DATABASE)}.${quoteIdent(table.linkName)}`;
+    const on = table.primaryKey.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(" AND ");
+    const sql = `WITH s AS (SELECT ${key}, max(${ver}) AS ${ver} FROM ${source} WHERE ${table.primaryKey.map((k) => `${quoteIdent(k)} IS NOT NULL`).join(" AND ")} GROUP BY ${key}),
 t AS (SELECT ${key}, ${ver} FROM ${target})
 SELECT (SELECT count(*) FROM t) AS rows, (SELECT count(*) FROM (SELECT DISTINCT ${key} FROM t)) AS keys,
   (SELECT count(*) FROM t JOIN s ON ${on} WHERE s.${ver} > t.${ver} OR (t.${ver} IS NULL AND s.${ver} IS NOT NULL)) AS stale,
   (SELECT count(*) FROM s WHERE NOT EXISTS (SELECT 1 FROM t WHERE ${on})) AS missing`;
-        const row = (await connection.runAndReadAll(sql)).getRowObjectsJS()[0];
-        checks.push({
-            table: table.name,
-            rows: Number(row.rows),
-            keys: Number(row.keys),
-            staleVersions: Number(row.stale),
-            missingKeys: Number(row.missing),
-            query,
-        });
-    }
-    return checks;
+    const row = (await connection.runAndReadAll(sql)).getRowObjectsJS()[0];
+    return {
+        table: table.name,
+        rows: Number(row.rows),
+        keys: Number(row.keys),
+        staleVersions: Number(row.stale),
+        missingKeys: Number(row.missing),
+        query,
+    };
 }
 
 /** A table's entry of the run (for tools reading the manifest). */
