@@ -41,36 +41,43 @@ export function parseExportEvent(event: unknown, nowMs: number, configuredTables
     const e = (event ?? {}) as Record<string, unknown>;
     const body = e["detail-type"] === "Scheduled Event" ? { scheduledTime: e.time } : e;
     const unknown = body === e ? Object.keys(e).filter((k) => !FIELDS.includes(k)) : [];
-    if (typeof e !== "object" || Array.isArray(e))
+    if (typeof e !== "object" || Array.isArray(e)) {
         problems.push(`the event must be a JSON object like {}, got ${list([e])}.`);
-    else if (unknown.length) problems.push(`unknown field(s) ${list(unknown)}; allowed: ${FIELDS.join(", ")}.`);
+    } else if (unknown.length) problems.push(`unknown field(s) ${list(unknown)}; allowed: ${FIELDS.join(", ")}.`);
     const { scheduledTime, runId, tables, from, to, force, maintenance } = body as Record<string, unknown>;
     // Date.parse rolls 2025-02-30 over into March: the day must be a real one.
     const instant = INSTANT.exec(String(scheduledTime));
     const scheduledMs = instant && isIsoDay(instant[1]) ? Date.parse(String(scheduledTime)) : undefined;
-    if (scheduledTime !== undefined && !scheduledMs)
+    if (scheduledTime !== undefined && !scheduledMs) {
         bad("scheduledTime", 'a real instant like "2025-01-31T02:00:00Z"', scheduledTime);
-    if (runId !== undefined && !RUN_ID.test(String(runId)))
+    }
+    if (runId !== undefined && !RUN_ID.test(String(runId))) {
         bad("runId", "1-100 letters, digits, '_', '.', '-' (no leading symbol)", runId);
+    }
     const names =
         Array.isArray(tables) && tables.length && tables.every((t) => typeof t === "string")
             ? [...new Set(tables as string[])]
             : undefined;
     if (tables !== undefined && !names) bad("tables", "a non-empty array of table names", tables);
     const missing = names?.filter((t) => !configuredTables.includes(t)) ?? [];
-    if (missing.length)
+    if (missing.length) {
         problems.push(
             `"tables" names ${list(missing)}, not configured; configured tables: ${configuredTables.join(", ")}.`,
         );
-    if ((from === undefined) !== (to === undefined))
+    }
+    if ((from === undefined) !== (to === undefined)) {
         problems.push(`a backfill needs both "from" and "to" (YYYY-MM-DD, inclusive).`);
-    for (const [field, day] of Object.entries({ from, to }))
+    }
+    for (const [field, day] of Object.entries({ from, to })) {
         if (day !== undefined && !isIsoDay(day)) bad(field, "a date YYYY-MM-DD", day);
+    }
     if (isIsoDay(from) && isIsoDay(to) && from > to) problems.push(`"from" (${from}) is after "to" (${to}).`);
-    for (const [field, v] of Object.entries({ force, maintenance }))
+    for (const [field, v] of Object.entries({ force, maintenance })) {
         if (v !== undefined && typeof v !== "boolean") bad(field, "true or false", v);
-    if (maintenance && (from !== undefined || force !== undefined))
+    }
+    if (maintenance && (from !== undefined || force !== undefined)) {
         problems.push(`"maintenance" runs alone: leave out "from", "to" and "force".`);
+    }
     if (problems.length) {
         throw exportError(
             "EVENT",

@@ -128,10 +128,12 @@ export async function readState<T>(
     } catch (err) {
         why = `not JSON (${describeError(err)})`;
     }
-    if (kind === "watermark" && !(isIsoDay(x?.through) && x.through <= end))
+    if (kind === "watermark" && !(isIsoDay(x?.through) && x.through <= end)) {
         why ??= `"through" must be a real day no later than the last complete day ${end}, got ${JSON.stringify(x?.through)}`;
-    if (kind === "index" && !(x?.days && Array.isArray(x.retired) && Array.isArray(x.pending)))
+    }
+    if (kind === "index" && !(x?.days && Array.isArray(x.retired) && Array.isArray(x.pending))) {
         why ??= "not {days, retired, pending}";
+    }
     if (kind === "manifest") {
         if (x?.manifestVersion !== 2 || !x.runDate || typeof x.tables !== "object") why ??= "not a version 2 manifest";
         for (const [name, e] of Object.entries<any>(x?.tables ?? {})) {
@@ -325,8 +327,9 @@ export async function runStatement(
                 !err.retryable ||
                 attempt >= limits.maxQueryAttempts ||
                 control.remainingMs() - delay < limits.minStartMs
-            )
+            ) {
                 throw err;
+            }
             log.warn("query_retry", {
                 runId: ctx.request.runId,
                 table: info.table.name,
@@ -459,8 +462,9 @@ async function runTable(
             slowest = Math.max(slowest, clock.now() - t);
             await ctx.progress(done("running"));
         }
-        if (!window && e.watermarkAfter && e.watermarkAfter !== e.watermarkBefore)
+        if (!window && e.watermarkAfter && e.watermarkAfter !== e.watermarkBefore) {
             await saveWatermark(e.watermarkAfter);
+        }
         if (p.mode === "backfill" && !e.watermarkAfter) {
             const message = `${table.name} has no watermark yet and this backfill set none: the next scheduled run loads all its history`;
             ctx.log.warn("backfill_without_watermark", { runId: request.runId, table: table.name, message });
@@ -567,8 +571,9 @@ async function filesTarget(ctx: TableContext, e: Entry, table: ExportTableSpec, 
         const problems = [...source.days]
             .filter(([day, c]) => c.keys && !written.some((k) => k.startsWith(folder(day))))
             .map(([day]) => `no folder for ${day}`);
-        if (out.outputRows !== null && out.outputRows !== source.keys)
+        if (out.outputRows !== null && out.outputRows !== source.keys) {
             problems.push(`${out.outputRows} rows written for ${source.keys} keys`);
+        }
         const wrote = out.outputRows ?? source.keys;
         e.reconciliation = {
             sourceKeys: source.keys,
@@ -577,11 +582,12 @@ async function filesTarget(ctx: TableContext, e: Entry, table: ExportTableSpec, 
             targetRows: wrote,
             ok: !problems.length,
         };
-        if (problems.length)
+        if (problems.length) {
             throw exportError(
                 "RECONCILIATION",
                 `the files in ${store.uri(dest)} are incomplete (${problems.slice(0, 5).join("; ")}); the index still names the previous folders`,
             );
+        }
         e.rowsWritten! += source.keys;
         const days = { ...index.days };
         const retired = [...source.days]

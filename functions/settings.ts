@@ -45,8 +45,9 @@ export function parseHandlerEnv(env: Readonly<Record<string, string | undefined>
     /** A value checked by `ok`, or its default; `fix` says what is wanted. */
     const read = (name: HandlerEnvVar, ok: (v: string) => boolean, fix: string, fallback?: string) => {
         const v = get(name) ?? fallback;
-        if (v === undefined || !ok(v))
+        if (v === undefined || !ok(v)) {
             problems.push(`${name}: ${v === undefined ? "required, not set" : `got ${JSON.stringify(v)}`}; ${fix}.`);
+        }
         return v as string;
     };
     const glue = (v: string) => GLUE_NAME.test(v);
@@ -168,9 +169,9 @@ export function parseTableSpecs(value: unknown): { tables: ExportTableSpec[]; pr
         const needed = wrong.length ? [] : [...key, v, timeColumn].filter((c) => ex?.includes(c));
         if (needed.length) wrong.push(`excludes ${needed.join(", ")}, which the export needs`);
         if (!wrong.length && key.includes(v)) wrong.push("versionColumn is in primaryKey");
-        if (wrong.length)
+        if (wrong.length) {
             problems.push(`[${i}] must be ${SHAPE}: ${wrong.join(", ")} (got ${JSON.stringify(e)?.slice(0, 200)}).`);
-        else
+        } else {
             tables.push({
                 name: n,
                 linkName,
@@ -179,6 +180,7 @@ export function parseTableSpecs(value: unknown): { tables: ExportTableSpec[]; pr
                 ...(timeColumn ? { timeColumn } : {}),
                 ...(ex ? { excludedColumns: [...ex].sort() } : {}),
             });
+        }
     }
     for (const field of ["name", "linkName"] as const) {
         const all = tables.map((t) => t[field]);

@@ -207,8 +207,9 @@ export function reconcile(
         targetKeys += t.keys;
         targetRows += t.rows;
         if (t.rows !== t.keys) problems.push(`${day}: ${t.rows - t.keys} duplicate row(s) in the target`);
-        if (snapshot ? t.keys < s.keys : t.keys !== s.keys)
+        if (snapshot ? t.keys < s.keys : t.keys !== s.keys) {
             problems.push(`${day}: source ${s.keys} keys, target ${t.keys}`);
+        }
     }
     return { targetKeys, targetRows, problems };
 }

@@ -576,8 +576,9 @@ describe("export handler (Athena, Glue and S3 mocked)", () => {
             const events: string[] = [];
             const put = aws.putFault;
             aws.putFault = (key) => {
-                if (key === "connect/contacts/_current.json")
+                if (key === "connect/contacts/_current.json") {
                     events.push(`index ${aws.keys("connect/contacts/run=20250201").length}`);
+                }
                 return put(key);
             };
             await invoke({ scheduledTime: "2025-02-02T02:00:00Z" }, { env: files });
@@ -692,8 +693,9 @@ describe("export handler (Athena, Glue and S3 mocked)", () => {
                 Object.assign(console, saved);
             }
             assert.ok(seen.length > 0);
-            for (const [method, level] of seen)
+            for (const [method, level] of seen) {
                 assert.equal(method, level.toLowerCase(), `${level} went to console.${method}`);
+            }
             assert.deepEqual([...new Set(seen.map(([m]) => m))].sort(), ["debug", "error", "info"]);
         });
     });

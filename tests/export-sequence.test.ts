@@ -117,15 +117,17 @@ for (const target of ["iceberg", "files"] as ExportTarget[]) {
             const backfill = await run({ tables: ["contacts"], from: "2025-01-02", to: "2025-01-09" });
             const b = backfill.summary!.tables[0];
             assert.equal(b.status, "succeeded");
-            if (target === "iceberg")
+            if (target === "iceberg") {
                 assert.deepEqual([b.rowsInserted, b.rowsUpdated], [0, 0], "days already loaded: nothing changes");
+            }
 
             // The reference: the latest version of each key, straight from the lake's files.
             const db = await DuckDBInstance.create(":memory:");
             const conn = await db.connect();
             try {
-                if (target === "iceberg")
+                if (target === "iceberg") {
                     await conn.run(`ATTACH '${path.join(out(), LOCAL_DATABASE_FILE)}' AS t (READ_ONLY)`);
+                }
                 for (const t of TABLES) {
                     const files =
                         t.name === "contacts" ? `${lake()}/contacts/dt=*/*.parquet` : `${lake()}/${t.name}/*.parquet`;

@@ -61,8 +61,9 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
             ),
         listKeys,
         async deletePrefix(prefix) {
-            if (!/[^/]\/$/.test(prefix))
+            if (!/[^/]\/$/.test(prefix)) {
                 fail("clear", prefix)(new Error("refusing a prefix that is not a folder ending with '/'"));
+            }
             const keys = await listKeys(prefix);
             for (let i = 0; i < keys.length; i += 1000) {
                 const out = await client
@@ -74,7 +75,7 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
                     )
                     .catch(fail("clear", prefix));
                 const e = out.Errors?.[0];
-                if (e)
+                if (e) {
                     fail(
                         "clear",
                         prefix,
@@ -83,6 +84,7 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
                             `${out.Errors!.length} object(s) not deleted, first ${e.Key}: ${e.Code} ${e.Message ?? ""}`,
                         ),
                     );
+                }
             }
             return keys.length;
         },

@@ -199,17 +199,20 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
     const prefixIssue = exportPrefixProblem(prefix);
     if (prefixIssue) problems.push(`--prefix ${prefixIssue}`);
     const target = o.target ?? LOCAL_DEFAULTS.target;
-    if (target !== "iceberg" && target !== "files")
+    if (target !== "iceberg" && target !== "files") {
         problems.push(`--target must be iceberg or files, got ${JSON.stringify(target)}`);
+    }
     const format = o.format ?? LOCAL_DEFAULTS.format;
-    if (format !== "parquet" && format !== "csv")
+    if (format !== "parquet" && format !== "csv") {
         problems.push(`--format must be parquet or csv, got ${JSON.stringify(format)}`);
+    }
     for (const [name, value, min, max] of [
         ["--lookback-days", o.lookbackDays ?? LOCAL_DEFAULTS.lookbackDays, 0, MAX_LOOKBACK_DAYS],
         ["--chunk-days", o.chunkDays ?? LOCAL_DEFAULTS.chunkDays, 1, MAX_CHUNK_DAYS],
     ] as const) {
-        if (!Number.isInteger(value) || value < min || value > max)
+        if (!Number.isInteger(value) || value < min || value > max) {
             problems.push(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+        }
     }
     const unknown = (o.tables ?? []).filter((t) => !specs.some((s) => s.name === t));
     if (unknown.length > 0) {
@@ -222,15 +225,19 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
         ["--from", o.from],
         ["--to", o.to],
     ] as const) {
-        if (day !== undefined && !isIsoDay(day))
+        if (day !== undefined && !isIsoDay(day)) {
             problems.push(`${name} must be a real date YYYY-MM-DD, got ${JSON.stringify(day)}`);
+        }
     }
-    if (o.from && o.to && isIsoDay(o.from) && isIsoDay(o.to) && o.from > o.to)
+    if (o.from && o.to && isIsoDay(o.from) && isIsoDay(o.to) && o.from > o.to) {
         problems.push(`--from ${o.from} is after --to ${o.to}`);
-    if (o.maintenance && (o.from || o.addDay || o.fresh))
+    }
+    if (o.maintenance && (o.from || o.addDay || o.fresh)) {
         problems.push("--maintenance runs alone: leave out --from/--to, --add-day and --fresh");
-    if (o.newColumn && !o.addDay)
+    }
+    if (o.newColumn && !o.addDay) {
         problems.push("--new-column goes with --add-day (the new day's files carry the column)");
+    }
     const shape: LakeShape = { ...DEFAULT_LAKE, ...o.lake };
     problems.push(...validateLakeShape(shape).map((p) => `lake ${p}`));
 
@@ -240,17 +247,19 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
         ["--lake", lakeDir],
         ["--out", outDir],
     ] as const) {
-        if (GLOB_CHARACTERS.test(dir))
+        if (GLOB_CHARACTERS.test(dir)) {
             problems.push(
                 `${flag} ${dir} contains a glob character (* ? [ ] { }), which DuckDB would expand to other folders; use a path without them`,
             );
+        }
     }
     if (inside(lakeDir, outDir) || inside(outDir, lakeDir)) {
         problems.push(`--lake ${lakeDir} and --out ${outDir} must be separate folders, neither inside the other`);
     }
     const lakeState = inspectLake(lakeDir);
-    if (lakeState.kind === "foreign")
+    if (lakeState.kind === "foreign") {
         problems.push(`refusing --lake ${lakeDir}: ${lakeState.why}; give a new or empty folder (nothing was deleted)`);
+    }
     if (lakeState.kind === "lake" && !o.fresh && !o.addDay) {
         const given = Object.entries(o.lake ?? {}).filter(
             ([k, v]) => v !== undefined && lakeState.info.generatedWith[k as keyof LakeShape] !== v,
@@ -262,8 +271,9 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
             );
         }
     }
-    if (o.addDay && lakeState.kind !== "lake")
+    if (o.addDay && lakeState.kind !== "lake") {
         problems.push(`--add-day needs an existing lake in ${lakeDir}; run without --add-day first to generate it`);
+    }
     const outState = inspectOut(outDir);
     if (typeof outState === "string" && !["absent", "empty", "marked"].includes(outState)) {
         problems.push(`refusing --out ${outDir}: it ${outState}; give a new or empty folder (nothing was deleted)`);
@@ -391,10 +401,11 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
             generated = true;
         }
         let addedDay: string | undefined;
-        if (options.addDay)
+        if (options.addDay) {
             ({ info: lake, day: addedDay } = await addLakeDay(connection, v.lakeDir, lake, {
                 newColumn: options.newColumn,
             }));
+        }
         verifyLake(v.lakeDir, lake);
         await attachLake(connection, v.lakeDir, DEFAULT_CONSUMER_DATABASE, v.specs);
         const databaseFile = v.target === "iceberg" ? path.join(v.outDir, LOCAL_DATABASE_FILE) : null;

@@ -84,8 +84,9 @@ export function inspectLake(dir: string): LakeState {
     if (!stat.isDirectory()) return { kind: "foreign", why: "it is a file" };
     const entries = fs.readdirSync(dir);
     if (entries.length === 0) return { kind: "empty" };
-    if (!entries.includes(LAKE_INFO_FILE))
+    if (!entries.includes(LAKE_INFO_FILE)) {
         return { kind: "foreign", why: `it holds files but no ${LAKE_INFO_FILE} written by npm start` };
+    }
     let info: { lakeVersion?: number; generator?: string; complete?: boolean };
     try {
         info = JSON.parse(fs.readFileSync(path.join(dir, LAKE_INFO_FILE), "utf8"));
@@ -106,8 +107,9 @@ export function lastLakeDay(info: LakeInfo): string {
 
 /** Deletes a lake made here: only lake.json and the table folders it generates. */
 export function deleteLake(dir: string): void {
-    for (const entry of [...LAKE_ENTRIES, LAKE_INFO_FILE])
+    for (const entry of [...LAKE_ENTRIES, LAKE_INFO_FILE]) {
         fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+    }
 }
 
 /** Every file lake.json lists must be there: a deleted partition or users file is an error. */
@@ -123,14 +125,18 @@ export function verifyLake(dir: string, info: LakeInfo): void {
 
 export function validateLakeShape(o: LakeShape): string[] {
     const problems: string[] = [];
-    if (!Number.isInteger(o.rows) || o.rows < 0 || o.rows > 50_000_000)
+    if (!Number.isInteger(o.rows) || o.rows < 0 || o.rows > 50_000_000) {
         problems.push(`rows must be a whole number from 0 to 50,000,000, got ${o.rows}`);
-    if (!Number.isInteger(o.days) || o.days < 1 || o.days > 3650)
+    }
+    if (!Number.isInteger(o.days) || o.days < 1 || o.days > 3650) {
         problems.push(`days must be a whole number from 1 to 3650, got ${o.days}`);
-    if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 2 ** 31)
+    }
+    if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 2 ** 31) {
         problems.push(`seed must be a whole number from 0 to 2^31, got ${o.seed}`);
-    if (!isIsoDay(o.startDate))
+    }
+    if (!isIsoDay(o.startDate)) {
         problems.push(`startDate must be a real date YYYY-MM-DD, got ${JSON.stringify(o.startDate)}`);
+    }
     return problems;
 }
 
@@ -149,8 +155,9 @@ export async function generateLake(
 ): Promise<LakeInfo> {
     const problems = validateLakeShape(shape);
     if (problems.length > 0) throw new Error(`invalid synthetic lake options: ${problems.join("; ")}.`);
-    if (GLOB_CHARACTERS.test(path.resolve(dir)))
+    if (GLOB_CHARACTERS.test(path.resolve(dir))) {
         throw new Error(`lake path ${dir} contains a glob character (* ? [ ] { }).`);
+    }
     fs.mkdirSync(dir, { recursive: true });
     const dims = buildDimensions(shape.seed, shape.startDate);
     await loadDimensionTables(connection, dims);
