@@ -117,7 +117,7 @@ function buildProgram(): Command {
         )
         .option(
             "--chunk-days <n>",
-            "days per MERGE of a long window (the Lambda's CHUNK_DAYS)",
+            "days per MERGE of a long window (the Lambda's CHUNK_DAYS; default: 7, fewer for a lake of over 1M rows a week)",
             wholeNumber("--chunk-days", 1, MAX_CHUNK_DAYS),
             LOCAL_DEFAULTS.chunkDays,
         )
@@ -194,8 +194,9 @@ function progressLine(entry: TableRunEntry, index: number, total: number, runAtt
     if (entry.runAttempt !== runAttempt) {
         return `${head} kept: ${entry.status} in attempt ${entry.runAttempt} of this run`;
     }
-    if (entry.status === "failed" || entry.status === "incomplete")
+    if (entry.status === "failed" || entry.status === "incomplete") {
         return `${head} ${entry.status.toUpperCase()}  ${entry.error}`;
+    }
     if (entry.status === "up_to_date") return `${head} up to date (watermark ${entry.watermarkBefore}), no query`;
     const changes =
         entry.rowsWritten === null
@@ -243,17 +244,20 @@ function summaryTable(result: LocalExportResult): string {
 }
 
 /** A progress bar on stderr (a line every few seconds when it is not a terminal). */
-function progressBar(): LakeProgress {
+function progressBar(unit: string): LakeProgress {
     const stream = process.stderr;
     let last = 0;
+    let shown = "";
     return ({ step, done, total }) => {
+        if (total <= 1 || shown === `${step} ${done}`) return;
+        shown = `${step} ${done}`;
         if (stream.isTTY) {
             const width = 30;
             const filled = Math.round((done / total) * width);
-            stream.write(`\r  ${step} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} days`);
+            stream.write(`\r  ${step} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} ${unit}`);
             if (done === total) stream.write("\n");
         } else if (done === total || Date.now() - last > 2000) {
-            stream.write(`  ${step}: ${done}/${total} days\n`);
+            stream.write(`  ${step}: ${done}/${total} ${unit}\n`);
             last = Date.now();
         }
     };
@@ -286,7 +290,7 @@ async function main(argv: string[]): Promise<number> {
         format: o.format,
         prefix: o.prefix,
         lookbackDays: o.lookbackDays,
-        chunkDays: o.chunkDays,
+        chunkDays: given("chunkDays") ? o.chunkDays : undefined,
         tableSpecs: tableSpecs(o.exclude, o.configDir),
         tables: o.tables,
         from: o.from,
@@ -298,7 +302,15 @@ async function main(argv: string[]): Promise<number> {
         fresh: o.fresh,
         maintenance: o.maintenance,
         logLevel: o.logLevel,
-        onProgress: quiet ? undefined : progressBar(),
+        onProgress: quiet ? undefined : progressBar("days"),
+        onChunk: quiet
+            ? undefined
+            : (() => {
+                  const bar = progressBar("chunks");
+                  return (e: TableRunEntry) =>
+                      e.chunks.total > 0 &&
+                      bar({ step: `merging ${e.table}`, done: e.chunks.done, total: e.chunks.total });
+              })(),
         onStep: crashHook(),
         onLake: ({ info, generated, addedDay, ms, note }) => {
             if (quiet) return;
@@ -315,11 +327,13 @@ async function main(argv: string[]): Promise<number> {
     if (result.maintenance) {
         const m = result.maintenance;
         if (o.json) console.log(JSON.stringify(m, null, 2));
-        else
-            for (const t of m.tables)
+        else {
+            for (const t of m.tables) {
                 console.log(
                     `  ${t.table.padEnd(24)} ${t.status}${t.error ? `: ${t.error}` : ` (${t.statements.join(", ")})`}`,
                 );
+            }
+        }
         return m.status === "succeeded" ? 0 : 1;
     }
     const summary = result.summary!;

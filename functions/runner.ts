@@ -79,6 +79,8 @@ export interface RunDeps {
         entry: TableRunEntry,
         progress: { readonly index: number; readonly total: number; readonly runAttempt: number },
     ): void;
+    /** Called with a table's entry as it runs (after each chunk), for progress output. */
+    onProgress?(entry: TableRunEntry): void;
     /** Called at named points of a table's work ("previewed", "merged", "indexed"): tests stop a run there. */
     onStep?(step: string, table: string): void;
 }
@@ -210,6 +212,7 @@ export async function runExportUnderLease(deps: RunDeps): Promise<ExportRunSumma
     });
     const progress = (entry: TableRunEntry) => {
         tables[entry.table] = entry;
+        deps.onProgress?.(entry);
         return store
             .putText(key, JSON.stringify(manifest("running", null), null, 2))
             .catch((err) => log.warn("manifest_progress_write_failed", { runId, error: describeError(err) }));

@@ -5,8 +5,8 @@
  * throttled and transient API calls themselves (see `createAwsClients`).
  *
  *  - Columns: glue:GetTable on the source's resource link, whose columns Glue returns from its
- *    target; a link that carries none is followed to its target table (in the owner's catalog).
- *    Partition keys count as columns (SELECT * returns them).
+ *    target (none visible: a clear error about the link and its grants). Partition keys count as
+ *    columns (SELECT * returns them).
  *  - The ClientRequestToken is fresh per attempt and the SDK's own retries of the call reuse it,
  *    so a retried request whose first try did start a query cannot start a second one.
  *  - Retryable: a throttled start (usually the concurrent-query limit), a FAILED query Athena

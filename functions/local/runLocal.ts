@@ -73,6 +73,7 @@ export interface LocalExportOptions {
     readonly format?: ExportFormat;
     readonly prefix?: string;
     readonly lookbackDays?: number;
+    /** Days per MERGE; default: `localChunkDays` of the lake. */
     readonly chunkDays?: number;
     /** Table specs (as TABLES_JSON entries); default: the project's default tables. */
     readonly tableSpecs?: readonly unknown[];
@@ -94,6 +95,8 @@ export interface LocalExportOptions {
     readonly logSink?: (line: string) => void;
     readonly onTable?: RunDeps["onTable"];
     readonly onStep?: RunDeps["onStep"];
+    /** A table's entry after each of its chunks, for a progress bar. */
+    readonly onChunk?: RunDeps["onProgress"];
     /** Called once the lake is ready, before the export starts. */
     readonly onLake?: (lake: {
         info: LakeInfo;
@@ -105,7 +108,7 @@ export interface LocalExportOptions {
     readonly onProgress?: LakeProgress;
     /** DuckDB worker threads; default: DuckDB's (all cores). */
     readonly threads?: number;
-    /** DuckDB memory limit (it spills to disk beyond it); default 512MB. */
+    /** DuckDB memory limit (it spills to disk beyond it); default 400MB. */
     readonly memoryLimit?: string;
 }
 
@@ -117,8 +120,18 @@ export const LOCAL_DEFAULTS = {
     prefix: "connect",
     lookbackDays: DEFAULT_LOOKBACK_DAYS,
     chunkDays: DEFAULT_CHUNK_DAYS,
-    memoryLimit: "512MB",
+    memoryLimit: "400MB",
 };
+
+/**
+ * Days per MERGE when not given: at most 7 (the Lambda's default) and about a million lake rows,
+ * since DuckDB's MERGE holds its source in memory and the local run keeps DuckDB within
+ * `memoryLimit` (a 20-million-row lake merges a day at a time).
+ */
+export function localChunkDays(lake: LakeInfo): number {
+    const perDay = Math.max(1, ...lake.dayCounts);
+    return Math.max(1, Math.min(DEFAULT_CHUNK_DAYS, Math.floor(1_000_000 / perDay)));
+}
 
 /** Written into an exports folder this code created or adopted: only such a folder is written to. */
 export const EXPORTS_MARKER = ".connect-analytics-exports.json";
@@ -443,7 +456,7 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
                 target: v.target,
                 format: v.format,
                 lookbackDays: options.lookbackDays ?? LOCAL_DEFAULTS.lookbackDays,
-                chunkDays: options.chunkDays ?? LOCAL_DEFAULTS.chunkDays,
+                chunkDays: options.chunkDays ?? localChunkDays(lake),
                 sourceDatabase: DEFAULT_CONSUMER_DATABASE,
                 exportDatabase: DEFAULT_EXPORT_DATABASE,
                 tables: v.specs,
@@ -468,6 +481,7 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
             ownerAlive: processAlive,
             onTable: options.onTable,
             onStep: options.onStep,
+            onProgress: options.onChunk,
         };
         let summary: ExportRunSummary | undefined;
         let maintenance: MaintenanceSummary | undefined;

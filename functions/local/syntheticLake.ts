@@ -594,8 +594,10 @@ export function contactsSelect(
         throw new Error(`synthetic lake has no generator for contacts column(s) ${missing.join(", ")}`);
     }
     const hashes = [1, 2, 3, 4, 5].map((i) => `hash(n, ${seed}, ${i}) AS h${i}`).join(", ");
-    const list = columns.map((c) => quoteIdent(c.name)).join(", ");
     const filter = { new: "NOT is_late", update: "is_updated AND NOT is_late", late: "is_late" }[d.kind];
+    // One pass: the file's rows are filtered before the joins, and a first delivery repeats its
+    // duplicates by a two-row cross join rather than a second scan.
+    const copies = d.kind === "new" ? "(VALUES (1), (2)) d(copy)" : "(VALUES (1)) d(copy)";
     return `
 WITH base AS (SELECT CAST(${d.k} AS BIGINT) * ${DAY_STRIDE} + r.j AS n, DATE '${d.day}' AS day FROM range(${Math.max(0, d.rows)}) r(j)),
 h AS (SELECT day, n, ${hashes}, md5('${seed}-' || n::VARCHAR) AS m FROM base),
@@ -614,24 +616,21 @@ c AS (
     CAST(60000 + h5 % 1140000 AS BIGINT) AS talk_ms,
     CAST((h5 >> 20) % 4 AS BIGINT) AS holds,
     CAST(10000 + (h5 >> 24) % 90000 AS BIGINT) AS hold_each_ms,
-    CAST((h5 >> 32) % 300000 AS BIGINT) AS acw_ms,
-    (h4 >> 48) % 1000 < 3 AS is_late,
-    (h5 >> 40) % 100 < 5 AS is_updated,
-    (h1 >> 40) % 100 < 1 AS is_dup
+    CAST((h5 >> 32) % 300000 AS BIGINT) AS acw_ms
   FROM h
 ),
+f AS (
+  SELECT c.* FROM (SELECT *, (h4 >> 48) % 1000 < 3 AS is_late, (h5 >> 40) % 100 < 5 AS is_updated, (h1 >> 40) % 100 < 1 AS is_dup FROM c) c, ${copies}
+  WHERE ${filter} AND (d.copy = 1 OR is_dup)
+),
 t AS (
-  SELECT c.*, init_ts + to_milliseconds(flow_ms) AS enq_ts,
+  SELECT f.*, init_ts + to_milliseconds(flow_ms) AS enq_ts,
     CASE WHEN abandoned THEN init_ts + to_milliseconds(flow_ms + queue_ms)
          ELSE init_ts + to_milliseconds(flow_ms + queue_ms + talk_ms + holds * hold_each_ms) END AS disc_ts
-  FROM c
-),
-out AS (
-  SELECT ${columns.map((col) => `CAST(${expressions[col.name]} AS ${col.type}) AS ${quoteIdent(col.name)}`).join(",\n  ")},
-    is_late, is_updated, is_dup
-  FROM t
-  LEFT JOIN synthetic_agent_dim a ON a.idx = t.agent_idx
-  JOIN synthetic_queue_dim q ON q.idx = t.queue_idx
+  FROM f
 )
-SELECT ${list} FROM out WHERE ${filter}${d.kind === "new" ? `\nUNION ALL SELECT ${list} FROM out WHERE NOT is_late AND is_dup` : ""}`;
+SELECT ${columns.map((col) => `CAST(${expressions[col.name]} AS ${col.type}) AS ${quoteIdent(col.name)}`).join(",\n  ")}
+FROM t
+LEFT JOIN synthetic_agent_dim a ON a.idx = t.agent_idx
+JOIN synthetic_queue_dim q ON q.idx = t.queue_idx`;
 }
