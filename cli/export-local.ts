@@ -1,17 +1,27 @@
 /**
  * `npm start`: generate a synthetic Amazon Connect data lake and export it on DuckDB with the
- * same export code the Lambda runs on Athena. No AWS needed.
+ * same export code the Lambda runs on Athena: one table per exported table, one current row per
+ * key, in a DuckDB database file in the exports folder. No AWS needed.
  *
- *   npm start                          first run: generate .local-lake/, export everything to ./exports/
- *   npm start                          again: same run (nothing new), nothing re-exported
- *   npm start -- --add-day             a new day of contacts: exports just that day
+ *   npm start                          first run: generate .local-lake/, merge everything into ./exports/
+ *   npm start                          again: same run (nothing new), nothing merged again
+ *   npm start -- --add-day             a new delivery day (new contacts, updates, late records)
  *   npm start -- --tables contacts --from 2025-01-05 --to 2025-01-07   backfill
+ *   npm start -- --maintenance         compaction and cleanup of the targets
  */
 import * as path from "path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { isIsoDay } from "../functions/dates";
-import { LOCAL_DEFAULTS, defaultTableSpecs, runLocalExport, type LocalExportResult } from "../functions/local/runLocal";
-import type { ExportFormat, ExportTableSpec, LogLevel, TableRunEntry } from "../functions/types";
+import {
+    LOCAL_DEFAULTS,
+    LocalUsageError,
+    defaultTableSpecs,
+    runLocalExport,
+    type LocalExportResult,
+} from "../functions/local/runLocal";
+import { DEFAULT_LAKE, type LakeProgress, type LakeShape } from "../functions/local/syntheticLake";
+import { MAX_CHUNK_DAYS, MAX_LOOKBACK_DAYS } from "../functions/settings";
+import type { ExportFormat, ExportTarget, LogLevel, TableRunEntry } from "../functions/types";
 import { parseConfig } from "../lib/config";
 import { loadStackConfig, REPO_ROOT } from "../plan/configFile";
 
@@ -22,31 +32,35 @@ interface CliOptions {
     startDate: string;
     lake: string;
     out: string;
+    target: ExportTarget;
     format: ExportFormat;
     prefix: string;
     tables?: string[];
     from?: string;
     to?: string;
     addDay?: boolean;
+    newColumn?: boolean;
     runId?: string;
     force?: boolean;
     fresh?: boolean;
-    overlapDays: number;
+    maintenance?: boolean;
+    lookbackDays: number;
+    chunkDays: number;
     exclude?: string[];
     configDir: string;
     logLevel: LogLevel;
     json?: boolean;
 }
 
-const wholeNumber = (name: string, max: number) => (value: string) => {
+const wholeNumber = (name: string, min: number, max: number) => (value: string) => {
     const n = Number(value.replace(/_/g, ""));
-    if (!/^\d[\d_]*$/.test(value) || n > max) {
-        throw new InvalidArgumentError(`${name} must be a whole number from 0 to ${max.toLocaleString("en-US")}.`);
+    if (!/^\d[\d_]*$/.test(value) || n < min || n > max) {
+        throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max.toLocaleString("en-US")}.`);
     }
     return n;
 };
 const day = (name: string) => (value: string) => {
-    if (!isIsoDay(value)) throw new InvalidArgumentError(`${name} must be a date YYYY-MM-DD.`);
+    if (!isIsoDay(value)) throw new InvalidArgumentError(`${name} must be a real date YYYY-MM-DD.`);
     return value;
 };
 const list = (value: string) =>
@@ -61,28 +75,23 @@ function buildProgram(): Command {
         .description(
             "Export a synthetic Amazon Connect data lake on DuckDB with the export Lambda's code (no AWS needed).",
         )
-        .option("--rows <n>", "contacts in the generated lake", wholeNumber("--rows", 50_000_000), LOCAL_DEFAULTS.rows)
-        .option(
-            "--days <n>",
-            "daily partitions of contacts in the generated lake",
-            wholeNumber("--days", 3650),
-            LOCAL_DEFAULTS.days,
-        )
-        .option("--seed <n>", "seed of the synthetic data", wholeNumber("--seed", 2 ** 31), LOCAL_DEFAULTS.seed)
-        .option(
-            "--start-date <date>",
-            "first day of the generated lake (YYYY-MM-DD)",
-            day("--start-date"),
-            LOCAL_DEFAULTS.startDate,
-        )
+        .option("--rows <n>", "contacts in a generated lake", wholeNumber("--rows", 0, 50_000_000), DEFAULT_LAKE.rows)
+        .option("--days <n>", "days of a generated lake", wholeNumber("--days", 1, 3650), DEFAULT_LAKE.days)
+        .option("--seed <n>", "seed of the synthetic data", wholeNumber("--seed", 0, 2 ** 31), DEFAULT_LAKE.seed)
+        .option("--start-date <date>", "first day of a generated lake", day("--start-date"), DEFAULT_LAKE.startDate)
         .option(
             "--lake <dir>",
-            "folder of the synthetic lake (regenerated when --rows/--days/--seed/--start-date change)",
+            "folder of the synthetic lake (generated when new or empty; --rows/--days/--seed/--start-date must match an existing one)",
             LOCAL_DEFAULTS.lakeDir,
         )
         .option("--out <dir>", "exports folder, standing in for the exports bucket", LOCAL_DEFAULTS.outDir)
         .addOption(
-            new Option("--format <format>", "export file format")
+            new Option("--target <target>", "iceberg: merged tables in a DuckDB file; files: a folder per data day")
+                .choices(["iceberg", "files"])
+                .default(LOCAL_DEFAULTS.target),
+        )
+        .addOption(
+            new Option("--format <format>", "file format of --target files")
                 .choices(["parquet", "csv"])
                 .default(LOCAL_DEFAULTS.format),
         )
@@ -92,17 +101,25 @@ function buildProgram(): Command {
             "comma-separated subset of the tables (users,contacts,agent_hierarchy_groups)",
             list,
         )
-        .option("--from <date>", "backfill: first day to export (with --to)", day("--from"))
-        .option("--to <date>", "backfill: last day to export (with --from)", day("--to"))
-        .option("--add-day", "append the next day of contacts to the lake, then export (the next daily run)")
+        .option("--from <date>", "backfill: first day to merge (with --to)", day("--from"))
+        .option("--to <date>", "backfill: last day to merge (with --from)", day("--to"))
+        .option("--add-day", "append the next delivery day to the lake (whatever made it), then run that day's export")
+        .option("--new-column", "with --add-day: the new day's contact records carry a column the earlier ones lack")
         .option("--run-id <id>", "explicit run id (default: from the simulated schedule time)")
         .option("--force", "redo tables that already succeeded in this run id")
-        .option("--fresh", "delete the lake and the exports folder first")
+        .option("--fresh", "regenerate the lake and start the exports over (deletes only what npm start made)")
+        .option("--maintenance", "compact and clean the target tables instead of merging")
         .option(
-            "--overlap-days <n>",
-            "days before the watermark re-read for late data (the Lambda's LATE_DATA_OVERLAP_DAYS)",
-            wholeNumber("--overlap-days", 31),
-            LOCAL_DEFAULTS.overlapDays,
+            "--lookback-days <n>",
+            "days before the watermark each run reads again, for late and updated records (the Lambda's LOOKBACK_DAYS)",
+            wholeNumber("--lookback-days", 0, MAX_LOOKBACK_DAYS),
+            LOCAL_DEFAULTS.lookbackDays,
+        )
+        .option(
+            "--chunk-days <n>",
+            "days per MERGE of a long window (the Lambda's CHUNK_DAYS; default: 7, fewer for a lake of over 1M rows a week)",
+            wholeNumber("--chunk-days", 1, MAX_CHUNK_DAYS),
+            LOCAL_DEFAULTS.chunkDays,
         )
         .option(
             "--exclude <table.column,...>",
@@ -127,7 +144,7 @@ function buildProgram(): Command {
  * The consumer's column exclusions (its stack config), so the local run sees what the consumer's
  * role can see, plus any `--exclude` given on the command line.
  */
-function tableSpecs(exclude: string[] | undefined, configDir: string): ExportTableSpec[] {
+function tableSpecs(exclude: string[] | undefined, configDir: string) {
     const specs = defaultTableSpecs();
     const byTable = new Map<string, string[]>();
     for (const table of parseConfig(loadStackConfig(configDir, "consumer")).tables) {
@@ -162,9 +179,9 @@ function fmtBytes(n: number | null): string {
     }
     return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
-const fmtRange = (e: TableRunEntry) =>
-    e.range
-        ? `${e.range.from ?? "start"}..${e.range.to}`
+const fmtWindow = (e: TableRunEntry) =>
+    e.window
+        ? `${e.window.from ?? "start"}..${e.window.to}`
         : e.status === "up_to_date"
           ? "nothing new"
           : e.mode === "snapshot"
@@ -177,23 +194,44 @@ function progressLine(entry: TableRunEntry, index: number, total: number, runAtt
     if (entry.runAttempt !== runAttempt) {
         return `${head} kept: ${entry.status} in attempt ${entry.runAttempt} of this run`;
     }
-    if (entry.status === "failed") return `${head} FAILED  ${entry.error}`;
+    if (entry.status === "failed" || entry.status === "incomplete") {
+        return `${head} ${entry.status.toUpperCase()}  ${entry.error}`;
+    }
     if (entry.status === "up_to_date") return `${head} up to date (watermark ${entry.watermarkBefore}), no query`;
-    return `${head} ${entry.mode.padEnd(11)} ${fmtInt(entry.rows).padStart(11)} rows  ${fmtRange(entry).padEnd(22)} ${(entry.durationMs / 1000).toFixed(2)} s`;
+    const changes =
+        entry.rowsWritten === null
+            ? `${fmtInt(entry.rowsInserted)} inserted, ${fmtInt(entry.rowsUpdated)} updated`
+            : `${fmtInt(entry.rowsWritten)} written`;
+    return `${head} ${entry.mode.padEnd(11)} ${fmtInt(entry.rowsRead).padStart(11)} read, ${changes}  ${fmtWindow(entry)}  ${(entry.durationMs / 1000).toFixed(2)} s`;
 }
 
 function summaryTable(result: LocalExportResult): string {
-    const { summary } = result;
-    const header = ["table", "status", "mode", "days read", "rows", "read", "watermark", "output"];
+    const summary = result.summary!;
+    const header = [
+        "table",
+        "status",
+        "mode",
+        "days read",
+        "chunks",
+        "read",
+        "inserted",
+        "updated",
+        "scanned",
+        "watermark",
+        "new columns",
+    ];
     const rows = summary.tables.map((e) => [
         e.table,
         e.runAttempt === summary.runAttempt ? e.status : `${e.status} (attempt ${e.runAttempt})`,
         e.mode,
-        fmtRange(e),
-        fmtInt(e.rows),
+        fmtWindow(e),
+        `${e.chunks.done}/${e.chunks.total}`,
+        fmtInt(e.rowsRead),
+        fmtInt(e.rowsInserted ?? e.rowsWritten),
+        fmtInt(e.rowsUpdated),
         fmtBytes(e.bytesScanned),
         e.mode === "snapshot" ? "-" : `${e.watermarkBefore ?? "none"} -> ${e.watermarkAfter ?? "none"}`,
-        rel(e.outputLocation),
+        e.schemaChanges.join(", ") || "-",
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const line = (cells: string[]) =>
@@ -205,25 +243,54 @@ function summaryTable(result: LocalExportResult): string {
     return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
+/** A progress bar on stderr (a line every few seconds when it is not a terminal). */
+function progressBar(unit: string): LakeProgress {
+    const stream = process.stderr;
+    let last = 0;
+    let shown = "";
+    return ({ step, done, total }) => {
+        if (total <= 1 || shown === `${step} ${done}`) return;
+        shown = `${step} ${done}`;
+        if (stream.isTTY) {
+            const width = 30;
+            const filled = Math.round((done / total) * width);
+            stream.write(`\r  ${step} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total} ${unit}`);
+            if (done === total) stream.write("\n");
+        } else if (done === total || Date.now() - last > 2000) {
+            stream.write(`  ${step}: ${done}/${total} ${unit}\n`);
+            last = Date.now();
+        }
+    };
+}
+
+/** Test hook: EXPORT_LOCAL_CRASH_AT=<step>:<table> kills this process there, as kill -9 would. */
+function crashHook(): ((step: string, table: string) => void) | undefined {
+    const at = process.env.EXPORT_LOCAL_CRASH_AT;
+    return at
+        ? (step, table) => (`${step}:${table}` === at ? process.kill(process.pid, "SIGKILL") : undefined)
+        : undefined;
+}
+
 async function main(argv: string[]): Promise<number> {
     const program = buildProgram();
     program.parse(argv);
     const o = program.opts<CliOptions>();
-    if ((o.from === undefined) !== (o.to === undefined)) program.error("error: a backfill needs both --from and --to.");
-
+    // Lake shape options count only when given: an existing lake is used whatever made it.
+    const given = (name: keyof CliOptions) => program.getOptionValueSource(name) === "cli";
+    const lake: Partial<LakeShape> = Object.fromEntries(
+        (["rows", "days", "seed", "startDate"] as const).filter(given).map((k) => [k, o[k]]),
+    );
     const started = Date.now();
     const quiet = !!o.json;
-    if (!quiet) console.log(`connect-analytics local export: lake ${o.lake}, exports ${o.out}, format ${o.format}`);
     const result = await runLocalExport({
         lakeDir: o.lake,
         outDir: o.out,
-        rows: o.rows,
-        days: o.days,
-        seed: o.seed,
-        startDate: o.startDate,
+        lake,
+        target: o.target,
         format: o.format,
         prefix: o.prefix,
-        overlapDays: o.overlapDays,
+        lookbackDays: o.lookbackDays,
+        chunkDays: given("chunkDays") ? o.chunkDays : undefined,
         tableSpecs: tableSpecs(o.exclude, o.configDir),
         tables: o.tables,
         from: o.from,
@@ -231,40 +298,76 @@ async function main(argv: string[]): Promise<number> {
         runId: o.runId,
         force: o.force,
         addDay: o.addDay,
+        newColumn: o.newColumn,
         fresh: o.fresh,
+        maintenance: o.maintenance,
         logLevel: o.logLevel,
-        onLake: ({ info, generated, addedDay, ms }) => {
+        onProgress: quiet ? undefined : progressBar("days"),
+        onChunk: quiet
+            ? undefined
+            : (() => {
+                  const bar = progressBar("chunks");
+                  return (e: TableRunEntry) =>
+                      e.chunks.total > 0 &&
+                      bar({ step: `merging ${e.table}`, done: e.chunks.done, total: e.chunks.total });
+              })(),
+        onStep: crashHook(),
+        onLake: ({ info, generated, addedDay, ms, note }) => {
             if (quiet) return;
-            const days = info.partitions;
-            const contacts = days.reduce((n, p) => n + p.rows, 0);
+            const contacts = info.partitions.reduce((n, p) => n + p.rows, 0);
             console.log(
-                `lake: ${fmtInt(contacts)} contacts in ${days.length} daily partitions ${days[0]?.day}..${days[days.length - 1]?.day}` +
-                    ` (${generated ? "generated" : "reused"}${addedDay ? `, added ${addedDay}` : ""}, ${(ms / 1000).toFixed(2)} s)`,
+                `lake ${rel(path.resolve(o.lake))}: ${fmtInt(contacts)} contacts delivered over ${info.deliveries.length} days ${info.deliveries[0]}..${info.deliveries[info.deliveries.length - 1]}` +
+                    ` (${generated ? "generated" : "reused"}${addedDay ? `, added ${addedDay}` : ""}${info.newColumnSince ? `, new column since ${info.newColumnSince}` : ""}${note ? `, ${note}` : ""}, ${(ms / 1000).toFixed(2)} s)`,
             );
         },
         onTable: (entry, progress) => {
             if (!quiet) console.log(progressLine(entry, progress.index, progress.total, progress.runAttempt));
         },
     });
-    const { summary } = result;
+    if (result.maintenance) {
+        const m = result.maintenance;
+        if (o.json) console.log(JSON.stringify(m, null, 2));
+        else {
+            for (const t of m.tables) {
+                console.log(
+                    `  ${t.table.padEnd(24)} ${t.status}${t.error ? `: ${t.error}` : ` (${t.statements.join(", ")})`}`,
+                );
+            }
+        }
+        return m.status === "succeeded" ? 0 : 1;
+    }
+    const summary = result.summary!;
     if (o.json) {
-        console.log(JSON.stringify(summary, null, 2));
+        console.log(JSON.stringify({ ...summary, checks: result.checks, databaseFile: result.databaseFile }, null, 2));
         return summary.status === "succeeded" ? 0 : 1;
     }
     console.log(
-        `run ${summary.runId} for ${summary.runDate}, attempt ${summary.runAttempt}: ${summary.status}, ${fmtInt(summary.rows)} rows exported in ${(result.exportMs / 1000).toFixed(2)} s\n`,
+        `run ${summary.runId} for ${summary.runDate}, attempt ${summary.runAttempt}: ${summary.status}, ${fmtInt(summary.rowsRead)} rows read, ${fmtBytes(summary.bytesScanned)} scanned in ${(result.exportMs / 1000).toFixed(2)} s\n`,
     );
     console.log(summaryTable(result));
     console.log(`\nmanifest: ${rel(summary.manifestLocation)}`);
-    const exportedNow = summary.tables.filter(
-        (e) => e.runAttempt === summary.runAttempt && e.status === "succeeded",
-    ).length;
-    if (summary.status === "succeeded" && exportedNow === 0) {
+    const ranNow = summary.tables.filter((e) => e.runAttempt === summary.runAttempt && e.status === "succeeded").length;
+    if (summary.status === "succeeded" && ranNow === 0) {
         console.log(
-            `run ${summary.runId} already complete: nothing new to export. Try \`npm start -- --add-day\` for the next day's run.`,
+            `run ${summary.runId} already complete: nothing new. Try \`npm start -- --add-day\` for the next day's run.`,
         );
     }
+    for (const e of summary.tables) {
+        if (e.mode === "backfill" && e.watermarkAfter === null && e.status === "succeeded") {
+            console.log(
+                `note: ${e.table} has no watermark yet; this backfill did not set one, so the next run loads all its history (merging these days again is harmless).`,
+            );
+        }
+    }
     if (result.error) console.error(`\n${result.error.message}`);
+    console.log("");
+    for (const c of result.checks) {
+        console.log(
+            `${c.table}: ${fmtInt(c.rows)} rows, ${fmtInt(c.keys)} distinct keys, ${fmtInt(c.staleVersions)} stale versions` +
+                (c.missingKeys > 0 ? `, ${fmtInt(c.missingKeys)} lake keys not merged yet` : "") +
+                (result.databaseFile ? `; database ${rel(result.databaseFile)}, try: ${c.query}` : `; ${c.query}`),
+        );
+    }
     console.log(`total ${((Date.now() - started) / 1000).toFixed(2)} s`);
     return summary.status === "succeeded" ? 0 : 1;
 }
@@ -275,7 +378,8 @@ if (require.main === module) {
             process.exitCode = code;
         },
         (err) => {
-            console.error(`error: ${(err as Error)?.message ?? err}`);
+            const message = (err as Error)?.message ?? String(err);
+            console.error(err instanceof LocalUsageError ? message : `error: ${message}`);
             process.exitCode = 1;
         },
     );

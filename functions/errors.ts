@@ -10,8 +10,12 @@ export type ExportErrorCode =
     | "QUERY_FAILED"
     | "QUERY_CANCELLED"
     | "DEADLINE" // the query would outrun the Lambda's time
-    | "STORE" // reading or writing the exports bucket failed
-    | "RUN_FAILED"; // the run finished with failed tables
+    | "STORE" // reading or writing the exports bucket failed, or what it holds is malformed
+    | "SOURCE" // a source table or its input is missing
+    | "SCHEMA_DRIFT" // a source column changed type or vanished
+    | "RECONCILIATION" // target and source keys differ after a merge
+    | "LEASE_HELD" // another run holds the lease
+    | "RUN_FAILED"; // the run finished with failed or incomplete tables
 
 export interface ExportError extends Error {
     readonly code: ExportErrorCode;

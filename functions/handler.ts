@@ -1,17 +1,21 @@
 /**
  * The export Lambda's entry point. Pulumi's closure serializer turns `exportHandler` into the
  * function's code, so everything it reaches stays small and free of top-level node_modules
- * imports: the AWS SDK v3 is `require`d inside function bodies (the nodejs20.x runtime has it).
+ * imports: the AWS SDK v3 is `require`d inside function bodies (the Node.js runtimes have it).
+ * The handler is promise-based with (event, context) only: nodejs24.x has no callback handlers.
  */
 import { createAthenaEngine } from "./athena/athenaEngine";
 import { createS3ObjectStore } from "./aws/s3Store";
 import { describeError } from "./errors";
 import { parseExportEvent } from "./event";
-import { createJsonLogger } from "./log";
-import { runExport, type RunLimits } from "./runner";
+import { consoleSink, createJsonLogger } from "./log";
+import { runMaintenance } from "./maintenance";
+import { runExport, type RunDeps, type RunLimits } from "./runner";
+import { LAMBDA_BUNDLE } from "./lambdaBundle.generated";
 import { parseHandlerEnv } from "./settings";
-import type { Clock, ExportRunSummary } from "./types";
+import type { Clock, ExportRunSummary, LogLevel, MaintenanceSummary } from "./types";
 import type { AthenaClient } from "@aws-sdk/client-athena";
+import type { GlueClient } from "@aws-sdk/client-glue";
 import type { S3Client } from "@aws-sdk/client-s3";
 
 export interface LambdaContextLike {
@@ -21,19 +25,24 @@ export interface LambdaContextLike {
 
 /**
  * SDK client settings: the SDK retries throttled and transient calls itself, adaptive mode adding
- * client-side rate limiting when Athena or S3 throttle.
+ * client-side rate limiting when Athena, Glue or S3 throttle.
  */
 export const AWS_CLIENT_CONFIG = { maxAttempts: 6, retryMode: "adaptive" } as const;
 
 export interface AwsClients {
     readonly athena: Pick<AthenaClient, "send">;
     readonly s3: Pick<S3Client, "send">;
+    readonly glue: Pick<GlueClient, "send">;
 }
 
+/** The SDK clients of an invocation (`require`d here: the Lambda runtime provides the SDK). */
 export function createAwsClients(): AwsClients {
-    const { AthenaClient } = require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
-    const { S3Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
-    return { athena: new AthenaClient({ ...AWS_CLIENT_CONFIG }), s3: new S3Client({ ...AWS_CLIENT_CONFIG }) };
+    const config = { ...AWS_CLIENT_CONFIG };
+    return {
+        athena: new (require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena")).AthenaClient(config),
+        s3: new (require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3")).S3Client(config),
+        glue: new (require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue")).GlueClient(config),
+    };
 }
 
 /** Seams for tests: time, limits, clients, environment and log output. */
@@ -42,62 +51,90 @@ export interface HandlerDeps {
     readonly clock?: Clock;
     readonly limits?: Partial<RunLimits>;
     readonly clients?: () => AwsClients;
-    readonly logSink?: (line: string) => void;
+    readonly logSink?: (line: string, level: LogLevel) => void;
 }
 
 export function createExportHandler(deps: HandlerDeps = {}) {
-    return async function handleExport(event: unknown, context: LambdaContextLike): Promise<ExportRunSummary> {
-        const sink = deps.logSink ?? ((line: string) => console.log(line));
+    return async function handleExport(
+        event: unknown,
+        context: LambdaContextLike,
+    ): Promise<ExportRunSummary | MaintenanceSummary> {
+        const sink = deps.logSink ?? consoleSink;
         const clock: Clock = deps.clock ?? {
-            now: () => Date.now(),
-            sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-            random: () => Math.random(),
+            now: Date.now,
+            sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+            random: Math.random,
         };
-        let settings;
+        const requestId = context?.awsRequestId;
+        let log = createJsonLogger("INFO", sink, requestId ? { requestId } : {});
+        let step = "config_rejected";
         try {
-            settings = parseHandlerEnv(deps.env ? deps.env() : process.env);
-        } catch (err) {
-            sink(JSON.stringify({ level: "ERROR", event: "config_rejected", error: describeError(err) }));
-            throw err;
-        }
-        const log = createJsonLogger(
-            settings.logLevel,
-            sink,
-            context?.awsRequestId ? { requestId: context.awsRequestId } : {},
-        );
-        let request;
-        try {
-            request = parseExportEvent(
+            const settings = parseHandlerEnv(deps.env ? deps.env() : process.env);
+            log = createJsonLogger(settings.logLevel, sink, requestId ? { requestId } : {});
+            step = "event_rejected";
+            const request = parseExportEvent(
                 event,
                 clock.now(),
                 settings.tables.map((t) => t.name),
             );
+            step = "run_failed";
+            const clients = (deps.clients ?? createAwsClients)();
+            const run: RunDeps = {
+                settings,
+                request,
+                engine: createAthenaEngine({
+                    athena: clients.athena,
+                    glue: clients.glue,
+                    workgroup: settings.workgroup,
+                    sourceDatabase: settings.sourceDatabase,
+                    icebergRoot: `s3://${settings.bucket}/${settings.prefix}/iceberg/`,
+                }),
+                store: createS3ObjectStore({ client: clients.s3, bucket: settings.bucket }),
+                log,
+                clock,
+                owner: requestId ?? `lambda-${clock.now()}`,
+                remainingMs: () => context?.getRemainingTimeInMillis?.() ?? Infinity,
+                limits: deps.limits,
+            };
+            return await (request.maintenance ? runMaintenance(run) : runExport(run));
         } catch (err) {
-            log.error("event_rejected", { error: describeError(err) });
+            const held = (err as { code?: string })?.code === "LEASE_HELD";
+            if (step !== "run_failed" || held) log.error(held ? "lease_held" : step, { error: describeError(err) });
             throw err;
         }
-        const clients = deps.clients ? deps.clients() : createAwsClients();
-        return runExport({
-            settings,
-            request,
-            engine: createAthenaEngine({
-                client: clients.athena,
-                workgroup: settings.workgroup,
-                database: settings.sourceDatabase,
-            }),
-            store: createS3ObjectStore({ client: clients.s3, bucket: settings.bucket }),
-            log,
-            clock,
-            remainingMs:
-                typeof context?.getRemainingTimeInMillis === "function"
-                    ? () => context.getRemainingTimeInMillis()
-                    : () => Infinity,
-            limits: deps.limits,
-        });
     };
 }
 
-/** The Lambda handler: settings from the environment (HANDLER_ENV_VARS), AWS clients per invocation. */
-export async function exportHandler(event: unknown, context: LambdaContextLike): Promise<ExportRunSummary> {
+/**
+ * The export itself, as the Lambda runs it: settings from the environment (HANDLER_ENV_VARS), AWS
+ * clients per invocation. Promise-based with (event, context) only: nodejs24.x has no callback
+ * handlers. Shipped inside `exportHandler`'s archive (see below), not referenced by it.
+ */
+export async function lambdaHandler(
+    event: unknown,
+    context: LambdaContextLike,
+): Promise<ExportRunSummary | MaintenanceSummary> {
     return createExportHandler()(event, context);
+}
+
+/**
+ * The function the AnalyticsExport component deploys. Pulumi's closure serializer has no
+ * minifier, and `lambdaHandler` with everything it reaches serializes to more than the 64 KiB the
+ * archive may hold, so the archive carries that serialized text deflated (LAMBDA_BUNDLE, built by
+ * functions/local/buildLambdaBundle.ts and checked against the sources by a test) and this loader
+ * inflates and evaluates it once per container, with the runtime's `require` (the AWS SDK).
+ */
+export async function exportHandler(
+    event: unknown,
+    context: LambdaContextLike,
+): Promise<ExportRunSummary | MaintenanceSummary> {
+    const cache = globalThis as { connectAnalyticsExport?: typeof lambdaHandler };
+    if (!cache.connectAnalyticsExport) {
+        const zlib = require("zlib") as typeof import("zlib");
+        const code = zlib.inflateRawSync(Buffer.from(LAMBDA_BUNDLE, "base64")).toString("utf8");
+        const module = { exports: {} as { handler?: typeof lambdaHandler } };
+        new Function("exports", "require", "module", code)(module.exports, require, module);
+        cache.connectAnalyticsExport = module.exports.handler;
+    }
+    return cache.connectAnalyticsExport!(event, context);
 }

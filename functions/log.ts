@@ -1,28 +1,30 @@
-/** Structured JSON logs: one object per line, the fields CloudWatch Logs Insights can query. */
+/**
+ * Structured JSON logs: one object per line, the fields CloudWatch Logs Insights can query. Each
+ * line goes through the console method of its level: Lambda's JSON log format takes the level
+ * from the method (console.log would mark an error as INFO), and its application log level
+ * filter drops the methods below it. LOG_LEVEL filters before that.
+ */
 import type { Logger, LogLevel } from "./types";
-
-const ORDER: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
 
 export function parseLogLevel(value: string | undefined): LogLevel | undefined {
     const upper = (value ?? "").trim().toUpperCase();
-    return upper === "DEBUG" || upper === "INFO" || upper === "WARN" || upper === "ERROR" ? upper : undefined;
+    return ["DEBUG", "INFO", "WARN", "ERROR"].includes(upper) ? (upper as LogLevel) : undefined;
 }
 
-/** A logger writing JSON lines at `level` and above to `sink` (console.log by default). */
+/** Writes a line through the console method of its level. */
+export function consoleSink(line: string, level: LogLevel): void {
+    console[level === "WARN" ? "warn" : level === "ERROR" ? "error" : level === "INFO" ? "info" : "debug"](line);
+}
+
+/** A logger writing JSON lines at `level` and above to `sink` (default: `consoleSink`). */
 export function createJsonLogger(
     level: LogLevel,
-    sink: (line: string) => void = (line) => console.log(line),
+    sink: (line: string, level: LogLevel) => void = consoleSink,
     base: Record<string, unknown> = {},
 ): Logger {
-    const write = (at: LogLevel, event: string, fields?: Record<string, unknown>) => {
-        if (ORDER[at] < ORDER[level]) return;
-        sink(JSON.stringify({ level: at, event, ...base, ...fields }));
+    const order = ["DEBUG", "INFO", "WARN", "ERROR"];
+    const at = (l: LogLevel) => (event: string, fields?: Record<string, unknown>) => {
+        if (order.indexOf(l) >= order.indexOf(level)) sink(JSON.stringify({ level: l, event, ...base, ...fields }), l);
     };
-    return {
-        level,
-        debug: (event, fields) => write("DEBUG", event, fields),
-        info: (event, fields) => write("INFO", event, fields),
-        warn: (event, fields) => write("WARN", event, fields),
-        error: (event, fields) => write("ERROR", event, fields),
-    };
+    return { level, debug: at("DEBUG"), info: at("INFO"), warn: at("WARN"), error: at("ERROR") };
 }

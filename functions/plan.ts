@@ -1,27 +1,30 @@
 /**
- * What each table's export reads in a run, and where its watermark goes afterwards. Pure.
+ * What each table's run reads, in which chunks, and where its watermark goes. Pure.
  *
  * Watermark: the last UTC day (inclusive) of a time-partitioned table whose rows have all been
- * exported. A run for day R treats R-1 as the last complete day ("end day").
- *  - Snapshot tables (no time column) are exported whole every run; they have no watermark.
- *  - Incremental: no watermark yet -> everything up to the end day; watermark W before the end
- *    day -> W+1-overlap .. end day (the overlap re-reads days that may have received late data);
- *    W at or after the end day -> nothing new, no query.
- *  - Backfill {from, to}: exactly those days. It moves the watermark forward only when it leaves
- *    no gap after it (from <= W+1), and never backwards.
- *  - A re-run of the same run id keeps the tables that already succeeded in it (unless forced)
- *    and redoes the others from their unchanged watermark, so nothing is skipped. A forced redo
- *    of a table that succeeded re-reads the same days, so the run's output does not change. A
- *    different request under a run id whose table already succeeded (a backfill reusing a daily
- *    run's id) is a conflict, not an overwrite: it would replace that run's files.
+ * merged. A run for day R treats R-1 as the last complete day ("end day"); a watermark is never
+ * past it.
+ *  - Snapshot tables (no time column) are read whole every run; they have no watermark.
+ *  - Incremental: no watermark -> a first load of everything up to the end day (from the source's
+ *    first day); watermark W -> W+1-lookback .. end day (the lookback re-reads days that may have
+ *    received late or updated records; merging them again changes nothing already current).
+ *  - Backfill {from, to}: exactly those days (to capped at the end day). It moves the watermark
+ *    only when it leaves no gap after it (from <= W+1), never backwards, and never sets a first
+ *    one: history before the backfill would otherwise never be loaded.
+ *  - A window is merged in chunks of days, oldest first; each chunk commits on its own and moves
+ *    the watermark, so a window larger than one invocation finishes over several.
+ *  - A re-run of the same run id with the same request keeps tables that already succeeded in it
+ *    (unless forced: then it reads the same days again) and resumes the others after their last
+ *    committed chunk, without re-reading it. A different request under the same id (say a
+ *    backfill reusing a daily run's id) simply runs: merging makes that harmless.
  */
-import { addDays } from "./dates";
+import { addDays, isIsoDay } from "./dates";
 import type { DayRange, ExportTableSpec, TableMode, TableRunEntry } from "./types";
 
 export interface TablePlanInput {
     readonly table: ExportTableSpec;
     readonly runDate: string;
-    readonly overlapDays: number;
+    readonly lookbackDays: number;
     readonly watermark: string | undefined;
     readonly backfill?: { readonly from: string; readonly to: string };
     /** This table's entry in an earlier attempt of the same run id. */
@@ -32,79 +35,92 @@ export interface TablePlanInput {
 export type TablePlan =
     | { readonly action: "reuse"; readonly mode: TableMode; readonly reason: string }
     | { readonly action: "upToDate"; readonly mode: TableMode; readonly reason: string }
-    | { readonly action: "export"; readonly mode: TableMode; readonly range?: DayRange };
+    | {
+          readonly action: "run";
+          readonly mode: TableMode;
+          /** Days to read; `from` undefined: a first load, from the source's first day. Undefined: snapshot. */
+          readonly window?: DayRange;
+          /** First day not yet committed by an earlier attempt of this run. */
+          readonly resumeFrom?: string;
+      };
+
+export function lastCompleteDay(runDate: string): string {
+    return addDays(runDate, -1);
+}
 
 export function tableMode(table: ExportTableSpec, backfill: TablePlanInput["backfill"]): TableMode {
     if (!table.timeColumn) return "snapshot";
     return backfill ? "backfill" : "incremental";
 }
 
-/** Days an incremental run reads, or undefined when the watermark already covers the end day. */
-export function incrementalWindow(
-    watermark: string | undefined,
-    end: string,
-    overlapDays: number,
-): DayRange | undefined {
-    if (watermark === undefined) return { to: end };
-    if (watermark >= end) return undefined;
-    return { from: addDays(watermark, 1 - overlapDays), to: end };
-}
-
-/**
- * Why this request cannot run under its run id, if it cannot: the table already succeeded in
- * that run for another request (say a backfill reusing a daily run's id), and exporting it again
- * would replace that run's files. Force says replacing them is intended.
- */
-export function rerunConflict(
-    input: Pick<TablePlanInput, "table" | "previous" | "backfill" | "force">,
-): string | undefined {
-    const prev = input.previous;
-    if (!prev || prev.status === "failed" || input.force) return undefined;
-    const mode = tableMode(input.table, input.backfill);
-    const sameRange =
-        mode !== "backfill" || (prev.range?.from === input.backfill?.from && prev.range?.to === input.backfill?.to);
-    if (prev.mode === mode && sameRange) return undefined;
-    const done = prev.range ? `${prev.mode} of ${prev.range.from ?? "the start"}..${prev.range.to}` : prev.mode;
-    return `${input.table.name} already succeeded in this run as a ${done}; a ${mode}${mode === "backfill" ? ` of ${input.backfill!.from}..${input.backfill!.to}` : ""} needs its own run id (leave out runId and scheduledTime), or "force": true to replace that export`;
+/** Why a stored watermark cannot be used, or undefined when it is a real day not past the end day. */
+export function watermarkProblem(value: unknown, end: string): string | undefined {
+    if (!isIsoDay(value)) return `${JSON.stringify(value)} is not a real date YYYY-MM-DD`;
+    if (value > end) return `${value} is after the last complete day ${end}, so it cannot have been merged`;
+    return undefined;
 }
 
 export function planTable(input: TablePlanInput): TablePlan {
     const mode = tableMode(input.table, input.backfill);
-    const prev = input.previous;
-    if (prev && prev.status !== "failed" && !input.force && !rerunConflict(input)) {
-        return { action: "reuse", mode, reason: `${prev.status} in attempt ${prev.runAttempt} of this run` };
+    const { previous: prev, backfill: bf } = input;
+    const finished = prev?.status === "succeeded" || prev?.status === "up_to_date";
+    const same = prev?.mode === mode && (!bf || (prev.window?.from === bf.from && prev.window?.to === bf.to));
+    if (same && finished && !input.force) {
+        return { action: "reuse", mode, reason: `${prev!.status} in attempt ${prev!.runAttempt} of this run` };
     }
-    switch (mode) {
-        case "snapshot":
-            return { action: "export", mode };
-        case "backfill":
-            return { action: "export", mode, range: { from: input.backfill!.from, to: input.backfill!.to } };
-        case "incremental": {
-            if (prev && prev.mode === "incremental" && prev.status === "succeeded" && prev.range) {
-                return { action: "export", mode, range: prev.range };
-            }
-            const end = addDays(input.runDate, -1);
-            const range = incrementalWindow(input.watermark, end, input.overlapDays);
-            if (!range) {
-                return { action: "upToDate", mode, reason: `watermark ${input.watermark} already covers ${end}` };
-            }
-            return { action: "export", mode, range };
-        }
+    if (same && prev!.window && mode !== "snapshot") {
+        const { committedThrough: last, window, runAttempt } = prev!;
+        const resumeFrom = !finished && last ? addDays(last, 1) : undefined;
+        return resumeFrom && resumeFrom > window!.to
+            ? { action: "upToDate", mode, reason: `every chunk committed in attempt ${runAttempt}` }
+            : { action: "run", mode, window: window!, ...(resumeFrom ? { resumeFrom } : {}) };
     }
+    const end = lastCompleteDay(input.runDate);
+    const window =
+        mode === "snapshot"
+            ? undefined
+            : bf
+              ? { from: bf.from, to: bf.to < end ? bf.to : end }
+              : input.watermark === undefined
+                ? { to: end }
+                : { from: addDays(input.watermark, 1 - input.lookbackDays), to: end };
+    return window?.from && window.from > window.to
+        ? {
+              action: "upToDate",
+              mode,
+              reason: bf
+                  ? `the backfill starts after the last complete day ${end}`
+                  : `watermark ${input.watermark} already covers ${end}`,
+          }
+        : { action: "run", mode, ...(window ? { window } : {}) };
 }
 
-/** The watermark after a successful export of `range` in `mode`. Days from the run day on are incomplete. */
-export function nextWatermark(
+/** Splits `from..to` into chunks of at most `size` days, oldest first. */
+export function chunkDays(
+    range: { readonly from: string; readonly to: string },
+    size: number,
+): { from: string; to: string }[] {
+    const chunks: { from: string; to: string }[] = [];
+    for (let from = range.from; from <= range.to; from = addDays(from, size)) {
+        const last = addDays(from, size - 1);
+        chunks.push({ from, to: last < range.to ? last : range.to });
+    }
+    return chunks;
+}
+
+/**
+ * The watermark after a chunk committed. An incremental run without a watermark is a first load
+ * whose chunks start at the source's first day, so nothing before them is missing.
+ */
+export function watermarkAfterChunk(
     mode: TableMode,
     before: string | undefined,
-    range: DayRange | undefined,
-    runDate: string,
+    chunk: { readonly from: string; readonly to: string },
+    end: string,
 ): string | undefined {
-    if (mode === "snapshot" || !range) return before;
-    const end = addDays(runDate, -1);
-    const to = range.to < end ? range.to : end;
-    if (range.from !== undefined && to < range.from) return before;
-    if (before === undefined) return to;
-    if (mode === "incremental") return to > before ? to : before;
-    return range.from! <= addDays(before, 1) && to > before ? to : before;
+    if (mode === "snapshot") return before;
+    const to = chunk.to < end ? chunk.to : end;
+    if (before === undefined) return mode === "incremental" ? to : undefined;
+    if (to <= before) return before;
+    return chunk.from <= addDays(before, 1) ? to : before;
 }

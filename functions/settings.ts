@@ -2,21 +2,26 @@
  * The export Lambda's settings, read from its environment. `parseHandlerEnv` is pure: it takes
  * the environment map and returns typed settings or throws one error listing every problem,
  * each naming its variable and the fix. The contract (names and meaning) is `HANDLER_ENV_VARS`.
+ * This code ships in the Lambda's serialized archive, so it is written to stay small.
  */
-import { connectColumnNames } from "../lib/connectSchema";
+import { withDatasetDefaults } from "../lib/connectSchema";
+import { ATHENA_WORKGROUP, exportPrefixProblem, GLUE_NAME, S3_BUCKET } from "../lib/names";
 import { exportError } from "./errors";
 import { parseLogLevel } from "./log";
-import type { ExportFormat, ExportSettings, ExportTableSpec, LogLevel } from "./types";
+import type { ExportFormat, ExportSettings, ExportTableSpec, ExportTarget, LogLevel } from "./types";
 
-/** Every environment variable the handler reads. */
+/** Every environment variable the handler reads (LATE_DATA_OVERLAP_DAYS only as LOOKBACK_DAYS' old name). */
 export const HANDLER_ENV_VARS = [
     "EXPORT_BUCKET",
     "EXPORT_PREFIX",
     "ATHENA_WORKGROUP",
     "SOURCE_DATABASE",
+    "EXPORT_DATABASE",
     "TABLES_JSON",
+    "EXPORT_TARGET",
     "EXPORT_FORMAT",
-    "LATE_DATA_OVERLAP_DAYS",
+    "LOOKBACK_DAYS",
+    "CHUNK_DAYS",
     "LOG_LEVEL",
 ] as const;
 
@@ -25,100 +30,90 @@ export type HandlerEnvVar = (typeof HANDLER_ENV_VARS)[number];
 export interface HandlerSettings extends ExportSettings {
     readonly bucket: string;
     readonly workgroup: string;
-    /** Consumer database holding the resource links. */
-    readonly sourceDatabase: string;
     readonly logLevel: LogLevel;
 }
 
-// Not imported from lib/config: the serialized Lambda would capture that whole module.
-const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const PREFIX = /^[a-z0-9]$|^[a-z0-9][a-z0-9_\-/]*[a-z0-9]$/;
-const WORKGROUP = /^[A-Za-z0-9._-]{1,128}$/;
-/** Top-level folders of the exports bucket that the run itself owns. */
-export const RESERVED_TOP_LEVEL = ["manifests", "state"];
+export const DEFAULT_EXPORT_DATABASE = "connect_analytics_exports";
+export const DEFAULT_LOOKBACK_DAYS = 3;
+export const DEFAULT_CHUNK_DAYS = 7;
+/** Athena writes at most 100 partitions per statement (HIVE_TOO_MANY_OPEN_PARTITIONS). */
+export const MAX_CHUNK_DAYS = 100;
+export const MAX_LOOKBACK_DAYS = 90;
 
 export function parseHandlerEnv(env: Readonly<Record<string, string | undefined>>): HandlerSettings {
     const problems: string[] = [];
-    const fail = (name: HandlerEnvVar, message: string) => problems.push(`${name}: ${message}`);
-    const read = (name: HandlerEnvVar, fix: string): string | undefined => {
-        const value = env[name]?.trim();
-        if (!value) fail(name, `required, not set. ${fix}`);
-        return value || undefined;
+    const get = (name: string) => env[name]?.trim() || undefined;
+    /** A value checked by `ok`, or its default; `fix` says what is wanted. */
+    const read = (name: HandlerEnvVar, ok: (v: string) => boolean, fix: string, fallback?: string) => {
+        const v = get(name) ?? fallback;
+        if (v === undefined || !ok(v)) {
+            problems.push(`${name}: ${v === undefined ? "required, not set" : `got ${JSON.stringify(v)}`}; ${fix}.`);
+        }
+        return v as string;
     };
-
-    const bucket = read("EXPORT_BUCKET", "Set it to the name of the exports bucket.");
-    if (bucket !== undefined && !BUCKET.test(bucket)) {
-        fail(
-            "EXPORT_BUCKET",
-            `${JSON.stringify(bucket)} is not an S3 bucket name (3-63 lowercase letters, digits, '.' or '-').`,
-        );
-    }
-
-    const prefix = read("EXPORT_PREFIX", "Set it to the key prefix of the exports, e.g. connect.");
-    if (prefix !== undefined) {
-        const problem = prefixProblem(prefix);
-        if (problem) fail("EXPORT_PREFIX", problem);
-    }
-
-    const workgroup = read(
-        "ATHENA_WORKGROUP",
-        "Set it to the Athena workgroup of the export, e.g. connect_analytics_workgroup.",
+    const glue = (v: string) => GLUE_NAME.test(v);
+    const days = (min: number, max: number) => (v: string) => /^\d+$/.test(v) && +v >= min && +v <= max;
+    const bucket = read("EXPORT_BUCKET", (v) => S3_BUCKET.test(v), "the exports bucket's name");
+    const prefix = read(
+        "EXPORT_PREFIX",
+        (v) => !exportPrefixProblem(v),
+        "a key prefix like connect: lowercase, no leading, trailing or doubled '/', not manifests/ or state/",
     );
-    if (workgroup !== undefined && !WORKGROUP.test(workgroup)) {
-        fail(
-            "ATHENA_WORKGROUP",
-            `${JSON.stringify(workgroup)} is not a workgroup name (1-128 letters, digits, '.', '_' or '-').`,
-        );
-    }
-
-    const sourceDatabase = read(
-        "SOURCE_DATABASE",
-        "Set it to the consumer Glue database that holds the resource links.",
+    const workgroup = read("ATHENA_WORKGROUP", (v) => ATHENA_WORKGROUP.test(v), "the export's Athena workgroup");
+    const sourceDatabase = read("SOURCE_DATABASE", glue, "the consumer Glue database holding the resource links");
+    const exportDatabase = read(
+        "EXPORT_DATABASE",
+        glue,
+        "the Glue database of the export's Iceberg tables",
+        DEFAULT_EXPORT_DATABASE,
     );
-    if (sourceDatabase !== undefined && !GLUE_NAME.test(sourceDatabase)) {
-        fail(
-            "SOURCE_DATABASE",
-            `${JSON.stringify(sourceDatabase)} is not a Glue database name (lowercase letters, digits, '_').`,
-        );
-    }
-
+    const target = read(
+        "EXPORT_TARGET",
+        (v) => v === "iceberg" || v === "files",
+        'must be "iceberg" or "files"',
+        "iceberg",
+    );
+    const format = read(
+        "EXPORT_FORMAT",
+        (v) => v === "parquet" || v === "csv",
+        'must be "parquet" or "csv"',
+        "parquet",
+    );
+    // LATE_DATA_OVERLAP_DAYS, its old name, meant the same: days before the watermark read again.
+    const lookback = read(
+        "LOOKBACK_DAYS",
+        days(0, MAX_LOOKBACK_DAYS),
+        `whole days from 0 to ${MAX_LOOKBACK_DAYS}`,
+        get("LATE_DATA_OVERLAP_DAYS") ?? String(DEFAULT_LOOKBACK_DAYS),
+    );
+    const chunk = read(
+        "CHUNK_DAYS",
+        days(1, MAX_CHUNK_DAYS),
+        `whole days from 1 to ${MAX_CHUNK_DAYS}`,
+        String(DEFAULT_CHUNK_DAYS),
+    );
+    const logLevel = parseLogLevel(read("LOG_LEVEL", (v) => !!parseLogLevel(v), "DEBUG, INFO, WARN or ERROR", "INFO"));
     let tables: ExportTableSpec[] = [];
-    const tablesJson = read(
+    const json = read(
         "TABLES_JSON",
-        'Set it to a JSON array like [{"name":"contacts","linkName":"contacts_link","timeColumn":"initiation_timestamp"}].',
+        () => true,
+        'a JSON array like [{"name":"contacts","linkName":"contacts_link","timeColumn":"initiation_timestamp","primaryKey":["instance_id","contact_id"],"versionColumn":"last_update_timestamp"}]',
     );
-    if (tablesJson !== undefined) {
+    if (json !== undefined) {
         let parsed: unknown;
         try {
-            parsed = JSON.parse(tablesJson);
+            parsed = JSON.parse(json);
         } catch (err) {
-            fail("TABLES_JSON", `is not valid JSON (${(err as Error).message}).`);
+            problems.push(`TABLES_JSON: is not valid JSON (${(err as Error).message}).`);
         }
         if (parsed !== undefined) {
-            const result = parseTableSpecs(parsed);
-            result.problems.forEach((p) => fail("TABLES_JSON", p));
+            // Entries may leave out the keys of a known Connect dataset (an older stack's TABLES_JSON).
+            const known = Array.isArray(parsed) ? withDatasetDefaults(parsed) : { entries: parsed, problems: [] };
+            const result = parseTableSpecs(known.entries);
+            problems.push(...[...known.problems, ...result.problems].map((p) => `TABLES_JSON: ${p}`));
             tables = result.tables;
         }
     }
-
-    const formatText = (env.EXPORT_FORMAT ?? "parquet").trim() || "parquet";
-    if (formatText !== "parquet" && formatText !== "csv") {
-        fail("EXPORT_FORMAT", `must be "parquet" or "csv", got ${JSON.stringify(formatText)}.`);
-    }
-
-    const overlapText = (env.LATE_DATA_OVERLAP_DAYS ?? "1").trim() || "1";
-    const overlap = Number(overlapText);
-    if (!/^\d+$/.test(overlapText) || overlap > 31) {
-        fail(
-            "LATE_DATA_OVERLAP_DAYS",
-            `must be a whole number of days from 0 to 31, got ${JSON.stringify(overlapText)}.`,
-        );
-    }
-
-    const logLevel = env.LOG_LEVEL === undefined || env.LOG_LEVEL.trim() === "" ? "INFO" : parseLogLevel(env.LOG_LEVEL);
-    if (!logLevel) fail("LOG_LEVEL", `must be DEBUG, INFO, WARN or ERROR, got ${JSON.stringify(env.LOG_LEVEL)}.`);
-
     if (problems.length > 0) {
         throw exportError(
             "CONFIG",
@@ -128,117 +123,72 @@ export function parseHandlerEnv(env: Readonly<Record<string, string | undefined>
         );
     }
     return {
-        bucket: bucket!,
-        prefix: prefix!,
-        workgroup: workgroup!,
-        sourceDatabase: sourceDatabase!,
+        bucket,
+        prefix,
+        workgroup,
+        sourceDatabase,
+        exportDatabase,
         tables,
-        format: formatText as ExportFormat,
-        lateDataOverlapDays: overlap,
+        target: target as ExportTarget,
+        format: format as ExportFormat,
+        lookbackDays: +lookback,
+        chunkDays: +chunk,
         logLevel: logLevel!,
     };
 }
 
-/** Why an export prefix is unusable, or undefined when it is fine. */
-export function prefixProblem(prefix: string): string | undefined {
-    if (!PREFIX.test(prefix) || prefix.includes("//")) {
-        return `${JSON.stringify(prefix)} must be lowercase letters, digits, '_', '-' and '/' without leading, trailing or doubled '/'.`;
-    }
-    const top = prefix.split("/")[0];
-    if (RESERVED_TOP_LEVEL.includes(top)) return `must not start with "${top}/": the run keeps its ${top} there.`;
-    return undefined;
-}
+const SHAPE =
+    "{name, linkName, primaryKey: [columns], versionColumn, timeColumn?, excludedColumns?: [columns]} with Glue names (lowercase letters, digits, _)";
 
 /**
- * Validates table specs ({name, linkName, timeColumn?, excludedColumns?}). Excluded columns of a
- * table whose schema is known must exist in it (a typo would otherwise export the column).
+ * Validates table specs: Glue names everywhere, `primaryKey` a list of distinct columns,
+ * `versionColumn` a column outside it, none of them nor `timeColumn` excluded, unique names and
+ * links. Whether the columns exist is checked against the real table at run time.
  */
 export function parseTableSpecs(value: unknown): { tables: ExportTableSpec[]; problems: string[] } {
     const problems: string[] = [];
     const tables: ExportTableSpec[] = [];
-    if (!Array.isArray(value) || value.length === 0) {
-        return {
-            tables,
-            problems: ["must be a non-empty JSON array of {name, linkName, timeColumn?, excludedColumns?}."],
-        };
+    const name = (v: unknown) => typeof v === "string" && GLUE_NAME.test(v);
+    const names = (v: unknown) => Array.isArray(v) && v.length > 0 && v.every(name) && new Set(v).size === v.length;
+    for (const [i, e] of (Array.isArray(value) && value.length ? value : [value]).entries()) {
+        const {
+            name: n,
+            linkName,
+            timeColumn,
+            excludedColumns: ex,
+            primaryKey: key,
+            versionColumn: v,
+            ...rest
+        } = e ?? {};
+        const wrong = [
+            ...Object.keys(rest).map((k) => `unknown field ${k}`),
+            ...Object.entries({ name: n, linkName, versionColumn: v, timeColumn: timeColumn ?? "x" })
+                .filter(([, x]) => !name(x))
+                .map(([k]) => k),
+            ...Object.entries({ primaryKey: key, excludedColumns: ex ?? ["x"] })
+                .filter(([, x]) => !names(x))
+                .map(([k]) => k),
+        ];
+        const needed = wrong.length ? [] : [...key, v, timeColumn].filter((c) => ex?.includes(c));
+        if (needed.length) wrong.push(`excludes ${needed.join(", ")}, which the export needs`);
+        if (!wrong.length && key.includes(v)) wrong.push("versionColumn is in primaryKey");
+        if (wrong.length) {
+            problems.push(`[${i}] must be ${SHAPE}: ${wrong.join(", ")} (got ${JSON.stringify(e)?.slice(0, 200)}).`);
+        } else {
+            tables.push({
+                name: n,
+                linkName,
+                primaryKey: key,
+                versionColumn: v,
+                ...(timeColumn ? { timeColumn } : {}),
+                ...(ex ? { excludedColumns: [...ex].sort() } : {}),
+            });
+        }
     }
-    value.forEach((entry, index) => {
-        const where = `[${index}]`;
-        if (!entry || typeof entry !== "object" || Array.isArray(entry)) {
-            problems.push(
-                `${where} must be an object {name, linkName, timeColumn?, excludedColumns?}, got ${JSON.stringify(entry)}.`,
-            );
-            return;
-        }
-        const { name, linkName, timeColumn, excludedColumns, ...rest } = entry as Record<string, unknown>;
-        const before = problems.length;
-        for (const key of Object.keys(rest)) {
-            problems.push(`${where} has unknown field "${key}"; allowed: name, linkName, timeColumn, excludedColumns.`);
-        }
-        if (typeof name !== "string" || !GLUE_NAME.test(name)) {
-            problems.push(
-                `${where}.name must be a Glue table name (lowercase letters, digits, '_'), got ${JSON.stringify(name)}.`,
-            );
-        }
-        if (typeof linkName !== "string" || !GLUE_NAME.test(linkName)) {
-            problems.push(`${where}.linkName must be a Glue table name, got ${JSON.stringify(linkName)}.`);
-        }
-        if (
-            timeColumn !== undefined &&
-            timeColumn !== null &&
-            (typeof timeColumn !== "string" || !GLUE_NAME.test(timeColumn))
-        ) {
-            problems.push(
-                `${where}.timeColumn must be a column name, or null/absent for a snapshot table, got ${JSON.stringify(timeColumn)}.`,
-            );
-        }
-        let excluded: string[] = [];
-        if (excludedColumns !== undefined && excludedColumns !== null) {
-            if (
-                !Array.isArray(excludedColumns) ||
-                excludedColumns.some((c) => typeof c !== "string" || !GLUE_NAME.test(c))
-            ) {
-                problems.push(
-                    `${where}.excludedColumns must be an array of column names, got ${JSON.stringify(excludedColumns)}.`,
-                );
-            } else {
-                excluded = [...new Set(excludedColumns as string[])].sort();
-            }
-        }
-        if (problems.length > before) return;
-        const spec: ExportTableSpec = {
-            name: name as string,
-            linkName: linkName as string,
-            ...(typeof timeColumn === "string" ? { timeColumn } : {}),
-            ...(excluded.length > 0 ? { excludedColumns: excluded } : {}),
-        };
-        if (spec.timeColumn && excluded.includes(spec.timeColumn)) {
-            problems.push(
-                `${where} (${spec.name}) excludes its timeColumn "${spec.timeColumn}", which the export filters on.`,
-            );
-            return;
-        }
-        const known = connectColumnNames(spec.name);
-        if (known && excluded.length > 0) {
-            const unknown = excluded.filter((c) => !known.includes(c));
-            if (unknown.length > 0) {
-                problems.push(
-                    `${where} (${spec.name}) excludes unknown column(s) ${unknown.join(", ")}; known columns: ${known.join(", ")}.`,
-                );
-            } else if (excluded.length >= known.length) {
-                problems.push(`${where} (${spec.name}) excludes every column; leave at least one.`);
-            }
-        }
-        tables.push(spec);
-    });
     for (const field of ["name", "linkName"] as const) {
-        const seen = new Set<string>();
-        for (const t of tables) {
-            if (seen.has(t[field])) {
-                problems.push(`${field} "${t[field]}" appears more than once; each table needs a unique ${field}.`);
-            }
-            seen.add(t[field]);
-        }
+        const all = tables.map((t) => t[field]);
+        const dup = all.filter((x, i) => all.indexOf(x) !== i);
+        if (dup.length) problems.push(`${field} ${dup.join(", ")} appears more than once; each table needs its own.`);
     }
     return { tables, problems };
 }

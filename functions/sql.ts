@@ -1,18 +1,32 @@
 /**
- * SQL pieces both engines share (ANSI quoting, the time-range predicate) and the engine-neutral
- * `SelectPlan`. Each engine adapter renders the plan into its own statement: Athena's UNLOAD in
- * athena/athenaSql.ts, DuckDB's COPY in local/duckdbSql.ts. Pure.
+ * The engine-neutral plan of a merge: pure functions building the statements both engines run
+ * (Trino on Athena and DuckDB accept the same MERGE INTO, window functions and aggregates), with a
+ * `Dialect` for what they spell differently (DDL, partition pruning, file output). Also the column
+ * selection and the schema comparison that decide what a run may do to a target.
+ *
+ * The statements:
+ *  - dedupe: the newest row per key of the window, by `row_number()` over the key ordered by
+ *    version, so the source's own duplicates never reach MERGE (which rejects a target row
+ *    matched twice). Rows without a key are left out: they could never match.
+ *  - merge: MERGE INTO the target, updating when the incoming version is newer (or the target has
+ *    none) and inserting new keys. The target side is limited to the window's days, so Iceberg
+ *    reads only those partitions: a record keeps its time column (Connect partitions by it).
+ *  - preview (source side, before merging, per data day): rows read, distinct keys, and the keys
+ *    the MERGE will insert and update under the same conditions; none of either and the MERGE is
+ *    skipped, so a re-run commits nothing.
+ *  - target (after merging, per data day): distinct keys and rows, for the reconciliation.
+ *  - firstDay: where a first load starts. days / files: the files target's counts and output.
+ *
+ * This code ships in the Lambda's serialized archive: statements are built by one function with
+ * inner helpers, which the serializer emits far smaller than many small functions.
  */
-import { connectColumnNames } from "../lib/connectSchema";
 import { addDays, isIsoDay } from "./dates";
 import { exportError } from "./errors";
-import type { DayRange, ExportTableSpec, SelectPlan } from "./types";
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+import type { Column, DayRange, Dialect, ExportTableSpec } from "./types";
 
 /** A double-quoted identifier; refuses anything that is not a plain name, so no quoting tricks. */
 export function quoteIdent(name: string): string {
-    if (!IDENTIFIER.test(name)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
         throw exportError("CONFIG", `${JSON.stringify(name)} is not a plain SQL identifier (letters, digits, '_').`);
     }
     return `"${name}"`;
@@ -27,41 +41,175 @@ export function sqlString(value: string): string {
  * `column >= from AND column < to + 1 day`: half-open, so a day's last microsecond is included.
  * TIMESTAMP literals at 00:00:00 read the same in Trino and DuckDB.
  */
-export function timeRangePredicate(column: string, range: DayRange): string {
-    for (const day of [range.from, range.to]) {
-        if (day !== undefined && !isIsoDay(day)) {
-            throw exportError("CONFIG", `${JSON.stringify(day)} is not a date YYYY-MM-DD.`);
-        }
+export function timeRangePredicate(column: string, range: DayRange, alias?: string): string {
+    if (![range.from ?? range.to, range.to].every(isIsoDay)) {
+        throw exportError("CONFIG", `${JSON.stringify(range)} is not a range of dates YYYY-MM-DD.`);
     }
-    const parts: string[] = [];
-    if (range.from !== undefined) parts.push(`${quoteIdent(column)} >= TIMESTAMP '${range.from} 00:00:00'`);
-    parts.push(`${quoteIdent(column)} < TIMESTAMP '${addDays(range.to, 1)} 00:00:00'`);
-    return parts.join(" AND ");
-}
-
-export function buildSelectPlan(table: ExportTableSpec, range: DayRange | undefined): SelectPlan {
-    const known = connectColumnNames(table.name);
-    return {
-        table,
-        excludedColumns: [...new Set(table.excludedColumns ?? [])].sort(),
-        ...(known ? { knownColumns: known } : {}),
-        ...(table.timeColumn && range ? { range } : {}),
-    };
+    const col = (alias ? `"${alias}".` : "") + quoteIdent(column);
+    return (
+        (range.from ? `${col} >= TIMESTAMP '${range.from} 00:00:00' AND ` : "") +
+        `${col} < TIMESTAMP '${addDays(range.to, 1)} 00:00:00'`
+    );
 }
 
 /**
- * The explicit column list of a plan with exclusions (known columns minus excluded ones), or
- * undefined when nothing is excluded and `*` is right. An engine without `* EXCLUDE` cannot honour
- * exclusions on a table whose columns it does not know: that is an error, never a silent `*`.
+ * The columns a table exports: the real source columns minus its excluded ones. An excluded
+ * column the table does not have is an error (a misspelt exclusion would export the real column),
+ * and so is a missing key, version or time column.
  */
-export function explicitColumns(plan: SelectPlan): string[] | undefined {
-    if (plan.excludedColumns.length === 0) return undefined;
-    if (!plan.knownColumns) {
+export function selectColumns(table: ExportTableSpec, source: readonly Column[]): Column[] {
+    const names = source.map((c) => c.name);
+    const excluded = table.excludedColumns ?? [];
+    const missing = (cols: readonly (string | undefined)[]) => cols.filter((c) => c && !names.includes(c));
+    const problems = [
+        ...missing(excluded).map((c) => `excluded column ${c} does not exist (misspelt?)`),
+        ...missing([...table.primaryKey, table.versionColumn, table.timeColumn]).map(
+            (c) => `key, version or time column ${c} does not exist`,
+        ),
+    ];
+    if (problems.length) {
         throw exportError(
             "CONFIG",
-            `table ${plan.table.name} has excludedColumns but its columns are unknown to the export; ` +
-                `add its schema to lib/connectSchema.ts, or remove excludedColumns and rely on Lake Formation column permissions.`,
+            `${table.name}: ${problems.join("; ")} in ${table.linkName}, whose columns are ${names.slice(0, 40).join(", ")}.`,
         );
     }
-    return plan.knownColumns.filter((c) => !plan.excludedColumns.includes(c));
+    return source.filter((c) => !excluded.includes(c.name));
+}
+
+/**
+ * Source columns (after exclusions) against the target's: the ones to add before merging, and why
+ * the table cannot be merged when a column changed type or vanished (with what to do).
+ */
+export function compareSchema(
+    table: ExportTableSpec,
+    target: string,
+    selected: readonly Column[],
+    existing: readonly Column[],
+    sameType: Dialect["sameType"],
+): { added: Column[]; problem?: string } {
+    const types = new Map(existing.map((c) => [c.name, c.type]));
+    const names = selected.map((c) => c.name);
+    const changes = [
+        ...selected
+            .filter((c) => types.has(c.name) && !sameType(c.type, types.get(c.name)!))
+            .map((c) => `column ${c.name} changed type from ${types.get(c.name)} to ${c.type}`),
+        ...existing
+            .filter((c) => !names.includes(c.name))
+            .map((c) => `column ${c.name} is gone from ${table.linkName} or now excluded`),
+    ];
+    return {
+        added: selected.filter((c) => !types.has(c.name)),
+        ...(changes.length
+            ? {
+                  problem:
+                      `the source schema drifted: ${changes.join("; ")}. The export changes no type and drops no column itself: ` +
+                      `restore the source, or alter ${target} to match (ALTER TABLE ... ALTER COLUMN / DROP COLUMN), ` +
+                      `or drop ${target} and delete its watermark to reload it; then run again`,
+              }
+            : {}),
+    };
+}
+
+/** A table's merge, engine-neutral: which source, which target, which columns and days. */
+export interface MergeSpec {
+    readonly table: ExportTableSpec;
+    /** Qualified source link, and the target table as the dialect spells it (files target: its index key). */
+    readonly source: string;
+    readonly target: string;
+    readonly columns: readonly string[];
+    /** Days to read; undefined: the whole table (snapshot). */
+    readonly window?: { readonly from: string; readonly to: string } | undefined;
+}
+
+export interface Statements {
+    readonly merge: string;
+    readonly preview: string;
+    readonly target: string;
+    readonly days: string;
+    readonly files: string;
+}
+
+/** Every statement of one merge (see the module comment). */
+export function statements(spec: MergeSpec, d: Dialect): Statements {
+    const { table, window } = spec;
+    const { primaryKey: key, versionColumn, timeColumn } = table;
+    const q = quoteIdent;
+    const list = (names: readonly string[], alias = "") => names.map((n) => alias + q(n)).join(", ");
+    const keys = list(key);
+    const v = q(versionColumn);
+    const on = key.map((k) => `"t".${q(k)} = "s".${q(k)}`).join(" AND ");
+    const prune = window && timeColumn && d.sourcePrune(window);
+    const sourceWhere = [
+        ...(prune ? [prune] : []),
+        ...(window && timeColumn ? [timeRangePredicate(timeColumn, window)] : []),
+        ...key.map((k) => `${q(k)} IS NOT NULL`),
+    ].join(" AND ");
+    const targetWhere = (alias?: string) => (window && timeColumn ? timeRangePredicate(timeColumn, window, alias) : "");
+    const tw = targetWhere() && ` WHERE ${targetWhere()}`;
+    const newer = `("s".${v} > "t".${v} OR ("t".${v} IS NULL AND "s".${v} IS NOT NULL))`;
+    const day = (agg: string) => (timeColumn ? `CAST(${agg}(CAST(${q(timeColumn)} AS DATE)) AS VARCHAR)` : `'all'`);
+    const cols = list(spec.columns);
+    const dedupe = (extra = "") =>
+        `SELECT ${cols}${extra} FROM (SELECT ${cols}, row_number() OVER (PARTITION BY ${keys} ORDER BY ${v} DESC NULLS LAST) AS "__rn" ` +
+        `FROM ${spec.source} WHERE ${sourceWhere}) AS "d" WHERE "__rn" = 1`;
+    return {
+        merge:
+            `MERGE INTO ${spec.target} AS "t" USING (${dedupe()}) AS "s" ON ${on}${targetWhere("t") && ` AND ${targetWhere("t")}`} ` +
+            `WHEN MATCHED AND ${newer} THEN UPDATE SET ${spec.columns
+                .filter((c) => !key.includes(c))
+                .map((c) => `${q(c)} = "s".${q(c)}`)
+                .join(", ")} ` +
+            `WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${list(spec.columns, '"s".')})`,
+        preview:
+            `SELECT "s"."__day" AS "day", count(*) AS "source_keys", sum("s"."__n") AS "source_rows", ` +
+            `sum(CASE WHEN "t".${q(key[0])} IS NULL THEN 1 ELSE 0 END) AS "inserts", ` +
+            `sum(CASE WHEN "t".${q(key[0])} IS NOT NULL AND ${newer} THEN 1 ELSE 0 END) AS "updates" ` +
+            `FROM (SELECT ${keys}, max(${v}) AS ${v}, count(*) AS "__n", ${day("min")} AS "__day" FROM ${spec.source} WHERE ${sourceWhere} GROUP BY ${keys}) AS "s" ` +
+            `LEFT JOIN (SELECT ${keys}, ${v} FROM ${spec.target}${tw}) AS "t" ON ${on} GROUP BY "s"."__day"`,
+        target:
+            `SELECT "__day" AS "day", count(*) AS "target_keys", sum("__n") AS "target_rows" ` +
+            `FROM (SELECT ${keys}, count(*) AS "__n", ${day("min")} AS "__day" FROM ${spec.target}${tw} GROUP BY ${keys}) AS "g" GROUP BY "__day"`,
+        days:
+            `SELECT "__day" AS "day", count(*) AS "keys", sum("__n") AS "rows" ` +
+            `FROM (SELECT ${keys}, count(*) AS "__n", ${day("min")} AS "__day" FROM ${spec.source} WHERE ${sourceWhere} GROUP BY ${keys}) AS "g" GROUP BY "__day"`,
+        files: dedupe(timeColumn ? `, CAST(CAST(${q(timeColumn)} AS DATE) AS VARCHAR) AS "dt"` : ""),
+    };
+}
+
+/** The source's first day up to `end` (a first load starts there). */
+export function firstDayStatement(table: ExportTableSpec, source: string, end: string, d: Dialect): string {
+    const prune = d.sourcePrune({ to: end });
+    return (
+        `SELECT CAST(CAST(min(${quoteIdent(table.timeColumn!)}) AS DATE) AS VARCHAR) AS "first_day" FROM ${source} ` +
+        `WHERE ${prune ? `${prune} AND ` : ""}${timeRangePredicate(table.timeColumn!, { to: end })}`
+    );
+}
+
+export interface DayCount {
+    readonly keys: number;
+    readonly rows: number;
+}
+
+/**
+ * Compares the two sides day by day. A day the source has must hold exactly its keys in the
+ * target, once each. A day the source no longer has (past Connect's 25-month retention) is kept
+ * in the target, not a difference. A snapshot's target may keep keys the source dropped.
+ */
+export function reconcile(
+    source: ReadonlyMap<string, DayCount>,
+    target: ReadonlyMap<string, DayCount>,
+    snapshot: boolean,
+): { targetKeys: number; targetRows: number; problems: string[] } {
+    const problems: string[] = [];
+    let [targetKeys, targetRows] = [0, 0];
+    for (const [day, s] of source) {
+        const t = target.get(day) ?? { keys: 0, rows: 0 };
+        targetKeys += t.keys;
+        targetRows += t.rows;
+        if (t.rows !== t.keys) problems.push(`${day}: ${t.rows - t.keys} duplicate row(s) in the target`);
+        if (snapshot ? t.keys < s.keys : t.keys !== s.keys) {
+            problems.push(`${day}: source ${s.keys} keys, target ${t.keys}`);
+        }
+    }
+    return { targetKeys, targetRows, problems };
 }

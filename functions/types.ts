@@ -4,28 +4,48 @@
  */
 
 export type ExportFormat = "parquet" | "csv";
+/** `iceberg`: one merged table per exported table; `files`: Parquet/CSV folders per data day. */
+export type ExportTarget = "iceberg" | "files";
 export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
 
 /** One table to export, as the handler receives it in TABLES_JSON. */
 export interface ExportTableSpec {
-    /** Producer table name (the Connect dataset), used in output keys and watermarks. */
+    /** Producer table name (the Connect dataset): the target table's name, output keys and watermarks. */
     readonly name: string;
-    /** Resource link in the consumer database; every query goes through it. */
+    /** Resource link in the consumer database; every query reads through it. */
     readonly linkName: string;
-    /** Daily partition column: exported incrementally from a watermark. Absent: full snapshot. */
+    /** Daily partition column: exported incrementally from a watermark. Absent: read whole each run. */
     readonly timeColumn?: string;
     /** Columns that must never be selected (governance). */
     readonly excludedColumns?: readonly string[];
+    /** Columns identifying a record: the target holds one row per key. */
+    readonly primaryKey: readonly string[];
+    /** Column whose greatest value is a record's latest version. */
+    readonly versionColumn: string;
 }
 
 /** Settings of the export logic itself, whatever the engine. */
 export interface ExportSettings {
     /** Key prefix of the exported data (no leading or trailing slash). */
     readonly prefix: string;
+    readonly target: ExportTarget;
+    /** File format of the `files` target (Iceberg tables are always Parquet). */
     readonly format: ExportFormat;
-    /** Days before the watermark that an incremental run reads again, for late data. */
-    readonly lateDataOverlapDays: number;
+    /** Days before the watermark that each run reads again, for late and updated records. */
+    readonly lookbackDays: number;
+    /** Days per MERGE (or UNLOAD) of a long window; each chunk commits and moves the watermark. */
+    readonly chunkDays: number;
+    /** Database of the source resource links. */
+    readonly sourceDatabase: string;
+    /** Database of the Iceberg target tables. */
+    readonly exportDatabase: string;
     readonly tables: readonly ExportTableSpec[];
+}
+
+/** A column as the engine's catalog reports it (Glue/Hive types on Athena, DuckDB types locally). */
+export interface Column {
+    readonly name: string;
+    readonly type: string;
 }
 
 /** Inclusive range of UTC days (YYYY-MM-DD). `from` undefined: from the beginning of the data. */
@@ -34,67 +54,80 @@ export interface DayRange {
     readonly to: string;
 }
 
-/** What to read from one table; each engine renders it in its own dialect. */
-export interface SelectPlan {
-    readonly table: ExportTableSpec;
-    /** Columns to leave out (sorted, de-duplicated). */
-    readonly excludedColumns: readonly string[];
-    /** The table's columns when the project knows them (lib/connectSchema.ts). */
-    readonly knownColumns?: readonly string[];
-    /** Rows whose time column falls in these days; undefined: the whole table. */
-    readonly range?: DayRange;
-}
-
 /** A validated export request, from the Lambda event or the local command line. */
 export interface ExportRequest {
     readonly runId: string;
     /** UTC date the run is for; undefined when only a run id was given (then: earlier manifest, else today). */
     readonly runDate?: string;
     readonly scheduledTime?: string;
-    readonly trigger: "schedule" | "manual" | "backfill";
+    readonly trigger: "schedule" | "manual" | "backfill" | "maintenance";
     /** Subset of the configured tables; undefined: all of them. */
     readonly tables?: readonly string[];
     readonly backfill?: { readonly from: string; readonly to: string };
     /** Redo tables that already succeeded in this run id. */
     readonly force: boolean;
+    /** OPTIMIZE and VACUUM the Iceberg targets instead of merging. */
+    readonly maintenance?: boolean;
 }
 
 export type TableMode = "snapshot" | "incremental" | "backfill";
-export type TableStatus = "succeeded" | "failed" | "up_to_date";
+/**
+ * `running`: written before the table's first write, so a crash never leaves a success on record;
+ * `incomplete`: stopped at the deadline between chunks, resumable under the same run id.
+ */
+export type TableStatus = "running" | "succeeded" | "failed" | "incomplete" | "up_to_date";
+
+/** Distinct keys on both sides of a merged window (one aggregate query each side). */
+export interface Reconciliation {
+    readonly sourceKeys: number;
+    readonly sourceRows: number;
+    readonly targetKeys: number;
+    readonly targetRows: number;
+    readonly ok: boolean;
+}
 
 /** One table's outcome in a run: a manifest entry and a log line. */
 export interface TableRunEntry {
     readonly table: string;
-    readonly linkName: string;
     readonly mode: TableMode;
     readonly status: TableStatus;
-    /** Days read; null for snapshots and tables with nothing to read. */
-    readonly range: DayRange | null;
-    readonly rows: number | null;
-    readonly bytesScanned: number | null;
-    readonly queryExecutionId: string | null;
-    readonly outputLocation: string | null;
+    /** Days this run reads (lookback included); null for snapshots and tables with nothing to read. */
+    readonly window: DayRange | null;
+    /** Last day of the window whose chunk committed in this run (resume point). */
+    readonly committedThrough: string | null;
+    readonly chunks: { readonly done: number; readonly total: number };
+    readonly rowsRead: number;
+    readonly rowsInserted: number | null;
+    readonly rowsUpdated: number | null;
+    /** Files target: rows written (one per key). */
+    readonly rowsWritten: number | null;
+    readonly bytesScanned: number;
+    /** Columns added to the target before merging, as `name type`. */
+    readonly schemaChanges: readonly string[];
+    /** Of the last chunk (per-chunk checks all had to pass). */
+    readonly reconciliation: Reconciliation | null;
+    readonly queryExecutionIds: readonly string[];
+    /** The target table (iceberg) or the index of current folders (files). */
+    readonly output: string | null;
     readonly watermarkBefore: string | null;
     readonly watermarkAfter: string | null;
     readonly error: string | null;
     /** Which attempt of the run produced this entry (a re-run keeps earlier successes). */
     readonly runAttempt: number;
-    /** Query attempts made for this table in that run attempt. */
-    readonly queryAttempts: number;
     readonly startedAt: string;
     readonly durationMs: number;
 }
 
 export interface RunManifest {
-    readonly manifestVersion: 1;
+    readonly manifestVersion: 2;
     readonly runId: string;
     readonly runDate: string;
     readonly scheduledTime: string | null;
     readonly trigger: ExportRequest["trigger"];
     readonly engine: string;
-    readonly format: ExportFormat;
+    readonly target: ExportTarget;
     readonly prefix: string;
-    readonly status: "running" | "succeeded" | "failed";
+    readonly status: "running" | "succeeded" | "failed" | "incomplete";
     /** Incremented by each re-run of the same run id. */
     readonly runAttempt: number;
     readonly startedAt: string;
@@ -113,32 +146,31 @@ export interface RunManifest {
 export interface ExportRunSummary {
     readonly runId: string;
     readonly runDate: string;
-    readonly status: "succeeded" | "failed";
+    readonly status: "succeeded" | "failed" | "incomplete";
     readonly runAttempt: number;
     readonly manifestLocation: string;
     /** Entries of the tables this invocation covered, in configuration order. */
     readonly tables: readonly TableRunEntry[];
     readonly failedTables: readonly string[];
-    readonly rows: number;
+    readonly rowsRead: number;
     readonly bytesScanned: number;
     readonly durationMs: number;
 }
 
-/** A single export query: read `plan`, write files of `format` under `outputUri`. */
-export interface ExportJob {
-    readonly runId: string;
-    readonly plan: SelectPlan;
-    readonly format: ExportFormat;
-    /** Destination "folder", ending with "/": s3://bucket/key/ on AWS, an absolute path locally. */
-    readonly outputUri: string;
-    /** 1-based; a token for idempotent query starts. */
-    readonly attempt: number;
+/** One table's maintenance outcome. */
+export interface MaintenanceEntry {
+    readonly table: string;
+    readonly status: "succeeded" | "failed" | "skipped";
+    readonly statements: readonly string[];
+    readonly bytesScanned: number;
+    readonly error: string | null;
 }
 
-export interface ExportJobResult {
-    readonly rows: number | null;
-    readonly bytesScanned: number | null;
-    readonly queryExecutionId: string | null;
+export interface MaintenanceSummary {
+    readonly runId: string;
+    readonly status: "succeeded" | "failed";
+    readonly tables: readonly MaintenanceEntry[];
+    readonly durationMs: number;
 }
 
 /** Time and randomness, injectable so tests never sleep. */
@@ -165,15 +197,72 @@ export interface JobControl {
     remainingMs(): number;
 }
 
+/** What a statement is, for logs, retries and the local bytes-read estimate. */
+export interface StatementInfo {
+    readonly table: ExportTableSpec;
+    /** create, alter, preview, merge, reconcile, bounds, days, unload, optimize, vacuum. */
+    readonly step: string;
+    /** 1-based attempt; a token for idempotent query starts. */
+    readonly attempt: number;
+    /** Source days the statement reads: a range, "all", or undefined when it reads no source. */
+    readonly reads?: DayRange | "all";
+    /** The caller needs the result rows (aggregates only: a handful of rows). */
+    readonly results?: boolean;
+    /** The folder a statement writes files to (the engine may need to create it). */
+    readonly output?: string;
+}
+
+export interface StatementResult {
+    /** Result rows as text (numbers too), by column name. */
+    readonly rows: readonly Readonly<Record<string, string | null>>[];
+    readonly bytesScanned: number | null;
+    readonly queryExecutionId: string | null;
+    /** Rows an UNLOAD/COPY wrote, when the engine reports it. */
+    readonly outputRows: number | null;
+}
+
+/** How one engine spells what the engine-neutral statements leave to it. Pure functions. */
+export interface Dialect {
+    readonly name: "athena" | "duckdb";
+    /** `"db"."table"` of a source link or a target table. */
+    qualified(database: string, table: string): string;
+    /** Extra source predicate that prunes the lake's partitions (DuckDB's `dt`), if any. */
+    sourcePrune(range: DayRange): string | undefined;
+    /** CREATE TABLE of a target with these columns, partitioned by day of `partitionDay`. */
+    createTable(input: {
+        readonly database: string;
+        readonly table: string;
+        readonly columns: readonly Column[];
+        readonly partitionDay?: string;
+        /** Where an Iceberg table lives (Athena); ignored by DuckDB. */
+        readonly location: string;
+    }): string;
+    /** ALTER TABLE statements adding the columns. */
+    addColumns(database: string, table: string, columns: readonly Column[]): string[];
+    /** Whether a source column of `source` type is stored as `target` in the target. */
+    sameType(source: string, target: string): boolean;
+    /** Compaction and cleanup of a target. */
+    maintenance(database: string, table: string): { readonly step: string; readonly sql: string }[];
+    /** Writes a SELECT to the folder `uri`, partitioned by its last column `dt` when `partitioned`. */
+    writeFiles(select: string, uri: string, format: ExportFormat, partitioned: boolean): string;
+}
+
 export interface QueryEngine {
     /** "athena" or "duckdb"; recorded in the manifest. */
     readonly name: string;
+    readonly dialect: Dialect;
+    /** Real columns of a table's source (through its link); throws a clear error when it is missing. */
+    sourceColumns(table: ExportTableSpec): Promise<Column[]>;
+    /** Columns of the target table, or undefined when it does not exist yet. */
+    targetColumns(database: string, table: string): Promise<Column[] | undefined>;
+    /** Where the Iceberg table of `table` lives (an s3:// folder; a label locally). */
+    targetLocation(table: string): string;
     /**
-     * Runs one export query. Throws an error with `retryable: true` for failures worth another
-     * attempt (throttling, transient engine errors), and `code: "DEADLINE"` when it stopped a
-     * query that would outrun the deadline.
+     * Runs one statement. Throws an error with `retryable: true` for failures worth another attempt
+     * (throttling, transient engine errors, Iceberg commit conflicts), and `code: "DEADLINE"` when it
+     * stopped a query that would outrun the deadline.
      */
-    runExport(job: ExportJob, control: JobControl): Promise<ExportJobResult>;
+    run(sql: string, info: StatementInfo, control: JobControl): Promise<StatementResult>;
 }
 
 /** The exports bucket (S3) or the local exports folder. Keys use "/" separators. */
@@ -181,7 +270,16 @@ export interface ObjectStore {
     readonly name: string;
     /** Text of the object, or undefined when it does not exist. */
     getText(key: string): Promise<string | undefined>;
+    /** Text and entity tag, or undefined when the object does not exist. */
+    getTagged(key: string): Promise<{ readonly text: string; readonly tag: string } | undefined>;
     putText(key: string, text: string): Promise<void>;
+    /**
+     * Conditional write: creates the object only if absent (`ifTag` undefined) or replaces it only
+     * if its tag is still `ifTag`. Returns the new tag, or undefined when the condition failed.
+     */
+    putIf(key: string, text: string, ifTag: string | undefined): Promise<string | undefined>;
+    /** Keys under the prefix. */
+    listKeys(prefix: string): Promise<string[]>;
     /** Deletes every object under the prefix (which ends with "/"); returns how many. */
     deletePrefix(prefix: string): Promise<number>;
     /** Where a key lives, for manifests and engines: s3://bucket/key or an absolute path. */

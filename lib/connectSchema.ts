@@ -1,15 +1,17 @@
 /**
  * Known columns of the Amazon Connect analytics data lake tables this project shares, with
- * their types in Athena (Trino) terms.
+ * their types in Athena (Trino) terms, and each dataset's primary key, version column and daily
+ * partition column (the export's defaults for `primaryKey`, `versionColumn` and `timeColumn`).
  *
  * Sources: the AWS Connect admin guide pages data-lake-configuration-data.html (agent_hierarchy_groups
  * and the documented users columns) and data-lake-contact-data.html (contact_record: primary key,
  * daily partition on initiation_timestamp, join keys). `contact_record` has over 100 columns;
  * this is a realistic subset, enough for the export's explicit column lists, the synthetic local
- * lake, and validating column exclusions. Connect adds columns over time, so a table's real
- * schema may be a superset of this one.
+ * lake and config hints. Connect adds columns over time, so a table's real schema may be a
+ * superset of this one: the export itself reads the real columns at run time (glue:GetTable), never
+ * these lists.
  *
- * Pure data, no imports: the export Lambda's code reaches this module, so it must stay small.
+ * Pure data, no imports: the export Lambda's code reaches `datasetKeys`, so it must stay small.
  */
 
 export interface ConnectColumn {
@@ -20,11 +22,18 @@ export interface ConnectColumn {
     readonly pii?: boolean;
 }
 
-export interface ConnectTableSchema {
-    readonly columns: readonly ConnectColumn[];
+/** How the export keeps one current row per record of a dataset. */
+export interface DatasetKeys {
+    /** Columns identifying a record (Connect delivers a record again when it changes). */
     readonly primaryKey: readonly string[];
+    /** Column whose greatest value marks a record's latest version; absent: unknown, must be configured. */
+    readonly versionColumn?: string;
     /** Daily partition column: the table is exported incrementally on it. */
     readonly timeColumn?: string;
+}
+
+export interface ConnectTableSchema extends DatasetKeys {
+    readonly columns: readonly ConnectColumn[];
 }
 
 /**
@@ -49,7 +58,8 @@ const CONTACT_RECORD_SPEC =
     "agent_routing_profile_id,agent_routing_profile_name,agent_routing_profile_arn," +
     HIERARCHY_LEVELS +
     ",customer_endpoint_type,customer_endpoint_address*,system_endpoint_type,system_endpoint_address," +
-    "attributes:map(varchar,varchar),recording_status,recording_location,data_lake_last_processed_timestamp:timestamp";
+    "attributes:map(varchar,varchar),recording_status,recording_location,last_update_timestamp:timestamp," +
+    "data_lake_last_processed_timestamp:timestamp";
 
 /** The project's `contacts` is Connect's `contact_record` under another name. */
 export const TABLE_ALIASES: Readonly<Record<string, string>> = { contacts: "contact_record" };
@@ -70,12 +80,46 @@ export const CONNECT_COLUMN_SPECS: Readonly<Record<string, string>> = {
         "last_modified_timestamp:timestamp,data_lake_last_processed_timestamp:timestamp",
 };
 
-const KEYS: Readonly<Record<string, { primaryKey: string[]; timeColumn?: string }>> = {
-    users: { primaryKey: ["user_id"] },
-    contacts: { primaryKey: ["instance_id", "contact_id"], timeColumn: "initiation_timestamp" },
-    contact_record: { primaryKey: ["instance_id", "contact_id"], timeColumn: "initiation_timestamp" },
-    agent_hierarchy_groups: { primaryKey: ["agent_hierarchy_group_id"] },
+/**
+ * Keys of the Connect datasets, from the data-lake pages (see ../shared/reference/connect-datalake.md):
+ * primary key and daily partition as documented; the version column is `last_update_timestamp` for
+ * contact records and `last_modified_timestamp` for configuration tables. Datasets whose version
+ * column the pages do not name have none here, so a config that exports them must set it.
+ */
+export const CONNECT_DATASET_KEYS: Readonly<Record<string, DatasetKeys>> = {
+    contact_record: {
+        primaryKey: ["instance_id", "contact_id"],
+        versionColumn: "last_update_timestamp",
+        timeColumn: "initiation_timestamp",
+    },
+    users: { primaryKey: ["user_id"], versionColumn: "last_modified_timestamp" },
+    agent_hierarchy_groups: { primaryKey: ["agent_hierarchy_group_id"], versionColumn: "last_modified_timestamp" },
+    routing_profiles: { primaryKey: ["agent_routing_profile_id"], versionColumn: "last_modified_timestamp" },
+    contact_flow_events: { primaryKey: ["event_id", "instance_id"], timeColumn: "start_timestamp" },
+    agent_queue_statistic_record: {
+        primaryKey: ["aqsr_statistic_id", "instance_id"],
+        timeColumn: "interval_start_time",
+    },
+    contact_lens_conversational_analytics: {
+        primaryKey: ["instance_id", "contact_id"],
+        timeColumn: "disconnect_timestamp",
+    },
+    case_events: { primaryKey: ["instance_id", "event_id"], timeColumn: "event_timestamp" },
 };
+
+/** Keys of a dataset by the project's table name (aliases resolved), or undefined when unknown. */
+export function datasetKeys(table: string): DatasetKeys | undefined {
+    return CONNECT_DATASET_KEYS[TABLE_ALIASES[table] ?? table];
+}
+
+/** Connect's time-partitioned datasets and their partition column, by project table name. */
+export const DEFAULT_TIME_COLUMNS: Readonly<Record<string, string>> = Object.fromEntries(
+    [...Object.keys(CONNECT_DATASET_KEYS), ...Object.keys(TABLE_ALIASES)]
+        .filter((t) => datasetKeys(t)?.timeColumn)
+        .map((t) => [t, datasetKeys(t)!.timeColumn!]),
+);
+
+const DESCRIBED = ["users", "contacts", "contact_record", "agent_hierarchy_groups"];
 
 /** Parses a compact spec: "a,b:map(varchar,varchar)*" (commas inside parentheses belong to the type). */
 export function parseColumnSpec(spec: string): ConnectColumn[] {
@@ -87,9 +131,9 @@ export function parseColumnSpec(spec: string): ConnectColumn[] {
 }
 
 export const CONNECT_TABLE_SCHEMAS: Readonly<Record<string, ConnectTableSchema>> = Object.fromEntries(
-    Object.keys(KEYS).map((table) => [
+    DESCRIBED.map((table) => [
         table,
-        { columns: parseColumnSpec(CONNECT_COLUMN_SPECS[TABLE_ALIASES[table] ?? table]), ...KEYS[table] },
+        { columns: parseColumnSpec(CONNECT_COLUMN_SPECS[TABLE_ALIASES[table] ?? table]), ...datasetKeys(table)! },
     ]),
 );
 
@@ -99,4 +143,41 @@ export function connectColumnNames(table: string): string[] | undefined {
     return spec === undefined
         ? undefined
         : spec.split(/,(?![^(]*\))/).map((item) => item.replace(/\*$/, "").split(":")[0]);
+}
+
+/**
+ * Table entries (`{name, ...}`) with `primaryKey` and `versionColumn` filled in from the Connect
+ * dataset's keys where the entry leaves them out, and a problem for each that stays unknown,
+ * naming the field to set. The config and the local run use it; the Lambda receives both fields
+ * in TABLES_JSON.
+ */
+export function withDatasetDefaults<T extends { name: string; primaryKey?: unknown; versionColumn?: unknown }>(
+    entries: readonly T[],
+): { entries: (T & { primaryKey?: unknown; versionColumn?: unknown })[]; problems: string[] } {
+    const problems: string[] = [];
+    const filled = entries.map((entry) => {
+        const keys = typeof entry?.name === "string" ? datasetKeys(entry.name) : undefined;
+        const primaryKey = entry?.primaryKey ?? keys?.primaryKey;
+        const versionColumn = entry?.versionColumn ?? keys?.versionColumn;
+        if (entry && typeof entry === "object") {
+            if (primaryKey === undefined) {
+                problems.push(
+                    `table ${entry.name}: no primary key known; set "primaryKey" (the columns identifying a record, e.g. ["id"]).`,
+                );
+            }
+            if (versionColumn === undefined) {
+                problems.push(
+                    `table ${entry.name}: no version column known; set "versionColumn" (the column whose greatest value is a record's latest version, e.g. "last_modified_timestamp").`,
+                );
+            }
+        }
+        return entry && typeof entry === "object"
+            ? {
+                  ...entry,
+                  ...(primaryKey !== undefined ? { primaryKey } : {}),
+                  ...(versionColumn !== undefined ? { versionColumn } : {}),
+              }
+            : entry;
+    });
+    return { entries: filled, problems };
 }

@@ -1,25 +1,27 @@
 /**
- * The local export end to end on DuckDB: the synthetic lake, the exported Parquet/CSV files read
- * back, incremental runs across days, re-runs, exclusions and backfills. Small lakes, temp dirs.
+ * The local export end to end on DuckDB (runLocalExport in-process): the synthetic lake and its
+ * deliveries, tables merged into the DuckDB database file, incremental runs, the files target,
+ * schema drift, and every bad input or fault of the local run as a clear error that deletes
+ * nothing it did not make. Small lakes in temp folders.
  */
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { CONNECT_TABLE_SCHEMAS } from "../lib/connectSchema";
-import { attachLake, filesReadByQuery, lakeFiles } from "../functions/local/duckdbEngine";
-import { buildDuckdbSelect } from "../functions/local/duckdbSql";
-import { generateLake, addLakeDay, readLakeInfo } from "../functions/local/syntheticLake";
-import { LOCAL_DEFAULTS, runLocalExport, type LocalExportOptions } from "../functions/local/runLocal";
-import { buildSelectPlan } from "../functions/sql";
+import {
+    LOCAL_DATABASE_FILE,
+    LOCAL_DEFAULTS,
+    runLocalExport,
+    type LocalExportOptions,
+} from "../functions/local/runLocal";
+import { contactsSelect, inspectLake, LAKE_INFO_FILE, type LakeInfo } from "../functions/local/syntheticLake";
 import type { RunManifest } from "../functions/types";
 
-const ROWS = 3_000;
-const DAYS = 5;
+const LAKE = { rows: 3_000, days: 5 };
 
 describe("local export on DuckDB", function () {
-    this.timeout(60_000);
+    this.timeout(120_000);
     let dir: string;
     let db: DuckDBInstance;
     let conn: DuckDBConnection;
@@ -37,253 +39,388 @@ describe("local export on DuckDB", function () {
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+    const lakeDir = () => path.join(dir, "lake");
+    const outDir = () => path.join(dir, "exports");
     const options = (extra: Partial<LocalExportOptions> = {}): LocalExportOptions => ({
         ...LOCAL_DEFAULTS,
-        lakeDir: path.join(dir, "lake"),
-        outDir: path.join(dir, "exports"),
-        rows: ROWS,
-        days: DAYS,
+        lakeDir: lakeDir(),
+        outDir: outDir(),
+        lake: LAKE,
         threads: 2,
+        logSink: () => undefined,
         ...extra,
     });
     const run = (extra: Partial<LocalExportOptions> = {}) => runLocalExport(options(extra));
-    const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS();
-    const files = (sub = "") => {
-        const root = path.join(dir, "exports", sub);
-        const walk = (d: string): string[] =>
-            fs.existsSync(d)
-                ? fs
-                      .readdirSync(d, { withFileTypes: true })
-                      .flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]))
-                : [];
-        return walk(root)
-            .map((f) => path.relative(path.join(dir, "exports"), f))
-            .sort();
-    };
-    const parquetOf = (table: string, runDate: string, runId: string) =>
-        path.join(dir, "exports", "connect", table, `dt=${runDate}`, `run=${runId}`, "data_0.parquet");
-
-    it("exports every table to Parquet in the bucket layout, with the Connect columns and the lake's row counts", async () => {
-        const result = await run();
-        assert.equal(result.error, undefined);
-        const { summary } = result;
-        assert.equal(summary.runId, "20250106T020000Z");
-        assert.equal(summary.runDate, "2025-01-06");
-        assert.deepEqual(files(), [
-            "connect/agent_hierarchy_groups/dt=2025-01-06/run=20250106T020000Z/data_0.parquet",
-            "connect/contacts/dt=2025-01-06/run=20250106T020000Z/data_0.parquet",
-            "connect/users/dt=2025-01-06/run=20250106T020000Z/data_0.parquet",
-            "manifests/20250106T020000Z.json",
-            "state/watermarks/contacts.json",
-        ]);
-        for (const [table, expected] of [
-            ["users", 150],
-            ["contacts", ROWS],
-            ["agent_hierarchy_groups", 16],
-        ] as const) {
-            const file = parquetOf(table, "2025-01-06", summary.runId);
-            const [count] = await rows(`SELECT count(*)::INTEGER AS n FROM read_parquet('${file}')`);
-            assert.equal(count.n, expected, `${table} rows`);
-            const columns = (
-                await rows(`DESCRIBE SELECT * FROM read_parquet('${file}', hive_partitioning = false)`)
-            ).map((r) => [r.column_name, String(r.column_type).replace(/, /g, ",")]);
-            assert.deepEqual(
-                columns,
-                CONNECT_TABLE_SCHEMAS[table].columns.map((c) => [c.name, c.type.toUpperCase()]),
-                `${table}: exactly the schema's columns and types, no lake partition column`,
-            );
-            assert.equal(summary.tables.find((t) => t.table === table)!.rows, expected);
+    /** Rows of a query over the export database (attached read-only for the check). */
+    async function target<T = Record<string, unknown>>(sql: string): Promise<T[]> {
+        const c = await (
+            await DuckDBInstance.create(path.join(outDir(), LOCAL_DATABASE_FILE), { access_mode: "READ_ONLY" })
+        ).connect();
+        try {
+            return (await c.runAndReadAll(sql)).getRowObjectsJS() as T[];
+        } finally {
+            c.closeSync();
         }
-        const [compression] = await rows(
-            `SELECT DISTINCT compression FROM parquet_metadata('${parquetOf("contacts", "2025-01-06", summary.runId)}')`,
-        );
-        assert.equal(compression.compression, "SNAPPY");
-        const manifest = JSON.parse(
-            fs.readFileSync(path.join(dir, "exports", "manifests", "20250106T020000Z.json"), "utf8"),
-        ) as RunManifest;
-        assert.equal(manifest.engine, "duckdb");
-        assert.equal(manifest.tables.contacts.watermarkAfter, "2025-01-05");
-        assert.ok(manifest.tables.contacts.bytesScanned! > 0);
-        const days = await rows(
-            `SELECT DISTINCT CAST(initiation_timestamp AS DATE)::VARCHAR AS d FROM read_parquet('${parquetOf("contacts", "2025-01-06", summary.runId)}') ORDER BY d`,
-        );
+    }
+    const manifest = (runId: string) =>
+        JSON.parse(fs.readFileSync(path.join(outDir(), "manifests", `${runId}.json`), "utf8")) as RunManifest;
+    const watermark = () =>
+        JSON.parse(fs.readFileSync(path.join(outDir(), "state/watermarks/contacts.json"), "utf8")).through;
+    const failure = async (extra: Partial<LocalExportOptions>) => {
+        try {
+            await run(extra);
+        } catch (err) {
+            return (err as Error).message;
+        }
+        throw new Error("expected the run to fail");
+    };
+
+    it("merges every table into the DuckDB database: one row per key, the latest version, nothing stale or missing", async () => {
+        const result = await run();
+        assert.equal(result.error, undefined, result.error?.message);
+        const { summary } = result;
+        assert.equal(summary!.runId, "20250106T020000Z");
+        assert.equal(result.databaseFile, path.join(outDir(), LOCAL_DATABASE_FILE));
+        for (const c of result.checks) {
+            assert.equal(c.rows, c.keys, `${c.table}: one row per key`);
+            assert.equal(c.staleVersions, 0, c.table);
+            assert.equal(c.missingKeys, 0, c.table);
+        }
         assert.deepEqual(
-            days.map((d) => d.d),
-            ["2025-01-01", "2025-01-02", "2025-01-03", "2025-01-04", "2025-01-05"],
+            result.checks.map((c) => [c.table, c.rows]),
+            [
+                ["users", 150],
+                ["contacts", result.checks[1].keys],
+                ["agent_hierarchy_groups", 16],
+            ],
         );
-    });
-
-    it("runs incrementally: again without new data exports nothing; a new day exports just that day", async () => {
-        await run();
-        const first = files();
-        const again = await run();
-        assert.equal(again.summary.runAttempt, 2);
-        assert.equal(again.summary.rows, 0);
-        assert.deepEqual(
-            files().filter((f) => !f.startsWith("manifests/")),
-            first.filter((f) => !f.startsWith("manifests/")),
-            "no new files",
-        );
-
-        const next = await run({ addDay: true });
-        assert.equal(next.addedDay, "2025-01-06");
-        assert.equal(next.summary.runId, "20250107T020000Z");
-        const contacts = next.summary.tables.find((t) => t.table === "contacts")!;
-        assert.deepEqual(contacts.range, { from: "2025-01-06", to: "2025-01-06" });
-        assert.equal(contacts.watermarkAfter, "2025-01-06");
-        const [day] = await rows(
-            `SELECT count(*)::INTEGER AS n, min(CAST(initiation_timestamp AS DATE))::VARCHAR AS lo, max(CAST(initiation_timestamp AS DATE))::VARCHAR AS hi ` +
-                `FROM read_parquet('${parquetOf("contacts", "2025-01-07", "20250107T020000Z")}')`,
-        );
-        assert.deepEqual(day, { n: ROWS / DAYS, lo: "2025-01-06", hi: "2025-01-06" });
-        assert.equal(contacts.rows, ROWS / DAYS);
-        assert.deepEqual(files("connect/contacts").length, 2, "one new contacts export beside the first");
-    });
-
-    it("with an overlap, the new day's run re-reads the day before the watermark too", async () => {
-        await run({ overlapDays: 1 });
-        const next = await run({ addDay: true, overlapDays: 1 });
-        const contacts = next.summary.tables.find((t) => t.table === "contacts")!;
-        assert.deepEqual(contacts.range, { from: "2025-01-05", to: "2025-01-06" });
-        assert.equal(contacts.rows, (2 * ROWS) / DAYS);
-    });
-
-    it("reads only the partitions in range (DuckDB's own profile says so)", async () => {
-        const lake = path.join(dir, "lake");
-        await generateLake(conn, { dir: lake, rows: ROWS, days: DAYS, seed: 7, startDate: "2025-01-01" });
-        const contacts = { name: "contacts", linkName: "contacts_link", timeColumn: "initiation_timestamp" };
-        await attachLake(conn, lake, [contacts]);
-        assert.equal(
-            await filesReadByQuery(conn, buildDuckdbSelect(buildSelectPlan(contacts, { to: "2025-01-05" }))),
-            DAYS,
-        );
-        assert.equal(
-            await filesReadByQuery(
-                conn,
-                buildDuckdbSelect(buildSelectPlan(contacts, { from: "2025-01-04", to: "2025-01-04" })),
-            ),
-            1,
-        );
-        assert.equal(
-            lakeFiles(path.join(lake, "contacts"), buildSelectPlan(contacts, { to: "2025-01-05" })).length,
-            DAYS,
-        );
-        assert.deepEqual(
-            lakeFiles(
-                path.join(lake, "contacts"),
-                buildSelectPlan(contacts, { from: "2025-01-04", to: "2025-01-04" }),
-            ).map((f) => path.basename(path.dirname(f))),
-            ["dt=2025-01-04"],
-        );
-    });
-
-    it("re-running the same run id with --force overwrites the run's files instead of duplicating them", async () => {
-        const first = await run();
-        const forced = await run({ force: true });
-        assert.equal(forced.summary.runId, first.summary.runId);
-        assert.equal(forced.summary.rows, first.summary.rows);
-        assert.equal(files().filter((f) => f.endsWith(".parquet")).length, 3);
-    });
-
-    it("never exports excluded columns, and writes gzip CSV with a header when asked", async () => {
-        const tableSpecs = [
-            { name: "users", linkName: "users_link", excludedColumns: ["email", "mobile"] },
-            {
-                name: "contacts",
-                linkName: "contacts_link",
-                timeColumn: "initiation_timestamp",
-                excludedColumns: ["customer_endpoint_address"],
-            },
-        ];
-        const result = await run({ tableSpecs, format: "csv" });
-        const csv = path.join(
-            dir,
-            "exports",
-            "connect",
-            "users",
-            "dt=2025-01-06",
-            `run=${result.summary.runId}`,
-            "data_0.csv.gz",
-        );
-        const columns = (await rows(`DESCRIBE SELECT * FROM read_csv('${csv}', hive_partitioning = false)`)).map(
-            (r) => r.column_name,
-        );
-        assert.deepEqual(
-            columns,
-            CONNECT_TABLE_SCHEMAS.users.columns.map((c) => c.name).filter((c) => c !== "email" && c !== "mobile"),
-        );
-        const contactsCsv = csv.replace(/users/g, "contacts");
-        const [count] = await rows(`SELECT count(*)::INTEGER AS n FROM read_csv('${contactsCsv}')`);
-        assert.equal(count.n, ROWS);
+        const [{ n }] = await target<{ n: number }>(`SELECT count(*)::INT AS n FROM contacts`);
+        assert.equal(n, result.checks[1].rows);
+        const c = manifest(summary!.runId).tables.contacts;
+        assert.deepEqual(c.window, { from: "2025-01-01", to: "2025-01-05" });
+        assert.ok(c.rowsRead > c.rowsInserted!, "the lake's duplicates were read but merged once");
+        assert.equal(c.reconciliation!.ok, true);
+        assert.equal(watermark(), "2025-01-05");
         assert.ok(
-            !(await rows(`DESCRIBE SELECT * FROM read_csv('${contactsCsv}', hive_partitioning = false)`)).some(
-                (r) => r.column_name === "customer_endpoint_address",
-            ),
+            fs.existsSync(path.join(outDir(), ".connect-analytics-exports.json")),
+            "the exports folder carries its marker",
         );
     });
 
-    it("backfills a range of days without moving the watermark backwards", async () => {
+    it("runs incrementally: again without new data keeps the run; --add-day appends one delivery day to the lake whatever made it and merges its updates", async () => {
         await run();
-        const backfill = await run({ tables: ["contacts"], from: "2025-01-02", to: "2025-01-03", runId: "backfill-1" });
-        const contacts = backfill.summary.tables[0];
-        assert.equal(backfill.summary.tables.length, 1);
-        assert.equal(contacts.mode, "backfill");
-        assert.equal(contacts.rows, (2 * ROWS) / DAYS);
-        assert.equal(contacts.watermarkAfter, "2025-01-05");
-        const [range] = await rows(
-            `SELECT min(CAST(initiation_timestamp AS DATE))::VARCHAR AS lo, max(CAST(initiation_timestamp AS DATE))::VARCHAR AS hi FROM read_parquet('${parquetOf("contacts", "2025-01-06", "backfill-1")}')`,
+        const again = await run();
+        assert.equal(again.summary!.runAttempt, 2);
+        assert.ok(
+            again.summary!.tables.every((t) => t.runAttempt === 1),
+            "nothing redone",
         );
-        assert.deepEqual(range, { lo: "2025-01-02", hi: "2025-01-03" });
+        // No lake shape given: the lake made with 3,000 rows over 5 days gets its sixth day of 600.
+        const next = await run({ addDay: true, lake: undefined });
+        assert.equal(next.addedDay, "2025-01-06");
+        assert.deepEqual(next.lake.deliveries.length, 6);
+        assert.equal(next.lake.dayCounts[5], 600);
+        const c = next.summary!.tables.find((t) => t.table === "contacts")!;
+        assert.deepEqual(c.window, { from: "2025-01-03", to: "2025-01-06" }, "the new day plus the lookback");
+        assert.ok(c.rowsUpdated! > 0, "yesterday's contacts delivered again with a later version were updated");
+        assert.ok(c.rowsInserted! >= 590, "the new day's contacts and the late ones");
+        assert.equal(next.checks.find((x) => x.table === "contacts")!.staleVersions, 0);
+        assert.equal(next.checks.find((x) => x.table === "users")!.staleVersions, 0, "changed users are current");
+        assert.equal(watermark(), "2025-01-06");
     });
 
-    it("a backfill without a run id gets its own run and leaves the daily run's files alone", async () => {
-        const daily = await run();
-        const before = files("connect/contacts");
-        const backfill = await run({ tables: ["contacts"], from: "2025-01-02", to: "2025-01-02" });
-        assert.notEqual(backfill.summary.runId, daily.summary.runId);
-        assert.equal(backfill.summary.tables[0].rows, ROWS / DAYS);
+    it("reads only the partitions of its window", async () => {
+        const first = await run();
+        const next = await run({ addDay: true, lake: undefined });
+        const full = first.summary!.tables.find((t) => t.table === "contacts")!;
+        const incremental = next.summary!.tables.find((t) => t.table === "contacts")!;
+        assert.ok(incremental.bytesScanned < full.bytesScanned, `${incremental.bytesScanned} < ${full.bytesScanned}`);
+        assert.ok(incremental.rowsRead < full.rowsRead);
+    });
+
+    it("a new source column is added to the target and recorded; earlier rows read it as NULL", async () => {
+        await run();
+        const next = await run({ addDay: true, newColumn: true, lake: undefined });
+        const c = next.summary!.tables.find((t) => t.table === "contacts")!;
+        assert.deepEqual(c.schemaChanges, ["answering_machine_detection_status VARCHAR"]);
+        assert.equal(next.lake.newColumnSince, "2025-01-06");
+        const rows = await target<{ filled: number; empty: number }>(
+            `SELECT count(answering_machine_detection_status)::INT AS filled, count(*) FILTER (WHERE answering_machine_detection_status IS NULL)::INT AS empty FROM contacts`,
+        );
+        assert.ok(rows[0].filled > 0 && rows[0].empty > 0);
+    });
+
+    it("never exports excluded columns", async () => {
+        await run({ tableSpecs: [{ name: "users", linkName: "users_link", excludedColumns: ["email", "mobile"] }] });
+        const columns = (await target<{ column_name: string }>(`DESCRIBE users`)).map((r) => r.column_name);
+        assert.ok(
+            columns.includes("first_name") && !columns.includes("email") && !columns.includes("mobile"),
+            columns.join(","),
+        );
+    });
+
+    it("files target: one current folder per data day in an index; a re-read day is replaced, and the folder it replaced is gone", async () => {
+        await run({ target: "files" });
+        const index = () => JSON.parse(fs.readFileSync(path.join(outDir(), "connect/contacts/_current.json"), "utf8"));
+        const first = index();
+        assert.deepEqual(Object.keys(first.days).sort(), [
+            "2025-01-01",
+            "2025-01-02",
+            "2025-01-03",
+            "2025-01-04",
+            "2025-01-05",
+        ]);
+        assert.ok(fs.readdirSync(path.join(outDir(), first.days["2025-01-05"])).includes("data_0.parquet"));
+        const next = await run({ target: "files", addDay: true, lake: undefined });
+        const second = index();
+        assert.notEqual(second.days["2025-01-05"], first.days["2025-01-05"], "re-read within the lookback");
+        assert.equal(second.days["2025-01-02"], first.days["2025-01-02"], "not re-read: kept");
+        assert.equal(
+            fs.existsSync(path.join(outDir(), first.days["2025-01-05"])),
+            false,
+            "the replaced folder is gone",
+        );
+        assert.deepEqual(second.retired, []);
+        const check = next.checks.find((c) => c.table === "contacts")!;
+        assert.equal(check.rows, check.keys);
+        assert.equal(check.staleVersions, 0);
+        assert.equal(check.missingKeys, 0);
+    });
+
+    it("the same seed makes the same lake, and a new day never rewrites an earlier file", async () => {
+        await run();
+        const files = () =>
+            fs
+                .readdirSync(path.join(lakeDir(), "contacts"), { recursive: true })
+                .map(String)
+                .filter((f) => f.endsWith(".parquet"))
+                .sort();
+        const before = files().map((f) => [f, fs.readFileSync(path.join(lakeDir(), "contacts", f)).toString("base64")]);
+        await run({ addDay: true, lake: undefined });
+        for (const [f, content] of before) {
+            assert.equal(fs.readFileSync(path.join(lakeDir(), "contacts", f)).toString("base64"), content, f);
+        }
+        assert.ok(
+            files().some((f) => f.startsWith("dt=2025-01-05/update-2025-01-06")),
+            "updates land in the earlier day's partition",
+        );
+        assert.ok(
+            files().some((f) => f.startsWith("dt=2025-01-04/late-2025-01-06")),
+            "late records land in an old day",
+        );
+        const other = path.join(dir, "lake2");
+        await runLocalExport(options({ lakeDir: other, outDir: path.join(dir, "exports2") }));
+        const [{ same }] = (
+            await conn.runAndReadAll(
+                `SELECT count(*)::INT AS same FROM (SELECT * FROM read_parquet('${lakeDir()}/contacts/dt=2025-01-0[1-5]/part-*.parquet') EXCEPT SELECT * FROM read_parquet('${other}/contacts/*/part-*.parquet'))`,
+            )
+        ).getRowObjectsJS() as { same: number }[];
+        assert.equal(same, 0);
+    });
+
+    it("an empty lake makes empty tables, and the watermark still reaches the last day", async () => {
+        const result = await run({ lake: { rows: 0, days: 2 } });
+        assert.equal(result.summary!.status, "succeeded");
         assert.deepEqual(
-            files("connect/contacts").filter((f) => before.includes(f)),
-            before,
+            result.checks.map((c) => [c.table, c.rows]),
+            [
+                ["users", 150],
+                ["contacts", 0],
+                ["agent_hierarchy_groups", 16],
+            ],
         );
-        assert.equal(files("connect/contacts").length, 2);
     });
 
-    it("generates the same lake for the same seed, and a new day leaves earlier days unchanged", async () => {
-        const checksum = async (lake: string, day: string) =>
-            (
-                await rows(
-                    `SELECT count(*)::INTEGER AS n, sum(hash(contact_id, agent_id, queue_name, initiation_timestamp, channel))::VARCHAR AS h FROM read_parquet('${lake}/contacts/dt=${day}/*.parquet')`,
-                )
-            )[0];
-        const a = path.join(dir, "a");
-        const b = path.join(dir, "b");
-        const c = path.join(dir, "c");
-        await generateLake(conn, { dir: a, rows: ROWS, days: DAYS, seed: 7, startDate: "2025-01-01" });
-        await generateLake(conn, { dir: b, rows: ROWS, days: DAYS, seed: 7, startDate: "2025-01-01" });
-        await generateLake(conn, { dir: c, rows: ROWS, days: DAYS, seed: 8, startDate: "2025-01-01" });
-        const before = await checksum(a, "2025-01-03");
-        assert.deepEqual(before, await checksum(b, "2025-01-03"));
-        assert.notDeepEqual(before, await checksum(c, "2025-01-03"));
-        const users = async (lake: string) =>
-            (
-                await rows(
-                    `SELECT string_agg(username, ',' ORDER BY username) AS u FROM read_parquet('${lake}/users/*.parquet')`,
-                )
-            )[0].u;
-        assert.equal(await users(a), await users(b));
-        await addLakeDay(conn, a);
-        assert.deepEqual(await checksum(a, "2025-01-03"), before);
-        assert.equal(readLakeInfo(a)!.partitions.length, DAYS + 1);
-        const [orphans] = await rows(
-            `SELECT count(*)::INTEGER AS n FROM read_parquet('${a}/contacts/dt=*/*.parquet') c WHERE agent_id IS NOT NULL AND agent_id NOT IN (SELECT user_id FROM read_parquet('${a}/users/*.parquet'))`,
-        );
-        assert.equal(orphans.n, 0, "contacts join to users");
+    it("a backfill without a watermark sets none and says so; the next run loads all history", async () => {
+        const logs: string[] = [];
+        await run({ tables: ["contacts"], from: "2025-01-03", to: "2025-01-04", logSink: (l) => logs.push(l) });
+        assert.equal(fs.existsSync(path.join(outDir(), "state/watermarks/contacts.json")), false);
+        assert.ok(logs.some((l) => l.includes("backfill_without_watermark")));
+        const next = await run();
+        assert.deepEqual(next.summary!.tables.find((t) => t.table === "contacts")!.window, {
+            from: "2025-01-01",
+            to: "2025-01-05",
+        });
+        assert.equal(next.checks.find((c) => c.table === "contacts")!.missingKeys, 0);
     });
 
-    it("an empty lake exports empty tables", async () => {
-        const result = await run({ rows: 0 });
-        assert.equal(result.summary.status, "succeeded");
-        assert.equal(result.summary.tables.find((t) => t.table === "contacts")!.rows, 0);
+    it("maintenance compacts and cleans the local tables", async () => {
+        await run();
+        const result = await run({ maintenance: true });
+        assert.deepEqual(
+            result.maintenance!.tables.map((t) => [t.table, t.status, t.statements.join("+")]),
+            [
+                ["users", "succeeded", "optimize+vacuum"],
+                ["contacts", "succeeded", "optimize+vacuum"],
+                ["agent_hierarchy_groups", "succeeded", "optimize+vacuum"],
+            ],
+        );
+    });
+
+    describe("bad inputs and faults: clear errors, nothing deleted that the run did not make", () => {
+        it("refuses an existing folder it did not make as the lake or the exports, and deletes nothing", async () => {
+            const docs = path.join(dir, "documents");
+            fs.mkdirSync(docs);
+            fs.writeFileSync(path.join(docs, "thesis.txt"), "precious");
+            assert.match(
+                await failure({ lakeDir: docs }),
+                /refusing --lake .*documents: it holds files but no lake\.json written by npm start; give a new or empty folder \(nothing was deleted\)/,
+            );
+            assert.match(await failure({ lakeDir: docs, fresh: true }), /refusing --lake/);
+            assert.match(
+                await failure({ outDir: docs, fresh: true }),
+                /refusing --out .*documents: it holds files but no \.connect-analytics-exports\.json/,
+            );
+            const file = path.join(dir, "a-file");
+            fs.writeFileSync(file, "x");
+            assert.match(await failure({ lakeDir: file }), /refusing --lake .*: it is a file/);
+            assert.equal(fs.readFileSync(path.join(docs, "thesis.txt"), "utf8"), "precious");
+            assert.equal(fs.readFileSync(file, "utf8"), "x");
+        });
+
+        it("validates everything before touching anything: --fresh --tables nosuch deletes nothing", async () => {
+            await run();
+            const before = fs.readdirSync(outDir(), { recursive: true }).length;
+            const message = await failure({ fresh: true, tables: ["nosuch"] });
+            assert.match(
+                message,
+                /invalid local export \(nothing was changed\):\n {2}- --tables names nosuch, not configured/,
+            );
+            assert.equal(fs.readdirSync(outDir(), { recursive: true }).length, before);
+            assert.ok(fs.existsSync(path.join(lakeDir(), LAKE_INFO_FILE)));
+        });
+
+        it("--fresh deletes only what npm start made, never the folders themselves or a user's file in them", async () => {
+            await run();
+            fs.writeFileSync(path.join(outDir(), "my-notes.txt"), "keep");
+            fs.writeFileSync(path.join(lakeDir(), "readme.txt"), "keep");
+            const result = await run({ fresh: true });
+            assert.equal(result.lakeGenerated, true);
+            assert.equal(fs.readFileSync(path.join(outDir(), "my-notes.txt"), "utf8"), "keep");
+            assert.equal(fs.readFileSync(path.join(lakeDir(), "readme.txt"), "utf8"), "keep");
+            assert.equal(result.summary!.runAttempt, 1, "the exports started over");
+        });
+
+        it("refuses a lake and exports inside one another, glob characters in paths, and a lake shape that differs from the existing lake", async () => {
+            assert.match(
+                await failure({ outDir: path.join(lakeDir(), "out") }),
+                /must be separate folders, neither inside the other/,
+            );
+            assert.match(
+                await failure({ lakeDir: path.join(dir, "gl", "a*b") }),
+                /contains a glob character \(\* \? \[ \] \{ \}\), which DuckDB would expand/,
+            );
+            await run();
+            assert.match(
+                await failure({ lake: { rows: 4_000 } }),
+                /the lake in .* was generated with rows=3000, not rows=4000; add --fresh to regenerate it/,
+            );
+            assert.match(
+                await failure({ lakeDir: path.join(dir, "none"), addDay: true }),
+                /--add-day needs an existing lake/,
+            );
+        });
+
+        it("missing input is an error: a deleted partition or users file, not an empty success", async () => {
+            await run();
+            fs.rmSync(path.join(lakeDir(), "contacts", "dt=2025-01-03"), { recursive: true });
+            assert.match(
+                await failure({}),
+                /the lake in .* is missing 3 file\(s\) listed in its lake\.json: contacts\/dt=2025-01-03\/part-2025-01-03\.parquet, .*Restore them, or regenerate the lake with --fresh/,
+            );
+            await run({ fresh: true });
+            for (const f of fs.readdirSync(path.join(lakeDir(), "users"))) fs.rmSync(path.join(lakeDir(), "users", f));
+            assert.match(await failure({}), /is missing \d+ file\(s\) .*users\/part-2025-01-01\.parquet/);
+        });
+
+        it("an impossible or future watermark fails its table naming the file; the manifest is final", async () => {
+            await run();
+            fs.writeFileSync(
+                path.join(outDir(), "state/watermarks/contacts.json"),
+                JSON.stringify({ through: "2024-13-45" }),
+            );
+            const result = await run({ addDay: true, lake: undefined });
+            const c = result.summary!.tables.find((t) => t.table === "contacts")!;
+            assert.equal(c.status, "failed");
+            assert.match(
+                c.error!,
+                /state\/watermarks\/contacts\.json is unusable: "through" must be a real day no later than the last complete day 2025-01-06, got "2024-13-45"/,
+            );
+            assert.equal(manifest(result.summary!.runId).status, "failed");
+            fs.writeFileSync(
+                path.join(outDir(), "state/watermarks/contacts.json"),
+                JSON.stringify({ through: "2099-12-31" }),
+            );
+            const again = await run({ runId: "retry" });
+            assert.match(again.summary!.tables.find((t) => t.table === "contacts")!.error!, /got "2099-12-31"/);
+        });
+
+        it("a manifest entry of the wrong shape is a clear error", async () => {
+            const first = await run();
+            const file = path.join(outDir(), "manifests", `${first.summary!.runId}.json`);
+            const m = JSON.parse(fs.readFileSync(file, "utf8"));
+            m.tables.contacts = { mode: "incremental" };
+            fs.writeFileSync(file, JSON.stringify(m));
+            assert.match(
+                await failure({}),
+                /manifests\/20250106T020000Z\.json is unusable: tables\.contacts is not a table entry \(status undefined\)\. Delete it to start the run over/,
+            );
+        });
+
+        it("an exports folder where the database file cannot be written is a clear error", async () => {
+            fs.mkdirSync(path.join(outDir(), LOCAL_DATABASE_FILE), { recursive: true });
+            fs.writeFileSync(
+                path.join(outDir(), ".connect-analytics-exports.json"),
+                JSON.stringify({ createdBy: "npm start", prefixes: [] }),
+            );
+            assert.match(await failure({}), /cannot open the export database .*connect_analytics_exports\.duckdb/);
+            const files = path.join(dir, "files-out");
+            fs.mkdirSync(files);
+            fs.writeFileSync(
+                path.join(files, ".connect-analytics-exports.json"),
+                JSON.stringify({ createdBy: "npm start", prefixes: [] }),
+            );
+            fs.writeFileSync(path.join(files, "connect"), "a file where the data folder goes");
+            const result = await run({ target: "files", outDir: files });
+            assert.match(
+                result.summary!.tables[0].error!,
+                /could not (read|write|clear) .*connect.*\(a file is where a folder must be\)/,
+            );
+        });
+
+        it("a second local run while one holds the lease exits; a dead holder's lease is taken over", async () => {
+            await run();
+            const lease = path.join(outDir(), "state/lease.json");
+            const hold = (pid: number) =>
+                fs.writeFileSync(
+                    lease,
+                    JSON.stringify({
+                        runId: "other",
+                        owner: `local:${os.hostname()}:${pid}`,
+                        acquiredAt: "x",
+                        expiresAt: "2999-01-01T00:00:00.000Z",
+                    }),
+                );
+            hold(process.pid);
+            assert.match(await failure({}), /run other holds the lease until 2999-01-01T00:00:00\.000Z/);
+            hold(2 ** 22 + 12_345);
+            const result = await run();
+            assert.equal(result.summary!.status, "succeeded");
+        });
+    });
+
+    it("the generator's contacts carry every schema column, and new-column files one more", () => {
+        const dims = { instanceId: "i", accountId: "a", agents: [{}], queues: [{}] } as never;
+        const select = contactsSelect(dims, 1, { k: 0, day: "2025-01-01", rows: 1, kind: "update", newColumn: true });
+        assert.match(select, /"last_update_timestamp"/);
+        assert.match(select, /"answering_machine_detection_status"/);
+        assert.equal(inspectLake(path.join(dir, "none")).kind, "absent");
+        const info: Partial<LakeInfo> = { lakeVersion: 2 };
+        fs.mkdirSync(path.join(dir, "half"));
+        fs.writeFileSync(
+            path.join(dir, "half", LAKE_INFO_FILE),
+            JSON.stringify({ ...info, generator: "connect-analytics synthetic lake", complete: false }),
+        );
+        assert.equal(inspectLake(path.join(dir, "half")).kind, "stale", "an interrupted generation is regenerated");
     });
 });

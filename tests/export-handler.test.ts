@@ -1,13 +1,15 @@
 /**
- * The export Lambda's handler against a scripted Athena and an in-memory exports bucket
- * (aws-sdk-client-mock), with a fake clock: fault cases, re-runs, watermarks, manifests, logs.
+ * The export Lambda's handler against a fake Athena, Glue and exports bucket (aws-sdk-client-mock)
+ * with a fake clock: the statements it runs, chunked merges and watermarks, fault cases (a failed
+ * MERGE, retries, throttling, cancellation, the deadline), schema drift, reconciliation, the lease,
+ * maintenance, the files target, and what it logs.
  */
 import { strict as assert } from "assert";
 import { Readable } from "stream";
 import { S3Client } from "@aws-sdk/client-s3";
-import { AWS_CLIENT_CONFIG, createExportHandler, exportHandler, type HandlerDeps } from "../functions/handler";
+import { AWS_CLIENT_CONFIG, createExportHandler, type HandlerDeps } from "../functions/handler";
 import { createS3ObjectStore } from "../functions/aws/s3Store";
-import type { ExportRunSummary, RunManifest, TableRunEntry } from "../functions/types";
+import type { RunManifest, TableRunEntry } from "../functions/types";
 import {
     accessDenied,
     BUCKET,
@@ -22,19 +24,24 @@ import {
 } from "./export-fakes";
 
 const MANIFEST = `manifests/${RUN_ID}.json`;
-const CONTACTS_WATERMARK = "state/watermarks/contacts.json";
+const WATERMARK = "state/watermarks/contacts.json";
 
-describe("export handler (Athena + S3 mocked)", () => {
+describe("export handler (Athena, Glue and S3 mocked)", () => {
     let aws: FakeAws;
     beforeEach(() => {
         aws = new FakeAws();
     });
     afterEach(() => aws.restore());
 
-    /** Runs the handler once; returns its summary or its error, the logs, and the clock. */
+    /** Runs the handler once; returns its result or its error, the logs, and the clock. */
     async function invoke(
         event: unknown = { scheduledTime: SCHEDULED },
-        options: { env?: Record<string, string | undefined>; timeoutMs?: number; deps?: Partial<HandlerDeps> } = {},
+        options: {
+            env?: Record<string, string | undefined>;
+            timeoutMs?: number;
+            deps?: Partial<HandlerDeps>;
+            requestId?: string;
+        } = {},
     ) {
         const clock = fakeClock();
         const logs = logSink();
@@ -44,107 +51,196 @@ describe("export handler (Athena + S3 mocked)", () => {
             logSink: logs.sink,
             ...options.deps,
         });
-        let summary: ExportRunSummary | undefined;
-        let error: (Error & Record<string, unknown>) | undefined;
+        let result: any;
+        let error: (Error & Record<string, any>) | undefined;
         try {
-            summary = await handler(event, lambdaContext(clock, options.timeoutMs));
+            result = await handler(event, lambdaContext(clock, options.timeoutMs, options.requestId));
         } catch (err) {
-            error = err as Error & Record<string, unknown>;
+            error = err as Error & Record<string, any>;
         }
-        return { summary, error, logs: logs.lines, clock };
+        return { result, error, logs: logs.lines, clock };
     }
-    const entry = (table: string): TableRunEntry => aws.json<RunManifest>(MANIFEST).tables[table];
+    const manifest = () => aws.json<RunManifest>(MANIFEST);
+    const entry = (table: string): TableRunEntry => manifest().tables[table];
+    const sqlOf = (table: string, kind: Parameters<FakeAws["queriesOf"]>[1]) =>
+        aws.queriesOf(table, kind).map((q) => q.sql);
 
-    it("first run without a watermark exports every table fully, then writes the watermark and the manifest", async () => {
-        const { summary, error, logs } = await invoke();
-        assert.equal(error, undefined);
-        assert.equal(summary!.status, "succeeded");
-        assert.deepEqual(
-            summary!.tables.map((t) => [t.table, t.status]),
-            [
-                ["users", "succeeded"],
-                ["contacts", "succeeded"],
-                ["agent_hierarchy_groups", "succeeded"],
-            ],
+    it("first run: creates each Iceberg table, loads the contacts history in chunks from the source's first day, and records it", async () => {
+        const { result, error, logs } = await invoke();
+        assert.equal(error, undefined, error?.message);
+        assert.equal(result.status, "succeeded");
+        assert.deepEqual(sqlOf("contacts", "create"), [
+            "CREATE TABLE IF NOT EXISTS `connect_analytics_exports`.`contacts` (" +
+                aws.sourceColumns
+                    .get("contacts")!
+                    .map((c) => `\`${c.Name}\` ${c.Type}`)
+                    .join(", ") +
+                ") PARTITIONED BY (day(`initiation_timestamp`)) LOCATION 's3://exports-bucket/connect/iceberg/contacts/' " +
+                "TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'snappy')",
+        ]);
+        assert.doesNotMatch(sqlOf("users", "create")[0], /PARTITIONED BY/, "a snapshot table has no time partition");
+        assert.match(
+            sqlOf("contacts", "bounds")[0],
+            /min\("initiation_timestamp"\).*< TIMESTAMP '2025-02-01 00:00:00'/,
         );
-        const contacts = aws.queriesFor("contacts_link")[0];
-        assert.equal(
-            contacts.sql,
-            `UNLOAD (SELECT * FROM "connect_analytics_consumer"."contacts_link" WHERE "initiation_timestamp" < TIMESTAMP '2025-02-01 00:00:00') ` +
-                `TO 's3://${BUCKET}/connect/contacts/dt=2025-02-01/run=${RUN_ID}/' WITH (format = 'PARQUET', compression = 'SNAPPY')`,
-        );
-        assert.equal(contacts.workgroup, "connect_analytics_workgroup");
-        assert.equal(contacts.database, "connect_analytics_consumer");
-        assert.match(contacts.token ?? "", /^[0-9a-f-]{36}$/);
-        assert.equal(aws.json(CONTACTS_WATERMARK).through, "2025-01-31");
-
-        const manifest = aws.json<RunManifest>(MANIFEST);
-        assert.equal(manifest.status, "succeeded");
-        assert.equal(manifest.runDate, "2025-02-01");
-        assert.equal(manifest.scheduledTime, "2025-02-01T02:00:00.000Z");
-        const c = manifest.tables.contacts;
+        // 2025-01-01..2025-01-31 in chunks of 7 days: each its own preview, MERGE and reconciliation.
+        const windows = aws
+            .queriesOf("contacts", "merge")
+            .map((q) =>
+                /'(\d{4}-\d{2}-\d{2}) 00:00:00' AND "initiation_timestamp" < TIMESTAMP '(\d{4}-\d{2}-\d{2})/
+                    .exec(q.sql)!
+                    .slice(1),
+            );
+        assert.deepEqual(windows, [
+            ["2025-01-01", "2025-01-08"],
+            ["2025-01-08", "2025-01-15"],
+            ["2025-01-15", "2025-01-22"],
+            ["2025-01-22", "2025-01-29"],
+            ["2025-01-29", "2025-02-01"],
+        ]);
+        const q = aws.queriesOf("contacts", "merge")[0];
+        assert.equal(q.workgroup, "connect_analytics_workgroup");
+        assert.equal(q.database, "connect_analytics_consumer");
+        assert.match(q.token ?? "", /^[0-9a-f-]{36}$/);
+        assert.equal(aws.json(WATERMARK).through, "2025-01-31");
+        const c = entry("contacts");
         assert.deepEqual(
             {
-                rows: c.rows,
-                bytes: c.bytesScanned,
-                id: c.queryExecutionId,
-                out: c.outputLocation,
+                status: c.status,
+                window: c.window,
+                chunks: c.chunks,
+                read: c.rowsRead,
+                inserted: c.rowsInserted,
+                updated: c.rowsUpdated,
                 before: c.watermarkBefore,
                 after: c.watermarkAfter,
-                range: c.range,
-                error: c.error,
+                output: c.output,
+                reconciliation: c.reconciliation,
             },
             {
-                rows: 1000,
-                bytes: 4096,
-                id: contacts.id,
-                out: `s3://${BUCKET}/connect/contacts/dt=2025-02-01/run=${RUN_ID}/`,
+                status: "succeeded",
+                window: { from: "2025-01-01", to: "2025-01-31" },
+                chunks: { done: 5, total: 5 },
+                read: 31 * 12,
+                inserted: 31 * 10,
+                updated: 0,
                 before: null,
                 after: "2025-01-31",
-                range: { to: "2025-01-31" },
-                error: null,
+                output: "connect_analytics_exports.contacts",
+                reconciliation: { sourceKeys: 30, sourceRows: 36, targetKeys: 30, targetRows: 30, ok: true },
             },
         );
-        assert.equal(manifest.tables.users.watermarkAfter, null);
-        // One JSON line per table and a summary.
+        assert.equal(c.bytesScanned, 4096 * 17, "bounds, create, and three statements per chunk");
+        assert.equal(manifest().status, "succeeded");
+        assert.equal(entry("users").rowsInserted, 10);
         assert.deepEqual(
             logs.filter((l) => l.event === "table_export").map((l) => l.table),
             ["users", "contacts", "agent_hierarchy_groups"],
         );
-        const last = logs[logs.length - 1];
-        assert.equal(last.event, "export_summary");
-        assert.equal(last.succeeded, 3);
-        assert.equal(last.requestId, "11111111-2222-3333-4444-555555555555");
+        assert.equal(logs[logs.length - 1].event, "export_summary");
+        assert.equal(logs[logs.length - 1].requestId, "11111111-2222-3333-4444-555555555555");
     });
 
-    it("an incremental run reads from the watermark minus the overlap up to the day before the run", async () => {
+    it("an incremental run reads the days since the watermark plus the lookback, as one chunk, and moves the watermark", async () => {
         aws.setWatermark("contacts", "2025-01-29");
-        const { summary } = await invoke();
+        for (const t of TABLES) aws.createTarget(t.name);
+        await invoke();
+        assert.equal(aws.queriesOf("contacts", "bounds").length, 0);
+        assert.equal(aws.queriesOf("contacts", "create").length, 0, "the target exists");
+        const preview = sqlOf("contacts", "preview");
+        assert.equal(preview.length, 1);
         assert.match(
-            aws.queriesFor("contacts_link")[0].sql,
-            /WHERE "initiation_timestamp" >= TIMESTAMP '2025-01-29 00:00:00' AND "initiation_timestamp" < TIMESTAMP '2025-02-01 00:00:00'\)/,
+            preview[0],
+            /"initiation_timestamp" >= TIMESTAMP '2025-01-27 00:00:00' AND "initiation_timestamp" < TIMESTAMP '2025-02-01 00:00:00'/,
         );
-        assert.deepEqual(summary!.tables[1].range, { from: "2025-01-29", to: "2025-01-31" });
-        assert.equal(aws.json(CONTACTS_WATERMARK).through, "2025-01-31");
+        assert.deepEqual(entry("contacts").window, { from: "2025-01-27", to: "2025-01-31" });
+        assert.equal(aws.json(WATERMARK).through, "2025-01-31");
     });
 
-    it("a table whose watermark already covers the last complete day runs no query", async () => {
+    it("a re-run merges nothing already current: the MERGE is skipped when the preview finds no change", async () => {
+        await invoke();
+        const merges = aws.queriesOf("contacts", "merge").length;
+        await invoke({ scheduledTime: "2025-02-02T02:00:00Z" });
+        const next = aws.json<RunManifest>("manifests/20250202T020000Z.json").tables.contacts;
+        assert.deepEqual(next.window, { from: "2025-01-29", to: "2025-02-01" });
+        assert.equal(next.rowsInserted, 10, "only the new day is new");
+        assert.equal(aws.queriesOf("contacts", "merge").length, merges + 1);
+        await invoke({ runId: "manual-again" });
+        assert.equal(aws.queriesOf("contacts", "merge").length, merges + 1, "nothing to change: no MERGE, no commit");
+    });
+
+    it("with no lookback, a watermark already at the last complete day runs no query", async () => {
         aws.setWatermark("contacts", "2025-01-31");
-        const { summary } = await invoke();
-        assert.equal(aws.queriesFor("contacts_link").length, 0);
-        assert.equal(summary!.tables[1].status, "up_to_date");
-        assert.equal(summary!.tables[1].watermarkAfter, "2025-01-31");
+        const { result } = await invoke(undefined, { env: { LOOKBACK_DAYS: "0" } });
+        assert.equal(aws.queriesOf("contacts").length, 0);
+        assert.equal(result.tables[1].status, "up_to_date");
     });
 
-    it("throttling: a start refused for the concurrency limit is retried after a jittered backoff, then succeeds", async () => {
-        aws.script.set("contacts_link", [{ kind: "throttleStart" }, { kind: "succeed" }]);
-        const { summary, logs, clock } = await invoke();
-        assert.equal(summary!.status, "succeeded");
-        assert.equal(summary!.tables[1].queryAttempts, 2);
-        const retry = logs.find((l) => l.event === "query_retry");
-        assert.ok(retry, "a query_retry warning is logged");
-        assert.match(String(retry!.error), /TooManyRequestsException|Rate exceeded/);
-        assert.ok(clock.slept.includes(retry!.delayMs as number), "the backoff went through the injected clock");
+    it("a MERGE that fails leaves the watermark unmoved and the table failed; the retry merges those days and succeeds", async () => {
+        aws.setWatermark("contacts", "2025-01-25");
+        for (const t of TABLES) aws.createTarget(t.name);
+        aws.script.set("contacts:merge", [{ kind: "fail", reason: "HIVE_BAD_DATA: malformed Parquet file" }]);
+        const first = await invoke();
+        assert.equal(first.error!.code, "RUN_FAILED");
+        assert.match(first.error!.message, /contacts \(failed: .*HIVE_BAD_DATA/);
+        assert.deepEqual(first.error!.failedTables, ["contacts"]);
+        assert.equal(aws.json(WATERMARK).through, "2025-01-25", "watermark unmoved");
+        assert.equal(entry("contacts").status, "failed");
+        assert.equal(entry("agent_hierarchy_groups").status, "succeeded", "the other tables went on");
+        assert.equal(aws.merged.get("contacts"), undefined, "nothing committed");
+
+        const second = await invoke({ runId: RUN_ID });
+        assert.equal(second.result.status, "succeeded");
+        assert.equal(manifest().runAttempt, 2);
+        assert.equal(entry("users").runAttempt, 1, "what succeeded is kept");
+        assert.equal(entry("contacts").runAttempt, 2);
+        const merges = sqlOf("contacts", "merge");
+        assert.equal(merges.length, 3, "the failed chunk, then both chunks of the retry");
+        assert.equal(merges[1], merges[0], "the retry reads the same days");
+        assert.equal(aws.json(WATERMARK).through, "2025-01-31");
+    });
+
+    it("a chunk that fails after earlier chunks committed: the watermark keeps their progress, and the re-run resumes without re-reading them", async () => {
+        aws.setWatermark("contacts", "2025-01-10");
+        for (const t of TABLES) aws.createTarget(t.name);
+        // Window 2025-01-08..2025-01-31: chunks from 01-08, 01-15, 01-22, 01-29.
+        aws.script.set("contacts:merge", [{ kind: "succeed" }, { kind: "fail" }]);
+        await invoke();
+        assert.equal(aws.json(WATERMARK).through, "2025-01-14");
+        assert.equal(entry("contacts").committedThrough, "2025-01-14");
+        const before = aws.queriesOf("contacts", "preview").length;
+        await invoke({ runId: RUN_ID });
+        const resumed = aws
+            .queriesOf("contacts", "preview")
+            .slice(before)
+            .map((q) => /'(\d{4}-\d{2}-\d{2}) 00:00:00' AND/.exec(q.sql)![1]);
+        assert.deepEqual(resumed, ["2025-01-15", "2025-01-22", "2025-01-29"]);
+        assert.equal(aws.json(WATERMARK).through, "2025-01-31");
+    });
+
+    it("a MERGE that fails with an Iceberg commit conflict is retried after a backoff within the run", async () => {
+        aws.createTarget("contacts");
+        aws.setWatermark("contacts", "2025-01-30");
+        aws.script.set("contacts:merge", [
+            { kind: "fail", reason: "ICEBERG_COMMIT_ERROR: concurrent OPTIMIZE" },
+            { kind: "succeed" },
+        ]);
+        const { result, logs, clock } = await invoke();
+        assert.equal(result.status, "succeeded");
+        const retry = logs.find((l) => l.event === "query_retry")!;
+        assert.equal(retry.step, "merge");
+        assert.ok(clock.slept.includes(retry.delayMs as number), "the backoff went through the injected clock");
+        assert.equal(aws.json(WATERMARK).through, "2025-01-31");
+    });
+
+    it("throttling: a start refused for the concurrency limit is retried, then succeeds", async () => {
+        aws.script.set("users:preview", [{ kind: "throttleStart" }, { kind: "succeed" }]);
+        const { result, logs } = await invoke();
+        assert.equal(result.status, "succeeded");
+        assert.match(
+            String(logs.find((l) => l.event === "query_retry")!.error),
+            /TooManyRequestsException|Rate exceeded/,
+        );
     });
 
     it("throttling of API calls is the SDK's job: the configured client retries a throttled S3 request itself", async () => {
@@ -169,302 +265,440 @@ describe("export handler (Athena + S3 mocked)", () => {
         });
         await createS3ObjectStore({ client, bucket: BUCKET }).putText("state/x.json", "{}");
         assert.deepEqual(statuses, [503, 200]);
-        assert.equal(AWS_CLIENT_CONFIG.retryMode, "adaptive");
         aws = new FakeAws();
     });
 
-    it("a query that FAILED fails its table; the others finish; the run throws listing it after writing the manifest", async () => {
-        aws.script.set("contacts_link", [{ kind: "fail", reason: "HIVE_BAD_DATA: malformed Parquet file" }]);
-        const { error } = await invoke();
-        assert.ok(error);
-        assert.equal(error.code, "RUN_FAILED");
-        assert.match(error.message, /failed for 1 of 3 table\(s\): contacts \(.*FAILED: HIVE_BAD_DATA/);
-        assert.deepEqual(error.failedTables, ["contacts"]);
-        const manifest = aws.json<RunManifest>(MANIFEST);
-        assert.equal(manifest.status, "failed");
-        assert.equal(manifest.tables.contacts.status, "failed");
-        assert.equal(manifest.tables.contacts.queryExecutionId, aws.queriesFor("contacts_link")[0].id);
-        assert.equal(manifest.tables.agent_hierarchy_groups.status, "succeeded");
-        assert.equal(aws.objects.has(CONTACTS_WATERMARK), false, "no watermark for the failed table");
-        assert.equal(aws.queriesFor("contacts_link").length, 1, "a non-retryable failure is not retried");
-    });
-
-    it("a query FAILED with a retryable Athena error is run again, on a cleared destination", async () => {
-        aws.script.set("contacts_link", [
-            { kind: "fail", retryable: true, reason: "INTERNAL_ERROR_QUERY_ENGINE" },
-            { kind: "succeed" },
-        ]);
-        const { summary } = await invoke();
-        assert.equal(summary!.tables[1].status, "succeeded");
-        assert.equal(summary!.tables[1].queryAttempts, 2);
-        assert.deepEqual(
-            aws.keys(`connect/contacts/`).map((k) => k.split("/").pop()),
-            [`${aws.queriesFor("contacts_link")[1].id}_00000.snappy.parquet`],
-            "the failed attempt's orphan was cleared",
-        );
-    });
-
-    it("a CANCELLED query fails its table with the reason", async () => {
-        aws.script.set("users_link", [
+    it("a CANCELLED query fails its table with the reason; the others finish", async () => {
+        aws.script.set("users:preview", [
             { kind: "cancel", reason: "Query exceeded the bytes scanned limit of the workgroup" },
         ]);
         const { error } = await invoke();
-        assert.equal(entry("users").status, "failed");
         assert.match(entry("users").error!, /CANCELLED: Query exceeded the bytes scanned limit/);
         assert.deepEqual(error!.failedTables, ["users"]);
         assert.equal(entry("contacts").status, "succeeded");
     });
 
-    it("a query still running at the deadline is stopped and failed; no new query starts with too little time left", async () => {
-        aws.script.set("contacts_link", [{ kind: "runForever" }]);
+    it("a statement still running at the deadline is stopped, nothing of it committed; the table is incomplete and the next invocation continues", async () => {
+        aws.createTarget("contacts");
+        aws.setWatermark("contacts", "2025-01-30");
+        aws.script.set("contacts:merge", [{ kind: "runForever" }]);
         const { error, clock } = await invoke(undefined, { timeoutMs: 120_000 });
-        const contacts = aws.queriesFor("contacts_link")[0];
-        assert.deepEqual(aws.stopped, [contacts.id], "the running query was stopped");
-        assert.match(entry("contacts").error!, /still running with \d+ s left before the Lambda deadline; stopped it/);
+        assert.deepEqual(aws.stopped, [aws.queriesOf("contacts", "merge")[0].id]);
+        assert.equal(entry("contacts").status, "incomplete");
+        assert.match(
+            entry("contacts").error!,
+            /still running .* before the Lambda deadline; stopped it, nothing of it committed/,
+        );
         assert.equal(
-            aws.queriesFor("agent_hierarchy_groups_link").length,
-            0,
-            "no query started after the deadline approached",
+            entry("agent_hierarchy_groups").status,
+            "incomplete",
+            "no statement starts with too little time left",
         );
-        assert.match(entry("agent_hierarchy_groups").error!, /not started: \d+ s left/);
-        assert.deepEqual(error!.failedTables, ["contacts", "agent_hierarchy_groups"]);
+        assert.equal(manifest().status, "incomplete");
+        assert.equal(error!.code, "RUN_FAILED");
+        assert.ok(clock.now() - Date.parse("2025-02-01T02:00:05Z") <= 120_000, "the run ended before the deadline");
+        assert.equal(aws.json(WATERMARK).through, "2025-01-30");
+        const again = await invoke({ runId: RUN_ID });
+        assert.equal(again.result.status, "succeeded");
+    });
+
+    it("a long first load stops between chunks before the deadline and the next invocation of the run continues after the last commit", async () => {
+        // Every statement takes about 19 s: a chunk about a minute, and 4 minutes allow only three.
+        aws.script.set(
+            "contacts",
+            Array.from({ length: 40 }, () => ({ kind: "succeed" as const, runningPolls: 8 })),
+        );
+        const first = await invoke({ scheduledTime: SCHEDULED, tables: ["contacts"] }, { timeoutMs: 240_000 });
+        const c = entry("contacts");
+        assert.equal(c.status, "incomplete", c.error ?? "");
+        assert.ok(c.chunks.done >= 1 && c.chunks.done < 5, JSON.stringify(c.chunks));
+        assert.match(
+            c.error!,
+            /stopped before the deadline with \d of 5 chunk\(s\) left; invoking this run again continues after 2025-01-/,
+        );
+        assert.equal(aws.json(WATERMARK).through, c.committedThrough);
+        assert.equal(first.error!.code, "RUN_FAILED");
+        const done = aws.queriesOf("contacts", "preview").length;
+        const second = await invoke({ runId: RUN_ID, tables: ["contacts"] });
+        assert.equal(second.result.status, "succeeded");
+        assert.equal(aws.queriesOf("contacts", "preview").length - done, 5 - c.chunks.done, "no chunk read twice");
+        assert.equal(aws.queriesOf("contacts", "bounds").length, 1, "the first load's window is kept");
+    });
+
+    it("schema drift: a new source column is added to the target before the merge and recorded; a changed type or a vanished column fails the table", async () => {
+        for (const t of TABLES) aws.createTarget(t.name);
+        aws.setWatermark("contacts", "2025-01-30");
+        aws.sourceColumns.get("contacts")!.push({ Name: "answering_machine_detection_status", Type: "string" });
+        await invoke();
+        assert.deepEqual(sqlOf("contacts", "alter"), [
+            "ALTER TABLE `connect_analytics_exports`.`contacts` ADD COLUMNS (`answering_machine_detection_status` string)",
+        ]);
         assert.ok(
-            clock.now() - Date.parse("2025-02-01T02:00:05Z") <= 120_000,
-            "the run ended before the Lambda deadline",
+            aws.queries.findIndex((q) => q.kind === "alter") <
+                aws.queries.findIndex((q) => q.kind === "merge" && q.table === "contacts"),
         );
-        assert.ok(aws.objects.has(MANIFEST), "the manifest was written in the reserved time");
+        assert.match(
+            sqlOf("contacts", "merge")[0],
+            /"answering_machine_detection_status" = "s"\."answering_machine_detection_status"/,
+        );
+        assert.deepEqual(entry("contacts").schemaChanges, ["answering_machine_detection_status string"]);
+
+        aws.sourceColumns.get("users")!.find((c) => c.Name === "is_active")!.Type = "string";
+        aws.sourceColumns.set(
+            "agent_hierarchy_groups",
+            aws.sourceColumns.get("agent_hierarchy_groups")!.filter((c) => c.Name !== "instance_arn"),
+        );
+        const { error } = await invoke({ scheduledTime: "2025-02-02T02:00:00Z" });
+        assert.deepEqual(error!.failedTables, ["users", "agent_hierarchy_groups"]);
+        const tables = aws.json<RunManifest>("manifests/20250202T020000Z.json").tables;
+        assert.match(
+            tables.users.error!,
+            /source schema drifted: column is_active changed type from boolean to string\. .*alter connect_analytics_exports\.users to match/,
+        );
+        assert.match(
+            tables.agent_hierarchy_groups.error!,
+            /column instance_arn is gone from agent_hierarchy_groups_link or now excluded/,
+        );
+        assert.equal(aws.queriesOf("users", "merge").length, 1, "no merge into a drifted table");
+    });
+
+    it("a reconciliation difference fails the table and keeps the watermark before those days", async () => {
+        aws.createTarget("contacts");
+        aws.setWatermark("contacts", "2025-01-30");
+        aws.script.set("contacts:reconcile", [{ kind: "succeed", reconcileKeys: 9 }]);
+        const { error } = await invoke();
+        assert.deepEqual(error!.failedTables, ["contacts"]);
+        assert.match(
+            entry("contacts").error!,
+            /the target's keys differ from the source's: 2025-01-28: source 10 keys, target 9/,
+        );
+        assert.equal(entry("contacts").reconciliation!.ok, false);
+        assert.equal(aws.json(WATERMARK).through, "2025-01-30");
+    });
+
+    it("excluded columns are never selected or created; an exclusion naming no real column is an error", async () => {
+        const tables = [{ ...TABLES[0], excludedColumns: ["email", "mobile"] }];
+        await invoke(undefined, { env: { TABLES_JSON: JSON.stringify(tables) } });
+        for (const sql of aws.queries.map((q) => q.sql)) assert.doesNotMatch(sql, /\bemail\b|\bmobile\b/);
+        assert.match(
+            sqlOf("users", "merge")[0],
+            /"first_name", "last_name", "secondary_email", "agent_hierarchy_group_id"/,
+        );
+        const bad = [{ ...TABLES[0], excludedColumns: ["emial"] }];
+        const { error } = await invoke({ runId: "bad" }, { env: { TABLES_JSON: JSON.stringify(bad) } });
+        assert.match(error!.message, /excluded column emial does not exist \(misspelt\?\) in users_link/);
+    });
+
+    it("a watermark of an impossible or future date fails its table naming the file; the run ends with a final manifest", async () => {
+        aws.setWatermark("contacts", "2025-13-40");
+        const first = await invoke();
+        assert.match(
+            entry("contacts").error!,
+            /s3:\/\/exports-bucket\/state\/watermarks\/contacts\.json is unusable: "through" must be a real day no later than the last complete day 2025-01-31, got "2025-13-40"/,
+        );
+        assert.equal(manifest().status, "failed", "never left running");
+        assert.equal(first.error!.code, "RUN_FAILED");
+        aws.setWatermark("contacts", "2099-12-31");
+        await invoke({ runId: "future" });
+        assert.match(aws.json<RunManifest>("manifests/future.json").tables.contacts.error!, /got "2099-12-31"/);
+    });
+
+    it("a manifest entry of the wrong shape is a clear error naming the manifest, before anything runs", async () => {
+        aws.put(MANIFEST, {
+            manifestVersion: 2,
+            runId: RUN_ID,
+            runDate: "2025-02-01",
+            runAttempt: 1,
+            tables: { contacts: { status: "done" } },
+        });
+        const { error } = await invoke();
+        assert.equal(error!.code, "STORE");
+        assert.match(
+            error!.message,
+            /manifests\/20250201T020000Z\.json is unusable: tables\.contacts is not a table entry \(status "done"\)\. Delete it to start the run over, or use a new run id/,
+        );
+        assert.equal(aws.athena.calls().length, 0);
     });
 
     it("an S3 write error on a watermark fails that table without moving its watermark", async () => {
-        aws.putFault = (key) => (key === CONTACTS_WATERMARK ? accessDenied() : undefined);
+        aws.createTarget("contacts");
+        aws.setWatermark("contacts", "2025-01-30");
+        aws.putFault = (key) => (key === WATERMARK ? accessDenied() : undefined);
         const { error } = await invoke();
         assert.deepEqual(error!.failedTables, ["contacts"]);
-        assert.match(entry("contacts").error!, /exported, but the watermark was not saved \(.*AccessDenied/);
-        assert.equal(aws.objects.has(CONTACTS_WATERMARK), false);
-        assert.equal(entry("users").status, "succeeded");
-    });
-
-    it("an S3 write error on the manifest fails the run with an error naming the manifest", async () => {
-        aws.putFault = (key) => (key === MANIFEST ? accessDenied() : undefined);
-        const { error } = await invoke();
-        assert.equal(error!.code, "STORE");
-        assert.match(error!.message, new RegExp(`could not write its manifest s3://${BUCKET}/${MANIFEST}`));
-    });
-
-    it("one table failing while others succeed: their exports and watermarks land, the failed one's does not move", async () => {
-        const tables = [
-            ...TABLES,
-            { name: "contact_record", linkName: "contact_record_link", timeColumn: "initiation_timestamp" },
-        ];
-        aws.setWatermark("contacts", "2025-01-20");
-        aws.setWatermark("contact_record", "2025-01-20");
-        aws.script.set("contact_record_link", [{ kind: "fail" }]);
-        const { error } = await invoke(undefined, { env: { TABLES_JSON: JSON.stringify(tables) } });
-        assert.deepEqual(error!.failedTables, ["contact_record"]);
-        assert.equal(aws.json(CONTACTS_WATERMARK).through, "2025-01-31");
-        assert.equal(aws.json("state/watermarks/contact_record.json").through, "2025-01-20");
-        for (const table of ["users", "contacts", "agent_hierarchy_groups"]) {
-            assert.equal(aws.keys(`connect/${table}/dt=2025-02-01/run=${RUN_ID}/`).length, 1, `${table} exported`);
-        }
-    });
-
-    it("a re-run with the same run id keeps what succeeded and duplicates nothing; force redoes and overwrites", async () => {
-        await invoke();
-        const before = aws.dataKeys();
-        const queries = aws.queries.length;
-        const again = await invoke();
-        assert.equal(again.summary!.runAttempt, 2);
-        assert.equal(aws.queries.length, queries, "no query for tables that already succeeded in this run");
-        assert.deepEqual(aws.dataKeys(), before);
-
-        const forced = await invoke({ scheduledTime: SCHEDULED, force: true });
-        assert.equal(forced.summary!.status, "succeeded");
-        assert.equal(aws.queries.length, queries + 3);
-        for (const table of ["users", "contacts", "agent_hierarchy_groups"]) {
-            const keys = aws.keys(`connect/${table}/`);
-            assert.equal(keys.length, 1, `${table}: one set of files, the old one was cleared (${keys.join(", ")})`);
-            assert.match(keys[0], new RegExp(`^connect/${table}/dt=2025-02-01/run=${RUN_ID}/`));
-        }
-        assert.deepEqual(forced.summary!.tables[1].range, { to: "2025-01-31" }, "a forced redo reads the same days");
-        assert.equal(aws.json(CONTACTS_WATERMARK).through, "2025-01-31");
-    });
-
-    it("a re-run after a partial failure redoes only the failed table, from its unmoved watermark", async () => {
-        aws.setWatermark("contacts", "2025-01-25");
-        aws.script.set("contacts_link", [{ kind: "fail" }]);
-        const first = await invoke();
-        assert.deepEqual(first.error!.failedTables, ["contacts"]);
-        assert.equal(aws.keys("connect/contacts/").length, 1, "the failed query left an orphan file");
-        const started = aws.queries.length;
-
-        const second = await invoke({ runId: RUN_ID });
-        assert.equal(second.summary!.status, "succeeded");
-        assert.deepEqual(
-            aws.queries.slice(started).map((q) => q.link),
-            ["contacts_link"],
-            "only the failed table ran again",
-        );
-        assert.equal(
-            aws.queries[started].sql,
-            aws.queriesFor("contacts_link")[0].sql,
-            "same days read as the failed attempt: nothing skipped",
-        );
-        assert.match(aws.queries[started].sql, /'2025-01-25 00:00:00'/);
-        assert.deepEqual(
-            aws.keys("connect/contacts/").map((k) => k.split("/").pop()),
-            [`${aws.queries[started].id}_00000.snappy.parquet`],
-        );
-        const manifest = aws.json<RunManifest>(MANIFEST);
-        assert.equal(manifest.runAttempt, 2);
-        assert.equal(manifest.tables.users.runAttempt, 1);
-        assert.equal(manifest.tables.contacts.runAttempt, 2);
-        assert.equal(aws.json(CONTACTS_WATERMARK).through, "2025-01-31");
-    });
-
-    it("rejects a malformed event with every problem named, before touching AWS", async () => {
-        const { error } = await invoke({
-            tables: ["contacts", "calls"],
-            from: "2025-01-10",
-            to: "2025-01-05",
-            runId: "a/b",
-            surprise: 1,
-        });
-        assert.equal(error!.code, "EVENT");
-        assert.match(error!.message, /unknown field "surprise"/);
         assert.match(
-            error!.message,
-            /"tables" names "calls", not configured; configured tables: users, contacts, agent_hierarchy_groups/,
+            entry("contacts").error!,
+            /merged through 2025-01-31, but the watermark was not saved \(.*AccessDenied.*a re-run merges those days again, harmlessly/,
         );
-        assert.match(error!.message, /"from" \(2025-01-10\) is after "to" \(2025-01-05\)/);
-        assert.match(error!.message, /"runId" must be/);
-        assert.equal(aws.athena.calls().length + aws.s3.calls().length, 0);
-        for (const bad of [
-            "not json",
-            ["contacts"],
-            { scheduledTime: "yesterday" },
-            { from: "2025-01-01" },
-            { force: "yes" },
-        ]) {
-            const r = await invoke(bad);
-            assert.equal(r.error?.code, "EVENT", `rejected: ${JSON.stringify(bad)}`);
-        }
+        assert.equal(aws.json(WATERMARK).through, "2025-01-30");
     });
 
-    it("rejects a missing or invalid environment, naming each variable", async () => {
-        const { error } = await invoke(undefined, {
-            env: { EXPORT_BUCKET: undefined, LATE_DATA_OVERLAP_DAYS: "two", TABLES_JSON: '[{"name":"users"}]' },
-        });
-        assert.equal(error!.code, "CONFIG");
-        assert.match(error!.message, /EXPORT_BUCKET: required, not set/);
-        assert.match(error!.message, /LATE_DATA_OVERLAP_DAYS: must be a whole number of days from 0 to 31, got "two"/);
-        assert.match(error!.message, /TABLES_JSON: \[0\]\.linkName must be a Glue table name/);
-        assert.equal(aws.athena.calls().length + aws.s3.calls().length, 0);
-        // The exported handler reads process.env: with nothing set it names what is missing.
-        const saved = { ...process.env };
-        const log = console.log;
-        const printed: string[] = [];
-        console.log = (line: string) => printed.push(line);
-        try {
-            for (const key of Object.keys(handlerEnv())) delete process.env[key];
-            await assert.rejects(
-                exportHandler({}, { getRemainingTimeInMillis: () => 60_000 }),
-                /EXPORT_BUCKET: required[\s\S]*TABLES_JSON: required/,
-            );
-        } finally {
-            process.env = saved;
-            console.log = log;
-        }
-        assert.equal(JSON.parse(printed[0]).event, "config_rejected", "the rejection is logged as JSON");
+    it("an empty source: the target is created, the watermark set to the last complete day, nothing merged", async () => {
+        aws.firstDay.set("contacts", null);
+        const { result } = await invoke();
+        assert.equal(result.tables[1].status, "succeeded");
+        assert.equal(aws.queriesOf("contacts", "merge").length, 0);
+        assert.equal(aws.queriesOf("contacts", "create").length, 1);
+        assert.equal(aws.json(WATERMARK).through, "2025-01-31");
     });
 
-    it("an empty table exports zero rows and still succeeds (and moves a watermark)", async () => {
-        aws.script.set("users_link", [{ kind: "succeed", rows: 0, files: 0 }]);
-        aws.script.set("contacts_link", [{ kind: "succeed", rows: 0, files: 0 }]);
-        const { summary } = await invoke();
-        assert.equal(summary!.status, "succeeded");
-        assert.equal(summary!.tables[0].rows, 0);
-        assert.equal(summary!.tables[1].rows, 0);
-        assert.equal(aws.json(CONTACTS_WATERMARK).through, "2025-01-31");
-    });
-
-    it("a backfill reads exactly its days and never moves the watermark backwards", async () => {
+    it("a backfill without a watermark sets none (history before it stays to load) and says so; with one it never moves it backwards", async () => {
+        const { logs } = await invoke({ tables: ["contacts"], from: "2025-01-05", to: "2025-01-07" });
+        assert.equal(aws.objects.has(WATERMARK), false);
+        assert.match(
+            String(logs.find((l) => l.event === "backfill_without_watermark")?.message),
+            /the next scheduled run loads all its history/,
+        );
         aws.setWatermark("contacts", "2025-01-31");
-        const { summary } = await invoke({ tables: ["contacts"], from: "2025-01-05", to: "2025-01-07" });
-        assert.equal(summary!.tables.length, 1);
-        assert.deepEqual(
-            aws.queries.map((q) => q.link),
-            ["contacts_link"],
-        );
-        assert.match(
-            aws.queries[0].sql,
-            />= TIMESTAMP '2025-01-05 00:00:00' AND "initiation_timestamp" < TIMESTAMP '2025-01-08 00:00:00'/,
-        );
-        assert.equal(summary!.tables[0].mode, "backfill");
-        assert.equal(aws.json(CONTACTS_WATERMARK).through, "2025-01-31");
+        await invoke({ tables: ["contacts"], from: "2025-01-05", to: "2025-01-07", runId: "backfill-2" });
+        assert.equal(aws.json(WATERMARK).through, "2025-01-31");
+        await invoke({ tables: ["contacts"], from: "2025-01-20", to: "2025-03-01", runId: "backfill-3" });
+        assert.equal(aws.json(WATERMARK).through, "2025-01-31", "never past the last complete day");
     });
 
-    it("a backfill reusing a daily run's id is refused before anything is touched, unless forced", async () => {
-        await invoke();
-        const files = aws.dataKeys();
-        const manifest = aws.objects.get(MANIFEST);
-        const queries = aws.queries.length;
-        const { error } = await invoke({
-            scheduledTime: SCHEDULED,
-            tables: ["contacts"],
-            from: "2025-01-05",
-            to: "2025-01-07",
+    describe("lease", () => {
+        const lease = (fields: Record<string, unknown>) =>
+            aws.put("state/lease.json", {
+                runId: "20250201T010000Z",
+                owner: "other-request",
+                acquiredAt: "2025-02-01T01:00:00.000Z",
+                ...fields,
+            });
+
+        it("a second run while another holds the lease exits before any query, naming the holder and until when", async () => {
+            lease({ expiresAt: "2025-02-01T02:10:00.000Z" });
+            const { error, logs } = await invoke();
+            assert.equal(error!.code, "LEASE_HELD");
+            assert.match(error!.message, /^run 20250201T010000Z holds the lease until 2025-02-01T02:10:00\.000Z/);
+            assert.equal(aws.athena.calls().length + aws.glue.calls().length, 0);
+            assert.equal(aws.objects.has(MANIFEST), false);
+            assert.equal(logs.at(-1)!.event, "lease_held");
         });
-        assert.equal(error!.code, "EVENT");
-        assert.match(
-            error!.message,
-            /refused: contacts already succeeded in this run as a incremental of the start\.\.2025-01-31; a backfill of 2025-01-05\.\.2025-01-07 needs its own run id/,
-        );
-        assert.deepEqual(aws.dataKeys(), files);
-        assert.equal(aws.objects.get(MANIFEST), manifest);
-        assert.equal(aws.queries.length, queries);
-        const forced = await invoke({
-            scheduledTime: SCHEDULED,
-            tables: ["contacts"],
-            from: "2025-01-05",
-            to: "2025-01-07",
-            force: true,
+
+        it("an expired lease is taken over conditionally on the ETag read, and released at the end", async () => {
+            lease({ expiresAt: "2025-02-01T02:00:00.000Z" });
+            const { result, logs } = await invoke();
+            assert.equal(result.status, "succeeded");
+            assert.ok(logs.some((l) => l.event === "lease_taken_over"));
+            const puts = aws.s3
+                .commandCalls((await import("@aws-sdk/client-s3")).PutObjectCommand)
+                .map((c) => c.args[0].input);
+            const takes = puts.filter((p) => p.Key === "state/lease.json");
+            assert.equal(takes[0].IfNoneMatch, "*", "first a create-only write");
+            assert.match(String(takes[1].IfMatch), /^"etag-/, "then a write conditional on the lease read");
+            const released = aws.json("state/lease.json");
+            assert.equal(released.released, true);
+            assert.equal(released.owner, "11111111-2222-3333-4444-555555555555");
         });
-        assert.equal(forced.summary!.tables[0].mode, "backfill");
-    });
 
-    it("excluded columns are never selected: the UNLOAD names the other known columns", async () => {
-        const tables = [{ name: "users", linkName: "users_link", excludedColumns: ["email", "mobile"] }];
-        await invoke(undefined, { env: { TABLES_JSON: JSON.stringify(tables) } });
-        const sql = aws.queries[0].sql;
-        assert.match(
-            sql,
-            /SELECT "instance_id", "instance_arn", .*"first_name", "last_name", "secondary_email", "agent_hierarchy_group_id"/,
-        );
-        assert.doesNotMatch(sql, /"email"|"mobile"|\*/);
-    });
-
-    it("CSV format unloads text files; DEBUG logging adds the SQL and each poll", async () => {
-        const { logs } = await invoke(undefined, { env: { EXPORT_FORMAT: "csv", LOG_LEVEL: "DEBUG" } });
-        assert.match(aws.queries[0].sql, /WITH \(format = 'TEXTFILE', field_delimiter = ','\)$/);
-        assert.ok(logs.some((l) => l.event === "athena_start" && typeof l.sql === "string"));
-        assert.ok(logs.some((l) => l.event === "athena_poll"));
-        const info = await invoke({ scheduledTime: "2025-02-02T02:00:00Z" });
-        assert.ok(!info.logs.some((l) => l.level === "DEBUG"), "INFO hides DEBUG lines");
-    });
-
-    it("accepts an EventBridge rule's Scheduled Event and polls with growing delays", async () => {
-        aws.script.set("users_link", [{ kind: "succeed", runningPolls: 4 }]);
-        const { summary, clock } = await invoke({
-            "detail-type": "Scheduled Event",
-            source: "aws.events",
-            time: "2025-02-01T02:00:00Z",
-            resources: [],
+        it("two runs taking over the same expired lease: the second conditional write fails, and that run exits", async () => {
+            lease({ expiresAt: "2025-02-01T02:00:00.000Z" });
+            let puts = 0;
+            aws.putFault = (key) => {
+                // Another run takes the lease between this run's read and its conditional write.
+                if (key === "state/lease.json" && ++puts === 2) {
+                    aws.put(key, {
+                        runId: "rival",
+                        owner: "rival",
+                        acquiredAt: "x",
+                        expiresAt: "2025-02-01T03:00:00.000Z",
+                    });
+                }
+                return undefined;
+            };
+            const { error } = await invoke();
+            assert.equal(error!.code, "LEASE_HELD");
+            assert.match(error!.message, /another run took the lease .* just now/);
         });
-        assert.equal(summary!.runId, RUN_ID);
-        const polls = clock.slept.slice(0, 5);
-        assert.ok(
-            polls.every((d, i) => i === 0 || d >= polls[i - 1]),
-            `poll delays grow: ${polls.join(", ")}`,
-        );
+    });
+
+    describe("maintenance", () => {
+        it("OPTIMIZEs and VACUUMs each existing target; a failure is reported while the others go on", async () => {
+            aws.createTarget("users");
+            aws.createTarget("contacts");
+            aws.script.set("contacts:vacuum", [{ kind: "fail", reason: "ICEBERG_VACUUM_MORE_RUNS_NEEDED" }]);
+            const { error, logs } = await invoke({ maintenance: true });
+            assert.deepEqual(sqlOf("users", "optimize"), [
+                'OPTIMIZE "connect_analytics_exports"."users" REWRITE DATA USING BIN_PACK',
+            ]);
+            assert.deepEqual(sqlOf("users", "vacuum"), ['VACUUM "connect_analytics_exports"."users"']);
+            const summary = error!.summary;
+            assert.deepEqual(
+                summary.tables.map((t: any) => [t.table, t.status]),
+                [
+                    ["users", "succeeded"],
+                    ["contacts", "failed"],
+                    ["agent_hierarchy_groups", "skipped"],
+                ],
+            );
+            assert.match(
+                error!.message,
+                /maintenance .* failed for contacts .*ICEBERG_VACUUM_MORE_RUNS_NEEDED.*merges are unaffected/,
+            );
+            assert.ok(logs.some((l) => l.event === "table_maintenance" && l.level === "ERROR"));
+            assert.equal(aws.queries.filter((q) => q.kind === "merge").length, 0);
+        });
+
+        it("goes out of a running export's way: tables are skipped while the run lease is held", async () => {
+            aws.createTarget("users");
+            aws.put("state/lease.json", {
+                runId: "daily",
+                owner: "x",
+                acquiredAt: "x",
+                expiresAt: "2025-02-01T03:00:00.000Z",
+            });
+            const { result } = await invoke({ maintenance: true });
+            assert.match(result.tables[0].error, /export run daily is running; merges go first/);
+            assert.equal(aws.athena.calls().length, 0);
+        });
+    });
+
+    describe("files target", () => {
+        const files = { EXPORT_TARGET: "files" };
+
+        it("writes one folder per data day (UNLOAD partitioned by dt), indexes them, and a re-read day replaces its folder after the index switched", async () => {
+            aws.setWatermark("contacts", "2025-01-25");
+            await invoke(undefined, { env: files });
+            const unload = sqlOf("contacts", "unload")[0];
+            assert.match(
+                unload,
+                /^UNLOAD \(SELECT .*, CAST\(CAST\("initiation_timestamp" AS DATE\) AS VARCHAR\) AS "dt" FROM \(SELECT .*row_number\(\) OVER \(PARTITION BY "instance_id", "contact_id" ORDER BY "last_update_timestamp" DESC NULLS LAST\)/,
+            );
+            assert.match(
+                unload,
+                /TO 's3:\/\/exports-bucket\/connect\/contacts\/run=20250201T020000Z\/1-2025-01-23\/' WITH \(format = 'PARQUET', compression = 'SNAPPY', partitioned_by = ARRAY\['dt'\]\)$/,
+            );
+            const index = aws.json<{ days: Record<string, string> }>("connect/contacts/_current.json");
+            assert.equal(index.days["2025-01-23"], "connect/contacts/run=20250201T020000Z/1-2025-01-23/dt=2025-01-23/");
+            assert.equal(Object.keys(index.days).length, 9);
+            assert.equal(entry("contacts").rowsWritten, 90);
+
+            const events: string[] = [];
+            const put = aws.putFault;
+            aws.putFault = (key) => {
+                if (key === "connect/contacts/_current.json") {
+                    events.push(`index ${aws.keys("connect/contacts/run=20250201").length}`);
+                }
+                return put(key);
+            };
+            await invoke({ scheduledTime: "2025-02-02T02:00:00Z" }, { env: files });
+            const next = aws.json<{ days: Record<string, string> }>("connect/contacts/_current.json");
+            assert.equal(
+                next.days["2025-01-29"],
+                "connect/contacts/run=20250202T020000Z/1-2025-01-29/dt=2025-01-29/",
+                "re-read day moved",
+            );
+            assert.equal(next.days["2025-01-23"], index.days["2025-01-23"], "a day not re-read keeps its folder");
+            assert.deepEqual(
+                aws.keys("connect/contacts/run=20250201T020000Z/1-2025-01-23/dt=2025-01-29/"),
+                [],
+                "the replaced folder is gone",
+            );
+            assert.equal(
+                aws.keys("connect/contacts/run=20250201T020000Z/1-2025-01-23/dt=2025-01-28/").length,
+                1,
+                "kept",
+            );
+            // The old folders still existed when the index was switched (they go after it): never zero current.
+            assert.ok(events.length >= 2 && events.every((e) => e !== "index 0"), events.join(", "));
+        });
+
+        it("a run spanning more than UNLOAD's 100 partitions is split into statements of at most 100 days", async () => {
+            aws.firstDay.set("contacts", "2024-10-01");
+            await invoke({ scheduledTime: SCHEDULED, tables: ["contacts"] }, { env: { ...files, CHUNK_DAYS: "100" } });
+            const days = sqlOf("contacts", "unload").map((s) => {
+                const [, from, to] =
+                    /'(\d{4}-\d{2}-\d{2}) 00:00:00' AND "initiation_timestamp" < TIMESTAMP '(\d{4}-\d{2}-\d{2})/.exec(
+                        s,
+                    )!;
+                return (Date.parse(to) - Date.parse(from)) / 86_400_000;
+            });
+            assert.deepEqual(days, [100, 23]);
+            assert.equal(Object.keys(aws.json<{ days: object }>("connect/contacts/_current.json").days).length, 123);
+        });
+
+        it("an UNLOAD that fails leaves the index on the previous folders, and the next run deletes what it left", async () => {
+            await invoke(undefined, { env: files });
+            const before = aws.json<{ days: Record<string, string> }>("connect/contacts/_current.json");
+            aws.script.set("contacts:unload", [{ kind: "fail" }]);
+            await invoke({ scheduledTime: "2025-02-02T02:00:00Z" }, { env: files });
+            const after = aws.json<{ days: Record<string, string>; pending: string[] }>(
+                "connect/contacts/_current.json",
+            );
+            assert.deepEqual(after.days, before.days);
+            assert.equal(after.pending.length, 1, "the failed run's folder is recorded as pending");
+            await invoke({ scheduledTime: "2025-02-03T02:00:00Z" }, { env: files });
+            const last = aws.json<{ pending: string[] }>("connect/contacts/_current.json");
+            assert.deepEqual(last.pending, []);
+            assert.deepEqual(aws.keys("connect/contacts/run=20250202T020000Z/"), [], "the pending folder was deleted");
+        });
+    });
+
+    describe("configuration, events and logs", () => {
+        it("rejects a missing or invalid environment, naming each variable, before touching AWS", async () => {
+            const { error, logs } = await invoke(undefined, {
+                env: {
+                    EXPORT_BUCKET: undefined,
+                    LOOKBACK_DAYS: "two",
+                    EXPORT_TARGET: "parquet",
+                    TABLES_JSON: '[{"name":"calls","linkName":"calls_link"},{"name":"users","linkName":"users_link"}]',
+                },
+            });
+            assert.equal(error!.code, "CONFIG");
+            assert.match(error!.message, /EXPORT_BUCKET: required, not set; the exports bucket's name/);
+            assert.match(error!.message, /LOOKBACK_DAYS: got "two"; whole days from 0 to 90/);
+            assert.match(error!.message, /EXPORT_TARGET: got "parquet"; must be "iceberg" or "files"/);
+            assert.match(error!.message, /TABLES_JSON: table calls: no primary key known; set "primaryKey"/);
+            assert.match(error!.message, /TABLES_JSON: table calls: no version column known; set "versionColumn"/);
+            assert.doesNotMatch(error!.message, /\(users\)|\[1\]/, "a known dataset's keys are filled in");
+            assert.equal(aws.athena.calls().length + aws.s3.calls().length, 0);
+            assert.equal(logs[0].event, "config_rejected");
+        });
+
+        it("reads LATE_DATA_OVERLAP_DAYS, LOOKBACK_DAYS' old name, when LOOKBACK_DAYS is not set", async () => {
+            aws.setWatermark("contacts", "2025-01-29");
+            await invoke(undefined, { env: { LOOKBACK_DAYS: undefined, LATE_DATA_OVERLAP_DAYS: "1" } });
+            assert.match(sqlOf("contacts", "preview")[0], />= TIMESTAMP '2025-01-29 00:00:00'/);
+        });
+
+        it("rejects a malformed event with every problem named, capping long lists", async () => {
+            const tables = Array.from({ length: 100_000 }, (_, i) => `nosuch_${i}`);
+            const { error } = await invoke({ tables, from: "2025-01-10", to: "2025-01-05", runId: "a/b", surprise: 1 });
+            assert.equal(error!.code, "EVENT");
+            assert.match(error!.message, /unknown field\(s\) "surprise"/);
+            assert.match(error!.message, /"tables" names "nosuch_0", .*"nosuch_9" and 99990 more, not configured/);
+            assert.ok(error!.message.length < 2_000, `error of ${error!.message.length} characters`);
+            assert.match(error!.message, /"from" \(2025-01-10\) is after "to" \(2025-01-05\)/);
+            assert.equal(aws.athena.calls().length + aws.s3.calls().length, 0);
+        });
+
+        it("logs through the console method of each level (Lambda's JSON log format reads it), filtered by LOG_LEVEL", async () => {
+            const seen: [string, string][] = [];
+            const saved = {
+                debug: console.debug,
+                info: console.info,
+                warn: console.warn,
+                error: console.error,
+                log: console.log,
+            };
+            for (const m of ["debug", "info", "warn", "error", "log"] as const) {
+                console[m] = (line: string) => seen.push([m, JSON.parse(line).level]);
+            }
+            try {
+                aws.script.set("contacts:merge", [{ kind: "fail" }]);
+                const clock = fakeClock();
+                await createExportHandler({ env: () => handlerEnv({ LOG_LEVEL: "DEBUG" }), clock })(
+                    { scheduledTime: SCHEDULED },
+                    lambdaContext(clock),
+                ).catch(() => undefined);
+            } finally {
+                Object.assign(console, saved);
+            }
+            assert.ok(seen.length > 0);
+            for (const [method, level] of seen) {
+                assert.equal(method, level.toLowerCase(), `${level} went to console.${method}`);
+            }
+            assert.deepEqual([...new Set(seen.map(([m]) => m))].sort(), ["debug", "error", "info"]);
+        });
     });
 });

@@ -1,167 +1,188 @@
 /**
- * Athena implementation of `QueryEngine`: UNLOAD through the resource link in the workgroup,
- * poll with backoff, read statistics. The AWS SDK is `require`d inside the function bodies so the
- * Lambda's serialized code loads the runtime's SDK instead of bundling it; the client it is given
- * retries throttled and transient API calls itself (see `createAwsClients`).
+ * Athena implementation of `QueryEngine`: statements in the export's workgroup, polled with
+ * backoff; columns from Glue at run time. The AWS SDK is `require`d inside the function bodies so
+ * the Lambda's serialized code loads the runtime's SDK instead of bundling it; the clients retry
+ * throttled and transient API calls themselves (see `createAwsClients`).
  *
- * The ClientRequestToken is fresh per attempt and the SDK's own retries of the call reuse it, so
- * a retried request whose first try did start a query cannot start a second UNLOAD. When polling
- * fails after the SDK's retries, the query is stopped so it cannot keep writing into the run's
- * prefix. A throttled start is usually the concurrent-query limit: worth a later attempt.
+ *  - Columns: glue:GetTable on the source's resource link, whose columns Glue returns from its
+ *    target (none visible: a clear error about the link and its grants). Partition keys count as
+ *    columns (SELECT * returns them).
+ *  - The ClientRequestToken is fresh per attempt and the SDK's own retries of the call reuse it,
+ *    so a retried request whose first try did start a query cannot start a second one.
+ *  - Retryable: a throttled start (usually the concurrent-query limit), a FAILED query Athena
+ *    marks retryable, and an Iceberg commit conflict (ICEBERG_COMMIT_ERROR: a concurrent
+ *    OPTIMIZE). When polling fails after the SDK's retries the query is stopped; a query still
+ *    running at the deadline is stopped too, and a stopped MERGE commits nothing (Iceberg commits
+ *    are atomic).
+ *  - Results: only aggregates are read (one page); an UNLOAD's written rows come from its runtime
+ *    statistics.
  */
-import type { AthenaClient } from "@aws-sdk/client-athena";
-import { exportError, describeError } from "../errors";
+import type { AthenaClient, QueryExecution } from "@aws-sdk/client-athena";
+import type { GlueClient } from "@aws-sdk/client-glue";
+import { describeError, exportError } from "../errors";
 import { backoffDelay, POLL_BACKOFF } from "../retry";
-import type { ExportJob, ExportJobResult, JobControl, QueryEngine } from "../types";
-import { buildUnloadStatement } from "./athenaSql";
+import type { Column, QueryEngine } from "../types";
+import { athenaDialect } from "./athenaSql";
 
 export interface AthenaEngineOptions {
-    readonly client: Pick<AthenaClient, "send">;
+    readonly athena: Pick<AthenaClient, "send">;
+    readonly glue: Pick<GlueClient, "send">;
     readonly workgroup: string;
     /** Consumer database holding the resource links. */
-    readonly database: string;
+    readonly sourceDatabase: string;
+    /** s3://bucket/prefix/iceberg/ : each Iceberg table lives in `<table>/` under it. */
+    readonly icebergRoot: string;
 }
 
 export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
-    const { client, workgroup, database } = options;
-
-    async function stopQuietly(queryExecutionId: string, control: JobControl): Promise<void> {
-        const { StopQueryExecutionCommand } =
-            require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
-        try {
-            await client.send(new StopQueryExecutionCommand({ QueryExecutionId: queryExecutionId }));
-        } catch (err) {
-            control.log.warn("athena_stop_failed", { queryExecutionId, error: describeError(err) });
-        }
-    }
-
+    const { athena, glue, sourceDatabase } = options;
+    const sdk = () => require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
+    const throttled = (err: unknown) => {
+        const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+        return (
+            /TooManyRequests|Throttling|RequestLimitExceeded/.test(e?.name ?? "") ||
+            e?.$metadata?.httpStatusCode === 429
+        );
+    };
+    const glueColumns = async (input: {
+        DatabaseName: string;
+        Name: string;
+        CatalogId?: string;
+    }): Promise<Column[] | undefined> => {
+        const { GetTableCommand } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+        const table = await glue.send(new GetTableCommand(input)).then(
+            (out) => out.Table,
+            (err) => {
+                if ((err as Error)?.name === "EntityNotFoundException") return undefined;
+                throw exportError(
+                    "SOURCE",
+                    `glue:GetTable ${input.DatabaseName}.${input.Name} failed: ${describeError(err)}`,
+                );
+            },
+        );
+        const cols = [...(table?.StorageDescriptor?.Columns ?? []), ...(table?.PartitionKeys ?? [])];
+        return table && cols.map((c) => ({ name: c.Name!, type: c.Type! }));
+    };
+    const stop = (id: string) =>
+        athena.send(new (sdk().StopQueryExecutionCommand)({ QueryExecutionId: id })).catch(() => undefined);
     return {
         name: "athena",
-        async runExport(job: ExportJob, control: JobControl): Promise<ExportJobResult> {
-            const sdk = require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
-            const { randomUUID } = require("crypto") as typeof import("crypto");
-            const table = job.plan.table.name;
-            const sql = buildUnloadStatement({
-                plan: job.plan,
-                database,
-                outputUri: job.outputUri,
-                format: job.format,
+        dialect: athenaDialect(),
+        targetLocation: (table) => `${options.icebergRoot}${table}/`,
+        async sourceColumns(table) {
+            const cols = await glueColumns({ DatabaseName: sourceDatabase, Name: table.linkName });
+            if (!cols?.length) {
+                throw exportError(
+                    "SOURCE",
+                    `no columns visible through resource link ${sourceDatabase}.${table.linkName} (${table.name}); the consumer stack creates it, ` +
+                        `and the role needs DESCRIBE on it and SELECT on its target (connect-analytics verify checks both)`,
+                );
+            }
+            return cols;
+        },
+        targetColumns: (database, table) => glueColumns({ DatabaseName: database, Name: table }),
+        async run(text, info, control) {
+            const what = `${info.step} of ${info.table.name}`;
+            control.log.debug("athena_start", {
+                table: info.table.name,
+                step: info.step,
+                attempt: info.attempt,
+                sql: text,
             });
-            control.log.debug("athena_start", { table, attempt: job.attempt, sql });
-
-            let queryExecutionId: string;
-            try {
-                const started = await client.send(
-                    new sdk.StartQueryExecutionCommand({
-                        QueryString: sql,
-                        WorkGroup: workgroup,
-                        QueryExecutionContext: { Database: database },
+            const { randomUUID } = require("crypto") as typeof import("crypto");
+            const id = await athena
+                .send(
+                    new (sdk().StartQueryExecutionCommand)({
+                        QueryString: text,
+                        WorkGroup: options.workgroup,
+                        QueryExecutionContext: { Database: sourceDatabase },
                         ClientRequestToken: randomUUID(),
                     }),
+                )
+                .then(
+                    (out) => out.QueryExecutionId!,
+                    (err) => {
+                        const status =
+                            (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0;
+                        throw exportError(
+                            throttled(err) ? "THROTTLED" : "QUERY_FAILED",
+                            `Athena did not start the ${what}: ${describeError(err)}`,
+                            {
+                                retryable: throttled(err) || status >= 500,
+                            },
+                        );
+                    },
                 );
-                if (!started.QueryExecutionId) throw new Error("StartQueryExecution returned no QueryExecutionId");
-                queryExecutionId = started.QueryExecutionId;
-            } catch (err) {
-                throw startFailure(err, table);
-            }
-
             for (let poll = 0; ; poll++) {
                 const delay = backoffDelay(poll, POLL_BACKOFF, control.clock.random);
                 const left = control.remainingMs();
                 if (left < delay) {
-                    await stopQuietly(queryExecutionId, control);
+                    await stop(id);
                     throw exportError(
                         "DEADLINE",
-                        `Athena query ${queryExecutionId} for ${table} was still running with ${Math.max(0, Math.round(left / 1000))} s left before the Lambda deadline; stopped it (raise the timeout if this repeats).`,
-                        { queryExecutionId },
+                        `Athena query ${id} (${what}) was still running with ${Math.round(Math.max(0, left) / 1000)} s left before the Lambda deadline; stopped it, nothing of it committed`,
+                        { queryExecutionId: id },
                     );
                 }
                 await control.clock.sleep(delay);
-                let execution: import("@aws-sdk/client-athena").QueryExecution | undefined;
-                try {
-                    execution = (
-                        await client.send(new sdk.GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }))
-                    ).QueryExecution;
-                } catch (err) {
-                    await stopQuietly(queryExecutionId, control);
+                const q: QueryExecution | undefined = await athena
+                    .send(new (sdk().GetQueryExecutionCommand)({ QueryExecutionId: id }))
+                    .then(
+                        (out) => out.QueryExecution,
+                        async (err) => {
+                            await stop(id);
+                            throw exportError(
+                                "QUERY_FAILED",
+                                `could not read the state of Athena query ${id} (${what}): ${describeError(err)}`,
+                                {
+                                    queryExecutionId: id,
+                                    retryable: throttled(err),
+                                },
+                            );
+                        },
+                    );
+                const state = q?.Status?.State;
+                const reason =
+                    q?.Status?.StateChangeReason ?? q?.Status?.AthenaError?.ErrorMessage ?? "no reason given";
+                if (state === "FAILED" || state === "CANCELLED") {
                     throw exportError(
-                        "QUERY_FAILED",
-                        `could not read the state of Athena query ${queryExecutionId} for ${table}: ${describeError(err)}`,
+                        state === "FAILED" ? "QUERY_FAILED" : "QUERY_CANCELLED",
+                        `Athena query ${id} (${what}) ${state}: ${reason}`,
                         {
-                            queryExecutionId,
-                            retryable: isThrottling(err),
+                            queryExecutionId: id,
+                            retryable:
+                                state === "FAILED" &&
+                                (q?.Status?.AthenaError?.Retryable === true || /ICEBERG_COMMIT_ERROR/.test(reason)),
                         },
                     );
                 }
-                const state = execution?.Status?.State;
-                control.log.debug("athena_poll", { table, queryExecutionId, state, poll });
-                if (state === "SUCCEEDED") {
-                    return {
-                        queryExecutionId,
-                        bytesScanned: execution?.Statistics?.DataScannedInBytes ?? null,
-                        rows: await outputRows(queryExecutionId, control),
-                    };
-                }
-                if (state === "FAILED") {
-                    const athenaError = execution?.Status?.AthenaError;
-                    throw exportError(
-                        "QUERY_FAILED",
-                        `Athena query ${queryExecutionId} for ${table} FAILED: ${execution?.Status?.StateChangeReason ?? athenaError?.ErrorMessage ?? "no reason given"}`,
-                        {
-                            queryExecutionId,
-                            retryable: athenaError?.Retryable === true,
-                            errorCategory: athenaError?.ErrorCategory,
-                            errorType: athenaError?.ErrorType,
-                        },
-                    );
-                }
-                if (state === "CANCELLED") {
-                    throw exportError(
-                        "QUERY_CANCELLED",
-                        `Athena query ${queryExecutionId} for ${table} was CANCELLED: ${execution?.Status?.StateChangeReason ?? "by someone, or by the workgroup's bytes-scanned cutoff"}`,
-                        { queryExecutionId },
-                    );
-                }
+                if (state !== "SUCCEEDED") continue;
+                const results = info.results
+                    ? await athena.send(new (sdk().GetQueryResultsCommand)({ QueryExecutionId: id, MaxResults: 1000 }))
+                    : undefined;
+                const names = results?.ResultSet?.ResultSetMetadata?.ColumnInfo?.map((c) => c.Name!) ?? [];
+                const stats =
+                    info.step === "unload"
+                        ? await athena
+                              .send(new (sdk().GetQueryRuntimeStatisticsCommand)({ QueryExecutionId: id }))
+                              .catch((err) => {
+                                  control.log.warn("athena_row_count_unavailable", {
+                                      queryExecutionId: id,
+                                      error: describeError(err),
+                                  });
+                                  return undefined;
+                              })
+                        : undefined;
+                return {
+                    queryExecutionId: id,
+                    bytesScanned: q?.Statistics?.DataScannedInBytes ?? null,
+                    // The first row of a SELECT's results is its header.
+                    rows: (results?.ResultSet?.Rows ?? [])
+                        .slice(1)
+                        .map((r) => Object.fromEntries(names.map((n, i) => [n, r.Data?.[i]?.VarCharValue ?? null]))),
+                    outputRows: stats?.QueryRuntimeStatistics?.Rows?.OutputRows ?? null,
+                };
             }
         },
     };
-
-    /** Rows written by the UNLOAD; informative only, so a failure to read it does not fail the table. */
-    async function outputRows(queryExecutionId: string, control: JobControl): Promise<number | null> {
-        const { GetQueryRuntimeStatisticsCommand } =
-            require("@aws-sdk/client-athena") as typeof import("@aws-sdk/client-athena");
-        try {
-            const stats = await client.send(
-                new GetQueryRuntimeStatisticsCommand({ QueryExecutionId: queryExecutionId }),
-            );
-            return stats.QueryRuntimeStatistics?.Rows?.OutputRows ?? null;
-        } catch (err) {
-            control.log.warn("athena_row_count_unavailable", { queryExecutionId, error: describeError(err) });
-            return null;
-        }
-    }
-
-    function isThrottling(err: unknown): boolean {
-        const names = ["TooManyRequestsException", "ThrottlingException", "Throttling", "RequestLimitExceeded"];
-        const e = err as
-            | { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } }
-            | undefined;
-        return (
-            !!e &&
-            (names.includes(e.name ?? "") || e.$metadata?.httpStatusCode === 429 || e.$retryable?.throttling === true)
-        );
-    }
-
-    /** StartQueryExecution errors that remain after the SDK's retries. */
-    function startFailure(err: unknown, table: string): Error {
-        const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0;
-        if (isThrottling(err)) {
-            return exportError("THROTTLED", `Athena did not start the query for ${table}: ${describeError(err)}`, {
-                retryable: true,
-            });
-        }
-        return exportError("QUERY_FAILED", `Athena did not start the query for ${table}: ${describeError(err)}`, {
-            retryable: status >= 500,
-        });
-    }
 }

@@ -1,35 +1,59 @@
-/** Athena (Trino) rendering of an export: the UNLOAD statement. Pure. */
-import { explicitColumns, quoteIdent, timeRangePredicate } from "../sql";
-import type { ExportFormat, SelectPlan } from "../types";
+/**
+ * The Athena (engine v3) dialect: Iceberg DDL in Athena's Hive-style DDL (backquoted names,
+ * Glue types), Trino for everything else (OPTIMIZE, VACUUM, UNLOAD). Pure.
+ *
+ *  - CREATE TABLE IF NOT EXISTS ... PARTITIONED BY (day(<time column>)) LOCATION 's3://...'
+ *    TBLPROPERTIES ('table_type' = 'ICEBERG', ...): one Iceberg table per exported table.
+ *  - ALTER TABLE ... ADD COLUMNS (...): a column that appeared at the source.
+ *  - OPTIMIZE ... REWRITE DATA USING BIN_PACK, VACUUM: compaction and snapshot/orphan cleanup.
+ *  - UNLOAD (...) TO 's3://.../' WITH (..., partitioned_by = ARRAY['dt']): the files target.
+ * Column types compare as Iceberg stores them: no tinyint/smallint (int), no sized strings.
+ * Built by one function so the serialized Lambda carries one function, not one per method.
+ */
+import { quoteIdent, sqlString } from "../sql";
+import type { Dialect } from "../types";
 
-export interface UnloadInput {
-    readonly plan: SelectPlan;
-    /** Consumer database holding the resource link. */
-    readonly database: string;
-    /** s3://bucket/key/ of an empty "folder": UNLOAD refuses a non-empty destination. */
-    readonly outputUri: string;
-    readonly format: ExportFormat;
+/** How Iceberg stores a Glue/Hive column type, lowercase without spaces. */
+export function icebergType(type: string): string {
+    return type
+        .toLowerCase()
+        .replace(/\s+/g, "")
+        .replace(/\b(tinyint|smallint|integer)\b(?!:)/g, "int")
+        .replace(/\b(varchar|char)(\(\d+\))?(?![\w:])/g, "string");
 }
 
-/**
- * `UNLOAD (SELECT ... FROM "db"."link" [WHERE time range]) TO 's3://.../' WITH (...)`: the select
- * goes through the resource link; Parquet with Snappy, or CSV as TEXTFILE (which Athena
- * gzip-compresses by default).
- */
-export function buildUnloadStatement(input: UnloadInput): string {
-    const { plan, database, outputUri } = input;
-    if (!/^s3:\/\/[a-z0-9][a-z0-9.-]+\/[^']+\/$/.test(outputUri)) {
-        throw new Error(
-            `UNLOAD destination must be an s3://bucket/prefix/ "folder" ending with '/', got ${JSON.stringify(outputUri)}.`,
-        );
-    }
-    const columns = explicitColumns(plan);
-    const list = columns ? columns.map(quoteIdent).join(", ") : "*";
-    const where =
-        plan.range && plan.table.timeColumn ? ` WHERE ${timeRangePredicate(plan.table.timeColumn, plan.range)}` : "";
-    const options =
-        input.format === "parquet"
-            ? "format = 'PARQUET', compression = 'SNAPPY'"
-            : "format = 'TEXTFILE', field_delimiter = ','";
-    return `UNLOAD (SELECT ${list} FROM ${quoteIdent(database)}.${quoteIdent(plan.table.linkName)}${where}) TO '${outputUri}' WITH (${options})`;
+export function athenaDialect(): Dialect {
+    const ddl = (name: string) => `\`${quoteIdent(name).slice(1, -1)}\``;
+    const type = (t: string) => {
+        if (!/^[a-z0-9_<>,:()]+$/.test(icebergType(t))) throw new Error(`unsupported column type ${JSON.stringify(t)}`);
+        return icebergType(t);
+    };
+    const folder = (uri: string) => {
+        if (!/^s3:\/\/[a-z0-9][a-z0-9.-]+\/[^']+\/$/.test(uri)) throw new Error(`not an s3:// folder: ${uri}`);
+        return sqlString(uri);
+    };
+    const qualified = (database: string, table: string) => `${quoteIdent(database)}.${quoteIdent(table)}`;
+    return {
+        name: "athena",
+        qualified,
+        sourcePrune: () => undefined,
+        createTable: ({ database, table, columns, partitionDay, location }) =>
+            `CREATE TABLE IF NOT EXISTS ${ddl(database)}.${ddl(table)} (${columns.map((c) => `${ddl(c.name)} ${type(c.type)}`).join(", ")})` +
+            (partitionDay ? ` PARTITIONED BY (day(${ddl(partitionDay)}))` : "") +
+            ` LOCATION ${folder(location)} TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'snappy')`,
+        addColumns: (database, table, columns) => [
+            `ALTER TABLE ${ddl(database)}.${ddl(table)} ADD COLUMNS (${columns.map((c) => `${ddl(c.name)} ${type(c.type)}`).join(", ")})`,
+        ],
+        sameType: (source, target) => icebergType(source) === icebergType(target),
+        maintenance: (database, table) => [
+            { step: "optimize", sql: `OPTIMIZE ${qualified(database, table)} REWRITE DATA USING BIN_PACK` },
+            { step: "vacuum", sql: `VACUUM ${qualified(database, table)}` },
+        ],
+        writeFiles: (select, uri, format, partitioned) =>
+            `UNLOAD (${select}) TO ${folder(uri)} WITH (` +
+            (format === "parquet"
+                ? "format = 'PARQUET', compression = 'SNAPPY'"
+                : "format = 'TEXTFILE', field_delimiter = ','") +
+            (partitioned ? ", partitioned_by = ARRAY['dt'])" : ")"),
+    };
 }

@@ -1,4 +1,9 @@
-/** S3 implementation of `ObjectStore` for the exports bucket. SDK `require`d inside the bodies. */
+/**
+ * S3 implementation of `ObjectStore` for the exports bucket. SDK `require`d inside the bodies.
+ * Conditional writes (`putIf`) use If-None-Match: * (create only) or If-Match: <ETag> (replace
+ * only that version); S3 answers 412 when the condition fails and 409 when a concurrent
+ * conditional write to the key won (docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+ */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { describeError, exportError } from "../errors";
 import type { ObjectStore } from "../types";
@@ -10,66 +15,78 @@ export interface S3ObjectStoreOptions {
 
 export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore {
     const { client, bucket } = options;
-    const failure = (action: string, key: string, err: unknown) =>
-        exportError("STORE", `could not ${action} s3://${bucket}/${key}: ${describeError(err)}`, { retryable: false });
+    const s3 = () => require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+    const status = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+    const fail = (action: string, key: string) => (err: unknown) => {
+        throw exportError("STORE", `could not ${action} s3://${bucket}/${key}: ${describeError(err)}`);
+    };
+    const put = (key: string, text: string, condition = {}) =>
+        client
+            .send(
+                new (s3().PutObjectCommand)({
+                    Bucket: bucket,
+                    Key: key,
+                    Body: text,
+                    ContentType: "application/json",
+                    ...condition,
+                }),
+            )
+            .then((out) => out.ETag ?? "");
+    const getTagged = (key: string) =>
+        client.send(new (s3().GetObjectCommand)({ Bucket: bucket, Key: key })).then(
+            async (out) => ({ text: (await out.Body?.transformToString("utf-8")) ?? "", tag: out.ETag ?? "" }),
+            (err) => (err?.name === "NoSuchKey" || status(err) === 404 ? undefined : fail("read", key)(err)),
+        );
+    const listKeys = async (prefix: string) => {
+        const keys: string[] = [];
+        let token: string | undefined;
+        do {
+            const page = await client
+                .send(new (s3().ListObjectsV2Command)({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }))
+                .catch(fail("list", prefix));
+            keys.push(...(page.Contents ?? []).map((o) => o.Key!));
+            token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        } while (token);
+        return keys;
+    };
     return {
         name: "s3",
         uri: (key) => `s3://${bucket}/${key}`,
-        async getText(key) {
-            const { GetObjectCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
-            try {
-                const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-                if (!out.Body) return "";
-                return await out.Body.transformToString("utf-8");
-            } catch (err) {
-                const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-                if (e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.$metadata?.httpStatusCode === 404) {
-                    return undefined;
-                }
-                throw failure("read", key, err);
-            }
-        },
-        async putText(key, text) {
-            const { PutObjectCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
-            try {
-                await client.send(
-                    new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: "application/json" }),
-                );
-            } catch (err) {
-                throw failure("write", key, err);
-            }
-        },
+        getTagged,
+        getText: async (key) => (await getTagged(key))?.text,
+        putText: (key, text) => put(key, text).then(() => undefined, fail("write", key)),
+        putIf: (key, text, ifTag) =>
+            put(key, text, ifTag === undefined ? { IfNoneMatch: "*" } : { IfMatch: ifTag }).catch((err) =>
+                status(err) === 412 || status(err) === 409 ? undefined : fail("conditionally write", key)(err),
+            ),
+        listKeys,
         async deletePrefix(prefix) {
-            const { ListObjectsV2Command, DeleteObjectsCommand } =
-                require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
-            if (!prefix.endsWith("/") || prefix.length < 2) {
-                throw failure("clear", prefix, new Error("refusing a prefix that is not a folder ending with '/'"));
+            if (!/[^/]\/$/.test(prefix)) {
+                fail("clear", prefix)(new Error("refusing a prefix that is not a folder ending with '/'"));
             }
-            let deleted = 0;
-            let token: string | undefined;
-            try {
-                do {
-                    const page = await client.send(
-                        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+            const keys = await listKeys(prefix);
+            for (let i = 0; i < keys.length; i += 1000) {
+                const out = await client
+                    .send(
+                        new (s3().DeleteObjectsCommand)({
+                            Bucket: bucket,
+                            Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+                        }),
+                    )
+                    .catch(fail("clear", prefix));
+                const e = out.Errors?.[0];
+                if (e) {
+                    fail(
+                        "clear",
+                        prefix,
+                    )(
+                        new Error(
+                            `${out.Errors!.length} object(s) not deleted, first ${e.Key}: ${e.Code} ${e.Message ?? ""}`,
+                        ),
                     );
-                    const objects = (page.Contents ?? []).filter((o) => o.Key).map((o) => ({ Key: o.Key! }));
-                    if (objects.length > 0) {
-                        const out = await client.send(
-                            new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }),
-                        );
-                        if (out.Errors && out.Errors.length > 0) {
-                            throw new Error(
-                                `${out.Errors.length} object(s) not deleted, first ${out.Errors[0].Key}: ${out.Errors[0].Code} ${out.Errors[0].Message ?? ""}`.trim(),
-                            );
-                        }
-                        deleted += objects.length;
-                    }
-                    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-                } while (token);
-            } catch (err) {
-                throw failure("clear", prefix, err);
+                }
             }
-            return deleted;
+            return keys.length;
         },
     };
 }

@@ -1,18 +1,28 @@
 /**
- * DuckDB implementation of `QueryEngine` for the local run: the same export jobs the Lambda sends
- * to Athena, run as COPY statements over the local lake. Local only; the Lambda never reaches it.
+ * DuckDB implementation of `QueryEngine` for the local run: the same statements the Lambda sends
+ * to Athena, over views of the local lake (the "resource links", in a schema named like the
+ * consumer database) and into tables of a DuckDB database file attached under the export
+ * database's name. Local only; the Lambda never reaches it.
  */
 import * as fs from "fs";
 import * as path from "path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { describeError, exportError } from "../errors";
-import type { ExportJob, ExportJobResult, ExportTableSpec, JobControl, QueryEngine, SelectPlan } from "../types";
 import { CONNECT_TABLE_SCHEMAS } from "../../lib/connectSchema";
+import { describeError, exportError } from "../errors";
+import { quoteIdent, sqlString } from "../sql";
+import type {
+    Column,
+    DayRange,
+    ExportTableSpec,
+    JobControl,
+    QueryEngine,
+    StatementInfo,
+    StatementResult,
+} from "../types";
 import {
-    buildCopyStatement,
     createEmptyViewStatement,
     createLinkViewStatement,
-    exportFileName,
+    duckdbDialect,
     LAKE_PARTITION_COLUMN,
     lakeTableDir,
 } from "./duckdbSql";
@@ -20,6 +30,11 @@ import {
 export interface DuckdbEngineOptions {
     readonly connection: DuckDBConnection;
     readonly lakeDir: string;
+    /** Schema of the link views (the consumer database's name). */
+    readonly sourceDatabase: string;
+    /** The attached target database (the export database's name) and its file. */
+    readonly exportDatabase: string;
+    readonly databaseFile: string;
 }
 
 /**
@@ -29,58 +44,105 @@ export interface DuckdbEngineOptions {
 export async function attachLake(
     connection: DuckDBConnection,
     lakeDir: string,
+    sourceDatabase: string,
     tables: readonly ExportTableSpec[],
 ): Promise<void> {
     const lake = path.resolve(lakeDir);
+    await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(sourceDatabase)}`);
     for (const table of tables) {
         const columns = CONNECT_TABLE_SCHEMAS[table.name]?.columns;
-        const empty = lakeFiles(lakeTableDir(lake, table), { table, excludedColumns: [] }).length === 0;
+        const empty = lakeFiles(lakeTableDir(lake, table), table, "all").length === 0;
         await connection.run(
-            empty && columns ? createEmptyViewStatement(table, columns) : createLinkViewStatement(lake, table),
+            empty && columns
+                ? createEmptyViewStatement(sourceDatabase, table, columns)
+                : createLinkViewStatement(lake, sourceDatabase, table),
         );
     }
 }
 
+/** Attaches the target database file (created when absent) under the export database's name. */
+export async function attachTarget(
+    connection: DuckDBConnection,
+    databaseFile: string,
+    exportDatabase: string,
+): Promise<void> {
+    try {
+        await connection.run(`ATTACH ${sqlString(databaseFile)} AS ${quoteIdent(exportDatabase)}`);
+    } catch (err) {
+        throw exportError("STORE", `cannot open the export database ${databaseFile}: ${describeError(err)}`);
+    }
+}
+
+const text = (v: unknown) =>
+    v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : String(v);
+
 export function createDuckdbEngine(options: DuckdbEngineOptions): QueryEngine {
+    const { connection, sourceDatabase } = options;
     const lakeDir = path.resolve(options.lakeDir);
+    const describe = async (qualified: string): Promise<Column[]> =>
+        (await connection.runAndReadAll(`DESCRIBE ${qualified}`))
+            .getRowObjectsJS()
+            .map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
     return {
         name: "duckdb",
-        async runExport(job: ExportJob, control: JobControl): Promise<ExportJobResult> {
-            const outputFile = path.join(job.outputUri, exportFileName(job.format));
-            const sql = buildCopyStatement({ plan: job.plan, outputFile, format: job.format });
-            control.log.debug("duckdb_copy", { table: job.plan.table.name, sql });
+        dialect: duckdbDialect,
+        targetLocation: (table) => `${options.databaseFile}#${table}`,
+        async sourceColumns(table) {
             try {
-                await fs.promises.mkdir(job.outputUri, { recursive: true });
-                const reader = await options.connection.runAndReadAll(sql);
-                const rows = Number(reader.getRows()[0]?.[0] ?? 0);
-                return { rows, bytesScanned: bytesRead(lakeDir, job.plan), queryExecutionId: null };
+                const cols = await describe(duckdbDialect.qualified(sourceDatabase, table.linkName));
+                return cols.filter((c) => !(table.timeColumn && c.name === LAKE_PARTITION_COLUMN));
+            } catch (err) {
+                throw exportError(
+                    "SOURCE",
+                    `the lake has no readable ${table.name} (${lakeTableDir(lakeDir, table)}): ${describeError(err)}`,
+                );
+            }
+        },
+        async targetColumns(database, table) {
+            const exists = await connection.runAndReadAll(
+                `SELECT 1 FROM duckdb_tables() WHERE database_name = ${sqlString(database)} AND schema_name = 'main' AND table_name = ${sqlString(table)}`,
+            );
+            return exists.getRows().length > 0 ? describe(duckdbDialect.qualified(database, table)) : undefined;
+        },
+        async run(sql: string, info: StatementInfo, control: JobControl): Promise<StatementResult> {
+            control.log.debug("duckdb_run", { table: info.table.name, step: info.step, sql });
+            try {
+                if (info.output) await fs.promises.mkdir(info.output, { recursive: true });
+                const reader = await connection.runAndReadAll(sql);
+                const names = reader.columnNames();
+                const rows = reader.getRows().map((row) => Object.fromEntries(names.map((n, i) => [n, text(row[i])])));
+                return {
+                    rows: info.results ? rows : [],
+                    bytesScanned: info.reads ? bytesRead(lakeDir, info.table, info.reads) : 0,
+                    queryExecutionId: null,
+                    outputRows: info.step === "unload" ? Number(rows[0]?.[names[0]] ?? 0) : null,
+                };
             } catch (err) {
                 throw exportError(
                     "QUERY_FAILED",
-                    `DuckDB export of ${job.plan.table.name} failed: ${describeError(err)}`,
+                    `DuckDB ${info.step} of ${info.table.name} failed: ${describeError(err)}${info.output ? ` (writing ${info.output})` : ""}`,
                 );
             }
         },
     };
 }
 
-/** Size of the lake files the query reads: the local stand-in for Athena's DataScannedInBytes. */
-export function bytesRead(lakeDir: string, plan: SelectPlan): number {
-    const dir = lakeTableDir(lakeDir, plan.table);
-    const files = lakeFiles(dir, plan);
-    return files.reduce((n, f) => n + fs.statSync(f).size, 0);
+/** Size of the lake files a statement reads: the local stand-in for Athena's DataScannedInBytes. */
+export function bytesRead(lakeDir: string, table: ExportTableSpec, reads: DayRange | "all"): number {
+    return lakeFiles(lakeTableDir(lakeDir, table), table, reads).reduce((n, f) => n + fs.statSync(f).size, 0);
 }
 
-/** The lake files a plan reads after partition pruning. */
-export function lakeFiles(dir: string, plan: SelectPlan): string[] {
+/** The lake files of a table in a day range after partition pruning. */
+export function lakeFiles(dir: string, table: Pick<ExportTableSpec, "timeColumn">, reads: DayRange | "all"): string[] {
     const parquet = (d: string) =>
         fs.existsSync(d)
             ? fs
                   .readdirSync(d)
                   .filter((f) => f.endsWith(".parquet"))
+                  .sort()
                   .map((f) => path.join(d, f))
             : [];
-    if (!plan.table.timeColumn) return parquet(dir);
+    if (!table.timeColumn) return parquet(dir);
     const prefix = `${LAKE_PARTITION_COLUMN}=`;
     const days = fs.existsSync(dir)
         ? fs
@@ -88,9 +150,8 @@ export function lakeFiles(dir: string, plan: SelectPlan): string[] {
               .filter((d) => d.startsWith(prefix))
               .map((d) => d.slice(prefix.length))
         : [];
-    const { range } = plan;
     return days
-        .filter((d) => !range || ((range.from === undefined || d >= range.from) && d <= range.to))
+        .filter((d) => reads === "all" || ((reads.from === undefined || d >= reads.from) && d <= reads.to))
         .sort()
         .flatMap((d) => parquet(path.join(dir, prefix + d)));
 }

@@ -1,71 +1,157 @@
 /**
- * The local export: the synthetic lake on DuckDB, the exports folder as the bucket, and the same
- * event validation and `runExport` the Lambda uses. Shared by `npm start`, the tests and the bench.
+ * The local export: the synthetic lake on DuckDB, the exports folder as the bucket, a DuckDB
+ * database file in it as the export database, and the same event validation, lease and runner
+ * the Lambda uses. Shared by `npm start`, the tests and the bench.
  *
  * The local clock follows the lake: a run is the daily schedule firing at 02:00 UTC the day after
  * the lake's last day, so running again without new data is a re-run of the same run id, and
- * `addDay` (a new day of contacts) makes the next day's run. A backfill is a manual run with a run
- * id of its own (from the current time), as it would be when invoking the Lambda by hand.
+ * `addDay` (a new delivery day) makes the next day's run. A backfill is a manual run with a run id
+ * of its own, as it would be when invoking the Lambda by hand.
+ *
+ * Safety: every option is validated before anything is touched; a folder is used only when it
+ * is new, empty, or carries the marker this code wrote (lake.json for a lake, EXPORTS_MARKER for
+ * an exports folder); `fresh` deletes only the entries this code makes inside such a folder,
+ * never the folder itself; the lake and the exports must be separate folders.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { DuckDBInstance } from "@duckdb/node-api";
-import { DEFAULT_TIME_COLUMNS } from "../../lib/config";
-import { DEFAULT_TABLES } from "../../lib/names";
-import { addDays } from "../dates";
-import { isExportError } from "../errors";
-import { parseExportEvent } from "../event";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { DEFAULT_TIME_COLUMNS, withDatasetDefaults } from "../../lib/connectSchema";
+import { DEFAULT_CONSUMER_DATABASE, DEFAULT_TABLES, exportPrefixProblem } from "../../lib/names";
+import { addDays, isIsoDay } from "../dates";
+import { describeError, isExportError } from "../errors";
+import { parseExportEvent, runIdFromInstant } from "../event";
+import { acquireLease } from "../lease";
 import { createJsonLogger } from "../log";
-import { runExport } from "../runner";
-import { parseTableSpecs, prefixProblem } from "../settings";
-import type { ExportFormat, ExportRunSummary, ExportTableSpec, Logger, LogLevel, TableRunEntry } from "../types";
-import { attachLake, createDuckdbEngine } from "./duckdbEngine";
+import { runMaintenance } from "../maintenance";
+import { DEFAULT_LIMITS, filesIndexKey, runExportUnderLease, type RunDeps } from "../runner";
+import {
+    DEFAULT_CHUNK_DAYS,
+    DEFAULT_EXPORT_DATABASE,
+    DEFAULT_LOOKBACK_DAYS,
+    MAX_CHUNK_DAYS,
+    MAX_LOOKBACK_DAYS,
+    parseTableSpecs,
+} from "../settings";
+import { quoteIdent, sqlString } from "../sql";
+import type {
+    ExportFormat,
+    ExportRequest,
+    ExportRunSummary,
+    ExportTableSpec,
+    ExportTarget,
+    Logger,
+    LogLevel,
+    MaintenanceSummary,
+    TableRunEntry,
+} from "../types";
+import { attachLake, attachTarget, createDuckdbEngine } from "./duckdbEngine";
+import { GLOB_CHARACTERS } from "./duckdbSql";
 import { createFsObjectStore } from "./fsStore";
-import { addLakeDay, DEFAULT_LAKE, ensureLake, lastLakeDay, type LakeInfo } from "./syntheticLake";
+import {
+    addLakeDay,
+    DEFAULT_LAKE,
+    deleteLake,
+    generateLake,
+    inspectLake,
+    lastLakeDay,
+    validateLakeShape,
+    verifyLake,
+    type LakeInfo,
+    type LakeProgress,
+    type LakeShape,
+    type LakeState,
+} from "./syntheticLake";
 
 export interface LocalExportOptions {
     readonly lakeDir: string;
     readonly outDir: string;
-    readonly rows: number;
-    readonly days: number;
-    readonly seed: number;
-    readonly startDate: string;
-    readonly format: ExportFormat;
-    readonly prefix: string;
-    readonly overlapDays: number;
-    /** Table specs; default: the project's default tables with their links and time columns. */
-    readonly tableSpecs?: readonly ExportTableSpec[];
+    /** Shape of a lake to generate; values given must match an existing lake's (else use `fresh`). */
+    readonly lake?: Partial<LakeShape>;
+    readonly target?: ExportTarget;
+    readonly format?: ExportFormat;
+    readonly prefix?: string;
+    readonly lookbackDays?: number;
+    /** Days per MERGE; default: `localChunkDays` of the lake. */
+    readonly chunkDays?: number;
+    /** Table specs (as TABLES_JSON entries); default: the project's default tables. */
+    readonly tableSpecs?: readonly unknown[];
     /** Export only these tables (the event's `tables`). */
     readonly tables?: readonly string[];
     readonly from?: string;
     readonly to?: string;
     readonly runId?: string;
     readonly force?: boolean;
-    /** Append the next day of contacts to the lake before exporting. */
+    /** Append the next delivery day to the lake before exporting. */
     readonly addDay?: boolean;
-    /** Delete the lake and the exports folder first. */
+    /** With addDay: the new day's contacts carry a column the earlier files lack. */
+    readonly newColumn?: boolean;
+    /** Regenerate the lake and start the exports over (deleting only what this code made). */
     readonly fresh?: boolean;
+    /** OPTIMIZE/VACUUM the targets instead of merging. */
+    readonly maintenance?: boolean;
     readonly logLevel?: LogLevel;
     readonly logSink?: (line: string) => void;
-    readonly onTable?: (entry: TableRunEntry, progress: { index: number; total: number; runAttempt: number }) => void;
+    readonly onTable?: RunDeps["onTable"];
+    readonly onStep?: RunDeps["onStep"];
+    /** A table's entry after each of its chunks, for a progress bar. */
+    readonly onChunk?: RunDeps["onProgress"];
     /** Called once the lake is ready, before the export starts. */
-    readonly onLake?: (lake: { info: LakeInfo; generated: boolean; addedDay?: string; ms: number }) => void;
+    readonly onLake?: (lake: {
+        info: LakeInfo;
+        generated: boolean;
+        addedDay?: string;
+        ms: number;
+        note?: string;
+    }) => void;
+    readonly onProgress?: LakeProgress;
     /** DuckDB worker threads; default: DuckDB's (all cores). */
     readonly threads?: number;
+    /** DuckDB memory limit (it spills to disk beyond it); default 400MB. */
+    readonly memoryLimit?: string;
 }
 
 export const LOCAL_DEFAULTS = {
     lakeDir: ".local-lake",
     outDir: "exports",
-    ...DEFAULT_LAKE,
+    target: "iceberg" as ExportTarget,
     format: "parquet" as ExportFormat,
     prefix: "connect",
-    // The synthetic lake never receives late data, so re-reading days would only duplicate them.
-    overlapDays: 0,
+    lookbackDays: DEFAULT_LOOKBACK_DAYS,
+    chunkDays: DEFAULT_CHUNK_DAYS,
+    memoryLimit: "400MB",
 };
 
+/**
+ * Days per MERGE when not given: at most 7 (the Lambda's default) and about a million lake rows,
+ * since DuckDB's MERGE holds its source in memory and the local run keeps DuckDB within
+ * `memoryLimit` (a 20-million-row lake merges a day at a time).
+ */
+export function localChunkDays(lake: LakeInfo): number {
+    const perDay = Math.max(1, ...lake.dayCounts);
+    return Math.max(1, Math.min(DEFAULT_CHUNK_DAYS, Math.floor(1_000_000 / perDay)));
+}
+
+/** Written into an exports folder this code created or adopted: only such a folder is written to. */
+export const EXPORTS_MARKER = ".connect-analytics-exports.json";
+export const LOCAL_DATABASE_FILE = `${DEFAULT_EXPORT_DATABASE}.duckdb`;
+
+/** A table's state after the run, checked against the lake itself. */
+export interface TableCheck {
+    readonly table: string;
+    readonly rows: number;
+    readonly keys: number;
+    /** Rows whose key has a newer version in the lake (must be 0). */
+    readonly staleVersions: number;
+    /** Keys the lake has and the target lacks. */
+    readonly missingKeys: number;
+    readonly query: string;
+}
+
 export interface LocalExportResult {
-    readonly summary: ExportRunSummary;
+    readonly summary?: ExportRunSummary;
+    readonly maintenance?: MaintenanceSummary;
     /** The run's error when tables failed (the summary still describes the run). */
     readonly error?: Error;
     readonly lake: LakeInfo;
@@ -73,9 +159,12 @@ export interface LocalExportResult {
     readonly addedDay?: string;
     readonly lakeMs: number;
     readonly exportMs: number;
+    /** The DuckDB database holding the tables (iceberg target). */
+    readonly databaseFile: string | null;
+    readonly checks: readonly TableCheck[];
 }
 
-export function defaultTableSpecs(): ExportTableSpec[] {
+export function defaultTableSpecs(): { name: string; linkName: string; timeColumn?: string }[] {
     return DEFAULT_TABLES.map((name) => ({
         name,
         linkName: `${name}_link`,
@@ -83,101 +172,415 @@ export function defaultTableSpecs(): ExportTableSpec[] {
     }));
 }
 
-export async function runLocalExport(options: LocalExportOptions): Promise<LocalExportResult> {
-    const { tables: specs, problems } = parseTableSpecs(options.tableSpecs ?? defaultTableSpecs());
-    const prefixIssue = prefixProblem(options.prefix);
-    if (problems.length > 0 || prefixIssue) {
-        throw new Error(
-            `invalid local export settings: ${[...problems, ...(prefixIssue ? [`prefix ${prefixIssue}`] : [])].join("; ")}`,
+/** A bad local command: nothing was touched. */
+export class LocalUsageError extends Error {}
+
+interface Validated {
+    readonly specs: ExportTableSpec[];
+    readonly lakeDir: string;
+    readonly outDir: string;
+    readonly lakeState: LakeState;
+    readonly outState: "absent" | "empty" | "marked";
+    readonly shape: LakeShape;
+    readonly target: ExportTarget;
+    readonly format: ExportFormat;
+    readonly prefix: string;
+}
+
+const inside = (child: string, parent: string) => child === parent || child.startsWith(parent + path.sep);
+
+function inspectOut(dir: string): Validated["outState"] | string {
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(dir);
+    } catch (err) {
+        return (err as NodeJS.ErrnoException).code === "ENOENT" ? "absent" : `cannot be read (${describeError(err)})`;
+    }
+    if (!stat.isDirectory()) return "is a file";
+    const entries = fs.readdirSync(dir);
+    if (entries.length === 0) return "empty";
+    return entries.includes(EXPORTS_MARKER) ? "marked" : `holds files but no ${EXPORTS_MARKER} written by npm start`;
+}
+
+/** Every check that needs no write: all problems at once, before anything is touched. */
+export function validateLocalOptions(o: LocalExportOptions): Validated {
+    const problems: string[] = [];
+    const defaults = withDatasetDefaults((o.tableSpecs ?? defaultTableSpecs()) as { name: string }[]);
+    const { tables: specs, problems: specProblems } = parseTableSpecs(defaults.entries);
+    problems.push(...defaults.problems, ...specProblems.map((p) => `table specs: ${p}`));
+    const prefix = o.prefix ?? LOCAL_DEFAULTS.prefix;
+    const prefixIssue = exportPrefixProblem(prefix);
+    if (prefixIssue) problems.push(`--prefix ${prefixIssue}`);
+    const target = o.target ?? LOCAL_DEFAULTS.target;
+    if (target !== "iceberg" && target !== "files") {
+        problems.push(`--target must be iceberg or files, got ${JSON.stringify(target)}`);
+    }
+    const format = o.format ?? LOCAL_DEFAULTS.format;
+    if (format !== "parquet" && format !== "csv") {
+        problems.push(`--format must be parquet or csv, got ${JSON.stringify(format)}`);
+    }
+    for (const [name, value, min, max] of [
+        ["--lookback-days", o.lookbackDays ?? LOCAL_DEFAULTS.lookbackDays, 0, MAX_LOOKBACK_DAYS],
+        ["--chunk-days", o.chunkDays ?? LOCAL_DEFAULTS.chunkDays, 1, MAX_CHUNK_DAYS],
+    ] as const) {
+        if (!Number.isInteger(value) || value < min || value > max) {
+            problems.push(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
+        }
+    }
+    const unknown = (o.tables ?? []).filter((t) => !specs.some((s) => s.name === t));
+    if (unknown.length > 0) {
+        problems.push(
+            `--tables names ${unknown.slice(0, 10).join(", ")}, not configured; tables: ${specs.map((s) => s.name).join(", ")}`,
         );
     }
-    if (options.fresh) {
-        fs.rmSync(options.lakeDir, { recursive: true, force: true });
-        fs.rmSync(options.outDir, { recursive: true, force: true });
+    if ((o.from === undefined) !== (o.to === undefined)) problems.push("a backfill needs both --from and --to");
+    for (const [name, day] of [
+        ["--from", o.from],
+        ["--to", o.to],
+    ] as const) {
+        if (day !== undefined && !isIsoDay(day)) {
+            problems.push(`${name} must be a real date YYYY-MM-DD, got ${JSON.stringify(day)}`);
+        }
     }
+    if (o.from && o.to && isIsoDay(o.from) && isIsoDay(o.to) && o.from > o.to) {
+        problems.push(`--from ${o.from} is after --to ${o.to}`);
+    }
+    if (o.maintenance && (o.from || o.addDay || o.fresh)) {
+        problems.push("--maintenance runs alone: leave out --from/--to, --add-day and --fresh");
+    }
+    if (o.newColumn && !o.addDay) {
+        problems.push("--new-column goes with --add-day (the new day's files carry the column)");
+    }
+    const shape: LakeShape = { ...DEFAULT_LAKE, ...o.lake };
+    problems.push(...validateLakeShape(shape).map((p) => `lake ${p}`));
 
-    const instance = await DuckDBInstance.create(
-        ":memory:",
-        options.threads ? { threads: String(options.threads) } : {},
-    );
-    const connection = await instance.connect();
+    const lakeDir = path.resolve(o.lakeDir);
+    const outDir = path.resolve(o.outDir);
+    for (const [flag, dir] of [
+        ["--lake", lakeDir],
+        ["--out", outDir],
+    ] as const) {
+        if (GLOB_CHARACTERS.test(dir)) {
+            problems.push(
+                `${flag} ${dir} contains a glob character (* ? [ ] { }), which DuckDB would expand to other folders; use a path without them`,
+            );
+        }
+    }
+    if (inside(lakeDir, outDir) || inside(outDir, lakeDir)) {
+        problems.push(`--lake ${lakeDir} and --out ${outDir} must be separate folders, neither inside the other`);
+    }
+    const lakeState = inspectLake(lakeDir);
+    if (lakeState.kind === "foreign") {
+        problems.push(`refusing --lake ${lakeDir}: ${lakeState.why}; give a new or empty folder (nothing was deleted)`);
+    }
+    if (lakeState.kind === "lake" && !o.fresh && !o.addDay) {
+        const given = Object.entries(o.lake ?? {}).filter(
+            ([k, v]) => v !== undefined && lakeState.info.generatedWith[k as keyof LakeShape] !== v,
+        );
+        if (given.length > 0) {
+            problems.push(
+                `the lake in ${lakeDir} was generated with ${given.map(([k]) => `${k}=${lakeState.info.generatedWith[k as keyof LakeShape]}`).join(", ")}, ` +
+                    `not ${given.map(([k, v]) => `${k}=${v}`).join(", ")}; add --fresh to regenerate it, or leave those options out`,
+            );
+        }
+    }
+    if (o.addDay && lakeState.kind !== "lake") {
+        problems.push(`--add-day needs an existing lake in ${lakeDir}; run without --add-day first to generate it`);
+    }
+    const outState = inspectOut(outDir);
+    if (typeof outState === "string" && !["absent", "empty", "marked"].includes(outState)) {
+        problems.push(`refusing --out ${outDir}: it ${outState}; give a new or empty folder (nothing was deleted)`);
+    }
+    if (problems.length > 0) {
+        throw new LocalUsageError(
+            `invalid local export (nothing was changed):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
+    }
+    return {
+        specs,
+        lakeDir,
+        outDir,
+        lakeState,
+        outState: outState as Validated["outState"],
+        shape,
+        target,
+        format,
+        prefix,
+    };
+}
+
+interface ExportsMarker {
+    readonly createdBy: string;
+    /** Data prefixes runs have written under: what `fresh` may delete besides the state. */
+    readonly prefixes: string[];
+}
+
+/**
+ * Creates a folder and its missing parents one level at a time. Not `mkdir -p`: Node's recursive
+ * mkdir loops forever under /proc (ENOENT on the child, EEXIST on the parent), which made
+ * `--out /proc/x` hang.
+ */
+export function makeFolder(dir: string): void {
+    const missing: string[] = [];
+    for (let d = dir; !fs.existsSync(d) && path.dirname(d) !== d; d = path.dirname(d)) missing.unshift(d);
+    for (const d of missing) fs.mkdirSync(d);
+}
+
+/** Creates (or adopts an empty) exports folder and records the prefix; clear errors when it cannot. */
+function prepareOut(v: Validated): void {
+    const marker = path.join(v.outDir, EXPORTS_MARKER);
     try {
-        const lakeStart = Date.now();
-        const ensured = await ensureLake(connection, {
-            dir: options.lakeDir,
-            rows: options.rows,
-            days: options.days,
-            seed: options.seed,
-            startDate: options.startDate,
+        makeFolder(v.outDir);
+        const current: ExportsMarker =
+            v.outState === "marked"
+                ? JSON.parse(fs.readFileSync(marker, "utf8"))
+                : { createdBy: "npm start (connect-analytics)", prefixes: [] };
+        if (!Array.isArray(current.prefixes)) throw new Error(`${marker} is not {createdBy, prefixes}`);
+        if (!current.prefixes.includes(v.prefix) || v.outState !== "marked") {
+            fs.writeFileSync(
+                marker,
+                JSON.stringify({ ...current, prefixes: [...new Set([...current.prefixes, v.prefix])] }, null, 2),
+            );
+        }
+    } catch (err) {
+        throw new LocalUsageError(`cannot use ${v.outDir} as the exports folder: ${describeError(err)}`);
+    }
+}
+
+/** `fresh` in the exports folder: only what runs write there, never the folder or the lease. */
+function clearOut(outDir: string): void {
+    const marker = JSON.parse(fs.readFileSync(path.join(outDir, EXPORTS_MARKER), "utf8")) as ExportsMarker;
+    const entries = [
+        "manifests",
+        "state/watermarks",
+        "state/maintenance-lease.json",
+        LOCAL_DATABASE_FILE,
+        `${LOCAL_DATABASE_FILE}.wal`,
+        ".duckdb-tmp",
+        ...marker.prefixes,
+    ];
+    for (const entry of entries) fs.rmSync(path.join(outDir, entry), { recursive: true, force: true });
+}
+
+function processAlive(owner: string): boolean {
+    const [kind, host, pid] = owner.split(":");
+    if (kind !== "local" || host !== os.hostname() || !/^\d+$/.test(pid ?? "")) return true;
+    try {
+        process.kill(Number(pid), 0);
+        return true;
+    } catch (err) {
+        return (err as NodeJS.ErrnoException).code === "EPERM";
+    }
+}
+
+export async function runLocalExport(options: LocalExportOptions): Promise<LocalExportResult> {
+    const v = validateLocalOptions(options);
+    prepareOut(v);
+    const store = createFsObjectStore(v.outDir);
+    const runLease = await acquireLease(store, {
+        runId: options.runId ?? "npm start",
+        owner: `local:${os.hostname()}:${process.pid}`,
+        nowMs: Date.now(),
+        untilMs: Date.now() + DEFAULT_LIMITS.leaseWithoutDeadlineMs,
+        ownerAlive: processAlive,
+    });
+    let instance: DuckDBInstance | undefined;
+    let connection: DuckDBConnection | undefined;
+    try {
+        if (options.fresh) clearOut(v.outDir);
+        instance = await DuckDBInstance.create(":memory:", {
+            ...(options.threads ? { threads: String(options.threads) } : {}),
+            memory_limit: options.memoryLimit ?? LOCAL_DEFAULTS.memoryLimit,
+            temp_directory: path.join(v.outDir, ".duckdb-tmp"),
+            preserve_insertion_order: "false",
         });
-        let lake = ensured.info;
+        connection = await instance.connect();
+
+        const lakeStart = Date.now();
+        let lake: LakeInfo;
+        let generated = false;
+        let note: string | undefined;
+        if (v.lakeState.kind === "lake" && !options.fresh) {
+            lake = v.lakeState.info;
+        } else {
+            if (v.lakeState.kind === "stale") note = `regenerated: ${v.lakeState.why}`;
+            if (v.lakeState.kind === "lake" || v.lakeState.kind === "stale") deleteLake(v.lakeDir);
+            try {
+                makeFolder(v.lakeDir);
+            } catch (err) {
+                throw new LocalUsageError(`cannot create the lake folder ${v.lakeDir}: ${describeError(err)}`);
+            }
+            lake = await generateLake(connection, v.lakeDir, v.shape, options.onProgress);
+            generated = true;
+        }
         let addedDay: string | undefined;
-        if (options.addDay) ({ info: lake, day: addedDay } = await addLakeDay(connection, options.lakeDir));
-        await attachLake(connection, options.lakeDir, specs);
-        const lakeMs = Date.now() - lakeStart;
-        options.onLake?.({ info: lake, generated: ensured.generated, addedDay, ms: lakeMs });
+        if (options.addDay) {
+            ({ info: lake, day: addedDay } = await addLakeDay(connection, v.lakeDir, lake, {
+                newColumn: options.newColumn,
+            }));
+        }
+        verifyLake(v.lakeDir, lake);
+        await attachLake(connection, v.lakeDir, DEFAULT_CONSUMER_DATABASE, v.specs);
+        const databaseFile = v.target === "iceberg" ? path.join(v.outDir, LOCAL_DATABASE_FILE) : null;
+        if (databaseFile) await attachTarget(connection, databaseFile, DEFAULT_EXPORT_DATABASE);
+        options.onLake?.({ info: lake, generated, addedDay, ms: Date.now() - lakeStart, ...(note ? { note } : {}) });
 
         const exportStart = Date.now();
-        const backfill = options.from !== undefined || options.to !== undefined;
+        const nextDay = addDays(lastLakeDay(lake), 1);
+        const backfill = options.from !== undefined;
+        const stamp = runIdFromInstant(Date.now());
         const event = {
-            ...(backfill && !options.runId ? {} : { scheduledTime: `${addDays(lastLakeDay(lake), 1)}T02:00:00Z` }),
-            ...(options.runId ? { runId: options.runId } : {}),
+            ...(options.maintenance
+                ? { maintenance: true, runId: options.runId ?? `maintenance-${stamp}` }
+                : backfill && !options.runId
+                  ? { runId: `backfill-${stamp}` }
+                  : { scheduledTime: `${nextDay}T02:00:00Z`, ...(options.runId ? { runId: options.runId } : {}) }),
             ...(options.tables ? { tables: options.tables } : {}),
             ...(backfill ? { from: options.from, to: options.to } : {}),
             ...(options.force ? { force: true } : {}),
         };
-        const request = parseExportEvent(
+        const parsed = parseExportEvent(
             event,
             Date.now(),
-            specs.map((t) => t.name),
+            v.specs.map((t) => t.name),
         );
+        // The lake's clock, not the wall clock: a backfill's last complete day is the lake's last day.
+        const request: ExportRequest = { ...parsed, runDate: nextDay };
         const log: Logger = createJsonLogger(
             options.logLevel ?? "WARN",
             options.logSink ?? ((line) => process.stderr.write(`${line}\n`)),
         );
-        let summary: ExportRunSummary;
+        const deps: RunDeps = {
+            settings: {
+                prefix: v.prefix,
+                target: v.target,
+                format: v.format,
+                lookbackDays: options.lookbackDays ?? LOCAL_DEFAULTS.lookbackDays,
+                chunkDays: options.chunkDays ?? localChunkDays(lake),
+                sourceDatabase: DEFAULT_CONSUMER_DATABASE,
+                exportDatabase: DEFAULT_EXPORT_DATABASE,
+                tables: v.specs,
+            },
+            request,
+            engine: createDuckdbEngine({
+                connection,
+                lakeDir: v.lakeDir,
+                sourceDatabase: DEFAULT_CONSUMER_DATABASE,
+                exportDatabase: DEFAULT_EXPORT_DATABASE,
+                databaseFile: databaseFile ?? "",
+            }),
+            store,
+            log,
+            clock: {
+                now: () => Date.now(),
+                sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+                random: () => Math.random(),
+            },
+            remainingMs: () => Infinity,
+            owner: `local:${os.hostname()}:${process.pid}`,
+            ownerAlive: processAlive,
+            onTable: options.onTable,
+            onStep: options.onStep,
+            onProgress: options.onChunk,
+        };
+        let summary: ExportRunSummary | undefined;
+        let maintenance: MaintenanceSummary | undefined;
         let error: Error | undefined;
         try {
-            summary = await runExport({
-                settings: {
-                    prefix: options.prefix,
-                    format: options.format,
-                    lateDataOverlapDays: options.overlapDays,
-                    tables: specs,
-                },
-                request,
-                engine: createDuckdbEngine({ connection, lakeDir: options.lakeDir }),
-                store: createFsObjectStore(options.outDir),
-                log,
-                clock: {
-                    now: () => Date.now(),
-                    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-                    random: () => Math.random(),
-                },
-                remainingMs: () => Infinity,
-                onTable: options.onTable,
-            });
+            if (options.maintenance) maintenance = await runMaintenance(deps);
+            else summary = await runExportUnderLease(deps);
         } catch (err) {
             if (!isExportError(err) || !err.summary) throw err;
-            summary = err.summary as ExportRunSummary;
+            if (options.maintenance) maintenance = err.summary as MaintenanceSummary;
+            else summary = err.summary as ExportRunSummary;
             error = err;
         }
+        const selected = v.specs.filter((t) => !options.tables || options.tables.includes(t.name));
+        const checks = await checkTables(connection, v, selected, databaseFile, store);
         return {
             summary,
+            maintenance,
             error,
             lake,
-            lakeGenerated: ensured.generated,
+            lakeGenerated: generated,
             addedDay,
-            lakeMs,
+            lakeMs: exportStart - lakeStart,
             exportMs: Date.now() - exportStart,
+            databaseFile,
+            checks,
         };
     } finally {
-        connection.closeSync();
-        instance.closeSync();
+        connection?.closeSync();
+        instance?.closeSync();
+        fs.rmSync(path.join(v.outDir, ".duckdb-tmp"), { recursive: true, force: true });
+        await runLease.release(Date.now()).catch(() => undefined);
     }
 }
 
-/** Absolute path of a run's output folder for a table, for tools that read exports back. */
-export function localRunDir(outDir: string, prefix: string, table: string, runDate: string, runId: string): string {
-    return path.resolve(outDir, prefix, table, `dt=${runDate}`, `run=${runId}`);
+/** Rows, distinct keys, stale versions and missing keys of each exported table, against the lake. */
+async function checkTables(
+    connection: DuckDBConnection,
+    v: Validated,
+    tables: readonly ExportTableSpec[],
+    databaseFile: string | null,
+    store: ReturnType<typeof createFsObjectStore>,
+): Promise<TableCheck[]> {
+    const checks: TableCheck[] = [];
+    for (const table of tables) {
+        const check = await checkTable(connection, v, table, databaseFile, store).catch(() => undefined);
+        if (check) checks.push(check);
+    }
+    return checks;
 }
+
+/** A table's check, or undefined when it has no target yet (a failed first run). */
+async function checkTable(
+    connection: DuckDBConnection,
+    v: Validated,
+    table: ExportTableSpec,
+    databaseFile: string | null,
+    store: ReturnType<typeof createFsObjectStore>,
+): Promise<TableCheck | undefined> {
+    let target: string;
+    let query: string;
+    if (databaseFile) {
+        target = `${quoteIdent(DEFAULT_EXPORT_DATABASE)}.${quoteIdent(table.name)}`;
+        const exists = await connection.runAndReadAll(
+            `SELECT 1 FROM duckdb_tables() WHERE database_name = ${sqlString(DEFAULT_EXPORT_DATABASE)} AND table_name = ${sqlString(table.name)}`,
+        );
+        if (exists.getRows().length === 0) return undefined;
+        query = `duckdb ${path.relative(process.cwd(), databaseFile) || databaseFile} "SELECT count(*) FROM ${table.name}"`;
+    } else {
+        const index = await store.getText(filesIndexKey(v.prefix, table.name));
+        const folders = index ? Object.values((JSON.parse(index) as { days: Record<string, string> }).days) : [];
+        if (folders.length === 0) return undefined;
+        const ext = v.format === "parquet" ? "parquet" : "csv.gz";
+        const files = folders.map((f) => sqlString(`${store.uri(f)}*.${ext}`)).join(", ");
+        target =
+            v.format === "parquet"
+                ? `read_parquet([${files}], union_by_name = true)`
+                : `read_csv([${files}], union_by_name = true)`;
+        query = `index ${path.relative(process.cwd(), store.uri(filesIndexKey(v.prefix, table.name)))} lists the current folder of each day`;
+    }
+    const key = table.primaryKey.map(quoteIdent).join(", ");
+    const ver = quoteIdent(table.versionColumn);
+    const source = `${quoteIdent(DEFAULT_CONSUMER_DATABASE)}.${quoteIdent(table.linkName)}`;
+    const on = table.primaryKey.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(" AND ");
+    const sql = `WITH s AS (SELECT ${key}, max(${ver}) AS ${ver} FROM ${source} WHERE ${table.primaryKey.map((k) => `${quoteIdent(k)} IS NOT NULL`).join(" AND ")} GROUP BY ${key}),
+t AS (SELECT ${key}, ${ver} FROM ${target})
+SELECT (SELECT count(*) FROM t) AS rows, (SELECT count(*) FROM (SELECT DISTINCT ${key} FROM t)) AS keys,
+  (SELECT count(*) FROM t JOIN s ON ${on} WHERE s.${ver} > t.${ver} OR (t.${ver} IS NULL AND s.${ver} IS NOT NULL)) AS stale,
+  (SELECT count(*) FROM s WHERE NOT EXISTS (SELECT 1 FROM t WHERE ${on})) AS missing`;
+    const row = (await connection.runAndReadAll(sql)).getRowObjectsJS()[0];
+    return {
+        table: table.name,
+        rows: Number(row.rows),
+        keys: Number(row.keys),
+        staleVersions: Number(row.stale),
+        missingKeys: Number(row.missing),
+        query,
+    };
+}
+
+/** A table's entry of the run (for tools reading the manifest). */
+export type { TableRunEntry };

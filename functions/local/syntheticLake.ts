@@ -1,11 +1,23 @@
 /**
  * A deterministic synthetic Amazon Connect data lake on the local disk, for `npm start`, the tests
- * and the bench: `users` and `agent_hierarchy_groups` as single Parquet files, `contacts` as daily
- * hive partitions (`dt=YYYY-MM-DD/`) of contact records, with the columns of lib/connectSchema.ts.
+ * and the bench, delivered the way Connect delivers (at least once, updated later):
+ *  - `contacts`: daily hive partitions (`dt=YYYY-MM-DD/`) of contact records. Each delivery day
+ *    adds that day's contacts (about 1% of them twice), new versions of about 5% of the previous
+ *    day's contacts (a later `last_update_timestamp`, changed attributes) into that day's
+ *    partition, and the few contacts of two days earlier that missed their first delivery (late
+ *    records in an old day). With `newColumn`, deliveries from then on carry a column the earlier
+ *    files lack.
+ *  - `users` and `agent_hierarchy_groups`: snapshot tables of configuration records; later
+ *    deliveries add new versions of a few users (a later `last_modified_timestamp`).
  *
  * Same seed, same data: the small dimension tables come from a seeded PRNG (mulberry32), and each
  * contact's values from DuckDB's hash of (contact number, seed), a counter-based generator, so a
- * million rows take a second and a day added later never changes the days before it.
+ * day added later never changes the days before it. Generation goes one delivery day at a time
+ * (bounded memory whatever the row count), reporting progress.
+ *
+ * `lake.json` is the lake's marker and inventory: written before the first file, so a folder
+ * holding it was made here (and only such a folder is ever deleted), and listing every file with
+ * its rows, so a missing one is an error rather than an empty day.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -13,10 +25,9 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { CONNECT_TABLE_SCHEMAS, type ConnectColumn } from "../../lib/connectSchema";
 import { addDays, isIsoDay } from "../dates";
 import { quoteIdent, sqlString } from "../sql";
-import { duckdbType, LAKE_PARTITION_COLUMN } from "./duckdbSql";
+import { duckdbType, GLOB_CHARACTERS, LAKE_PARTITION_COLUMN } from "./duckdbSql";
 
-export interface LakeOptions {
-    readonly dir: string;
+export interface LakeShape {
     /** Contacts over the first `days` days. */
     readonly rows: number;
     readonly days: number;
@@ -24,101 +35,95 @@ export interface LakeOptions {
     readonly startDate: string;
 }
 
-export const DEFAULT_LAKE: Omit<LakeOptions, "dir"> = { rows: 100_000, days: 30, seed: 42, startDate: "2025-01-01" };
+export const DEFAULT_LAKE: LakeShape = { rows: 100_000, days: 30, seed: 42, startDate: "2025-01-01" };
+export const LAKE_INFO_FILE = "lake.json";
+export const LAKE_GENERATOR = "connect-analytics synthetic lake";
+/** Folders and files a lake holds besides lake.json: the only things ever deleted from a lake. */
+export const LAKE_ENTRIES = ["contacts", "users", "agent_hierarchy_groups"];
+/** A column Connect added to contact_record, appearing in deliveries made with `newColumn`. */
+export const NEW_CONTACT_COLUMN = { name: "answering_machine_detection_status", type: "VARCHAR" } as const;
+/** Late contacts arrive this many days after their day. */
+export const LATE_DAYS = 2;
 
 export interface LakeInfo {
-    readonly lakeVersion: 1;
-    readonly generatedWith: Omit<LakeOptions, "dir">;
-    /** Contacts per daily partition, in day order (including days added later). */
+    readonly lakeVersion: 2;
+    readonly generator: typeof LAKE_GENERATOR;
+    readonly generatedWith: LakeShape;
+    /** False until generation finished: an interrupted lake is regenerated. */
+    readonly complete: boolean;
+    /** Delivery days so far, in order; the last is the lake's last complete day. */
+    readonly deliveries: readonly string[];
+    /** New contacts per day (first deliveries, duplicates included). */
     readonly partitions: readonly { readonly day: string; readonly rows: number }[];
+    /** Contacts generated per day (the generator's input, late ones included). */
+    readonly dayCounts: readonly number[];
+    /** Every file of the lake (relative path) and its rows. */
+    readonly files: Readonly<Record<string, number>>;
+    /** First delivery day carrying NEW_CONTACT_COLUMN, if any. */
+    readonly newColumnSince: string | null;
     readonly users: number;
     readonly agentHierarchyGroups: number;
 }
 
-export const LAKE_INFO_FILE = "lake.json";
-/** Contact numbers of day k are k * DAY_STRIDE + i, so each day's values depend on that day only. */
-const DAY_STRIDE = 100_000_000;
+export type LakeProgress = (p: { readonly step: string; readonly done: number; readonly total: number }) => void;
 
-export function readLakeInfo(dir: string): LakeInfo | undefined {
+/** What a folder given as the lake is: absent/empty (free), a lake made here, or something else. */
+export type LakeState =
+    | { readonly kind: "absent" | "empty" }
+    | { readonly kind: "lake"; readonly info: LakeInfo }
+    | { readonly kind: "stale"; readonly why: string }
+    | { readonly kind: "foreign"; readonly why: string };
+
+export function inspectLake(dir: string): LakeState {
+    let stat: fs.Stats;
     try {
-        return JSON.parse(fs.readFileSync(path.join(dir, LAKE_INFO_FILE), "utf8")) as LakeInfo;
+        stat = fs.statSync(dir);
     } catch {
-        return undefined;
+        return { kind: "absent" };
     }
+    if (!stat.isDirectory()) return { kind: "foreign", why: "it is a file" };
+    const entries = fs.readdirSync(dir);
+    if (entries.length === 0) return { kind: "empty" };
+    if (!entries.includes(LAKE_INFO_FILE)) {
+        return { kind: "foreign", why: `it holds files but no ${LAKE_INFO_FILE} written by npm start` };
+    }
+    let info: { lakeVersion?: number; generator?: string; complete?: boolean };
+    try {
+        info = JSON.parse(fs.readFileSync(path.join(dir, LAKE_INFO_FILE), "utf8"));
+    } catch (err) {
+        return { kind: "foreign", why: `its ${LAKE_INFO_FILE} is not JSON (${(err as Error).message})` };
+    }
+    if (info?.lakeVersion === 1) return { kind: "stale", why: "it was made by an older npm start" };
+    if (info?.generator !== LAKE_GENERATOR || info.lakeVersion !== 2) {
+        return { kind: "foreign", why: `its ${LAKE_INFO_FILE} was not written by npm start` };
+    }
+    if (!info.complete) return { kind: "stale", why: "its generation was interrupted" };
+    return { kind: "lake", info: info as unknown as LakeInfo };
 }
 
 export function lastLakeDay(info: LakeInfo): string {
-    return info.partitions[info.partitions.length - 1].day;
+    return info.deliveries[info.deliveries.length - 1];
 }
 
-/** Uses the lake in `dir` when it was generated with these options, else generates it afresh. */
-export async function ensureLake(
-    connection: DuckDBConnection,
-    options: LakeOptions,
-): Promise<{ info: LakeInfo; generated: boolean }> {
-    const existing = readLakeInfo(options.dir);
-    const wanted = { rows: options.rows, days: options.days, seed: options.seed, startDate: options.startDate };
-    if (existing && JSON.stringify(existing.generatedWith) === JSON.stringify(wanted)) {
-        return { info: existing, generated: false };
+/** Deletes a lake made here: only lake.json and the table folders it generates. */
+export function deleteLake(dir: string): void {
+    for (const entry of [...LAKE_ENTRIES, LAKE_INFO_FILE]) {
+        fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
     }
-    return { info: await generateLake(connection, options), generated: true };
 }
 
-export async function generateLake(connection: DuckDBConnection, options: LakeOptions): Promise<LakeInfo> {
-    validateLakeOptions(options);
-    const dir = path.resolve(options.dir);
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true });
-    const dims = buildDimensions(options.seed, options.startDate);
-    await writeDimensions(connection, dir, dims);
-    const base = Math.floor(options.rows / options.days);
-    const extra = options.rows % options.days;
-    const partitions = Array.from({ length: options.days }, (_, k) => ({
-        day: addDays(options.startDate, k),
-        rows: base + (k < extra ? 1 : 0),
-    }));
-    await writeContacts(
-        connection,
-        dir,
-        dims,
-        options.seed,
-        partitions.map((p, k) => ({ ...p, k })),
-    );
-    const info: LakeInfo = {
-        lakeVersion: 1,
-        generatedWith: { rows: options.rows, days: options.days, seed: options.seed, startDate: options.startDate },
-        partitions,
-        users: dims.users.length,
-        agentHierarchyGroups: dims.groups.length,
-    };
-    fs.writeFileSync(path.join(dir, LAKE_INFO_FILE), JSON.stringify(info, null, 2));
-    return info;
-}
-
-/** Appends the next day of contacts (the lake's usual daily volume); returns the new day. */
-export async function addLakeDay(
-    connection: DuckDBConnection,
-    lakeDir: string,
-): Promise<{ info: LakeInfo; day: string }> {
-    const dir = path.resolve(lakeDir);
-    const info = readLakeInfo(dir);
-    if (!info) {
+/** Every file lake.json lists must be there: a deleted partition or users file is an error. */
+export function verifyLake(dir: string, info: LakeInfo): void {
+    const missing = Object.keys(info.files).filter((f) => !fs.existsSync(path.join(dir, f)));
+    if (missing.length > 0) {
         throw new Error(
-            `no synthetic lake in ${dir} (${LAKE_INFO_FILE} missing); run without --add-day first to generate it.`,
+            `the lake in ${dir} is missing ${missing.length} file(s) listed in its ${LAKE_INFO_FILE}: ${missing.slice(0, 5).join(", ")}${missing.length > 5 ? ", ..." : ""}. ` +
+                `Restore them, or regenerate the lake with --fresh; exporting without them would report days as empty.`,
         );
     }
-    const { seed, startDate, rows, days } = info.generatedWith;
-    const dims = buildDimensions(seed, startDate);
-    await loadDimensionTables(connection, dims);
-    const day = addDays(lastLakeDay(info), 1);
-    const count = Math.floor(rows / days);
-    await writeContacts(connection, dir, dims, seed, [{ k: info.partitions.length, day, rows: count }]);
-    const next: LakeInfo = { ...info, partitions: [...info.partitions, { day, rows: count }] };
-    fs.writeFileSync(path.join(dir, LAKE_INFO_FILE), JSON.stringify(next, null, 2));
-    return { info: next, day };
 }
 
-function validateLakeOptions(o: LakeOptions): void {
+export function validateLakeShape(o: LakeShape): string[] {
     const problems: string[] = [];
     if (!Number.isInteger(o.rows) || o.rows < 0 || o.rows > 50_000_000) {
         problems.push(`rows must be a whole number from 0 to 50,000,000, got ${o.rows}`);
@@ -129,9 +134,147 @@ function validateLakeOptions(o: LakeOptions): void {
     if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 2 ** 31) {
         problems.push(`seed must be a whole number from 0 to 2^31, got ${o.seed}`);
     }
-    if (!isIsoDay(o.startDate)) problems.push(`startDate must be YYYY-MM-DD, got ${JSON.stringify(o.startDate)}`);
-    if (problems.length > 0) throw new Error(`invalid synthetic lake options: ${problems.join("; ")}.`);
+    if (!isIsoDay(o.startDate)) {
+        problems.push(`startDate must be a real date YYYY-MM-DD, got ${JSON.stringify(o.startDate)}`);
+    }
+    return problems;
 }
+
+function writeInfo(dir: string, info: LakeInfo): void {
+    const file = path.join(dir, LAKE_INFO_FILE);
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(info, null, 2));
+    fs.renameSync(`${file}.tmp`, file);
+}
+
+/** Generates a lake into `dir`, which must be absent or empty (the caller checks). */
+export async function generateLake(
+    connection: DuckDBConnection,
+    dir: string,
+    shape: LakeShape,
+    onProgress?: LakeProgress,
+): Promise<LakeInfo> {
+    const problems = validateLakeShape(shape);
+    if (problems.length > 0) throw new Error(`invalid synthetic lake options: ${problems.join("; ")}.`);
+    if (GLOB_CHARACTERS.test(path.resolve(dir))) {
+        throw new Error(`lake path ${dir} contains a glob character (* ? [ ] { }).`);
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    const dims = buildDimensions(shape.seed, shape.startDate);
+    await loadDimensionTables(connection, dims);
+    const base = Math.floor(shape.rows / shape.days);
+    const extra = shape.rows % shape.days;
+    let info: LakeInfo = {
+        lakeVersion: 2,
+        generator: LAKE_GENERATOR,
+        generatedWith: { ...shape },
+        complete: false,
+        deliveries: [],
+        partitions: [],
+        dayCounts: [],
+        files: {},
+        newColumnSince: null,
+        users: dims.users.length,
+        agentHierarchyGroups: dims.groups.length,
+    };
+    writeInfo(dir, info);
+    for (let k = 0; k < shape.days; k++) {
+        info = await deliver(connection, dir, dims, info, base + (k < extra ? 1 : 0), false);
+        writeInfo(dir, info);
+        onProgress?.({ step: "generating lake", done: k + 1, total: shape.days });
+    }
+    info = { ...info, complete: true };
+    writeInfo(dir, info);
+    return info;
+}
+
+/** Appends the next delivery day (the lake's usual daily volume), whatever shape made the lake. */
+export async function addLakeDay(
+    connection: DuckDBConnection,
+    dir: string,
+    info: LakeInfo,
+    options: { readonly newColumn?: boolean } = {},
+): Promise<{ info: LakeInfo; day: string }> {
+    const { seed, startDate, rows, days } = info.generatedWith;
+    const dims = buildDimensions(seed, startDate);
+    await loadDimensionTables(connection, dims);
+    const next = await deliver(connection, dir, dims, info, Math.floor(rows / days), options.newColumn === true);
+    writeInfo(dir, next);
+    return { info: next, day: lastLakeDay(next) };
+}
+
+/** One delivery day: new contacts, updates of the day before, late contacts, user changes. */
+async function deliver(
+    connection: DuckDBConnection,
+    dir: string,
+    dims: Dimensions,
+    info: LakeInfo,
+    rows: number,
+    newColumn: boolean,
+): Promise<LakeInfo> {
+    const start = info.generatedWith.startDate;
+    const k = info.deliveries.length;
+    const day = addDays(start, k);
+    const withColumn = newColumn || info.newColumnSince !== null;
+    const files: Record<string, number> = { ...info.files };
+    const contactFile = async (j: number, kind: ContactKind, name: string) => {
+        const file = `contacts/${LAKE_PARTITION_COLUMN}=${addDays(start, j)}/${name}-${day}.parquet`;
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        const select = contactsSelect(dims, info.generatedWith.seed, {
+            k: j,
+            day: addDays(start, j),
+            rows: j === k ? rows : info.dayCounts[j],
+            kind,
+            newColumn: withColumn,
+        });
+        const reader = await connection.runAndReadAll(
+            `COPY (${select}) TO ${sqlString(path.join(dir, file))} (FORMAT PARQUET, COMPRESSION SNAPPY)`,
+        );
+        files[file] = Number(reader.getRows()[0]?.[0] ?? 0);
+        return files[file];
+    };
+    const newRows = await contactFile(k, "new", "part");
+    if (k >= 1) await contactFile(k - 1, "update", "update");
+    if (k >= LATE_DAYS) await contactFile(k - LATE_DAYS, "late", "late");
+    for (const [table, records] of [
+        ["users", k === 0 ? withDuplicates(dims.users, 2) : changedUsers(dims.users, k, day)],
+        ["agent_hierarchy_groups", k === 0 ? withDuplicates(dims.groups, 1) : []],
+    ] as const) {
+        if (records.length === 0) continue;
+        const file = `${table}/part-${day}.parquet`;
+        fs.mkdirSync(path.join(dir, table), { recursive: true });
+        await createTable(connection, `synthetic_${table}`, typed(CONNECT_TABLE_SCHEMAS[table].columns), records);
+        await connection.run(
+            `COPY ${quoteIdent(`synthetic_${table}`)} TO ${sqlString(path.join(dir, file))} (FORMAT PARQUET, COMPRESSION SNAPPY)`,
+        );
+        files[file] = records.length;
+    }
+    return {
+        ...info,
+        deliveries: [...info.deliveries, day],
+        partitions: [...info.partitions, { day, rows: newRows }],
+        dayCounts: [...info.dayCounts, rows],
+        files,
+        newColumnSince: info.newColumnSince ?? (newColumn ? day : null),
+    };
+}
+
+const withDuplicates = (rows: readonly Row[], n: number) => [...rows, ...rows.slice(0, n)];
+
+/** Three users changed on delivery day k: a new version with a later last_modified_timestamp. */
+function changedUsers(users: readonly Row[], k: number, day: string): Row[] {
+    return [0, 1, 2].map((j) => {
+        const u = users[(k * 7 + j * 53) % users.length];
+        return {
+            ...u,
+            is_active: !u.is_active,
+            mobile: `+6149${String((k * 1000 + j) % 10_000_000).padStart(7, "0")}`,
+            last_modified_timestamp: `${day} 09:0${j}:00`,
+        };
+    });
+}
+
+/** Contact numbers of day k are k * DAY_STRIDE + i, so each day's values depend on that day only. */
+const DAY_STRIDE = 100_000_000;
 
 // ---------------------------------------------------------------------------------------------
 // Dimension data (seeded PRNG)
@@ -348,21 +491,6 @@ async function loadDimensionTables(connection: DuckDBConnection, dims: Dimension
     );
 }
 
-async function writeDimensions(connection: DuckDBConnection, dir: string, dims: Dimensions): Promise<void> {
-    for (const [table, rows] of [
-        ["users", dims.users],
-        ["agent_hierarchy_groups", dims.groups],
-    ] as const) {
-        await createTable(connection, `synthetic_${table}`, typed(CONNECT_TABLE_SCHEMAS[table].columns), rows);
-        fs.mkdirSync(path.join(dir, table), { recursive: true });
-        await connection.run(
-            `COPY ${quoteIdent(`synthetic_${table}`)} TO ${sqlString(path.join(dir, table, "data_0.parquet"))} (FORMAT PARQUET, COMPRESSION SNAPPY)`,
-        );
-    }
-    await loadDimensionTables(connection, dims);
-}
-
-/** A UUID-shaped string from a 32-hex-digit md5 expression. */
 const uuidOf = (hex: string) =>
     `substr(${hex}, 1, 8) || '-' || substr(${hex}, 9, 4) || '-4' || substr(${hex}, 14, 3) || '-a' || substr(${hex}, 18, 3) || '-' || substr(${hex}, 21, 12)`;
 
@@ -419,28 +547,59 @@ function contactExpressions(dims: Dimensions): Record<string, string> {
         recording_status: "CASE WHEN ch = 'VOICE' AND NOT abandoned THEN 'AVAILABLE' END",
         recording_location:
             "CASE WHEN ch = 'VOICE' AND NOT abandoned THEN 'connect-recordings/' || strftime(init_ts, '%Y/%m/%d') || '/' || cid || '.wav' END",
+        last_update_timestamp: "disc_ts + to_minutes(CAST(1 + (h4 >> 20) % 10 AS BIGINT))",
         data_lake_last_processed_timestamp: "disc_ts + to_minutes(CAST(30 + (h4 >> 40) % 60 AS BIGINT))",
     };
 }
 
-/** The SELECT producing contacts of the given days, columns in schema order plus `dt`. */
+/** Which contacts of a day a file holds. */
+type ContactKind = "new" | "update" | "late";
+
+/**
+ * The SELECT producing a file of contacts of day `k` (columns in schema order, no `dt`: the
+ * partition folder says it): `new` is the first delivery (late ones held back, about 1% twice),
+ * `update` a later version of about 5% of them, `late` the held-back ones.
+ */
 export function contactsSelect(
     dims: Pick<Dimensions, "instanceId" | "accountId" | "agents" | "queues">,
     seed: number,
-    days: readonly { k: number; day: string; rows: number }[],
+    d: {
+        readonly k: number;
+        readonly day: string;
+        readonly rows: number;
+        readonly kind: ContactKind;
+        readonly newColumn: boolean;
+    },
 ): string {
-    const columns = CONNECT_TABLE_SCHEMAS.contacts.columns;
-    const expressions = contactExpressions(dims as Dimensions);
+    const columns: { name: string; type: string }[] = CONNECT_TABLE_SCHEMAS.contacts.columns.map((c) => ({
+        name: c.name,
+        type: duckdbType(c.type),
+    }));
+    if (d.newColumn) columns.push({ ...NEW_CONTACT_COLUMN });
+    const expressions: Record<string, string> = {
+        ...contactExpressions(dims as Dimensions),
+        [NEW_CONTACT_COLUMN.name]: "CASE WHEN ch = 'VOICE' THEN 'HUMAN_ANSWERED' END",
+        ...(d.kind === "update"
+            ? {
+                  last_update_timestamp: "disc_ts + INTERVAL 1 DAY + to_minutes(CAST((h2 >> 20) % 600 AS BIGINT))",
+                  attributes:
+                      "MAP {'customer_tier': CASE h1 % 3 WHEN 0 THEN 'gold' WHEN 1 THEN 'silver' ELSE 'bronze' END, " +
+                      "'intent': CASE (h2 >> 32) % 4 WHEN 0 THEN 'billing' WHEN 1 THEN 'orders' WHEN 2 THEN 'technical' ELSE 'account' END, " +
+                      "'survey_score': CAST(1 + (h3 >> 8) % 5 AS VARCHAR)}",
+              }
+            : {}),
+    };
     const missing = columns.filter((c) => !(c.name in expressions)).map((c) => c.name);
     if (missing.length > 0) {
         throw new Error(`synthetic lake has no generator for contacts column(s) ${missing.join(", ")}`);
     }
-    const maxRows = Math.max(1, ...days.map((d) => d.rows));
-    const dayValues = days.map((d) => `(${d.k}, DATE '${d.day}', ${d.rows})`).join(", ");
     const hashes = [1, 2, 3, 4, 5].map((i) => `hash(n, ${seed}, ${i}) AS h${i}`).join(", ");
+    const filter = { new: "NOT is_late", update: "is_updated AND NOT is_late", late: "is_late" }[d.kind];
+    // One pass: the file's rows are filtered before the joins, and a first delivery repeats its
+    // duplicates by a two-row cross join rather than a second scan.
+    const copies = d.kind === "new" ? "(VALUES (1), (2)) d(copy)" : "(VALUES (1)) d(copy)";
     return `
-WITH days(k, day, n_rows) AS (VALUES ${dayValues}),
-base AS (SELECT days.day, CAST(days.k AS BIGINT) * ${DAY_STRIDE} + r.j AS n FROM days, range(${maxRows}) r(j) WHERE r.j < days.n_rows),
+WITH base AS (SELECT CAST(${d.k} AS BIGINT) * ${DAY_STRIDE} + r.j AS n, DATE '${d.day}' AS day FROM range(${Math.max(0, d.rows)}) r(j)),
 h AS (SELECT day, n, ${hashes}, md5('${seed}-' || n::VARCHAR) AS m FROM base),
 c AS (
   SELECT h.*,
@@ -460,33 +619,18 @@ c AS (
     CAST((h5 >> 32) % 300000 AS BIGINT) AS acw_ms
   FROM h
 ),
+f AS (
+  SELECT c.* FROM (SELECT *, (h4 >> 48) % 1000 < 3 AS is_late, (h5 >> 40) % 100 < 5 AS is_updated, (h1 >> 40) % 100 < 1 AS is_dup FROM c) c, ${copies}
+  WHERE ${filter} AND (d.copy = 1 OR is_dup)
+),
 t AS (
-  SELECT c.*, init_ts + to_milliseconds(flow_ms) AS enq_ts,
+  SELECT f.*, init_ts + to_milliseconds(flow_ms) AS enq_ts,
     CASE WHEN abandoned THEN init_ts + to_milliseconds(flow_ms + queue_ms)
          ELSE init_ts + to_milliseconds(flow_ms + queue_ms + talk_ms + holds * hold_each_ms) END AS disc_ts
-  FROM c
+  FROM f
 )
-SELECT ${columns.map((col) => `CAST(${expressions[col.name]} AS ${duckdbType(col.type)}) AS ${quoteIdent(col.name)}`).join(",\n  ")},
-  day AS ${quoteIdent(LAKE_PARTITION_COLUMN)}
+SELECT ${columns.map((col) => `CAST(${expressions[col.name]} AS ${col.type}) AS ${quoteIdent(col.name)}`).join(",\n  ")}
 FROM t
 LEFT JOIN synthetic_agent_dim a ON a.idx = t.agent_idx
 JOIN synthetic_queue_dim q ON q.idx = t.queue_idx`;
-}
-
-async function writeContacts(
-    connection: DuckDBConnection,
-    dir: string,
-    dims: Dimensions,
-    seed: number,
-    days: readonly { k: number; day: string; rows: number }[],
-): Promise<void> {
-    const target = path.join(dir, "contacts");
-    fs.mkdirSync(target, { recursive: true });
-    for (const d of days) {
-        fs.rmSync(path.join(target, `${LAKE_PARTITION_COLUMN}=${d.day}`), { recursive: true, force: true });
-    }
-    await connection.run(
-        `COPY (${contactsSelect(dims, seed, days)}) TO ${sqlString(target)} ` +
-            `(FORMAT PARQUET, COMPRESSION SNAPPY, PARTITION_BY (${quoteIdent(LAKE_PARTITION_COLUMN)}), OVERWRITE_OR_IGNORE true)`,
-    );
 }
