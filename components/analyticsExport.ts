@@ -4,7 +4,7 @@ import type { ExportConfig, TableConfig } from "../lib/config";
 import { EXPORT_STATE_PREFIXES } from "../lib/names";
 import { athenaWorkgroupArn, logGroupArn } from "../lib/arns";
 import { exportStatements, policyDocument, schedulerStatements, schedulerTrustPolicy } from "../lib/iam";
-import { exportHandler } from "../functions/handler";
+import { lambdaCodeArchive, lambdaCodeText } from "./lambdaCode";
 import { SecureBucket } from "./secureBucket";
 
 /** The scheduled event's input: the handler derives the run id from the scheduled time. */
@@ -32,11 +32,6 @@ export interface AnalyticsExportArgs extends ExportConfig {
     /** DEBUG log level. Default false (INFO). */
     readonly enableCloudwatchLogging?: boolean;
     readonly tags: Readonly<Record<string, string>>;
-    /**
-     * Packages left out of the Lambda archive. Default: every dependency of package.json, since
-     * the handler needs only the AWS SDK v3 that the nodejs24.x runtime already has.
-     */
-    readonly excludePackages?: readonly string[];
 }
 
 /**
@@ -44,7 +39,7 @@ export interface AnalyticsExportArgs extends ExportConfig {
  * Athena into S3, with its buckets, workgroup, schedule, retries, failure queue and logs.
  */
 export class AnalyticsExport extends pulumi.ComponentResource {
-    public readonly function: aws.lambda.CallbackFunction<unknown, unknown>;
+    public readonly function: aws.lambda.Function;
     public readonly functionName: pulumi.Output<string>;
     public readonly functionArn: pulumi.Output<string>;
     public readonly workgroupName: pulumi.Output<string>;
@@ -203,12 +198,14 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             LATE_DATA_OVERLAP_DAYS: String(args.lateDataOverlapDays),
             LOG_LEVEL: args.enableCloudwatchLogging ? "DEBUG" : "INFO",
         };
-        this.function = new aws.lambda.CallbackFunction(
+        this.function = new aws.lambda.Function(
             `${name}-function`,
             {
                 name: functionName,
                 description: "Exports the shared Amazon Connect tables to S3 through Athena",
-                callback: exportHandler,
+                // One file: the handler serialized by Pulumi and minified (components/lambdaCode.ts).
+                code: lambdaCodeArchive(lambdaCodeText()),
+                handler: "index.handler",
                 role: args.roleArn,
                 // nodejs20.x is deprecated (function creation blocked); nodejs24.x is supported to 2028-04-30.
                 runtime: aws.lambda.Runtime.NodeJS24dX,
@@ -223,7 +220,6 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                 },
                 tracingConfig: args.enableDetailedMonitoring ? { mode: "Active" } : undefined,
                 kmsKeyArn: args.kmsKeyArn,
-                codePathOptions: { extraExcludePackages: [...(args.excludePackages ?? dependencyNames())] },
                 tags,
             },
             { parent: this, dependsOn: [logGroup, exportPolicy] },
@@ -318,8 +314,4 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             scheduleName: this.scheduleName,
         });
     }
-}
-
-function dependencyNames(): string[] {
-    return Object.keys((require("../package.json") as { dependencies?: Record<string, string> }).dependencies ?? {});
 }

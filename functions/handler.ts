@@ -11,7 +11,6 @@ import { parseExportEvent } from "./event";
 import { consoleSink, createJsonLogger } from "./log";
 import { runMaintenance } from "./maintenance";
 import { runExport, type RunDeps, type RunLimits } from "./runner";
-import { LAMBDA_BUNDLE } from "./lambdaBundle.generated";
 import { parseHandlerEnv } from "./settings";
 import type { Clock, ExportRunSummary, LogLevel, MaintenanceSummary } from "./types";
 import type { AthenaClient } from "@aws-sdk/client-athena";
@@ -106,35 +105,13 @@ export function createExportHandler(deps: HandlerDeps = {}) {
 }
 
 /**
- * The export itself, as the Lambda runs it: settings from the environment (HANDLER_ENV_VARS), AWS
- * clients per invocation. Promise-based with (event, context) only: nodejs24.x has no callback
- * handlers. Shipped inside `exportHandler`'s archive (see below), not referenced by it.
- */
-export async function lambdaHandler(
-    event: unknown,
-    context: LambdaContextLike,
-): Promise<ExportRunSummary | MaintenanceSummary> {
-    return createExportHandler()(event, context);
-}
-
-/**
- * The function the AnalyticsExport component deploys. Pulumi's closure serializer has no
- * minifier, and `lambdaHandler` with everything it reaches serializes to more than the 64 KiB the
- * archive may hold, so the archive carries that serialized text deflated (LAMBDA_BUNDLE, built by
- * functions/local/buildLambdaBundle.ts and checked against the sources by a test) and this loader
- * inflates and evaluates it once per container, with the runtime's `require` (the AWS SDK).
+ * The export as the Lambda runs it: settings from the environment (HANDLER_ENV_VARS), AWS clients
+ * per invocation. Promise-based with (event, context) only: nodejs24.x has no callback handlers.
+ * components/lambdaCode.ts serializes it into the function's one-file archive.
  */
 export async function exportHandler(
     event: unknown,
     context: LambdaContextLike,
 ): Promise<ExportRunSummary | MaintenanceSummary> {
-    const cache = globalThis as { connectAnalyticsExport?: typeof lambdaHandler };
-    if (!cache.connectAnalyticsExport) {
-        const zlib = require("zlib") as typeof import("zlib");
-        const code = zlib.inflateRawSync(Buffer.from(LAMBDA_BUNDLE, "base64")).toString("utf8");
-        const module = { exports: {} as { handler?: typeof lambdaHandler } };
-        new Function("exports", "require", "module", code)(module.exports, require, module);
-        cache.connectAnalyticsExport = module.exports.handler;
-    }
-    return cache.connectAnalyticsExport!(event, context);
+    return createExportHandler()(event, context);
 }

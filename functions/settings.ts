@@ -4,7 +4,6 @@
  * each naming its variable and the fix. The contract (names and meaning) is `HANDLER_ENV_VARS`.
  * This code ships in the Lambda's serialized archive, so it is written to stay small.
  */
-import { withDatasetDefaults } from "../lib/connectSchema";
 import { ATHENA_WORKGROUP, exportPrefixProblem, GLUE_NAME, S3_BUCKET } from "../lib/names";
 import { exportError } from "./errors";
 import { parseLogLevel } from "./log";
@@ -107,10 +106,8 @@ export function parseHandlerEnv(env: Readonly<Record<string, string | undefined>
             problems.push(`TABLES_JSON: is not valid JSON (${(err as Error).message}).`);
         }
         if (parsed !== undefined) {
-            // Entries may leave out the keys of a known Connect dataset (an older stack's TABLES_JSON).
-            const known = Array.isArray(parsed) ? withDatasetDefaults(parsed) : { entries: parsed, problems: [] };
-            const result = parseTableSpecs(known.entries);
-            problems.push(...[...known.problems, ...result.problems].map((p) => `TABLES_JSON: ${p}`));
+            const result = parseTableSpecs(parsed);
+            problems.push(...result.problems.map((p) => `TABLES_JSON: ${p}`));
             tables = result.tables;
         }
     }

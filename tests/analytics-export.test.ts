@@ -132,9 +132,10 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
 
     it("ships only the serialized handler, at most 64 KiB, without node_modules", () => {
         const archive = (byName(consumer, "export-function").inputs.code as any).archive;
-        assert.deepEqual(Object.keys(archive), ["__index.js"]);
-        assert.ok(archive["__index.js"].bytes > 1000, "the handler is really there");
-        assert.ok(archive["__index.js"].bytes <= 64 * 1024, `archive is ${archive["__index.js"].bytes} bytes`);
+        assert.deepEqual(Object.keys(archive), ["index.js"]);
+        assert.equal(byName(consumer, "export-function").inputs.handler, "index.handler");
+        assert.ok(archive["index.js"].bytes > 1000, "the handler is really there");
+        assert.ok(archive["index.js"].bytes <= 64 * 1024, `archive is ${archive["index.js"].bytes} bytes`);
     });
 
     it("schedules the export daily with retries and a dead-letter queue, and sends failed runs to the same queue", () => {

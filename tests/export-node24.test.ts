@@ -1,7 +1,7 @@
 /**
  * The Lambda runs on nodejs24.x. This installs Node 24 from the npm registry (the `node` package,
  * cached under node_modules/.cache/node24 so reruns are fast), then runs the serialized archive
- * under it against the fake Athena, Glue and S3: it loads, its handler takes at most
+ * (the minified file the stack ships) under it against the fake Athena, Glue and S3: it loads, its handler takes at most
  * (event, context) and returns a promise (Node 24 runtimes dropped callback handlers), and it
  * exports. Skipped, saying so, only when the registry cannot be reached.
  */
@@ -11,8 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import * as pulumi from "@pulumi/pulumi";
-import { exportHandler } from "../functions/handler";
+import { lambdaCodeText } from "../components/lambdaCode";
 import { ROOT } from "./helpers";
 
 const CACHE = path.join(ROOT, "node_modules", ".cache", "node24");
@@ -50,8 +49,8 @@ describe("the Lambda archive on Node.js 24", function () {
         }
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "node24-"));
         try {
-            const archive = path.join(dir, "__index.js");
-            fs.writeFileSync(archive, (await pulumi.runtime.serializeFunction(exportHandler)).text);
+            const archive = path.join(dir, "index.js");
+            fs.writeFileSync(archive, await lambdaCodeText());
             const driver = path.join(dir, "driver.js");
             fs.writeFileSync(
                 driver,

@@ -1,0 +1,50 @@
+/**
+ * The export Lambda's code: `exportHandler` serialized by Pulumi's closure serializer (what
+ * `aws.lambda.CallbackFunction` does inside), then minified by terser, as the archive's only file.
+ *
+ * Why not CallbackFunction itself: the serializer has no minifier, and the export serializes to
+ * about 80 KB while the archive's file is to stay within 64 KiB (issue 10), small enough to read
+ * in the Lambda console. Terser removes whitespace and simplifies syntax; names are kept (no
+ * mangling), so stack traces and the console still show the project's function names.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { minify } from "terser";
+import { exportHandler } from "../functions/handler";
+
+/** The most the archive's one file may hold. */
+export const LAMBDA_CODE_BUDGET = 64 * 1024;
+
+/** The archive's file name; the function's handler is `index.handler`. */
+export const LAMBDA_CODE_FILE = "index.js";
+
+/** Serializes `handler` (default: the export) and minifies it; fails when the result exceeds the budget. */
+export async function lambdaCodeText(handler: (...args: never[]) => unknown = exportHandler): Promise<string> {
+    const serialized = await pulumi.runtime.serializeFunction(handler);
+    // The serializer's output is sloppy-mode CommonJS (it uses `with`): no module or strict parsing.
+    const minified = await minify(serialized.text, {
+        ecma: 2020,
+        module: false,
+        mangle: false,
+        compress: { passes: 1 },
+        format: { comments: false },
+    });
+    const text = minified.code ?? "";
+    if (!text.includes("exports.handler")) {
+        throw new Error("the minified Lambda code lost `exports.handler`; the archive would have no handler");
+    }
+    const bytes = Buffer.byteLength(text);
+    if (bytes > LAMBDA_CODE_BUDGET) {
+        throw new Error(
+            `the export Lambda's code is ${bytes} bytes minified, over its ${LAMBDA_CODE_BUDGET}-byte budget; ` +
+                "something under functions/ now reaches more code than the Lambda needs (see tests/export-serialize.test.ts)",
+        );
+    }
+    return text;
+}
+
+/** The function's code archive: one file, no node_modules (the runtime provides the AWS SDK v3). */
+export function lambdaCodeArchive(text: pulumi.Input<string>): pulumi.Output<pulumi.asset.AssetArchive> {
+    return pulumi
+        .output(text)
+        .apply((t) => new pulumi.asset.AssetArchive({ [LAMBDA_CODE_FILE]: new pulumi.asset.StringAsset(t) }));
+}
