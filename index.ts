@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { AppConfig, ConfigError, parseConfig } from "./lib/config";
+import { iamRoleArn } from "./lib/arns";
 import { consumerView, PeerStackError, producerView } from "./lib/peers";
 import { planAcceptance, RamShareError } from "./lib/ram";
 import { reshareProblems } from "./lib/reshare";
@@ -167,6 +168,7 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
               namePrefix: `${config.projectName}-${config.environment}`,
               roleName: links.role.name,
               roleArn: links.roleArn,
+              principalArn: iamRoleArn({ accountId: config.consumerAccountId, partition }, config.lambdaRoleName),
               sourceDatabase: links.databaseName,
               tables: view.tables,
               enableDetailedMonitoring: config.enableDetailedMonitoring,
@@ -201,6 +203,13 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
             exportSchedule: analytics.scheduleName,
             exportScheduleExpression: config.export.exportSchedule,
             exportFailureQueueArn: analytics.failureQueueArn,
+            exportTarget: config.export.exportTarget,
+            exportDatabaseName: analytics.exportDatabaseName,
+            exportReaders: config.export.exportReaders,
+            exportGrants: analytics.grants,
+            exportMaintenanceSchedule: analytics.maintenanceScheduleName,
+            exportAlarmTopicArn: analytics.alarmTopicArn,
+            accessLogsBucket: analytics.accessLogsBucketName,
         }),
     } satisfies ProgramOutputs<ConsumerStackOutputs>;
 }

@@ -205,6 +205,8 @@ function grantTitle(grant: LfGrant, model: ShareModel): string {
             return `${perms} on LF-tag ${r.key}`;
         case "dataCellsFilter":
             return `${perms} on ${r.tableName} through filter ${r.name}`;
+        case "dataLocation":
+            return `${perms} on location ${r.arn}`;
     }
 }
 

@@ -80,6 +80,14 @@ export function fromSdkResource(resource: Resource | undefined, defaultCatalogId
             name: f.Name,
         };
     }
+    if (resource.DataLocation) {
+        if (!resource.DataLocation.ResourceArn) return undefined;
+        return {
+            kind: "dataLocation",
+            catalogId: resource.DataLocation.CatalogId ?? defaultCatalogId,
+            arn: resource.DataLocation.ResourceArn,
+        };
+    }
     if (resource.Database) {
         if (!resource.Database.Name) return undefined;
         return {
@@ -154,6 +162,8 @@ export function toSdkResource(resource: LfResource): Resource {
                     Name: resource.name,
                 },
             };
+        case "dataLocation":
+            return { DataLocation: { CatalogId: resource.catalogId, ResourceArn: resource.arn } };
     }
 }
 

@@ -1,14 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import type { HandlerEnvVar } from "../functions/settings";
 import type { ExportConfig, TableConfig } from "../lib/config";
 import { EXPORT_STATE_PREFIXES } from "../lib/names";
-import { athenaWorkgroupArn, logGroupArn } from "../lib/arns";
-import { exportStatements, policyDocument, schedulerStatements, schedulerTrustPolicy } from "../lib/iam";
+import { athenaWorkgroupArn, ArnScope, logGroupArn, s3BucketArn } from "../lib/arns";
+import {
+    alarmTopicKeyPolicy,
+    exportStatements,
+    policyDocument,
+    schedulerStatements,
+    schedulerTrustPolicy,
+} from "../lib/iam";
+import { exportGrants, ExportShare, LfGrant } from "../lib/permissions";
+import { createGrants } from "../stack/grants";
 import { lambdaCodeArchive, lambdaCodeText } from "./lambdaCode";
 import { SecureBucket } from "./secureBucket";
 
 /** The scheduled event's input: the handler derives the run id from the scheduled time. */
 export const SCHEDULE_INPUT = JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" });
+
+/** The maintenance schedule's input: OPTIMIZE and VACUUM of each Iceberg table. */
+export const MAINTENANCE_INPUT = JSON.stringify({ maintenance: true });
+
+/** How long the stack's own access-logs bucket keeps server access logs. */
+export const ACCESS_LOG_EXPIRATION_DAYS = 365;
+
+/** Where the Iceberg tables live under the exports bucket (functions/runner.ts `icebergPrefix`). */
+export const icebergRoot = (exportPrefix: string) => `${exportPrefix}/iceberg`;
 
 /**
  * The export's settings are its config keys (`ExportConfig`, lib/config/types.ts: names, defaults
@@ -24,10 +42,13 @@ export interface AnalyticsExportArgs extends ExportConfig {
     /** Name and ARN of the querying role (ConsumerLinkSet); the export adds its own policy to it. */
     readonly roleName: pulumi.Input<string>;
     readonly roleArn: pulumi.Input<string>;
+    /** The role's ARN as text (it is known before the role exists), for the Lake Formation grants. */
+    readonly principalArn: string;
     /** Consumer database holding the resource links that the queries read. */
     readonly sourceDatabase: pulumi.Input<string>;
+    /** The exported tables, each with its primaryKey and versionColumn (lib/config `withExportKeys`). */
     readonly tables: readonly TableConfig[];
-    /** Alarms on Errors and Throttles, and X-Ray tracing. Default false. */
+    /** Errors and Throttles alarms, and X-Ray tracing. Default false. */
     readonly enableDetailedMonitoring?: boolean;
     /** DEBUG log level. Default false (INFO). */
     readonly enableCloudwatchLogging?: boolean;
@@ -35,8 +56,9 @@ export interface AnalyticsExportArgs extends ExportConfig {
 }
 
 /**
- * The scheduled export of the consumer account: a Lambda that UNLOADs the linked tables through
- * Athena into S3, with its buckets, workgroup, schedule, retries, failure queue and logs.
+ * The scheduled export of the consumer account: a Lambda that merges the linked tables through
+ * Athena into Iceberg tables of its own database (or writes day folders, `exportTarget: files`),
+ * with its buckets, workgroup, schedules, retries, failure queue, alarms and logs.
  */
 export class AnalyticsExport extends pulumi.ComponentResource {
     public readonly function: aws.lambda.Function;
@@ -45,13 +67,22 @@ export class AnalyticsExport extends pulumi.ComponentResource {
     public readonly workgroupName: pulumi.Output<string>;
     public readonly resultsBucketName: pulumi.Output<string>;
     public readonly exportsBucketName: pulumi.Output<string>;
+    public readonly accessLogsBucketName: pulumi.Output<string>;
     public readonly scheduleName: pulumi.Output<string>;
+    public readonly maintenanceScheduleName: pulumi.Output<string | undefined>;
     public readonly failureQueueArn: pulumi.Output<string>;
+    public readonly alarmTopicArn: pulumi.Output<string>;
+    /** The Iceberg tables' database; undefined with `exportTarget: files`. */
+    public readonly exportDatabaseName: pulumi.Output<string | undefined>;
+    /** The Lake Formation grants of the export, as the permission model states them. */
+    public readonly grants: pulumi.Output<LfGrant[]>;
 
     constructor(name: string, args: AnalyticsExportArgs, opts?: pulumi.ComponentResourceOptions) {
         super("connect-analytics:export:AnalyticsExport", name, {}, opts);
         const parent = { parent: this };
         const tags = { ...args.tags };
+        const scope: ArnScope = { region: args.region, accountId: args.accountId, partition: args.partition };
+        const iceberg = args.exportTarget === "iceberg";
 
         const results = new SecureBucket(
             `${name}-results`,
@@ -70,12 +101,40 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             },
             parent,
         );
+
+        const exportsBucketName = `${args.namePrefix}-exports-${args.accountId}`;
+        // Server access logs of the bucket that holds contact-centre data. S3 delivers them only to
+        // a bucket encrypted with SSE-S3 or a key it may use, so the stack's own logs bucket is SSE-S3.
+        const logs = args.accessLogsBucket
+            ? undefined
+            : new SecureBucket(
+                  `${name}-access-logs`,
+                  {
+                      bucketName: `${args.namePrefix}-access-logs-${args.accountId}`,
+                      lifecycleRules: [
+                          {
+                              id: "expire-access-logs",
+                              status: "Enabled",
+                              filter: {},
+                              expiration: { days: ACCESS_LOG_EXPIRATION_DAYS },
+                          },
+                      ],
+                      receivesAccessLogsOf: {
+                          accountId: args.accountId,
+                          bucketArns: [s3BucketArn(exportsBucketName, args.partition)],
+                      },
+                      tags,
+                  },
+                  parent,
+              );
+        const accessLogsBucket: pulumi.Input<string> = args.accessLogsBucket ?? logs!.bucketName;
         const exportsBucket = new SecureBucket(
             `${name}-exports`,
             {
-                bucketName: `${args.namePrefix}-exports-${args.accountId}`,
+                bucketName: exportsBucketName,
                 kmsKeyArn: args.kmsKeyArn,
                 versioning: true,
+                accessLogs: { bucket: accessLogsBucket, prefix: `${exportsBucketName}/` },
                 lifecycleRules: [
                     {
                         id: "cheaper-storage-with-age",
@@ -86,7 +145,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                             { days: args.exportsTransitionDays + 90, storageClass: "GLACIER_IR" },
                         ],
                     },
-                    // Re-runs overwrite their own run prefix; old versions need not live forever.
+                    // Replaced day folders, VACUUMed Iceberg files and old manifests: versions need not live forever.
                     {
                         id: "expire-noncurrent-versions",
                         status: "Enabled",
@@ -122,12 +181,14 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             parent,
         );
 
+        // The customer's key when given (its policy must let the Scheduler and Lambda roles use it);
+        // else SQS-managed encryption.
         const failures = new aws.sqs.Queue(
             `${name}-failures`,
             {
                 name: `${args.namePrefix}-export-failures`,
                 messageRetentionSeconds: 14 * 24 * 3600,
-                sqsManagedSseEnabled: true,
+                ...(args.kmsKeyArn ? { kmsMasterKeyId: args.kmsKeyArn } : { sqsManagedSseEnabled: true }),
                 tags,
             },
             parent,
@@ -157,17 +218,13 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                         JSON.stringify(
                             policyDocument(
                                 exportStatements({
-                                    workgroupArn: athenaWorkgroupArn(
-                                        { region: args.region, accountId: args.accountId, partition: args.partition },
-                                        args.athenaWorkgroupName,
-                                    ),
+                                    arnScope: scope,
+                                    exportDatabaseName: args.exportDatabaseName,
+                                    workgroupArn: athenaWorkgroupArn(scope, args.athenaWorkgroupName),
                                     resultsBucket,
                                     exportsBucket: exportBucket,
                                     exportPrefixes: [args.exportPrefix, ...EXPORT_STATE_PREFIXES],
-                                    logGroupArn: logGroupArn(
-                                        { region: args.region, accountId: args.accountId, partition: args.partition },
-                                        `/aws/lambda/${functionName}`,
-                                    ),
+                                    logGroupArn: logGroupArn(scope, `/aws/lambda/${functionName}`),
                                     failureQueueArn: queueArn,
                                     kmsKeyArn: args.kmsKeyArn,
                                     tracing: args.enableDetailedMonitoring ?? false,
@@ -180,11 +237,14 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             parent,
         );
 
-        const environment: Record<string, pulumi.Input<string>> = {
+        const lakeFormation = iceberg ? this.icebergCatalog(name, args, exportsBucketName) : undefined;
+
+        const environment: Record<HandlerEnvVar, pulumi.Input<string>> = {
             EXPORT_BUCKET: exportsBucket.bucketName,
             EXPORT_PREFIX: args.exportPrefix,
             ATHENA_WORKGROUP: workgroup.name,
             SOURCE_DATABASE: args.sourceDatabase,
+            EXPORT_DATABASE: args.exportDatabaseName,
             // Excluded columns travel with the tables: the export must not select what the producer withholds.
             TABLES_JSON: JSON.stringify(
                 args.tables.map((t) => ({
@@ -192,17 +252,21 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                     linkName: t.linkName,
                     timeColumn: t.timeColumn,
                     excludedColumns: t.excludedColumns,
+                    primaryKey: t.primaryKey,
+                    versionColumn: t.versionColumn,
                 })),
             ),
+            EXPORT_TARGET: args.exportTarget,
             EXPORT_FORMAT: args.exportFormat,
-            LATE_DATA_OVERLAP_DAYS: String(args.lateDataOverlapDays),
+            LOOKBACK_DAYS: String(args.lookbackDays),
+            CHUNK_DAYS: String(args.exportChunkDays),
             LOG_LEVEL: args.enableCloudwatchLogging ? "DEBUG" : "INFO",
         };
         this.function = new aws.lambda.Function(
             `${name}-function`,
             {
                 name: functionName,
-                description: "Exports the shared Amazon Connect tables to S3 through Athena",
+                description: "Merges the shared Amazon Connect tables into the export through Athena",
                 // One file: the handler serialized by Pulumi and minified (components/lambdaCode.ts).
                 code: lambdaCodeArchive(lambdaCodeText()),
                 handler: "index.handler",
@@ -222,9 +286,10 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                 kmsKeyArn: args.kmsKeyArn,
                 tags,
             },
-            { parent: this, dependsOn: [logGroup, exportPolicy] },
+            { parent: this, dependsOn: [logGroup, exportPolicy, ...(lakeFormation?.ready ?? [])] },
         );
 
+        // Two retries: they also continue a first load that stopped between chunks at the deadline.
         new aws.lambda.FunctionEventInvokeConfig(
             `${name}-async`,
             {
@@ -252,49 +317,90 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                 role: schedulerRole.name,
                 policy: pulumi
                     .all([this.function.arn, failures.arn])
-                    .apply(([fn, queue]) => JSON.stringify(policyDocument(schedulerStatements(fn, queue)))),
+                    .apply(([fn, queue]) =>
+                        JSON.stringify(policyDocument(schedulerStatements(fn, queue, args.kmsKeyArn))),
+                    ),
             },
             parent,
         );
-        const schedule = new aws.scheduler.Schedule(
-            `${name}-schedule`,
-            {
-                name: `${args.namePrefix}-export`,
-                description: "Runs the Connect analytics export",
-                scheduleExpression: args.exportSchedule,
-                scheduleExpressionTimezone: "UTC",
-                flexibleTimeWindow: { mode: "OFF" },
-                target: {
-                    arn: this.function.arn,
-                    roleArn: schedulerRole.arn,
-                    input: SCHEDULE_INPUT,
-                    retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
-                    deadLetterConfig: { arn: failures.arn },
+        const schedule = (
+            suffix: string,
+            scheduleName: string,
+            description: string,
+            expression: string,
+            input: string,
+        ) =>
+            new aws.scheduler.Schedule(
+                `${name}-${suffix}`,
+                {
+                    name: `${args.namePrefix}-${scheduleName}`,
+                    description,
+                    scheduleExpression: expression,
+                    scheduleExpressionTimezone: "UTC",
+                    flexibleTimeWindow: { mode: "OFF" },
+                    target: {
+                        arn: this.function.arn,
+                        roleArn: schedulerRole.arn,
+                        input,
+                        retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 3600 },
+                        deadLetterConfig: { arn: failures.arn },
+                    },
                 },
-            },
-            { parent: this, dependsOn: [schedulerPolicy] },
+                { parent: this, dependsOn: [schedulerPolicy] },
+            );
+        const daily = schedule(
+            "schedule",
+            "export",
+            "Runs the Connect analytics export",
+            args.exportSchedule,
+            SCHEDULE_INPUT,
         );
+        const maintenance = iceberg
+            ? schedule(
+                  "maintenance",
+                  "export-maintenance",
+                  "Compacts the export's Iceberg tables (OPTIMIZE, VACUUM)",
+                  args.maintenanceSchedule,
+                  MAINTENANCE_INPUT,
+              )
+            : undefined;
 
+        const topic = this.alarmTopic(name, args, scope, tags);
+        const alarm = (suffix: string, alarmArgs: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "tags">) =>
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-${suffix}`,
+                { ...alarmArgs, alarmActions: [topic.arn], okActions: [topic.arn], tags },
+                parent,
+            );
+        // A message in the failure queue is a run that failed after its retries: always worth a mail.
+        alarm("failed-runs", {
+            name: `${functionName}-failed-runs`,
+            alarmDescription: "A Connect analytics export run failed after its retries; see the failure queue",
+            namespace: "AWS/SQS",
+            metricName: "ApproximateNumberOfMessagesVisible",
+            dimensions: { QueueName: failures.name },
+            statistic: "Maximum",
+            period: 300,
+            evaluationPeriods: 1,
+            threshold: 1,
+            comparisonOperator: "GreaterThanOrEqualToThreshold",
+            treatMissingData: "notBreaching",
+        });
         if (args.enableDetailedMonitoring) {
             for (const metric of ["Errors", "Throttles"]) {
-                new aws.cloudwatch.MetricAlarm(
-                    `${name}-${metric.toLowerCase()}`,
-                    {
-                        name: `${functionName}-${metric.toLowerCase()}`,
-                        alarmDescription: `The Connect analytics export reported ${metric}`,
-                        namespace: "AWS/Lambda",
-                        metricName: metric,
-                        dimensions: { FunctionName: this.function.name },
-                        statistic: "Sum",
-                        period: 300,
-                        evaluationPeriods: 1,
-                        threshold: 1,
-                        comparisonOperator: "GreaterThanOrEqualToThreshold",
-                        treatMissingData: "notBreaching",
-                        tags,
-                    },
-                    parent,
-                );
+                alarm(metric.toLowerCase(), {
+                    name: `${functionName}-${metric.toLowerCase()}`,
+                    alarmDescription: `The Connect analytics export reported ${metric}`,
+                    namespace: "AWS/Lambda",
+                    metricName: metric,
+                    dimensions: { FunctionName: this.function.name },
+                    statistic: "Sum",
+                    period: 300,
+                    evaluationPeriods: 1,
+                    threshold: 1,
+                    comparisonOperator: "GreaterThanOrEqualToThreshold",
+                    treatMissingData: "notBreaching",
+                });
             }
         }
 
@@ -303,15 +409,107 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         this.workgroupName = workgroup.name;
         this.resultsBucketName = results.bucketName;
         this.exportsBucketName = exportsBucket.bucketName;
-        this.scheduleName = schedule.name;
+        this.accessLogsBucketName = pulumi.output(accessLogsBucket);
+        this.scheduleName = daily.name;
+        this.maintenanceScheduleName = maintenance ? maintenance.name : pulumi.output(undefined);
         this.failureQueueArn = failures.arn;
+        this.alarmTopicArn = topic.arn;
+        this.exportDatabaseName = lakeFormation ? lakeFormation.databaseName : pulumi.output(undefined);
+        this.grants = lakeFormation ? lakeFormation.grants : pulumi.output([]);
         this.registerOutputs({
             functionName: this.functionName,
             functionArn: this.functionArn,
             workgroupName: this.workgroupName,
             resultsBucketName: this.resultsBucketName,
             exportsBucketName: this.exportsBucketName,
+            accessLogsBucketName: this.accessLogsBucketName,
             scheduleName: this.scheduleName,
+            maintenanceScheduleName: this.maintenanceScheduleName,
+            alarmTopicArn: this.alarmTopicArn,
+            exportDatabaseName: this.exportDatabaseName,
+            grants: this.grants,
         });
+    }
+
+    /**
+     * The Iceberg tables' side of the catalog: their database, their location registered with
+     * Lake Formation (so Lake Formation vends access to their files, and grants and filters on
+     * them apply: athena/latest/ug/security-athena-lake-formation.html), and the grants of
+     * `exportGrants`. The export creates the tables themselves.
+     */
+    private icebergCatalog(name: string, args: AnalyticsExportArgs, exportsBucketName: string) {
+        const database = new aws.glue.CatalogDatabase(
+            `${name}-database`,
+            {
+                catalogId: args.accountId,
+                name: args.exportDatabaseName,
+                description: "Connect analytics export: one Iceberg table per exported table, one current row per key",
+                locationUri: `s3://${exportsBucketName}/${icebergRoot(args.exportPrefix)}/`,
+            },
+            // Deleting a Glue database deletes its tables, which the export made and holds data in;
+            // the stack deletes only what it made, so it lets go of the database instead.
+            { parent: this, retainOnDelete: true },
+        );
+        const share: ExportShare = {
+            databaseName: args.exportDatabaseName,
+            locationArn: `${s3BucketArn(exportsBucketName, args.partition)}/${icebergRoot(args.exportPrefix)}`,
+            readers: args.exportReaders,
+        };
+        // The service-linked role reads and writes registered locations for Lake Formation; with
+        // a customer managed key, its key policy must let that role use the key.
+        const location = new aws.lakeformation.Resource(
+            `${name}-location`,
+            { arn: share.locationArn, useServiceLinkedRole: true },
+            { parent: this },
+        );
+        const model = { consumerAccountId: args.accountId, consumerPrincipalArn: args.principalArn, export: share };
+        const grants = exportGrants(model);
+        const made = createGrants(
+            name,
+            grants,
+            args.accountId,
+            { parent: this, dependsOn: [database, location] },
+            { arn: args.principalArn, output: args.roleArn },
+        );
+        return {
+            databaseName: database.name,
+            grants: pulumi.all(made.map((g) => g.urn)).apply(() => grants),
+            ready: [database, location, ...made],
+        };
+    }
+
+    /** The alarms' topic, encrypted with the customer's key or a key of its own that CloudWatch may use. */
+    private alarmTopic(
+        name: string,
+        args: AnalyticsExportArgs,
+        scope: ArnScope,
+        tags: Record<string, string>,
+    ): aws.sns.Topic {
+        const key = args.kmsKeyArn
+            ? undefined
+            : new aws.kms.Key(
+                  `${name}-alarm-key`,
+                  {
+                      description: `${args.namePrefix}: encrypts the export's alarm topic`,
+                      enableKeyRotation: true,
+                      deletionWindowInDays: 30,
+                      policy: JSON.stringify(alarmTopicKeyPolicy(scope)),
+                      tags,
+                  },
+                  { parent: this },
+              );
+        const topic = new aws.sns.Topic(
+            `${name}-alarms`,
+            { name: `${args.namePrefix}-export-alarms`, kmsMasterKeyId: args.kmsKeyArn ?? key!.arn, tags },
+            { parent: this },
+        );
+        if (args.alarmEmail) {
+            new aws.sns.TopicSubscription(
+                `${name}-alarm-email`,
+                { topic: topic.arn, protocol: "email", endpoint: args.alarmEmail },
+                { parent: this },
+            );
+        }
+        return topic;
     }
 }

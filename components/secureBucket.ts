@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { denyInsecureTransport } from "../lib/iam";
+import { accessLogDeliveryStatement, denyInsecureTransport } from "../lib/iam";
 
 const ABORT_INCOMPLETE_UPLOADS: aws.types.input.s3.BucketLifecycleConfigurationRule = {
     id: "abort-incomplete-uploads",
@@ -18,6 +18,10 @@ export interface SecureBucketArgs {
     readonly versioning?: boolean;
     /** The bucket's own lifecycle rules; every bucket also aborts incomplete uploads after a day. */
     readonly lifecycleRules: aws.types.input.s3.BucketLifecycleConfigurationRule[];
+    /** Server access logging into this bucket, under this prefix. Default none. */
+    readonly accessLogs?: { readonly bucket: pulumi.Input<string>; readonly prefix: string };
+    /** This bucket receives the server access logs of these buckets of the account. */
+    readonly receivesAccessLogsOf?: { readonly accountId: string; readonly bucketArns: readonly string[] };
     readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -83,9 +87,23 @@ export class SecureBucket extends pulumi.ComponentResource {
         // After the public access block, so the two never race on a fresh bucket.
         new aws.s3.BucketPolicy(
             `${name}-tls-only`,
-            { bucket, policy: this.bucket.arn.apply((arn) => JSON.stringify(denyInsecureTransport(arn))) },
+            {
+                bucket,
+                policy: this.bucket.arn.apply((arn) => {
+                    const logs = args.receivesAccessLogsOf;
+                    const extra = logs ? [accessLogDeliveryStatement(arn, logs.bucketArns, logs.accountId)] : [];
+                    return JSON.stringify(denyInsecureTransport(arn, extra));
+                }),
+            },
             { parent: this, dependsOn: [publicAccess] },
         );
+        if (args.accessLogs) {
+            new aws.s3.BucketLogging(
+                `${name}-access-logs`,
+                { bucket, targetBucket: args.accessLogs.bucket, targetPrefix: args.accessLogs.prefix },
+                parent,
+            );
+        }
 
         this.bucketName = this.bucket.bucket;
         this.arn = this.bucket.arn;

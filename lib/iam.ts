@@ -31,6 +31,14 @@ export const ACTIONS_WITHOUT_RESOURCE_SCOPE: readonly string[] = [
     "xray:PutTelemetryRecords",
 ];
 
+/** Glue calls of the export on its own database and tables (creating and committing Iceberg tables). */
+export const EXPORT_TABLE_ACTIONS = [
+    "glue:CreateTable",
+    "glue:GetDatabase",
+    "glue:GetTable",
+    "glue:UpdateTable",
+] as const;
+
 /** Glue reads Athena makes on a table through a resource link (link and target both). */
 export const GLUE_READ_ACTIONS = [
     "glue:GetDatabase",
@@ -122,6 +130,10 @@ export function policyDocument(statements: readonly PolicyStatement[]): PolicyDo
 }
 
 export interface ExportAccessScope {
+    /** Region, account and partition of the consumer, for the Glue ARNs of the export database. */
+    readonly arnScope: ArnScope;
+    /** Glue database of the export's Iceberg tables. */
+    readonly exportDatabaseName: string;
     readonly workgroupArn: string;
     readonly resultsBucket: string;
     readonly exportsBucket: string;
@@ -181,6 +193,18 @@ export function exportStatements(scope: ExportAccessScope): PolicyStatement[] {
             Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
             Resource: [`${scope.logGroupArn}:*`],
         },
+        {
+            // Athena's Iceberg DDL and DML commit through Glue as the caller: CREATE TABLE, ALTER
+            // TABLE ADD COLUMNS, and every MERGE, OPTIMIZE and VACUUM (UpdateTable).
+            Sid: "ExportTables",
+            Effect: "Allow",
+            Action: [...EXPORT_TABLE_ACTIONS],
+            Resource: [
+                glueCatalogArn(scope.arnScope),
+                glueDatabaseArn(scope.arnScope, scope.exportDatabaseName),
+                glueTableArn(scope.arnScope, scope.exportDatabaseName, "*"),
+            ],
+        },
         { Sid: "FailureDestination", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [scope.failureQueueArn] },
     ];
     if (scope.kmsKeyArn) {
@@ -202,11 +226,28 @@ export function exportStatements(scope: ExportAccessScope): PolicyStatement[] {
     return statements;
 }
 
-/** The Scheduler's role: invoke the one function, and dead-letter to the one queue. */
-export function schedulerStatements(functionArn: string, deadLetterQueueArn: string): PolicyStatement[] {
+/**
+ * The Scheduler's role: invoke the one function, and dead-letter to the one queue (encrypting
+ * with its key when the queue has a customer managed one).
+ */
+export function schedulerStatements(
+    functionArn: string,
+    deadLetterQueueArn: string,
+    kmsKeyArn?: string,
+): PolicyStatement[] {
     return [
         { Sid: "InvokeExport", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [functionArn] },
         { Sid: "DeadLetter", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [deadLetterQueueArn] },
+        ...(kmsKeyArn
+            ? [
+                  {
+                      Sid: "DeadLetterKms",
+                      Effect: "Allow" as const,
+                      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                      Resource: [kmsKeyArn],
+                  },
+              ]
+            : []),
     ];
 }
 
@@ -226,10 +267,11 @@ export function schedulerTrustPolicy(accountId: string): PolicyDocument {
 }
 
 /** Bucket policy that refuses any request not made over TLS. */
-export function denyInsecureTransport(bucketArn: string): PolicyDocument {
+export function denyInsecureTransport(bucketArn: string, extra: readonly PolicyStatement[] = []): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
+            ...extra,
             {
                 Sid: "DenyInsecureTransport",
                 Effect: "Deny",
@@ -237,6 +279,64 @@ export function denyInsecureTransport(bucketArn: string): PolicyDocument {
                 Action: "s3:*",
                 Resource: [bucketArn, `${bucketArn}/*`],
                 Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+        ],
+    };
+}
+
+/**
+ * Lets S3's logging service write server access logs of the source buckets (of this account)
+ * into a logs bucket: the bucket-policy form AWS recommends over ACLs, scoped by source bucket
+ * and account (AmazonS3/latest/userguide/enable-server-access-logging.html).
+ */
+export function accessLogDeliveryStatement(
+    logsBucketArn: string,
+    sourceBucketArns: readonly string[],
+    accountId: string,
+): PolicyStatement {
+    return {
+        Sid: "S3ServerAccessLogsDelivery",
+        Effect: "Allow",
+        Principal: { Service: "logging.s3.amazonaws.com" },
+        Action: ["s3:PutObject"],
+        Resource: [`${logsBucketArn}/*`],
+        Condition: {
+            ArnLike: { "aws:SourceArn": [...sourceBucketArns] },
+            StringEquals: { "aws:SourceAccount": accountId },
+        },
+    };
+}
+
+/**
+ * Key policy of the alarm topic's key: the account administers it (through IAM), and CloudWatch
+ * may use it to publish alarms of this account to the encrypted topic. The AWS managed aws/sns key
+ * cannot be used: its policy cannot let CloudWatch in
+ * (sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+ */
+export function alarmTopicKeyPolicy(scope: ArnScope): PolicyDocument {
+    const partition = scope.partition ?? "aws";
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "AccountAdministers",
+                Effect: "Allow",
+                Principal: { AWS: `arn:${partition}:iam::${scope.accountId}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
+            {
+                Sid: "CloudWatchPublishesAlarms",
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
+                Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                Resource: "*",
+                Condition: {
+                    StringEquals: { "aws:SourceAccount": scope.accountId },
+                    ArnLike: {
+                        "aws:SourceArn": `arn:${partition}:cloudwatch:${scope.region}:${scope.accountId}:alarm:*`,
+                    },
+                },
             },
         ],
     };

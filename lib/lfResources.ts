@@ -17,7 +17,7 @@ export interface PermissionsInputs {
     principal: string;
     permissions: LfPermission[];
     permissionsWithGrantOptions: LfPermission[];
-    table?: { catalogId: string; databaseName: string; name: string };
+    table?: { catalogId: string; databaseName: string; name?: string; wildcard?: true };
     tableWithColumns?: {
         catalogId: string;
         databaseName: string;
@@ -29,6 +29,7 @@ export interface PermissionsInputs {
     lfTagPolicy?: { catalogId: string; resourceType: string; expressions: { key: string; values: string[] }[] };
     lfTag?: { catalogId: string; key: string; values: string[] };
     dataCellsFilter?: { tableCatalogId: string; databaseName: string; tableName: string; name: string };
+    dataLocation?: { catalogId: string; arn: string };
 }
 
 /**
@@ -51,7 +52,10 @@ export function toPermissionsArgs(
         case "database":
             return { ...base, database: { catalogId: r.catalogId, name: r.databaseName } };
         case "table":
-            return { ...base, table: { catalogId: r.catalogId, databaseName: r.databaseName, name: r.name } };
+            // "*": every table of the database, present and future (the provider's `wildcard`).
+            return r.name === "*"
+                ? { ...base, table: { catalogId: r.catalogId, databaseName: r.databaseName, wildcard: true } }
+                : { ...base, table: { catalogId: r.catalogId, databaseName: r.databaseName, name: r.name } };
         case "tableWithColumns":
             // `wildcard` with exclusions: "all columns but these" (the provider's documented form).
             return {
@@ -85,6 +89,8 @@ export function toPermissionsArgs(
                     name: r.name,
                 },
             };
+        case "dataLocation":
+            return { ...base, dataLocation: { catalogId: r.catalogId, arn: r.arn } };
     }
 }
 
@@ -132,6 +138,13 @@ function filterResource(f: Inputs): LfResource {
 
 function nativeResource(r: Inputs, catalog: string | undefined): LfResource | undefined {
     if (r.dataCellsFilter) return filterResource(r.dataCellsFilter);
+    if (r.dataLocation) {
+        return {
+            kind: "dataLocation",
+            catalogId: r.dataLocation.catalogId ?? catalog,
+            arn: r.dataLocation.resourceArn,
+        };
+    }
     if (r.database) {
         return { kind: "database", catalogId: r.database.catalogId ?? catalog, databaseName: r.database.name };
     }
@@ -177,6 +190,9 @@ function nativeResource(r: Inputs, catalog: string | undefined): LfResource | un
 
 function classicResource(i: Inputs): LfResource | undefined {
     if (i.dataCellsFilter) return filterResource(i.dataCellsFilter);
+    if (i.dataLocation) {
+        return { kind: "dataLocation", catalogId: i.dataLocation.catalogId ?? i.catalogId, arn: i.dataLocation.arn };
+    }
     if (i.tableWithColumns) {
         const t = i.tableWithColumns;
         return {

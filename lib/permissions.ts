@@ -56,6 +56,12 @@ export type LfResource =
           readonly databaseName: string;
           readonly tableName: string;
           readonly name: string;
+      }
+    | {
+          /** A registered S3 location (its ARN): DATA_LOCATION_ACCESS lets a principal create tables there. */
+          readonly kind: "dataLocation";
+          readonly catalogId: string;
+          readonly arn: string;
       };
 
 /** Lake Formation's stand-in for "whatever IAM allows": a grant to it switches LF off for the resource. */
@@ -111,6 +117,18 @@ export interface ShareModel {
     readonly sourceCatalogId?: string;
     /** Analysts' and BI roles of the consumer account, each seeing some rows and columns. Default none. */
     readonly readers?: readonly ReaderConfig[];
+    /** The export's Iceberg tables, when the consumer runs the export. */
+    readonly export?: ExportShare;
+}
+
+/** The export's side of Lake Formation, in the consumer account (`enableLambdaExport`). */
+export interface ExportShare {
+    /** Glue database of the Iceberg tables (consumer catalog). */
+    readonly databaseName: string;
+    /** S3 ARN of the tables' location, registered with Lake Formation so it vends access to it. */
+    readonly locationArn: string;
+    /** Principals given DESCRIBE and SELECT on every export table (config `exportReaders`). */
+    readonly readers: readonly string[];
 }
 
 /** A principal of the consumer account that reads some tables, rows and columns (config `readers`). */
@@ -405,9 +423,45 @@ function readerGrants(model: ShareModel): LfGrant[] {
     ]);
 }
 
-/** Every grant the principal needs, both sides. */
+/**
+ * The export's grants, made by the consumer in its own catalog: its role may create tables in the
+ * export database and at their registered location (the tables it creates are then its own: "table
+ * creators have all permissions on tables that they create", lake-formation/latest/dg/implicit-permissions.html),
+ * and each export reader may describe the database and read every table in it (a table wildcard
+ * also covers the tables the export creates later).
+ */
+export function exportGrants(
+    model: Pick<ShareModel, "consumerAccountId" | "consumerPrincipalArn" | "export">,
+): LfGrant[] {
+    const e = model.export;
+    if (!e) return [];
+    const catalogId = model.consumerAccountId;
+    const database: LfResource = { kind: "database", catalogId, databaseName: e.databaseName };
+    const grant = (principal: string, resource: LfResource, permissions: LfPermission[]): LfGrant => ({
+        side: "consumer",
+        principal,
+        resource,
+        permissions: sortPermissions(permissions),
+        grantable: [],
+    });
+    return [
+        grant(model.consumerPrincipalArn, database, ["CREATE_TABLE", "DESCRIBE"]),
+        grant(model.consumerPrincipalArn, { kind: "dataLocation", catalogId, arn: e.locationArn }, [
+            "DATA_LOCATION_ACCESS",
+        ]),
+        ...e.readers.flatMap((reader) => [
+            grant(reader, database, ["DESCRIBE"]),
+            grant(reader, { kind: "table", catalogId, databaseName: e.databaseName, name: "*" }, [
+                "DESCRIBE",
+                "SELECT",
+            ]),
+        ]),
+    ];
+}
+
+/** Every grant the principals need, both sides and the export's. */
 export function requiredGrants(model: ShareModel): LfGrant[] {
-    return [...producerGrants(model), ...consumerGrants(model)];
+    return [...producerGrants(model), ...consumerGrants(model), ...exportGrants(model)];
 }
 
 /** A stable identity for a grant's resource, for matching grants across sources. */
@@ -428,6 +482,8 @@ export function resourceKey(resource: LfResource): string {
             return `lfTag:${resource.catalogId}:${resource.key}=${[...resource.values].sort().join("|")}`;
         case "dataCellsFilter":
             return `dataCellsFilter:${resource.catalogId}:${resource.databaseName}.${resource.tableName}/${resource.name}`;
+        case "dataLocation":
+            return `dataLocation:${resource.catalogId}:${resource.arn}`;
     }
 }
 
@@ -446,6 +502,8 @@ export function describeResource(resource: LfResource): string {
             return `${resource.catalogId}:LF-tag ${resource.key}=${resource.values.join("|")}`;
         case "dataCellsFilter":
             return `${resource.catalogId}:${resource.databaseName}.${resource.tableName} through filter ${resource.name}`;
+        case "dataLocation":
+            return `${resource.catalogId}:location ${resource.arn}`;
     }
 }
 

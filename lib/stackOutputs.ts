@@ -7,7 +7,7 @@
  * map of the interface: adding an output is a change to the interface and to the code that sets
  * it, and the compiler then points at the reader to add. Pure.
  */
-import type { SharingMode, TableConfig } from "./config/types";
+import type { ExportTarget, SharingMode, TableConfig } from "./config/types";
 import type { DataFilter, DataSource, LfGrant, ReaderConfig, TagAssignment } from "./permissions";
 import {
     ACCOUNT_ID,
@@ -17,6 +17,7 @@ import {
     IAM_ROLE_ARN,
     IAM_ROLE_NAME,
     RAM_SHARE_ARN,
+    IAM_PRINCIPAL_ARN,
     REGION,
 } from "./names";
 
@@ -89,6 +90,19 @@ export interface ConsumerStackOutputs extends CommonStackOutputs {
     readonly exportSchedule?: string;
     readonly exportScheduleExpression?: string;
     readonly exportFailureQueueArn?: string;
+    /** `iceberg` or `files`. */
+    readonly exportTarget?: ExportTarget;
+    /** The Iceberg tables' Glue database (`iceberg` target). */
+    readonly exportDatabaseName?: string;
+    /** Principals with DESCRIBE and SELECT on every export table. */
+    readonly exportReaders?: readonly string[];
+    /** The export's Lake Formation grants (its role on its database and location, the export readers). */
+    readonly exportGrants?: readonly LfGrant[];
+    readonly exportMaintenanceSchedule?: string;
+    /** SNS topic of the export's alarms: subscribe whoever must hear of a failed run. */
+    readonly exportAlarmTopicArn?: string;
+    /** Bucket receiving the exports bucket's server access logs. */
+    readonly accessLogsBucket?: string;
 }
 
 export type StackOutputs = ProducerStackOutputs | ConsumerStackOutputs;
@@ -266,6 +280,13 @@ export const CONSUMER_OUTPUT_READERS: Readers<ConsumerStackOutputs> = {
     exportSchedule: optionalText("a schedule name"),
     exportScheduleExpression: optionalText("a schedule expression"),
     exportFailureQueueArn: optionalText("an SQS queue ARN"),
+    exportTarget: oneOf(["iceberg", "files"], false),
+    exportDatabaseName: optionalText("a Glue database name", GLUE_NAME),
+    exportReaders: texts("a list of IAM principal ARNs", IAM_PRINCIPAL_ARN),
+    exportGrants: list<LfGrant>("a list of grants"),
+    exportMaintenanceSchedule: optionalText("a schedule name"),
+    exportAlarmTopicArn: optionalText("an SNS topic ARN"),
+    accessLogsBucket: optionalText("an S3 bucket name"),
 };
 
 /** The output names of each side, for readers that fetch outputs one by one. */

@@ -121,3 +121,38 @@ export const sqsQueueEncrypted: ResourceValidationPolicy = {
         report("the queue is not encrypted at rest: set sqsManagedSseEnabled: true or kmsMasterKeyId.");
     }),
 };
+
+const TOPIC_TYPE = "aws:sns/topic:Topic";
+const ALARM_TYPE = "aws:cloudwatch/metricAlarm:MetricAlarm";
+
+export const snsTopicEncryptedForAlarms: ResourceValidationPolicy = {
+    name: "sns-topic-encrypted-for-alarms",
+    description:
+        "SNS topics are encrypted at rest with a customer managed key: CloudWatch cannot publish alarms to a topic under " +
+        "the AWS managed aws/sns key, whose policy cannot let it in (sns/latest/dg/sns-key-management.html).",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    validateResource: forTypes([TOPIC_TYPE], (props, _args, report) => {
+        const key = props.kmsMasterKeyId;
+        if (!isNonEmptyString(key)) {
+            report("the topic is not encrypted at rest: set kmsMasterKeyId to a customer managed key.");
+        } else if (/^(arn:[^:]+:kms:[^:]*:\d*:)?alias\/aws\/sns$/.test(key)) {
+            report(
+                "the topic uses the AWS managed key aws/sns: CloudWatch alarms cannot publish to it. Use a customer managed key whose policy lets cloudwatch.amazonaws.com use it.",
+            );
+        }
+    }),
+};
+
+export const cloudwatchAlarmNotifies: ResourceValidationPolicy = {
+    name: "cloudwatch-alarm-notifies",
+    description: "Every CloudWatch alarm has an alarm action, so someone hears of it.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    validateResource: forTypes([ALARM_TYPE], (props, _args, report) => {
+        if (Array.isArray(props.alarmActions) && props.alarmActions.length > 0) return;
+        report(
+            "the alarm has no alarmActions: it changes state and nobody is told. Send it to the export's alarm topic.",
+        );
+    }),
+};

@@ -17,6 +17,8 @@ import {
     cloudwatchLogGroupRetention,
     lambdaFailureDestination,
     sqsQueueEncrypted,
+    snsTopicEncryptedForAlarms,
+    cloudwatchAlarmNotifies,
 } from "./operations";
 import { s3BucketEncrypted, s3BucketPublicAccessBlocked, s3BucketTlsOnly } from "./storage";
 
@@ -43,4 +45,6 @@ export const ALL_POLICIES: Policies = [
     cloudwatchLogGroupRetention,
     lambdaFailureDestination,
     sqsQueueEncrypted,
+    snsTopicEncryptedForAlarms,
+    cloudwatchAlarmNotifies,
 ];

@@ -92,6 +92,8 @@ export function grantName(grant: LfGrant): string {
             return `${principal}-lftagpolicy-${shortHash(resourceKey(r))}`;
         case "dataCellsFilter":
             return `${principal}-${r.catalogId}.${r.databaseName}.${r.tableName}-filter-${r.name}`;
+        case "dataLocation":
+            return `${principal}-${r.catalogId}-location-${r.arn.slice(r.arn.lastIndexOf(":") + 1)}`;
     }
 }
 

@@ -113,7 +113,13 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
         assert.equal((fn.inputs.loggingConfig as any).applicationLogLevel, "INFO");
         assert.ok(consumer.resources.indexOf(logs) < consumer.resources.indexOf(fn));
         assert.equal(fn.inputs.tracingConfig, undefined);
-        assert.equal(consumer.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm").length, 0);
+        // Without detailed monitoring, one alarm: failed runs in the failure queue.
+        assert.deepEqual(
+            consumer.resources
+                .filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")
+                .map((a) => a.inputs.metricName),
+            ["ApproximateNumberOfMessagesVisible"],
+        );
     });
 
     it("runs the Lambda on nodejs24.x (nodejs20.x is deprecated) with the handler's environment contract, as the link role", () => {
@@ -208,7 +214,7 @@ describe("AnalyticsExport options", () => {
         const p = await plan("consumer", { consumer: { enableDetailedMonitoring: true } });
         assert.deepEqual(
             ofType(p, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs.metricName),
-            ["Errors", "Throttles"],
+            ["ApproximateNumberOfMessagesVisible", "Errors", "Throttles"],
         );
         assert.deepEqual(byName(p, "export-function").inputs.tracingConfig, { mode: "Active" });
         const xray = policyOf(byName(p, "export-access")).find((s) => s.Sid === "XRay")!;

@@ -42,7 +42,12 @@ describe("config validation", () => {
                     "users",
                     { name: "contact_record", linkName: "ctr" },
                     { name: "contacts", timeColumn: null },
-                    { name: "agent_statistic_record", timeColumn: "interval_start" },
+                    {
+                        name: "agent_statistic_record",
+                        timeColumn: "interval_start",
+                        primaryKey: ["instance_id", "agent_id", "interval_start"],
+                        versionColumn: "data_lake_last_processed_timestamp",
+                    },
                 ],
             }),
         );
@@ -55,6 +60,64 @@ describe("config validation", () => {
                 ["agent_statistic_record", "agent_statistic_record_link", "interval_start"],
             ],
         );
+        // The export's keys: a known dataset's filled in, another table's as configured.
+        assert.deepEqual(
+            config.tables.map((t) => [t.primaryKey, t.versionColumn]),
+            [
+                [["user_id"], "last_modified_timestamp"],
+                [["instance_id", "contact_id"], "last_update_timestamp"],
+                [["instance_id", "contact_id"], "last_update_timestamp"],
+                [["instance_id", "agent_id", "interval_start"], "data_lake_last_processed_timestamp"],
+            ],
+        );
+    });
+
+    it("rejects an exported table without known keys, naming the fields to set; the export off, it is fine", () => {
+        const unknown = { tables: ["users", "agent_statistic_record"] };
+        const messages = issuesOf(stackConfig("consumer", unknown)).map((i) => `${i.key}: ${i.message}`);
+        assert.ok(
+            messages.some((m) =>
+                /tables: table agent_statistic_record: no primary key known; set "primaryKey"/.test(m),
+            ),
+        );
+        assert.ok(messages.some((m) => /set "versionColumn"/.test(m)));
+        assert.doesNotThrow(() => parseConfig(stackConfig("consumer", { ...unknown, enableLambdaExport: false })));
+        const excludedKey = issuesOf(
+            stackConfig("consumer", {
+                tables: [{ name: "users", primaryKey: ["email"] }],
+                excludedColumns: { users: ["email"] },
+            }),
+        );
+        assert.ok(
+            excludedKey.some((i) => /"email" is a key column of the export .* but is excluded/.test(i.message)),
+            JSON.stringify(excludedKey),
+        );
+    });
+
+    it("says a renamed key was renamed, naming the new key", () => {
+        const issues = issuesOf(stackConfig("consumer", { lateDataOverlapDays: 2 }));
+        assert.deepEqual(
+            issues.map((i) => i.key),
+            ["connect-analytics:lateDataOverlapDays"],
+        );
+        assert.match(issues[0].message, /renamed to lookbackDays .*pulumi config set connect-analytics:lookbackDays/);
+    });
+
+    it("rejects export readers that are not principals of the consumer account", () => {
+        const issues = issuesOf(
+            stackConfig("consumer", {
+                exportReaders: [
+                    "arn:aws:iam::222222222222:role/qs",
+                    "arn:aws:iam::999999999999:role/x",
+                    "nope",
+                    "arn:aws:iam::222222222222:role/qs",
+                ],
+            }),
+        ).map((i) => i.message);
+        assert.equal(issues.length, 3, issues.join("\n"));
+        assert.match(issues.join("\n"), /\[1\] .* is in account 999999999999/);
+        assert.match(issues.join("\n"), /\[2\] must be an IAM role or user ARN/);
+        assert.match(issues.join("\n"), /\[3\] .* appears twice/);
     });
 
     it("reports every problem at once", () => {

@@ -12,7 +12,7 @@ function configDir(files: Record<string, string>): string {
     return dir;
 }
 
-const KINDS = ["table", "tableWithColumns", "database", "lfTagPolicy", "lfTag"];
+const KINDS = ["table", "tableWithColumns", "database", "lfTagPolicy", "lfTag", "dataCellsFilter", "dataLocation"];
 
 function assertContract(doc: any, stack: string): void {
     assert.deepEqual(Object.keys(doc).sort(), [

@@ -35,6 +35,8 @@ import {
     s3BucketPublicAccessBlocked,
     s3BucketTlsOnly,
     sqsQueueEncrypted,
+    snsTopicEncryptedForAlarms,
+    cloudwatchAlarmNotifies,
 } from "../policy/rules";
 
 type Rule = Policies[number];
@@ -131,6 +133,8 @@ describe("policy rules (fixtures through the harness)", () => {
                 tables: TABLES,
             });
             const exp = exportStatements({
+                arnScope: { region: REGION, accountId: CONSUMER },
+                exportDatabaseName: "connect_analytics_exports",
                 workgroupArn: `arn:aws:athena:${REGION}:${CONSUMER}:workgroup/wg`,
                 resultsBucket: "results",
                 exportsBucket: "exports",
@@ -952,6 +956,34 @@ describe("policy rules (fixtures through the harness)", () => {
                 [res("aws:sqs/queue:Queue", "off", { sqsManagedSseEnabled: false })],
                 /not encrypted/,
             );
+        });
+    });
+    describe("sns-topic-encrypted-for-alarms", () => {
+        const topic = (name: string, key?: string) =>
+            res("aws:sns/topic:Topic", name, key === undefined ? {} : { kmsMasterKeyId: key });
+        it("passes a topic under a customer managed key", async () => {
+            await expectPass(snsTopicEncryptedForAlarms, [topic("t", `arn:aws:kms:${REGION}:${CONSUMER}:key/abc`)]);
+        });
+        it("catches an unencrypted topic and one under aws/sns", async () => {
+            await expectViolation(snsTopicEncryptedForAlarms, [topic("plain")], /not encrypted at rest/, "plain");
+            await expectViolation(
+                snsTopicEncryptedForAlarms,
+                [topic("managed", "alias/aws/sns")],
+                /aws\/sns/,
+                "managed",
+            );
+        });
+    });
+
+    describe("cloudwatch-alarm-notifies", () => {
+        const alarm = (name: string, actions?: string[]) =>
+            res("aws:cloudwatch/metricAlarm:MetricAlarm", name, actions ? { alarmActions: actions } : {});
+        it("passes an alarm with an action", async () => {
+            await expectPass(cloudwatchAlarmNotifies, [alarm("a", [`arn:aws:sns:${REGION}:${CONSUMER}:alarms`])]);
+        });
+        it("catches an alarm without actions", async () => {
+            await expectViolation(cloudwatchAlarmNotifies, [alarm("silent")], /no alarmActions/, "silent");
+            await expectViolation(cloudwatchAlarmNotifies, [alarm("empty", [])], /no alarmActions/, "empty");
         });
     });
 });

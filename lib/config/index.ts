@@ -10,14 +10,14 @@
  * - `reader.ts`: decoding and the declared rules.
  * - `tables.ts`, `governance.ts`: structured keys and checks across keys.
  */
-import { exportPrefixProblem, REGION } from "../names";
+import { exportPrefixProblem, IAM_PRINCIPAL_ARN, REGION } from "../names";
 import { applyExclusions, parseDataLakeSettings, parseLfTags } from "./governance";
-import { createReader, Get } from "./reader";
+import { createReader, Fail, Get } from "./reader";
 import { ConfigKey } from "./schema";
-import { parseTables } from "./tables";
+import { parseTables, withExportKeys } from "./tables";
 import { checkConnectDatasets, CONNECT_DEFAULT_TABLES, parseSource } from "./source";
 import { parseConsumers, parseInstances, parseReaders } from "./sharing";
-import type { AppConfig, ConfigIssue, ExportConfig } from "./types";
+import type { AppConfig, ConfigIssue, ExportConfig, TableConfig } from "./types";
 import { ConfigError } from "./types";
 
 export * from "./types";
@@ -65,7 +65,14 @@ const EXPORT_KEYS = [
     "exportPrefix",
     "bytesScannedCutoffPerQuery",
     "logRetentionDays",
-    "lateDataOverlapDays",
+    "exportTarget",
+    "exportDatabaseName",
+    "lookbackDays",
+    "exportChunkDays",
+    "maintenanceSchedule",
+    "exportReaders",
+    "alarmEmail",
+    "accessLogsBucket",
     "athenaResultsExpirationDays",
     "exportsTransitionDays",
     "lambdaTimeoutSeconds",
@@ -115,7 +122,11 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     const connect = source.dataSource === "connectAnalytics";
     const listed = parseTables(connect && !isSet("tables") ? CONNECT_DEFAULT_TABLES : get<unknown[]>("tables"), fail);
     if (connect) checkConnectDatasets(listed, fail);
-    const tables = applyExclusions(get, fail, listed, lfTags);
+    const exporting = side === "consumer" && get<boolean>("enableLambdaExport");
+    // Known Connect datasets get their keys whatever the side; only an exporting consumer needs them.
+    const tables = withExportKeys(applyExclusions(get, fail, listed, lfTags), exporting ? fail : () => undefined);
+    if (exporting) checkExportKeys(tables, fail);
+    checkExportReaders(get<string[]>("exportReaders"), get<string | undefined>("consumerAccountId"), fail);
     const connectInstanceIds =
         connect && side === "producer" ? parseInstances(get, fail, source.connectInstanceId) : [];
     const consumers = side === "producer" ? parseConsumers(get, fail, side, producerAccountId) : [];
@@ -151,4 +162,35 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         export: pick(get, EXPORT_KEYS) as unknown as ExportConfig,
         tags: { project: plain.projectName, environment: plain.environment, "managed-by": "pulumi" },
     };
+}
+
+/** A key column the producer withholds cannot be merged on. */
+function checkExportKeys(tables: readonly TableConfig[], fail: Fail): void {
+    for (const t of tables) {
+        const withheld = new Set(t.excludedColumns ?? []);
+        for (const column of [...(t.primaryKey ?? []), ...(t.versionColumn ? [t.versionColumn] : [])]) {
+            if (withheld.has(column)) {
+                fail(
+                    "tables",
+                    `table ${t.name}: "${column}" is a key column of the export (primaryKey or versionColumn) but is excluded; the export merges on it. Keep it, or set primaryKey/versionColumn to other columns.`,
+                );
+            }
+        }
+    }
+}
+
+function checkExportReaders(readers: readonly string[], consumerAccountId: string | undefined, fail: Fail): void {
+    readers.forEach((arn, i) => {
+        const account = IAM_PRINCIPAL_ARN.test(arn) ? /^arn:[^:]+:iam::(\d{12}):/.exec(arn)![1] : undefined;
+        if (!account) {
+            fail("exportReaders", `[${i}] must be an IAM role or user ARN, got ${JSON.stringify(arn)}.`);
+        } else if (consumerAccountId && account !== consumerAccountId) {
+            fail(
+                "exportReaders",
+                `[${i}] ${arn} is in account ${account}; the export tables are granted to principals of the consumer account ${consumerAccountId} only.`,
+            );
+        } else if (readers.indexOf(arn) !== i) {
+            fail("exportReaders", `[${i}] ${arn} appears twice.`);
+        }
+    });
 }

@@ -4,7 +4,7 @@
  * collected, never thrown one by one, so the user sees them all at once.
  */
 import { CONFIG_NAMESPACE, GLUE_NAME } from "../names";
-import { CONFIG_KEYS, ConfigKey, KeySpec, KEY_SPECS } from "./schema";
+import { CONFIG_KEYS, ConfigKey, KeySpec, KEY_SPECS, RENAMED_KEYS } from "./schema";
 import type { ConfigIssue, Side } from "./types";
 
 /** Records a problem with a key (short name, or `aws:region`-style full name). */
@@ -38,6 +38,14 @@ export function createReader(
         const i = fullKey.indexOf(":");
         if (i < 0 || fullKey.slice(0, i) !== CONFIG_NAMESPACE) continue;
         const key = fullKey.slice(i + 1);
+        const renamed = RENAMED_KEYS[key];
+        if (renamed) {
+            fail(
+                key,
+                `was renamed to ${renamed.to} (${renamed.why}). Rename it: \`pulumi config rm ${qualify(key)} && pulumi config set ${qualify(renamed.to)} <value>\`.`,
+            );
+            continue;
+        }
         if (!(key in CONFIG_KEYS)) {
             warn({
                 key: qualify(key),

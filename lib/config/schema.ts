@@ -13,6 +13,8 @@ import {
     GLUE_NAME,
     IAM_ROLE_NAME,
     CONNECT_INSTANCE,
+    DEFAULT_EXPORT_DATABASE,
+    S3_BUCKET,
     RAM_SHARE_ARN,
     SCHEDULE_EXPRESSION,
     SLUG,
@@ -67,6 +69,8 @@ export type KeySpec = Common &
         | { readonly type: "array"; readonly default: readonly unknown[]; readonly items?: "string" }
         | { readonly type: "object"; readonly default: Readonly<Record<string, unknown>> }
     );
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 
 const glueName = "a valid Glue name (1-255 lowercase letters, digits and underscores)";
 
@@ -272,12 +276,79 @@ export const CONFIG_KEYS = {
         mustBe: "`rate(N unit)`, `cron(...)` or `at(...)` (EventBridge Scheduler syntax)",
         description: "EventBridge Scheduler expression for the export (default daily 02:00 UTC).",
     },
+    exportTarget: {
+        type: "string",
+        default: "iceberg",
+        side: "consumer",
+        oneOf: ["iceberg", "files"],
+        description:
+            "What the export produces: `iceberg` (one Iceberg table per exported table in `exportDatabaseName`, one current row per primary key) or `files` (a folder per data day, replaced when re-read).",
+    },
+    exportDatabaseName: {
+        type: "string",
+        default: DEFAULT_EXPORT_DATABASE,
+        side: "consumer",
+        pattern: GLUE_NAME,
+        mustBe: glueName,
+        description:
+            "Glue database of the export's Iceberg tables (the stack creates it; the export creates its tables).",
+    },
     exportFormat: {
         type: "string",
         default: "parquet",
         side: "consumer",
         oneOf: ["parquet", "csv"],
-        description: "Export file format: `parquet` (Snappy) or `csv`.",
+        description: "File format of the `files` target: `parquet` (Snappy) or `csv`.",
+    },
+    lookbackDays: {
+        type: "number",
+        default: 3,
+        min: 0,
+        max: 90,
+        side: "consumer",
+        description:
+            "Days before the watermark each run reads again, for late and updated records (Connect delivers at least once and updates records after they land).",
+    },
+    exportChunkDays: {
+        type: "number",
+        default: 7,
+        min: 1,
+        max: 100,
+        side: "consumer",
+        description: "Days each MERGE of a first load or backfill covers; each chunk commits and moves the watermark.",
+    },
+    maintenanceSchedule: {
+        type: "string",
+        default: "cron(0 4 ? * SUN *)",
+        side: "consumer",
+        pattern: SCHEDULE_EXPRESSION,
+        mustBe: "`rate(N unit)`, `cron(...)` or `at(...)` (EventBridge Scheduler syntax)",
+        description:
+            "When the export compacts its Iceberg tables (OPTIMIZE, VACUUM); default weekly, Sunday 04:00 UTC. A failure there never blocks the daily merge.",
+    },
+    exportReaders: {
+        type: "array",
+        default: [],
+        items: "string",
+        side: "consumer",
+        description:
+            "IAM role or user ARNs of the consumer account (QuickSight, analysts) given DESCRIBE and SELECT on every export table.",
+    },
+    alarmEmail: {
+        type: "string",
+        side: "consumer",
+        pattern: EMAIL,
+        mustBe: "an email address",
+        description:
+            "Subscribed to the export's alarm topic (SNS sends a confirmation mail first). Unset: subscribe someone to the topic yourself.",
+    },
+    accessLogsBucket: {
+        type: "string",
+        side: "consumer",
+        pattern: S3_BUCKET,
+        mustBe: "an S3 bucket name",
+        description:
+            "Existing bucket receiving the exports bucket's server access logs. Unset: the stack makes a logs bucket.",
     },
     exportPrefix: {
         type: "string",
@@ -301,14 +372,6 @@ export const CONFIG_KEYS = {
         allowed: LOG_RETENTION_DAYS,
         side: "consumer",
         description: "Retention of the export Lambda's log group, in days.",
-    },
-    lateDataOverlapDays: {
-        type: "number",
-        default: 1,
-        min: 0,
-        max: 31,
-        side: "consumer",
-        description: "Daily partitions before the watermark that each incremental run reads again, for late data.",
     },
     athenaResultsExpirationDays: {
         type: "number",
@@ -355,6 +418,17 @@ export const CONFIG_KEYS = {
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/**
+ * Keys that were renamed: a stack file still setting one gets an error naming the new key
+ * (never silently ignored: the meaning may have moved with the name).
+ */
+export const RENAMED_KEYS: Readonly<Record<string, { readonly to: ConfigKey; readonly why: string }>> = {
+    lateDataOverlapDays: {
+        to: "lookbackDays",
+        why: "re-read days are now merged (one row per key), not exported again, and the default is 3",
+    },
+};
 
 /** Every key's spec, for code that walks them all. */
 export const KEY_SPECS: ReadonlyArray<readonly [ConfigKey, KeySpec]> = Object.entries(CONFIG_KEYS) as Array<

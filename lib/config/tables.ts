@@ -1,13 +1,10 @@
 /** Config `tables`: names or `{name, linkName, timeColumn}` entries, checked and defaulted. */
+import { DEFAULT_TIME_COLUMNS, withDatasetDefaults } from "../connectSchema";
 import { defaultLinkName } from "../names";
 import { checkGlueName, Fail } from "./reader";
 import type { TableConfig } from "./types";
 
-/** Connect's time-partitioned datasets and their partition column. */
-export const DEFAULT_TIME_COLUMNS: Readonly<Record<string, string>> = {
-    contacts: "initiation_timestamp",
-    contact_record: "initiation_timestamp",
-};
+export { DEFAULT_TIME_COLUMNS };
 
 export function parseTables(entries: readonly unknown[], fail: Fail): TableConfig[] {
     if (entries.length === 0) {
@@ -35,20 +32,22 @@ export function parseTables(entries: readonly unknown[], fail: Fail): TableConfi
     return tables;
 }
 
+const TABLE_FIELDS = ["name", "linkName", "timeColumn", "primaryKey", "versionColumn"];
+
 function parseEntry(entry: unknown, where: string, fail: Fail): TableConfig | undefined {
     let fields: Record<string, unknown>;
     if (typeof entry === "string") {
         fields = { name: entry };
     } else if (entry && typeof entry === "object" && !Array.isArray(entry)) {
         fields = entry as Record<string, unknown>;
-        for (const extra of Object.keys(fields).filter((k) => !["name", "linkName", "timeColumn"].includes(k))) {
-            fail("tables", `${where} has unknown field "${extra}"; allowed: name, linkName, timeColumn.`);
+        for (const extra of Object.keys(fields).filter((k) => !TABLE_FIELDS.includes(k))) {
+            fail("tables", `${where} has unknown field "${extra}"; allowed: ${TABLE_FIELDS.join(", ")}.`);
         }
     } else {
-        fail("tables", `${where} must be a table name or {name, linkName, timeColumn}, got ${JSON.stringify(entry)}.`);
+        fail("tables", `${where} must be a table name or {${TABLE_FIELDS.join(", ")}}, got ${JSON.stringify(entry)}.`);
         return undefined;
     }
-    const { name, linkName, timeColumn } = fields;
+    const { name, linkName, timeColumn, primaryKey, versionColumn } = fields;
     if (typeof name !== "string") {
         fail("tables", `${where} needs a string "name".`);
         return undefined;
@@ -62,9 +61,46 @@ function parseEntry(entry: unknown, where: string, fail: Fail): TableConfig | un
         fail("tables", `${where} "timeColumn" must be a column name, or null for a snapshot table.`);
         return undefined;
     }
+    if (
+        primaryKey !== undefined &&
+        (!Array.isArray(primaryKey) ||
+            primaryKey.length === 0 ||
+            !primaryKey.every(
+                (c, i) => typeof c === "string" && checkGlueName(c, "tables", fail, `${where} primaryKey[${i}]`),
+            ))
+    ) {
+        fail(
+            "tables",
+            `${where} "primaryKey" must be a non-empty list of column names, e.g. ["instance_id", "contact_id"].`,
+        );
+        return undefined;
+    }
+    if (
+        versionColumn !== undefined &&
+        (typeof versionColumn !== "string" || !checkGlueName(versionColumn, "tables", fail, `${where} versionColumn`))
+    ) {
+        fail("tables", `${where} "versionColumn" must be a column name, e.g. "last_update_timestamp".`);
+        return undefined;
+    }
     const link = linkName ?? defaultLinkName(name);
     if (!checkGlueName(link, "tables", fail, `${where} linkName`)) return undefined;
     const column = timeColumn === null ? undefined : (timeColumn ?? DEFAULT_TIME_COLUMNS[name]);
     if (column !== undefined && !checkGlueName(column, "tables", fail, `${where} timeColumn`)) return undefined;
-    return column === undefined ? { name, linkName: link } : { name, linkName: link, timeColumn: column };
+    return {
+        name,
+        linkName: link,
+        ...(column !== undefined ? { timeColumn: column } : {}),
+        ...(primaryKey !== undefined ? { primaryKey: primaryKey as string[] } : {}),
+        ...(versionColumn !== undefined ? { versionColumn: versionColumn as string } : {}),
+    };
+}
+
+/**
+ * The export keeps one row per primary key, its latest version: each table needs both. Known
+ * Connect datasets have them (lib/connectSchema.ts); any other table must set them.
+ */
+export function withExportKeys(tables: readonly TableConfig[], fail: Fail): TableConfig[] {
+    const { entries, problems } = withDatasetDefaults(tables);
+    for (const problem of problems) fail("tables", `${problem} The export merges on them.`);
+    return entries as TableConfig[];
 }

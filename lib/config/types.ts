@@ -15,6 +15,7 @@ export interface ConsumerTarget {
  */
 
 export type Side = "producer" | "consumer";
+export type ExportTarget = "iceberg" | "files";
 export type ExportFormat = "parquet" | "csv";
 export type SharingMode = "named" | "lfTags";
 export type CrossAccountVersion = "1" | "2" | "3" | "4";
@@ -33,6 +34,10 @@ export interface TableConfig {
     readonly timeColumn?: string;
     /** Columns withheld from the consumer (config `excludedColumns`); absent when none. */
     readonly excludedColumns?: readonly string[];
+    /** Columns identifying a record: the export keeps one row per key. Known Connect datasets: filled in. */
+    readonly primaryKey?: readonly string[];
+    /** Column whose greatest value is a record's latest version. Known Connect datasets: filled in. */
+    readonly versionColumn?: string;
 }
 
 /** Account-wide Lake Formation settings, managed only when the stack opts in. */
@@ -48,12 +53,27 @@ export interface ExportConfig {
     readonly athenaWorkgroupName: string;
     /** EventBridge Scheduler expression, e.g. `cron(0 2 * * ? *)`. */
     readonly exportSchedule: string;
+    /** `iceberg`: one Iceberg table per exported table. `files`: a folder per data day. */
+    readonly exportTarget: ExportTarget;
+    /** Glue database of the Iceberg tables. */
+    readonly exportDatabaseName: string;
+    /** File format of the `files` target. */
     readonly exportFormat: ExportFormat;
     /** Key prefix under the exports bucket. */
     readonly exportPrefix: string;
     readonly bytesScannedCutoffPerQuery: number;
     readonly logRetentionDays: number;
-    readonly lateDataOverlapDays: number;
+    /** Days before the watermark each run reads again (config `lookbackDays`, or its old name). */
+    readonly lookbackDays: number;
+    readonly exportChunkDays: number;
+    /** EventBridge Scheduler expression of OPTIMIZE and VACUUM. */
+    readonly maintenanceSchedule: string;
+    /** Principals given DESCRIBE and SELECT on the export tables. */
+    readonly exportReaders: readonly string[];
+    /** Subscribed to the alarm topic; undefined: nobody is. */
+    readonly alarmEmail?: string;
+    /** Existing bucket for the exports bucket's access logs; undefined: the stack makes one. */
+    readonly accessLogsBucket?: string;
     readonly athenaResultsExpirationDays: number;
     readonly exportsTransitionDays: number;
     readonly lambdaTimeoutSeconds: number;

@@ -1,0 +1,181 @@
+/**
+ * The consumer stack's wiring of export v2 (issue 10), read from offline plans: the Lambda's
+ * environment is the handler's contract and parses as the handler parses it; the Iceberg tables'
+ * database, registered location and Lake Formation grants; export readers; maintenance schedule;
+ * an encrypted alarm topic CloudWatch can publish to; access logs; the failure queue's key.
+ */
+import { strict as assert } from "assert";
+import { HANDLER_ENV_VARS, parseHandlerEnv } from "../functions/settings";
+import { icebergPrefix } from "../functions/runner";
+import { MAINTENANCE_INPUT, icebergRoot } from "../components/analyticsExport";
+import { PlannedResource } from "../plan/run";
+import { checkPlan } from "../policy/check";
+import { CONSUMER, ofType, plan } from "./helpers";
+
+type Plan = Awaited<ReturnType<typeof plan>>;
+const byName = (p: Plan, name: string): PlannedResource => {
+    const r = p.resources.find((x) => x.name === name);
+    assert.ok(r, `no resource named ${name}: ${p.resources.map((x) => x.name).join(", ")}`);
+    return r;
+};
+const named = (p: Plan, name: string) => p.resources.find((x) => x.name === name);
+const ROLE = `arn:aws:iam::${CONSUMER}:role/connect-analytics-lambda-execution-role`;
+const QUICKSIGHT = `arn:aws:iam::${CONSUMER}:role/quicksight-service`;
+const EXPORTS = `connect-analytics-dev-exports-${CONSUMER}`;
+const KEY = `arn:aws:kms:ap-southeast-2:${CONSUMER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+describe("export v2 wiring (consumer stack)", () => {
+    let consumer: Plan;
+    before(async () => {
+        consumer = await plan("consumer", { consumer: { exportReaders: [QUICKSIGHT] } });
+    });
+
+    it("gives the Lambda exactly the handler's environment, which the handler accepts, keys included", () => {
+        const variables = (byName(consumer, "export-function").inputs as any).environment.variables;
+        assert.deepEqual(Object.keys(variables).sort(), [...HANDLER_ENV_VARS].sort());
+        const settings = parseHandlerEnv(variables);
+        assert.equal(settings.exportDatabase, "connect_analytics_exports");
+        assert.deepEqual(
+            settings.tables.map((t) => [t.name, t.primaryKey, t.versionColumn]),
+            [
+                ["users", ["user_id"], "last_modified_timestamp"],
+                ["contacts", ["instance_id", "contact_id"], "last_update_timestamp"],
+                ["agent_hierarchy_groups", ["agent_hierarchy_group_id"], "last_modified_timestamp"],
+            ],
+        );
+        assert.equal(variables.LOOKBACK_DAYS, "3");
+        assert.equal(variables.CHUNK_DAYS, "7");
+        assert.equal(variables.EXPORT_TARGET, "iceberg");
+    });
+
+    it("creates the export database (kept on delete: its tables are the export's) at the Iceberg location", () => {
+        const db = byName(consumer, "export-database");
+        assert.equal(db.inputs.name, "connect_analytics_exports");
+        assert.equal(db.inputs.catalogId, CONSUMER);
+        assert.equal(db.options.retainOnDelete, true);
+        assert.equal(db.inputs.locationUri, `s3://${EXPORTS}/connect/iceberg/`);
+        // The handler writes each table under the root the stack registers.
+        assert.ok(icebergPrefix("connect", "users").startsWith(`${icebergRoot("connect")}/`));
+    });
+
+    it("registers the Iceberg location with Lake Formation and grants the role and the export readers, nothing more", () => {
+        const location = byName(consumer, "export-location");
+        assert.equal(location.inputs.arn, `arn:aws:s3:::${EXPORTS}/connect/iceberg`);
+        assert.equal(location.inputs.useServiceLinkedRole, true);
+        const grants = ofType(consumer, "aws:lakeformation/permissions:Permissions").filter((g) =>
+            g.name.startsWith("export-"),
+        );
+        const view = grants.map((g) => {
+            const i = g.inputs as any;
+            const on = i.database
+                ? `db ${i.database.name}`
+                : i.dataLocation
+                  ? `location ${i.dataLocation.arn}`
+                  : `tables ${i.table.databaseName}.${i.table.wildcard ? "*" : i.table.name}`;
+            return `${i.principal.split("/").pop()} ${on}: ${i.permissions.join(",")}`;
+        });
+        assert.deepEqual(view.sort(), [
+            `connect-analytics-lambda-execution-role db connect_analytics_exports: CREATE_TABLE,DESCRIBE`,
+            `connect-analytics-lambda-execution-role location arn:aws:s3:::${EXPORTS}/connect/iceberg: DATA_LOCATION_ACCESS`,
+            `quicksight-service db connect_analytics_exports: DESCRIBE`,
+            `quicksight-service tables connect_analytics_exports.*: DESCRIBE,SELECT`,
+        ]);
+        for (const g of grants) {
+            assert.equal(g.options.deleteBeforeReplace, true, g.name);
+            assert.deepEqual((g.inputs as any).permissionsWithGrantOptions, [], g.name);
+        }
+        assert.deepEqual(
+            consumer.outputs.exportGrants!.map((g) => g.principal),
+            [ROLE, ROLE, QUICKSIGHT, QUICKSIGHT],
+        );
+        assert.deepEqual(consumer.outputs.exportReaders, [QUICKSIGHT]);
+        assert.equal(consumer.outputs.exportDatabaseName, "connect_analytics_exports");
+    });
+
+    it("lets the role commit Iceberg tables in the export database only", () => {
+        const statements = JSON.parse(byName(consumer, "export-access").inputs.policy as string).Statement;
+        const tables = statements.find((s: any) => s.Sid === "ExportTables");
+        assert.deepEqual(tables.Action, ["glue:CreateTable", "glue:GetDatabase", "glue:GetTable", "glue:UpdateTable"]);
+        assert.deepEqual(tables.Resource, [
+            `arn:aws:glue:ap-southeast-2:${CONSUMER}:catalog`,
+            `arn:aws:glue:ap-southeast-2:${CONSUMER}:database/connect_analytics_exports`,
+            `arn:aws:glue:ap-southeast-2:${CONSUMER}:table/connect_analytics_exports/*`,
+        ]);
+    });
+
+    it("schedules maintenance weekly with the maintenance event, through the same role and dead-letter queue", () => {
+        const maintenance = byName(consumer, "export-maintenance").inputs as any;
+        const daily = byName(consumer, "export-schedule").inputs as any;
+        assert.equal(maintenance.name, "connect-analytics-dev-export-maintenance");
+        assert.equal(maintenance.scheduleExpression, "cron(0 4 ? * SUN *)");
+        assert.equal(maintenance.target.input, MAINTENANCE_INPUT);
+        assert.equal(maintenance.target.roleArn, daily.target.roleArn);
+        assert.equal(maintenance.target.deadLetterConfig.arn, daily.target.deadLetterConfig.arn);
+    });
+
+    it("sends every alarm to a topic encrypted with a key CloudWatch may use; failed runs always alarm", () => {
+        const topic = byName(consumer, "export-alarms");
+        const key = byName(consumer, "export-alarm-key");
+        // The mocks give a key the ARN of its logical name: the topic names the stack's own key.
+        assert.equal(topic.inputs.kmsMasterKeyId, `arn:aws:kms:ap-southeast-2:${CONSUMER}:${key.name}`);
+        assert.equal(key.inputs.enableKeyRotation, true);
+        const policy = JSON.parse(key.inputs.policy as string).Statement;
+        const cloudwatch = policy.find((s: any) => s.Principal?.Service === "cloudwatch.amazonaws.com");
+        assert.deepEqual(cloudwatch.Action, ["kms:Decrypt", "kms:GenerateDataKey*"]);
+        assert.deepEqual(cloudwatch.Condition.StringEquals, { "aws:SourceAccount": CONSUMER });
+        const alarms = ofType(consumer, "aws:cloudwatch/metricAlarm:MetricAlarm");
+        assert.deepEqual(
+            alarms.map((a) => [a.inputs.metricName, (a.inputs as any).dimensions.QueueName]),
+            [["ApproximateNumberOfMessagesVisible", "connect-analytics-dev-export-failures"]],
+        );
+        for (const a of alarms) assert.equal((a.inputs as any).alarmActions.length, 1);
+        assert.equal(named(consumer, "export-alarm-email"), undefined, "no subscription without alarmEmail");
+    });
+
+    it("subscribes alarmEmail; with kmsKeyArn the topic and the failure queue use that key, and the scheduler may", async () => {
+        const p = await plan("consumer", { consumer: { alarmEmail: "oncall@example.com", kmsKeyArn: KEY } });
+        const subscription = byName(p, "export-alarm-email").inputs as any;
+        assert.deepEqual([subscription.protocol, subscription.endpoint], ["email", "oncall@example.com"]);
+        assert.equal(byName(p, "export-alarms").inputs.kmsMasterKeyId, KEY);
+        assert.equal(named(p, "export-alarm-key"), undefined, "no key of its own");
+        const queue = byName(p, "export-failures").inputs as any;
+        assert.equal(queue.kmsMasterKeyId, KEY);
+        assert.equal(queue.sqsManagedSseEnabled, undefined);
+        const scheduler = JSON.parse(byName(p, "export-scheduler-invoke").inputs.policy as string).Statement;
+        assert.deepEqual(scheduler.find((s: any) => s.Sid === "DeadLetterKms").Resource, [KEY]);
+    });
+
+    it("logs access to the exports bucket into a logs bucket the stack makes, which only S3 logging may write", () => {
+        const logging = byName(consumer, "export-exports-access-logs").inputs as any;
+        assert.equal(logging.targetBucket, `connect-analytics-dev-access-logs-${CONSUMER}`);
+        assert.equal(logging.targetPrefix, `${EXPORTS}/`);
+        const policy = JSON.parse(byName(consumer, "export-access-logs-tls-only").inputs.policy as string).Statement;
+        const delivery = policy.find((s: any) => s.Sid === "S3ServerAccessLogsDelivery");
+        assert.deepEqual(delivery.Principal, { Service: "logging.s3.amazonaws.com" });
+        assert.deepEqual(delivery.Condition.ArnLike, { "aws:SourceArn": [`arn:aws:s3:::${EXPORTS}`] });
+        assert.equal(consumer.outputs.accessLogsBucket, `connect-analytics-dev-access-logs-${CONSUMER}`);
+    });
+
+    it("with accessLogsBucket: logs go there and no logs bucket is made", async () => {
+        const p = await plan("consumer", { consumer: { accessLogsBucket: "org-central-s3-logs" } });
+        assert.equal((byName(p, "export-exports-access-logs").inputs as any).targetBucket, "org-central-s3-logs");
+        assert.equal(named(p, "export-access-logs-bucket"), undefined);
+    });
+
+    it("files target: no database, location, grants or maintenance; the handler still accepts its environment", async () => {
+        const p = await plan("consumer", { consumer: { exportTarget: "files", exportFormat: "csv" } });
+        for (const name of ["export-database", "export-location", "export-maintenance"]) {
+            assert.equal(named(p, name), undefined, name);
+        }
+        assert.equal(
+            ofType(p, "aws:lakeformation/permissions:Permissions").filter((g) => g.name.startsWith("export-")).length,
+            0,
+        );
+        const settings = parseHandlerEnv((byName(p, "export-function").inputs as any).environment.variables);
+        assert.equal(settings.target, "files");
+    });
+
+    it("passes the policy pack", async () => {
+        assert.deepEqual((await checkPlan(consumer, {})).violations, []);
+    });
+});
