@@ -160,21 +160,25 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
         { dependsOn: settings },
     );
     const analytics = config.enableLambdaExport
-        ? new AnalyticsExport("export", {
-              ...config.export,
-              region: config.region,
-              partition,
-              accountId: config.consumerAccountId,
-              namePrefix: `${config.projectName}-${config.environment}`,
-              roleName: links.role.name,
-              roleArn: links.roleArn,
-              principalArn: iamRoleArn({ accountId: config.consumerAccountId, partition }, config.lambdaRoleName),
-              sourceDatabase: links.databaseName,
-              tables: view.tables,
-              enableDetailedMonitoring: config.enableDetailedMonitoring,
-              enableCloudwatchLogging: config.enableCloudwatchLogging,
-              tags: config.tags,
-          })
+        ? new AnalyticsExport(
+              "export",
+              {
+                  ...config.export,
+                  region: config.region,
+                  partition,
+                  accountId: config.consumerAccountId,
+                  namePrefix: `${config.projectName}-${config.environment}`,
+                  roleName: links.role.name,
+                  roleArn: links.roleArn,
+                  principalArn: iamRoleArn({ accountId: config.consumerAccountId, partition }, config.lambdaRoleName),
+                  sourceDatabase: config.consumerDatabaseName,
+                  tables: view.tables,
+                  enableDetailedMonitoring: config.enableDetailedMonitoring,
+                  enableCloudwatchLogging: config.enableCloudwatchLogging,
+                  tags: config.tags,
+              },
+              { dependsOn: [links] },
+          )
         : undefined;
     return {
         side: "consumer",
@@ -189,7 +193,8 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
         resourceLinks: links.resourceLinks,
         sharingMode: config.sharingMode,
         lfTags: config.lfTags,
-        grants: links.grants,
+        // The export's grants too: the stack makes them (its role and readers on the export database).
+        grants: analytics ? pulumi.all([links.grants, analytics.grants]).apply(([a, b]) => [...a, ...b]) : links.grants,
         readers: config.readers,
         dataFilters: links.dataFilters,
         dataSource: config.dataSource,
@@ -206,7 +211,6 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
             exportTarget: config.export.exportTarget,
             exportDatabaseName: analytics.exportDatabaseName,
             exportReaders: config.export.exportReaders,
-            exportGrants: analytics.grants,
             exportMaintenanceSchedule: analytics.maintenanceScheduleName,
             exportAlarmTopicArn: analytics.alarmTopicArn,
             accessLogsBucket: analytics.accessLogsBucketName,

@@ -8,7 +8,7 @@
  *  - `{ "producer": <either of the above>, "consumer": <either of the above> }`.
  */
 import { CONFIG_KEYS, SharingMode, TableConfig } from "../lib/config";
-import { ShareModel } from "../lib/permissions";
+import { ExportShare, ShareModel } from "../lib/permissions";
 import { iamRoleArn } from "../lib/arns";
 import {
     ACCOUNT_ID,
@@ -383,6 +383,20 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
             lfTags,
             // Readers are the consumer's: its outputs name them and their filters.
             ...(consumer?.readers?.length ? { readers: consumer.readers } : {}),
+            ...exportShareOf(consumer),
+        },
+    };
+}
+
+/** The export's Iceberg side, as the consumer's outputs name it (its database and registered location). */
+function exportShareOf(consumer: ConsumerOutputs | undefined): { export?: ExportShare } {
+    const location = consumer?.grants?.find((g) => g.resource.kind === "dataLocation")?.resource;
+    if (!consumer?.exportDatabaseName || location?.kind !== "dataLocation") return {};
+    return {
+        export: {
+            databaseName: consumer.exportDatabaseName,
+            locationArn: location.arn,
+            readers: consumer.exportReaders ?? [],
         },
     };
 }

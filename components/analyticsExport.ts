@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import type { HandlerEnvVar } from "../functions/settings";
 import type { ExportConfig, TableConfig } from "../lib/config";
-import { EXPORT_STATE_PREFIXES } from "../lib/names";
+import { environmentSizeProblem, handlerEnvironment } from "../lib/exportEnvironment";
+import { EXPORT_STATE_PREFIXES, exportsBucketName as exportsBucketNameOf } from "../lib/names";
 import { athenaWorkgroupArn, ArnScope, logGroupArn, s3BucketArn } from "../lib/arns";
 import {
     alarmTopicKeyPolicy,
@@ -45,7 +45,7 @@ export interface AnalyticsExportArgs extends ExportConfig {
     /** The role's ARN as text (it is known before the role exists), for the Lake Formation grants. */
     readonly principalArn: string;
     /** Consumer database holding the resource links that the queries read. */
-    readonly sourceDatabase: pulumi.Input<string>;
+    readonly sourceDatabase: string;
     /** The exported tables, each with its primaryKey and versionColumn (lib/config `withExportKeys`). */
     readonly tables: readonly TableConfig[];
     /** Errors and Throttles alarms, and X-Ray tracing. Default false. */
@@ -84,6 +84,16 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         const scope: ArnScope = { region: args.region, accountId: args.accountId, partition: args.partition };
         const iceberg = args.exportTarget === "iceberg";
 
+        const exportsBucketName = exportsBucketNameOf(args.namePrefix, args.accountId);
+        const environment = handlerEnvironment({
+            ...args,
+            exportsBucket: exportsBucketName,
+            logLevel: args.enableCloudwatchLogging ? "DEBUG" : "INFO",
+        });
+        // The config checks it first; a component used on its own stops here, before creating anything.
+        const tooBig = environmentSizeProblem(environment);
+        if (tooBig) throw new pulumi.ResourceError(tooBig, this, true);
+
         const results = new SecureBucket(
             `${name}-results`,
             {
@@ -102,7 +112,6 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             parent,
         );
 
-        const exportsBucketName = `${args.namePrefix}-exports-${args.accountId}`;
         // Server access logs of the bucket that holds contact-centre data. S3 delivers them only to
         // a bucket encrypted with SSE-S3 or a key it may use, so the stack's own logs bucket is SSE-S3.
         const logs = args.accessLogsBucket
@@ -239,29 +248,6 @@ export class AnalyticsExport extends pulumi.ComponentResource {
 
         const lakeFormation = iceberg ? this.icebergCatalog(name, args, exportsBucketName) : undefined;
 
-        const environment: Record<HandlerEnvVar, pulumi.Input<string>> = {
-            EXPORT_BUCKET: exportsBucket.bucketName,
-            EXPORT_PREFIX: args.exportPrefix,
-            ATHENA_WORKGROUP: workgroup.name,
-            SOURCE_DATABASE: args.sourceDatabase,
-            EXPORT_DATABASE: args.exportDatabaseName,
-            // Excluded columns travel with the tables: the export must not select what the producer withholds.
-            TABLES_JSON: JSON.stringify(
-                args.tables.map((t) => ({
-                    name: t.name,
-                    linkName: t.linkName,
-                    timeColumn: t.timeColumn,
-                    excludedColumns: t.excludedColumns,
-                    primaryKey: t.primaryKey,
-                    versionColumn: t.versionColumn,
-                })),
-            ),
-            EXPORT_TARGET: args.exportTarget,
-            EXPORT_FORMAT: args.exportFormat,
-            LOOKBACK_DAYS: String(args.lookbackDays),
-            CHUNK_DAYS: String(args.exportChunkDays),
-            LOG_LEVEL: args.enableCloudwatchLogging ? "DEBUG" : "INFO",
-        };
         this.function = new aws.lambda.Function(
             `${name}-function`,
             {
@@ -445,6 +431,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                 name: args.exportDatabaseName,
                 description: "Connect analytics export: one Iceberg table per exported table, one current row per key",
                 locationUri: `s3://${exportsBucketName}/${icebergRoot(args.exportPrefix)}/`,
+                tags: { ...args.tags },
             },
             // Deleting a Glue database deletes its tables, which the export made and holds data in;
             // the stack deletes only what it made, so it lets go of the database instead.

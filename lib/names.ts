@@ -13,6 +13,9 @@ export const DEFAULT_TABLES = ["users", "contacts", "agent_hierarchy_groups"] as
 export const DEFAULT_PRODUCER_DATABASE = "connect_datalake";
 /** Database in the consumer catalog that holds the resource links. */
 export const DEFAULT_CONSUMER_DATABASE = "connect_analytics_consumer";
+/** The export's bucket: one per stack (`<project>-<environment>`) and account. */
+export const exportsBucketName = (namePrefix: string, accountId: string) => `${namePrefix}-exports-${accountId}`;
+
 /** Glue database of the export's Iceberg tables. */
 export const DEFAULT_EXPORT_DATABASE = "connect_analytics_exports";
 /** The export Lambda's execution role: an exact name, because the producer's grants name it. */

@@ -431,7 +431,7 @@ function readerGrants(model: ShareModel): LfGrant[] {
  * also covers the tables the export creates later).
  */
 export function exportGrants(
-    model: Pick<ShareModel, "consumerAccountId" | "consumerPrincipalArn" | "export">,
+    model: Pick<ShareModel, "consumerAccountId" | "consumerPrincipalArn" | "export" | "readers">,
 ): LfGrant[] {
     const e = model.export;
     if (!e) return [];
@@ -456,7 +456,49 @@ export function exportGrants(
                 "SELECT",
             ]),
         ]),
+        // Readers see the exported copy of their tables through their filters, never a table SELECT.
+        ...[...new Set((model.readers ?? []).map((r) => r.principal))].map((p) => grant(p, database, ["DESCRIBE"])),
+        ...(model.readers ?? []).flatMap((reader) =>
+            reader.tables.map((table) =>
+                grant(
+                    reader.principal,
+                    {
+                        kind: "dataCellsFilter",
+                        catalogId,
+                        databaseName: e.databaseName,
+                        tableName: table,
+                        name: filterName(reader.principal, table),
+                    },
+                    ["SELECT"],
+                ),
+            ),
+        ),
     ];
+}
+
+/**
+ * Readers' filters on the export's own tables: the consumer owns those tables, so a reader of a
+ * table sees the exported copy through the same rows and columns as the shared one. Columns the
+ * producer withholds are not in the export at all, so they are not named again.
+ */
+export function exportReaderFilters(
+    model: Pick<ShareModel, "readers" | "tables" | "consumerAccountId" | "export">,
+): DataFilter[] {
+    const e = model.export;
+    if (!e) return [];
+    return (model.readers ?? []).flatMap((reader) =>
+        reader.tables.map((table) => {
+            const withheld = new Set(model.tables.find((t) => t.name === table)?.excludedColumns ?? []);
+            return {
+                name: filterName(reader.principal, table),
+                tableCatalogId: model.consumerAccountId,
+                databaseName: e.databaseName,
+                tableName: table,
+                ...(reader.rowFilter !== undefined ? { rowFilter: reader.rowFilter } : {}),
+                excludedColumns: [...(reader.excludedColumns[table] ?? [])].filter((c) => !withheld.has(c)).sort(),
+            };
+        }),
+    );
 }
 
 /** Every grant the principals need, both sides and the export's. */

@@ -96,8 +96,6 @@ export interface ConsumerStackOutputs extends CommonStackOutputs {
     readonly exportDatabaseName?: string;
     /** Principals with DESCRIBE and SELECT on every export table. */
     readonly exportReaders?: readonly string[];
-    /** The export's Lake Formation grants (its role on its database and location, the export readers). */
-    readonly exportGrants?: readonly LfGrant[];
     readonly exportMaintenanceSchedule?: string;
     /** SNS topic of the export's alarms: subscribe whoever must hear of a failed run. */
     readonly exportAlarmTopicArn?: string;
@@ -283,7 +281,6 @@ export const CONSUMER_OUTPUT_READERS: Readers<ConsumerStackOutputs> = {
     exportTarget: oneOf(["iceberg", "files"], false),
     exportDatabaseName: optionalText("a Glue database name", GLUE_NAME),
     exportReaders: texts("a list of IAM principal ARNs", IAM_PRINCIPAL_ARN),
-    exportGrants: list<LfGrant>("a list of grants"),
     exportMaintenanceSchedule: optionalText("a schedule name"),
     exportAlarmTopicArn: optionalText("an SNS topic ARN"),
     accessLogsBucket: optionalText("an S3 bucket name"),

@@ -7,9 +7,11 @@
 import { strict as assert } from "assert";
 import { HANDLER_ENV_VARS, parseHandlerEnv } from "../functions/settings";
 import { icebergPrefix } from "../functions/runner";
-import { MAINTENANCE_INPUT, icebergRoot } from "../components/analyticsExport";
+import { icebergRoot, MAINTENANCE_INPUT } from "../components/analyticsExport";
+import { environmentSizeProblem, handlerEnvironment, LAMBDA_ENVIRONMENT_LIMIT } from "../lib/exportEnvironment";
 import { PlannedResource } from "../plan/run";
 import { checkPlan } from "../policy/check";
+import { ConfigError } from "../lib/config";
 import { CONSUMER, ofType, plan } from "./helpers";
 
 type Plan = Awaited<ReturnType<typeof plan>>;
@@ -84,8 +86,16 @@ describe("export v2 wiring (consumer stack)", () => {
             assert.equal(g.options.deleteBeforeReplace, true, g.name);
             assert.deepEqual((g.inputs as any).permissionsWithGrantOptions, [], g.name);
         }
+        // The stack's grants output names them with the link set's.
         assert.deepEqual(
-            consumer.outputs.exportGrants!.map((g) => g.principal),
+            consumer.outputs
+                .grants!.filter((g) => g.resource.kind === "dataLocation" || g.resource.catalogId === CONSUMER)
+                .filter(
+                    (g) =>
+                        JSON.stringify(g.resource).includes("connect_analytics_exports") ||
+                        g.resource.kind === "dataLocation",
+                )
+                .map((g) => g.principal),
             [ROLE, ROLE, QUICKSIGHT, QUICKSIGHT],
         );
         assert.deepEqual(consumer.outputs.exportReaders, [QUICKSIGHT]);
@@ -177,5 +187,48 @@ describe("export v2 wiring (consumer stack)", () => {
 
     it("passes the policy pack", async () => {
         assert.deepEqual((await checkPlan(consumer, {})).violations, []);
+    });
+});
+
+describe("the export's environment against Lambda's 4 KB", () => {
+    const base = {
+        exportPrefix: "connect",
+        athenaWorkgroupName: "connect_analytics_workgroup",
+        sourceDatabase: "connect_analytics_consumer",
+        exportDatabaseName: "connect_analytics_exports",
+        exportTarget: "iceberg" as const,
+        exportFormat: "parquet" as const,
+        lookbackDays: 3,
+        exportChunkDays: 7,
+        exportsBucket: `connect-analytics-dev-exports-${CONSUMER}`,
+        logLevel: "INFO" as const,
+    };
+    const tables = (count: number) =>
+        Array.from({ length: count }, (_, i) => ({
+            name: `dataset_number_${i}`,
+            linkName: `dataset_number_${i}_link`,
+            primaryKey: ["instance_id", "record_id"],
+            versionColumn: "last_update_timestamp",
+        }));
+
+    it("fits every Connect dataset at once; past the limit it says by how much, and the config rejects it", () => {
+        const fits = handlerEnvironment({ ...base, tables: tables(12) });
+        const size = Object.entries(fits).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
+        assert.ok(size <= LAMBDA_ENVIRONMENT_LIMIT, `${size} bytes for 12 tables`);
+        assert.equal(environmentSizeProblem(fits), undefined);
+        assert.match(
+            environmentSizeProblem(handlerEnvironment({ ...base, tables: tables(40) }))!,
+            /the export's environment would be \d+ bytes, over Lambda's 4096-byte limit/,
+        );
+    });
+
+    it("a config with too many exported tables is a config error naming tables: nothing is planned", async () => {
+        const many = tables(40).map(({ name, primaryKey, versionColumn }) => ({ name, primaryKey, versionColumn }));
+        await assert.rejects(
+            plan("consumer", { consumer: { producerStack: undefined, tables: many } }),
+            (err: Error) =>
+                err instanceof ConfigError &&
+                /connect-analytics:tables: the export's environment .* over Lambda's 4096-byte limit/.test(err.message),
+        );
     });
 });

@@ -4,6 +4,8 @@ import { promisify } from "util";
 import { loadStackConfig } from "../plan/configFile";
 import { planStack, PlanOptions, PlanResult, PlannedResource } from "../plan/run";
 import { PeerOutputs } from "../plan/mocks";
+import { DEFAULT_EXPORT_DATABASE } from "../lib/names";
+import type { LfResource } from "../lib/permissions";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const PRODUCER = "111111111111";
@@ -79,4 +81,14 @@ export async function runScript(script: string, args: string[]): Promise<ScriptR
         const e = err as ScriptResult;
         return { code: e.code, stdout: e.stdout, stderr: e.stderr };
     }
+}
+
+/** The export's Lake Formation grants (on its database, tables and location), which other tests set aside. */
+export function isExportGrant(g: { resource: LfResource } | { inputs: Record<string, any> }): boolean {
+    if ("inputs" in g) {
+        const i = g.inputs;
+        return Boolean(i.dataLocation) || [i.database?.name, i.table?.databaseName].includes(DEFAULT_EXPORT_DATABASE);
+    }
+    const r = g.resource;
+    return r.kind === "dataLocation" || ("databaseName" in r && r.databaseName === DEFAULT_EXPORT_DATABASE);
 }

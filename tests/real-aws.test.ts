@@ -7,7 +7,7 @@ import { parseConfig } from "../lib/config";
 import { grantChecks } from "../cli/checks";
 import { LfGrant, requiredGrants } from "../lib/permissions";
 import { PlanResult } from "../plan/run";
-import { CONSUMER, ofType, plan, PRODUCER, ROLE_ARN, stackConfig } from "./helpers";
+import { CONSUMER, isExportGrant, ofType, plan, PRODUCER, ROLE_ARN, stackConfig } from "./helpers";
 
 const GRANT = "aws:lakeformation/permissions:Permissions";
 
@@ -62,7 +62,7 @@ describe("what real AWS would reject or break", () => {
 
     it("Athena: DESCRIBE on default in the consumer catalog, glue:GetDatabase on database/default, and verify checks it", async () => {
         const consumer = await plan("consumer");
-        const grant = consumer.permissions.find((p) => p.resource.kind === "database")!;
+        const grant = consumer.permissions.find((p) => p.resource.kind === "database" && !isExportGrant(p))!;
         assert.deepEqual(
             [grant.principal, grant.resource, grant.permissions],
             [ROLE_ARN, { kind: "database", catalogId: CONSUMER, databaseName: "default" }, ["DESCRIBE"]],
@@ -119,12 +119,15 @@ describe("what real AWS would reject or break", () => {
 
     for (const count of [25, 100]) {
         it(`keeps the role's inline policies under IAM's ${IAM_INLINE_AGGREGATE.toLocaleString("en-US")}-character aggregate at ${count} tables`, async () => {
-            const tables = Array.from(
-                { length: count },
-                (_, i) => `table_${String(i).padStart(3, "0")}_with_a_long_dataset_name`,
-            );
+            const tables = Array.from({ length: count }, (_, i) => ({
+                name: `table_${String(i).padStart(3, "0")}_with_a_long_dataset_name`,
+                primaryKey: ["id"],
+                versionColumn: "updated_at",
+            }));
+            // The export's environment holds the table list, within Lambda's 4 KB: at 100 tables the
+            // links are measured without the export (whose policy does not grow with the tables).
             const consumer = await plan("consumer", {
-                consumer: { producerStack: undefined, tables },
+                consumer: { producerStack: undefined, tables, enableLambdaExport: count <= 25 },
             });
             const used = inlinePolicyCharacters(consumer);
             assert.ok(used < IAM_INLINE_AGGREGATE, `${used} characters at ${count} tables`);

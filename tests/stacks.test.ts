@@ -3,7 +3,7 @@ import { parseConfig } from "../lib/config";
 import { requiredGrants, sortGrants } from "../lib/permissions";
 import { iamRoleArn } from "../lib/arns";
 import { ACTIONS_WITHOUT_RESOURCE_SCOPE } from "../lib/iam";
-import { CONSUMER, ofType, plan, PRODUCER, rejection, ROLE_ARN, stackConfig } from "./helpers";
+import { CONSUMER, isExportGrant, ofType, plan, PRODUCER, rejection, ROLE_ARN, stackConfig } from "./helpers";
 
 const LINK = "aws:glue/catalogTable:CatalogTable";
 const GRANT = "aws:lakeformation/permissions:Permissions";
@@ -51,7 +51,7 @@ describe("consumer stack (default config)", () => {
     });
 
     it("grants DESCRIBE, and only DESCRIBE, on every link and on default to the role", () => {
-        const grants = ofType(consumer, GRANT);
+        const grants = ofType(consumer, GRANT).filter((g) => !isExportGrant(g));
         assert.equal(grants.length, 4);
         for (const g of grants) {
             assert.equal(g.inputs.principal, ROLE_ARN);
@@ -60,12 +60,14 @@ describe("consumer stack (default config)", () => {
             assert.equal(g.inputs.catalogId, CONSUMER);
         }
         assert.deepEqual(
-            consumer.permissions.map((p) => (p.resource.kind === "table" ? p.resource.name : p.resource.kind)),
+            consumer.permissions
+                .filter((p) => !isExportGrant(p))
+                .map((p) => (p.resource.kind === "table" ? p.resource.name : p.resource.kind)),
             ["database", "agent_hierarchy_groups_link", "contacts_link", "users_link"],
             "in the plan's stable order: by principal, then resource",
         );
         // Athena reads the default database first (athena/latest/ug/lf-athena-limitations.html).
-        assert.deepEqual(consumer.permissions[0].resource, {
+        assert.deepEqual(consumer.permissions.filter((p) => !isExportGrant(p))[0].resource, {
             kind: "database",
             catalogId: CONSUMER,
             databaseName: "default",
@@ -146,7 +148,9 @@ describe("consumer stack (default config)", () => {
         const noLinks = await plan("consumer", { consumer: { enableResourceLinks: false } });
         assert.equal(ofType(noLinks, LINK).length, 0);
         assert.deepEqual(
-            ofType(noLinks, GRANT).map((g) => (g.inputs as any).database?.name),
+            ofType(noLinks, GRANT)
+                .filter((g) => !isExportGrant(g))
+                .map((g) => (g.inputs as any).database?.name),
             ["default"],
             "only DESCRIBE on default",
         );
@@ -208,6 +212,11 @@ describe("both stacks together", () => {
             consumerPrincipalArn: iamRoleArn({ accountId: CONSUMER }, "connect-analytics-lambda-execution-role"),
             grantWithGrantOption: false,
             enableResourceLinks: true,
+            export: {
+                databaseName: "connect_analytics_exports",
+                locationArn: `arn:aws:s3:::connect-analytics-dev-exports-${CONSUMER}/connect/iceberg`,
+                readers: [],
+            },
         });
         assert.deepEqual(
             [...producer.permissions, ...consumer.permissions],
@@ -229,7 +238,9 @@ describe("both stacks together", () => {
         );
         assert.deepEqual(producer.outputs.sharedTables, ["contact_record", "routing_profiles"]);
         assert.deepEqual(
-            consumer.permissions.map((p) => (p.resource as any).name ?? (p.resource as any).databaseName),
+            consumer.permissions
+                .filter((p) => !isExportGrant(p))
+                .map((p) => (p.resource as any).name ?? (p.resource as any).databaseName),
             ["default", "ctr_link", "routing_profiles_link"],
         );
     });

@@ -10,7 +10,8 @@
  * - `reader.ts`: decoding and the declared rules.
  * - `tables.ts`, `governance.ts`: structured keys and checks across keys.
  */
-import { exportPrefixProblem, IAM_PRINCIPAL_ARN, REGION } from "../names";
+import { exportPrefixProblem, exportsBucketName, IAM_PRINCIPAL_ARN, REGION } from "../names";
+import { environmentSizeProblem, handlerEnvironment } from "../exportEnvironment";
 import { applyExclusions, parseDataLakeSettings, parseLfTags } from "./governance";
 import { createReader, Fail, Get } from "./reader";
 import { ConfigKey } from "./schema";
@@ -127,6 +128,21 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     const tables = withExportKeys(applyExclusions(get, fail, listed, lfTags), exporting ? fail : () => undefined);
     if (exporting) checkExportKeys(tables, fail);
     checkExportReaders(get<string[]>("exportReaders"), get<string | undefined>("consumerAccountId"), fail);
+    if (exporting) {
+        // The environment holds the table list; Lambda refuses one over 4 KB when the function is created.
+        const environment = handlerEnvironment({
+            ...(pick(get, EXPORT_KEYS) as unknown as ExportConfig),
+            tables,
+            sourceDatabase: get<string>("consumerDatabaseName"),
+            exportsBucket: exportsBucketName(
+                `${get<string>("projectName")}-${get<string>("environment")}`,
+                "0".repeat(12),
+            ),
+            logLevel: get<boolean>("enableCloudwatchLogging") ? "DEBUG" : "INFO",
+        });
+        const problem = environmentSizeProblem(environment);
+        if (problem) fail("tables", problem);
+    }
     const connectInstanceIds =
         connect && side === "producer" ? parseInstances(get, fail, source.connectInstanceId) : [];
     const consumers = side === "producer" ? parseConsumers(get, fail, side, producerAccountId) : [];
