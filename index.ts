@@ -173,6 +173,7 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
                   principalArn: iamRoleArn({ accountId: config.consumerAccountId, partition }, config.lambdaRoleName),
                   sourceDatabase: config.consumerDatabaseName,
                   tables: view.tables,
+                  readers: config.readers,
                   enableDetailedMonitoring: config.enableDetailedMonitoring,
                   enableCloudwatchLogging: config.enableCloudwatchLogging,
                   tags: config.tags,

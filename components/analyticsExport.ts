@@ -11,7 +11,7 @@ import {
     schedulerStatements,
     schedulerTrustPolicy,
 } from "../lib/iam";
-import { exportGrants, ExportShare, LfGrant } from "../lib/permissions";
+import { exportGrants, exportReaderFilters, ExportShare, LfGrant, ReaderConfig } from "../lib/permissions";
 import { createGrants } from "../stack/grants";
 import { lambdaCodeArchive, lambdaCodeText } from "./lambdaCode";
 import { SecureBucket } from "./secureBucket";
@@ -21,6 +21,9 @@ export const SCHEDULE_INPUT = JSON.stringify({ scheduledTime: "<aws.scheduler.sc
 
 /** The maintenance schedule's input: OPTIMIZE and VACUUM of each Iceberg table. */
 export const MAINTENANCE_INPUT = JSON.stringify({ maintenance: true });
+
+/** The setup event: create the export's missing tables, read no data (readers' filters need the tables). */
+export const SETUP_INPUT = JSON.stringify({ setup: true });
 
 /** How long the stack's own access-logs bucket keeps server access logs. */
 export const ACCESS_LOG_EXPIRATION_DAYS = 365;
@@ -48,6 +51,8 @@ export interface AnalyticsExportArgs extends ExportConfig {
     readonly sourceDatabase: string;
     /** The exported tables, each with its primaryKey and versionColumn (lib/config `withExportKeys`). */
     readonly tables: readonly TableConfig[];
+    /** Readers (config `readers`): each sees its tables' exported copies through its own filters. Default none. */
+    readonly readers?: readonly ReaderConfig[];
     /** Errors and Throttles alarms, and X-Ray tracing. Default false. */
     readonly enableDetailedMonitoring?: boolean;
     /** DEBUG log level. Default false (INFO). */
@@ -246,7 +251,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             parent,
         );
 
-        const lakeFormation = iceberg ? this.icebergCatalog(name, args, exportsBucketName) : undefined;
+        const catalog = iceberg ? this.icebergCatalog(name, args, exportsBucketName) : undefined;
 
         this.function = new aws.lambda.Function(
             `${name}-function`,
@@ -272,8 +277,9 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                 kmsKeyArn: args.kmsKeyArn,
                 tags,
             },
-            { parent: this, dependsOn: [logGroup, exportPolicy, ...(lakeFormation?.ready ?? [])] },
+            { parent: this, dependsOn: [logGroup, exportPolicy, ...(catalog?.ready ?? [])] },
         );
+        const views = catalog ? this.readerViews(name, args, catalog, environment.TABLES_JSON) : [];
 
         // Two retries: they also continue a first load that stopped between chunks at the deadline.
         new aws.lambda.FunctionEventInvokeConfig(
@@ -400,8 +406,10 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         this.maintenanceScheduleName = maintenance ? maintenance.name : pulumi.output(undefined);
         this.failureQueueArn = failures.arn;
         this.alarmTopicArn = topic.arn;
-        this.exportDatabaseName = lakeFormation ? lakeFormation.databaseName : pulumi.output(undefined);
-        this.grants = lakeFormation ? lakeFormation.grants : pulumi.output([]);
+        this.exportDatabaseName = catalog ? catalog.database.name : pulumi.output(undefined);
+        this.grants = catalog
+            ? pulumi.all([...catalog.ready, ...views].map((r) => r.urn)).apply(() => catalog.grants)
+            : pulumi.output([]);
         this.registerOutputs({
             functionName: this.functionName,
             functionArn: this.functionArn,
@@ -449,20 +457,73 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             { arn: share.locationArn, useServiceLinkedRole: true },
             { parent: this },
         );
-        const model = { consumerAccountId: args.accountId, consumerPrincipalArn: args.principalArn, export: share };
+        const model = {
+            consumerAccountId: args.accountId,
+            consumerPrincipalArn: args.principalArn,
+            export: share,
+            readers: args.readers ?? [],
+            tables: args.tables,
+        };
         const grants = exportGrants(model);
+        // Grants on readers' filters wait for the tables and filters (`readerViews`).
         const made = createGrants(
             name,
-            grants,
+            grants.filter((g) => g.resource.kind !== "dataCellsFilter"),
             args.accountId,
             { parent: this, dependsOn: [database, location] },
             { arn: args.principalArn, output: args.roleArn },
         );
-        return {
-            databaseName: database.name,
-            grants: pulumi.all(made.map((g) => g.urn)).apply(() => grants),
-            ready: [database, location, ...made],
-        };
+        return { model, grants, database, ready: [database, location, ...made] };
+    }
+
+    /**
+     * Readers' views of the exported tables: a filter needs its table, and the export creates its
+     * tables, so the stack invokes the function once with the setup event (create the missing
+     * tables, read no data) and then makes each reader's filter and its grant. Again whenever the
+     * table list or the code changes.
+     */
+    private readerViews(
+        name: string,
+        args: AnalyticsExportArgs,
+        catalog: NonNullable<ReturnType<AnalyticsExport["icebergCatalog"]>>,
+        tablesJson: string,
+    ): pulumi.Resource[] {
+        const filters = exportReaderFilters(catalog.model);
+        if (filters.length === 0) return [];
+        const setup = new aws.lambda.Invocation(
+            `${name}-setup`,
+            {
+                functionName: this.function.name,
+                input: SETUP_INPUT,
+                triggers: { tables: tablesJson, code: this.function.sourceCodeHash },
+            },
+            { parent: this, dependsOn: [this.function, ...catalog.ready] },
+        );
+        const made = filters.map(
+            (f) =>
+                new aws.lakeformation.DataCellsFilter(
+                    `${name}-filter-${f.name}`,
+                    {
+                        tableData: {
+                            tableCatalogId: f.tableCatalogId,
+                            databaseName: f.databaseName,
+                            tableName: f.tableName,
+                            name: f.name,
+                            rowFilter:
+                                f.rowFilter !== undefined ? { filterExpression: f.rowFilter } : { allRowsWildcard: {} },
+                            columnWildcard: { excludedColumnNames: [...f.excludedColumns] },
+                        },
+                    },
+                    { parent: this, deleteBeforeReplace: true, dependsOn: [setup] },
+                ),
+        );
+        const grants = createGrants(
+            name,
+            catalog.grants.filter((g) => g.resource.kind === "dataCellsFilter"),
+            args.accountId,
+            { parent: this, dependsOn: made },
+        );
+        return [setup, ...made, ...grants];
     }
 
     /** The alarms' topic, encrypted with the customer's key or a key of its own that CloudWatch may use. */
