@@ -8,9 +8,15 @@
  *   npm start -- --add-day             a new delivery day (new contacts, updates, late records)
  *   npm start -- --tables contacts --from 2025-01-05 --to 2025-01-07   backfill
  *   npm start -- --maintenance         compaction and cleanup of the targets
+ *   npm start -- --setup               create the missing target tables, read no data (the Lambda's {"setup": true})
+ *   npm start -- --config-dir examples/share-many --as sales-analyst   what one reader sees
+ *
+ * Exit codes: 0 done, 1 the run failed (or the config is invalid), 2 a bad command line (nothing
+ * was touched).
  */
+import * as fs from "fs";
 import * as path from "path";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, InvalidArgumentError, Option, type CommanderError } from "commander";
 import { isIsoDay } from "../functions/dates";
 import {
     LOCAL_DEFAULTS,
@@ -19,10 +25,11 @@ import {
     runLocalExport,
     type LocalExportResult,
 } from "../functions/local/runLocal";
+import { localTableName, resolveReader, type LocalReader, type ReaderView } from "../functions/local/readerView";
 import { DEFAULT_LAKE, type LakeProgress, type LakeShape } from "../functions/local/syntheticLake";
 import { MAX_CHUNK_DAYS, MAX_LOOKBACK_DAYS } from "../functions/settings";
 import type { ExportFormat, ExportTarget, LogLevel, TableRunEntry } from "../functions/types";
-import { parseConfig } from "../lib/config";
+import { parseConfig, type AppConfig } from "../lib/config";
 import { loadStackConfig, REPO_ROOT } from "../plan/configFile";
 
 interface CliOptions {
@@ -44,10 +51,13 @@ interface CliOptions {
     force?: boolean;
     fresh?: boolean;
     maintenance?: boolean;
+    setup?: boolean;
     lookbackDays: number;
     chunkDays: number;
     exclude?: string[];
     configDir: string;
+    stack: string;
+    as?: string;
     logLevel: LogLevel;
     json?: boolean;
 }
@@ -110,6 +120,10 @@ function buildProgram(): Command {
         .option("--fresh", "regenerate the lake and start the exports over (deletes only what npm start made)")
         .option("--maintenance", "compact and clean the target tables instead of merging")
         .option(
+            "--setup",
+            'create the target tables that do not exist yet, reading no data (the Lambda\'s {"setup": true} at deploy time)',
+        )
+        .option(
             "--lookback-days <n>",
             "days before the watermark each run reads again, for late and updated records (the Lambda's LOOKBACK_DAYS)",
             wholeNumber("--lookback-days", 0, MAX_LOOKBACK_DAYS),
@@ -128,8 +142,15 @@ function buildProgram(): Command {
         )
         .option(
             "--config-dir <dir>",
-            "folder of the Pulumi.consumer.yaml whose excludedColumns the run mirrors",
+            "folder of the stack configs: the consumer's (--stack) gives the excludedColumns the run mirrors and the readers of --as; " +
+                "the producer's (its producerStack, default Pulumi.producer.yaml), when it lists connectInstanceIds, the lake's Connect instances",
             REPO_ROOT,
+        )
+        .option("--stack <name>", "the consumer stack: its config is Pulumi.<name>.yaml in --config-dir", "consumer")
+        .option(
+            "--as <reader>",
+            "after the merge, write what one of the consumer's readers sees (the rows its filter admits, the columns not withheld) " +
+                "into the schema reader_<name> of the export database: its role name (e.g. sales-analyst) or principal ARN",
         )
         .addOption(
             new Option("--log-level <level>", "structured JSON logs on stderr at this level")
@@ -140,16 +161,45 @@ function buildProgram(): Command {
         .showHelpAfterError();
 }
 
+/** The consumer's stack config, and the Connect instances its producer's config names. */
+interface Stacks {
+    readonly consumer: AppConfig;
+    readonly consumerFile: string;
+    /** The producer config's connectInstanceIds; undefined when it names none (or is not there). */
+    readonly instanceIds?: string[];
+}
+
+function loadStacks(configDir: string, stack: string): Stacks {
+    const consumer = parseConfig(loadStackConfig(configDir, stack));
+    // The producer's stack file is named like the last part of its stack name (org/project/producer).
+    const producer = (consumer.producerStack ?? "producer").split("/").pop()!;
+    const producerFile = path.join(configDir, `Pulumi.${producer}.yaml`);
+    let ids: readonly string[] = [];
+    if (producer !== stack && fs.existsSync(producerFile)) {
+        try {
+            ids = parseConfig(loadStackConfig(configDir, producer)).connectInstanceIds;
+        } catch (err) {
+            throw new Error(`${producerFile} (read for its connectInstanceIds): ${(err as Error).message}`);
+        }
+    }
+    return {
+        consumer,
+        consumerFile: path.join(configDir, `Pulumi.${stack}.yaml`),
+        ...(ids.length > 0 ? { instanceIds: [...ids] } : {}),
+    };
+}
+
 /**
- * The consumer's column exclusions (its stack config), so the local run sees what the consumer's
- * role can see, plus any `--exclude` given on the command line.
+ * The consumer's column exclusions (its stack config; contact_record is the local contacts), so the
+ * local run sees what the consumer's role can see, plus any `--exclude` given on the command line.
  */
-function tableSpecs(exclude: string[] | undefined, configDir: string) {
+function tableSpecs(exclude: string[] | undefined, consumer: AppConfig) {
     const specs = defaultTableSpecs();
     const byTable = new Map<string, string[]>();
-    for (const table of parseConfig(loadStackConfig(configDir, "consumer")).tables) {
-        if (table.excludedColumns && specs.some((s) => s.name === table.name)) {
-            byTable.set(table.name, [...table.excludedColumns]);
+    for (const table of consumer.tables) {
+        const local = localTableName(table.name);
+        if (table.excludedColumns && specs.some((s) => s.name === local)) {
+            byTable.set(local, [...table.excludedColumns]);
         }
     }
     for (const item of exclude ?? []) {
@@ -243,6 +293,28 @@ function summaryTable(result: LocalExportResult): string {
     return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
+/** What the reader sees: one line per table (rows and columns visible of the table's, the filter). */
+function readerLines(view: ReaderView, databaseFile: string | null): string[] {
+    const lines = [`reader ${view.reader} (${view.principal}) sees, in schema ${view.schema}:`];
+    for (const t of view.tables) {
+        const name = t.configName === t.table ? t.table : `${t.table} (${t.configName})`;
+        lines.push(
+            t.relation === null
+                ? `  ${name}: not exported yet`
+                : `  ${name}: ${fmtInt(t.rows)} of ${fmtInt(t.totalRows)} rows, ${t.columns.length} of ${t.totalColumns} columns` +
+                      `${t.withheld.length ? ` (withheld: ${t.withheld.join(", ")})` : ""}; filter: ${t.filter ?? "none (all rows)"}`,
+        );
+    }
+    for (const t of view.notLocal) {
+        lines.push(`  ${t}: not in the local run's lake`);
+    }
+    const first = view.tables.find((t) => t.relation);
+    if (first && databaseFile) {
+        lines.push(`  try: duckdb ${rel(databaseFile)} "SELECT count(*) FROM ${first.relation}"`);
+    }
+    return lines;
+}
+
 /** A progress bar on stderr (a line every few seconds when it is not a terminal). */
 function progressBar(unit: string): LakeProgress {
     const stream = process.stderr;
@@ -273,13 +345,27 @@ function crashHook(): ((step: string, table: string) => void) | undefined {
 
 async function main(argv: string[]): Promise<number> {
     const program = buildProgram();
+    // A bad command line exits 2, as the operations CLI's usage errors do (help and version exit 0).
+    program.exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : 2));
     program.parse(argv);
     const o = program.opts<CliOptions>();
     // Lake shape options count only when given: an existing lake is used whatever made it.
     const given = (name: keyof CliOptions) => program.getOptionValueSource(name) === "cli";
-    const lake: Partial<LakeShape> = Object.fromEntries(
-        (["rows", "days", "seed", "startDate"] as const).filter(given).map((k) => [k, o[k]]),
-    );
+    const stacks = loadStacks(o.configDir, o.stack);
+    const lake: Partial<LakeShape> = {
+        ...Object.fromEntries((["rows", "days", "seed", "startDate"] as const).filter(given).map((k) => [k, o[k]])),
+        ...(stacks.instanceIds ? { instanceIds: stacks.instanceIds } : {}),
+    };
+    const specs = tableSpecs(o.exclude, stacks.consumer);
+    const reader: LocalReader | undefined =
+        o.as === undefined
+            ? undefined
+            : resolveReader(
+                  stacks.consumer.readers,
+                  o.as,
+                  specs.map((s) => s.name),
+                  rel(stacks.consumerFile),
+              );
     const started = Date.now();
     const quiet = !!o.json;
     const result = await runLocalExport({
@@ -291,7 +377,8 @@ async function main(argv: string[]): Promise<number> {
         prefix: o.prefix,
         lookbackDays: o.lookbackDays,
         chunkDays: given("chunkDays") ? o.chunkDays : undefined,
-        tableSpecs: tableSpecs(o.exclude, o.configDir),
+        tableSpecs: specs,
+        reader,
         tables: o.tables,
         from: o.from,
         to: o.to,
@@ -301,6 +388,7 @@ async function main(argv: string[]): Promise<number> {
         newColumn: o.newColumn,
         fresh: o.fresh,
         maintenance: o.maintenance,
+        setup: o.setup,
         logLevel: o.logLevel,
         onProgress: quiet ? undefined : progressBar("days"),
         onChunk: quiet
@@ -324,6 +412,18 @@ async function main(argv: string[]): Promise<number> {
             if (!quiet) console.log(progressLine(entry, progress.index, progress.total, progress.runAttempt));
         },
     });
+    if (result.setup) {
+        const s = result.setup;
+        if (o.json) console.log(JSON.stringify(s, null, 2));
+        else {
+            for (const t of s.tables) {
+                console.log(
+                    `  ${t.table.padEnd(24)} ${t.status}${t.error ? `: ${t.error}` : ` (${t.output}, ${t.columns} columns)`}`,
+                );
+            }
+        }
+        return s.status === "succeeded" ? 0 : 1;
+    }
     if (result.maintenance) {
         const m = result.maintenance;
         if (o.json) console.log(JSON.stringify(m, null, 2));
@@ -338,7 +438,18 @@ async function main(argv: string[]): Promise<number> {
     }
     const summary = result.summary!;
     if (o.json) {
-        console.log(JSON.stringify({ ...summary, checks: result.checks, databaseFile: result.databaseFile }, null, 2));
+        console.log(
+            JSON.stringify(
+                {
+                    ...summary,
+                    checks: result.checks,
+                    databaseFile: result.databaseFile,
+                    ...(result.readerView ? { readerView: result.readerView } : {}),
+                },
+                null,
+                2,
+            ),
+        );
         return summary.status === "succeeded" ? 0 : 1;
     }
     console.log(
@@ -368,6 +479,7 @@ async function main(argv: string[]): Promise<number> {
                 (result.databaseFile ? `; database ${rel(result.databaseFile)}, try: ${c.query}` : `; ${c.query}`),
         );
     }
+    if (result.readerView) console.log(`\n${readerLines(result.readerView, result.databaseFile).join("\n")}`);
     console.log(`total ${((Date.now() - started) / 1000).toFixed(2)} s`);
     return summary.status === "succeeded" ? 0 : 1;
 }
@@ -380,7 +492,7 @@ if (require.main === module) {
         (err) => {
             const message = (err as Error)?.message ?? String(err);
             console.error(err instanceof LocalUsageError ? message : `error: ${message}`);
-            process.exitCode = 1;
+            process.exitCode = err instanceof LocalUsageError ? 2 : 1;
         },
     );
 }

@@ -12,7 +12,8 @@ import { consoleSink, createJsonLogger } from "./log";
 import { runMaintenance } from "./maintenance";
 import { runExport, type RunDeps, type RunLimits } from "./runner";
 import { parseHandlerEnv } from "./settings";
-import type { Clock, ExportRunSummary, LogLevel, MaintenanceSummary } from "./types";
+import { runSetup } from "./setup";
+import type { Clock, ExportRunSummary, LogLevel, MaintenanceSummary, SetupSummary } from "./types";
 import type { AthenaClient } from "@aws-sdk/client-athena";
 import type { GlueClient } from "@aws-sdk/client-glue";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -57,7 +58,7 @@ export function createExportHandler(deps: HandlerDeps = {}) {
     return async function handleExport(
         event: unknown,
         context: LambdaContextLike,
-    ): Promise<ExportRunSummary | MaintenanceSummary> {
+    ): Promise<ExportRunSummary | MaintenanceSummary | SetupSummary> {
         const sink = deps.logSink ?? consoleSink;
         const clock: Clock = deps.clock ?? {
             now: Date.now,
@@ -95,7 +96,7 @@ export function createExportHandler(deps: HandlerDeps = {}) {
                 remainingMs: () => context?.getRemainingTimeInMillis?.() ?? Infinity,
                 limits: deps.limits,
             };
-            return await (request.maintenance ? runMaintenance(run) : runExport(run));
+            return await (request.setup ? runSetup : request.maintenance ? runMaintenance : runExport)(run);
         } catch (err) {
             const held = (err as { code?: string })?.code === "LEASE_HELD";
             if (step !== "run_failed" || held) log.error(held ? "lease_held" : step, { error: describeError(err) });
@@ -112,6 +113,6 @@ export function createExportHandler(deps: HandlerDeps = {}) {
 export async function exportHandler(
     event: unknown,
     context: LambdaContextLike,
-): Promise<ExportRunSummary | MaintenanceSummary> {
+): Promise<ExportRunSummary | MaintenanceSummary | SetupSummary> {
     return createExportHandler()(event, context);
 }

@@ -18,8 +18,16 @@ export type { HandlerSettings, HandlerEnvVar } from "./settings";
 export { parseExportEvent, runIdFromInstant } from "./event";
 export { runExport, manifestKey, watermarkKey, filesIndexKey, icebergPrefix, DEFAULT_LIMITS } from "./runner";
 export { runMaintenance } from "./maintenance";
+export { runSetup } from "./setup";
 export { LEASE_KEY, MAINTENANCE_LEASE_KEY } from "./lease";
 export type * from "./types";
+
+/**
+ * The event that creates the export's missing Iceberg tables without reading data (the input of the
+ * consumer stack's deploy-time aws.lambda.Invocation, before its data cells filters). The result
+ * is a SetupSummary; the invocation fails when any table could not be set up.
+ */
+export const SETUP_EVENT = JSON.stringify({ setup: true });
 
 /** Keys the handler reads and writes in the exports bucket, for the role's S3 statements. */
 export function exportStorageKeys(prefix: string): {

@@ -478,6 +478,16 @@ async function runTable(
     }
 }
 
+/** The CREATE TABLE of a table's target: a first run's, and setup's. */
+export const createStatement = (engine: QueryEngine, database: string, table: ExportTableSpec, columns: Column[]) =>
+    engine.dialect.createTable({
+        database,
+        table: table.name,
+        columns,
+        partitionDay: table.timeColumn,
+        location: engine.targetLocation(table.name),
+    });
+
 /**
  * Iceberg target: created if absent, else the source's new columns added (a changed or vanished
  * column fails the table). Each chunk: preview -> MERGE (skipped when it would change nothing) ->
@@ -490,11 +500,7 @@ async function icebergTarget(ctx: TableContext, e: Entry, table: ExportTableSpec
     e.output = `${db}.${table.name}`;
     const existing = await engine.targetColumns(db, table.name);
     if (!existing) {
-        const location = engine.targetLocation(table.name);
-        await run(
-            d.createTable({ database: db, table: table.name, columns, partitionDay: table.timeColumn, location }),
-            { step: "create" },
-        );
+        await run(createStatement(engine, db, table, columns), { step: "create" });
     } else {
         const { added, problem } = sql.compareSchema(table, e.output, columns, existing, d.sameType);
         if (problem) throw exportError("SCHEMA_DRIFT", problem);

@@ -60,7 +60,7 @@ export interface ExportRequest {
     /** UTC date the run is for; undefined when only a run id was given (then: earlier manifest, else today). */
     readonly runDate?: string;
     readonly scheduledTime?: string;
-    readonly trigger: "schedule" | "manual" | "backfill" | "maintenance";
+    readonly trigger: "schedule" | "manual" | "backfill" | "maintenance" | "setup";
     /** Subset of the configured tables; undefined: all of them. */
     readonly tables?: readonly string[];
     readonly backfill?: { readonly from: string; readonly to: string };
@@ -68,6 +68,8 @@ export interface ExportRequest {
     readonly force: boolean;
     /** OPTIMIZE and VACUUM the Iceberg targets instead of merging. */
     readonly maintenance?: boolean;
+    /** Create the Iceberg targets that do not exist yet, reading no data (deploy time). */
+    readonly setup?: boolean;
 }
 
 export type TableMode = "snapshot" | "incremental" | "backfill";
@@ -170,6 +172,26 @@ export interface MaintenanceSummary {
     readonly runId: string;
     readonly status: "succeeded" | "failed";
     readonly tables: readonly MaintenanceEntry[];
+    readonly durationMs: number;
+}
+
+/** One table's setup outcome: `created` (CREATE ran), `exists`, `skipped` (files target) or `failed`. */
+export interface SetupEntry {
+    readonly table: string;
+    readonly status: "created" | "exists" | "skipped" | "failed";
+    /** The target table (iceberg); null when there is none to create. */
+    readonly output: string | null;
+    /** Columns the table has (created) or was created with; null when unknown. */
+    readonly columns: number | null;
+    readonly error: string | null;
+}
+
+/** What the handler returns for {"setup": true}. */
+export interface SetupSummary {
+    readonly runId: string;
+    readonly status: "succeeded" | "failed";
+    readonly target: ExportTarget;
+    readonly tables: readonly SetupEntry[];
     readonly durationMs: number;
 }
 

@@ -410,7 +410,7 @@ describe("local export on DuckDB", function () {
     });
 
     it("the generator's contacts carry every schema column, and new-column files one more", () => {
-        const dims = { instanceId: "i", accountId: "a", agents: [{}], queues: [{}] } as never;
+        const dims = { instances: [{ id: "i", arn: "arn" }], accountId: "a", agents: [{}], queues: [{}] } as never;
         const select = contactsSelect(dims, 1, { k: 0, day: "2025-01-01", rows: 1, kind: "update", newColumn: true });
         assert.match(select, /"last_update_timestamp"/);
         assert.match(select, /"answering_machine_detection_status"/);

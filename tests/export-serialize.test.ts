@@ -9,7 +9,8 @@ import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { LAMBDA_CODE_BUDGET, lambdaCodeText } from "../components/lambdaCode";
 import { exportHandler } from "../functions/handler";
-import type { ExportRunSummary } from "../functions/types";
+import { SETUP_EVENT } from "../functions/index";
+import type { ExportRunSummary, SetupSummary } from "../functions/types";
 import { FakeAws, handlerEnv, RUN_ID, SCHEDULED } from "./export-fakes";
 
 const requires = (text: string) => [...new Set([...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]))].sort();
@@ -66,6 +67,34 @@ describe("export handler serialization (pulumi.runtime.serializeFunction)", func
                 (err: Error) => assert.match(err.message, /invalid environment|malformed/),
             )
             .finally(() => (console.error = error));
+    });
+
+    it("runs setup from the archive's text: the missing table created, nothing else", async () => {
+        const aws = new FakeAws();
+        const saved = { ...process.env };
+        const info = console.info;
+        try {
+            Object.assign(process.env, handlerEnv());
+            console.info = () => undefined;
+            const deadline = Date.now() + 900_000;
+            const summary = (await loadArchive(text)(
+                { ...JSON.parse(SETUP_EVENT), tables: ["users"] },
+                { getRemainingTimeInMillis: () => deadline - Date.now(), awsRequestId: "r-2" },
+            )) as unknown as SetupSummary;
+            assert.deepEqual(
+                summary.tables.map((t) => [t.table, t.status]),
+                [["users", "created"]],
+            );
+            assert.deepEqual(
+                aws.queries.map((q) => q.kind),
+                ["create"],
+            );
+            assert.deepEqual(aws.keys(), []);
+        } finally {
+            console.info = info;
+            process.env = saved;
+            aws.restore();
+        }
     });
 
     it("runs an export from the archive's text", async () => {

@@ -25,6 +25,7 @@ import { parseExportEvent, runIdFromInstant } from "../event";
 import { acquireLease } from "../lease";
 import { createJsonLogger } from "../log";
 import { runMaintenance } from "../maintenance";
+import { runSetup } from "../setup";
 import { DEFAULT_LIMITS, filesIndexKey, runExportUnderLease, type RunDeps } from "../runner";
 import {
     DEFAULT_CHUNK_DAYS,
@@ -44,11 +45,13 @@ import type {
     Logger,
     LogLevel,
     MaintenanceSummary,
+    SetupSummary,
     TableRunEntry,
 } from "../types";
 import { attachLake, attachTarget, createDuckdbEngine } from "./duckdbEngine";
 import { GLOB_CHARACTERS } from "./duckdbSql";
 import { createFsObjectStore } from "./fsStore";
+import { readerProblems, writeReaderView, type LocalReader, type ReaderView } from "./readerView";
 import {
     addLakeDay,
     DEFAULT_LAKE,
@@ -63,6 +66,7 @@ import {
     type LakeShape,
     type LakeState,
 } from "./syntheticLake";
+import { LocalUsageError } from "./usage";
 
 export interface LocalExportOptions {
     readonly lakeDir: string;
@@ -91,6 +95,10 @@ export interface LocalExportOptions {
     readonly fresh?: boolean;
     /** OPTIMIZE/VACUUM the targets instead of merging. */
     readonly maintenance?: boolean;
+    /** Create the missing target tables without reading data (the Lambda's {"setup": true}). */
+    readonly setup?: boolean;
+    /** After the merge, write this reader's view of its tables (schema reader_<name>; iceberg target). */
+    readonly reader?: LocalReader;
     readonly logLevel?: LogLevel;
     readonly logSink?: (line: string) => void;
     readonly onTable?: RunDeps["onTable"];
@@ -152,6 +160,7 @@ export interface TableCheck {
 export interface LocalExportResult {
     readonly summary?: ExportRunSummary;
     readonly maintenance?: MaintenanceSummary;
+    readonly setup?: SetupSummary;
     /** The run's error when tables failed (the summary still describes the run). */
     readonly error?: Error;
     readonly lake: LakeInfo;
@@ -162,6 +171,8 @@ export interface LocalExportResult {
     /** The DuckDB database holding the tables (iceberg target). */
     readonly databaseFile: string | null;
     readonly checks: readonly TableCheck[];
+    /** The reader's view, when `reader` was given. */
+    readonly readerView?: ReaderView;
 }
 
 export function defaultTableSpecs(): { name: string; linkName: string; timeColumn?: string }[] {
@@ -172,8 +183,7 @@ export function defaultTableSpecs(): { name: string; linkName: string; timeColum
     }));
 }
 
-/** A bad local command: nothing was touched. */
-export class LocalUsageError extends Error {}
+export { LocalUsageError };
 
 interface Validated {
     readonly specs: ExportTableSpec[];
@@ -248,6 +258,17 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
     if (o.maintenance && (o.from || o.addDay || o.fresh)) {
         problems.push("--maintenance runs alone: leave out --from/--to, --add-day and --fresh");
     }
+    if (o.setup && (o.from || o.addDay || o.maintenance || o.force || o.runId || o.reader)) {
+        problems.push(
+            "--setup runs alone (with --tables at most): leave out --from/--to, --add-day, --maintenance, --force, --run-id and --as",
+        );
+    }
+    if (o.reader) {
+        if (target !== "iceberg" || o.maintenance || o.setup) {
+            problems.push("--as goes with an export run of --target iceberg (the view is a schema of its database)");
+        }
+        problems.push(...readerProblems(o.reader, specs));
+    }
     if (o.newColumn && !o.addDay) {
         problems.push("--new-column goes with --add-day (the new day's files carry the column)");
     }
@@ -274,13 +295,19 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
         problems.push(`refusing --lake ${lakeDir}: ${lakeState.why}; give a new or empty folder (nothing was deleted)`);
     }
     if (lakeState.kind === "lake" && !o.fresh && !o.addDay) {
+        // instanceIds: a list, and absent in a lake of one random instance.
+        const show = (v: unknown) => (v === undefined ? "one random instance" : String(v));
+        const made = (k: string) => lakeState.info.generatedWith[k as keyof LakeShape];
         const given = Object.entries(o.lake ?? {}).filter(
-            ([k, v]) => v !== undefined && lakeState.info.generatedWith[k as keyof LakeShape] !== v,
+            ([k, v]) => v !== undefined && JSON.stringify(made(k)) !== JSON.stringify(v),
         );
         if (given.length > 0) {
             problems.push(
-                `the lake in ${lakeDir} was generated with ${given.map(([k]) => `${k}=${lakeState.info.generatedWith[k as keyof LakeShape]}`).join(", ")}, ` +
-                    `not ${given.map(([k, v]) => `${k}=${v}`).join(", ")}; add --fresh to regenerate it, or leave those options out`,
+                `the lake in ${lakeDir} was generated with ${given.map(([k]) => `${k}=${show(made(k))}`).join(", ")}, ` +
+                    `not ${given.map(([k, v]) => `${k}=${show(v)}`).join(", ")}; add --fresh to regenerate it, or leave those options out` +
+                    (o.lake?.instanceIds
+                        ? " (instanceIds are the producer config's connectInstanceIds), or use another --lake"
+                        : ""),
             );
         }
     }
@@ -430,11 +457,13 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
         const backfill = options.from !== undefined;
         const stamp = runIdFromInstant(Date.now());
         const event = {
-            ...(options.maintenance
-                ? { maintenance: true, runId: options.runId ?? `maintenance-${stamp}` }
-                : backfill && !options.runId
-                  ? { runId: `backfill-${stamp}` }
-                  : { scheduledTime: `${nextDay}T02:00:00Z`, ...(options.runId ? { runId: options.runId } : {}) }),
+            ...(options.setup
+                ? { setup: true }
+                : options.maintenance
+                  ? { maintenance: true, runId: options.runId ?? `maintenance-${stamp}` }
+                  : backfill && !options.runId
+                    ? { runId: `backfill-${stamp}` }
+                    : { scheduledTime: `${nextDay}T02:00:00Z`, ...(options.runId ? { runId: options.runId } : {}) }),
             ...(options.tables ? { tables: options.tables } : {}),
             ...(backfill ? { from: options.from, to: options.to } : {}),
             ...(options.force ? { force: true } : {}),
@@ -485,21 +514,29 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
         };
         let summary: ExportRunSummary | undefined;
         let maintenance: MaintenanceSummary | undefined;
+        let setup: SetupSummary | undefined;
         let error: Error | undefined;
         try {
-            if (options.maintenance) maintenance = await runMaintenance(deps);
+            if (options.setup) setup = await runSetup(deps);
+            else if (options.maintenance) maintenance = await runMaintenance(deps);
             else summary = await runExportUnderLease(deps);
         } catch (err) {
             if (!isExportError(err) || !err.summary) throw err;
-            if (options.maintenance) maintenance = err.summary as MaintenanceSummary;
+            if (options.setup) setup = err.summary as SetupSummary;
+            else if (options.maintenance) maintenance = err.summary as MaintenanceSummary;
             else summary = err.summary as ExportRunSummary;
             error = err;
         }
         const selected = v.specs.filter((t) => !options.tables || options.tables.includes(t.name));
         const checks = await checkTables(connection, v, selected, databaseFile, store);
+        const readerView =
+            options.reader && databaseFile
+                ? await writeReaderView(connection, options.reader, DEFAULT_EXPORT_DATABASE)
+                : undefined;
         return {
             summary,
             maintenance,
+            setup,
             error,
             lake,
             lakeGenerated: generated,
@@ -508,6 +545,7 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
             exportMs: Date.now() - exportStart,
             databaseFile,
             checks,
+            ...(readerView ? { readerView } : {}),
         };
     } finally {
         connection?.closeSync();
@@ -546,7 +584,7 @@ async function checkTable(
     if (databaseFile) {
         target = `${quoteIdent(DEFAULT_EXPORT_DATABASE)}.${quoteIdent(table.name)}`;
         const exists = await connection.runAndReadAll(
-            `SELECT 1 FROM duckdb_tables() WHERE database_name = ${sqlString(DEFAULT_EXPORT_DATABASE)} AND table_name = ${sqlString(table.name)}`,
+            `SELECT 1 FROM duckdb_tables() WHERE database_name = ${sqlString(DEFAULT_EXPORT_DATABASE)} AND schema_name = 'main' AND table_name = ${sqlString(table.name)}`,
         );
         if (exists.getRows().length === 0) return undefined;
         query = `duckdb ${path.relative(process.cwd(), databaseFile) || databaseFile} "SELECT count(*) FROM ${table.name}"`;

@@ -9,6 +9,10 @@
  *    files lack.
  *  - `users` and `agent_hierarchy_groups`: snapshot tables of configuration records; later
  *    deliveries add new versions of a few users (a later `last_modified_timestamp`).
+ *  - Connect instances: one random instance id, or the ids given (`instanceIds`, e.g. a producer
+ *    config's connectInstanceIds), so readers' row filters on instance_id remove rows. With several,
+ *    each site of the hierarchy belongs to one instance (site k to instance k mod n) with its
+ *    groups and agents, a contact to its agent's instance (an abandoned one to a hashed one).
  *
  * Same seed, same data: the small dimension tables come from a seeded PRNG (mulberry32), and each
  * contact's values from DuckDB's hash of (contact number, seed), a counter-based generator, so a
@@ -33,6 +37,8 @@ export interface LakeShape {
     readonly days: number;
     readonly seed: number;
     readonly startDate: string;
+    /** Connect instance ids of the rows; absent: one random instance (the seed's). */
+    readonly instanceIds?: readonly string[];
 }
 
 export const DEFAULT_LAKE: LakeShape = { rows: 100_000, days: 30, seed: 42, startDate: "2025-01-01" };
@@ -137,6 +143,13 @@ export function validateLakeShape(o: LakeShape): string[] {
     if (!isIsoDay(o.startDate)) {
         problems.push(`startDate must be a real date YYYY-MM-DD, got ${JSON.stringify(o.startDate)}`);
     }
+    const ids = o.instanceIds;
+    if (
+        ids !== undefined &&
+        !(Array.isArray(ids) && ids.length >= 1 && ids.length <= 20 && ids.every((i) => /^[\w-]{1,64}$/.test(i)))
+    ) {
+        problems.push(`instanceIds must be 1 to 20 Connect instance ids, got ${JSON.stringify(ids)}`);
+    }
     return problems;
 }
 
@@ -159,7 +172,7 @@ export async function generateLake(
         throw new Error(`lake path ${dir} contains a glob character (* ? [ ] { }).`);
     }
     fs.mkdirSync(dir, { recursive: true });
-    const dims = buildDimensions(shape.seed, shape.startDate);
+    const dims = buildDimensions(shape.seed, shape.startDate, shape.instanceIds);
     await loadDimensionTables(connection, dims);
     const base = Math.floor(shape.rows / shape.days);
     const extra = shape.rows % shape.days;
@@ -194,8 +207,8 @@ export async function addLakeDay(
     info: LakeInfo,
     options: { readonly newColumn?: boolean } = {},
 ): Promise<{ info: LakeInfo; day: string }> {
-    const { seed, startDate, rows, days } = info.generatedWith;
-    const dims = buildDimensions(seed, startDate);
+    const { seed, startDate, rows, days, instanceIds } = info.generatedWith;
+    const dims = buildDimensions(seed, startDate, instanceIds);
     await loadDimensionTables(connection, dims);
     const next = await deliver(connection, dir, dims, info, Math.floor(rows / days), options.newColumn === true);
     writeInfo(dir, next);
@@ -282,7 +295,8 @@ const DAY_STRIDE = 100_000_000;
 type Row = Record<string, string | number | boolean | null>;
 
 interface Dimensions {
-    readonly instanceId: string;
+    /** The Connect instances (one unless ids were given), each with its ARN. */
+    readonly instances: readonly { readonly id: string; readonly arn: string }[];
     readonly accountId: string;
     readonly region: string;
     readonly groups: Row[];
@@ -351,20 +365,25 @@ const TEAMS = ["Sales", "Support", "Billing", "Retention"];
 const QUEUES = ["BasicQueue", "Sales", "Support", "Billing", "Retention", "Priority", "Callbacks", "Email"];
 const USERS = 150;
 
-function buildDimensions(seed: number, startDate: string): Dimensions {
+function buildDimensions(seed: number, startDate: string, instanceIds?: readonly string[]): Dimensions {
     const rng = mulberry32(seed);
     const pick = <T>(list: readonly T[]) => list[Math.floor(rng() * list.length)];
     const hex = (n: number) => Array.from({ length: n }, () => Math.floor(rng() * 16).toString(16)).join("");
     const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
     const region = "ap-southeast-2";
     const accountId = String(100_000_000_000 + Math.floor(rng() * 899_999_999_999));
-    const instanceId = uuid();
-    const instanceArn = `arn:aws:connect:${region}:${accountId}:instance/${instanceId}`;
+    // Drawn even when ids are given, so the rest of the data does not depend on them.
+    const drawn = uuid();
+    const instances = (instanceIds ?? [drawn]).map((id) => ({
+        id,
+        arn: `arn:aws:connect:${region}:${accountId}:instance/${id}`,
+    }));
+    const siteInstance = (site: number) => instances[site % instances.length];
     const stamp = (daysBefore: number) =>
         `${addDays(startDate, -daysBefore)} ${String(8 + Math.floor(rng() * 10)).padStart(2, "0")}:${String(Math.floor(rng() * 60)).padStart(2, "0")}:00`;
-    const common = (daysBefore: number): Row => ({
-        instance_id: instanceId,
-        instance_arn: instanceArn,
+    const common = (daysBefore: number, instance = instances[0]): Row => ({
+        instance_id: instance.id,
+        instance_arn: instance.arn,
         aws_account_id: accountId,
         last_modified_region: region,
         last_modified_timestamp: stamp(daysBefore),
@@ -372,30 +391,34 @@ function buildDimensions(seed: number, startDate: string): Dimensions {
     });
 
     const groups: Row[] = [];
-    const group = (name: string) => {
+    const group = (name: string, instance = instances[0]) => {
         const id = uuid();
         const row: Row = {
-            ...common(200 + Math.floor(rng() * 200)),
+            ...common(200 + Math.floor(rng() * 200), instance),
             agent_hierarchy_group_id: id,
-            agent_hierarchy_group_arn: `${instanceArn}/agent-group/${id}`,
+            agent_hierarchy_group_arn: `${instance.arn}/agent-group/${id}`,
             agent_hierarchy_group_name: name,
         };
         groups.push(row);
         return row;
     };
     const org = group("Contact Centre");
-    const teams = SITES.flatMap((site) => {
-        const siteGroup = group(site);
-        return TEAMS.map((team) => ({ path: [org, siteGroup, group(`${site} ${team}`)], team }));
+    const teams = SITES.flatMap((site, s) => {
+        const siteGroup = group(site, siteInstance(s));
+        return TEAMS.map((team) => ({
+            path: [org, siteGroup, group(`${site} ${team}`, siteInstance(s))],
+            team,
+            instance: siteInstance(s),
+        }));
     });
 
     const profiles = TEAMS.map((team) => {
         const id = uuid();
-        return { id, name: `${team} Profile`, arn: `${instanceArn}/routing-profile/${id}`, team };
+        return { id, name: `${team} Profile`, team };
     });
     const queues: Row[] = QUEUES.map((name, idx) => {
         const id = uuid();
-        return { idx, queue_id: id, queue_name: name, queue_arn: `${instanceArn}/queue/${id}` };
+        return { idx, queue_id: id, queue_name: name, queue_arn: `${instances[0].arn}/queue/${id}` };
     });
 
     const users: Row[] = [];
@@ -405,12 +428,12 @@ function buildDimensions(seed: number, startDate: string): Dimensions {
         const last = pick(LAST_NAMES);
         const username = `${first}.${last}${i}`.toLowerCase();
         const id = uuid();
-        const arn = `${instanceArn}/agent/${id}`;
         const placement = teams[i % teams.length];
+        const arn = `${placement.instance.arn}/agent/${id}`;
         const profile = profiles.find((p) => p.team === placement.team)!;
         const team = placement.path[2];
         users.push({
-            ...common(Math.floor(rng() * 300)),
+            ...common(Math.floor(rng() * 300), placement.instance),
             user_id: id,
             user_arn: arn,
             username,
@@ -427,12 +450,14 @@ function buildDimensions(seed: number, startDate: string): Dimensions {
         });
         const agent: Row = {
             idx: i,
+            instance_id: placement.instance.id,
+            instance_arn: placement.instance.arn,
             agent_id: id,
             agent_username: username,
             agent_arn: arn,
             rp_id: profile.id,
             rp_name: profile.name,
-            rp_arn: profile.arn,
+            rp_arn: `${placement.instance.arn}/routing-profile/${profile.id}`,
         };
         placement.path.forEach((g, level) => {
             agent[`l${level + 1}_id`] = g.agent_hierarchy_group_id;
@@ -441,7 +466,7 @@ function buildDimensions(seed: number, startDate: string): Dimensions {
         });
         agents.push(agent);
     }
-    return { instanceId, accountId, region, groups, users, agents, queues };
+    return { instances, accountId, region, groups, users, agents, queues };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -474,6 +499,8 @@ async function loadDimensionTables(connection: DuckDBConnection, dims: Dimension
     const text = (names: string[]) => names.map((name) => ({ name, type: name === "idx" ? "BIGINT" : "VARCHAR" }));
     const agentColumns = [
         "idx",
+        "instance_id",
+        "instance_arn",
         "agent_id",
         "agent_username",
         "agent_arn",
@@ -496,6 +523,11 @@ const uuidOf = (hex: string) =>
 
 /** SQL expression of every contact_record column, over the CTE `t` joined to agent `a` and queue `q`. */
 function contactExpressions(dims: Dimensions): Record<string, string> {
+    // A contact's instance is its agent's; an abandoned one (no agent) gets a hashed one.
+    const pick = (field: "id" | "arn") =>
+        dims.instances.length === 1
+            ? sqlString(dims.instances[0][field])
+            : `[${dims.instances.map((i) => sqlString(i[field])).join(", ")}][1 + CAST((h2 >> 56) % ${dims.instances.length} AS BIGINT)]`;
     const notAbandoned = (expr: string) => `CASE WHEN NOT abandoned THEN ${expr} END`;
     const levels: Record<string, string> = {};
     for (const level of [1, 2, 3, 4, 5]) {
@@ -504,7 +536,7 @@ function contactExpressions(dims: Dimensions): Record<string, string> {
         }
     }
     return {
-        instance_id: sqlString(dims.instanceId),
+        instance_id: `coalesce(a.instance_id, ${pick("id")})`,
         aws_account_id: sqlString(dims.accountId),
         contact_id: "cid",
         initial_contact_id: "cid",
@@ -520,7 +552,7 @@ function contactExpressions(dims: Dimensions): Record<string, string> {
             "CASE WHEN abandoned THEN 'CUSTOMER_DISCONNECT' WHEN h5 % 10 < 5 THEN 'CUSTOMER_DISCONNECT' WHEN h5 % 10 < 9 THEN 'AGENT_DISCONNECT' ELSE 'TELECOM_PROBLEM' END",
         queue_id: "q.queue_id",
         queue_name: "q.queue_name",
-        queue_arn: "q.queue_arn",
+        queue_arn: `coalesce(a.instance_arn, ${pick("arn")}) || '/queue/' || q.queue_id`,
         queue_enqueue_timestamp: "enq_ts",
         queue_duration_ms: "queue_ms",
         agent_id: "a.agent_id",
@@ -561,7 +593,7 @@ type ContactKind = "new" | "update" | "late";
  * `update` a later version of about 5% of them, `late` the held-back ones.
  */
 export function contactsSelect(
-    dims: Pick<Dimensions, "instanceId" | "accountId" | "agents" | "queues">,
+    dims: Pick<Dimensions, "instances" | "accountId" | "agents" | "queues">,
     seed: number,
     d: {
         readonly k: number;
