@@ -13,6 +13,7 @@ import {
 } from "../lib/iam";
 import { exportGrants, exportReaderFilters, ExportShare, LfGrant, ReaderConfig } from "../lib/permissions";
 import { createGrants } from "../stack/grants";
+import { SETUP_EVENT } from "../functions";
 import { lambdaCodeArchive, lambdaCodeText } from "./lambdaCode";
 import { SecureBucket } from "./secureBucket";
 
@@ -21,9 +22,6 @@ export const SCHEDULE_INPUT = JSON.stringify({ scheduledTime: "<aws.scheduler.sc
 
 /** The maintenance schedule's input: OPTIMIZE and VACUUM of each Iceberg table. */
 export const MAINTENANCE_INPUT = JSON.stringify({ maintenance: true });
-
-/** The setup event: create the export's missing tables, read no data (readers' filters need the tables). */
-export const SETUP_INPUT = JSON.stringify({ setup: true });
 
 /** How long the stack's own access-logs bucket keeps server access logs. */
 export const ACCESS_LOG_EXPIRATION_DAYS = 365;
@@ -494,7 +492,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             `${name}-setup`,
             {
                 functionName: this.function.name,
-                input: SETUP_INPUT,
+                input: SETUP_EVENT,
                 triggers: { tables: tablesJson, code: this.function.sourceCodeHash },
             },
             { parent: this, dependsOn: [this.function, ...catalog.ready] },

@@ -4,7 +4,15 @@
  * each naming its variable and the fix. The contract (names and meaning) is `HANDLER_ENV_VARS`.
  * This code ships in the Lambda's serialized archive, so it is written to stay small.
  */
-import { ATHENA_WORKGROUP, exportPrefixProblem, GLUE_NAME, S3_BUCKET } from "../lib/names";
+import {
+    ATHENA_WORKGROUP,
+    DEFAULT_CHUNK_DAYS,
+    DEFAULT_EXPORT_DATABASE,
+    DEFAULT_LOOKBACK_DAYS,
+    exportPrefixProblem,
+    GLUE_NAME,
+    S3_BUCKET,
+} from "../lib/names";
 import { exportError } from "./errors";
 import { parseLogLevel } from "./log";
 import type { ExportFormat, ExportSettings, ExportTableSpec, ExportTarget, LogLevel } from "./types";
@@ -32,9 +40,7 @@ export interface HandlerSettings extends ExportSettings {
     readonly logLevel: LogLevel;
 }
 
-export const DEFAULT_EXPORT_DATABASE = "connect_analytics_exports";
-export const DEFAULT_LOOKBACK_DAYS = 3;
-export const DEFAULT_CHUNK_DAYS = 7;
+export { DEFAULT_CHUNK_DAYS, DEFAULT_EXPORT_DATABASE, DEFAULT_LOOKBACK_DAYS } from "../lib/names";
 /** Athena writes at most 100 partitions per statement (HIVE_TOO_MANY_OPEN_PARTITIONS). */
 export const MAX_CHUNK_DAYS = 100;
 export const MAX_LOOKBACK_DAYS = 90;

@@ -16,6 +16,10 @@ export const DEFAULT_CONSUMER_DATABASE = "connect_analytics_consumer";
 /** The export's bucket: one per stack (`<project>-<environment>`) and account. */
 export const exportsBucketName = (namePrefix: string, accountId: string) => `${namePrefix}-exports-${accountId}`;
 
+/** Days before the watermark each export run reads again, and days per MERGE of a long window. */
+export const DEFAULT_LOOKBACK_DAYS = 3;
+export const DEFAULT_CHUNK_DAYS = 7;
+
 /** Glue database of the export's Iceberg tables. */
 export const DEFAULT_EXPORT_DATABASE = "connect_analytics_exports";
 /** The export Lambda's execution role: an exact name, because the producer's grants name it. */

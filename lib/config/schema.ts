@@ -13,7 +13,9 @@ import {
     GLUE_NAME,
     IAM_ROLE_NAME,
     CONNECT_INSTANCE,
+    DEFAULT_CHUNK_DAYS,
     DEFAULT_EXPORT_DATABASE,
+    DEFAULT_LOOKBACK_DAYS,
     S3_BUCKET,
     RAM_SHARE_ARN,
     SCHEDULE_EXPRESSION,
@@ -302,7 +304,7 @@ export const CONFIG_KEYS = {
     },
     lookbackDays: {
         type: "number",
-        default: 3,
+        default: DEFAULT_LOOKBACK_DAYS,
         min: 0,
         max: 90,
         side: "consumer",
@@ -311,7 +313,7 @@ export const CONFIG_KEYS = {
     },
     exportChunkDays: {
         type: "number",
-        default: 7,
+        default: DEFAULT_CHUNK_DAYS,
         min: 1,
         max: 100,
         side: "consumer",
