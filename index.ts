@@ -197,7 +197,9 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
         // The export's grants too: the stack makes them (its role and readers on the export database).
         grants: analytics ? pulumi.all([links.grants, analytics.grants]).apply(([a, b]) => [...a, ...b]) : links.grants,
         readers: config.readers,
-        dataFilters: links.dataFilters,
+        dataFilters: analytics
+            ? pulumi.all([links.dataFilters, analytics.dataFilters]).apply(([a, b]) => [...a, ...b])
+            : links.dataFilters,
         dataSource: config.dataSource,
         sourceCatalogId: view.sourceCatalogId,
         ...(analytics && {

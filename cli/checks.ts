@@ -520,8 +520,9 @@ export function settingsChecks(side: "producer" | "consumer", accountId: string,
  */
 export function filterChecks(wanted: readonly DataFilter[], found: readonly SdkDataCellsFilter[]): Check[] {
     return wanted.map((f) => {
-        const id = `filter:${f.name}`;
-        const title = `filter ${f.name}`;
+        // A reader's filters on the shared table and on the export's copy share a name: the database tells them apart.
+        const id = `filter:${f.name}@${f.databaseName}`;
+        const title = `filter ${f.name} on ${f.databaseName}.${f.tableName}`;
         const where = `${f.tableCatalogId}:${f.databaseName}.${f.tableName}`;
         const fix = "`pulumi up` the consumer stack (it owns the filters)";
         const held = found.find(

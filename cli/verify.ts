@@ -13,7 +13,7 @@
 import { ListAnalyticsDataAssociationsCommand } from "@aws-sdk/client-connect";
 import { GetDataLakeSettingsCommand } from "@aws-sdk/client-lakeformation";
 import { paginateGetResourceShareInvitations } from "@aws-sdk/client-ram";
-import { LfGrant, readerFilters, sourceCatalogOf } from "../lib/permissions";
+import { exportReaderFilters, LfGrant, readerFilters, sourceCatalogOf } from "../lib/permissions";
 import { queryChecks, QueryOptions } from "./athena";
 import { AwsClients, call, collect, tagWhich } from "./aws";
 import {
@@ -184,7 +184,7 @@ export async function verify(
         principal,
     );
 
-    const filters = readerFilters(model);
+    const filters = [...readerFilters(model), ...exportReaderFilters(model)];
     if (filters.length > 0) {
         await step(
             "filters",

@@ -11,7 +11,7 @@ import {
     schedulerStatements,
     schedulerTrustPolicy,
 } from "../lib/iam";
-import { exportGrants, exportReaderFilters, ExportShare, LfGrant, ReaderConfig } from "../lib/permissions";
+import { DataFilter, exportGrants, exportReaderFilters, ExportShare, LfGrant, ReaderConfig } from "../lib/permissions";
 import { createGrants } from "../stack/grants";
 import { SETUP_EVENT } from "../functions";
 import { lambdaCodeArchive, lambdaCodeText } from "./lambdaCode";
@@ -79,6 +79,8 @@ export class AnalyticsExport extends pulumi.ComponentResource {
     public readonly exportDatabaseName: pulumi.Output<string | undefined>;
     /** The Lake Formation grants of the export, as the permission model states them. */
     public readonly grants: pulumi.Output<LfGrant[]>;
+    /** Readers' data cells filters on the export tables. */
+    public readonly dataFilters: pulumi.Output<DataFilter[]>;
 
     constructor(name: string, args: AnalyticsExportArgs, opts?: pulumi.ComponentResourceOptions) {
         super("connect-analytics:export:AnalyticsExport", name, {}, opts);
@@ -405,6 +407,9 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         this.failureQueueArn = failures.arn;
         this.alarmTopicArn = topic.arn;
         this.exportDatabaseName = catalog ? catalog.database.name : pulumi.output(undefined);
+        this.dataFilters = catalog
+            ? pulumi.all(views.map((r) => r.urn)).apply(() => exportReaderFilters(catalog.model))
+            : pulumi.output([]);
         this.grants = catalog
             ? pulumi.all([...catalog.ready, ...views].map((r) => r.urn)).apply(() => catalog.grants)
             : pulumi.output([]);

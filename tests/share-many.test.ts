@@ -12,6 +12,7 @@ import { checkPlan } from "../policy/check";
 import { lakeformationFilteredReaderNoTableSelect } from "../policy/lakeFormation";
 import { runPolicies } from "../policy/harness";
 import { ofType, ROOT } from "./helpers";
+import { SETUP_EVENT } from "../functions";
 import { BOTH, CONSUMER, connectDeployment, runCli } from "./cli-fake-aws";
 import { dataAccess } from "./trail-events";
 
@@ -90,8 +91,9 @@ describe("sharing with many: two consumers, two instances, three readers", () =>
     it("filters name the target tables in Connect's catalog, never a link, with each reader's rows and columns", () => {
         assert.deepEqual(
             ofType(sales, FILTER)
-                .map((f) => f.inputs.tableData)
-                .sort((a, b) => String((a as { name: string }).name).localeCompare((b as { name: string }).name)),
+                .map((f) => f.inputs.tableData as { tableCatalogId: string; name: string })
+                .filter((t) => t.tableCatalogId === MOCK_CONNECT_CATALOG)
+                .sort((a, b) => a.name.localeCompare(b.name)),
             [
                 {
                     tableCatalogId: MOCK_CONNECT_CATALOG,
@@ -142,7 +144,7 @@ describe("sharing with many: two consumers, two instances, three readers", () =>
 
     it("filter grants go to the right readers, who hold no all-rows SELECT and see their links", () => {
         const filterGrants = sales.permissions
-            .filter((p) => p.resource.kind === "dataCellsFilter")
+            .filter((p) => p.resource.kind === "dataCellsFilter" && p.resource.catalogId === MOCK_CONNECT_CATALOG)
             .map((p) => [
                 p.principal,
                 p.resource.kind === "dataCellsFilter" ? p.resource.name : "",
@@ -167,6 +169,50 @@ describe("sharing with many: two consumers, two instances, three readers", () =>
             ofType(sales, GRANT).every((g) => g.inputs.catalogId === "222222222222"),
             "the consumer grants them",
         );
+    });
+
+    it("each reader also reads the export's copy of its tables through the same rows and columns, once setup made them", () => {
+        const [setup] = ofType(sales, "aws:lambda/invocation:Invocation");
+        assert.equal(setup.inputs.input, SETUP_EVENT);
+        assert.deepEqual(
+            JSON.parse((setup.inputs.triggers as { tables: string }).tables).map((t: { name: string }) => t.name),
+            ["users", "contact_record", "agent_hierarchy_groups"],
+            "runs again when the exported tables change",
+        );
+        const onExport = ofType(sales, FILTER)
+            .map((f) => f.inputs.tableData as Record<string, unknown>)
+            .filter((t) => t.databaseName === "connect_analytics_exports");
+        const onSource = ofType(sales, FILTER)
+            .map((f) => f.inputs.tableData as Record<string, unknown>)
+            .filter((t) => t.tableCatalogId === MOCK_CONNECT_CATALOG);
+        // Same names, rows and columns; the consumer's own catalog and the export database.
+        const strip = ({ tableCatalogId: _c, databaseName: _d, ...rest }: Record<string, unknown>) => rest;
+        assert.deepEqual(onExport.map(strip), onSource.map(strip));
+        assert.ok(onExport.every((t) => t.tableCatalogId === "222222222222"));
+        const exportGrants = sales.permissions.filter(
+            (p) => p.resource.kind === "dataCellsFilter" && p.resource.databaseName === "connect_analytics_exports",
+        );
+        assert.deepEqual(
+            exportGrants.map((p) => [p.principal, p.resource.kind === "dataCellsFilter" && p.resource.name]),
+            [
+                [ANALYST, "sales-analyst-contact_record"],
+                [ANALYST, "sales-analyst-users"],
+                [BI, "sales-bi-contact_record"],
+                [PLANNER, "workforce-planner-agent_hierarchy_groups"],
+                [PLANNER, "workforce-planner-users"],
+            ],
+        );
+        for (const reader of [ANALYST, BI, PLANNER]) {
+            assert.ok(
+                sales.permissions.some(
+                    (p) =>
+                        p.principal === reader &&
+                        p.resource.kind === "database" &&
+                        p.resource.databaseName === "connect_analytics_exports",
+                ),
+                `${reader} sees the export database`,
+            );
+        }
     });
 
     it("effective access lists exactly the rows and columns each reader sees", () => {
@@ -245,6 +291,11 @@ describe("sharing with many: two consumers, two instances, three readers", () =>
             /readers\[0\]\.rowFilter/,
         ],
         [
+            "a reader that is also an export reader",
+            { exportReaders: [BI] },
+            /sales-bi is also in readers: exportReaders see every row .* override its filters/,
+        ],
+        [
             "a TIMESTAMP column in a filter",
             {
                 readers: [
@@ -259,8 +310,10 @@ describe("sharing with many: two consumers, two instances, three readers", () =>
         ],
     ];
     for (const [what, overrides, message] of bad) {
-        it(`rejects ${what}, naming readers`, () => {
-            const found = issues("consumer", overrides).filter((i) => i.key === "connect-analytics:readers");
+        it(`rejects ${what}, naming the key`, () => {
+            const found = issues("consumer", overrides).filter((i) =>
+                ["connect-analytics:readers", "connect-analytics:exportReaders"].includes(i.key),
+            );
             assert.ok(found.length > 0, `no readers issue: ${JSON.stringify(issues("consumer", overrides))}`);
             assert.ok(
                 found.some((i) => message.test(i.message)),
@@ -294,7 +347,7 @@ describe("cli on a deployment shared with many", () => {
         for (const share of d.shares) assert.equal(checks.find((c) => c.id === `ram:${share}`)?.status, "PASS", share);
         assert.deepEqual(
             ids.filter((id) => id.startsWith("filter:")).sort(),
-            sales.outputs.dataFilters!.map((f) => `filter:${f.name}`).sort(),
+            sales.outputs.dataFilters!.map((f) => `filter:${f.name}@${f.databaseName}`).sort(),
         );
         assert.ok(
             ids.some((id) => id.startsWith("grant:") && id.includes("sales-bi")),
@@ -321,10 +374,13 @@ describe("cli on a deployment shared with many", () => {
         assert.equal(code, 1);
         const failed = checks.filter((c) => c.status === "FAIL");
         assert.match(
-            failed.find((c) => c.id === "filter:sales-bi-contact_record")!.detail,
+            failed.find((c) => c.id === "filter:sales-bi-contact_record@connect_datalake")!.detail,
             /rows all \(want channel IN \('VOICE', 'CHAT'\)\)/,
         );
-        assert.match(failed.find((c) => c.id === "filter:workforce-planner-users")!.detail, /no filter/);
+        assert.match(
+            failed.find((c) => c.id === "filter:workforce-planner-users@connect_datalake")!.detail,
+            /no filter/,
+        );
         assert.ok(
             failed.some((c) => c.id.startsWith("grant:") && /sales-analyst/.test(c.id + c.detail)),
             JSON.stringify(failed.map((c) => c.id)),

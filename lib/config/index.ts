@@ -159,6 +159,13 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         consumerAccountId: get<string | undefined>("consumerAccountId"),
         tables,
     });
+    // An export reader sees every row of the export tables, which would override a reader's filters there.
+    for (const reader of readers.filter((r) => get<string[]>("exportReaders").includes(r.principal))) {
+        fail(
+            "exportReaders",
+            `${reader.principal} is also in readers: exportReaders see every row and column of the export tables, which would override its filters there. Keep it in one of the two.`,
+        );
+    }
     const dataLakeSettings = parseDataLakeSettings(get, fail, side);
     if (issues.length > 0) throw new ConfigError(issues);
 
