@@ -12,7 +12,7 @@ import {
     schedulerTrustPolicy,
 } from "../lib/iam";
 import { DataFilter, exportGrants, exportReaderFilters, ExportShare, LfGrant, ReaderConfig } from "../lib/permissions";
-import { createGrants } from "../stack/grants";
+import { createDataFilters, createGrants } from "../stack/grants";
 import { SETUP_EVENT } from "../functions";
 import { lambdaCodeArchive, lambdaCodeText } from "./lambdaCode";
 import { SecureBucket } from "./secureBucket";
@@ -502,24 +502,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [this.function, ...catalog.ready] },
         );
-        const made = filters.map(
-            (f) =>
-                new aws.lakeformation.DataCellsFilter(
-                    `${name}-filter-${f.name}`,
-                    {
-                        tableData: {
-                            tableCatalogId: f.tableCatalogId,
-                            databaseName: f.databaseName,
-                            tableName: f.tableName,
-                            name: f.name,
-                            rowFilter:
-                                f.rowFilter !== undefined ? { filterExpression: f.rowFilter } : { allRowsWildcard: {} },
-                            columnWildcard: { excludedColumnNames: [...f.excludedColumns] },
-                        },
-                    },
-                    { parent: this, deleteBeforeReplace: true, dependsOn: [setup] },
-                ),
-        );
+        const made = createDataFilters(name, filters, { parent: this, dependsOn: [setup] });
         const grants = createGrants(
             name,
             catalog.grants.filter((g) => g.resource.kind === "dataCellsFilter"),

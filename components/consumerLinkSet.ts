@@ -5,7 +5,7 @@ import { Acceptance, shareId } from "../lib/ram";
 import { dataAccessStatements, lambdaTrustPolicy, policyDocument } from "../lib/iam";
 import { iamRoleArn } from "../lib/arns";
 import type { ResourceLinkInfo } from "../lib/stackOutputs";
-import { createGrants } from "../stack/grants";
+import { createDataFilters, createGrants } from "../stack/grants";
 
 /**
  * The consumer's part of the permission model (`ShareModel`, lib/permissions.ts, documents each
@@ -145,29 +145,9 @@ export class ConsumerLinkSet extends pulumi.ComponentResource {
             args.lambdaRoleName,
         );
         // Readers' filters, on the targets in their owner's catalog (the consumer holds grantable
-        // SELECT on what Connect shared). Every property forces replacement, and a name is unique
-        // per table, so a changed filter is deleted before its replacement is made.
+        // SELECT on what Connect shared).
         const filterModel = readerFilters(args);
-        this.filters = filterModel.map(
-            (f) =>
-                new aws.lakeformation.DataCellsFilter(
-                    `${name}-filter-${f.name}`,
-                    {
-                        tableData: {
-                            tableCatalogId: f.tableCatalogId,
-                            databaseName: f.databaseName,
-                            tableName: f.tableName,
-                            name: f.name,
-                            // The documented forms: all rows is `allRowsWildcard {}`, all columns an empty
-                            // exclusion list (terraform-provider-aws #46351, #48208 fixed by #48276).
-                            rowFilter:
-                                f.rowFilter !== undefined ? { filterExpression: f.rowFilter } : { allRowsWildcard: {} },
-                            columnWildcard: { excludedColumnNames: [...f.excludedColumns] },
-                        },
-                    },
-                    { parent: this, deleteBeforeReplace: true, dependsOn: afterShare },
-                ),
-        );
+        this.filters = createDataFilters(name, filterModel, { parent: this, dependsOn: afterShare });
 
         const grants = consumerGrants({ ...args, consumerPrincipalArn: roleArn, enableResourceLinks: enableLinks });
         this.grantResources = createGrants(

@@ -87,17 +87,20 @@ export function consumerView(
     const p = contract("producer", config.producerStack, raw!);
     const issues: ConfigIssue[] = [];
     const notes: string[] = [];
-    if (p.producerAccountId && p.producerAccountId !== config.producerAccountId) {
-        issues.push({
-            key: key("producerAccountId"),
-            message: `is ${config.producerAccountId} but producer stack "${config.producerStack}" runs in ${p.producerAccountId}; make them agree.`,
-        });
-    }
-    if (p.producerDatabaseName && p.producerDatabaseName !== config.producerDatabaseName) {
-        issues.push({
-            key: key("producerDatabaseName"),
-            message: `is ${config.producerDatabaseName} but producer stack "${config.producerStack}" shares ${p.producerDatabaseName}; make them agree.`,
-        });
+    // Keys both stacks set, which must agree; the verb says what the producer's value means.
+    const mustAgree = [
+        ["producerAccountId", "runs in"],
+        ["producerDatabaseName", "shares"],
+        ["dataSource", "shares by"],
+        ["sharingMode", "shares by"],
+    ] as const;
+    for (const [name, verb] of mustAgree) {
+        if (p[name] && p[name] !== config[name]) {
+            issues.push({
+                key: key(name),
+                message: `is ${config[name]} but producer stack "${config.producerStack}" ${verb} ${p[name]}; make them agree.`,
+            });
+        }
     }
     const shared = new Set(p.sharedTables ?? []);
     const unshared = config.tables.filter((t) => !shared.has(t.name)).map((t) => t.name);
@@ -115,18 +118,6 @@ export function consumerView(
         notes.push(
             `producer also shares ${extra.join(", ")}, which this stack does not link; add them to tables to use them.`,
         );
-    }
-    if (p.dataSource && p.dataSource !== config.dataSource) {
-        issues.push({
-            key: key("dataSource"),
-            message: `is ${config.dataSource} but producer stack "${config.producerStack}" shares by ${p.dataSource}; make them agree.`,
-        });
-    }
-    if (p.sharingMode && p.sharingMode !== config.sharingMode) {
-        issues.push({
-            key: key("sharingMode"),
-            message: `is ${config.sharingMode} but producer stack "${config.producerStack}" shares by ${p.sharingMode}; make them agree.`,
-        });
     }
     const exclusions = (tables: readonly TableConfig[] | undefined) =>
         JSON.stringify(

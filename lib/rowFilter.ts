@@ -572,15 +572,12 @@ export function typeKind(type: string): Kind {
     return "other";
 }
 
-/** Fields of `struct<a:int,b:struct<c:string>>` or `row(a integer, b row(c varchar))`. */
-export function structFields(type: string): FilterColumn[] | undefined {
-    const m = /^\s*(struct\s*<(.*)>|row\s*\((.*)\))\s*$/is.exec(type);
-    if (!m) return undefined;
-    const body = m[2] ?? m[3];
+/** Splits a type or column list at its top-level commas: "a int, m map<string,int>" → two parts. */
+export function splitTopLevel(list: string): string[] {
     const parts: string[] = [];
     let depth = 0;
     let current = "";
-    for (const ch of body) {
+    for (const ch of list) {
         if (ch === "<" || ch === "(") depth++;
         if (ch === ">" || ch === ")") depth--;
         if (ch === "," && depth === 0) {
@@ -589,6 +586,14 @@ export function structFields(type: string): FilterColumn[] | undefined {
         } else current += ch;
     }
     if (current.trim()) parts.push(current);
+    return parts;
+}
+
+/** Fields of `struct<a:int,b:struct<c:string>>` or `row(a integer, b row(c varchar))`. */
+export function structFields(type: string): FilterColumn[] | undefined {
+    const m = /^\s*(struct\s*<(.*)>|row\s*\((.*)\))\s*$/is.exec(type);
+    if (!m) return undefined;
+    const parts = splitTopLevel(m[2] ?? m[3]);
     const fields: FilterColumn[] = [];
     for (const part of parts) {
         const f = /^\s*"?([^":\s]+)"?\s*(?::|\s)\s*(.+?)\s*$/s.exec(part);

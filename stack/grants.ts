@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { LfGrant, resourceKey } from "../lib/permissions";
+import { DataFilter, LfGrant, resourceKey } from "../lib/permissions";
 import { toPermissionsArgs } from "../lib/lfResources";
 
 /**
@@ -101,4 +101,35 @@ function shortHash(text: string): string {
     let h = 2166136261;
     for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
     return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+/**
+ * One Lake Formation data cells filter per model filter. Every property forces replacement and a
+ * name is unique per table, so a changed filter is deleted before its replacement is made. The
+ * documented forms: all rows is `allRowsWildcard {}`, all columns an empty exclusion list
+ * (terraform-provider-aws #46351, #48208 fixed by #48276).
+ */
+export function createDataFilters(
+    namePrefix: string,
+    filters: readonly DataFilter[],
+    opts: pulumi.CustomResourceOptions,
+): aws.lakeformation.DataCellsFilter[] {
+    return filters.map(
+        (f) =>
+            new aws.lakeformation.DataCellsFilter(
+                `${namePrefix}-filter-${f.name}`,
+                {
+                    tableData: {
+                        tableCatalogId: f.tableCatalogId,
+                        databaseName: f.databaseName,
+                        tableName: f.tableName,
+                        name: f.name,
+                        rowFilter:
+                            f.rowFilter !== undefined ? { filterExpression: f.rowFilter } : { allRowsWildcard: {} },
+                        columnWildcard: { excludedColumnNames: [...f.excludedColumns] },
+                    },
+                },
+                { ...opts, deleteBeforeReplace: true },
+            ),
+    );
 }

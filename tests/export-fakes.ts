@@ -9,6 +9,7 @@
  * leaves nothing behind, and a re-run merges again. CREATE/ALTER change the Glue target's columns;
  * UNLOAD writes one file per data day it was asked for.
  */
+import { splitTopLevel } from "../lib/rowFilter";
 import {
     AthenaClient,
     GetQueryExecutionCommand,
@@ -164,19 +165,7 @@ export function statementDays(sql: string, firstDay = "2025-01-01"): string[] {
 
 /** Splits a DDL column list at top-level commas: "`a` string, `m` map<string,string>". */
 function ddlColumns(list: string): { Name: string; Type: string }[] {
-    const parts: string[] = [];
-    let depth = 0;
-    let current = "";
-    for (const ch of list) {
-        if (ch === "<" || ch === "(") depth++;
-        if (ch === ">" || ch === ")") depth--;
-        if (ch === "," && depth === 0) {
-            parts.push(current);
-            current = "";
-        } else current += ch;
-    }
-    parts.push(current);
-    return parts.map((p) => {
+    return splitTopLevel(list).map((p) => {
         const m = /^\s*`(\w+)`\s+(.+?)\s*$/.exec(p)!;
         return { Name: m[1], Type: m[2] };
     });
