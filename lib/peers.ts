@@ -103,16 +103,7 @@ export function consumerView(
         }
     }
     const shared = new Set(p.sharedTables ?? []);
-    const unshared = config.tables.filter((t) => !shared.has(t.name)).map((t) => t.name);
-    if (p.sharedTables && unshared.length > 0) {
-        issues.push({
-            key: key("tables"),
-            message:
-                `${unshared.join(", ")} ${unshared.length === 1 ? "is" : "are"} not shared by producer stack "${config.producerStack}" ` +
-                `(it shares ${[...shared].join(", ") || "nothing"}). Add ${unshared.length === 1 ? "it" : "them"} to the producer's tables and ` +
-                `run \`pulumi up -s ${config.producerStack}\` first, or remove ${unshared.length === 1 ? "it" : "them"} here.`,
-        });
-    }
+    issues.push(...unsharedTables(config, p.sharedTables, "shares"));
     const extra = [...shared].filter((t) => !config.tables.some((c) => c.name === t));
     if (extra.length > 0) {
         notes.push(
@@ -172,17 +163,7 @@ function connectConsumerView(config: AppConfig, raw: Readonly<Record<string, unk
             message: `is ${config.consumerAccountId} but producer stack "${config.producerStack}" associates the datasets with ${sharedWith.join(", ")}; add this account to its consumers.`,
         });
     }
-    const shared = new Set(p.sharedTables ?? []);
-    const unshared = config.tables.filter((t) => !shared.has(t.name)).map((t) => t.name);
-    if (p.sharedTables && unshared.length > 0) {
-        issues.push({
-            key: key("tables"),
-            message:
-                `${unshared.join(", ")} ${unshared.length === 1 ? "is" : "are"} not associated by producer stack "${config.producerStack}" ` +
-                `(it associates ${[...shared].join(", ") || "nothing"}). Add ${unshared.length === 1 ? "it" : "them"} to the producer's tables ` +
-                `and run \`pulumi up -s ${config.producerStack}\` first, or remove ${unshared.length === 1 ? "it" : "them"} here.`,
-        });
-    }
+    issues.push(...unsharedTables(config, p.sharedTables, "associates"));
     const fromProducer = mine?.ramShareArns ?? (p.consumers ? [] : (p.ramShareArns ?? []));
     const shares = [...new Set([...(config.ramShareArn ? [config.ramShareArn] : []), ...fromProducer])];
     const owners = [...new Set(shares.map((arn) => ramShareOwner(arn)!))];
@@ -278,4 +259,26 @@ export class PeerStackError extends Error {
         super(message);
         this.name = "PeerStackError";
     }
+}
+
+/** The tables this stack links that the producer does not share (or associate), as one issue. */
+function unsharedTables(
+    config: Pick<AppConfig, "tables" | "producerStack">,
+    sharedTables: readonly string[] | undefined,
+    verb: "shares" | "associates",
+): ConfigIssue[] {
+    const shared = new Set(sharedTables ?? []);
+    const unshared = config.tables.filter((t) => !shared.has(t.name)).map((t) => t.name);
+    if (!sharedTables || unshared.length === 0) return [];
+    const one = unshared.length === 1;
+    const participle = verb === "shares" ? "shared" : "associated";
+    return [
+        {
+            key: key("tables"),
+            message:
+                `${unshared.join(", ")} ${one ? "is" : "are"} not ${participle} by producer stack "${config.producerStack}" ` +
+                `(it ${verb} ${[...shared].join(", ") || "nothing"}). Add ${one ? "it" : "them"} to the producer's tables and ` +
+                `run \`pulumi up -s ${config.producerStack}\` first, or remove ${one ? "it" : "them"} here.`,
+        },
+    ];
 }
