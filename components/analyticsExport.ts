@@ -251,7 +251,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             parent,
         );
 
-        const catalog = iceberg ? this.icebergCatalog(name, args, exportsBucketName) : undefined;
+        const catalog = iceberg ? this.icebergCatalog(name, args, exportsBucket) : undefined;
 
         this.function = new aws.lambda.Function(
             `${name}-function`,
@@ -277,7 +277,11 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                 kmsKeyArn: args.kmsKeyArn,
                 tags,
             },
-            { parent: this, dependsOn: [logGroup, exportPolicy, ...(catalog?.ready ?? [])] },
+            // The environment names the buckets and workgroup by value: the function waits for them.
+            {
+                parent: this,
+                dependsOn: [logGroup, exportPolicy, exportsBucket, results, workgroup, ...(catalog?.ready ?? [])],
+            },
         );
         const views = catalog ? this.readerViews(name, args, catalog, environment.TABLES_JSON) : [];
 
@@ -434,7 +438,8 @@ export class AnalyticsExport extends pulumi.ComponentResource {
      * them apply: athena/latest/ug/security-athena-lake-formation.html), and the grants of
      * `exportGrants`. The export creates the tables themselves.
      */
-    private icebergCatalog(name: string, args: AnalyticsExportArgs, exportsBucketName: string) {
+    private icebergCatalog(name: string, args: AnalyticsExportArgs, exportsBucket: SecureBucket) {
+        const exportsBucketName = exportsBucketNameOf(args.namePrefix, args.accountId);
         const database = new aws.glue.CatalogDatabase(
             `${name}-database`,
             {
@@ -458,7 +463,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         const location = new aws.lakeformation.Resource(
             `${name}-location`,
             { arn: share.locationArn, useServiceLinkedRole: true },
-            { parent: this },
+            { parent: this, dependsOn: [exportsBucket] },
         );
         const model = {
             consumerAccountId: args.accountId,
