@@ -409,3 +409,41 @@ describe("cli on a deployment shared with many", () => {
         assert.match(r.stderr, /999999999999 is not among the consumers of .* \(222222222222, 333333333333\)/);
     });
 });
+
+describe("sharing with many: producerCatalog gives each consumer's role its grants", () => {
+    it("grants every table to each consumer's role, and exports each consumer's role", async () => {
+        const producer = await planStack("producer", {
+            configs: {
+                producer: {
+                    ...loadStackConfig(ROOT, "producer"),
+                    "connect-analytics:consumerStack": "",
+                    "connect-analytics:consumers": JSON.stringify([
+                        { accountId: "222222222222" },
+                        { accountId: "333333333333", roleName: "support-analytics-role" },
+                    ]),
+                },
+            },
+        });
+        const grants = producer.permissions.map((p) => [
+            p.principal,
+            p.resource.kind === "table" ? p.resource.name : p.resource.kind,
+        ]);
+        for (const role of [ROLE, "arn:aws:iam::333333333333:role/support-analytics-role"]) {
+            assert.deepEqual(
+                grants
+                    .filter(([principal]) => principal === role)
+                    .map(([, table]) => table)
+                    .sort(),
+                ["agent_hierarchy_groups", "contacts", "users"],
+                role,
+            );
+        }
+        assert.deepEqual(
+            producer.outputs.consumers!.map((c) => [c.accountId, c.principalArn]),
+            [
+                ["222222222222", ROLE],
+                ["333333333333", "arn:aws:iam::333333333333:role/support-analytics-role"],
+            ],
+        );
+    });
+});
