@@ -74,14 +74,8 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
 
 /** Plans both stacks in deployment order and returns the final plan of each. */
 export async function planBoth(options: PlanOptions = {}): Promise<Record<Side, PlanResult>> {
-    const producerConfig = stackConfig(STACKS.producer, options);
     const consumerConfig = stackConfig(STACKS.consumer, options);
-    const producer = await runProgram(
-        STACKS.producer,
-        producerConfig,
-        await peerOutputs("producer", producerConfig, options),
-        options,
-    );
+    const producer = await planProducer(options);
     const consumer = await runProgram(
         STACKS.consumer,
         consumerConfig,
@@ -135,14 +129,13 @@ async function peerOutputs(
         return referenceTo(config, "consumerStack", bootstrap);
     }
     if (!config[`${CONFIG_NAMESPACE}:producerStack`]) return {};
+    return referenceTo(config, "producerStack", await planProducer(options));
+}
+
+/** The producer stack's plan, after its own peer (the consumer's first deployment) when it has one. */
+async function planProducer(options: PlanOptions): Promise<PlanResult> {
     const producerConfig = stackConfig(STACKS.producer, options);
-    const producer = await runProgram(
-        STACKS.producer,
-        producerConfig,
-        await peerOutputs("producer", producerConfig, options),
-        options,
-    );
-    return referenceTo(config, "producerStack", producer);
+    return runProgram(STACKS.producer, producerConfig, await peerOutputs("producer", producerConfig, options), options);
 }
 
 /** Runs `index.ts` under mocks with the given config and referenced-stack outputs. */
