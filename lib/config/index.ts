@@ -136,7 +136,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
             sourceDatabase: get<string>("consumerDatabaseName"),
             exportsBucket: exportsBucketName(
                 `${get<string>("projectName")}-${get<string>("environment")}`,
-                "0".repeat(12),
+                get<string | undefined>("consumerAccountId") ?? "0".repeat(12),
             ),
             logLevel: get<boolean>("enableCloudwatchLogging") ? "DEBUG" : "INFO",
         });
