@@ -18,7 +18,7 @@
  *    committed chunk, without re-reading it. A different request under the same id (say a
  *    backfill reusing a daily run's id) simply runs: merging makes that harmless.
  */
-import { addDays, isIsoDay } from "./dates";
+import { addDays } from "./dates";
 import type { DayRange, ExportTableSpec, TableMode, TableRunEntry } from "./types";
 
 export interface TablePlanInput {
@@ -51,13 +51,6 @@ export function lastCompleteDay(runDate: string): string {
 export function tableMode(table: ExportTableSpec, backfill: TablePlanInput["backfill"]): TableMode {
     if (!table.timeColumn) return "snapshot";
     return backfill ? "backfill" : "incremental";
-}
-
-/** Why a stored watermark cannot be used, or undefined when it is a real day not past the end day. */
-export function watermarkProblem(value: unknown, end: string): string | undefined {
-    if (!isIsoDay(value)) return `${JSON.stringify(value)} is not a real date YYYY-MM-DD`;
-    if (value > end) return `${value} is after the last complete day ${end}, so it cannot have been merged`;
-    return undefined;
 }
 
 export function planTable(input: TablePlanInput): TablePlan {

@@ -20,7 +20,7 @@
  * This code ships in the Lambda's serialized archive (64 KiB at most): it is written to stay
  * small, with explanations here rather than inside function bodies.
  */
-import { addDays, isIsoDay, utcDay } from "./dates";
+import { isIsoDay, utcDay } from "./dates";
 import { describeError, exportError, isExportError } from "./errors";
 import { acquireLease } from "./lease";
 import * as plan from "./plan";
@@ -362,11 +362,11 @@ async function runTable(
 ): Promise<TableRunEntry> {
     const { settings, request, store, clock, engine } = ctx;
     const startedMs = clock.now();
-    const end = addDays(ctx.runDate, -1);
+    const end = plan.lastCompleteDay(ctx.runDate);
     const iceberg = settings.target === "iceberg";
     const e: Entry = {
         table: table.name,
-        mode: table.timeColumn ? (request.backfill ? "backfill" : "incremental") : "snapshot",
+        mode: plan.tableMode(table, request.backfill),
         status: "running",
         window: null,
         committedThrough: null,
