@@ -17,7 +17,9 @@ import {
     ShareModel,
     sourceCatalogOf,
 } from "../lib/permissions";
+import { principalName } from "../lib/names";
 import { covers, isSatisfied, readableExcluded, shortfall, Shortfall } from "./lf";
+import { planLinks } from "./relink";
 
 export type Status = "PASS" | "FAIL" | "WARN";
 
@@ -103,73 +105,60 @@ export interface LinkFacts {
 
 /** One check per expected link: exists, is a link, points at the right catalog, database and table (which exists). */
 export function linkChecks(model: ShareModel, facts: LinkFacts): Check[] {
-    const checks: Check[] = [];
-    for (const table of model.tables) {
-        const id = `link:${table.linkName}`;
-        const title = `link ${table.linkName}`;
-        const expected = `${sourceCatalogOf(model)}:${model.producerDatabaseName}.${table.name}`;
-        const found = facts.links?.get(table.linkName);
-        if (!facts.links) {
-            checks.push(
-                fail(
-                    id,
-                    title,
-                    `consumer database ${model.consumerDatabaseName} missing, so is the link`,
-                    "deploy the consumer stack, then run `connect-analytics relink`",
-                ),
-            );
-            continue;
-        }
-        if (!found) {
-            checks.push(
-                fail(
+    if (!facts.links) {
+        return model.tables.map((table) =>
+            fail(
+                `link:${table.linkName}`,
+                `link ${table.linkName}`,
+                `consumer database ${model.consumerDatabaseName} missing, so is the link`,
+                "deploy the consumer stack, then run `connect-analytics relink`",
+            ),
+        );
+    }
+    // What relink would do with each link is what is wrong with it.
+    return planLinks(model, facts.links).map((plan, i) => {
+        const table = model.tables[i];
+        const id = `link:${plan.link}`;
+        const title = `link ${plan.link}`;
+        const expected = plan.target;
+        switch (plan.action) {
+            case "create":
+                return fail(
                     id,
                     title,
                     `missing in ${model.consumerAccountId}:${model.consumerDatabaseName} (should point to ${expected})`,
                     "run `connect-analytics relink` (or `pulumi up` the consumer stack)",
-                ),
-            );
-            continue;
-        }
-        const target = found.TargetTable;
-        if (!target) {
-            checks.push(
-                fail(
+                );
+            case "blocked":
+                return fail(
                     id,
                     title,
-                    `${table.linkName} is a regular table, not a resource link`,
-                    `rename the link (tables[].linkName) or move the table ${table.linkName} away; relink will not replace a table it does not manage`,
-                ),
-            );
-            continue;
-        }
-        const actual = `${target.CatalogId ?? model.consumerAccountId}:${target.DatabaseName}.${target.Name}`;
-        if (actual !== expected) {
-            checks.push(
-                fail(
+                    `${plan.link} is a regular table, not a resource link`,
+                    `rename the link (tables[].linkName) or move the table ${plan.link} away; relink will not replace a table it does not manage`,
+                );
+            case "replace":
+                return fail(
                     id,
                     title,
-                    `points to ${actual}, expected ${expected}`,
+                    `points to ${plan.current}, expected ${expected}`,
                     "run `connect-analytics relink` to recreate it with the right target",
-                ),
-            );
-            continue;
-        }
-        if (facts.targets && !facts.targets.has(table.name)) {
-            checks.push(
-                fail(
+                );
+            case "ok":
+                if (facts.targets && !facts.targets.has(table.name)) {
+                    return fail(
+                        id,
+                        title,
+                        `target ${expected} does not exist in the producer catalog`,
+                        `check the table name in the producer database ${model.producerDatabaseName} and the stack's tables config`,
+                    );
+                }
+                return pass(
                     id,
                     title,
-                    `target ${expected} does not exist in the producer catalog`,
-                    `check the table name in the producer database ${model.producerDatabaseName} and the stack's tables config`,
-                ),
-            );
-            continue;
+                    `→ ${expected}${facts.targets ? "" : ` (target not listed: ${facts.targetsError ?? "not readable"})`}`,
+                );
         }
-        const note = facts.targets ? "" : ` (target not listed: ${facts.targetsError ?? "not readable"})`;
-        checks.push(pass(id, title, `→ ${expected}${note}`));
-    }
-    return checks;
+    });
 }
 
 function lacks(s: Shortfall): string {
@@ -221,7 +210,7 @@ export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints =
     // Details name principals by their short name: the full role ARN is in every line otherwise.
     const short = (principal: string) =>
         principal === role
-            ? `role ${role.slice(role.lastIndexOf("/") + 1)}`
+            ? `role ${principalName(role)}`
             : principal === model.consumerAccountId
               ? `account ${principal}`
               : principal;

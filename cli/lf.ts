@@ -22,8 +22,10 @@ import {
     LfGrant,
     LfPermission,
     LfResource,
+    reachesTable,
     resourceKey,
     sortPermissions,
+    tableOfResource,
 } from "../lib/permissions";
 import { call, collect } from "./aws";
 
@@ -212,14 +214,10 @@ export function grantsFromListing(
     }));
 }
 
+/** Both grants are on whole tables or columns (not filters), and `h` reaches `w`'s table. */
 function sameTable(h: LfResource, w: LfResource): boolean {
-    return (
-        (h.kind === "table" || h.kind === "tableWithColumns") &&
-        (w.kind === "table" || w.kind === "tableWithColumns") &&
-        h.catalogId === w.catalogId &&
-        h.databaseName === w.databaseName &&
-        (h.name === w.name || (h.kind === "table" && h.name === "*"))
-    );
+    const wholeTable = (r: LfResource) => r.kind === "table" || r.kind === "tableWithColumns";
+    return wholeTable(h) && wholeTable(w) && reachesTable(h, tableOfResource(w)!);
 }
 
 /**

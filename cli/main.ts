@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { GrantSide, sourceCatalogOf } from "../lib/permissions";
+import { GrantSide, linkOf, targetOf } from "../lib/permissions";
 import {
     auditCsv,
     auditReport,
@@ -361,15 +361,15 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
                 ...(model.readers ?? []).map((r) => ({ principal: r.principal, tables: r.tables })),
                 ...(opts.readers ? parseReadersFile(readText(opts.readers, "--readers", deps), opts.readers) : []),
             ];
-            const aliases: TableAlias[] = model.tables.flatMap((t) => [
-                {
-                    account: model.consumerAccountId,
-                    database: model.consumerDatabaseName,
-                    table: t.linkName,
+            // A read names the table through its link or at its target.
+            const aliases: TableAlias[] = model.tables.flatMap((t) =>
+                [linkOf(model, t.linkName), targetOf(model, t.name)].map((ref) => ({
+                    account: ref.catalogId,
+                    database: ref.databaseName,
+                    table: ref.name,
                     name: t.name,
-                },
-                { account: sourceCatalogOf(model), database: model.producerDatabaseName, table: t.name, name: t.name },
-            ]);
+                })),
+            );
             const me = await identify(s, "main");
             if (me.account !== model.consumerAccountId) {
                 throw new UsageError(

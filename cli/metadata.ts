@@ -5,7 +5,7 @@
  */
 import { Column, Table } from "@aws-sdk/client-glue";
 import { stringify } from "csv-stringify/sync";
-import { ShareModel, sourceCatalogOf } from "../lib/permissions";
+import { describeTable, ShareModel, sourceCatalogOf, targetOf } from "../lib/permissions";
 import { tagWhich } from "./aws";
 import { isCredentialError, renderError } from "./errors";
 import { tablesOf } from "./glue";
@@ -81,7 +81,7 @@ export function metadataRows(
         if (link) rows.push(...rowsFor(model.consumerDatabaseName, link, target, link.TargetTable !== undefined));
         else missing.push(`link ${model.consumerDatabaseName}.${t.linkName}`);
         if (target) rows.push(...rowsFor(model.producerDatabaseName, target, target, false));
-        else if (targets) missing.push(`target ${sourceCatalogOf(model)}:${model.producerDatabaseName}.${t.name}`);
+        else if (targets) missing.push(`target ${describeTable(targetOf(model, t.name))}`);
     }
     return { rows, missing };
 }

@@ -5,7 +5,7 @@
  * left alone, and links the model does not name are never touched.
  */
 import { CreateTableCommand, DeleteTableCommand, Table } from "@aws-sdk/client-glue";
-import { ShareModel, sourceCatalogOf } from "../lib/permissions";
+import { describeTable, ShareModel, targetOf } from "../lib/permissions";
 import { call } from "./aws";
 import { UsageError } from "./errors";
 import { identify, Session } from "./session";
@@ -27,14 +27,10 @@ export interface LinkChange extends LinkPlan {
     readonly applied: boolean;
 }
 
-function targetOf(model: ShareModel, name: string): string {
-    return `${sourceCatalogOf(model)}:${model.producerDatabaseName}.${name}`;
-}
-
 /** Pure: what to do with each expected link, given the consumer database's tables. */
 export function planLinks(model: ShareModel, existing: ReadonlyMap<string, Table>): LinkPlan[] {
     return model.tables.map((t) => {
-        const target = targetOf(model, t.name);
+        const target = describeTable(targetOf(model, t.name));
         const found = existing.get(t.linkName);
         if (!found) return { action: "create", link: t.linkName, target };
         if (!found.TargetTable) return { action: "blocked", link: t.linkName, target, current: "regular table" };
@@ -76,17 +72,18 @@ export async function relink(
                     ),
                 );
             }
+            const target = targetOf(model, table.name);
             await call("glue:CreateTable", () =>
                 session.main.glue.send(
                     new CreateTableCommand({
                         DatabaseName: model.consumerDatabaseName,
                         TableInput: {
                             Name: plan.link,
+                            // The table in its owner's catalog: the producer's, or Connect's.
                             TargetTable: {
-                                // The owner's catalog: the producer's, or Connect's.
-                                CatalogId: sourceCatalogOf(model),
-                                DatabaseName: model.producerDatabaseName,
-                                Name: table.name,
+                                CatalogId: target.catalogId,
+                                DatabaseName: target.databaseName,
+                                Name: target.name,
                             },
                         },
                     }),

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { consumerGrants, DataFilter, LfGrant, readerFilters, ShareModel, sourceCatalogOf } from "../lib/permissions";
+import { consumerGrants, DataFilter, LfGrant, readerFilters, ShareModel, targetOf } from "../lib/permissions";
 import { Acceptance, shareId } from "../lib/ram";
 import { dataAccessStatements, lambdaTrustPolicy, policyDocument } from "../lib/iam";
 import { iamRoleArn } from "../lib/arns";
@@ -84,8 +84,6 @@ export class ConsumerLinkSet extends pulumi.ComponentResource {
                         },
                     ),
             );
-        const sourceCatalogId = sourceCatalogOf(args);
-
         this.database = new aws.glue.CatalogDatabase(
             `${name}-database`,
             {
@@ -123,7 +121,7 @@ export class ConsumerLinkSet extends pulumi.ComponentResource {
             ? args.tables.map((t) => ({
                   linkName: t.linkName,
                   table: t.name,
-                  target: { catalogId: sourceCatalogId, databaseName: args.producerDatabaseName, name: t.name },
+                  target: targetOf(args, t.name),
               }))
             : [];
         this.links = infos.map(

@@ -9,14 +9,11 @@
  * The plan prints it as the who-sees-what matrix, and the tests use it to show that `named` and
  * `lfTags` sharing give the consumer's role the same access, and what each reader sees.
  */
-import { DataFilter, LfGrant, LfTagCondition, TagAssignment } from "./permissions";
+import { DataFilter, LfGrant, LfTagCondition, reachesTable, TableRef, TagAssignment } from "./permissions";
 
-export interface SharedTarget {
-    readonly catalogId: string;
-    readonly databaseName: string;
-    readonly name: string;
+export interface SharedTarget extends TableRef {
     /** The consumer's resource link to it, if any. */
-    readonly link?: { readonly catalogId: string; readonly databaseName: string; readonly name: string };
+    readonly link?: TableRef;
 }
 
 export interface TableAccess {
@@ -51,18 +48,13 @@ function coverage(
     filters: readonly DataFilter[],
 ): Coverage | undefined {
     const r = grant.resource;
-    const sameTable = (c: string, d: string, n: string) =>
-        c === target.catalogId && d === target.databaseName && n === target.name;
     switch (r.kind) {
         case "table":
-            return sameTable(r.catalogId, r.databaseName, r.name) ||
-                (r.catalogId === target.catalogId && r.databaseName === target.databaseName && r.name === "*")
-                ? { excluded: [] }
-                : undefined;
+            return reachesTable(r, target) ? { excluded: [] } : undefined;
         case "tableWithColumns":
-            return sameTable(r.catalogId, r.databaseName, r.name) ? { excluded: r.excludedColumns } : undefined;
+            return reachesTable(r, target) ? { excluded: r.excludedColumns } : undefined;
         case "dataCellsFilter": {
-            if (!sameTable(r.catalogId, r.databaseName, r.tableName)) return undefined;
+            if (!reachesTable(r, target)) return undefined;
             const f = filters.find(
                 (x) =>
                     x.name === r.name &&

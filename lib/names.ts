@@ -25,6 +25,9 @@ export const DEFAULT_EXPORT_DATABASE = "connect_analytics_exports";
 /** The export Lambda's execution role: an exact name, because the producer's grants name it. */
 export const DEFAULT_LAMBDA_ROLE_NAME = "connect-analytics-lambda-execution-role";
 
+/** A principal's short name: the last part of its ARN (a role's or user's name), or the id itself. */
+export const principalName = (principal: string) => principal.slice(principal.lastIndexOf("/") + 1);
+
 /** A table's resource link, unless the config names one. */
 export const defaultLinkName = (table: string) => `${table}_link`;
 

@@ -11,6 +11,7 @@
  */
 import { EXCLUSION_TAG_KEY, EXCLUSION_TAG_VALUE } from "./config/schema";
 import type { SharingMode, TableConfig } from "./config/types";
+import { principalName } from "./names";
 
 export type LfPermission =
     | "SELECT"
@@ -164,6 +165,59 @@ export const sourceCatalogOf = (model: Pick<ShareModel, "sourceCatalogId" | "pro
 /** Athena reads `default` before any query of Lake Formation data (athena/latest/ug/lf-athena-limitations.html). */
 export const ATHENA_DEFAULT_DATABASE = "default";
 
+/** A table in a catalog: a target, a resource link, or a filter's table. */
+export interface TableRef {
+    readonly catalogId: string;
+    readonly databaseName: string;
+    readonly name: string;
+}
+
+/** A shared table itself, in the catalog that owns it: what a link points to and a filter names. */
+export const targetOf = (
+    model: Pick<ShareModel, "producerDatabaseName" | "sourceCatalogId" | "producerAccountId">,
+    table: string,
+): TableRef => ({ catalogId: sourceCatalogOf(model), databaseName: model.producerDatabaseName, name: table });
+
+/** `<catalog>:<database>.<table>`, as plans, checks and messages print a table. */
+export const describeTable = (t: TableRef) => `${t.catalogId}:${t.databaseName}.${t.name}`;
+
+/** The consumer's resource link of that name. */
+export const linkOf = (model: Pick<ShareModel, "consumerAccountId" | "consumerDatabaseName">, linkName: string) =>
+    ({ catalogId: model.consumerAccountId, databaseName: model.consumerDatabaseName, name: linkName }) as TableRef;
+
+/** The table a resource is on (a filter's table), or undefined for databases, tags and locations. */
+export function tableOfResource(resource: LfResource): TableRef | undefined {
+    switch (resource.kind) {
+        case "table":
+        case "tableWithColumns":
+            return { catalogId: resource.catalogId, databaseName: resource.databaseName, name: resource.name };
+        case "dataCellsFilter":
+            return { catalogId: resource.catalogId, databaseName: resource.databaseName, name: resource.tableName };
+        default:
+            return undefined;
+    }
+}
+
+/** Is a resource on `table`: the table itself, a filter of it, or every table of its database (`*`). */
+export function reachesTable(resource: LfResource, table: TableRef): boolean {
+    const on = tableOfResource(resource);
+    return (
+        on !== undefined &&
+        on.catalogId === table.catalogId &&
+        on.databaseName === table.databaseName &&
+        (on.name === table.name || (resource.kind === "table" && on.name === "*"))
+    );
+}
+
+/** A grant the consumer makes in its own catalog; never grantable: its principals pass nothing on. */
+const consumerGrant = (principal: string, resource: LfResource, permissions: LfPermission[]): LfGrant => ({
+    side: "consumer",
+    principal,
+    resource,
+    permissions: sortPermissions(permissions),
+    grantable: [],
+});
+
 /** What the producer's side of the model reads (it knows nothing of the consumer's links). */
 export type ProducerShareModel = Pick<
     ShareModel,
@@ -270,13 +324,11 @@ function targetGrants(
     side: GrantSide,
     grantOption: boolean,
 ): LfGrant[] {
-    const catalogId = sourceCatalogOf(model);
-    const databaseName = model.producerDatabaseName;
     const principal = model.consumerPrincipalArn;
     const grantable = (permissions: LfPermission[]) => (grantOption ? permissions : []);
     return model.tables.flatMap((table): LfGrant[] => {
         const excluded = table.excludedColumns ?? [];
-        const onTable = { kind: "table" as const, catalogId, databaseName, name: table.name };
+        const onTable = { kind: "table" as const, ...targetOf(model, table.name) };
         if (excluded.length === 0) {
             const read: LfPermission[] = ["DESCRIBE", "SELECT"];
             return [{ side, principal, resource: onTable, permissions: read, grantable: grantable(read) }];
@@ -302,53 +354,63 @@ function targetGrants(
  */
 export function consumerGrants(model: ShareModel): LfGrant[] {
     const principal = model.consumerPrincipalArn;
-    const links: LfGrant[] =
-        (model.enableResourceLinks ?? true)
-            ? model.tables.map((table) => ({
-                  side: "consumer",
-                  principal,
-                  resource: {
-                      kind: "table",
-                      catalogId: model.consumerAccountId,
-                      databaseName: model.consumerDatabaseName,
-                      name: table.linkName,
-                  },
-                  permissions: ["DESCRIBE"],
-                  grantable: [],
-              }))
-            : [];
-    const defaultDatabase: LfGrant = {
-        side: "consumer",
-        principal,
-        resource: { kind: "database", catalogId: model.consumerAccountId, databaseName: ATHENA_DEFAULT_DATABASE },
-        permissions: ["DESCRIBE"],
-        grantable: [],
-    };
     const received: LfGrant[] =
         model.dataSource === "connectAnalytics"
             ? targetGrants(model, "consumer", false)
             : model.sharingMode === "lfTags"
               ? [
-                    {
-                        side: "consumer",
+                    consumerGrant(
                         principal,
-                        resource: {
+                        {
                             kind: "lfTagPolicy",
                             catalogId: model.producerAccountId,
                             resourceType: "TABLE",
                             expression: shareExpression(model),
                         },
-                        permissions: ["DESCRIBE", "SELECT"],
-                        grantable: [],
-                    },
+                        ["DESCRIBE", "SELECT"],
+                    ),
                 ]
               : [];
-    return [...received, ...links, defaultDatabase, ...readerGrants(model)];
+    const links = model.tables.flatMap((t) => linkGrant(model, principal, t.linkName));
+    return [...received, ...links, defaultDatabaseGrant(model, principal), ...readerGrants(model)];
+}
+
+/** DESCRIBE on a resource link (when the consumer makes links): the table is visible through it. */
+function linkGrant(
+    model: Pick<ShareModel, "consumerAccountId" | "consumerDatabaseName" | "enableResourceLinks">,
+    principal: string,
+    linkName: string | undefined,
+): LfGrant[] {
+    return linkName && (model.enableResourceLinks ?? true)
+        ? [consumerGrant(principal, { kind: "table", ...linkOf(model, linkName) }, ["DESCRIBE"])]
+        : [];
+}
+
+/** DESCRIBE on the consumer's `default` database, which Athena reads before any query. */
+function defaultDatabaseGrant(model: Pick<ShareModel, "consumerAccountId">, principal: string): LfGrant {
+    const resource: LfResource = {
+        kind: "database",
+        catalogId: model.consumerAccountId,
+        databaseName: ATHENA_DEFAULT_DATABASE,
+    };
+    return consumerGrant(principal, resource, ["DESCRIBE"]);
+}
+
+/** SELECT on a data cells filter, for the reader it was made for. */
+function filterGrant(principal: string, f: DataFilter): LfGrant {
+    const resource: LfResource = {
+        kind: "dataCellsFilter",
+        catalogId: f.tableCatalogId,
+        databaseName: f.databaseName,
+        tableName: f.tableName,
+        name: f.name,
+    };
+    return consumerGrant(principal, resource, ["SELECT"]);
 }
 
 /** The name of a reader's filter on one table: the principal's name and the table. */
 export function filterName(principal: string, table: string): string {
-    return `${principal.slice(principal.lastIndexOf("/") + 1)}-${table}`;
+    return `${principalName(principal)}-${table}`;
 }
 
 /**
@@ -358,15 +420,32 @@ export function filterName(principal: string, table: string): string {
 export function readerFilters(
     model: Pick<ShareModel, "readers" | "producerDatabaseName" | "sourceCatalogId" | "producerAccountId">,
 ): DataFilter[] {
-    return (model.readers ?? []).flatMap((reader) =>
-        reader.tables.map((table) => ({
-            name: filterName(reader.principal, table),
-            tableCatalogId: sourceCatalogOf(model),
-            databaseName: model.producerDatabaseName,
-            tableName: table,
-            ...(reader.rowFilter !== undefined ? { rowFilter: reader.rowFilter } : {}),
-            excludedColumns: [...(reader.excludedColumns[table] ?? [])].sort(),
-        })),
+    return filtersOf(
+        model.readers,
+        (table) => targetOf(model, table),
+        () => new Set(),
+    );
+}
+
+/** Each reader's filter on each of its tables at `tableRef(table)`; columns withheld elsewhere are not named again. */
+function filtersOf(
+    readers: readonly ReaderConfig[] | undefined,
+    tableRef: (table: string) => TableRef,
+    withheldElsewhere: (table: string) => ReadonlySet<string>,
+): DataFilter[] {
+    return (readers ?? []).flatMap((reader) =>
+        reader.tables.map((table) => {
+            const withheld = withheldElsewhere(table);
+            const on = tableRef(table);
+            return {
+                name: filterName(reader.principal, table),
+                tableCatalogId: on.catalogId,
+                databaseName: on.databaseName,
+                tableName: on.name,
+                ...(reader.rowFilter !== undefined ? { rowFilter: reader.rowFilter } : {}),
+                excludedColumns: [...(reader.excludedColumns[table] ?? [])].filter((c) => !withheld.has(c)).sort(),
+            };
+        }),
     );
 }
 
@@ -376,50 +455,12 @@ export function readerFilters(
  * reads through and on `default`. The consumer makes them, for its own principals.
  */
 function readerGrants(model: ShareModel): LfGrant[] {
-    const filters = readerFilters(model);
     return (model.readers ?? []).flatMap((reader): LfGrant[] => [
-        ...reader.tables.flatMap((table): LfGrant[] => {
-            const link = model.tables.find((t) => t.name === table)?.linkName;
-            const f = filters.find((x) => x.name === filterName(reader.principal, table))!;
-            const onFilter: LfGrant = {
-                side: "consumer",
-                principal: reader.principal,
-                resource: {
-                    kind: "dataCellsFilter",
-                    catalogId: f.tableCatalogId,
-                    databaseName: f.databaseName,
-                    tableName: f.tableName,
-                    name: f.name,
-                },
-                permissions: ["SELECT"],
-                grantable: [],
-            };
-            const onLink: LfGrant[] =
-                link && (model.enableResourceLinks ?? true)
-                    ? [
-                          {
-                              side: "consumer",
-                              principal: reader.principal,
-                              resource: {
-                                  kind: "table",
-                                  catalogId: model.consumerAccountId,
-                                  databaseName: model.consumerDatabaseName,
-                                  name: link,
-                              },
-                              permissions: ["DESCRIBE"],
-                              grantable: [],
-                          },
-                      ]
-                    : [];
-            return [onFilter, ...onLink];
-        }),
-        {
-            side: "consumer",
-            principal: reader.principal,
-            resource: { kind: "database", catalogId: model.consumerAccountId, databaseName: ATHENA_DEFAULT_DATABASE },
-            permissions: ["DESCRIBE"],
-            grantable: [],
-        },
+        ...readerFilters({ ...model, readers: [reader] }).flatMap((f): LfGrant[] => [
+            filterGrant(reader.principal, f),
+            ...linkGrant(model, reader.principal, model.tables.find((t) => t.name === f.tableName)?.linkName),
+        ]),
+        defaultDatabaseGrant(model, reader.principal),
     ]);
 }
 
@@ -431,47 +472,30 @@ function readerGrants(model: ShareModel): LfGrant[] {
  * also covers the tables the export creates later).
  */
 export function exportGrants(
-    model: Pick<ShareModel, "consumerAccountId" | "consumerPrincipalArn" | "export" | "readers">,
+    model: Pick<ShareModel, "consumerAccountId" | "consumerPrincipalArn" | "export" | "readers" | "tables">,
 ): LfGrant[] {
     const e = model.export;
     if (!e) return [];
     const catalogId = model.consumerAccountId;
     const database: LfResource = { kind: "database", catalogId, databaseName: e.databaseName };
-    const grant = (principal: string, resource: LfResource, permissions: LfPermission[]): LfGrant => ({
-        side: "consumer",
-        principal,
-        resource,
-        permissions: sortPermissions(permissions),
-        grantable: [],
-    });
     return [
-        grant(model.consumerPrincipalArn, database, ["CREATE_TABLE", "DESCRIBE"]),
-        grant(model.consumerPrincipalArn, { kind: "dataLocation", catalogId, arn: e.locationArn }, [
+        consumerGrant(model.consumerPrincipalArn, database, ["CREATE_TABLE", "DESCRIBE"]),
+        consumerGrant(model.consumerPrincipalArn, { kind: "dataLocation", catalogId, arn: e.locationArn }, [
             "DATA_LOCATION_ACCESS",
         ]),
         ...e.readers.flatMap((reader) => [
-            grant(reader, database, ["DESCRIBE"]),
-            grant(reader, { kind: "table", catalogId, databaseName: e.databaseName, name: "*" }, [
+            consumerGrant(reader, database, ["DESCRIBE"]),
+            consumerGrant(reader, { kind: "table", catalogId, databaseName: e.databaseName, name: "*" }, [
                 "DESCRIBE",
                 "SELECT",
             ]),
         ]),
         // Readers see the exported copy of their tables through their filters, never a table SELECT.
-        ...[...new Set((model.readers ?? []).map((r) => r.principal))].map((p) => grant(p, database, ["DESCRIBE"])),
+        ...[...new Set((model.readers ?? []).map((r) => r.principal))].map((p) =>
+            consumerGrant(p, database, ["DESCRIBE"]),
+        ),
         ...(model.readers ?? []).flatMap((reader) =>
-            reader.tables.map((table) =>
-                grant(
-                    reader.principal,
-                    {
-                        kind: "dataCellsFilter",
-                        catalogId,
-                        databaseName: e.databaseName,
-                        tableName: table,
-                        name: filterName(reader.principal, table),
-                    },
-                    ["SELECT"],
-                ),
-            ),
+            exportReaderFilters({ ...model, readers: [reader] }).map((f) => filterGrant(reader.principal, f)),
         ),
     ];
 }
@@ -486,18 +510,11 @@ export function exportReaderFilters(
 ): DataFilter[] {
     const e = model.export;
     if (!e) return [];
-    return (model.readers ?? []).flatMap((reader) =>
-        reader.tables.map((table) => {
-            const withheld = new Set(model.tables.find((t) => t.name === table)?.excludedColumns ?? []);
-            return {
-                name: filterName(reader.principal, table),
-                tableCatalogId: model.consumerAccountId,
-                databaseName: e.databaseName,
-                tableName: table,
-                ...(reader.rowFilter !== undefined ? { rowFilter: reader.rowFilter } : {}),
-                excludedColumns: [...(reader.excludedColumns[table] ?? [])].filter((c) => !withheld.has(c)).sort(),
-            };
-        }),
+    const catalogId = model.consumerAccountId;
+    return filtersOf(
+        model.readers,
+        (table) => ({ catalogId, databaseName: e.databaseName, name: table }),
+        (table) => new Set(model.tables.find((t) => t.name === table)?.excludedColumns ?? []),
     );
 }
 
@@ -535,9 +552,9 @@ export function describeResource(resource: LfResource): string {
         case "database":
             return `${resource.catalogId}:${resource.databaseName}`;
         case "table":
-            return `${resource.catalogId}:${resource.databaseName}.${resource.name}`;
+            return describeTable(resource);
         case "tableWithColumns":
-            return `${resource.catalogId}:${resource.databaseName}.${resource.name} (all columns except ${resource.excludedColumns.join(", ")})`;
+            return `${describeTable(resource)} (all columns except ${resource.excludedColumns.join(", ")})`;
         case "lfTagPolicy":
             return `${resource.catalogId}:${resource.resourceType} where ${resource.expression.map((c) => `${c.key} in (${c.values.join(", ")})`).join(" and ")}`;
         case "lfTag":

@@ -8,7 +8,7 @@
  * it, and the compiler then points at the reader to add. Pure.
  */
 import type { ExportTarget, SharingMode, TableConfig } from "./config/types";
-import type { DataFilter, DataSource, LfGrant, ReaderConfig, TagAssignment } from "./permissions";
+import type { DataFilter, DataSource, LfGrant, ReaderConfig, TableRef, TagAssignment } from "./permissions";
 import {
     ACCOUNT_ID,
     ATHENA_WORKGROUP,
@@ -25,7 +25,7 @@ import {
 export interface ResourceLinkInfo {
     readonly linkName: string;
     readonly table: string;
-    readonly target: { readonly catalogId: string; readonly databaseName: string; readonly name: string };
+    readonly target: TableRef;
 }
 
 interface CommonStackOutputs {

@@ -9,7 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppConfig, parseConfig, Side } from "../lib/config";
 import { CONFIG_NAMESPACE } from "../lib/names";
-import { LfGrant, sortGrants } from "../lib/permissions";
+import { LfGrant, linkOf, sortGrants, targetOf } from "../lib/permissions";
 import { ConsumerStackOutputs, ProducerStackOutputs, readStackOutputs } from "../lib/stackOutputs";
 import { effectiveAccess, TableAccess } from "../lib/effectiveAccess";
 import { grantFromResourceInputs } from "../lib/lfResources";
@@ -236,14 +236,10 @@ function accessOf(
     const principal = (app.side === "producer" ? producer.consumerPrincipalArn : consumer.lambdaRoleArn)!;
     const grants = [...own, ...(peer.grants ?? [])] as LfGrant[];
     const tagging = producer.tagAssignments ?? [];
-    const sourceCatalogId = outputs.sourceCatalogId ?? peer.sourceCatalogId ?? app.producerAccountId;
+    const sourceCatalogId = outputs.sourceCatalogId ?? peer.sourceCatalogId;
     const targets = app.tables.map((t) => ({
-        catalogId: sourceCatalogId,
-        databaseName: app.producerDatabaseName,
-        name: t.name,
-        link: app.enableResourceLinks
-            ? { catalogId: app.consumerAccountId, databaseName: app.consumerDatabaseName, name: t.linkName }
-            : undefined,
+        ...targetOf({ ...app, sourceCatalogId }, t.name),
+        link: app.enableResourceLinks ? linkOf(app, t.linkName) : undefined,
     }));
     // The role first, then any other grantee (the consumer account in lfTags mode).
     const principals = [...new Set([principal, ...grants.map((g) => g.principal)])];

@@ -4,7 +4,14 @@
  */
 import { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { CLASSIC_PERMISSIONS_TYPE, grantFromResourceInputs, PRINCIPAL_PERMISSIONS_TYPE } from "../lib/lfResources";
-import { describeResource, IAM_ALLOWED_PRINCIPALS, LfPermission, LfResource } from "../lib/permissions";
+import {
+    describeResource,
+    describeTable,
+    IAM_ALLOWED_PRINCIPALS,
+    LfPermission,
+    reachesTable,
+    tableOfResource,
+} from "../lib/permissions";
 import { asArray, forTypes, Props } from "./util";
 
 /** Every resource type that makes a Lake Formation grant (both providers). */
@@ -202,21 +209,13 @@ export const lakeformationFilteredReaderNoTableSelect: StackValidationPolicy = {
                 (g): g is { resource: typeof g.resource; grant: NonNullable<typeof g.grant> } => g.grant !== undefined,
             )
             .filter((g) => g.grant.permissions.includes("SELECT") || g.grant.permissions.includes("ALL"));
-        const tableOf = (r: LfResource) =>
-            r.kind === "dataCellsFilter"
-                ? `${r.catalogId}:${r.databaseName}.${r.tableName}`
-                : r.kind === "table" || r.kind === "tableWithColumns"
-                  ? `${r.catalogId}:${r.databaseName}.${r.name}`
-                  : undefined;
         for (const filtered of grants.filter((g) => g.grant.resource.kind === "dataCellsFilter")) {
-            const table = tableOf(filtered.grant.resource)!;
+            const onTable = tableOfResource(filtered.grant.resource)!;
+            const table = describeTable(onTable);
             for (const wide of grants) {
                 const r = wide.grant.resource;
                 if (wide.grant.principal !== filtered.grant.principal || r.kind === "dataCellsFilter") continue;
-                const sameTable =
-                    tableOf(r) === table ||
-                    (r.kind === "table" && r.name === "*" && table.startsWith(`${r.catalogId}:${r.databaseName}.`));
-                if (!sameTable) continue;
+                if (!reachesTable(r, onTable)) continue;
                 report(
                     `${wide.grant.principal} reads ${table} through filter ${filtered.resource.name} and also holds SELECT on ` +
                         `${describeResource(r)} (${wide.resource.name}), which shows it every row and overrides the filter. Remove the table grant.`,

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { DataFilter, LfGrant, resourceKey } from "../lib/permissions";
 import { toPermissionsArgs } from "../lib/lfResources";
+import { principalName } from "../lib/names";
 
 /**
  * Creates one Lake Formation grant per model grant: one resource per (principal, resource).
@@ -78,7 +79,7 @@ const tableKey = (principal: string, r: { catalogId: string; databaseName: strin
  */
 export function grantName(grant: LfGrant): string {
     const r = grant.resource;
-    const principal = grant.principal.slice(grant.principal.lastIndexOf("/") + 1);
+    const principal = principalName(grant.principal);
     switch (r.kind) {
         case "table":
             return `${principal}-${r.catalogId}.${r.databaseName}.${r.name}`;

@@ -15,6 +15,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { TABLE_ALIASES } from "../../lib/connectSchema";
+import { principalName } from "../../lib/names";
 import type { ReaderConfig } from "../../lib/permissions";
 import { parseRowFilter, type RowFilterNode } from "../../lib/rowFilter";
 import { describeError } from "../errors";
@@ -60,8 +61,6 @@ export interface ReaderView {
     readonly tables: readonly ReaderTableView[];
     readonly notLocal: readonly string[];
 }
-
-export const principalName = (principal: string) => principal.slice(principal.lastIndexOf("/") + 1);
 
 /** The reader's schema in the export database: `reader_` and its name as an identifier. */
 export const readerSchema = (name: string) => `reader_${name.toLowerCase().replace(/[^a-z0-9_]/g, "_")}`;
