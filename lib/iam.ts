@@ -2,8 +2,7 @@
  * IAM policy documents of the project, as pure data, so tests and the policy pack read the
  * same statements the components deploy.
  */
-import type { TableConfig } from "./config/types";
-import { ATHENA_DEFAULT_DATABASE } from "./permissions";
+import { ATHENA_DEFAULT_DATABASE, ShareModel, sourceCatalogOf } from "./permissions";
 import { ArnScope, glueCatalogArn, glueDatabaseArn, glueTableArn, s3BucketArn } from "./arns";
 
 export interface PolicyStatement {
@@ -55,18 +54,19 @@ export function lambdaTrustPolicy(): PolicyDocument {
     };
 }
 
-export interface DataAccessScope {
+export type DataAccessScope = Pick<
+    ShareModel,
+    | "producerAccountId"
+    | "consumerAccountId"
+    | "sourceCatalogId"
+    | "producerDatabaseName"
+    | "consumerDatabaseName"
+    | "tables"
+> & {
     readonly region: string;
     /** The stack's partition (`aws.getPartition`): aws, aws-cn, aws-us-gov. Default aws. */
     readonly partition?: string;
-    readonly producerAccountId: string;
-    readonly consumerAccountId: string;
-    /** The catalog that owns the tables (the producer, or Connect's). Default: the producer. */
-    readonly sourceCatalogId?: string;
-    readonly producerDatabaseName: string;
-    readonly consumerDatabaseName: string;
-    readonly tables: readonly TableConfig[];
-}
+};
 
 /**
  * IAM caps the inline policies of a role at 10,240 characters in all (whitespace not counted):
@@ -86,7 +86,7 @@ export function dataAccessStatements(scope: DataAccessScope): PolicyStatement[] 
     const consumer: ArnScope = { region: scope.region, accountId: scope.consumerAccountId, partition: scope.partition };
     const source: ArnScope = {
         region: scope.region,
-        accountId: scope.sourceCatalogId ?? scope.producerAccountId,
+        accountId: sourceCatalogOf(scope),
         partition: scope.partition,
     };
     const tableArns = (arnScope: ArnScope, database: string, names: string[]) =>

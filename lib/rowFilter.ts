@@ -53,8 +53,6 @@ import { CONNECT_COLUMN_SPECS, parseColumnSpec, TABLE_ALIASES } from "./connectS
 export const ROW_FILTER_MAX_LENGTH = 2048;
 /** data-filtering-notes.html: data filter SELECT grants one principal may hold on one table. */
 export const MAX_FILTER_GRANTS_PER_PRINCIPAL_TABLE = 100;
-/** data-filtering-notes.html: data filters one grant on a table may include. */
-export const MAX_FILTERS_PER_GRANT = 10;
 /** The column that carries the Connect instance in every Connect dataset. */
 export const INSTANCE_ID_COLUMN = "instance_id";
 

@@ -13,6 +13,7 @@ import {
     ACCOUNT_ID,
     ATHENA_WORKGROUP,
     CONNECT_INSTANCE,
+    defaultLinkName,
     GLUE_NAME,
     IAM_ROLE_ARN,
     IAM_ROLE_NAME,
@@ -202,7 +203,7 @@ const tables: KeyReader<readonly TableConfig[]> = {
                     `tables[${i}] must be a table name or {name, linkName}, got ${JSON.stringify(entry)}`,
                 );
             }
-            const linkName = t.linkName ?? `${t.name}_link`;
+            const linkName = t.linkName ?? defaultLinkName(t.name);
             if (typeof linkName !== "string" || !GLUE_NAME.test(linkName)) {
                 throw new OutputProblem(
                     `tables[${i}].linkName must be a Glue table name, got ${JSON.stringify(t.linkName)}`,
@@ -214,10 +215,14 @@ const tables: KeyReader<readonly TableConfig[]> = {
                     `tables[${i}].excludedColumns must be a list of column names, got ${JSON.stringify(t.excludedColumns)}`,
                 );
             }
+            const key = t.primaryKey;
             return {
                 name: t.name,
                 linkName,
                 ...(typeof t.timeColumn === "string" ? { timeColumn: t.timeColumn } : {}),
+                // The export's key, as the consumer config declared it.
+                ...(Array.isArray(key) && key.every((c) => typeof c === "string") ? { primaryKey: key } : {}),
+                ...(typeof t.versionColumn === "string" ? { versionColumn: t.versionColumn } : {}),
                 ...(excluded.length > 0 ? { excludedColumns: [...excluded].sort() } : {}),
             };
         });
