@@ -17,8 +17,19 @@ export const LAMBDA_CODE_BUDGET = 64 * 1024;
 /** The archive's file name; the function's handler is `index.handler`. */
 export const LAMBDA_CODE_FILE = "index.js";
 
+type Handler = (...args: never[]) => unknown;
+
+/** Each handler's code, made once per process: a plan or policy run builds the consumer program twice. */
+const codeTexts = new Map<Handler, Promise<string>>();
+
 /** Serializes `handler` (default: the export) and minifies it; fails when the result exceeds the budget. */
-export async function lambdaCodeText(handler: (...args: never[]) => unknown = exportHandler): Promise<string> {
+export function lambdaCodeText(handler: Handler = exportHandler): Promise<string> {
+    let text = codeTexts.get(handler);
+    if (!text) codeTexts.set(handler, (text = serializeAndMinify(handler)));
+    return text;
+}
+
+async function serializeAndMinify(handler: Handler): Promise<string> {
     const serialized = await pulumi.runtime.serializeFunction(handler);
     // The serializer's output is sloppy-mode CommonJS (it uses `with`): no module or strict parsing.
     const minified = await minify(serialized.text, {
