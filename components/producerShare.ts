@@ -39,7 +39,8 @@ export class ProducerShare extends pulumi.ComponentResource {
         const catalogId = args.producerAccountId;
 
         // LF-tag mode: define the tags, then put them on the tables and excluded columns.
-        const tags = Object.entries(lfTagDefinitions({ ...args, ...args.consumers[0] })).map(
+        const assignments = tagAssignments({ ...args, ...args.consumers[0] });
+        const tags = Object.entries(lfTagDefinitions(assignments)).map(
             ([tagKey, tagValues]) =>
                 new awsnative.lakeformation.Tag(
                     `${name}-tag-${tagKey}`,
@@ -47,7 +48,6 @@ export class ProducerShare extends pulumi.ComponentResource {
                     { parent: this },
                 ),
         );
-        const assignments = tagAssignments({ ...args, ...args.consumers[0] });
         const associations = assignments.flatMap((a) => {
             const table = { catalogId, databaseName: a.databaseName, name: a.table };
             const pairs = (t: Readonly<Record<string, string>>) =>

@@ -243,10 +243,10 @@ export interface TagAssignment {
     readonly columnTags: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
-/** Every value each LF-tag key takes in the share (what the producer must define). */
-export function lfTagDefinitions(model: ProducerShareModel): Record<string, string[]> {
+/** Every value each LF-tag key takes in the share's assignments (what the producer must define). */
+export function lfTagDefinitions(assignments: readonly TagAssignment[]): Record<string, string[]> {
     const values: Record<string, Set<string>> = {};
-    for (const a of tagAssignments(model)) {
+    for (const a of assignments) {
         for (const tags of [a.tags, ...Object.values(a.columnTags)]) {
             for (const [k, v] of Object.entries(tags)) (values[k] ??= new Set()).add(v);
         }
