@@ -15,7 +15,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import type { Figure } from "./run";
-import { DEFAULT_CONSUMER_DATABASE } from "../lib/names";
+import { DEFAULT_CHUNK_DAYS, DEFAULT_CONSUMER_DATABASE, DEFAULT_LOOKBACK_DAYS } from "../lib/names";
 import { attachLake, attachTarget, createDuckdbEngine, filesReadByQuery } from "../functions/local/duckdbEngine";
 import { createFsObjectStore } from "../functions/local/fsStore";
 import { addLakeDay, generateLake, lastLakeDay, type LakeInfo } from "../functions/local/syntheticLake";
@@ -79,8 +79,8 @@ async function projectExport(
                 prefix: "connect",
                 target: "iceberg",
                 format: "parquet",
-                lookbackDays: 3,
-                chunkDays: 7,
+                lookbackDays: DEFAULT_LOOKBACK_DAYS,
+                chunkDays: DEFAULT_CHUNK_DAYS,
                 sourceDatabase: DEFAULT_CONSUMER_DATABASE,
                 exportDatabase: DEFAULT_EXPORT_DATABASE,
                 tables: [CONTACTS],
