@@ -221,11 +221,18 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
     } satisfies ProgramOutputs<ConsumerStackOutputs>;
 }
 
-export = async () => {
+/**
+ * The program. Pulumi calls it with nothing: it reads and validates the stack's config itself.
+ * The offline plan (plan/run.ts) passes the config it has already parsed, and whose warnings it
+ * has already recorded, so they are not reported twice.
+ */
+export = async (parsed?: AppConfig) => {
     try {
-        const config = parseConfig(pulumi.runtime.allConfig(), {
-            warn: (issue) => pulumi.log.warn(`${issue.key}: ${issue.message}`),
-        });
+        const config =
+            parsed ??
+            parseConfig(pulumi.runtime.allConfig(), {
+                warn: (issue) => pulumi.log.warn(`${issue.key}: ${issue.message}`),
+            });
         return await (config.side === "producer" ? producer(config) : consumer(config));
     } catch (err) {
         // Config and bootstrap problems are the user's to fix: a message, not a stack trace.

@@ -60,7 +60,8 @@ export interface PlanOptions {
     readonly invitations?: Readonly<Record<string, InvitationStatus>>;
 }
 
-type Program = () => Promise<Record<string, unknown>>;
+/** index.ts: with a parsed config it does not parse (nor warn) again. */
+type Program = (config?: AppConfig) => Promise<Record<string, unknown>>;
 
 const STACKS: Record<Side, string> = { producer: "producer", consumer: "consumer" };
 
@@ -183,7 +184,7 @@ export async function runProgram(
         // Checked against the contract, as the other stack and the CLI will read them.
         outputs = readStackOutputs(
             app.side as "producer",
-            (await resolveOutput(await loadProgram()())) ?? {},
+            (await resolveOutput(await loadProgram()(app))) ?? {},
         ) as PlanOutputs;
     } finally {
         Object.assign(log, { warn, info });

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runScript } from "./helpers";
+import { plan, runScript } from "./helpers";
 
 const planCli = (args: string[]) => runScript("plan/cli.ts", args);
 
@@ -132,5 +132,18 @@ describe("npm run plan (offline plan CLI)", function () {
         const noStack = await planCli([]);
         assert.notEqual(noStack.code, 0);
         assert.match(noStack.stderr, /required option '--stack <name>' not specified/);
+    });
+});
+
+describe("the plan harness (in process)", function () {
+    this.timeout(120_000);
+
+    it("reports each config warning once", async () => {
+        const consumer = await plan("consumer", { consumer: { tabels: ["users"] } });
+        assert.equal(
+            consumer.warnings.filter((w) => w.startsWith("connect-analytics:tabels:")).length,
+            1,
+            consumer.warnings.join("\n"),
+        );
     });
 });
