@@ -213,7 +213,7 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
             exportFailureQueueArn: analytics.failureQueueArn,
             exportTarget: config.export.exportTarget,
             exportDatabaseName: analytics.exportDatabaseName,
-            exportReaders: config.export.exportReaders,
+            exportReaders: analytics.exportReaders,
             exportMaintenanceSchedule: analytics.maintenanceScheduleName,
             exportAlarmTopicArn: analytics.alarmTopicArn,
             accessLogsBucket: analytics.accessLogsBucketName,

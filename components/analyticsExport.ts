@@ -77,6 +77,8 @@ export class AnalyticsExport extends pulumi.ComponentResource {
     public readonly alarmTopicArn: pulumi.Output<string>;
     /** The Iceberg tables' database; undefined with `exportTarget: files`. */
     public readonly exportDatabaseName: pulumi.Output<string | undefined>;
+    /** Principals granted DESCRIBE and SELECT on the export tables: none with `exportTarget: files` (no tables). */
+    public readonly exportReaders: readonly string[];
     /** The Lake Formation grants of the export, as the permission model states them. */
     public readonly grants: pulumi.Output<LfGrant[]>;
     /** Readers' data cells filters on the export tables. */
@@ -411,6 +413,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         this.failureQueueArn = failures.arn;
         this.alarmTopicArn = topic.arn;
         this.exportDatabaseName = catalog ? catalog.database.name : pulumi.output(undefined);
+        this.exportReaders = catalog ? catalog.model.export.readers : [];
         this.dataFilters = catalog
             ? pulumi.all(views.map((r) => r.urn)).apply(() => exportReaderFilters(catalog.model))
             : pulumi.output([]);

@@ -185,6 +185,18 @@ describe("export v2 wiring (consumer stack)", () => {
         assert.equal(settings.target, "files");
     });
 
+    it("files target: exportReaders are granted nothing, so the output lists none, and the config says so", async () => {
+        const p = await plan("consumer", { consumer: { exportTarget: "files", exportReaders: [QUICKSIGHT] } });
+        assert.ok(!p.permissions.some((g) => g.principal === QUICKSIGHT), "no grant to the export reader");
+        assert.deepEqual(p.outputs.exportReaders, []);
+        assert.deepEqual(
+            p.warnings.filter((w) => w.startsWith("connect-analytics:exportReaders:")),
+            [
+                "connect-analytics:exportReaders: ignored with exportTarget files: export readers are granted on the export's Iceberg tables, and the files target has none. Remove exportReaders, or set exportTarget to iceberg.",
+            ],
+        );
+    });
+
     it("passes the policy pack", async () => {
         assert.deepEqual((await checkPlan(consumer, {})).violations, []);
     });

@@ -13,7 +13,7 @@
 import { exportPrefixProblem, exportsBucketName, IAM_PRINCIPAL_ARN, REGION } from "../names";
 import { environmentSizeProblem, handlerEnvironment } from "../exportEnvironment";
 import { applyExclusions, parseDataLakeSettings, parseLfTags } from "./governance";
-import { createReader, Fail, Get } from "./reader";
+import { createReader, Fail, Get, qualify } from "./reader";
 import { ConfigKey } from "./schema";
 import { parseTables, withExportKeys } from "./tables";
 import { checkConnectDatasets, CONNECT_DEFAULT_TABLES, parseSource } from "./source";
@@ -34,7 +34,7 @@ export type { ConfigKey, KeySpec } from "./schema";
 export { DEFAULT_TIME_COLUMNS } from "./tables";
 
 export interface ParseOptions {
-    /** Receives non-fatal findings (unknown keys, keys of the other side). */
+    /** Receives non-fatal findings (unknown keys, keys of the other side, keys the config makes unused). */
     readonly warn?: (issue: ConfigIssue) => void;
 }
 
@@ -128,6 +128,13 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     const tables = withExportKeys(applyExclusions(get, fail, listed, lfTags), exporting ? fail : () => undefined);
     if (exporting) checkExportKeys(tables, fail);
     checkExportReaders(get<string[]>("exportReaders"), get<string | undefined>("consumerAccountId"), fail);
+    if (side === "consumer" && get("exportTarget") === "files" && get<string[]>("exportReaders").length > 0) {
+        options.warn?.({
+            key: qualify("exportReaders"),
+            message:
+                "ignored with exportTarget files: export readers are granted on the export's Iceberg tables, and the files target has none. Remove exportReaders, or set exportTarget to iceberg.",
+        });
+    }
     if (exporting) {
         // The environment holds the table list; Lambda refuses one over 4 KB when the function is created.
         const environment = handlerEnvironment({
