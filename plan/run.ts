@@ -67,16 +67,18 @@ const STACKS: Record<Side, string> = { producer: "producer", consumer: "consumer
 
 /** Plans one stack (`producer` or `consumer`, or any stack whose file is in the config folder). */
 export async function planStack(stack: string, options: PlanOptions = {}): Promise<PlanResult> {
-    const config = stackConfig(stack, options);
+    const configs = configsOf(options);
+    const config = configs(stack);
     const side = readSide(stack, config);
-    const peers = options.peers ?? (await peerOutputs(side, config, options));
+    const peers = options.peers ?? (await peerOutputs(side, config, options, configs));
     return runProgram(stack, config, peers, options);
 }
 
 /** Plans both stacks in deployment order and returns the final plan of each. */
 export async function planBoth(options: PlanOptions = {}): Promise<Record<Side, PlanResult>> {
-    const consumerConfig = stackConfig(STACKS.consumer, options);
-    const producer = await planProducer(options);
+    const configs = configsOf(options);
+    const consumerConfig = configs(STACKS.consumer);
+    const producer = await planProducer(options, configs);
     const consumer = await runProgram(
         STACKS.consumer,
         consumerConfig,
@@ -86,8 +88,19 @@ export async function planBoth(options: PlanOptions = {}): Promise<Record<Side, 
     return { producer, consumer };
 }
 
-function stackConfig(stack: string, options: PlanOptions): Record<string, string> {
-    return options.configs?.[stack] ?? loadStackConfig(options.configDir ?? REPO_ROOT, stack);
+/** A stack's config by name: its file is read once per plan, however often the plan runs the stack. */
+type Configs = (stack: string) => Record<string, string>;
+
+function configsOf(options: PlanOptions): Configs {
+    const loaded = new Map<string, Record<string, string>>();
+    return (stack) => {
+        let config = loaded.get(stack);
+        if (!config) {
+            config = options.configs?.[stack] ?? loadStackConfig(options.configDir ?? REPO_ROOT, stack);
+            loaded.set(stack, config);
+        }
+        return config;
+    };
 }
 
 function readSide(stack: string, config: Record<string, string>): Side {
@@ -115,10 +128,11 @@ async function peerOutputs(
     side: Side,
     config: Record<string, string>,
     options: PlanOptions,
+    configs: Configs,
 ): Promise<Record<string, PeerOutputs>> {
     if (side === "producer") {
         if (config[`${CONFIG_NAMESPACE}:dataSource`] === "connectAnalytics") return {};
-        const consumerConfig = stackConfig(STACKS.consumer, options);
+        const consumerConfig = configs(STACKS.consumer);
         const bootstrap = config[`${CONFIG_NAMESPACE}:consumerStack`]
             ? await runProgram(
                   STACKS.consumer,
@@ -130,13 +144,18 @@ async function peerOutputs(
         return referenceTo(config, "consumerStack", bootstrap);
     }
     if (!config[`${CONFIG_NAMESPACE}:producerStack`]) return {};
-    return referenceTo(config, "producerStack", await planProducer(options));
+    return referenceTo(config, "producerStack", await planProducer(options, configs));
 }
 
 /** The producer stack's plan, after its own peer (the consumer's first deployment) when it has one. */
-async function planProducer(options: PlanOptions): Promise<PlanResult> {
-    const producerConfig = stackConfig(STACKS.producer, options);
-    return runProgram(STACKS.producer, producerConfig, await peerOutputs("producer", producerConfig, options), options);
+async function planProducer(options: PlanOptions, configs: Configs): Promise<PlanResult> {
+    const producerConfig = configs(STACKS.producer);
+    return runProgram(
+        STACKS.producer,
+        producerConfig,
+        await peerOutputs("producer", producerConfig, options, configs),
+        options,
+    );
 }
 
 /** Runs `index.ts` under mocks with the given config and referenced-stack outputs. */

@@ -2,7 +2,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { plan, runScript } from "./helpers";
+import { planBoth, planStack } from "../plan/run";
+import { plan, ROOT, runScript } from "./helpers";
 
 const planCli = (args: string[]) => runScript("plan/cli.ts", args);
 
@@ -145,5 +146,31 @@ describe("the plan harness (in process)", function () {
             1,
             consumer.warnings.join("\n"),
         );
+    });
+
+    it("planBoth and planStack read each stack file once", async () => {
+        // The module itself: a namespace import's bindings cannot be assigned.
+        const fsModule: typeof fs = require("fs");
+        const reads: string[] = [];
+        const readFileSync = fsModule.readFileSync;
+        fsModule.readFileSync = ((file: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+            if (typeof file === "string" && /Pulumi\.\w+\.yaml$/.test(file)) reads.push(path.relative(ROOT, file));
+            return (readFileSync as (...args: unknown[]) => unknown)(file, ...rest);
+        }) as typeof fs.readFileSync;
+        const filesRead = async (run: () => Promise<unknown>) => {
+            reads.length = 0;
+            await run();
+            return reads.sort();
+        };
+        try {
+            assert.deepEqual(await filesRead(() => planBoth()), ["Pulumi.consumer.yaml", "Pulumi.producer.yaml"]);
+            // Consumer, then its peer the producer, whose own peer is the consumer's first deployment.
+            assert.deepEqual(await filesRead(() => planStack("consumer")), [
+                "Pulumi.consumer.yaml",
+                "Pulumi.producer.yaml",
+            ]);
+        } finally {
+            fsModule.readFileSync = readFileSync;
+        }
     });
 });
