@@ -75,7 +75,8 @@ export async function acquireLease(store: ObjectStore, want: LeaseRequest): Prom
             throw exportError(
                 "LEASE_HELD",
                 held
-                    ? `run ${holder!.runId} holds the lease until ${holder!.expiresAt} (${store.uri(key)}, owner ${holder!.owner}); this run did nothing and exits`
+                    ? `run ${holder!.runId} holds the lease until ${holder!.expiresAt} (${store.uri(key)}, owner ${holder!.owner}); this run did nothing and exits. ` +
+                          `If no export is running (its owner crashed on another machine), delete ${store.uri(key)} and run again`
                     : `another run took the lease ${store.uri(key)} just now; this run did nothing and exits`,
                 { holder: holder ?? null },
             );

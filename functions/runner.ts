@@ -136,6 +136,25 @@ export async function readState<T>(
     if (kind === "index" && !(x?.days && Array.isArray(x.retired) && Array.isArray(x.pending))) {
         why ??= "not {days, retired, pending}";
     }
+    if (kind === "index" && !why) {
+        // The folders it lists are deleted when replaced: each must be one a run of this table wrote.
+        const runs = `${key.slice(0, key.lastIndexOf("/") + 1)}run=`;
+        const foreign = [...Object.values<unknown>(x.days), ...x.retired, ...x.pending].filter(
+            (f) =>
+                typeof f !== "string" ||
+                !f.startsWith(runs) ||
+                !f.endsWith("/") ||
+                f
+                    .split("/")
+                    .some((part, i, all) => (part === "" && i < all.length - 1) || part === "." || part === ".."),
+        );
+        if (foreign.length) {
+            why = `it lists ${foreign
+                .slice(0, 3)
+                .map((f) => JSON.stringify(f))
+                .join(", ")}, not folders under ${runs}`;
+        }
+    }
     if (kind === "manifest") {
         if (x?.manifestVersion !== 2 || !x.runDate || typeof x.tables !== "object") why ??= "not a version 2 manifest";
         for (const [name, e] of Object.entries<any>(x?.tables ?? {})) {

@@ -21,7 +21,17 @@ function explain(err: unknown): string {
 
 export function createFsObjectStore(root: string): ObjectStore {
     const base = path.resolve(root);
-    const file = (key: string) => path.join(base, ...key.split("/").filter((part) => part !== ""));
+    // S3 keys are names, not paths: "." and ".." must not take a key outside the exports folder.
+    const file = (key: string) => {
+        const parts = key.split("/").filter((part) => part !== "");
+        if (parts.some((part) => part === "." || part === "..")) {
+            throw exportError(
+                "STORE",
+                `refusing key ${JSON.stringify(key)}: it would leave the exports folder ${base}`,
+            );
+        }
+        return path.join(base, ...parts);
+    };
     const failure = (action: string, key: string, err: unknown) =>
         exportError("STORE", `could not ${action} ${file(key)}: ${explain(err)}`);
     const tagOf = (text: string) => createHash("sha1").update(text).digest("hex");
