@@ -29,8 +29,9 @@ import { localTableName, resolveReader, type LocalReader, type ReaderView } from
 import { DEFAULT_LAKE, type LakeProgress, type LakeShape } from "../functions/local/syntheticLake";
 import { MAX_CHUNK_DAYS, MAX_LOOKBACK_DAYS } from "../functions/settings";
 import type { ExportFormat, ExportTarget, LogLevel, TableRunEntry } from "../functions/types";
+import { connectColumnNames, datasetKeys } from "../lib/connectSchema";
 import { parseConfig, type AppConfig } from "../lib/config";
-import { loadStackConfig, REPO_ROOT } from "../plan/configFile";
+import { loadStackConfig, REPO_ROOT, StackFileError } from "../plan/configFile";
 
 interface CliOptions {
     rows: number;
@@ -158,7 +159,7 @@ function buildProgram(): Command {
                 .default("WARN"),
         )
         .option("--json", "print the run summary as JSON instead of a table")
-        .showHelpAfterError();
+        .showHelpAfterError("(npm start -- --help lists the options)");
 }
 
 /** The consumer's stack config, and the Connect instances its producer's config names. */
@@ -170,7 +171,20 @@ interface Stacks {
 }
 
 function loadStacks(configDir: string, stack: string): Stacks {
-    const consumer = parseConfig(loadStackConfig(configDir, stack));
+    if (configDir.trim() === "") throw new LocalUsageError('--config-dir must name a folder, got ""');
+    if (!fs.statSync(configDir, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new LocalUsageError(
+            `--config-dir ${configDir} is not a folder: give the folder holding Pulumi.${stack}.yaml`,
+        );
+    }
+    let consumer: AppConfig;
+    try {
+        consumer = parseConfig(loadStackConfig(configDir, stack));
+    } catch (err) {
+        // A missing stack file is a bad command line; an invalid config is a failed run (exit 1).
+        if (err instanceof StackFileError) throw new LocalUsageError(`--config-dir/--stack: ${err.message}`);
+        throw err;
+    }
     // The producer's stack file is named like the last part of its stack name (org/project/producer).
     const producer = (consumer.producerStack ?? "producer").split("/").pop()!;
     const producerFile = path.join(configDir, `Pulumi.${producer}.yaml`);
@@ -202,17 +216,33 @@ function tableSpecs(exclude: string[] | undefined, consumer: AppConfig) {
             byTable.set(local, [...table.excludedColumns]);
         }
     }
+    const problems: string[] = [];
     for (const item of exclude ?? []) {
         const [table, column, ...rest] = item.split(".");
+        const spec = specs.find((s) => s.name === table);
+        const columns = connectColumnNames(table) ?? [];
+        const keys = datasetKeys(table);
+        const kept = [...(keys?.primaryKey ?? []), keys?.versionColumn, spec?.timeColumn].filter(Boolean);
         if (!table || !column || rest.length > 0) {
-            throw new InvalidArgumentError(`--exclude takes table.column items, got ${JSON.stringify(item)}.`);
-        }
-        if (!specs.some((s) => s.name === table)) {
-            throw new InvalidArgumentError(
-                `--exclude names table ${JSON.stringify(table)}; tables: ${specs.map((s) => s.name).join(", ")}.`,
+            problems.push(`--exclude takes table.column items, got ${JSON.stringify(item)}`);
+        } else if (!spec) {
+            problems.push(
+                `--exclude names table ${JSON.stringify(table)}; tables: ${specs.map((s) => s.name).join(", ")}`,
             );
+        } else if (!columns.includes(column)) {
+            problems.push(`--exclude names ${JSON.stringify(column)}, not a column of ${table}`);
+        } else if (kept.includes(column)) {
+            problems.push(
+                `--exclude cannot leave out ${table}.${column}: the export needs ${table}'s key, version and time columns (${kept.join(", ")})`,
+            );
+        } else {
+            byTable.set(table, [...new Set([...(byTable.get(table) ?? []), column])]);
         }
-        byTable.set(table, [...new Set([...(byTable.get(table) ?? []), column])]);
+    }
+    if (problems.length > 0) {
+        throw new LocalUsageError(
+            `invalid --exclude (nothing was changed):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+        );
     }
     return specs.map((s) => (byTable.has(s.name) ? { ...s, excludedColumns: byTable.get(s.name) } : s));
 }
@@ -476,6 +506,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(
             `${c.table}: ${fmtInt(c.rows)} rows, ${fmtInt(c.keys)} distinct keys, ${fmtInt(c.staleVersions)} stale versions` +
                 (c.missingKeys > 0 ? `, ${fmtInt(c.missingKeys)} lake keys not merged yet` : "") +
+                (c.extraKeys > 0 ? `, ${fmtInt(c.extraKeys)} rows whose key the lake does not have` : "") +
                 (result.databaseFile ? `; database ${rel(result.databaseFile)}, try: ${c.query}` : `; ${c.query}`),
         );
     }

@@ -284,7 +284,7 @@ describe("local export on DuckDB", function () {
             const message = await failure({ fresh: true, tables: ["nosuch"] });
             assert.match(
                 message,
-                /invalid local export \(nothing was changed\):\n {2}- --tables names nosuch, not configured/,
+                /invalid local export \(nothing was changed\):\n {2}- --tables names "nosuch", not configured/,
             );
             assert.equal(fs.readdirSync(outDir(), { recursive: true }).length, before);
             assert.ok(fs.existsSync(path.join(lakeDir(), LAKE_INFO_FILE)));

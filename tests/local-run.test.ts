@@ -9,7 +9,6 @@
  * empty tables only.
  */
 import { strict as assert } from "assert";
-import { execFile } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -19,35 +18,7 @@ import { parseConfig } from "../lib/config";
 import { parseRowFilter, rowMatches } from "../lib/rowFilter";
 import { loadStackConfig } from "../plan/configFile";
 import { ROOT } from "./helpers";
-
-interface Result {
-    readonly code: number | null;
-    readonly signal: string | null;
-    readonly stdout: string;
-    readonly stderr: string;
-    readonly ms: number;
-}
-
-function npmStart(args: string[], env: Record<string, string> = {}, timeout = 120_000): Promise<Result> {
-    const started = Date.now();
-    return new Promise((resolve) => {
-        execFile(
-            process.execPath,
-            [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "cli/export-local.ts", ...args],
-            { cwd: ROOT, env: { ...process.env, ...env }, timeout, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024 },
-            (err, stdout, stderr) => {
-                const e = err as (Error & { code?: number; signal?: string }) | null;
-                resolve({
-                    code: e ? (e.code ?? null) : 0,
-                    signal: e?.signal ?? null,
-                    stdout,
-                    stderr,
-                    ms: Date.now() - started,
-                });
-            },
-        );
-    });
-}
+import { npmStart } from "./npm-start";
 
 describe("npm start (local export)", function () {
     this.timeout(180_000);
@@ -120,12 +91,13 @@ describe("npm start (local export)", function () {
         const proc = await npmStart([...base("proc").slice(0, 6), "--out", "/proc/x", "--config-dir", dir], {}, 60_000);
         assert.equal(proc.signal, null, "it did not hang");
         assert.equal(proc.code, 2);
-        assert.match(proc.stderr, /cannot use \/proc\/x as the exports folder: .*(ENOENT|EACCES|EPERM)/);
+        assert.match(proc.stderr, /cannot use --out \/proc\/x: .*(ENOENT|EACCES|EPERM).*\(nothing was changed\)/);
+        assert.equal(fs.existsSync(path.join(dir, "proc")), false, "the lake folder made for it is removed again");
         const nosuch = await npmStart([...base("args"), "--fresh", "--tables", "nosuch"]);
         assert.equal(nosuch.code, 2);
         assert.match(
             nosuch.stderr,
-            /invalid local export \(nothing was changed\):\n {2}- --tables names nosuch, not configured/,
+            /invalid local export \(nothing was changed\):\n {2}- --tables names "nosuch", not configured/,
         );
         assert.equal(fs.existsSync(path.join(dir, "args", "out")), false, "nothing was created either");
     });

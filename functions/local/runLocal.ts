@@ -22,11 +22,19 @@ import { DEFAULT_CONSUMER_DATABASE, DEFAULT_TABLES, exportPrefixProblem } from "
 import { addDays, isIsoDay } from "../dates";
 import { describeError, isExportError } from "../errors";
 import { parseExportEvent, runIdFromInstant } from "../event";
-import { acquireLease } from "../lease";
+import { acquireLease, MAINTENANCE_LEASE_KEY } from "../lease";
 import { createJsonLogger } from "../log";
 import { runMaintenance } from "../maintenance";
 import { runSetup } from "../setup";
-import { DEFAULT_LIMITS, filesIndexKey, runExportUnderLease, type RunDeps } from "../runner";
+import {
+    DEFAULT_LIMITS,
+    filesIndexKey,
+    manifestKey,
+    readIndex,
+    runExportUnderLease,
+    watermarkKey,
+    type RunDeps,
+} from "../runner";
 import {
     DEFAULT_CHUNK_DAYS,
     DEFAULT_EXPORT_DATABASE,
@@ -45,6 +53,7 @@ import type {
     Logger,
     LogLevel,
     MaintenanceSummary,
+    ObjectStore,
     SetupSummary,
     TableRunEntry,
 } from "../types";
@@ -58,7 +67,10 @@ import {
     deleteLake,
     generateLake,
     inspectLake,
+    LAKE_INFO_FILE,
+    lakeStrays,
     lastLakeDay,
+    settleLake,
     validateLakeShape,
     verifyLake,
     type LakeInfo,
@@ -154,6 +166,8 @@ export interface TableCheck {
     readonly staleVersions: number;
     /** Keys the lake has and the target lacks. */
     readonly missingKeys: number;
+    /** Rows whose key the lake does not have (must be 0: the exports hold only the lake's records). */
+    readonly extraKeys: number;
     readonly query: string;
 }
 
@@ -191,25 +205,107 @@ interface Validated {
     readonly outDir: string;
     readonly lakeState: LakeState;
     readonly outState: "absent" | "empty" | "marked";
+    /** The exports folder's marker as found (a marked folder). */
+    readonly marker?: ExportsMarker;
     readonly shape: LakeShape;
     readonly target: ExportTarget;
     readonly format: ExportFormat;
     readonly prefix: string;
+    /** The run's event (the Lambda's), checked before anything is touched. */
+    readonly event: Record<string, unknown>;
+    /** The day after the lake's last day once it is ready: the simulated schedule's run date. */
+    readonly runDay: string;
+}
+
+/** What npm start writes into an exports folder it created or adopted: only such a folder is written to. */
+interface ExportsMarker {
+    readonly createdBy: string;
+    /** Data prefixes runs have written under: where `fresh` looks for the files target's indexes. */
+    readonly prefixes: string[];
+    /** How the exports were made: a run with other settings would report on data it did not write. */
+    readonly target?: ExportTarget;
+    readonly prefix?: string;
+    readonly format?: ExportFormat;
+    /** The lake the exports were made from (its lake.json `lakeId`). */
+    readonly lakeId?: string;
 }
 
 const inside = (child: string, parent: string) => child === parent || child.startsWith(parent + path.sep);
 
-function inspectOut(dir: string): Validated["outState"] | string {
+/**
+ * The path with symbolic links resolved as far as it exists (the rest may not exist yet), a
+ * dangling link included: it is where the folder would be made.
+ */
+function realPath(p: string, depth = 0): string {
+    try {
+        return fs.realpathSync(p);
+    } catch {
+        // realpath fails on a dangling link: follow it by hand (a loop of links stops at 40).
+        const link = depth < 40 && fs.lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink();
+        if (link) return realPath(path.resolve(path.dirname(p), fs.readlinkSync(p)), depth + 1);
+        const parent = path.dirname(p);
+        return parent === p ? p : path.join(realPath(parent, depth), path.basename(p));
+    }
+}
+
+function inspectOut(dir: string): { state: Validated["outState"]; marker?: ExportsMarker } | string {
     let stat: fs.Stats;
     try {
         stat = fs.statSync(dir);
     } catch (err) {
-        return (err as NodeJS.ErrnoException).code === "ENOENT" ? "absent" : `cannot be read (${describeError(err)})`;
+        return (err as NodeJS.ErrnoException).code === "ENOENT"
+            ? { state: "absent" }
+            : `cannot be read (${describeError(err)})`;
     }
     if (!stat.isDirectory()) return "is a file";
     const entries = fs.readdirSync(dir);
-    if (entries.length === 0) return "empty";
-    return entries.includes(EXPORTS_MARKER) ? "marked" : `holds files but no ${EXPORTS_MARKER} written by npm start`;
+    if (entries.length === 0) return { state: "empty" };
+    if (!entries.includes(EXPORTS_MARKER)) return `holds files but no ${EXPORTS_MARKER} written by npm start`;
+    let marker: ExportsMarker;
+    try {
+        marker = JSON.parse(fs.readFileSync(path.join(dir, EXPORTS_MARKER), "utf8"));
+    } catch (err) {
+        return `has a ${EXPORTS_MARKER} that is not JSON (${describeError(err)})`;
+    }
+    // Its prefixes say where `fresh` deletes: each must be a prefix a run could have used.
+    const bad = Array.isArray(marker?.prefixes)
+        ? marker.prefixes.filter((p) => typeof p !== "string" || exportPrefixProblem(p))
+        : ["(no prefixes list)"];
+    if (bad.length > 0) {
+        return `has a ${EXPORTS_MARKER} npm start did not write: prefixes ${bad.map((p) => JSON.stringify(p)).join(", ")}`;
+    }
+    return { state: "marked", marker };
+}
+
+/** The export event's fields, as the command line names them. */
+const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
+    runId: "--run-id",
+    tables: "--tables",
+    from: "--from",
+    to: "--to",
+    force: "--force",
+    maintenance: "--maintenance",
+    setup: "--setup",
+};
+
+/**
+ * The Lambda's event for a local run: the daily schedule firing at 02:00 UTC on `runDay`, a
+ * maintenance or setup run, or a backfill with a run id of its own.
+ */
+function localEvent(o: LocalExportOptions, runDay: string, stamp: string): Record<string, unknown> {
+    const backfill = o.from !== undefined || o.to !== undefined;
+    const runId =
+        o.runId ?? (o.maintenance ? `maintenance-${stamp}` : backfill && !o.setup ? `backfill-${stamp}` : undefined);
+    return {
+        ...(o.setup ? { setup: true } : {}),
+        ...(o.maintenance ? { maintenance: true } : {}),
+        ...(o.setup || o.maintenance || backfill ? {} : { scheduledTime: `${runDay}T02:00:00Z` }),
+        ...(runId !== undefined ? { runId } : {}),
+        ...(o.tables !== undefined ? { tables: o.tables } : {}),
+        ...(o.from !== undefined ? { from: o.from } : {}),
+        ...(o.to !== undefined ? { to: o.to } : {}),
+        ...(o.force ? { force: true } : {}),
+    };
 }
 
 /** Every check that needs no write: all problems at once, before anything is touched. */
@@ -237,31 +333,11 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
             problems.push(`${name} must be a whole number from ${min} to ${max}, got ${value}`);
         }
     }
-    const unknown = (o.tables ?? []).filter((t) => !specs.some((s) => s.name === t));
-    if (unknown.length > 0) {
-        problems.push(
-            `--tables names ${unknown.slice(0, 10).join(", ")}, not configured; tables: ${specs.map((s) => s.name).join(", ")}`,
-        );
+    if (o.maintenance && (o.addDay || o.fresh)) {
+        problems.push("--maintenance runs alone: leave out --add-day and --fresh");
     }
-    if ((o.from === undefined) !== (o.to === undefined)) problems.push("a backfill needs both --from and --to");
-    for (const [name, day] of [
-        ["--from", o.from],
-        ["--to", o.to],
-    ] as const) {
-        if (day !== undefined && !isIsoDay(day)) {
-            problems.push(`${name} must be a real date YYYY-MM-DD, got ${JSON.stringify(day)}`);
-        }
-    }
-    if (o.from && o.to && isIsoDay(o.from) && isIsoDay(o.to) && o.from > o.to) {
-        problems.push(`--from ${o.from} is after --to ${o.to}`);
-    }
-    if (o.maintenance && (o.from || o.addDay || o.fresh)) {
-        problems.push("--maintenance runs alone: leave out --from/--to, --add-day and --fresh");
-    }
-    if (o.setup && (o.from || o.addDay || o.maintenance || o.force || o.runId || o.reader)) {
-        problems.push(
-            "--setup runs alone (with --tables at most): leave out --from/--to, --add-day, --maintenance, --force, --run-id and --as",
-        );
+    if (o.setup && (o.addDay || o.reader)) {
+        problems.push("--setup runs alone (with --tables at most): leave out --add-day and --as");
     }
     if (o.reader) {
         if (target !== "iceberg" || o.maintenance || o.setup) {
@@ -272,9 +348,13 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
     if (o.newColumn && !o.addDay) {
         problems.push("--new-column goes with --add-day (the new day's files carry the column)");
     }
-    const shape: LakeShape = { ...DEFAULT_LAKE, ...o.lake };
-    problems.push(...validateLakeShape(shape).map((p) => `lake ${p}`));
 
+    for (const [flag, dir] of [
+        ["--lake", o.lakeDir],
+        ["--out", o.outDir],
+    ] as const) {
+        if (dir.trim() === "") problems.push(`${flag} must name a folder, got ""`);
+    }
     const lakeDir = path.resolve(o.lakeDir);
     const outDir = path.resolve(o.outDir);
     for (const [flag, dir] of [
@@ -287,21 +367,39 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
             );
         }
     }
-    if (inside(lakeDir, outDir) || inside(outDir, lakeDir)) {
+    // Compared where they really are: a symbolic link must not make the lake its own exports folder.
+    const [realLake, realOut] = [realPath(lakeDir), realPath(outDir)];
+    if (inside(realLake, realOut) || inside(realOut, realLake)) {
         problems.push(`--lake ${lakeDir} and --out ${outDir} must be separate folders, neither inside the other`);
     }
     const lakeState = inspectLake(lakeDir);
     if (lakeState.kind === "foreign") {
         problems.push(`refusing --lake ${lakeDir}: ${lakeState.why}; give a new or empty folder (nothing was deleted)`);
     }
-    if (lakeState.kind === "lake" && !o.fresh && !o.addDay) {
+    const lakeInfo = lakeState.kind === "lake" || lakeState.kind === "stale" ? lakeState.info : undefined;
+    const strays = lakeInfo ? lakeStrays(lakeDir, lakeInfo) : [];
+    if (strays.length > 0) {
+        problems.push(
+            `--lake ${lakeDir} holds ${strays.length} parquet file(s) its ${LAKE_INFO_FILE} does not list: ${strays.slice(0, 5).join(", ")}${strays.length > 5 ? ", ..." : ""}; ` +
+                "the export would read them as lake data and npm start does not delete what it did not make: move them out of the lake folder",
+        );
+    }
+    const reuse = lakeState.kind === "lake" && !o.fresh;
+    // --fresh regenerates the lake it replaces unless told otherwise: it never changes the size silently.
+    const shape: LakeShape = {
+        ...DEFAULT_LAKE,
+        ...(lakeState.kind === "lake" ? lakeState.info.generatedWith : {}),
+        ...o.lake,
+    };
+    if (!reuse) problems.push(...validateLakeShape(shape).map((p) => `lake ${p}`));
+    if (reuse) {
         // instanceIds: a list, and absent in a lake of one random instance.
         const show = (v: unknown) => (v === undefined ? "one random instance" : String(v));
         const made = (k: string) => lakeState.info.generatedWith[k as keyof LakeShape];
         const given = Object.entries(o.lake ?? {}).filter(
             ([k, v]) => v !== undefined && JSON.stringify(made(k)) !== JSON.stringify(v),
         );
-        if (given.length > 0) {
+        if (given.length > 0 && !o.addDay) {
             problems.push(
                 `the lake in ${lakeDir} was generated with ${given.map(([k]) => `${k}=${show(made(k))}`).join(", ")}, ` +
                     `not ${given.map(([k, v]) => `${k}=${show(v)}`).join(", ")}; add --fresh to regenerate it, or leave those options out` +
@@ -314,9 +412,55 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
     if (o.addDay && lakeState.kind !== "lake") {
         problems.push(`--add-day needs an existing lake in ${lakeDir}; run without --add-day first to generate it`);
     }
-    const outState = inspectOut(outDir);
-    if (typeof outState === "string" && !["absent", "empty", "marked"].includes(outState)) {
-        problems.push(`refusing --out ${outDir}: it ${outState}; give a new or empty folder (nothing was deleted)`);
+    const out = inspectOut(outDir);
+    if (typeof out === "string") {
+        problems.push(`refusing --out ${outDir}: it ${out}; give a new or empty folder (nothing was deleted)`);
+    }
+    const marker = typeof out === "string" ? undefined : out.marker;
+    if (marker && !o.fresh) {
+        const made = {
+            target: marker.target,
+            prefix: marker.prefix,
+            ...(target === "files" ? { format: marker.format } : {}),
+        };
+        const now = { target, prefix, format };
+        const differ = Object.entries(made).filter(([k, v]) => v !== undefined && v !== now[k as keyof typeof now]);
+        if (differ.length > 0) {
+            problems.push(
+                `the exports in ${outDir} were made with ${differ.map(([k, v]) => `--${k} ${v}`).join(" ")}, not ${differ.map(([k]) => `--${k} ${now[k as keyof typeof now]}`).join(" ")}: ` +
+                    "a run would report on exports it did not write; use those options, another --out, or --fresh to start the exports over",
+            );
+        }
+        const lakeId = reuse ? lakeState.info.lakeId : undefined;
+        if (marker.lakeId !== undefined && marker.lakeId !== lakeId) {
+            problems.push(
+                `the exports in ${outDir} were made from another lake than ${lakeDir} ` +
+                    `(${reuse ? "a lake generated since" : `the lake there is ${lakeState.kind === "stale" ? "incomplete" : "missing"} and would be generated`}): ` +
+                    "their tables would not match its data; add --fresh to start the lake and the exports over, or use another --out",
+            );
+        }
+    }
+    // The lake's last day once it is ready: the run is the schedule firing the day after it.
+    const lakeDays = reuse ? lakeState.info.deliveries.length : shape.days;
+    const firstDay = reuse ? lakeState.info.generatedWith.startDate : shape.startDate;
+    const runDay = isIsoDay(firstDay) ? addDays(firstDay, lakeDays + (o.addDay ? 1 : 0)) : firstDay;
+    const event = localEvent(o, runDay, runIdFromInstant(Date.now()));
+    try {
+        parseExportEvent(
+            event,
+            Date.now(),
+            specs.map((t) => t.name),
+        );
+    } catch (err) {
+        const eventProblems = (err as { problems?: string[] }).problems ?? [describeError(err)];
+        problems.push(
+            ...eventProblems.map((p) =>
+                p.replace(
+                    /"(runId|tables|from|to|force|maintenance|setup)"/g,
+                    (_, field: string) => FLAG_OF_FIELD[field],
+                ),
+            ),
+        );
     }
     if (problems.length > 0) {
         throw new LocalUsageError(
@@ -328,65 +472,130 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
         lakeDir,
         outDir,
         lakeState,
-        outState: outState as Validated["outState"],
+        outState: (out as { state: Validated["outState"] }).state,
+        ...(marker ? { marker } : {}),
         shape,
         target,
         format,
         prefix,
+        event,
+        runDay,
     };
 }
 
-interface ExportsMarker {
-    readonly createdBy: string;
-    /** Data prefixes runs have written under: what `fresh` may delete besides the state. */
-    readonly prefixes: string[];
+/**
+ * Creates a folder and its missing parents one level at a time, returning those it made. Not
+ * `mkdir -p`: Node's recursive mkdir loops forever under /proc (ENOENT on the child, EEXIST on
+ * the parent), which made `--out /proc/x` hang.
+ */
+export function makeFolder(dir: string): string[] {
+    const missing: string[] = [];
+    for (let d = dir; !fs.existsSync(d) && path.dirname(d) !== d; d = path.dirname(d)) missing.unshift(d);
+    const made: string[] = [];
+    try {
+        for (const d of missing) {
+            fs.mkdirSync(d);
+            made.push(d);
+        }
+    } catch (err) {
+        removeMade(made);
+        throw err;
+    }
+    return made;
+}
+
+/** Removes the folders `makeFolder` made (empty ones: nothing was written into them yet). */
+const removeMade = (made: readonly string[]) => [...made].reverse().forEach((d) => fs.rmdirSync(d));
+
+/**
+ * Creates the lake and exports folders (both or neither: one that cannot be made leaves no new
+ * empty folder behind), and writes the exports folder's marker with this run's settings.
+ */
+function prepareFolders(v: Validated, fresh: boolean): void {
+    const made: string[] = [];
+    const step = (flag: string, dir: string, what: () => void) => {
+        try {
+            what();
+        } catch (err) {
+            removeMade(made);
+            throw new LocalUsageError(`cannot use ${flag} ${dir}: ${describeError(err)} (nothing was changed)`);
+        }
+    };
+    step("--lake", v.lakeDir, () => made.push(...makeFolder(v.lakeDir)));
+    step("--out", v.outDir, () => {
+        made.push(...makeFolder(v.outDir));
+        const current: ExportsMarker = v.marker ?? { createdBy: "npm start (connect-analytics)", prefixes: [] };
+        const { lakeId, ...kept } = current;
+        writeMarker(v.outDir, {
+            ...kept,
+            prefixes: [...new Set([...current.prefixes, v.prefix])],
+            target: v.target,
+            prefix: v.prefix,
+            format: v.format,
+            // Starting over: the exports belong to the lake this run makes, recorded once it is ready.
+            ...(lakeId !== undefined && !fresh ? { lakeId } : {}),
+        });
+    });
+}
+
+const readMarker = (outDir: string): ExportsMarker =>
+    JSON.parse(fs.readFileSync(path.join(outDir, EXPORTS_MARKER), "utf8")) as ExportsMarker;
+
+function writeMarker(outDir: string, marker: ExportsMarker): void {
+    const file = path.join(outDir, EXPORTS_MARKER);
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(marker, null, 2));
+    fs.renameSync(`${file}.tmp`, file);
 }
 
 /**
- * Creates a folder and its missing parents one level at a time. Not `mkdir -p`: Node's recursive
- * mkdir loops forever under /proc (ENOENT on the child, EEXIST on the parent), which made
- * `--out /proc/x` hang.
+ * `fresh` in the exports folder: only what runs provably wrote there (the database file, manifests
+ * and watermarks by their names and content, the files target's indexes and the folders they
+ * list), then the folders that leaves empty; never the folder, the lease, or anything else. Every
+ * index is read (and checked) before anything is deleted.
  */
-export function makeFolder(dir: string): void {
-    const missing: string[] = [];
-    for (let d = dir; !fs.existsSync(d) && path.dirname(d) !== d; d = path.dirname(d)) missing.unshift(d);
-    for (const d of missing) fs.mkdirSync(d);
-}
-
-/** Creates (or adopts an empty) exports folder and records the prefix; clear errors when it cannot. */
-function prepareOut(v: Validated): void {
-    const marker = path.join(v.outDir, EXPORTS_MARKER);
-    try {
-        makeFolder(v.outDir);
-        const current: ExportsMarker =
-            v.outState === "marked"
-                ? JSON.parse(fs.readFileSync(marker, "utf8"))
-                : { createdBy: "npm start (connect-analytics)", prefixes: [] };
-        if (!Array.isArray(current.prefixes)) throw new Error(`${marker} is not {createdBy, prefixes}`);
-        if (!current.prefixes.includes(v.prefix) || v.outState !== "marked") {
-            fs.writeFileSync(
-                marker,
-                JSON.stringify({ ...current, prefixes: [...new Set([...current.prefixes, v.prefix])] }, null, 2),
-            );
+async function clearOut(v: Validated, store: ObjectStore): Promise<void> {
+    const doomed: string[] = [LOCAL_DATABASE_FILE, `${LOCAL_DATABASE_FILE}.wal`, MAINTENANCE_LEASE_KEY];
+    const jsonOf = (key: string): Record<string, unknown> | undefined => {
+        try {
+            return JSON.parse(fs.readFileSync(path.join(v.outDir, key), "utf8"));
+        } catch {
+            return undefined;
         }
-    } catch (err) {
-        throw new LocalUsageError(`cannot use ${v.outDir} as the exports folder: ${describeError(err)}`);
+    };
+    for (const key of await store.listKeys("manifests/")) {
+        const runId = key.slice("manifests/".length, -".json".length);
+        if (key === manifestKey(runId) && jsonOf(key)?.runId === runId) doomed.push(key);
+    }
+    for (const key of await store.listKeys("state/watermarks/")) {
+        const table = key.slice("state/watermarks/".length, -".json".length);
+        if (key === watermarkKey(table) && jsonOf(key)?.table === table) doomed.push(key);
+    }
+    const folders: string[] = [];
+    for (const prefix of v.marker?.prefixes ?? []) {
+        for (const key of await store.listKeys(`${prefix}/`)) {
+            const table = key.slice(prefix.length + 1, -"/_current.json".length);
+            if (key !== filesIndexKey(prefix, table)) continue;
+            const index = await readIndex(store, key);
+            folders.push(...new Set([...Object.values(index.days), ...index.retired, ...index.pending]));
+            doomed.push(key);
+        }
+    }
+    for (const folder of folders) await store.deletePrefix(folder);
+    for (const key of doomed) fs.rmSync(path.join(v.outDir, key), { force: true });
+    for (const dir of ["manifests", "state/watermarks", ...(v.marker?.prefixes ?? [])]) {
+        removeEmptyParents(path.join(v.outDir, dir), v.outDir);
     }
 }
 
-/** `fresh` in the exports folder: only what runs write there, never the folder or the lease. */
-function clearOut(outDir: string): void {
-    const marker = JSON.parse(fs.readFileSync(path.join(outDir, EXPORTS_MARKER), "utf8")) as ExportsMarker;
-    const entries = [
-        "manifests",
-        "state/watermarks",
-        "state/maintenance-lease.json",
-        LOCAL_DATABASE_FILE,
-        `${LOCAL_DATABASE_FILE}.wal`,
-        ".duckdb-tmp",
-        ...marker.prefixes,
-    ];
-    for (const entry of entries) fs.rmSync(path.join(outDir, entry), { recursive: true, force: true });
+/** Removes `dir` if it holds nothing, then each parent it leaves empty, up to (not including) `root`. */
+function removeEmptyParents(dir: string, root: string): void {
+    for (let d = dir; inside(d, root) && d !== root; d = path.dirname(d)) {
+        try {
+            fs.rmdirSync(d);
+        } catch {
+            return;
+        }
+    }
 }
 
 function processAlive(owner: string): boolean {
@@ -402,7 +611,7 @@ function processAlive(owner: string): boolean {
 
 export async function runLocalExport(options: LocalExportOptions): Promise<LocalExportResult> {
     const v = validateLocalOptions(options);
-    prepareOut(v);
+    prepareFolders(v, options.fresh === true);
     const store = createFsObjectStore(v.outDir);
     const runLease = await acquireLease(store, {
         runId: options.runId ?? "npm start",
@@ -414,7 +623,7 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
     let instance: DuckDBInstance | undefined;
     let connection: DuckDBConnection | undefined;
     try {
-        if (options.fresh) clearOut(v.outDir);
+        if (options.fresh && v.marker) await clearOut(v, store);
         instance = await DuckDBInstance.create(":memory:", {
             ...(options.threads ? { threads: String(options.threads) } : {}),
             memory_limit: options.memoryLimit ?? LOCAL_DEFAULTS.memoryLimit,
@@ -428,15 +637,10 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
         let generated = false;
         let note: string | undefined;
         if (v.lakeState.kind === "lake" && !options.fresh) {
-            lake = v.lakeState.info;
+            lake = settleLake(v.lakeDir, v.lakeState.info);
         } else {
             if (v.lakeState.kind === "stale") note = `regenerated: ${v.lakeState.why}`;
-            if (v.lakeState.kind === "lake" || v.lakeState.kind === "stale") deleteLake(v.lakeDir);
-            try {
-                makeFolder(v.lakeDir);
-            } catch (err) {
-                throw new LocalUsageError(`cannot create the lake folder ${v.lakeDir}: ${describeError(err)}`);
-            }
+            if (v.lakeState.kind === "lake" || v.lakeState.kind === "stale") deleteLake(v.lakeDir, v.lakeState.info);
             lake = await generateLake(connection, v.lakeDir, v.shape, options.onProgress);
             generated = true;
         }
@@ -444,9 +648,11 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
         if (options.addDay) {
             ({ info: lake, day: addedDay } = await addLakeDay(connection, v.lakeDir, lake, {
                 newColumn: options.newColumn,
+                afterFile: (file) => options.onStep?.("lake-file", file),
             }));
         }
         verifyLake(v.lakeDir, lake);
+        writeMarker(v.outDir, { ...readMarker(v.outDir), lakeId: lake.lakeId });
         await attachLake(connection, v.lakeDir, DEFAULT_CONSUMER_DATABASE, v.specs);
         const databaseFile = v.target === "iceberg" ? path.join(v.outDir, LOCAL_DATABASE_FILE) : null;
         if (databaseFile) await attachTarget(connection, databaseFile, DEFAULT_EXPORT_DATABASE);
@@ -454,22 +660,13 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
 
         const exportStart = Date.now();
         const nextDay = addDays(lastLakeDay(lake), 1);
-        const backfill = options.from !== undefined;
-        const stamp = runIdFromInstant(Date.now());
-        const event = {
-            ...(options.setup
-                ? { setup: true }
-                : options.maintenance
-                  ? { maintenance: true, runId: options.runId ?? `maintenance-${stamp}` }
-                  : backfill && !options.runId
-                    ? { runId: `backfill-${stamp}` }
-                    : { scheduledTime: `${nextDay}T02:00:00Z`, ...(options.runId ? { runId: options.runId } : {}) }),
-            ...(options.tables ? { tables: options.tables } : {}),
-            ...(backfill ? { from: options.from, to: options.to } : {}),
-            ...(options.force ? { force: true } : {}),
-        };
+        if (nextDay !== v.runDay) {
+            throw new Error(
+                `the lake ends on ${lastLakeDay(lake)}, not the day before ${v.runDay} as validated (a bug)`,
+            );
+        }
         const parsed = parseExportEvent(
-            event,
+            v.event,
             Date.now(),
             v.specs.map((t) => t.name),
         );
@@ -555,7 +752,7 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
     }
 }
 
-/** Rows, distinct keys, stale versions and missing keys of each exported table, against the lake. */
+/** Rows, distinct keys, stale versions, missing and extra keys of each exported table, against the lake. */
 async function checkTables(
     connection: DuckDBConnection,
     v: Validated,
@@ -608,7 +805,8 @@ async function checkTable(
 t AS (SELECT ${key}, ${ver} FROM ${target})
 SELECT (SELECT count(*) FROM t) AS rows, (SELECT count(*) FROM (SELECT DISTINCT ${key} FROM t)) AS keys,
   (SELECT count(*) FROM t JOIN s ON ${on} WHERE s.${ver} > t.${ver} OR (t.${ver} IS NULL AND s.${ver} IS NOT NULL)) AS stale,
-  (SELECT count(*) FROM s WHERE NOT EXISTS (SELECT 1 FROM t WHERE ${on})) AS missing`;
+  (SELECT count(*) FROM s WHERE NOT EXISTS (SELECT 1 FROM t WHERE ${on})) AS missing,
+  (SELECT count(*) FROM t WHERE NOT EXISTS (SELECT 1 FROM s WHERE ${on})) AS extra`;
     const row = (await connection.runAndReadAll(sql)).getRowObjectsJS()[0];
     return {
         table: table.name,
@@ -616,6 +814,7 @@ SELECT (SELECT count(*) FROM t) AS rows, (SELECT count(*) FROM (SELECT DISTINCT 
         keys: Number(row.keys),
         staleVersions: Number(row.stale),
         missingKeys: Number(row.missing),
+        extraKeys: Number(row.extra),
         query,
     };
 }

@@ -23,6 +23,7 @@
  * holding it was made here (and only such a folder is ever deleted), and listing every file with
  * its rows, so a missing one is an error rather than an empty day.
  */
+import { randomUUID } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -43,6 +44,9 @@ export interface LakeShape {
 
 export const DEFAULT_LAKE: LakeShape = { rows: 100_000, days: 30, seed: 42, startDate: "2025-01-01" };
 export const LAKE_INFO_FILE = "lake.json";
+/** The range of a generated lake's first day. */
+export const FIRST_LAKE_DAY = "2000-01-01";
+export const LAST_LAKE_START = "2099-12-31";
 export const LAKE_GENERATOR = "connect-analytics synthetic lake";
 /** Folders and files a lake holds besides lake.json: the only things ever deleted from a lake. */
 export const LAKE_ENTRIES = ["contacts", "users", "agent_hierarchy_groups"];
@@ -65,6 +69,13 @@ export interface LakeInfo {
     readonly dayCounts: readonly number[];
     /** Every file of the lake (relative path) and its rows. */
     readonly files: Readonly<Record<string, number>>;
+    /**
+     * Files a delivery is writing (listed before the first byte, cleared once they are in `files`):
+     * after a crash (kill -9) they are provably the lake's, and are deleted before the lake is used.
+     */
+    readonly pending?: readonly string[];
+    /** Random id of this generation: ties an exports folder to the lake it was made from. */
+    readonly lakeId?: string;
     /** First delivery day carrying NEW_CONTACT_COLUMN, if any. */
     readonly newColumnSince: string | null;
     readonly users: number;
@@ -77,7 +88,7 @@ export type LakeProgress = (p: { readonly step: string; readonly done: number; r
 export type LakeState =
     | { readonly kind: "absent" | "empty" }
     | { readonly kind: "lake"; readonly info: LakeInfo }
-    | { readonly kind: "stale"; readonly why: string }
+    | { readonly kind: "stale"; readonly why: string; readonly info?: LakeInfo }
     | { readonly kind: "foreign"; readonly why: string };
 
 export function inspectLake(dir: string): LakeState {
@@ -103,7 +114,9 @@ export function inspectLake(dir: string): LakeState {
     if (info?.generator !== LAKE_GENERATOR || info.lakeVersion !== 2) {
         return { kind: "foreign", why: `its ${LAKE_INFO_FILE} was not written by npm start` };
     }
-    if (!info.complete) return { kind: "stale", why: "its generation was interrupted" };
+    if (!info.complete) {
+        return { kind: "stale", why: "its generation was interrupted", info: info as unknown as LakeInfo };
+    }
     return { kind: "lake", info: info as unknown as LakeInfo };
 }
 
@@ -111,11 +124,69 @@ export function lastLakeDay(info: LakeInfo): string {
     return info.deliveries[info.deliveries.length - 1];
 }
 
-/** Deletes a lake made here: only lake.json and the table folders it generates. */
-export function deleteLake(dir: string): void {
-    for (const entry of [...LAKE_ENTRIES, LAKE_INFO_FILE]) {
-        fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+/**
+ * Deletes a lake made here: the files its lake.json lists (and those a crashed delivery was
+ * writing), lake.json, and the folders left empty. Anything else found in the folder stays (a lake
+ * of the first version listed no files: its table folders go whole).
+ */
+export function deleteLake(dir: string, info?: LakeInfo): void {
+    if (!info) {
+        for (const entry of LAKE_ENTRIES) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
     }
+    for (const file of [...Object.keys(info?.files ?? {}), ...(info?.pending ?? [])]) {
+        fs.rmSync(path.join(dir, file), { force: true });
+    }
+    fs.rmSync(path.join(dir, LAKE_INFO_FILE), { force: true });
+    for (const entry of LAKE_ENTRIES) removeEmptyFolders(path.join(dir, entry));
+}
+
+/** Removes `dir` and the folders under it that hold no file. */
+function removeEmptyFolders(dir: string): void {
+    let entries: fs.Dirent[];
+    try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+        return;
+    }
+    for (const e of entries) if (e.isDirectory()) removeEmptyFolders(path.join(dir, e.name));
+    if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+}
+
+/**
+ * Parquet files in the lake's table folders that its lake.json does not list: the export would
+ * read them as lake data, and they are not provably the lake's, so they are never deleted.
+ */
+export function lakeStrays(dir: string, info: LakeInfo): string[] {
+    const known = new Set([...Object.keys(info.files), ...(info.pending ?? [])]);
+    const strays: string[] = [];
+    const walk = (relative: string) => {
+        let entries: fs.Dirent[];
+        try {
+            entries = fs.readdirSync(path.join(dir, relative), { withFileTypes: true });
+        } catch {
+            return;
+        }
+        for (const e of entries) {
+            const child = `${relative}/${e.name}`;
+            if (e.isDirectory()) walk(child);
+            else if (e.name.endsWith(".parquet") && !known.has(child)) strays.push(child);
+        }
+    };
+    for (const entry of LAKE_ENTRIES) walk(entry);
+    return strays.sort();
+}
+
+/**
+ * Deletes what a delivery cut off by a crash was writing (listed as pending) and returns the lake
+ * as its lake.json lists it: the days before that delivery, whole, with its lakeId.
+ */
+export function settleLake(dir: string, info: LakeInfo): LakeInfo {
+    if (!info.pending?.length && info.lakeId) return info;
+    for (const file of info.pending ?? []) fs.rmSync(path.join(dir, file), { force: true });
+    // A lake generated before lakeIds gets one on its first use.
+    const settled = { ...info, pending: [], lakeId: info.lakeId ?? randomUUID() };
+    writeInfo(dir, settled);
+    return settled;
 }
 
 /** Every file lake.json lists must be there: a deleted partition or users file is an error. */
@@ -140,8 +211,11 @@ export function validateLakeShape(o: LakeShape): string[] {
     if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 2 ** 31) {
         problems.push(`seed must be a whole number from 0 to 2^31, got ${o.seed}`);
     }
-    if (!isIsoDay(o.startDate)) {
-        problems.push(`startDate must be a real date YYYY-MM-DD, got ${JSON.stringify(o.startDate)}`);
+    // Connect's data lake is recent; far-off years only make DuckDB's date arithmetic fail mid-way.
+    if (!isIsoDay(o.startDate) || o.startDate < FIRST_LAKE_DAY || o.startDate > LAST_LAKE_START) {
+        problems.push(
+            `startDate must be a real date YYYY-MM-DD from ${FIRST_LAKE_DAY} to ${LAST_LAKE_START}, got ${JSON.stringify(o.startDate)}`,
+        );
     }
     const ids = o.instanceIds;
     if (
@@ -188,10 +262,11 @@ export async function generateLake(
         newColumnSince: null,
         users: dims.users.length,
         agentHierarchyGroups: dims.groups.length,
+        lakeId: randomUUID(),
     };
     writeInfo(dir, info);
     for (let k = 0; k < shape.days; k++) {
-        info = await deliver(connection, dir, dims, info, base + (k < extra ? 1 : 0), false);
+        info = await deliver(connection, dir, dims, info, base + (k < extra ? 1 : 0), {});
         writeInfo(dir, info);
         onProgress?.({ step: "generating lake", done: k + 1, total: shape.days });
     }
@@ -205,33 +280,50 @@ export async function addLakeDay(
     connection: DuckDBConnection,
     dir: string,
     info: LakeInfo,
-    options: { readonly newColumn?: boolean } = {},
+    options: DeliveryOptions = {},
 ): Promise<{ info: LakeInfo; day: string }> {
     const { seed, startDate, rows, days, instanceIds } = info.generatedWith;
     const dims = buildDimensions(seed, startDate, instanceIds);
     await loadDimensionTables(connection, dims);
-    const next = await deliver(connection, dir, dims, info, Math.floor(rows / days), options.newColumn === true);
+    const next = await deliver(connection, dir, dims, info, Math.floor(rows / days), options);
     writeInfo(dir, next);
     return { info: next, day: lastLakeDay(next) };
 }
 
-/** One delivery day: new contacts, updates of the day before, late contacts, user changes. */
+export interface DeliveryOptions {
+    /** The new day's contacts carry NEW_CONTACT_COLUMN (and every later day's). */
+    readonly newColumn?: boolean;
+    /** Called after each file is written, before lake.json lists it (a test kills the process here). */
+    readonly afterFile?: (file: string) => void;
+}
+
+/**
+ * One delivery day: new contacts, updates of the day before, late contacts, user changes. Each
+ * file is listed in lake.json as pending before it is written, so a crash leaves nothing unlisted.
+ */
 async function deliver(
     connection: DuckDBConnection,
     dir: string,
     dims: Dimensions,
     info: LakeInfo,
     rows: number,
-    newColumn: boolean,
+    options: DeliveryOptions,
 ): Promise<LakeInfo> {
     const start = info.generatedWith.startDate;
     const k = info.deliveries.length;
     const day = addDays(start, k);
+    const newColumn = options.newColumn === true;
     const withColumn = newColumn || info.newColumnSince !== null;
     const files: Record<string, number> = { ...info.files };
+    const pending: string[] = [];
+    const begin = (file: string) => {
+        pending.push(file);
+        writeInfo(dir, { ...info, pending });
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    };
     const contactFile = async (j: number, kind: ContactKind, name: string) => {
         const file = `contacts/${LAKE_PARTITION_COLUMN}=${addDays(start, j)}/${name}-${day}.parquet`;
-        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        begin(file);
         const select = contactsSelect(dims, info.generatedWith.seed, {
             k: j,
             day: addDays(start, j),
@@ -243,6 +335,7 @@ async function deliver(
             `COPY (${select}) TO ${sqlString(path.join(dir, file))} (FORMAT PARQUET, COMPRESSION SNAPPY)`,
         );
         files[file] = Number(reader.getRows()[0]?.[0] ?? 0);
+        options.afterFile?.(file);
         return files[file];
     };
     const newRows = await contactFile(k, "new", "part");
@@ -254,12 +347,13 @@ async function deliver(
     ] as const) {
         if (records.length === 0) continue;
         const file = `${table}/part-${day}.parquet`;
-        fs.mkdirSync(path.join(dir, table), { recursive: true });
+        begin(file);
         await createTable(connection, `synthetic_${table}`, typed(CONNECT_TABLE_SCHEMAS[table].columns), records);
         await connection.run(
             `COPY ${quoteIdent(`synthetic_${table}`)} TO ${sqlString(path.join(dir, file))} (FORMAT PARQUET, COMPRESSION SNAPPY)`,
         );
         files[file] = records.length;
+        options.afterFile?.(file);
     }
     return {
         ...info,
@@ -267,6 +361,7 @@ async function deliver(
         partitions: [...info.partitions, { day, rows: newRows }],
         dayCounts: [...info.dayCounts, rows],
         files,
+        pending: [],
         newColumnSince: info.newColumnSince ?? (newColumn ? day : null),
     };
 }
