@@ -211,6 +211,18 @@ describe("config validation", () => {
         ["retention CloudWatch rejects", { logRetentionDays: 31 }, "logRetentionDays", /CloudWatch's values/],
         ["timeout above Lambda's maximum", { lambdaTimeoutSeconds: 901 }, "lambdaTimeoutSeconds", /60 to 900/],
         ["bad KMS key", { kmsKeyArn: "alias/mine" }, "kmsKeyArn", /KMS key ARN/],
+        [
+            "a list for a text key",
+            { alarmEmail: ["ops@example.com"] },
+            "alarmEmail",
+            /must be a single text value, got a YAML list .*connect-analytics:alarmEmail: <value>/,
+        ],
+        [
+            "a map for a text key",
+            { exportPrefix: { a: "b" } },
+            "exportPrefix",
+            /must be a single text value, got a YAML map/,
+        ],
     ];
     for (const [what, overrides, key, message] of bad) {
         it(`rejects ${what}, naming ${key}`, () => {

@@ -53,7 +53,7 @@ export function createReader(
             });
             continue;
         }
-        const decoded = decode(text, CONFIG_KEYS[key as ConfigKey]);
+        const decoded = decode(text, CONFIG_KEYS[key as ConfigKey], key);
         if (decoded.error) fail(key, decoded.error);
         else values[key as ConfigKey] = decoded.value;
     }
@@ -113,10 +113,17 @@ function ruleProblem(spec: KeySpec, value: unknown): string | undefined {
 }
 
 /** Pulumi passes scalars as strings and structured values as JSON text. */
-function decode(text: string, spec: KeySpec): { value?: unknown; error?: string } {
+function decode(text: string, spec: KeySpec, key: string): { value?: unknown; error?: string } {
     switch (spec.type) {
-        case "string":
-            return { value: text };
+        case "string": {
+            // Pulumi hands a list or map as JSON text: never take that text for the value.
+            const kind = structuredKind(text);
+            return kind
+                ? {
+                      error: `must be a single text value, got a YAML ${kind} (${text}). Write one value: \`${qualify(key)}: <value>\`.`,
+                  }
+                : { value: text };
+        }
         case "boolean":
             if (text === "true" || text === "false") return { value: text === "true" };
             return { error: `must be true or false, got ${JSON.stringify(text)}.` };
@@ -141,6 +148,19 @@ function decode(text: string, spec: KeySpec): { value?: unknown; error?: string 
                     : parsed !== null && typeof parsed === "object" && !Array.isArray(parsed);
             return ok ? { value: parsed } : { error: `must be a YAML ${what}.` };
         }
+    }
+}
+
+/** "list" or "map" when the text is a JSON array or object (how Pulumi passes structured values). */
+function structuredKind(text: string): "list" | "map" | undefined {
+    const start = text.trimStart()[0];
+    if (start !== "[" && start !== "{") return undefined;
+    try {
+        const parsed: unknown = JSON.parse(text);
+        if (Array.isArray(parsed)) return "list";
+        return parsed !== null && typeof parsed === "object" ? "map" : undefined;
+    } catch {
+        return undefined;
     }
 }
 
