@@ -16,6 +16,7 @@ import { ShareModel } from "../lib/permissions";
 import { call } from "./aws";
 import { Check } from "./checks";
 import { renderError } from "./errors";
+import { formatBytes } from "../lib/report";
 
 export interface QueryOptions {
     readonly workgroup: string;
@@ -32,17 +33,6 @@ const DONE = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
 
 export function countQuery(database: string, table: string): string {
     return `SELECT COUNT(*) FROM "${database}"."${table}"`;
-}
-
-export function formatBytes(bytes: number): string {
-    const units = ["B", "KB", "MB", "GB", "TB"];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
 }
 
 function queryFix(reason: string): string {

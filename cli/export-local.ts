@@ -26,11 +26,12 @@ import {
     type LocalExportResult,
 } from "../functions/local/runLocal";
 import { localTableName, resolveReader, type LocalReader, type ReaderView } from "../functions/local/readerView";
-import { DEFAULT_LAKE, type LakeProgress, type LakeShape } from "../functions/local/syntheticLake";
+import { DEFAULT_LAKE, LAKE_LIMITS, type LakeProgress, type LakeShape } from "../functions/local/syntheticLake";
 import { MAX_CHUNK_DAYS, MAX_LOOKBACK_DAYS } from "../functions/settings";
 import type { ExportFormat, ExportTarget, LogLevel, TableRunEntry } from "../functions/types";
 import { connectColumnNames, datasetKeys } from "../lib/connectSchema";
 import { parseConfig, type AppConfig } from "../lib/config";
+import { formatBytes, textTable } from "../lib/report";
 import { loadStackConfig, REPO_ROOT, StackFileError } from "../plan/configFile";
 
 interface CliOptions {
@@ -86,9 +87,19 @@ function buildProgram(): Command {
         .description(
             "Export a synthetic Amazon Connect data lake on DuckDB with the export Lambda's code (no AWS needed).",
         )
-        .option("--rows <n>", "contacts in a generated lake", wholeNumber("--rows", 0, 50_000_000), DEFAULT_LAKE.rows)
-        .option("--days <n>", "days of a generated lake", wholeNumber("--days", 1, 3650), DEFAULT_LAKE.days)
-        .option("--seed <n>", "seed of the synthetic data", wholeNumber("--seed", 0, 2 ** 31), DEFAULT_LAKE.seed)
+        .option(
+            "--rows <n>",
+            "contacts in a generated lake",
+            wholeNumber("--rows", ...LAKE_LIMITS.rows),
+            DEFAULT_LAKE.rows,
+        )
+        .option("--days <n>", "days of a generated lake", wholeNumber("--days", ...LAKE_LIMITS.days), DEFAULT_LAKE.days)
+        .option(
+            "--seed <n>",
+            "seed of the synthetic data",
+            wholeNumber("--seed", ...LAKE_LIMITS.seed),
+            DEFAULT_LAKE.seed,
+        )
         .option("--start-date <date>", "first day of a generated lake", day("--start-date"), DEFAULT_LAKE.startDate)
         .option(
             "--lake <dir>",
@@ -248,17 +259,7 @@ function tableSpecs(exclude: string[] | undefined, consumer: AppConfig) {
 }
 
 const fmtInt = (n: number | null) => (n === null ? "-" : n.toLocaleString("en-US"));
-function fmtBytes(n: number | null): string {
-    if (n === null) return "-";
-    const units = ["B", "KB", "MB", "GB"];
-    let v = n;
-    let i = 0;
-    while (v >= 1024 && i < units.length - 1) {
-        v /= 1024;
-        i++;
-    }
-    return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
+const fmtBytes = (n: number | null) => (n === null ? "-" : formatBytes(n));
 const fmtWindow = (e: TableRunEntry) =>
     e.window
         ? `${e.window.from ?? "start"}..${e.window.to}`
@@ -313,14 +314,7 @@ function summaryTable(result: LocalExportResult): string {
         e.mode === "snapshot" ? "-" : `${e.watermarkBefore ?? "none"} -> ${e.watermarkAfter ?? "none"}`,
         e.schemaChanges.join(", ") || "-",
     ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) =>
-        "  " +
-        cells
-            .map((c, i) => c.padEnd(widths[i]))
-            .join("  ")
-            .trimEnd();
-    return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+    return textTable(header, rows).join("\n");
 }
 
 /** What the reader sees: one line per table (rows and columns visible of the table's, the filter). */

@@ -22,3 +22,15 @@ export function failureMessage(command: string, err: unknown): string {
     const userError = USER_ERRORS.has(e?.name) || e?.constructor?.name === "RunError";
     return `${command} failed: ${userError ? e.message : (e?.stack ?? e)}\n`;
 }
+
+/** 1536 -> "1.5 KB": binary units, one decimal above bytes. */
+export function formatBytes(bytes: number): string {
+    const units = ["B", "KB", "MB", "GB", "TB"];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}

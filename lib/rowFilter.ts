@@ -47,6 +47,8 @@
  * subqueries, concatenation, arithmetic) is a parse error, so a crafted expression cannot smuggle
  * anything past the checks.
  */
+// A string constant is quoted as SQL quotes it (an embedded quote doubled), for Lake Formation and DuckDB alike.
+import { sqlString as quoteString } from "../functions/sql";
 import { CONNECT_COLUMN_SPECS, parseColumnSpec, TABLE_ALIASES } from "./connectSchema";
 
 /** Lake Formation: the expression must be shorter than this (partiql-support.html). */
@@ -298,11 +300,6 @@ const GRAMMAR_WORDS = new Set(
 /** Column name as written in a rendered expression: bare when safe, else double-quoted. */
 export function quoteColumn(name: string): string {
     return /^[a-z_][a-z0-9_]*$/.test(name) && !KEYWORDS.has(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
-/** A string constant: single quotes, an embedded quote doubled. */
-export function quoteString(value: string): string {
-    return `'${value.replace(/'/g, "''")}'`;
 }
 
 // ---------------------------------------------------------------------------------------------

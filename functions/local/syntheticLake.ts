@@ -42,6 +42,8 @@ export interface LakeShape {
     readonly instanceIds?: readonly string[];
 }
 
+/** Bounds of the numeric lake options ([min, max], inclusive): the CLI's and validateLakeShape's. */
+export const LAKE_LIMITS = { rows: [0, 50_000_000], days: [1, 3650], seed: [0, 2 ** 31] } as const;
 export const DEFAULT_LAKE: LakeShape = { rows: 100_000, days: 30, seed: 42, startDate: "2025-01-01" };
 export const LAKE_INFO_FILE = "lake.json";
 /** The range of a generated lake's first day. */
@@ -202,14 +204,11 @@ export function verifyLake(dir: string, info: LakeInfo): void {
 
 export function validateLakeShape(o: LakeShape): string[] {
     const problems: string[] = [];
-    if (!Number.isInteger(o.rows) || o.rows < 0 || o.rows > 50_000_000) {
-        problems.push(`rows must be a whole number from 0 to 50,000,000, got ${o.rows}`);
-    }
-    if (!Number.isInteger(o.days) || o.days < 1 || o.days > 3650) {
-        problems.push(`days must be a whole number from 1 to 3650, got ${o.days}`);
-    }
-    if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 2 ** 31) {
-        problems.push(`seed must be a whole number from 0 to 2^31, got ${o.seed}`);
+    for (const key of ["rows", "days", "seed"] as const) {
+        const [min, max] = LAKE_LIMITS[key];
+        if (!Number.isInteger(o[key]) || o[key] < min || o[key] > max) {
+            problems.push(`${key} must be a whole number from ${min} to ${max.toLocaleString("en-US")}, got ${o[key]}`);
+        }
     }
     // Connect's data lake is recent; far-off years only make DuckDB's date arithmetic fail mid-way.
     if (!isIsoDay(o.startDate) || o.startDate < FIRST_LAKE_DAY || o.startDate > LAST_LAKE_START) {
