@@ -211,6 +211,14 @@ describe("config validation", () => {
         ["retention CloudWatch rejects", { logRetentionDays: 31 }, "logRetentionDays", /CloudWatch's values/],
         ["timeout above Lambda's maximum", { lambdaTimeoutSeconds: 901 }, "lambdaTimeoutSeconds", /60 to 900/],
         ["bad KMS key", { kmsKeyArn: "alias/mine" }, "kmsKeyArn", /KMS key ARN/],
+        ...["1e1", "0x10", " 5", "5 ", "5.0", "+5", "05", "", "five"].map(
+            (text): [string, Record<string, unknown>, string, RegExp] => [
+                `number written as ${JSON.stringify(text)}`,
+                { lookbackDays: text },
+                "lookbackDays",
+                /must be a whole number from 0 to 90 in decimal digits/,
+            ],
+        ),
         [
             "a list for a text key",
             { alarmEmail: ["ops@example.com"] },

@@ -127,12 +127,13 @@ function decode(text: string, spec: KeySpec, key: string): { value?: unknown; er
         case "boolean":
             if (text === "true" || text === "false") return { value: text === "true" };
             return { error: `must be true or false, got ${JSON.stringify(text)}.` };
-        case "number": {
-            const n = Number(text);
-            return text.trim() !== "" && Number.isFinite(n)
-                ? { value: n }
-                : { error: `must be a number, got ${JSON.stringify(text)}.` };
-        }
+        case "number":
+            // Decimal digits only: Number() would also take "1e3", "0x10", " 5" and "5.0".
+            return /^(0|-?[1-9][0-9]*)$/.test(text)
+                ? { value: Number(text) }
+                : {
+                      error: `must be a whole number from ${spec.min} to ${spec.max} in decimal digits (no sign, exponent, decimal point, hex or spaces), got ${JSON.stringify(text)}.`,
+                  };
         case "array":
         case "object": {
             const what = spec.type === "array" ? "list" : "map";
