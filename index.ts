@@ -71,9 +71,12 @@ async function consumerRoles(config: AppConfig, partition: string) {
 }
 
 async function producer(config: AppConfig): Promise<ProgramOutputs<ProducerStackOutputs>> {
-    const settings = dataLakeSettings(config);
+    // Every check that can stop the run comes before the first resource: the data-lake settings,
+    // once registered, would be written (or, on a replace, wiped) whatever a later check finds.
     const { partition } = await aws.getPartition();
     const consumers = await consumerRoles(config, partition);
+    if (config.dataSource !== "connectAnalytics") await checkOwnedTables(config);
+    const settings = dataLakeSettings(config);
     const common = {
         side: "producer",
         region: config.region,
@@ -114,7 +117,6 @@ async function producer(config: AppConfig): Promise<ProgramOutputs<ProducerStack
         } satisfies ProgramOutputs<ProducerStackOutputs>;
     }
 
-    await checkOwnedTables(config);
     const share = new ProducerShare("producer", { ...config, consumers }, { dependsOn: settings });
     const ramShareArns = config.ramShareArn ? [config.ramShareArn] : [];
     return {

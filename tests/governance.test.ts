@@ -1,10 +1,34 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseConfig } from "../lib/config";
 import { mergeDataLakeSettings } from "../lib/dataLakeSettings";
+import { PlanMocks } from "../plan/mocks";
+import { settle } from "../plan/sdkInternals";
 import { CONSUMER, ofType, plan, PRODUCER, rejection, ROLE_ARN, stackConfig } from "./helpers";
 
 const GRANT = "aws:lakeformation/permissions:Permissions";
 const PRODUCER_STACK = "organization/connect-analytics/producer";
+const CONSUMER_STACK = "organization/connect-analytics/consumer";
+
+/**
+ * A plan that must fail, and every resource it registered (a failed plan returns no resource
+ * list), StackReferences set apart: reading the peer's outputs is what the checks need.
+ */
+async function failedPlan(run: () => Promise<unknown>): Promise<{ message: string; registered: string[] }> {
+    const registered: string[] = [];
+    const newResource = PlanMocks.prototype.newResource;
+    PlanMocks.prototype.newResource = function (args) {
+        if (args.type !== "pulumi:pulumi:StackReference") registered.push(`${args.type}::${args.name}`);
+        return newResource.call(this, args);
+    };
+    try {
+        const message = await rejection(run());
+        // Registrations still on their way when the program threw.
+        await settle().catch(() => undefined);
+        return { message, registered };
+    } finally {
+        PlanMocks.prototype.newResource = newResource;
+    }
+}
 const EXCLUDED = { users: ["email", "mobile"], contacts: ["customer_endpoint_address"] };
 
 function issueFor(
@@ -265,6 +289,37 @@ describe("data-lake settings", () => {
         assert.deepEqual(settings.inputs.createDatabaseDefaultPermissions, []);
         assert.deepEqual(settings.inputs.createTableDefaultPermissions, []);
         assert.equal(settings.parent, "lake-formation");
+    });
+
+    it("a failing check registers no resource at all: the producer checks its consumer and tables before the settings", async () => {
+        const settings = { manageDataLakeSettings: true };
+        const undeployed = await failedPlan(() =>
+            plan("producer", { producer: settings, peers: { [CONSUMER_STACK]: {} } }),
+        );
+        assert.match(undeployed.message, /consumer stack .* has not been deployed yet/);
+        assert.deepEqual(undeployed.registered, []);
+
+        const otherAccount = await failedPlan(() =>
+            plan("producer", {
+                producer: settings,
+                peers: { [CONSUMER_STACK]: { consumerAccountId: "333333333333", lambdaRoleArn: ROLE_ARN } },
+            }),
+        );
+        assert.match(otherAccount.message, /connect-analytics:consumerAccountId: is 222222222222 but consumer stack/);
+        assert.deepEqual(otherAccount.registered, []);
+
+        const unreadable = await failedPlan(() =>
+            plan("producer", {
+                producer: { ...settings, consumerStack: undefined },
+                invokes: {
+                    "aws:glue/getCatalogTable:getCatalogTable": () => {
+                        throw new Error("EntityNotFoundException");
+                    },
+                },
+            }),
+        );
+        assert.match(unreadable.message, /the producer cannot read table 111111111111:connect_datalake\.users/);
+        assert.deepEqual(unreadable.registered, []);
     });
 
     it("merge keeps what the project does not manage and never removes an admin", () => {
