@@ -24,6 +24,7 @@ import { Check } from "./checks";
 import { isUsageProblem, renderError, UsageError } from "./errors";
 import { grant, GrantChange } from "./grant";
 import { exportMetadata, toCsv } from "./metadata";
+import { checkOutputPath, fsPathKind, fsWriteFile, PathKind } from "./outputPath";
 import { relink } from "./relink";
 import { checkLine, counts, grantLine, linkLine, summaryTable } from "./report";
 import { identify, Session } from "./session";
@@ -37,7 +38,10 @@ export interface Output {
 export interface Deps {
     readonly createClients: ClientFactory;
     readonly readFile: (path: string) => string;
-    readonly writeFile: (path: string, text: string) => void;
+    /** Writes an output file; without `overwrite` it must not exist yet. */
+    readonly writeFile: (path: string, text: string, overwrite: boolean) => void;
+    /** What is at a path (file, folder, other), undefined when nothing: output paths are checked before any AWS call. */
+    readonly pathKind: (path: string) => PathKind | undefined;
     readonly stdout: Output;
     readonly stderr: Output;
     /** Progress lines only on a terminal. */
@@ -51,7 +55,8 @@ export interface Deps {
 const defaultDeps: Deps = {
     createClients: createAwsClients,
     readFile: (path) => fs.readFileSync(path, "utf8"),
-    writeFile: (path, text) => fs.writeFileSync(path, text),
+    writeFile: fsWriteFile,
+    pathKind: fsPathKind,
     stdout: process.stdout,
     stderr: process.stderr,
     isTTY: Boolean(process.stderr.isTTY),
@@ -206,6 +211,15 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
         return session;
     };
 
+    /** An output file flag, checked before anything is read or called; `--overwrite` only with it. */
+    const outputFile = (flag: string, file: string | undefined, overwrite: boolean | undefined) => {
+        if (file === undefined) {
+            if (overwrite) throw new UsageError(`--overwrite: nothing to overwrite without ${flag} <file>; drop it.`);
+            return;
+        }
+        checkOutputPath(flag, file, Boolean(overwrite), deps.pathKind);
+    };
+
     const program = new Command("connect-analytics")
         .description(
             "Operate the cross-account Connect data lake share: verify it, export its metadata, repair grants and links.",
@@ -276,12 +290,14 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
 
     common(program.command("metadata"))
         .description("export Glue metadata of the shared tables (links and targets) as CSV: one row per column")
-        .option("--out <file>", "write to this file instead of stdout")
-        .action(async (opts: CommonOptions & { out?: string }) => {
+        .option("--out <file>", "write to this file instead of stdout (it must not exist, unless --overwrite)")
+        .option("--overwrite", "with --out: replace the file if it exists")
+        .action(async (opts: CommonOptions & { out?: string; overwrite?: boolean }) => {
+            outputFile("--out", opts.out, opts.overwrite);
             const s = begin(opts);
             const { rows, warnings } = await exportMetadata(s);
             const text = opts.json ? json(rows) : toCsv(rows);
-            if (opts.out) deps.writeFile(opts.out, text);
+            if (opts.out) deps.writeFile(opts.out, text, Boolean(opts.overwrite));
             else deps.stdout.write(text);
             warnings.forEach((w) => deps.stderr.write(`warning: ${w}\n`));
             if (opts.out) deps.stderr.write(`wrote ${rows.length} rows to ${opts.out}\n`);
@@ -348,58 +364,62 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
             "--readers <file>",
             "expected readers besides the Lambda role and the readers the consumer's outputs name: JSON list of {principal, tables} (or stack outputs with a readers list)",
         )
-        .option("--csv <file>", "also write the rows as CSV to this file")
-        .action(async (opts: CommonOptions & { since: string; readers?: string; csv?: string }) => {
-            const s = begin(opts);
-            const end = new Date(deps.now());
-            const start = parseSince(opts.since, end.getTime());
-            const { model } = s.targets;
-            // The Lambda role may read every shared table, through its link or at the target.
-            const expected: ExpectedAccess[] = [
-                { principal: model.consumerPrincipalArn, tables: model.tables.map((t) => t.name) },
-                // The consumer's outputs name its readers; a --readers file adds to them.
-                ...(model.readers ?? []).map((r) => ({ principal: r.principal, tables: r.tables })),
-                ...(opts.readers ? parseReadersFile(readText(opts.readers, "--readers", deps), opts.readers) : []),
-            ];
-            // A read names the table through its link or at its target.
-            const aliases: TableAlias[] = model.tables.flatMap((t) =>
-                [linkOf(model, t.linkName), targetOf(model, t.name)].map((ref) => ({
-                    account: ref.catalogId,
-                    database: ref.databaseName,
-                    table: ref.name,
-                    name: t.name,
-                })),
-            );
-            const me = await identify(s, "main");
-            if (me.account !== model.consumerAccountId) {
-                throw new UsageError(
-                    `audit reads the consumer account's CloudTrail, but the credentials are ${me.arn} in account ${me.account}, not ${model.consumerAccountId}; pass --profile with credentials of the consumer account.`,
+        .option("--csv <file>", "also write the rows as CSV to this file (it must not exist, unless --overwrite)")
+        .option("--overwrite", "with --csv: replace the file if it exists")
+        .action(
+            async (opts: CommonOptions & { since: string; readers?: string; csv?: string; overwrite?: boolean }) => {
+                outputFile("--csv", opts.csv, opts.overwrite);
+                const s = begin(opts);
+                const end = new Date(deps.now());
+                const start = parseSince(opts.since, end.getTime());
+                const { model } = s.targets;
+                // The Lambda role may read every shared table, through its link or at the target.
+                const expected: ExpectedAccess[] = [
+                    { principal: model.consumerPrincipalArn, tables: model.tables.map((t) => t.name) },
+                    // The consumer's outputs name its readers; a --readers file adds to them.
+                    ...(model.readers ?? []).map((r) => ({ principal: r.principal, tables: r.tables })),
+                    ...(opts.readers ? parseReadersFile(readText(opts.readers, "--readers", deps), opts.readers) : []),
+                ];
+                // A read names the table through its link or at its target.
+                const aliases: TableAlias[] = model.tables.flatMap((t) =>
+                    [linkOf(model, t.linkName), targetOf(model, t.name)].map((ref) => ({
+                        account: ref.catalogId,
+                        database: ref.databaseName,
+                        table: ref.name,
+                        name: t.name,
+                    })),
                 );
-            }
-            const report = auditReport(await lookupAccessEvents(s.main, start, end), expected, aliases);
-            if (opts.csv) deps.writeFile(opts.csv, auditCsv(report));
-            if (opts.json) {
-                deps.stdout.write(
-                    json({
-                        command: "audit",
-                        ok: report.findings.length === 0,
-                        account: model.consumerAccountId,
-                        region: s.targets.region,
-                        since: start.toISOString(),
-                        until: end.toISOString(),
-                        events: report.events,
-                        expected,
-                        rows: report.rows,
-                        findings: report.findings,
-                        withoutTable: report.withoutTable,
-                    }),
-                );
-            } else {
-                deps.stdout.write(auditText(report, { start, end }, expected));
-            }
-            if (opts.csv) deps.stderr.write(`wrote ${report.rows.length} rows to ${opts.csv}\n`);
-            if (report.findings.length > 0) exitCode = 1;
-        });
+                const me = await identify(s, "main");
+                if (me.account !== model.consumerAccountId) {
+                    throw new UsageError(
+                        `audit reads the consumer account's CloudTrail, but the credentials are ${me.arn} in account ${me.account}, not ${model.consumerAccountId}; pass --profile with credentials of the consumer account.`,
+                    );
+                }
+                const report = auditReport(await lookupAccessEvents(s.main, start, end), expected, aliases);
+                if (opts.csv) deps.writeFile(opts.csv, auditCsv(report), Boolean(opts.overwrite));
+                if (opts.json) {
+                    deps.stdout.write(
+                        json({
+                            command: "audit",
+                            ok: report.findings.length === 0,
+                            account: model.consumerAccountId,
+                            region: s.targets.region,
+                            since: start.toISOString(),
+                            until: end.toISOString(),
+                            events: report.events,
+                            expected,
+                            rows: report.rows,
+                            findings: report.findings,
+                            withoutTable: report.withoutTable,
+                        }),
+                    );
+                } else {
+                    deps.stdout.write(auditText(report, { start, end }, expected));
+                }
+                if (opts.csv) deps.stderr.write(`wrote ${report.rows.length} rows to ${opts.csv}\n`);
+                if (report.findings.length > 0) exitCode = 1;
+            },
+        );
 
     try {
         await program.parseAsync([...argv], { from: "user" });

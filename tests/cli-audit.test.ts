@@ -322,6 +322,31 @@ describe("cli audit", () => {
             assert.equal(lines.length, 1 + 5);
         });
 
+        it("--csv is checked before any AWS call: an existing file needs --overwrite, a folder or a missing folder is exit 2 naming --csv", async () => {
+            const cases: Array<[string[], RegExp]> = [
+                [["--csv", "consumer.json"], /--csv consumer\.json: already exists; pass --overwrite to replace it/],
+                [["--csv", "reports"], /--csv reports: is a folder/],
+                [["--csv", "nowhere/audit.csv"], /--csv nowhere\/audit\.csv: its folder nowhere does not exist/],
+                [
+                    ["--csv", "consumer.json/audit.csv"],
+                    /--csv consumer\.json\/audit\.csv: consumer\.json is not a folder/,
+                ],
+                [["--overwrite"], /--overwrite: nothing to overwrite without --csv <file>/],
+            ];
+            for (const [args, message] of cases) {
+                const d = deployment(3);
+                const r = await runCli(d, ["audit", ...OUTPUTS, ...args], { now: NOW, folders: [".", "reports"] });
+                assert.equal(r.code, 2, args.join(" "));
+                assert.match(r.stderr, message);
+                assert.equal(d.aws.calls(), 0, `no AWS call for ${args.join(" ")}`);
+                assert.deepEqual(r.written, {});
+            }
+            const d = deployment(3);
+            const r = await runCli(d, ["audit", ...OUTPUTS, "--csv", "consumer.json", "--overwrite"], { now: NOW });
+            assert.equal(r.code, 0, r.stderr);
+            assert.ok(r.written["consumer.json"].startsWith(AUDIT_CSV_COLUMNS.join(",")));
+        });
+
         it("no findings: exit 0; without --readers only the Lambda role is expected", async () => {
             const d = deployment(3);
             d.aws.account(CONSUMER).trail.push(dataAccess(ROLE_ARN, NOW - DAY, PRODUCER, PRODUCER_DB, "users"));

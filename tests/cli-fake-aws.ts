@@ -733,6 +733,10 @@ export async function runCli(
         files?: Record<string, string>;
         now?: number;
         createClients?: Deps["createClients"];
+        /** Folders that exist (default: only "."); files are the outputs files and what the run wrote. */
+        folders?: string[];
+        /** Instead of the in-memory files and folders, e.g. the real `fsPathKind` on a temporary folder. */
+        pathKind?: Deps["pathKind"];
     } = {},
 ) {
     const { run } = await import("../cli/main");
@@ -751,6 +755,14 @@ export async function runCli(
         writeFile: (path, text) => {
             written[path] = text;
         },
+        pathKind:
+            extra.pathKind ??
+            ((path) =>
+                path in files || path in written
+                    ? "file"
+                    : (extra.folders ?? ["."]).includes(path)
+                      ? "folder"
+                      : undefined),
         stdout: { write: (s: string) => (stdout += s) },
         stderr: { write: (s: string) => (stderr += s) },
         isTTY: extra.isTTY ?? false,

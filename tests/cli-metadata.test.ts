@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { METADATA_COLUMNS } from "../cli/metadata";
+import { fsPathKind } from "../cli/outputPath";
 import { BOTH, CONSUMER, deployment, PRODUCER, PRODUCER_DB, runCli } from "./cli-fake-aws";
 
 /** Parses CSV back with a real CSV reader (DuckDB), not with the writer's own rules. */
@@ -96,5 +97,45 @@ describe("cli metadata", () => {
         const rows = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
         assert.equal(rows.length, 18);
         assert.equal(rows[0].is_link, true);
+    });
+
+    it("--out is checked before any AWS call: an existing file (without --overwrite), a folder, a missing or non-folder parent are exit 2 naming --out", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-out-"));
+        const existing = path.join(dir, "meta.csv");
+        fs.writeFileSync(existing, "keep me\n");
+        const cases: Array<[string, RegExp]> = [
+            [existing, /--out .*meta\.csv: already exists; pass --overwrite to replace it/],
+            [dir, /--out .*: is a folder; pass the path of a file/],
+            [path.join(dir, "missing", "meta.csv"), /--out .*: its folder .*missing does not exist/],
+            [path.join(existing, "meta.csv"), /--out .*: .*meta\.csv is not a folder/],
+        ];
+        for (const [out, message] of cases) {
+            const d = deployment(3);
+            const r = await runCli(d, ["metadata", ...BOTH, "--out", out], { pathKind: fsPathKind });
+            assert.equal(r.code, 2, out);
+            assert.match(r.stderr, message);
+            assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+            assert.equal(d.aws.calls(), 0, `no AWS call for ${out}`);
+            assert.deepEqual(r.written, {});
+        }
+        assert.equal(fs.readFileSync(existing, "utf8"), "keep me\n");
+
+        const d = deployment(3);
+        const r = await runCli(d, ["metadata", ...BOTH, "--out", existing, "--overwrite"], { pathKind: fsPathKind });
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.written[existing].startsWith("database,table,"));
+        const fresh = path.join(dir, "fresh.csv");
+        assert.equal(
+            (await runCli(deployment(3), ["metadata", ...BOTH, "--out", fresh], { pathKind: fsPathKind })).code,
+            0,
+        );
+    });
+
+    it("--overwrite without --out is exit 2 naming both", async () => {
+        const d = deployment(3);
+        const r = await runCli(d, ["metadata", ...BOTH, "--overwrite"]);
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /--overwrite: nothing to overwrite without --out <file>/);
+        assert.equal(d.aws.calls(), 0);
     });
 });
