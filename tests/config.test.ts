@@ -144,6 +144,25 @@ describe("config validation", () => {
         assert.match(warnings[1].message, /only used by the producer stack/);
     });
 
+    it("warns about keys outside the project's namespace, naming the key and the one meant; provider keys pass", () => {
+        const warnings: ConfigIssue[] = [];
+        parseConfig(
+            stackConfig("consumer", {
+                "conect-analytics:tables": ["users"],
+                "other:thing": "x",
+                "aws:profile": "dev",
+                "pulumi:template": "x",
+            }),
+            { warn: (w) => warnings.push(w) },
+        );
+        assert.deepEqual(
+            warnings.map((w) => w.key),
+            ["conect-analytics:tables", "other:thing"],
+        );
+        assert.match(warnings[0].message, /ignored\. Did you mean connect-analytics:tables\?/);
+        assert.match(warnings[1].message, /in no namespace this stack reads .*Remove it/);
+    });
+
     it("does not warn about keys left at their defaults", () => {
         const warnings: ConfigIssue[] = [];
         parseConfig(

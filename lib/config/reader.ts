@@ -23,6 +23,20 @@ export interface ConfigReader {
     readonly side: Side | undefined;
 }
 
+/** Namespaces of the providers and of Pulumi itself, whose keys the stack files may set. */
+const PROVIDER_NAMESPACES = ["aws", "aws-native", "pulumi"];
+
+/** A key in no namespace this program or its providers read: ignored, so say so. */
+function foreignKeyMessage(name: string): string {
+    const known = name in CONFIG_KEYS || name in RENAMED_KEYS;
+    return (
+        `is in no namespace this stack reads (${CONFIG_NAMESPACE}:, ${PROVIDER_NAMESPACES.map((n) => `${n}:`).join(", ")}): ignored. ` +
+        (known
+            ? `Did you mean ${CONFIG_NAMESPACE}:${name}? Rename the key.`
+            : `Remove it, or put it under ${CONFIG_NAMESPACE}: if it is one of this project's keys.`)
+    );
+}
+
 export function qualify(key: string): string {
     return key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`;
 }
@@ -36,7 +50,13 @@ export function createReader(
     const values: Partial<Record<ConfigKey, unknown>> = {};
     for (const [fullKey, text] of Object.entries(raw)) {
         const i = fullKey.indexOf(":");
-        if (i < 0 || fullKey.slice(0, i) !== CONFIG_NAMESPACE) continue;
+        const namespace = i < 0 ? undefined : fullKey.slice(0, i);
+        if (namespace !== CONFIG_NAMESPACE) {
+            if (namespace === undefined || !PROVIDER_NAMESPACES.includes(namespace)) {
+                warn({ key: fullKey, message: foreignKeyMessage(fullKey.slice(i + 1)) });
+            }
+            continue;
+        }
         const key = fullKey.slice(i + 1);
         const renamed = RENAMED_KEYS[key];
         if (renamed) {
