@@ -137,7 +137,7 @@ async function producer(config: AppConfig): Promise<ProgramOutputs<ProducerStack
 }
 
 async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStackOutputs>> {
-    const settings = dataLakeSettings(config);
+    // As on the producer: the peer checks and the RAM invitations' check before any resource.
     const { partition } = await aws.getPartition();
     const peer = config.producerStack
         ? await readPeerOutputs(
@@ -155,6 +155,7 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
             : "Have the producer grant again (or accept it sooner next time)";
     const ramShares = planAcceptance(view.ramShareArns, await lookupInvitations(view.ramShareArns), reshare);
     ramShares.forEach((share) => share.action === "none" && pulumi.log.info(share.note));
+    const settings = dataLakeSettings(config);
 
     const links = new ConsumerLinkSet(
         "consumer",

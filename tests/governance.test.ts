@@ -322,6 +322,20 @@ describe("data-lake settings", () => {
         assert.deepEqual(unreadable.registered, []);
     });
 
+    it("a failing check registers no resource at all: the consumer checks its producer before the settings", async () => {
+        const failed = await failedPlan(() =>
+            plan("consumer", {
+                consumer: { manageDataLakeSettings: true },
+                peers: { [PRODUCER_STACK]: { producerAccountId: "333333333333" } },
+            }),
+        );
+        assert.match(
+            failed.message,
+            /connect-analytics:producerAccountId: is 111111111111 but producer stack .* runs in 333333333333/,
+        );
+        assert.deepEqual(failed.registered, []);
+    });
+
     it("merge keeps what the project does not manage and never removes an admin", () => {
         const merged = mergeDataLakeSettings(
             {
