@@ -163,6 +163,19 @@ describe("config validation", () => {
         assert.match(warnings[1].message, /in no namespace this stack reads .*Remove it/);
     });
 
+    it("accepts each form of schedule expression", () => {
+        for (const expression of [
+            "rate(1 minute)",
+            "rate(12 hours)",
+            "at(2030-01-31T02:00:00)",
+            "cron(15 2/6 L * ? 2030-2040)",
+            "cron(0 4 ? JAN-MAR MON#1 *)",
+        ]) {
+            const config = parseConfig(stackConfig("consumer", { maintenanceSchedule: expression }));
+            assert.equal(config.export.maintenanceSchedule, expression);
+        }
+    });
+
     it("does not warn about keys left at their defaults", () => {
         const warnings: ConfigIssue[] = [];
         parseConfig(
@@ -220,6 +233,33 @@ describe("config validation", () => {
         ["bad project name", { projectName: "Connect_Analytics" }, "projectName", /lowercase/],
         ["bad stack reference", { producerStack: "org/proj/stack/extra" }, "producerStack", /stack name like/],
         ["bad schedule", { exportSchedule: "daily" }, "exportSchedule", /rate\(N unit\)/],
+        ["cron with five fields", { exportSchedule: "cron(0 2 * * *)" }, "exportSchedule", /six fields/],
+        [
+            "cron with seven fields",
+            { maintenanceSchedule: "cron(0 4 ? * SUN * *)" },
+            "maintenanceSchedule",
+            /six fields/,
+        ],
+        ["cron without ?", { exportSchedule: "cron(0 2 * * * *)" }, "exportSchedule", /\? in exactly one of/],
+        ["cron with ? twice", { exportSchedule: "cron(0 2 ? * ? *)" }, "exportSchedule", /\? in exactly one of/],
+        ["cron with a bad field", { exportSchedule: "cron(0 2am * * ? *)" }, "exportSchedule", /invalid cron hours/],
+        ["empty cron", { exportSchedule: "cron()" }, "exportSchedule", /six fields/],
+        ["rate of zero", { exportSchedule: "rate(0 minutes)" }, "exportSchedule", /positive whole number/],
+        ["rate in weeks", { exportSchedule: "rate(1 week)" }, "exportSchedule", /minutes, hours or days/],
+        ["at with a word", { exportSchedule: "at(tomorrow)" }, "exportSchedule", /at\(yyyy-mm-ddThh:mm:ss\)/],
+        ["at on no date", { exportSchedule: "at(2030-02-30T02:00:00)" }, "exportSchedule", /valid date/],
+        [
+            "maintenance at the export's time",
+            { maintenanceSchedule: "cron(0 2 * * ? *)" },
+            "maintenanceSchedule",
+            /same as exportSchedule .*another time/,
+        ],
+        [
+            "export at maintenance's time",
+            { exportSchedule: "cron(0  4 ? * sun *)" },
+            "maintenanceSchedule",
+            /same as exportSchedule/,
+        ],
         ["bad export format", { exportFormat: "json" }, "exportFormat", /"parquet" or "csv"/],
         [
             "cutoff below Athena's minimum",

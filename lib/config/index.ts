@@ -15,6 +15,7 @@ import { environmentSizeProblem, handlerEnvironment } from "../exportEnvironment
 import { applyExclusions, parseDataLakeSettings, parseLfTags } from "./governance";
 import { createReader, Fail, Get, qualify } from "./reader";
 import { ConfigKey } from "./schema";
+import { sameSchedule } from "./schedule";
 import { parseTables, withExportKeys } from "./tables";
 import { checkConnectDatasets, CONNECT_DEFAULT_TABLES, parseSource } from "./source";
 import { parseConsumers, parseInstances, parseReaders } from "./sharing";
@@ -127,6 +128,17 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     // Known Connect datasets get their keys whatever the side; only an exporting consumer needs them.
     const tables = withExportKeys(applyExclusions(get, fail, listed, lfTags), exporting ? fail : () => undefined);
     if (exporting) checkExportKeys(tables, fail);
+    // Maintenance skips each table while an export run holds the run lease (functions/maintenance.ts):
+    // started together with the export, it would skip them all, every time.
+    if (exporting && get("exportTarget") === "iceberg") {
+        const daily = get<string>("exportSchedule");
+        if (sameSchedule(get<string>("maintenanceSchedule"), daily)) {
+            fail(
+                "maintenanceSchedule",
+                `is the same as exportSchedule (${daily}): maintenance skips every table while the export run holds its lease, so started together it would never compact anything. Set maintenanceSchedule to another time, e.g. cron(0 4 ? * SUN *).`,
+            );
+        }
+    }
     checkExportReaders(get<string[]>("exportReaders"), get<string | undefined>("consumerAccountId"), fail);
     if (side === "consumer" && get("exportTarget") === "files" && get<string[]>("exportReaders").length > 0) {
         options.warn?.({

@@ -119,6 +119,7 @@ function ruleProblem(spec: KeySpec, value: unknown): string | undefined {
             return `must be ${choices.slice(0, -1).join(", ")} or ${choices[choices.length - 1]}, got ${JSON.stringify(text)}.`;
         }
         if (spec.pattern && !spec.pattern.test(text)) return `must be ${spec.mustBe}, got ${JSON.stringify(text)}.`;
+        if (spec.check) return spec.check(text);
     }
     if (spec.type === "number") {
         const n = value as number;

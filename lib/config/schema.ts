@@ -18,10 +18,10 @@ import {
     DEFAULT_LOOKBACK_DAYS,
     S3_BUCKET,
     RAM_SHARE_ARN,
-    SCHEDULE_EXPRESSION,
     SLUG,
     STACK_NAME,
 } from "../names";
+import { scheduleProblem } from "./schedule";
 import type { Side } from "./types";
 
 /** The LF-tag that marks excluded columns in `lfTags` mode, and the value it takes there. */
@@ -57,6 +57,8 @@ export type KeySpec = Common &
               /** The value must match; `mustBe` says what that means, for the message. */
               readonly pattern?: RegExp;
               readonly mustBe?: string;
+              /** A check the pattern cannot express: why the value is wrong, or undefined. */
+              readonly check?: (value: string) => string | undefined;
           }
         | { readonly type: "boolean"; readonly default: boolean }
         | {
@@ -274,8 +276,7 @@ export const CONFIG_KEYS = {
         type: "string",
         default: "cron(0 2 * * ? *)",
         side: "consumer",
-        pattern: SCHEDULE_EXPRESSION,
-        mustBe: "`rate(N unit)`, `cron(...)` or `at(...)` (EventBridge Scheduler syntax)",
+        check: scheduleProblem,
         description: "EventBridge Scheduler expression for the export (default daily 02:00 UTC).",
     },
     exportTarget: {
@@ -323,8 +324,7 @@ export const CONFIG_KEYS = {
         type: "string",
         default: "cron(0 4 ? * SUN *)",
         side: "consumer",
-        pattern: SCHEDULE_EXPRESSION,
-        mustBe: "`rate(N unit)`, `cron(...)` or `at(...)` (EventBridge Scheduler syntax)",
+        check: scheduleProblem,
         description:
             "When the export compacts its Iceberg tables (OPTIMIZE, VACUUM); default weekly, Sunday 04:00 UTC. A failure there never blocks the daily merge.",
     },
