@@ -76,13 +76,29 @@ export async function attachTarget(
 const text = (v: unknown) =>
     v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : String(v);
 
+/** The columns of a table or view, by its qualified name. */
+export async function describeColumns(connection: DuckDBConnection, qualified: string): Promise<Column[]> {
+    return (await connection.runAndReadAll(`DESCRIBE ${qualified}`))
+        .getRowObjectsJS()
+        .map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+}
+
+/** Whether the table `<database>.main.<table>` exists. */
+export async function duckdbTableExists(
+    connection: DuckDBConnection,
+    database: string,
+    table: string,
+): Promise<boolean> {
+    const found = await connection.runAndReadAll(
+        `SELECT 1 FROM duckdb_tables() WHERE database_name = ${sqlString(database)} AND schema_name = 'main' AND table_name = ${sqlString(table)}`,
+    );
+    return found.getRows().length > 0;
+}
+
 export function createDuckdbEngine(options: DuckdbEngineOptions): QueryEngine {
     const { connection, sourceDatabase } = options;
     const lakeDir = path.resolve(options.lakeDir);
-    const describe = async (qualified: string): Promise<Column[]> =>
-        (await connection.runAndReadAll(`DESCRIBE ${qualified}`))
-            .getRowObjectsJS()
-            .map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    const describe = (qualified: string) => describeColumns(connection, qualified);
     return {
         name: "duckdb",
         dialect: duckdbDialect,
@@ -99,10 +115,9 @@ export function createDuckdbEngine(options: DuckdbEngineOptions): QueryEngine {
             }
         },
         async targetColumns(database, table) {
-            const exists = await connection.runAndReadAll(
-                `SELECT 1 FROM duckdb_tables() WHERE database_name = ${sqlString(database)} AND schema_name = 'main' AND table_name = ${sqlString(table)}`,
-            );
-            return exists.getRows().length > 0 ? describe(duckdbDialect.qualified(database, table)) : undefined;
+            return (await duckdbTableExists(connection, database, table))
+                ? describe(duckdbDialect.qualified(database, table))
+                : undefined;
         },
         async run(sql: string, info: StatementInfo, control: JobControl): Promise<StatementResult> {
             control.log.debug("duckdb_run", { table: info.table.name, step: info.step, sql });

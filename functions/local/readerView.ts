@@ -19,7 +19,8 @@ import { principalName } from "../../lib/names";
 import type { ReaderConfig } from "../../lib/permissions";
 import { parseRowFilter, type RowFilterNode } from "../../lib/rowFilter";
 import { describeError } from "../errors";
-import { quoteIdent, sqlString } from "../sql";
+import { quoteIdent } from "../sql";
+import { describeColumns, duckdbTableExists } from "./duckdbEngine";
 import type { ExportTableSpec } from "../types";
 import { LocalUsageError } from "./usage";
 
@@ -163,15 +164,12 @@ export async function writeReaderView(
     const tables: ReaderTableView[] = [];
     for (const t of reader.tables) {
         const source = `${db}.main.${quoteIdent(t.table)}`;
-        const exists = await connection.runAndReadAll(
-            `SELECT 1 FROM duckdb_tables() WHERE database_name = ${sqlString(database)} AND schema_name = 'main' AND table_name = ${sqlString(t.table)}`,
-        );
         const base = { table: t.table, configName: t.configName, filter: reader.rowFilter ?? null };
-        if (exists.getRows().length === 0) {
+        if (!(await duckdbTableExists(connection, database, t.table))) {
             tables.push({ ...base, relation: null, rows: 0, totalRows: 0, columns: [], totalColumns: 0, withheld: [] });
             continue;
         }
-        const all = (await connection.runAndReadAll(`DESCRIBE ${source}`)).getRows().map((r) => String(r[0]));
+        const all = (await describeColumns(connection, source)).map((c) => c.name);
         const columns = all.filter((c) => !t.excludedColumns.includes(c));
         const target = `${db}.${quoteIdent(schema)}.${quoteIdent(t.table)}`;
         await connection.run(

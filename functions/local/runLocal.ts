@@ -57,7 +57,7 @@ import type {
     SetupSummary,
     TableRunEntry,
 } from "../types";
-import { attachLake, attachTarget, createDuckdbEngine } from "./duckdbEngine";
+import { attachLake, attachTarget, createDuckdbEngine, duckdbTableExists } from "./duckdbEngine";
 import { GLOB_CHARACTERS } from "./duckdbSql";
 import { createFsObjectStore } from "./fsStore";
 import { readerProblems, writeReaderView, type LocalReader, type ReaderView } from "./readerView";
@@ -780,14 +780,10 @@ async function checkTable(
     let query: string;
     if (databaseFile) {
         target = `${quoteIdent(DEFAULT_EXPORT_DATABASE)}.${quoteIdent(table.name)}`;
-        const exists = await connection.runAndReadAll(
-            `SELECT 1 FROM duckdb_tables() WHERE database_name = ${sqlString(DEFAULT_EXPORT_DATABASE)} AND schema_name = 'main' AND table_name = ${sqlString(table.name)}`,
-        );
-        if (exists.getRows().length === 0) return undefined;
+        if (!(await duckdbTableExists(connection, DEFAULT_EXPORT_DATABASE, table.name))) return undefined;
         query = `duckdb ${path.relative(process.cwd(), databaseFile) || databaseFile} "SELECT count(*) FROM ${table.name}"`;
     } else {
-        const index = await store.getText(filesIndexKey(v.prefix, table.name));
-        const folders = index ? Object.values((JSON.parse(index) as { days: Record<string, string> }).days) : [];
+        const folders = Object.values((await readIndex(store, filesIndexKey(v.prefix, table.name))).days);
         if (folders.length === 0) return undefined;
         const ext = v.format === "parquet" ? "parquet" : "csv.gz";
         const files = folders.map((f) => sqlString(`${store.uri(f)}*.${ext}`)).join(", ");
