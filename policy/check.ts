@@ -18,7 +18,7 @@ import * as path from "path";
 import { Command } from "commander";
 import { loadStackConfig, REPO_ROOT } from "../plan/configFile";
 import { failureMessage } from "../lib/report";
-import { planBoth, PlanResult } from "../plan/run";
+import { planBoth } from "../plan/run";
 import { isStackPolicy, PackConfig, ResourceFixture, runPolicies, Violation } from "./harness";
 import { packConfigFor } from "./packConfig";
 import { ALL_POLICIES } from "./rules";
@@ -71,10 +71,7 @@ export async function checkStacks(options: CheckOptions = {}): Promise<CheckRepo
 export async function checkPlanFiles(files: readonly string[], options: CheckOptions = {}): Promise<CheckReport> {
     const stacks: StackCheck[] = [];
     for (const file of files) {
-        const plan = readPlanFile(file);
-        if (!plan || !Array.isArray(plan.resources) || typeof plan.stack !== "string") {
-            throw new UsageError(`${file} is not a plan document (npm run plan -- --stack <stack> --json).`);
-        }
+        const plan = planDocument(readPlanFile(file), file);
         let config: Record<string, string> = {};
         try {
             config = stackConfig(plan.stack, options);
@@ -86,8 +83,60 @@ export async function checkPlanFiles(files: readonly string[], options: CheckOpt
     return report(stacks);
 }
 
+const PLAN_SHAPE =
+    'expected the JSON object `npm run plan -- --stack <stack> --json` prints: {"stack", "side", "resources": [{"type", "name", "inputs", ...}], ...}';
+
+function describeJson(v: unknown): string {
+    return v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : `a ${typeof v}`;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * The parts of a saved plan the rules read, checked: valid JSON of another shape (`{}`, `[]`, a
+ * plan without resources, resources that are not resources) is refused, never checked as a pass.
+ */
+export function planDocument(doc: unknown, file: string): ResourcePlan {
+    const where = `--plan ${file}: not a plan document`;
+    if (!isObject(doc)) throw new UsageError(`${where} (got ${describeJson(doc)}); ${PLAN_SHAPE}.`);
+    if (typeof doc.stack !== "string" || doc.stack === "") {
+        throw new UsageError(`${where}: "stack" is ${missingOr(doc, "stack")}, not the stack name; ${PLAN_SHAPE}.`);
+    }
+    if (doc.side !== "producer" && doc.side !== "consumer") {
+        throw new UsageError(
+            `${where}: "side" is ${missingOr(doc, "side")}, not "producer" or "consumer"; ${PLAN_SHAPE}.`,
+        );
+    }
+    if (!Array.isArray(doc.resources)) {
+        throw new UsageError(`${where}: "resources" is ${missingOr(doc, "resources")}, not a list; ${PLAN_SHAPE}.`);
+    }
+    if (doc.resources.length === 0) {
+        throw new UsageError(
+            `${where}: "resources" is empty (a planned stack has resources, so nothing would be checked); ${PLAN_SHAPE}.`,
+        );
+    }
+    doc.resources.forEach((r: unknown, i: number) => {
+        if (!isObject(r) || typeof r.type !== "string" || typeof r.name !== "string" || !isObject(r.inputs)) {
+            throw new UsageError(
+                `${where}: resources[${i}] is not a resource (an object with a string "type" and "name" and an "inputs" object, got ${JSON.stringify(r)?.slice(0, 80)}); ${PLAN_SHAPE}.`,
+            );
+        }
+    });
+    return { stack: doc.stack, side: doc.side, resources: doc.resources as ResourceFixture[] };
+}
+
+function missingOr(doc: Record<string, unknown>, key: string): string {
+    return key in doc ? describeJson(doc[key]) : "missing";
+}
+
+interface ResourcePlan {
+    readonly stack: string;
+    readonly side: string;
+    readonly resources: readonly ResourceFixture[];
+}
+
 /** A saved plan document; an unreadable or non-JSON file is the user's to fix, named with the cause. */
-function readPlanFile(file: string): PlanResult {
+function readPlanFile(file: string): unknown {
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
@@ -98,7 +147,7 @@ function readPlanFile(file: string): PlanResult {
         );
     }
     try {
-        return JSON.parse(text) as PlanResult;
+        return JSON.parse(text) as unknown;
     } catch (err) {
         throw new UsageError(
             `--plan ${file}: not JSON (${(err as Error).message}); expected the document of \`npm run plan -- --stack <stack> --json\`.`,

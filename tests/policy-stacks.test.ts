@@ -324,5 +324,37 @@ describe("policy pack over the stacks", () => {
             assert.match(bad.stderr, /^policy failed: --plan .*not-json\.json: not JSON/);
             assert.doesNotMatch(bad.stderr, /\n\s+at /, "no stack trace");
         });
+
+        it("exits 2 with one line naming the file and the expected shape for JSON that is not a plan ({}, [], no resources, resources that are not resources)", async () => {
+            const cases: Array<[string, unknown, RegExp]> = [
+                ["object", {}, /"stack" is missing, not the stack name/],
+                ["list", [], /not a plan document \(got a list\)/],
+                ["null", null, /not a plan document \(got null\)/],
+                ["no-resources", { stack: "consumer", side: "consumer" }, /"resources" is missing, not a list/],
+                [
+                    "resources-object",
+                    { stack: "consumer", side: "consumer", resources: {} },
+                    /"resources" is an object, not a list/,
+                ],
+                ["no-side", { stack: "consumer", resources: plans.consumer.resources }, /"side" is missing/],
+                ["empty-resources", { ...plans.consumer, resources: [] }, /"resources" is empty/],
+                [
+                    "not-resources",
+                    { ...plans.consumer, resources: [...plans.consumer.resources, { x: 1 }] },
+                    new RegExp(`resources\\[${plans.consumer.resources.length}\\] is not a resource`),
+                ],
+            ];
+            for (const [name, doc, message] of cases) {
+                const file = path.join(dir, `${name}.json`);
+                fs.writeFileSync(file, JSON.stringify(doc));
+                const r = await policyCli(["--plan", file]);
+                assert.equal(r.code, 2, `${name}: ${r.stdout}`);
+                assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+                assert.match(r.stderr, new RegExp(`^policy failed: --plan .*${name}\\.json: not a plan document`));
+                assert.match(r.stderr, message);
+                assert.match(r.stderr, /expected the JSON object `npm run plan -- --stack <stack> --json` prints/);
+                assert.equal(r.stdout, "", "no report: nothing was checked");
+            }
+        });
     });
 });
