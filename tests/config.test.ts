@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import { ConfigError, ConfigIssue, parseConfig } from "../lib/config";
-import { stackConfig } from "./helpers";
+import * as path from "path";
+import { loadStackConfig } from "../plan/configFile";
+import { ROOT, stackConfig } from "./helpers";
 
 function issuesOf(raw: Record<string, string>): ConfigIssue[] {
     try {
@@ -309,5 +311,44 @@ describe("config validation", () => {
             assert.match((err as Error).message, /invalid configuration \(2 problems\)/);
             assert.match((err as Error).message, /connect-analytics:producerAccountId: must be a 12-digit/);
         }
+    });
+});
+
+describe("config: principals a grant would collide on", () => {
+    const ROLE = "arn:aws:iam::222222222222:role/connect-analytics-lambda-execution-role";
+    /** The share-many example's consumer (connectAnalytics, three readers), with keys overridden. */
+    function salesConsumer(overrides: Record<string, unknown>): Record<string, string> {
+        const config = loadStackConfig(path.join(ROOT, "examples", "share-many"), "consumer");
+        for (const [key, value] of Object.entries(overrides)) {
+            config[`connect-analytics:${key}`] = JSON.stringify(value);
+        }
+        return config;
+    }
+    const readersOf = (raw: Record<string, string>) => JSON.parse(raw["connect-analytics:readers"]) as unknown[];
+
+    it("rejects the stack's own Lambda execution role as a reader, naming readers and lambdaRoleName", () => {
+        const raw = salesConsumer({});
+        const readers = [
+            ...readersOf(raw),
+            { principal: ROLE.replace("connect-analytics", "Connect-Analytics"), tables: ["users"] },
+        ];
+        const issues = issuesOf(salesConsumer({ readers }));
+        const issue = issues.find((i) => i.key === "connect-analytics:readers");
+        assert.ok(issue, JSON.stringify(issues));
+        assert.match(
+            issue.message,
+            /readers\[3\]\.principal .* is this stack's Lambda execution role \(lambdaRoleName connect-analytics-lambda-execution-role\).*overrides filters/,
+        );
+    });
+
+    it("rejects the stack's own Lambda execution role (under a path) as an export reader", () => {
+        const issues = issuesOf(
+            stackConfig("consumer", {
+                exportReaders: ["arn:aws:iam::222222222222:role/service/connect-analytics-lambda-execution-role"],
+            }),
+        );
+        const issue = issues.find((i) => i.key === "connect-analytics:exportReaders");
+        assert.ok(issue, JSON.stringify(issues));
+        assert.match(issue.message, /\[0\] .* is this stack's Lambda execution role .*Remove it from exportReaders/);
     });
 });

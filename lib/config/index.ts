@@ -15,6 +15,7 @@ import { environmentSizeProblem, handlerEnvironment } from "../exportEnvironment
 import { applyExclusions, parseDataLakeSettings, parseLfTags } from "./governance";
 import { createReader, Fail, Get, qualify } from "./reader";
 import { ConfigKey } from "./schema";
+import { principalIdentity, roleIdentity } from "./principals";
 import { sameSchedule } from "./schedule";
 import { parseTables, withExportKeys } from "./tables";
 import { checkConnectDatasets, CONNECT_DEFAULT_TABLES, parseSource } from "./source";
@@ -185,6 +186,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
             `${reader.principal} is also in readers: exportReaders see every row and column of the export tables, which would override its filters there. Keep it in one of the two.`,
         );
     }
+    if (side === "consumer") checkOwnRole(get, fail);
     const dataLakeSettings = parseDataLakeSettings(get, fail, side);
     if (issues.length > 0) throw new ConfigError(issues);
 
@@ -233,6 +235,35 @@ function checkExportReaders(readers: readonly string[], consumerAccountId: strin
             );
         } else if (readers.indexOf(arn) !== i) {
             fail("exportReaders", `[${i}] ${arn} appears twice.`);
+        }
+    });
+}
+
+/**
+ * The stack's own Lambda execution role already holds its grants (SELECT on every table and the
+ * export's tables): a reader's filter grant to it would collide with its all-rows grant, which
+ * overrides any filter, and an export reader's grant would duplicate one it has.
+ */
+function checkOwnRole(get: Get, fail: Fail): void {
+    const account = get<string | undefined>("consumerAccountId");
+    if (!account) return;
+    const roleName = get<string>("lambdaRoleName");
+    const own = roleIdentity(account, roleName);
+    get<unknown[]>("readers").forEach((entry, i) => {
+        const principal = (entry as { principal?: unknown } | null)?.principal;
+        if (typeof principal === "string" && principalIdentity(principal) === own) {
+            fail(
+                "readers",
+                `readers[${i}].principal ${principal} is this stack's Lambda execution role (lambdaRoleName ${roleName}), which already reads every row: a filter grant to it would collide with its all-rows grant, which overrides filters. Remove the reader, or name another principal.`,
+            );
+        }
+    });
+    get<string[]>("exportReaders").forEach((arn, i) => {
+        if (principalIdentity(arn) === own) {
+            fail(
+                "exportReaders",
+                `[${i}] ${arn} is this stack's Lambda execution role (lambdaRoleName ${roleName}), which already has its grants on the export tables. Remove it from exportReaders.`,
+            );
         }
     });
 }
