@@ -15,7 +15,8 @@
  */
 import { AppConfig, ConfigError, ConfigIssue, ConsumerTarget, TableConfig } from "./config";
 import { iamRoleArn } from "./arns";
-import { CONFIG_NAMESPACE, ramShareOwner } from "./names";
+import { CONFIG_NAMESPACE, CONNECT_INSTANCE, ramShareOwner } from "./names";
+import { INSTANCE_ID_COLUMN, parseRowFilter, RowFilterNode } from "./rowFilter";
 import { ConsumerStackOutputs, OutputProblem, ProducerStackOutputs, readStackOutputs } from "./stackOutputs";
 
 export interface ConsumerView {
@@ -164,6 +165,12 @@ function connectConsumerView(config: AppConfig, raw: Readonly<Record<string, unk
         });
     }
     issues.push(...unsharedTables(config, p.sharedTables, "associates"));
+    const associated = p.connectInstanceIds?.length
+        ? p.connectInstanceIds
+        : p.connectInstanceId
+          ? [p.connectInstanceId]
+          : undefined;
+    issues.push(...unassociatedInstances(config, associated));
     const fromProducer = mine?.ramShareArns ?? (p.consumers ? [] : (p.ramShareArns ?? []));
     const shares = [...new Set([...(config.ramShareArn ? [config.ramShareArn] : []), ...fromProducer])];
     const owners = [...new Set(shares.map((arn) => ramShareOwner(arn)!))];
@@ -281,4 +288,52 @@ function unsharedTables(
                 `run \`pulumi up -s ${config.producerStack}\` first, or remove ${one ? "it" : "them"} here.`,
         },
     ];
+}
+
+/** The Connect instances a row filter names to admit: `instance_id = '<id>'` or `IN (...)`, outside a NOT. */
+export function filterInstanceIds(node: RowFilterNode): string[] {
+    const onInstance = (c: { path: readonly string[] }) => c.path.length === 1 && c.path[0] === INSTANCE_ID_COLUMN;
+    const texts = (values: readonly { kind: string; value?: unknown }[]) =>
+        values.filter((v) => v.kind === "string").map((v) => v.value as string);
+    switch (node.kind) {
+        case "and":
+        case "or":
+            return [...filterInstanceIds(node.left), ...filterInstanceIds(node.right)];
+        case "compare":
+            return onInstance(node.column) && node.op === "=" ? texts([node.value]) : [];
+        case "in":
+            return onInstance(node.column) && !node.negated ? texts(node.values) : [];
+        default:
+            return [];
+    }
+}
+
+/**
+ * Readers whose row filter names Connect instances the producer does not associate: the filter
+ * would admit none of their rows. Nothing when the producer's instances are not known (its stack
+ * not deployed yet, or not set).
+ */
+function unassociatedInstances(
+    config: Pick<AppConfig, "readers" | "producerStack">,
+    producerInstances: readonly string[] | undefined,
+): ConfigIssue[] {
+    if (!producerInstances) return [];
+    const known = producerInstances.map((id) => CONNECT_INSTANCE.exec(id)?.[2] ?? id);
+    return config.readers.flatMap((reader, i) => {
+        if (reader.rowFilter === undefined) return [];
+        const named = [...new Set(filterInstanceIds(parseRowFilter(reader.rowFilter)))];
+        const unknown = named.filter((id) => !known.includes(id));
+        if (unknown.length === 0) return [];
+        const one = unknown.length === 1;
+        return [
+            {
+                key: key("readers"),
+                message:
+                    `readers[${i}] (${reader.principal}).rowFilter names Connect instance${one ? "" : "s"} ${unknown.join(", ")}, ` +
+                    `which producer stack "${config.producerStack}" does not associate (it associates ${known.join(", ")}): ` +
+                    `the filter would admit none of ${one ? "its" : "their"} rows. Fix: use the ids of the producer's instances, ` +
+                    `or add ${one ? "it" : "them"} to the producer's connectInstanceIds and run \`pulumi up -s ${config.producerStack}\` first.`,
+            },
+        ];
+    });
 }

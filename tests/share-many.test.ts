@@ -11,7 +11,7 @@ import { MOCK_CONNECT_CATALOG } from "../plan/mocks";
 import { checkPlan } from "../policy/check";
 import { lakeformationFilteredReaderNoTableSelect } from "../policy/lakeFormation";
 import { runPolicies } from "../policy/harness";
-import { ofType, ROOT } from "./helpers";
+import { ofType, rejection, ROOT } from "./helpers";
 import { SETUP_EVENT } from "../functions";
 import { BOTH, CONSUMER, connectDeployment, runCli } from "./cli-fake-aws";
 import { dataAccess } from "./trail-events";
@@ -321,6 +321,60 @@ describe("sharing with many: two consumers, two instances, three readers", () =>
             );
         });
     }
+});
+
+describe("sharing with many: a reader's instances must be the producer's", () => {
+    const OTHER = "0f0f0f0f-1111-4222-8333-444444444444";
+    const withReaders = (readers: unknown[], more: Record<string, string> = {}) => ({
+        ...loadStackConfig(EXAMPLE, "consumer"),
+        "connect-analytics:readers": JSON.stringify(readers),
+        ...more,
+    });
+
+    it("a reader's rowFilter naming an instance the producer does not associate is an error naming the reader and both sets of ids", async () => {
+        const consumer = withReaders([
+            { principal: BI, tables: ["users"], rowFilter: { column: "instance_id", in: [SUPPORT] } },
+            { principal: ANALYST, tables: ["contact_record"], rowFilter: { instanceIds: [SALES, OTHER] } },
+        ]);
+        const message = await rejection(planStack("consumer", { configDir: EXAMPLE, configs: { consumer } }));
+        assert.match(
+            message,
+            new RegExp(
+                `connect-analytics:readers: readers\\[1\\] \\(${ANALYST}\\)\\.rowFilter names Connect instance ${OTHER}, ` +
+                    `which producer stack "organization/connect-analytics/producer" does not associate \\(it associates ${SALES}, ${SUPPORT}\\)`,
+            ),
+        );
+        assert.match(message, /Fix: use the ids of the producer's instances/);
+        assert.doesNotMatch(message, /readers\[0\]/, "the instances it associates are fine");
+    });
+
+    it("an expression's instance_id constants are checked too, but not the ones it excludes", async () => {
+        const expression = (text: string) =>
+            withReaders([{ principal: ANALYST, tables: ["contact_record"], rowFilter: { expression: text } }]);
+        const named = expression(`channel = 'VOICE' AND instance_id = '${OTHER}'`);
+        assert.match(
+            await rejection(planStack("consumer", { configDir: EXAMPLE, configs: { consumer: named } })),
+            new RegExp(`readers\\[0\\] .* names Connect instance ${OTHER}`),
+        );
+        const excluded = expression(`instance_id NOT IN ('${OTHER}')`);
+        await planStack("consumer", { configDir: EXAMPLE, configs: { consumer: excluded } });
+    });
+
+    it("says nothing when the producer's instances are not known yet (first bootstrap)", async () => {
+        const share = `arn:aws:ram:ap-southeast-2:${MOCK_CONNECT_CATALOG}:resource-share/0a1b2c3d-aaaa-bbbb-cccc-111122223333`;
+        const consumer = withReaders(
+            [{ principal: ANALYST, tables: ["contact_record"], rowFilter: { instanceIds: [OTHER] } }],
+            {
+                "connect-analytics:ramShareArn": share,
+            },
+        );
+        const plan = await planStack("consumer", {
+            configs: { consumer },
+            peers: { "organization/connect-analytics/producer": {} },
+        });
+        assert.ok(ofType(plan, FILTER).length > 0);
+        assert.ok(!plan.warnings.some((w) => w.includes(OTHER)), plan.warnings.join("\n"));
+    });
 });
 
 describe("cli on a deployment shared with many", () => {
