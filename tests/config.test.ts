@@ -272,6 +272,24 @@ describe("config validation", () => {
         ["retention CloudWatch rejects", { logRetentionDays: 31 }, "logRetentionDays", /CloudWatch's values/],
         ["timeout above Lambda's maximum", { lambdaTimeoutSeconds: 901 }, "lambdaTimeoutSeconds", /60 to 900/],
         ["bad KMS key", { kmsKeyArn: "alias/mine" }, "kmsKeyArn", /KMS key ARN/],
+        [
+            "the export in the links' database",
+            { exportDatabaseName: "connect_analytics_consumer" },
+            "exportDatabaseName",
+            /is consumerDatabaseName \(connect_analytics_consumer\).*would mix with the links/,
+        ],
+        [
+            "the export in a renamed links' database",
+            { exportDatabaseName: "analytics", consumerDatabaseName: "analytics" },
+            "exportDatabaseName",
+            /is consumerDatabaseName \(analytics\)/,
+        ],
+        [
+            "the export in the default database",
+            { exportDatabaseName: "default" },
+            "exportDatabaseName",
+            /cannot be "default"/,
+        ],
         ...["1e1", "0x10", " 5", "5 ", "5.0", "+5", "05", "", "five"].map(
             (text): [string, Record<string, unknown>, string, RegExp] => [
                 `number written as ${JSON.stringify(text)}`,

@@ -10,7 +10,7 @@
  * - `reader.ts`: decoding and the declared rules.
  * - `tables.ts`, `governance.ts`: structured keys and checks across keys.
  */
-import { exportPrefixProblem, exportsBucketName, IAM_PRINCIPAL_ARN, REGION } from "../names";
+import { DEFAULT_EXPORT_DATABASE, exportPrefixProblem, exportsBucketName, IAM_PRINCIPAL_ARN, REGION } from "../names";
 import { environmentSizeProblem, handlerEnvironment } from "../exportEnvironment";
 import { applyExclusions, parseDataLakeSettings, parseLfTags } from "./governance";
 import { createReader, Fail, Get, qualify } from "./reader";
@@ -129,6 +129,20 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     // Known Connect datasets get their keys whatever the side; only an exporting consumer needs them.
     const tables = withExportKeys(applyExclusions(get, fail, listed, lfTags), exporting ? fail : () => undefined);
     if (exporting) checkExportKeys(tables, fail);
+    if (exporting && get("exportTarget") === "iceberg") {
+        const exportDatabase = get<string>("exportDatabaseName");
+        if (exportDatabase === get("consumerDatabaseName")) {
+            fail(
+                "exportDatabaseName",
+                `is consumerDatabaseName (${exportDatabase}), the database of the resource links: the export's tables would mix with the links. Give the export its own database, e.g. ${DEFAULT_EXPORT_DATABASE}.`,
+            );
+        } else if (exportDatabase === "default") {
+            fail(
+                "exportDatabaseName",
+                `cannot be "default", the catalog's shared default database: the stack creates and owns the export's database. Give the export its own, e.g. ${DEFAULT_EXPORT_DATABASE}.`,
+            );
+        }
+    }
     // Maintenance skips each table while an export run holds the run lease (functions/maintenance.ts):
     // started together with the export, it would skip them all, every time.
     if (exporting && get("exportTarget") === "iceberg") {
