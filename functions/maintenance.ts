@@ -8,25 +8,16 @@
  * The files target has nothing to maintain.
  */
 import { describeError, exportError } from "./errors";
-import { acquireLease, LEASE_KEY, MAINTENANCE_LEASE_KEY, type LeaseRecord } from "./lease";
-import { DEFAULT_LIMITS, runStatement, type RunDeps } from "./runner";
+import { LEASE_KEY, MAINTENANCE_LEASE_KEY, type LeaseRecord } from "./lease";
+import { runStatement, selectedTables, withLease, type RunDeps } from "./runner";
 import type { MaintenanceEntry, MaintenanceSummary } from "./types";
 
 export async function runMaintenance(deps: RunDeps): Promise<MaintenanceSummary> {
     const { settings, request, engine, store, log, clock } = deps;
     const startedMs = clock.now();
-    const left = deps.remainingMs();
-    const lease = await acquireLease(store, {
-        key: MAINTENANCE_LEASE_KEY,
-        runId: request.runId,
-        owner: deps.owner,
-        nowMs: startedMs,
-        untilMs: startedMs + (Number.isFinite(left) ? left + 60_000 : DEFAULT_LIMITS.leaseWithoutDeadlineMs),
-        ownerAlive: deps.ownerAlive,
-    });
     const tables: MaintenanceEntry[] = [];
-    try {
-        for (const table of settings.tables.filter((t) => !request.tables || request.tables.includes(t.name))) {
+    await withLease(deps, MAINTENANCE_LEASE_KEY, async () => {
+        for (const table of selectedTables(settings, request)) {
             const e = {
                 table: table.name,
                 status: "skipped" as MaintenanceEntry["status"],
@@ -58,11 +49,7 @@ export async function runMaintenance(deps: RunDeps): Promise<MaintenanceSummary>
             (e.status === "failed" ? log.error : log.info)("table_maintenance", { runId: request.runId, ...e });
             tables.push(e);
         }
-    } finally {
-        await lease
-            .release(clock.now())
-            .catch((err) => log.warn("lease_release_failed", { error: describeError(err) }));
-    }
+    });
     const failed = tables.filter((t) => t.status === "failed");
     const summary: MaintenanceSummary = {
         runId: request.runId,

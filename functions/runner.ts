@@ -175,11 +175,24 @@ export async function readState<T>(
     return x;
 }
 
-export async function runExport(deps: RunDeps): Promise<ExportRunSummary> {
+/** The configured tables a request selects (its `tables`, or all). */
+export function selectedTables(
+    settings: Pick<ExportSettings, "tables">,
+    request: Pick<ExportRequest, "tables">,
+): ExportTableSpec[] {
+    return settings.tables.filter((t) => !request.tables || request.tables.includes(t.name));
+}
+
+/**
+ * Runs `work` holding a lease (the export run's, or maintenance's `key`) until a minute past the
+ * invocation's deadline, and releases it after, whatever `work` did.
+ */
+export async function withLease<T>(deps: RunDeps, key: string | undefined, work: () => Promise<T>): Promise<T> {
     const { request, clock, log } = deps;
     const now = clock.now();
     const left = deps.remainingMs();
     const lease = await acquireLease(deps.store, {
+        ...(key ? { key } : {}),
         runId: request.runId,
         owner: deps.owner,
         nowMs: now,
@@ -188,12 +201,16 @@ export async function runExport(deps: RunDeps): Promise<ExportRunSummary> {
     });
     if (lease.tookOver) log.warn("lease_taken_over", { runId: request.runId, previous: lease.tookOver });
     try {
-        return await runExportUnderLease(deps);
+        return await work();
     } finally {
         await lease
             .release(clock.now())
             .catch((err) => log.warn("lease_release_failed", { error: describeError(err) }));
     }
+}
+
+export async function runExport(deps: RunDeps): Promise<ExportRunSummary> {
+    return withLease(deps, undefined, () => runExportUnderLease(deps));
 }
 
 /** The run itself, for a caller that already holds the lease (the local run takes it before touching files). */
@@ -205,7 +222,7 @@ export async function runExportUnderLease(deps: RunDeps): Promise<ExportRunSumma
     const previous = await readState<RunManifest>(store, key, "manifest");
     const runDate = previous?.runDate ?? request.runDate ?? utcDay(clock.now());
     const runAttempt = (previous?.runAttempt ?? 0) + 1;
-    const selected = settings.tables.filter((t) => !request.tables || request.tables.includes(t.name));
+    const selected = selectedTables(settings, request);
     const tables: Record<string, TableRunEntry> = { ...previous?.tables };
     const request_ = {
         tables: request.tables ?? null,

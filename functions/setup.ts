@@ -12,7 +12,7 @@
  * never waits behind a long export.
  */
 import { describeError, exportError } from "./errors";
-import { createStatement, runStatement, type RunDeps } from "./runner";
+import { createStatement, runStatement, selectedTables, type RunDeps } from "./runner";
 import { selectColumns } from "./sql";
 import type { SetupEntry, SetupSummary } from "./types";
 
@@ -22,7 +22,7 @@ export async function runSetup(deps: RunDeps): Promise<SetupSummary> {
     const db = settings.exportDatabase;
     const iceberg = settings.target === "iceberg";
     const tables: SetupEntry[] = [];
-    for (const table of settings.tables.filter((t) => !request.tables || request.tables.includes(t.name))) {
+    for (const table of selectedTables(settings, request)) {
         let e: SetupEntry = { table: table.name, status: "skipped", output: null, columns: null, error: null };
         try {
             if (iceberg) {

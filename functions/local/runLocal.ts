@@ -32,6 +32,7 @@ import {
     manifestKey,
     readIndex,
     runExportUnderLease,
+    selectedTables,
     watermarkKey,
     type RunDeps,
 } from "../runner";
@@ -724,7 +725,7 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
             else summary = err.summary as ExportRunSummary;
             error = err;
         }
-        const selected = v.specs.filter((t) => !options.tables || options.tables.includes(t.name));
+        const selected = selectedTables({ tables: v.specs }, options);
         const checks = await checkTables(connection, v, selected, databaseFile, store);
         const readerView =
             options.reader && databaseFile
