@@ -29,15 +29,6 @@ export type * from "./types";
  */
 export const SETUP_EVENT = JSON.stringify({ setup: true });
 
-/** Keys the handler reads and writes in the exports bucket, for the role's S3 statements. */
-export function exportStorageKeys(prefix: string): {
-    readonly data: string;
-    readonly manifests: string;
-    readonly state: string;
-} {
-    return { data: `${prefix}/*`, manifests: "manifests/*", state: "state/*" };
-}
-
 /**
  * API actions the handler calls, and those Athena calls with the role's credentials for the
  * statements it runs.

@@ -615,14 +615,9 @@ describe("export environment and table specs", () => {
         assert.equal(DEFAULT_TIME_COLUMNS.agent_queue_statistic_record, "interval_start_time");
     });
 
-    it("index exports the handler, the env contract and the storage layout", () => {
+    it("index exports the handler, the env contract and the AWS actions", () => {
         assert.equal(typeof index.exportHandler, "function");
         assert.deepEqual([...index.HANDLER_ENV_VARS], [...HANDLER_ENV_VARS]);
-        assert.deepEqual(index.exportStorageKeys("connect"), {
-            data: "connect/*",
-            manifests: "manifests/*",
-            state: "state/*",
-        });
         assert.ok(index.HANDLER_AWS_ACTIONS.athena.includes("athena:GetQueryResults"));
         assert.ok(index.HANDLER_AWS_ACTIONS.glueExportTables.includes("glue:UpdateTable"));
     });
