@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import { AppConfig, ConfigError, parseConfig } from "./lib/config";
 import { iamRoleArn } from "./lib/arns";
 import { consumerView, PeerStackError, producerView } from "./lib/peers";
+import { stackNamePrefix } from "./lib/names";
 import { planAcceptance, RamShareError } from "./lib/ram";
 import { reshareProblems } from "./lib/reshare";
 import { ConsumerStackOutputs, ProducerStackOutputs, ProgramOutputs } from "./lib/stackOutputs";
@@ -170,7 +171,7 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
                   region: config.region,
                   partition,
                   accountId: config.consumerAccountId,
-                  namePrefix: `${config.projectName}-${config.environment}`,
+                  namePrefix: stackNamePrefix(config.projectName, config.environment),
                   roleName: links.role.name,
                   roleArn: links.roleArn,
                   principalArn: iamRoleArn({ accountId: config.consumerAccountId, partition }, config.lambdaRoleName),

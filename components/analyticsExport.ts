@@ -2,7 +2,12 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ExportConfig, TableConfig } from "../lib/config";
 import { environmentSizeProblem, handlerEnvironment } from "../lib/exportEnvironment";
-import { EXPORT_STATE_PREFIXES, exportsBucketName as exportsBucketNameOf } from "../lib/names";
+import {
+    accessLogsBucketName,
+    athenaResultsBucketName,
+    EXPORT_STATE_PREFIXES,
+    exportsBucketName as exportsBucketNameOf,
+} from "../lib/names";
 import { athenaWorkgroupArn, ArnScope, logGroupArn, s3BucketArn } from "../lib/arns";
 import {
     alarmTopicKeyPolicy,
@@ -38,7 +43,7 @@ export interface AnalyticsExportArgs extends ExportConfig {
     /** The stack's partition, for ARNs (`aws.getPartition`). Default `aws`. */
     readonly partition?: string;
     readonly accountId: string;
-    /** `${projectName}-${environment}`: the stem of bucket, function and queue names. */
+    /** `stackNamePrefix` (lib/names.ts): the stem of bucket, function and queue names. */
     readonly namePrefix: string;
     /** Name and ARN of the querying role (ConsumerLinkSet); the export adds its own policy to it. */
     readonly roleName: pulumi.Input<string>;
@@ -104,7 +109,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         const results = new SecureBucket(
             `${name}-results`,
             {
-                bucketName: `${args.namePrefix}-athena-results-${args.accountId}`,
+                bucketName: athenaResultsBucketName(args.namePrefix, args.accountId),
                 kmsKeyArn: args.kmsKeyArn,
                 lifecycleRules: [
                     {
@@ -126,7 +131,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             : new SecureBucket(
                   `${name}-access-logs`,
                   {
-                      bucketName: `${args.namePrefix}-access-logs-${args.accountId}`,
+                      bucketName: accessLogsBucketName(args.namePrefix, args.accountId),
                       lifecycleRules: [
                           {
                               id: "expire-access-logs",

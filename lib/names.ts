@@ -13,8 +13,15 @@ export const DEFAULT_TABLES = ["users", "contacts", "agent_hierarchy_groups"] as
 export const DEFAULT_PRODUCER_DATABASE = "connect_datalake";
 /** Database in the consumer catalog that holds the resource links. */
 export const DEFAULT_CONSUMER_DATABASE = "connect_analytics_consumer";
+/** The stem of a stack's bucket, function and queue names: `<project>-<environment>`. */
+export const stackNamePrefix = (projectName: string, environment: string) => `${projectName}-${environment}`;
 /** The export's bucket: one per stack (`<project>-<environment>`) and account. */
 export const exportsBucketName = (namePrefix: string, accountId: string) => `${namePrefix}-exports-${accountId}`;
+/** The export's Athena query results bucket, per stack and account. */
+export const athenaResultsBucketName = (namePrefix: string, accountId: string) =>
+    `${namePrefix}-athena-results-${accountId}`;
+/** The stack's own server access logs bucket (unless the config names one), per stack and account. */
+export const accessLogsBucketName = (namePrefix: string, accountId: string) => `${namePrefix}-access-logs-${accountId}`;
 
 /** Days before the watermark each export run reads again, and days per MERGE of a long window. */
 export const DEFAULT_LOOKBACK_DAYS = 3;
