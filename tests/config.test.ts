@@ -359,6 +359,47 @@ describe("config: principals a grant would collide on", () => {
         );
     });
 
+    it("rejects a principal listed in two readers, comparing role names as IAM does (case and path aside)", () => {
+        const raw = salesConsumer({});
+        const [analyst, bi] = readersOf(raw) as Array<{ principal: string }>;
+        for (const again of [
+            { principal: analyst.principal, tables: ["agent_hierarchy_groups"] },
+            { principal: "arn:aws:iam::222222222222:role/Sales-Analyst", tables: ["agent_hierarchy_groups"] },
+            { principal: "arn:aws:iam::222222222222:role/team/sales-analyst", tables: ["agent_hierarchy_groups"] },
+        ]) {
+            const issues = issuesOf(salesConsumer({ readers: [analyst, bi, again] }));
+            assert.ok(
+                issues.some(
+                    (i) =>
+                        i.key === "connect-analytics:readers" &&
+                        /readers\[2\]\.principal .* is readers\[0\]'s principal too .*list each principal once/.test(
+                            i.message,
+                        ),
+                ),
+                `${again.principal}: ${JSON.stringify(issues)}`,
+            );
+        }
+    });
+
+    it("rejects an export reader listed twice, or also a reader, in another case", () => {
+        const twice = issuesOf(
+            stackConfig("consumer", {
+                exportReaders: ["arn:aws:iam::222222222222:role/qs", "arn:aws:iam::222222222222:role/QS"],
+            }),
+        );
+        assert.ok(
+            twice.some((i) => i.key === "connect-analytics:exportReaders" && /\[1\] .* appears twice/.test(i.message)),
+            JSON.stringify(twice),
+        );
+        const both = issuesOf(salesConsumer({ exportReaders: ["arn:aws:iam::222222222222:role/SALES-BI"] }));
+        assert.ok(
+            both.some(
+                (i) => i.key === "connect-analytics:exportReaders" && /sales-bi is also in readers/.test(i.message),
+            ),
+            JSON.stringify(both),
+        );
+    });
+
     it("rejects the stack's own Lambda execution role (under a path) as an export reader", () => {
         const issues = issuesOf(
             stackConfig("consumer", {

@@ -194,7 +194,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         tables,
     });
     // An export reader sees every row of the export tables, which would override a reader's filters there.
-    for (const reader of readers.filter((r) => get<string[]>("exportReaders").includes(r.principal))) {
+    const exportReaderIds = get<string[]>("exportReaders").map(principalIdentity);
+    for (const reader of readers.filter((r) => exportReaderIds.includes(principalIdentity(r.principal)))) {
         fail(
             "exportReaders",
             `${reader.principal} is also in readers: exportReaders see every row and column of the export tables, which would override its filters there. Keep it in one of the two.`,
@@ -247,8 +248,8 @@ function checkExportReaders(readers: readonly string[], consumerAccountId: strin
                 "exportReaders",
                 `[${i}] ${arn} is in account ${account}; the export tables are granted to principals of the consumer account ${consumerAccountId} only.`,
             );
-        } else if (readers.indexOf(arn) !== i) {
-            fail("exportReaders", `[${i}] ${arn} appears twice.`);
+        } else if (readers.findIndex((other) => principalIdentity(other) === principalIdentity(arn)) !== i) {
+            fail("exportReaders", `[${i}] ${arn} appears twice (IAM names ignore case and path); list it once.`);
         }
     });
 }

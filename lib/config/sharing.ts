@@ -13,6 +13,7 @@ import { connectColumnNames } from "../connectSchema";
 import { ACCOUNT_ID, CONNECT_INSTANCE, GLUE_NAME, IAM_PRINCIPAL_ARN, IAM_ROLE_NAME, STACK_NAME } from "../names";
 import type { ReaderConfig } from "../permissions";
 import { connectFilterColumns, filterGrantLimitProblems, renderRowFilter } from "../rowFilter";
+import { principalIdentity } from "./principals";
 import { Fail, Get } from "./reader";
 import type { ConsumerTarget, Side, TableConfig } from "./types";
 
@@ -148,6 +149,8 @@ export function parseReaders(get: Get, report: Fail, context: ReaderContext): Re
     }
     const byName = new Map(context.tables.map((t) => [t.name, t]));
     const readers: ReaderConfig[] = [];
+    /** Each principal's first entry, by IAM identity. */
+    const firstEntry = new Map<string, number>();
     list.forEach((entry, i) => {
         const where = `readers[${i}]`;
         const problem = (message: string) => fail("readers", `${where}${message}`);
@@ -160,6 +163,15 @@ export function parseReaders(get: Get, report: Fail, context: ReaderContext): Re
         }
         if (typeof principal !== "string" || !IAM_PRINCIPAL_ARN.test(principal)) {
             return problem(`.principal must be an IAM role or user ARN, got ${JSON.stringify(principal)}.`);
+        }
+        const identity = principalIdentity(principal)!;
+        const first = firstEntry.get(identity);
+        if (first === undefined) firstEntry.set(identity, i);
+        else {
+            return problem(
+                `.principal ${principal} is readers[${first}]'s principal too (IAM tells roles and users apart by name, ignoring case and path): ` +
+                    "list each principal once, with all its tables.",
+            );
         }
         const account = /^arn:[^:]+:iam::(\d{12}):/.exec(principal)![1];
         if (context.consumerAccountId && account !== context.consumerAccountId) {
@@ -226,15 +238,6 @@ export function parseReaders(get: Get, report: Fail, context: ReaderContext): Re
             excludedColumns: excluded,
         });
     });
-    const dupes = readers
-        .flatMap((r) => r.tables.map((t) => `${r.principal}|${t}`))
-        .filter((k, i, all) => all.indexOf(k) !== i);
-    if (dupes.length > 0) {
-        fail(
-            "readers",
-            `${[...new Set(dupes)].map((d) => d.replace("|", " on ")).join(", ")} listed twice; one entry per principal and table.`,
-        );
-    }
     for (const p of filterGrantLimitProblems(
         readers.flatMap((r) => r.tables.map((t) => ({ principal: r.principal, table: t, key: "readers" }))),
     )) {
