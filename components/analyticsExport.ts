@@ -420,7 +420,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         this.exportDatabaseName = catalog ? catalog.database.name : pulumi.output(undefined);
         this.exportReaders = catalog ? catalog.model.export.readers : [];
         this.dataFilters = catalog
-            ? pulumi.all(views.map((r) => r.urn)).apply(() => exportReaderFilters(catalog.model))
+            ? pulumi.all(views.map((r) => r.urn)).apply(() => catalog.filters)
             : pulumi.output([]);
         this.grants = catalog
             ? pulumi.all([...catalog.ready, ...views].map((r) => r.urn)).apply(() => catalog.grants)
@@ -481,6 +481,8 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             tables: args.tables,
         };
         const grants = exportGrants(model);
+        // Readers' filters on the export tables, made by `readerViews` and listed in the outputs.
+        const filters = exportReaderFilters(model);
         // Grants on readers' filters wait for the tables and filters (`readerViews`).
         const made = createGrants(
             name,
@@ -489,7 +491,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             { parent: this, dependsOn: [database, location] },
             { arn: args.principalArn, output: args.roleArn },
         );
-        return { model, grants, database, ready: [database, location, ...made] };
+        return { model, grants, filters, database, ready: [database, location, ...made] };
     }
 
     /**
@@ -504,7 +506,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         catalog: NonNullable<ReturnType<AnalyticsExport["icebergCatalog"]>>,
         tablesJson: string,
     ): pulumi.Resource[] {
-        const filters = exportReaderFilters(catalog.model);
+        const filters = catalog.filters;
         if (filters.length === 0) return [];
         const setup = new aws.lambda.Invocation(
             `${name}-setup`,
