@@ -411,3 +411,36 @@ describe("config: principals a grant would collide on", () => {
         assert.match(issue.message, /\[0\] .* is this stack's Lambda execution role .*Remove it from exportReaders/);
     });
 });
+
+describe("config: values given and then ignored", () => {
+    const warningsOf = (raw: Record<string, string>): ConfigIssue[] => {
+        const warnings: ConfigIssue[] = [];
+        parseConfig(raw, { warn: (w) => warnings.push(w) });
+        return warnings;
+    };
+    const CONSUMERS = [
+        { accountId: "222222222222", roleName: "reader" },
+        { accountId: "333333333333", roleName: "reader" },
+    ];
+
+    it("warns that consumers replaces consumerAccountId and consumerStack, naming each", () => {
+        const warnings = warningsOf(stackConfig("producer", { consumers: CONSUMERS }));
+        assert.deepEqual(
+            warnings.map((w) => w.key),
+            ["connect-analytics:consumerAccountId", "connect-analytics:consumerStack"],
+        );
+        assert.match(warnings[0].message, /ignored: consumers lists the consumer accounts.*Remove it/);
+        assert.match(warnings[1].message, /consumers\[\]\.stack/);
+        assert.deepEqual(
+            warningsOf(stackConfig("producer", { consumers: CONSUMERS, consumerAccountId: "", consumerStack: "" })),
+            [],
+        );
+    });
+
+    it("rejects consumerAccountId that consumers does not list", () => {
+        const issues = issuesOf(stackConfig("producer", { consumers: CONSUMERS.slice(1) }));
+        const issue = issues.find((i) => i.key === "connect-analytics:consumerAccountId");
+        assert.ok(issue, JSON.stringify(issues));
+        assert.match(issue.message, /is 222222222222, which consumers does not list \(333333333333\)/);
+    });
+});

@@ -180,6 +180,29 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     const connectInstanceIds =
         connect && side === "producer" ? parseInstances(get, fail, source.connectInstanceId) : [];
     const consumers = side === "producer" ? parseConsumers(get, fail, side, producerAccountId) : [];
+    if (consumers.length > 0 && get<unknown[]>("consumers").length > 0) {
+        // `consumers` replaces the single-consumer keys: one of them set as well is never read.
+        const listed = consumers.map((c) => c.accountId);
+        const single = get<string | undefined>("consumerAccountId");
+        if (single !== undefined && !listed.includes(single)) {
+            fail(
+                "consumerAccountId",
+                `is ${single}, which consumers does not list (${listed.join(", ")}): with consumers, the producer shares with the listed accounts only. Add the account to consumers, or remove consumerAccountId.`,
+            );
+        } else if (single !== undefined) {
+            options.warn?.({
+                key: qualify("consumerAccountId"),
+                message: "ignored: consumers lists the consumer accounts, and replaces this key. Remove it.",
+            });
+        }
+        if (get<string | undefined>("consumerStack") !== undefined) {
+            options.warn?.({
+                key: qualify("consumerStack"),
+                message:
+                    "ignored: consumers replaces it; give each consumer's stack as consumers[].stack. Remove consumerStack.",
+            });
+        }
+    }
     if (side !== "producer" && get("consumerAccountId") === undefined) {
         fail(
             "consumerAccountId",
