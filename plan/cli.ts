@@ -7,6 +7,7 @@
 import { Command, Option } from "commander";
 import { describeResource } from "../lib/permissions";
 import { failureMessage, textTable } from "../lib/report";
+import { checkConfigDir, StackArgumentError } from "./configFile";
 import { planStack, PlanResult, PlannedResource } from "./run";
 
 export function renderPlan(plan: PlanResult): string {
@@ -68,12 +69,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     const opts = program.opts<{ stack: string; configDir?: string; json?: boolean }>();
     try {
+        if (opts.configDir !== undefined) checkConfigDir(opts.configDir);
         const plan = await planStack(opts.stack, { configDir: opts.configDir });
         process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + "\n" : renderPlan(plan) + "\n");
         return 0;
     } catch (err) {
         process.stderr.write(failureMessage("plan", err));
-        return 1;
+        // A missing or wrong --config-dir / --stack is the command line's fault; a bad config is 1.
+        return err instanceof StackArgumentError ? 2 : 1;
     }
 }
 

@@ -48,12 +48,67 @@ export function projectDefaults(projectFile = path.join(REPO_ROOT, "Pulumi.yaml"
     return out;
 }
 
+/**
+ * The command line is at fault, not the config: `--config-dir` is missing or not a folder, or
+ * holds no `Pulumi.<stack>.yaml` for `--stack` (exit 2). An invalid config stays a StackFileError.
+ */
+export class StackArgumentError extends StackFileError {}
+
+/** The stacks whose files a config folder holds (`Pulumi.<stack>.yaml`), sorted. */
+export function stacksIn(configDir: string): string[] {
+    return fs
+        .readdirSync(configDir)
+        .map((name) => /^Pulumi\.(.+)\.yaml$/.exec(name)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** `--config-dir`, when given: it must exist, be a folder, and hold at least one stack file. */
+export function checkConfigDir(configDir: string): void {
+    let stat: fs.Stats;
+    try {
+        stat = fs.statSync(configDir);
+    } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new StackArgumentError(
+            `--config-dir ${configDir}: ${code === "ENOENT" || code === "ENOTDIR" ? "does not exist" : `cannot read it (${code})`}; pass the folder holding Pulumi.<stack>.yaml for both stacks.`,
+        );
+    }
+    if (!stat.isDirectory()) {
+        throw new StackArgumentError(
+            `--config-dir ${configDir}: is a file, not a folder; pass the folder holding Pulumi.<stack>.yaml for both stacks.`,
+        );
+    }
+    if (stacksIn(configDir).length === 0) {
+        throw new StackArgumentError(
+            `--config-dir ${configDir}: holds no Pulumi.<stack>.yaml; pass the folder holding the stack files (e.g. examples/connect-analytics).`,
+        );
+    }
+}
+
+/** A stack name as the Pulumi CLI takes one in a stack file name. */
+const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
 /** The flat config map of `DIR/Pulumi.<stack>.yaml` over the project defaults. */
 export function loadStackConfig(configDir: string, stack: string): Record<string, string> {
+    if (!STACK_NAME.test(stack)) {
+        throw new StackArgumentError(
+            `--stack ${JSON.stringify(stack)}: not a stack name (letters, digits, _ . -); pass e.g. --stack consumer.`,
+        );
+    }
     const file = path.join(configDir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
-        throw new StackFileError(
-            `${file} does not exist: pass --config-dir with a folder holding Pulumi.${stack}.yaml.`,
+        const others = fs.statSync(configDir, { throwIfNoEntry: false })?.isDirectory()
+            ? stacksIn(configDir)
+            : undefined;
+        const where =
+            others === undefined
+                ? ""
+                : others.length === 0
+                  ? ` (${configDir} holds no stack file)`
+                  : `, or --stack with one of the stacks in ${configDir} (${others.join(", ")})`;
+        throw new StackArgumentError(
+            `${file} does not exist: pass --config-dir with a folder holding Pulumi.${stack}.yaml${where}.`,
         );
     }
     const doc = readYaml(file);

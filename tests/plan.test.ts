@@ -127,12 +127,43 @@ describe("npm run plan (offline plan CLI)", function () {
     });
 
     it("rejects a missing stack file and a missing --stack with a message", async () => {
-        const missing = await planCli(["--stack", "consumer", "--config-dir", configDir({})]);
-        assert.equal(missing.code, 1);
+        const missing = await planCli(["--stack", "consumer", "--config-dir", configDir({ "Pulumi.other.yaml": "" })]);
+        assert.equal(missing.code, 2);
         assert.match(missing.stderr, /Pulumi\.consumer\.yaml does not exist: pass --config-dir/);
         const noStack = await planCli([]);
         assert.notEqual(noStack.code, 0);
         assert.match(noStack.stderr, /required option '--stack <name>' not specified/);
+    });
+
+    it("exits 2 naming the flag for a --config-dir that is missing, a file or holds no stack file, and a --stack that does not exist", async () => {
+        const dir = configDir({ "Pulumi.consumer.yaml": "config: {}\n", "notes.txt": "" });
+        const cases: Array<[string[], RegExp]> = [
+            [
+                ["--stack", "consumer", "--config-dir", path.join(dir, "nowhere")],
+                /--config-dir .*nowhere: does not exist/,
+            ],
+            [
+                ["--stack", "consumer", "--config-dir", path.join(dir, "notes.txt")],
+                /--config-dir .*notes\.txt: is a file, not a folder/,
+            ],
+            [["--stack", "consumer", "--config-dir", configDir({})], /--config-dir .*: holds no Pulumi\.<stack>\.yaml/],
+            [
+                ["--stack", "staging", "--config-dir", dir],
+                /Pulumi\.staging\.yaml does not exist: pass --config-dir .* or --stack with one of the stacks in .* \(consumer\)/,
+            ],
+            [
+                ["--stack", "nosuch"],
+                /Pulumi\.nosuch\.yaml does not exist: .*--stack with one of the stacks in .* \(consumer, producer\)/,
+            ],
+            [["--stack", "../consumer"], /--stack "\.\.\/consumer": not a stack name/],
+        ];
+        for (const [args, message] of cases) {
+            const r = await planCli([...args, "--json"]);
+            assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+            assert.equal(r.stdout, "");
+            assert.match(r.stderr, message);
+            assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+        }
     });
 });
 
