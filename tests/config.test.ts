@@ -437,6 +437,30 @@ describe("config: values given and then ignored", () => {
         );
     });
 
+    it("warns about each export key given while enableLambdaExport is false, not about those at their defaults", () => {
+        const warnings = warningsOf(
+            stackConfig("consumer", {
+                enableLambdaExport: "false",
+                lookbackDays: "5",
+                exportSchedule: "rate(1 hour)",
+                exportReaders: ["arn:aws:iam::222222222222:role/qs"],
+                alarmEmail: "ops@example.com",
+                exportFormat: "parquet",
+                kmsKeyArn: "",
+            }),
+        );
+        assert.deepEqual(warnings.map((w) => w.key).sort(), [
+            "connect-analytics:alarmEmail",
+            "connect-analytics:exportReaders",
+            "connect-analytics:exportSchedule",
+            "connect-analytics:lookbackDays",
+        ]);
+        for (const w of warnings) {
+            assert.match(w.message, /ignored: only the export uses it, and enableLambdaExport is false/);
+        }
+        assert.deepEqual(warningsOf(stackConfig("consumer", { enableLambdaExport: "false" })), []);
+    });
+
     it("rejects consumerAccountId that consumers does not list", () => {
         const issues = issuesOf(stackConfig("producer", { consumers: CONSUMERS.slice(1) }));
         const issue = issues.find((i) => i.key === "connect-analytics:consumerAccountId");

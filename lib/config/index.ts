@@ -14,7 +14,7 @@ import { DEFAULT_EXPORT_DATABASE, exportPrefixProblem, exportsBucketName, IAM_PR
 import { environmentSizeProblem, handlerEnvironment } from "../exportEnvironment";
 import { applyExclusions, parseDataLakeSettings, parseLfTags } from "./governance";
 import { createReader, Fail, Get, qualify } from "./reader";
-import { ConfigKey } from "./schema";
+import { CONFIG_KEYS, ConfigKey, KeySpec } from "./schema";
 import { principalIdentity, roleIdentity } from "./principals";
 import { sameSchedule } from "./schedule";
 import { parseTables, withExportKeys } from "./tables";
@@ -155,7 +155,22 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         }
     }
     checkExportReaders(get<string[]>("exportReaders"), get<string | undefined>("consumerAccountId"), fail);
-    if (side === "consumer" && get("exportTarget") === "files" && get<string[]>("exportReaders").length > 0) {
+    if (side === "consumer" && !exporting) {
+        // Left at their defaults they say nothing; given, they would look like they took effect.
+        for (const key of EXPORT_KEYS) {
+            if (
+                isSet(key) &&
+                JSON.stringify(get(key)) !== JSON.stringify((CONFIG_KEYS[key] as KeySpec).default ?? "")
+            ) {
+                options.warn?.({
+                    key: qualify(key),
+                    message:
+                        "ignored: only the export uses it, and enableLambdaExport is false. Remove it, or set enableLambdaExport to true.",
+                });
+            }
+        }
+    }
+    if (exporting && get("exportTarget") === "files" && get<string[]>("exportReaders").length > 0) {
         options.warn?.({
             key: qualify("exportReaders"),
             message:
