@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { AppConfig, ConfigError, parseConfig } from "./lib/config";
-import { iamRoleArn } from "./lib/arns";
+import { consumerRoleArn } from "./lib/arns";
 import { consumerView, PeerStackError, producerView } from "./lib/peers";
 import { stackNamePrefix } from "./lib/names";
 import { planAcceptance, RamShareError } from "./lib/ram";
@@ -174,7 +174,7 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
                   namePrefix: stackNamePrefix(config.projectName, config.environment),
                   roleName: links.role.name,
                   roleArn: links.roleArn,
-                  principalArn: iamRoleArn({ accountId: config.consumerAccountId, partition }, config.lambdaRoleName),
+                  principalArn: consumerRoleArn(config.consumerAccountId, config.lambdaRoleName, partition),
                   sourceDatabase: config.consumerDatabaseName,
                   tables: view.tables,
                   readers: config.readers,

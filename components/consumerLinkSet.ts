@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import { consumerGrants, DataFilter, LfGrant, readerFilters, ShareModel, targetOf } from "../lib/permissions";
 import { Acceptance, shareId } from "../lib/ram";
 import { dataAccessStatements, lambdaTrustPolicy, policyDocument } from "../lib/iam";
-import { iamRoleArn } from "../lib/arns";
+import { consumerRoleArn } from "../lib/arns";
 import type { ResourceLinkInfo } from "../lib/stackOutputs";
 import { createDataFilters, createGrants } from "../stack/grants";
 
@@ -138,10 +138,7 @@ export class ConsumerLinkSet extends pulumi.ComponentResource {
                 ),
         );
 
-        const roleArn = iamRoleArn(
-            { accountId: args.consumerAccountId, partition: args.partition },
-            args.lambdaRoleName,
-        );
+        const roleArn = consumerRoleArn(args.consumerAccountId, args.lambdaRoleName, args.partition);
         // Readers' filters, on the targets in their owner's catalog (the consumer holds grantable
         // SELECT on what Connect shared).
         const filterModel = readerFilters(args);

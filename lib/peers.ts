@@ -14,7 +14,7 @@
  * shares, which name Connect's catalog, so it stops with a clear message until they exist.
  */
 import { AppConfig, ConfigError, ConfigIssue, ConsumerTarget, TableConfig } from "./config";
-import { iamRoleArn } from "./arns";
+import { consumerRoleArn, iamRolePrefix } from "./arns";
 import { CONFIG_NAMESPACE, CONNECT_INSTANCE, ramShareOwner } from "./names";
 import { INSTANCE_ID_COLUMN, parseRowFilter, RowFilterNode } from "./rowFilter";
 import { ConsumerStackOutputs, OutputProblem, ProducerStackOutputs, readStackOutputs } from "./stackOutputs";
@@ -67,7 +67,7 @@ export function consumerView(
     partition = "aws",
 ): ConsumerView {
     if (config.dataSource === "connectAnalytics") return connectConsumerView(config, raw);
-    const ownRole = iamRoleArn({ accountId: config.consumerAccountId, partition }, config.lambdaRoleName);
+    const ownRole = consumerRoleArn(config.consumerAccountId, config.lambdaRoleName, partition);
     const own = {
         producerAccountId: config.producerAccountId,
         producerDatabaseName: config.producerDatabaseName,
@@ -217,7 +217,7 @@ export function producerView(
     raw: Readonly<Record<string, unknown>> | undefined,
     partition = "aws",
 ): ProducerView {
-    const derived = iamRoleArn({ accountId: consumer.accountId, partition }, consumer.roleName);
+    const derived = consumerRoleArn(consumer.accountId, consumer.roleName, partition);
     // Connect shares with the consumer account; the producer grants nothing and names no role.
     if (config.dataSource === "connectAnalytics") return { consumerPrincipalArn: derived, notes: [] };
     const stack = consumer.stack;
@@ -246,7 +246,10 @@ export function producerView(
             message: `is ${consumer.accountId} but consumer stack "${stack}" runs in ${c.consumerAccountId}; make them agree.`,
         });
     }
-    if (!c.lambdaRoleArn!.startsWith(`arn:${partition}:iam::${consumer.accountId}:role/`) && issues.length === 0) {
+    if (
+        !c.lambdaRoleArn!.startsWith(iamRolePrefix({ accountId: consumer.accountId, partition })) &&
+        issues.length === 0
+    ) {
         issues.push({
             key: key(config.consumers.length > 1 ? "consumers" : "consumerStack"),
             message: `consumer stack "${stack}" exports role ${c.lambdaRoleArn}, which is not in account ${consumer.accountId}.`,
