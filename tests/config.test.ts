@@ -461,6 +461,26 @@ describe("config: values given and then ignored", () => {
         assert.deepEqual(warningsOf(stackConfig("consumer", { enableLambdaExport: "false" })), []);
     });
 
+    it("rejects a Connect instance ARN of another account or region than the producer's, naming the key", () => {
+        const config = loadStackConfig(path.join(ROOT, "examples", "share-many"), "producer");
+        const id = "8c2f5e3a-1b4d-4f6e-9a7b-0c1d2e3f4a5b";
+        config["connect-analytics:connectInstanceId"] = `arn:aws:connect:ap-southeast-2:999999999999:instance/${id}`;
+        config["connect-analytics:connectInstanceIds"] = JSON.stringify([
+            `arn:aws:connect:us-east-1:111111111111:instance/${id}`,
+            `arn:aws:connect:ap-southeast-2:111111111111:instance/${id}`,
+        ]);
+        const issues = issuesOf(config).map((i) => `${i.key}: ${i.message}`);
+        assert.equal(issues.length, 2, issues.join("\n"));
+        assert.match(
+            issues[0],
+            /^connect-analytics:connectInstanceId: .* instance of account 999999999999, but the producer is 111111111111/,
+        );
+        assert.match(
+            issues[1],
+            /^connect-analytics:connectInstanceIds: \[0\] .* instance in us-east-1, but aws:region is ap-southeast-2/,
+        );
+    });
+
     it("rejects consumerAccountId that consumers does not list", () => {
         const issues = issuesOf(stackConfig("producer", { consumers: CONSUMERS.slice(1) }));
         const issue = issues.find((i) => i.key === "connect-analytics:consumerAccountId");

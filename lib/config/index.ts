@@ -194,6 +194,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     }
     const connectInstanceIds =
         connect && side === "producer" ? parseInstances(get, fail, source.connectInstanceId) : [];
+    if (connect && side === "producer") checkInstanceArns(get, fail, producerAccountId, region);
     const consumers = side === "producer" ? parseConsumers(get, fail, side, producerAccountId) : [];
     if (consumers.length > 0 && get<unknown[]>("consumers").length > 0) {
         // `consumers` replaces the single-consumer keys: one of them set as well is never read.
@@ -319,4 +320,37 @@ function checkOwnRole(get: Get, fail: Fail): void {
             );
         }
     });
+}
+
+/**
+ * An instance given by ARN names its account and region. The producer associates the instance's
+ * datasets in its own account and region (AWS::Connect::DataLakeAssociation takes the bare id), so
+ * an ARN of another account or region would be reduced to an id the producer cannot find there.
+ */
+function checkInstanceArns(get: Get, fail: Fail, producerAccountId: string | undefined, region: string | undefined) {
+    const entries: Array<[ConfigKey, string, unknown]> = [
+        ["connectInstanceId", "", get<string | undefined>("connectInstanceId")],
+        ...get<unknown[]>("connectInstanceIds").map((v, i): [ConfigKey, string, unknown] => [
+            "connectInstanceIds",
+            `[${i}] `,
+            v,
+        ]),
+    ];
+    for (const [key, where, value] of entries) {
+        const arn = typeof value === "string" ? /^arn:[^:]+:connect:([^:]+):(\d{12}):instance\//.exec(value) : null;
+        if (!arn) continue;
+        const [, arnRegion, account] = arn;
+        if (producerAccountId && account !== producerAccountId) {
+            fail(
+                key,
+                `${where}${value} is an instance of account ${account}, but the producer is ${producerAccountId}: with dataSource connectAnalytics the producer stack runs in the Connect instance's account. Deploy the producer there, or name an instance of ${producerAccountId}.`,
+            );
+        }
+        if (region && arnRegion !== region) {
+            fail(
+                key,
+                `${where}${value} is an instance in ${arnRegion}, but aws:region is ${region}: the producer associates the instance's datasets in its own region. Set aws:region to ${arnRegion}, or name an instance in ${region}.`,
+            );
+        }
+    }
 }
