@@ -2,7 +2,8 @@
  * Structured JSON logs: one object per line, the fields CloudWatch Logs Insights can query. Each
  * line goes through the console method of its level: Lambda's JSON log format takes the level
  * from the method (console.log would mark an error as INFO), and its application log level
- * filter drops the methods below it. LOG_LEVEL filters before that.
+ * filter drops the methods below it (lambda/latest/dg/nodejs-logging.html, "Using Lambda advanced
+ * logging controls with Node.js"). LOG_LEVEL filters before that.
  */
 import type { Logger, LogLevel } from "./types";
 
