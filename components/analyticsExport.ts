@@ -269,7 +269,8 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                 code: lambdaCodeArchive(lambdaCodeText()),
                 handler: "index.handler",
                 role: args.roleArn,
-                // nodejs20.x is deprecated (function creation blocked); nodejs24.x is supported to 2028-04-30.
+                // nodejs20.x is deprecated (function creation blocked); nodejs24.x is supported to 2028-04-30
+                // (lambda/latest/dg/lambda-runtimes.html, the supported and deprecated runtime tables).
                 runtime: aws.lambda.Runtime.NodeJS24dX,
                 timeout: args.lambdaTimeoutSeconds,
                 memorySize: args.lambdaMemoryMb,
