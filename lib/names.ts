@@ -71,6 +71,10 @@ export const ATHENA_WORKGROUP = /^[A-Za-z0-9._-]{1,128}$/;
 export const SCHEDULE_EXPRESSION = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$/;
 export const LF_TAG_TEXT = /^[\w.:/=+@%-]{1,128}$/;
 export const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/;
+/** The account of an IAM ARN (a role's, a user's; any partition): its first group. */
+export const IAM_PRINCIPAL_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):/;
+/** The account of an IAM principal ARN, or undefined when the text is none. */
+export const iamPrincipalAccount = (arn: string): string | undefined => IAM_PRINCIPAL_ACCOUNT.exec(arn)?.[1];
 export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
 export const RAM_SHARE_ARN = /^arn:aws[a-z-]*:ram:[a-z0-9-]+:(\d{12}):resource-share\/[\w-]+$/;
 

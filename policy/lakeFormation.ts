@@ -12,6 +12,7 @@ import {
     reachesTable,
     tableOfResource,
 } from "../lib/permissions";
+import { ACCOUNT_ID, iamPrincipalAccount } from "../lib/names";
 import { asArray, forTypes, Props } from "./util";
 
 /** Every resource type that makes a Lake Formation grant (both providers). */
@@ -168,8 +169,8 @@ export const lakeformationGrantDeleteBeforeReplace: ResourceValidationPolicy = {
 /** The account of a Lake Formation principal: an IAM ARN's account, or an account id itself. */
 function principalAccount(principal: unknown): string | undefined {
     if (typeof principal !== "string") return undefined;
-    if (/^\d{12}$/.test(principal)) return principal;
-    return /^arn:[^:]+:iam::(\d{12}):/.exec(principal)?.[1];
+    if (ACCOUNT_ID.test(principal)) return principal;
+    return iamPrincipalAccount(principal);
 }
 
 export const lakeformationGrantNoReshare: ResourceValidationPolicy = {
