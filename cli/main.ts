@@ -8,7 +8,7 @@
  */
 import * as fs from "fs";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { GrantSide, linkOf, targetOf } from "../lib/permissions";
+import { GrantSide, linkOf, ShareModel, targetOf } from "../lib/permissions";
 import {
     auditCsv,
     auditReport,
@@ -146,6 +146,92 @@ function common(cmd: Command): Command {
         );
 }
 
+/** What `strict` refuses for a command: common flags it does not use (flag → why), and flags that need another. */
+interface FlagSpec {
+    readonly unused?: Readonly<Record<string, string>>;
+    readonly requires?: Readonly<Record<string, string>>;
+}
+
+/** The flags that change the permission model: only verify and grant use them all. */
+const modelFlags = (why: string, except: readonly string[] = []) =>
+    Object.fromEntries(
+        ["--role-arn", "--role-name", "--grant-option", "--no-grant-option", "--sharing-mode", "--lf-tags"]
+            .filter((f) => !except.includes(f))
+            .map((f) => [f, why]),
+    );
+
+const FLAG_SPECS: Readonly<Record<string, FlagSpec>> = {
+    verify: {
+        requires: { "--workgroup": "--query", "--query-timeout": "--query", "--query-concurrency": "--query" },
+    },
+    metadata: { unused: modelFlags("it reads the Glue metadata of the links and targets; it checks no grant") },
+    relink: { unused: modelFlags("it makes the links; it checks and makes no grant (run grant for that)") },
+    audit: {
+        unused: modelFlags("it reads CloudTrail; it checks no grant", ["--role-arn", "--role-name"]),
+    },
+};
+
+/**
+ * Refuses what commander would accept silently: a common flag the command does not use (hidden
+ * from its help), a value flag given twice with different values (the last would win), a flag
+ * that needs another, and the two sides of one choice (--grant-option/--no-grant-option,
+ * --role-arn/--role-name). Exit 2 before anything is read or called.
+ */
+function strict(cmd: Command, spec: FlagSpec): void {
+    const unused = spec.unused ?? {};
+    const requires = spec.requires ?? {};
+    const given = new Map<string, string[]>();
+    for (const option of cmd.options) {
+        const flag = option.long;
+        if (!flag) continue;
+        if (flag in unused) option.hideHelp();
+        cmd.on(`option:${option.name()}`, (value: unknown) => {
+            given.set(flag, [...(given.get(flag) ?? []), value === undefined ? "" : String(value)]);
+        });
+    }
+    cmd.hook("preAction", () => {
+        const problems: string[] = [];
+        for (const [flag, values] of given) {
+            if (flag in unused) {
+                problems.push(`${flag}: ${cmd.name()} does not use it (${unused[flag]}); drop it`);
+            } else if (flag !== "--outputs" && new Set(values).size > 1) {
+                problems.push(`${flag} given ${values.length} times (${values.join(", ")}); pass it once`);
+            } else if (flag in requires && !given.has(requires[flag])) {
+                problems.push(`${flag} only applies with ${requires[flag]}; add ${requires[flag]} or drop ${flag}`);
+            }
+        }
+        for (const [a, b] of [
+            ["--grant-option", "--no-grant-option"],
+            ["--role-arn", "--role-name"],
+        ]) {
+            if (given.has(a) && given.has(b) && !(a in unused)) problems.push(`${a} and ${b} both given; pass one`);
+        }
+        if (problems.length > 0) throw new UsageError(`${problems.join("; ")}.`);
+    });
+}
+
+/**
+ * --lf-tags and --grant-option only matter in some sharing modes; once the outputs and flags say
+ * which mode, one given for another mode would be dropped silently: refuse it instead.
+ */
+function checkModeFlags(opts: CommonOptions, targets: { model: ShareModel }): void {
+    const { model } = targets;
+    const connect = model.dataSource === "connectAnalytics";
+    if (opts.lfTags !== undefined && (connect || model.sharingMode !== "lfTags")) {
+        const why = connect
+            ? "the tables come from Connect's catalog (dataSource connectAnalytics), shared with the consumer account without LF-tags"
+            : `the share is in ${model.sharingMode ?? "named"} sharing mode, where LF-tags play no part`;
+        throw new UsageError(`--lf-tags: ${why}; pass --sharing-mode lfTags with it, or drop it.`);
+    }
+    if (opts.grantOption !== undefined && (connect || model.sharingMode === "lfTags")) {
+        const flag = opts.grantOption ? "--grant-option" : "--no-grant-option";
+        const why = connect
+            ? "the tables come from Connect's catalog (dataSource connectAnalytics): the producer makes no grant, and the consumer's grants to its role never carry the grant option"
+            : "the share is in lfTags sharing mode: the producer grants the consumer account on the tag expression, always with the grant option, and the role never gets it";
+        throw new UsageError(`${flag}: ${why}; drop it.`);
+    }
+}
+
 function loadOutputs(files: readonly string[], deps: Deps): StackOutputs[] {
     return files.flatMap((file) => {
         let text: string;
@@ -208,6 +294,7 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
     const begin = (opts: CommonOptions): Session => {
         profiles = { main: opts.profile, producer: opts.producerProfile };
         session = openSession(opts, deps);
+        checkModeFlags(opts, session.targets);
         return session;
     };
 
@@ -420,6 +507,8 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
                 if (report.findings.length > 0) exitCode = 1;
             },
         );
+
+    for (const cmd of program.commands) strict(cmd, FLAG_SPECS[cmd.name()] ?? {});
 
     try {
         await program.parseAsync([...argv], { from: "user" });

@@ -203,6 +203,93 @@ describe("cli errors and arguments", () => {
         assert.equal(((await clients.lakeformation.config.retryStrategy()) as { mode?: string }).mode, "adaptive");
     });
 
+    it("conflicting, repeated and ignored flags are exit 2 naming them, before any AWS call", async () => {
+        const NOW = Date.parse("2026-03-10T12:00:00Z");
+        const cases: Array<[string[], RegExp]> = [
+            [
+                ["metadata", ...BOTH, "--role-arn", `arn:aws:iam::${CONSUMER}:role/x`],
+                /--role-arn: metadata does not use it/,
+            ],
+            [["metadata", ...BOTH, "--lf-tags", "a=b"], /--lf-tags: metadata does not use it/],
+            [["relink", ...BOTH, "--grant-option"], /--grant-option: relink does not use it/],
+            [["relink", ...BOTH, "--role-name", "r"], /--role-name: relink does not use it/],
+            [["audit", ...BOTH, "--sharing-mode", "lfTags"], /--sharing-mode: audit does not use it/],
+            [["audit", ...BOTH, "--no-grant-option"], /--no-grant-option: audit does not use it/],
+            [["verify", ...BOTH, "--query-timeout", "30"], /--query-timeout only applies with --query/],
+            [
+                ["verify", ...BOTH, "--workgroup", "wg", "--query-concurrency", "2"],
+                /--workgroup only applies with --query; .*--query-concurrency only applies with --query/,
+            ],
+            [
+                ["grant", ...BOTH, "--grant-option", "--no-grant-option"],
+                /--grant-option and --no-grant-option both given; pass one/,
+            ],
+            [
+                ["grant", ...BOTH, "--role-arn", `arn:aws:iam::${CONSUMER}:role/x`, "--role-name", "y"],
+                /--role-arn and --role-name both given; pass one/,
+            ],
+            [
+                ["grant", ...BOTH, "--side", "consumer", "--side", "producer"],
+                /--side given 2 times \(consumer, producer\); pass it once/,
+            ],
+            [["audit", ...BOTH, "--since", "7d", "--since", "1d"], /--since given 2 times \(7d, 1d\); pass it once/],
+            [["verify", ...BOTH, "--region", "eu-west-1", "--region", "us-east-1"], /--region given 2 times/],
+            [
+                ["grant", ...BOTH, "--lf-tags", "domain=connect"],
+                /--lf-tags: the share is in named sharing mode, where LF-tags play no part/,
+            ],
+            [
+                ["verify", ...BOTH, "--sharing-mode", "lfTags", "--grant-option"],
+                /--grant-option: the share is in lfTags sharing mode/,
+            ],
+            [
+                ["audit", ...BOTH, "--since", "last week"],
+                /--since: "last week" is neither a duration nor an ISO instant/,
+            ],
+        ];
+        for (const [args, message] of cases) {
+            const d = deployment(3);
+            const r = await runCli(d, args, { now: NOW });
+            assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+            assert.match(oneLine(r.stderr), message);
+            assert.equal(d.aws.calls(), 0, `no AWS call: ${args.join(" ")}`);
+        }
+        const d = deployment(3);
+        const connectOutputs = JSON.stringify({
+            ...JSON.parse(d.files["consumer.json"]),
+            dataSource: "connectAnalytics",
+            sourceCatalogId: "444455556666",
+        });
+        const connect = await runCli(
+            d,
+            ["grant", "--outputs", "connect.json", "--profile", "consumer", "--no-grant-option"],
+            { files: { "connect.json": connectOutputs } },
+        );
+        assert.equal(connect.code, 2, connect.stderr);
+        assert.match(oneLine(connect.stderr), /--no-grant-option: the tables come from Connect's catalog/);
+        assert.equal(d.aws.calls(), 0);
+        // The same value twice is no conflict, and --outputs is meant to repeat.
+        const same = await runCli(deployment(3), [
+            "metadata",
+            ...BOTH,
+            "--region",
+            "ap-southeast-2",
+            "--region",
+            "ap-southeast-2",
+        ]);
+        assert.equal(same.code, 0, same.stderr);
+    });
+
+    it("a flag a command does not use is hidden from its help", async () => {
+        const d = deployment(3);
+        const r = await runCli(d, ["metadata", "--help"]);
+        assert.equal(r.code, 0);
+        assert.doesNotMatch(r.stdout, /--role-arn|--lf-tags|--grant-option|--sharing-mode/);
+        assert.match(r.stdout, /--producer-profile/);
+        const grant = await runCli(d, ["grant", "--help"]);
+        assert.match(grant.stdout, /--role-arn[\s\S]*--grant-option[\s\S]*--sharing-mode[\s\S]*--lf-tags/);
+    });
+
     it("`connect-analytics --help` (the bin, in a child process) lists the four commands", async function () {
         this.timeout(20000); // a fresh node compiling the CLI with ts-node
         const bin = path.join(__dirname, "..", "cli", "bin.js");
