@@ -27,6 +27,62 @@ export function parseLfTags(get: Get, fail: Fail): Record<string, string> {
     return lfTags as Record<string, string>;
 }
 
+export interface ExclusionRules {
+    /** An empty list is accepted (a reader's table without exclusions), else rejected. */
+    readonly allowEmpty: boolean;
+    /** A column listed twice: a problem, or merged. */
+    readonly duplicates: "reject" | "merge";
+    /** The column the export reads the table incrementally by, which cannot be withheld. */
+    readonly timeColumn?: string;
+    /** What to do instead of excluding every column. */
+    readonly instead: string;
+}
+
+/**
+ * The one check of an `excludedColumns` list for `table` (the stack's `excludedColumns.<table>`
+ * and a reader's `readers[i].excludedColumns.<table>`): column names, known Connect columns, not
+ * every column. Reports each problem, prefixed with `where`; returns the columns sorted, without
+ * duplicates, or undefined when the list is no list of column names of the table.
+ */
+export function checkExcludedColumns(
+    columns: unknown,
+    table: string,
+    where: string,
+    report: (message: string) => void,
+    rules: ExclusionRules,
+): string[] | undefined {
+    if (
+        !Array.isArray(columns) ||
+        (columns.length === 0 && !rules.allowEmpty) ||
+        !columns.every((c) => typeof c === "string")
+    ) {
+        report(`${where} must be a${rules.allowEmpty ? "" : " non-empty"} list of column names.`);
+        return undefined;
+    }
+    const known = connectColumnNames(table);
+    const problems = columns.filter((c) => !GLUE_NAME.test(c) || (known !== undefined && !known.includes(c)));
+    if (problems.length > 0) {
+        report(
+            `${where}: ${problems.join(", ")} ${problems.length === 1 ? "is not a column" : "are not columns"} of ${table}` +
+                (known
+                    ? ` (known columns: ${known.join(", ")}).`
+                    : " (column names are lowercase letters, digits and underscores)."),
+        );
+        return undefined;
+    }
+    const duplicates = columns.filter((c, i) => columns.indexOf(c) !== i);
+    if (duplicates.length > 0 && rules.duplicates === "reject") {
+        report(`${where} lists ${duplicates.join(", ")} more than once.`);
+    }
+    if (rules.timeColumn && columns.includes(rules.timeColumn)) {
+        report(`${where}: cannot exclude ${rules.timeColumn}, the column the export reads ${table} incrementally by.`);
+    }
+    if (known && columns.length >= known.length) {
+        report(`${where} excludes every column; ${rules.instead}.`);
+    }
+    return [...new Set(columns)].sort();
+}
+
 /** The tables with their `excludedColumns` folded in. */
 export function applyExclusions(
     get: Get,
@@ -43,34 +99,14 @@ export function applyExclusions(
             fail("excludedColumns", `${where}: "${table}" is not in tables (${[...byTable.keys()].join(", ")}).`);
             continue;
         }
-        if (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === "string")) {
-            fail("excludedColumns", `${where} must be a non-empty list of column names.`);
-            continue;
-        }
-        const known = connectColumnNames(table);
-        const problems = columns.filter((c) => !GLUE_NAME.test(c) || (known !== undefined && !known.includes(c)));
-        if (problems.length > 0) {
-            fail(
-                "excludedColumns",
-                `${where}: ${problems.join(", ")} ${problems.length === 1 ? "is not a column" : "are not columns"} of ${table}` +
-                    (known
-                        ? ` (known columns: ${known.join(", ")}).`
-                        : " (column names are lowercase letters, digits and underscores)."),
-            );
-            continue;
-        }
-        const duplicates = columns.filter((c, i) => columns.indexOf(c) !== i);
-        if (duplicates.length > 0) fail("excludedColumns", `${where} lists ${duplicates.join(", ")} more than once.`);
-        if (spec.timeColumn && columns.includes(spec.timeColumn)) {
-            fail(
-                "excludedColumns",
-                `${where}: cannot exclude ${spec.timeColumn}, the column the export reads ${table} incrementally by.`,
-            );
-        }
-        if (known && columns.length >= known.length) {
-            fail("excludedColumns", `${where} excludes every column; remove ${table} from tables instead.`);
-        }
-        exclusions.set(table, [...columns].sort());
+        const checked = checkExcludedColumns(columns, table, where, (message) => fail("excludedColumns", message), {
+            allowEmpty: false,
+            duplicates: "reject",
+            timeColumn: spec.timeColumn,
+            instead: `remove ${table} from tables instead`,
+        });
+        if (!checked) continue;
+        exclusions.set(table, checked);
     }
     if (get("sharingMode") === "lfTags" && exclusions.size > 0) {
         if (!(EXCLUSION_TAG_KEY in lfTags)) {

@@ -9,11 +9,11 @@
  *   Connect's share to the account; a producer's grants to the consumer's role carry none;
  * - an account grants a received resource only to its own principals (regranting-shared-resources.html).
  */
-import { connectColumnNames } from "../connectSchema";
-import { ACCOUNT_ID, CONNECT_INSTANCE, GLUE_NAME, IAM_PRINCIPAL_ARN, IAM_ROLE_NAME, STACK_NAME } from "../names";
+import { ACCOUNT_ID, CONNECT_INSTANCE, IAM_PRINCIPAL_ARN, IAM_ROLE_NAME, STACK_NAME } from "../names";
 import type { ReaderConfig } from "../permissions";
 import { connectFilterColumns, filterGrantLimitProblems, renderRowFilter } from "../rowFilter";
 import { principalIdentity } from "./principals";
+import { checkExcludedColumns } from "./governance";
 import { Fail, Get } from "./reader";
 import type { ConsumerTarget, Side, TableConfig } from "./types";
 
@@ -208,25 +208,17 @@ export function parseReaders(get: Get, report: Fail, context: ReaderContext): Re
                 problem(`.excludedColumns must be a map of table to column names, e.g. {users: [email]}.`);
             } else {
                 for (const [table, columns] of Object.entries(excludedColumns)) {
-                    const known = connectColumnNames(table);
+                    const at = `${where}.excludedColumns.${table}`;
                     if (!(tables as string[]).includes(table)) {
                         problem(`.excludedColumns.${table}: the reader does not read ${table}.`);
-                    } else if (
-                        !Array.isArray(columns) ||
-                        !columns.every((c) => typeof c === "string" && GLUE_NAME.test(c))
-                    ) {
-                        problem(`.excludedColumns.${table} must be a list of column names.`);
-                    } else if (known && columns.some((c) => !known.includes(c))) {
-                        problem(
-                            `.excludedColumns.${table}: ${columns.filter((c) => !known.includes(c)).join(", ")} not a column of ${table}.`,
-                        );
-                    } else if (known && columns.length >= known.length) {
-                        problem(
-                            `.excludedColumns.${table} excludes every column; leave the table out of the reader's tables instead.`,
-                        );
-                    } else {
-                        excluded[table] = [...new Set(columns as string[])].sort();
+                        continue;
                     }
+                    const checked = checkExcludedColumns(columns, table, at, (message) => fail("readers", message), {
+                        allowEmpty: true,
+                        duplicates: "merge",
+                        instead: "leave the table out of the reader's tables instead",
+                    });
+                    if (checked) excluded[table] = checked;
                 }
             }
         }
