@@ -21,6 +21,7 @@
  */
 import { Event as TrailEvent, paginateLookupEvents } from "@aws-sdk/client-cloudtrail";
 import { stringify } from "csv-stringify/sync";
+import { isIsoDay } from "../functions/dates";
 import { IAM_PRINCIPAL_ARN } from "../lib/names";
 import { AwsClients, collect } from "./aws";
 import { UsageError } from "./errors";
@@ -368,11 +369,9 @@ export function parseSince(value: string, nowMs: number): Date {
         if (amount === 0) throw new UsageError(`--since: "${value}" is an empty window; ${fix}.`);
         start = nowMs - amount * { d: 86_400_000, h: 3_600_000, m: 60_000 }[d[2] as "d" | "h" | "m"];
     } else if (INSTANT.test(value)) {
-        // Date.parse rolls 2026-02-30 over to March: check the calendar day first.
-        const [y, m, day] = value.slice(0, 10).split("-").map(Number);
-        const calendar = new Date(Date.UTC(y, m - 1, day));
+        // Date.parse rolls 2026-02-30 over to March: the day must be a real calendar day.
         start = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-        if (Number.isNaN(start) || calendar.getUTCMonth() !== m - 1 || calendar.getUTCDate() !== day) {
+        if (Number.isNaN(start) || !isIsoDay(value.slice(0, 10))) {
             throw new UsageError(`--since: "${value}" is not a valid date; ${fix}.`);
         }
     } else {

@@ -190,6 +190,11 @@ describe("cli audit", () => {
             assert.equal(parseSince("90d", NOW).getTime(), NOW - 90 * DAY);
             assert.equal(parseSince("2026-03-01", NOW).toISOString(), "2026-03-01T00:00:00.000Z");
             assert.equal(parseSince("2026-03-01T06:30:00+02:00", NOW).toISOString(), "2026-03-01T04:30:00.000Z");
+            // A leap day is a calendar day (functions/dates isIsoDay, as npm start's --start-date).
+            assert.equal(
+                parseSince("2024-02-29", Date.parse("2024-03-10T00:00:00Z")).toISOString(),
+                "2024-02-29T00:00:00.000Z",
+            );
             const bad: Array<[string, RegExp]> = [
                 [
                     "91d",
@@ -201,6 +206,9 @@ describe("cli audit", () => {
                 ["0d", /empty window/],
                 ["2026-04-01", /is in the future/],
                 ["2026-02-30", /not a valid date/],
+                ["2026-02-29T06:30:00Z", /not a valid date/],
+                ["2026-13-01", /not a valid date/],
+                ["2026-00-10", /not a valid date/],
             ];
             for (const [value, message] of bad) {
                 assert.throws(
