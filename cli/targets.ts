@@ -185,7 +185,8 @@ export function parseTablesFlag(value: string): TableConfig[] {
         throw new UsageError("--tables: empty; pass table names, e.g. --tables users,contacts:contacts_link.");
     }
     const tables = entries.map((entry) => {
-        const [name, linkName = `${name}_link`, ...rest] = entry.split(":");
+        const [name, explicitLink, ...rest] = entry.split(":");
+        const linkName = explicitLink ?? defaultLinkName(name);
         if (rest.length > 0 || !GLUE_NAME.test(name) || !GLUE_NAME.test(linkName)) {
             throw new UsageError(
                 `--tables: "${entry}" is not \`name\` or \`name:linkName\` of lowercase letters, digits and underscores (e.g. --tables users,contacts:contacts_link).`,
