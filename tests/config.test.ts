@@ -481,6 +481,28 @@ describe("config: values given and then ignored", () => {
         );
     });
 
+    it("warns about the keys of the other export target, naming each", () => {
+        const files = warningsOf(
+            stackConfig("consumer", {
+                exportTarget: "files",
+                exportFormat: "csv",
+                maintenanceSchedule: "cron(0 5 ? * SAT *)",
+                exportDatabaseName: "exports",
+            }),
+        );
+        assert.deepEqual(
+            files.map((w) => w.key),
+            ["connect-analytics:maintenanceSchedule", "connect-analytics:exportDatabaseName"],
+        );
+        assert.match(files[0].message, /ignored: only the iceberg target uses it, and exportTarget is files/);
+        const iceberg = warningsOf(stackConfig("consumer", { exportFormat: "csv" }));
+        assert.deepEqual(
+            iceberg.map((w) => w.key),
+            ["connect-analytics:exportFormat"],
+        );
+        assert.match(iceberg[0].message, /ignored: it is the files target's format, and exportTarget is iceberg/);
+    });
+
     it("rejects consumerAccountId that consumers does not list", () => {
         const issues = issuesOf(stackConfig("producer", { consumers: CONSUMERS.slice(1) }));
         const issue = issues.find((i) => i.key === "connect-analytics:consumerAccountId");

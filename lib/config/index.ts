@@ -155,20 +155,27 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         }
     }
     checkExportReaders(get<string[]>("exportReaders"), get<string | undefined>("consumerAccountId"), fail);
+    // Left at their defaults they say nothing; given, they would look like they took effect.
+    const given = (key: ConfigKey) =>
+        isSet(key) && JSON.stringify(get(key)) !== JSON.stringify((CONFIG_KEYS[key] as KeySpec).default ?? "");
+    const ignored = (keys: readonly ConfigKey[], why: string) => {
+        for (const key of keys.filter(given)) options.warn?.({ key: qualify(key), message: `ignored: ${why}` });
+    };
     if (side === "consumer" && !exporting) {
-        // Left at their defaults they say nothing; given, they would look like they took effect.
-        for (const key of EXPORT_KEYS) {
-            if (
-                isSet(key) &&
-                JSON.stringify(get(key)) !== JSON.stringify((CONFIG_KEYS[key] as KeySpec).default ?? "")
-            ) {
-                options.warn?.({
-                    key: qualify(key),
-                    message:
-                        "ignored: only the export uses it, and enableLambdaExport is false. Remove it, or set enableLambdaExport to true.",
-                });
-            }
-        }
+        ignored(
+            EXPORT_KEYS,
+            "only the export uses it, and enableLambdaExport is false. Remove it, or set enableLambdaExport to true.",
+        );
+    } else if (exporting && get("exportTarget") === "files") {
+        ignored(
+            ["maintenanceSchedule", "exportDatabaseName"],
+            "only the iceberg target uses it, and exportTarget is files. Remove it, or set exportTarget to iceberg.",
+        );
+    } else if (exporting) {
+        ignored(
+            ["exportFormat"],
+            "it is the files target's format, and exportTarget is iceberg (Iceberg tables). Remove it, or set exportTarget to files.",
+        );
     }
     if (exporting && get("exportTarget") === "files" && get<string[]>("exportReaders").length > 0) {
         options.warn?.({
