@@ -305,6 +305,12 @@ describe("config validation", () => {
             /must be a single text value, got a YAML list .*connect-analytics:alarmEmail: <value>/,
         ],
         [
+            "a list inside a list of text",
+            { exportReaders: [["arn:aws:iam::222222222222:role/qs"]] },
+            "exportReaders",
+            /\[0\] must be a single text value, got \["arn:aws:iam::222222222222:role\/qs"\]/,
+        ],
+        [
             "a map for a text key",
             { exportPrefix: { a: "b" } },
             "exportPrefix",

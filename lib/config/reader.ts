@@ -168,7 +168,17 @@ function decode(text: string, spec: KeySpec, key: string): { value?: unknown; er
                 spec.type === "array"
                     ? Array.isArray(parsed)
                     : parsed !== null && typeof parsed === "object" && !Array.isArray(parsed);
-            return ok ? { value: parsed } : { error: `must be a YAML ${what}.` };
+            if (!ok) return { error: `must be a YAML ${what}.` };
+            if (spec.type === "array" && spec.items === "string") {
+                // A list of text values: an entry that is itself a list or map is no text.
+                const bad = (parsed as unknown[]).findIndex((v) => typeof v !== "string");
+                if (bad >= 0) {
+                    return {
+                        error: `[${bad}] must be a single text value, got ${JSON.stringify((parsed as unknown[])[bad])}. List text values only.`,
+                    };
+                }
+            }
+            return { value: parsed };
         }
     }
 }
