@@ -22,6 +22,7 @@
 import { Event as TrailEvent, paginateLookupEvents } from "@aws-sdk/client-cloudtrail";
 import { stringify } from "csv-stringify/sync";
 import { isIsoDay } from "../functions/dates";
+import { isObject } from "../lib/json";
 import { IAM_PRINCIPAL_ARN } from "../lib/names";
 import { AwsClients, collect } from "./aws";
 import { UsageError } from "./errors";
@@ -99,12 +100,6 @@ export interface AuditReport {
     readonly findings: readonly AuditRow[];
     /** Events no table could be taken from (not a read, not parsed, no table ARN), with why. */
     readonly withoutTable: ReadonlyArray<{ readonly reason: string; readonly count: number }>;
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-    return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
 function str(v: unknown): string | undefined {

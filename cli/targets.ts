@@ -10,6 +10,7 @@
 import { CONFIG_KEYS, SharingMode, TableConfig } from "../lib/config";
 import { ExportShare, ShareModel } from "../lib/permissions";
 import { iamRoleArn } from "../lib/arns";
+import { isObject, JsonObject } from "../lib/json";
 import {
     ACCOUNT_ID,
     DEFAULT_CONSUMER_DATABASE,
@@ -31,8 +32,6 @@ import {
 } from "../lib/stackOutputs";
 import { UsageError } from "./errors";
 
-type Json = Record<string, unknown>;
-
 /** A stack's outputs as read from a file (the contract of lib/stackOutputs.ts), and the file. */
 export type ConsumerOutputs = ReadOutputs<ConsumerStackOutputs> &
     Pick<
@@ -52,10 +51,6 @@ export type StackOutputs = ConsumerOutputs | ProducerOutputs;
 const EXPECTED =
     'expected the JSON of `pulumi stack output --json` (an object with a "side" key), the offline plan\'s `--json` document ' +
     '(with an "outputs" key), or {"producer": {...}, "consumer": {...}}';
-
-function isObject(v: unknown): v is Json {
-    return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 /** Parses the text of one `--outputs` file into the stack outputs it holds (one or two). */
 export function parseOutputsFile(text: string, file: string): StackOutputs[] {
@@ -95,7 +90,7 @@ export function parseOutputsDocument(doc: unknown, file: string): StackOutputs[]
     );
 }
 
-function stackOutputs(o: Json, file: string, expectedSide: "producer" | "consumer" | undefined): StackOutputs {
+function stackOutputs(o: JsonObject, file: string, expectedSide: "producer" | "consumer" | undefined): StackOutputs {
     const side = o.side;
     if (side !== "producer" && side !== "consumer") {
         throw new UsageError(

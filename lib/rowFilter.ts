@@ -50,6 +50,7 @@
 // A string constant is quoted as SQL quotes it (an embedded quote doubled), for Lake Formation and DuckDB alike.
 import { sqlString as quoteString } from "../functions/sql";
 import { CONNECT_COLUMN_SPECS, parseColumnSpec, TABLE_ALIASES } from "./connectSchema";
+import { isObject } from "./json";
 
 /** Lake Formation: the expression must be shorter than this (partiql-support.html). */
 export const ROW_FILTER_MAX_LENGTH = 2048;
@@ -786,10 +787,6 @@ export function formatRowFilter(node: RowFilterNode): string {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const FORM_KEYS = ["instanceIds", "column", "in", "equals", "expression", "uncheckedColumns"];
-
-function isObject(v: unknown): v is Record<string, unknown> {
-    return v !== null && typeof v === "object" && !Array.isArray(v);
-}
 
 /** A constant from config: string, finite number or boolean. */
 function configLiteral(value: unknown, key: string): Literal | string {

@@ -8,6 +8,7 @@
  * it, and the compiler then points at the reader to add. Pure.
  */
 import type { ExportTarget, SharingMode, TableConfig } from "./config/types";
+import { isObject } from "./json";
 import type { DataFilter, DataSource, LfGrant, ReaderConfig, TableRef, TagAssignment } from "./permissions";
 import {
     ACCOUNT_ID,
@@ -120,7 +121,6 @@ type Readers<T> = { readonly [K in keyof T]-?: KeyReader<Exclude<T[K], undefined
 
 export class OutputProblem extends Error {}
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 const wrong = (key: string, what: string, value: unknown) =>
     new OutputProblem(`"${key}" must be ${what}, got ${JSON.stringify(value)}`);
 

@@ -18,6 +18,7 @@ import * as path from "path";
 import { Command } from "commander";
 import { loadStackConfig, REPO_ROOT } from "../plan/configFile";
 import { failureMessage } from "../lib/report";
+import { isObject } from "../lib/json";
 import { planBoth } from "../plan/run";
 import { isStackPolicy, PackConfig, ResourceFixture, runPolicies, Violation } from "./harness";
 import { packConfigFor } from "./packConfig";
@@ -89,8 +90,6 @@ const PLAN_SHAPE =
 function describeJson(v: unknown): string {
     return v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : `a ${typeof v}`;
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /**
  * The parts of a saved plan the rules read, checked: valid JSON of another shape (`{}`, `[]`, a
