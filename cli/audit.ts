@@ -24,6 +24,7 @@ import { stringify } from "csv-stringify/sync";
 import { isIsoDay } from "../functions/dates";
 import { isObject } from "../lib/json";
 import { IAM_PRINCIPAL_ARN } from "../lib/names";
+import { textTable } from "../lib/report";
 import { AwsClients, collect } from "./aws";
 import { UsageError } from "./errors";
 import { tablesInQuery } from "./sqlTables";
@@ -511,18 +512,10 @@ export function auditText(
         String(r.denied),
         r.lastSeen,
     ]);
-    const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-    const line = (c: string[]) =>
-        c
-            .map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i])))
-            .join("  ")
-            .trimEnd();
     lines.push(
         `CloudTrail ${AUDITED_EVENTS.join(" and ")} events from ${window.start.toISOString()} to ${window.end.toISOString()}: ${report.events}`,
     );
-    if (report.rows.length > 0) {
-        lines.push("", line(headers), ...cells.map(line));
-    }
+    if (report.rows.length > 0) lines.push("", ...textTable(headers, cells));
     lines.push("");
     const by = (s: AuditStatus) => report.rows.filter((r) => r.status === s).length;
     lines.push(

@@ -13,6 +13,7 @@ import {
     AccessEvent,
     auditReport,
     AUDIT_CSV_COLUMNS,
+    auditText,
     parseSince,
     parseTrailEvent,
     principalKey,
@@ -218,6 +219,28 @@ describe("cli audit", () => {
                 );
             }
         });
+    });
+
+    it("the text report's table is lib/report's textTable: indented, a dashed rule under the header", () => {
+        const row = {
+            principal: ROLE_ARN,
+            table: "users",
+            queries: 2,
+            dataAccess: 3,
+            denied: 0,
+            firstSeen: "2026-03-09T00:00:00.000Z",
+            lastSeen: "2026-03-09T12:00:00.000Z",
+        };
+        const text = auditText(
+            { events: 5, rows: [{ ...row, status: "ok" }], findings: [], withoutTable: [] },
+            { start: new Date(NOW - DAY), end: new Date(NOW) },
+            [{ principal: ROLE_ARN, tables: ["users"] }],
+        );
+        const lines = text.split("\n");
+        assert.equal(lines[1], "");
+        assert.match(lines[2], /^ {2}STATUS {2}PRINCIPAL {2,}TABLE {2}QUERIES {2}DATA ACCESS {2}DENIED {2}LAST SEEN$/);
+        assert.match(lines[3], /^ {2}-{6} {2}-+ {2}-{5} {2}-{7} {2}-{11} {2}-{6} {2}-{24}$/);
+        assert.equal(lines[4], `  ok      ${ROLE_ARN}  users  2        3            0       2026-03-09T12:00:00.000Z`);
     });
 
     describe("the command", () => {
