@@ -67,8 +67,6 @@ export const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** A key prefix: lowercase, no leading, trailing or doubled '/'. */
 export const KEY_PREFIX = /^[a-z0-9]$|^[a-z0-9][a-z0-9_\-/]*[a-z0-9]$/;
 export const ATHENA_WORKGROUP = /^[A-Za-z0-9._-]{1,128}$/;
-/** EventBridge Scheduler expressions. */
-export const SCHEDULE_EXPRESSION = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\)|at\(.+\))$/;
 export const LF_TAG_TEXT = /^[\w.:/=+@%-]{1,128}$/;
 export const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/;
 /** The account of an IAM ARN (a role's, a user's; any partition): its first group. */

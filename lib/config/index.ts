@@ -10,7 +10,16 @@
  * - `reader.ts`: decoding and the declared rules.
  * - `tables.ts`, `governance.ts`: structured keys and checks across keys.
  */
-import { DEFAULT_EXPORT_DATABASE, exportPrefixProblem, exportsBucketName, IAM_PRINCIPAL_ARN, REGION } from "../names";
+import {
+    athenaResultsBucketName,
+    DEFAULT_EXPORT_DATABASE,
+    exportPrefixProblem,
+    exportsBucketName,
+    IAM_PRINCIPAL_ARN,
+    iamPrincipalAccount,
+    REGION,
+    stackNamePrefix,
+} from "../names";
 import { environmentSizeProblem, handlerEnvironment } from "../exportEnvironment";
 import { applyExclusions, parseDataLakeSettings, parseLfTags } from "./governance";
 import { createReader, Fail, Get, qualify } from "./reader";
@@ -112,7 +121,9 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     }
     const prefixProblem = exportPrefixProblem(get<string>("exportPrefix"));
     if (prefixProblem) fail("exportPrefix", prefixProblem);
-    const longestBucket = `${get<string>("projectName")}-${get<string>("environment")}-athena-results-${"0".repeat(12)}`;
+    const namePrefix = stackNamePrefix(get<string>("projectName"), get<string>("environment"));
+    // The longest of the stack's bucket names (every account id has 12 digits).
+    const longestBucket = athenaResultsBucketName(namePrefix, "0".repeat(12));
     if (longestBucket.length > 63) {
         fail(
             "environment",
@@ -191,7 +202,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
             tables,
             sourceDatabase: get<string>("consumerDatabaseName"),
             exportsBucket: exportsBucketName(
-                `${get<string>("projectName")}-${get<string>("environment")}`,
+                stackNamePrefix(get<string>("projectName"), get<string>("environment")),
                 get<string | undefined>("consumerAccountId") ?? "0".repeat(12),
             ),
             logLevel: get<boolean>("enableCloudwatchLogging") ? "DEBUG" : "INFO",
@@ -286,7 +297,7 @@ function checkExportKeys(tables: readonly TableConfig[], fail: Fail): void {
 
 function checkExportReaders(readers: readonly string[], consumerAccountId: string | undefined, fail: Fail): void {
     readers.forEach((arn, i) => {
-        const account = IAM_PRINCIPAL_ARN.test(arn) ? /^arn:[^:]+:iam::(\d{12}):/.exec(arn)![1] : undefined;
+        const account = IAM_PRINCIPAL_ARN.test(arn) ? iamPrincipalAccount(arn) : undefined;
         if (!account) {
             fail("exportReaders", `[${i}] must be an IAM role or user ARN, got ${JSON.stringify(arn)}.`);
         } else if (consumerAccountId && account !== consumerAccountId) {

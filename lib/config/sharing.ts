@@ -9,7 +9,14 @@
  *   Connect's share to the account; a producer's grants to the consumer's role carry none;
  * - an account grants a received resource only to its own principals (regranting-shared-resources.html).
  */
-import { ACCOUNT_ID, CONNECT_INSTANCE, IAM_PRINCIPAL_ARN, IAM_ROLE_NAME, STACK_NAME } from "../names";
+import {
+    ACCOUNT_ID,
+    CONNECT_INSTANCE,
+    IAM_PRINCIPAL_ARN,
+    IAM_ROLE_NAME,
+    iamPrincipalAccount,
+    STACK_NAME,
+} from "../names";
 import type { ReaderConfig } from "../permissions";
 import { connectFilterColumns, filterGrantLimitProblems, renderRowFilter } from "../rowFilter";
 import { principalIdentity } from "./principals";
@@ -173,7 +180,7 @@ export function parseReaders(get: Get, report: Fail, context: ReaderContext): Re
                     "list each principal once, with all its tables.",
             );
         }
-        const account = /^arn:[^:]+:iam::(\d{12}):/.exec(principal)![1];
+        const account = iamPrincipalAccount(principal)!;
         if (context.consumerAccountId && account !== context.consumerAccountId) {
             return problem(
                 `.principal ${principal} is in account ${account}: the consumer grants what it received only to its own ` +
