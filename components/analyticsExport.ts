@@ -258,7 +258,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             parent,
         );
 
-        const catalog = iceberg ? this.icebergCatalog(name, args, exportsBucket) : undefined;
+        const catalog = iceberg ? this.icebergCatalog(name, args, exportsBucket, exportsBucketName) : undefined;
 
         this.function = new aws.lambda.Function(
             `${name}-function`,
@@ -447,8 +447,12 @@ export class AnalyticsExport extends pulumi.ComponentResource {
      * them apply: athena/latest/ug/security-athena-lake-formation.html), and the grants of
      * `exportGrants`. The export creates the tables themselves.
      */
-    private icebergCatalog(name: string, args: AnalyticsExportArgs, exportsBucket: SecureBucket) {
-        const exportsBucketName = exportsBucketNameOf(args.namePrefix, args.accountId);
+    private icebergCatalog(
+        name: string,
+        args: AnalyticsExportArgs,
+        exportsBucket: SecureBucket,
+        exportsBucketName: string,
+    ) {
         const database = new aws.glue.CatalogDatabase(
             `${name}-database`,
             {
