@@ -7,6 +7,7 @@ import {
     athenaResultsBucketName,
     EXPORT_STATE_PREFIXES,
     exportsBucketName as exportsBucketNameOf,
+    icebergRoot,
 } from "../lib/names";
 import { athenaWorkgroupArn, ArnScope, logGroupArn, s3BucketArn } from "../lib/arns";
 import {
@@ -30,9 +31,6 @@ export const MAINTENANCE_INPUT = JSON.stringify({ maintenance: true });
 
 /** How long the stack's own access-logs bucket keeps server access logs. */
 export const ACCESS_LOG_EXPIRATION_DAYS = 365;
-
-/** Where the Iceberg tables live under the exports bucket (functions/runner.ts `icebergPrefix`). */
-export const icebergRoot = (exportPrefix: string) => `${exportPrefix}/iceberg`;
 
 /**
  * The export's settings are its config keys (`ExportConfig`, lib/config/types.ts: names, defaults

@@ -4,6 +4,7 @@
  * imports: the AWS SDK v3 is `require`d inside function bodies (the Node.js runtimes have it).
  * The handler is promise-based with (event, context) only: nodejs24.x has no callback handlers.
  */
+import { icebergRoot } from "../lib/names";
 import { createAthenaEngine } from "./athena/athenaEngine";
 import { createS3ObjectStore } from "./aws/s3Store";
 import { describeError } from "./errors";
@@ -87,7 +88,7 @@ export function createExportHandler(deps: HandlerDeps = {}) {
                     glue: clients.glue,
                     workgroup: settings.workgroup,
                     sourceDatabase: settings.sourceDatabase,
-                    icebergRoot: `s3://${settings.bucket}/${settings.prefix}/iceberg/`,
+                    icebergRoot: `s3://${settings.bucket}/${icebergRoot(settings.prefix)}/`,
                 }),
                 store: createS3ObjectStore({ client: clients.s3, bucket: settings.bucket }),
                 log,

@@ -20,6 +20,7 @@
  * This code ships in the Lambda's serialized archive (64 KiB at most): it is written to stay
  * small, with explanations here rather than inside function bodies.
  */
+import { icebergRoot } from "../lib/names";
 import { isIsoDay, utcDay } from "./dates";
 import { describeError, exportError, isExportError } from "./errors";
 import { acquireLease } from "./lease";
@@ -89,7 +90,7 @@ export const manifestKey = (runId: string) => `manifests/${runId}.json`;
 export const watermarkKey = (table: string) => `state/watermarks/${table}.json`;
 export const filesIndexKey = (prefix: string, table: string) => `${prefix}/${table}/_current.json`;
 /** Where the Iceberg table of `table` lives under the exports bucket. */
-export const icebergPrefix = (prefix: string, table: string) => `${prefix}/iceberg/${table}/`;
+export const icebergPrefix = (prefix: string, table: string) => `${icebergRoot(prefix)}/${table}/`;
 
 export interface WatermarkRecord {
     readonly table: string;

@@ -15,6 +15,8 @@ export const DEFAULT_PRODUCER_DATABASE = "connect_datalake";
 export const DEFAULT_CONSUMER_DATABASE = "connect_analytics_consumer";
 /** The stem of a stack's bucket, function and queue names: `<project>-<environment>`. */
 export const stackNamePrefix = (projectName: string, environment: string) => `${projectName}-${environment}`;
+/** Where the export's Iceberg tables live under the exports bucket (each table under `<root>/<table>/`). */
+export const icebergRoot = (exportPrefix: string) => `${exportPrefix}/iceberg`;
 /** The export's bucket: one per stack (`<project>-<environment>`) and account. */
 export const exportsBucketName = (namePrefix: string, accountId: string) => `${namePrefix}-exports-${accountId}`;
 /** The export's Athena query results bucket, per stack and account. */

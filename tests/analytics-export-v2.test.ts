@@ -7,7 +7,8 @@
 import { strict as assert } from "assert";
 import { HANDLER_ENV_VARS, parseHandlerEnv } from "../functions/settings";
 import { icebergPrefix } from "../functions/runner";
-import { icebergRoot, MAINTENANCE_INPUT } from "../components/analyticsExport";
+import { MAINTENANCE_INPUT } from "../components/analyticsExport";
+import { icebergRoot } from "../lib/names";
 import { environmentSizeProblem, handlerEnvironment, LAMBDA_ENVIRONMENT_LIMIT } from "../lib/exportEnvironment";
 import { PlannedResource } from "../plan/run";
 import { checkPlan } from "../policy/check";
