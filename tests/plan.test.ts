@@ -135,6 +135,13 @@ describe("npm run plan (offline plan CLI)", function () {
         assert.match(noStack.stderr, /required option '--stack <name>' not specified/);
     });
 
+    it("exits 2 naming a flag given twice with different values (commander would keep the last)", async () => {
+        const r = await planCli(["--stack", "consumer", "--stack", "producer", "--json"]);
+        assert.equal(r.code, 2);
+        assert.equal(r.stdout, "");
+        assert.equal(r.stderr, "plan failed: --stack given 2 times (consumer, producer); pass it once.\n");
+    });
+
     it("exits 2 naming the flag for a --config-dir that is missing, a file or holds no stack file, and a --stack that does not exist", async () => {
         const dir = configDir({ "Pulumi.consumer.yaml": "config: {}\n", "notes.txt": "" });
         const cases: Array<[string[], RegExp]> = [

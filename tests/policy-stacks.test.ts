@@ -13,7 +13,7 @@ import { checkPlan, checkStacks } from "../policy/check";
 import { ResourceFixture } from "../policy/harness";
 import { allowGrantOptionFor, packConfigFor } from "../policy/packConfig";
 import { ALL_POLICIES, lakeformationGrantLeastPrivilege } from "../policy/rules";
-import { runScript, stackConfig } from "./helpers";
+import { ROOT, runScript, stackConfig } from "./helpers";
 
 const policyCli = (args: string[]) => runScript("policy/check.ts", args);
 
@@ -310,6 +310,17 @@ describe("policy pack over the stacks", () => {
             assert.match(missing.stderr, /policy failed: .*Pulumi\.(producer|consumer)\.yaml does not exist/);
             const unknown = await policyCli(["--no-such-flag"]);
             assert.equal(unknown.code, 2);
+        });
+
+        it("exits 2 naming a flag given twice with different values; --plan takes several files", async () => {
+            const r = await policyCli(["--config-dir", dir, "--config-dir", ROOT]);
+            assert.equal(r.code, 2);
+            assert.equal(r.stdout, "");
+            assert.match(r.stderr, /^policy failed: --config-dir given 2 times \(.*, .*\); pass it once\.\n$/);
+            const file = path.join(dir, "twice-plan.json");
+            fs.writeFileSync(file, JSON.stringify(plans.producer));
+            const both = await policyCli(["--plan", file, "--plan", file]);
+            assert.equal(both.code, 0, both.stderr);
         });
 
         it("exits 2 with one line naming the file for a missing or non-JSON --plan file", async () => {
