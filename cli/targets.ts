@@ -9,7 +9,7 @@
  */
 import { CONFIG_KEYS, SharingMode, TableConfig } from "../lib/config";
 import { ExportShare, ShareModel } from "../lib/permissions";
-import { iamRoleArn } from "../lib/arns";
+import { consumerRoleArn } from "../lib/arns";
 import { isObject, JsonObject } from "../lib/json";
 import {
     ACCOUNT_ID,
@@ -325,13 +325,13 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
                 `--role-name: "${flags.roleName}" is not an IAM role name (1-64 of letters, digits, +=,.@_-).`,
             );
         }
-        consumerPrincipalArn = iamRoleArn({ accountId: consumerAccountId }, flags.roleName);
+        consumerPrincipalArn = consumerRoleArn(consumerAccountId, flags.roleName);
     } else {
         consumerPrincipalArn =
             consumer?.lambdaRoleArn ??
             mine?.principalArn ??
             producer?.consumerPrincipalArn ??
-            iamRoleArn({ accountId: consumerAccountId }, DEFAULT_LAMBDA_ROLE_NAME);
+            consumerRoleArn(consumerAccountId, DEFAULT_LAMBDA_ROLE_NAME);
     }
     const roleAccount = IAM_ROLE_ARN.exec(consumerPrincipalArn)?.[1];
     if (roleAccount !== consumerAccountId) {

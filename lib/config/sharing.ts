@@ -17,14 +17,13 @@ import {
     iamPrincipalAccount,
     STACK_NAME,
 } from "../names";
+import { isObject } from "../json";
 import type { ReaderConfig } from "../permissions";
 import { connectFilterColumns, filterGrantLimitProblems, renderRowFilter } from "../rowFilter";
 import { principalIdentity } from "./principals";
 import { checkExcludedColumns } from "./governance";
 import { Fail, Get } from "./reader";
 import type { ConsumerTarget, Side, TableConfig } from "./types";
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** The Connect instances: `connectInstanceId` and `connectInstanceIds`, as ids, without duplicates. */
 export function parseInstances(get: Get, fail: Fail, single: string | undefined): string[] {
