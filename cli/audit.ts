@@ -28,6 +28,7 @@ import { textTable } from "../lib/report";
 import { AwsClients, collect } from "./aws";
 import { UsageError } from "./errors";
 import { tablesInQuery } from "./sqlTables";
+import { principalIdentity, roleIdentity } from "../lib/config/principals";
 
 export const AUDITED_EVENTS = ["GetDataAccess", "StartQueryExecution"] as const;
 export type AuditedEventName = (typeof AUDITED_EVENTS)[number];
@@ -126,15 +127,15 @@ export function principalOf(identity: unknown): string {
     return account ? `account ${account}` : `unknown (${str(identity.type) ?? "no type"})`;
 }
 
-/** Comparable identity of a principal ARN: `account:role/name` for roles and sessions, `account:user/name` for users. */
+/**
+ * Comparable identity of a principal ARN, as IAM tells principals apart (the config compares
+ * readers the same way): `account:role/name` for roles and their sessions, `account:user/name` for
+ * users, the name without its path and in lowercase.
+ */
 export function principalKey(arn: string): string {
-    const role = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(arn);
-    if (role) return `${role[1]}:role/${role[2]}`;
     const session = ASSUMED_ROLE.exec(arn);
-    if (session) return `${session[2]}:role/${session[3]}`;
-    const user = /^arn:aws[a-z-]*:iam::(\d{12}):user\/(?:.*\/)?([^/]+)$/.exec(arn);
-    if (user) return `${user[1]}:user/${user[2]}`;
-    return arn;
+    if (session) return roleIdentity(session[2], session[3]);
+    return principalIdentity(arn) ?? arn;
 }
 
 /** `arn:aws:glue:<region>:<account>:table/<database>/<table>`. */

@@ -108,6 +108,9 @@ describe("cli audit", () => {
             assert.equal(principalKey(ANALYST), `${CONSUMER}:role/bi-analyst`);
             assert.equal(principalKey(`arn:aws:iam::${CONSUMER}:role/bi-analyst`), principalKey(ANALYST));
             assert.equal(principalKey(`arn:aws:sts::${CONSUMER}:assumed-role/bi-analyst/s1`), principalKey(ANALYST));
+            // IAM role names are not distinguished by case: CloudTrail's spelling matches the config's.
+            assert.equal(principalKey(`arn:aws:iam::${CONSUMER}:role/BI-Analyst`), principalKey(ANALYST));
+            assert.equal(principalKey(`arn:aws:sts::${CONSUMER}:assumed-role/BI-Analyst/s1`), principalKey(ANALYST));
             assert.equal(
                 principalOf({ type: "AssumedRole", arn: `arn:aws:sts::${CONSUMER}:assumed-role/r/s` }),
                 `arn:aws:iam::${CONSUMER}:role/r`,
