@@ -20,3 +20,23 @@ export function repeatedFlags(cmd: Command, repeatable: readonly string[] = []):
             .filter(([, values]) => new Set(values).size > 1)
             .map(([flag, values]) => `${flag} given ${values.length} times (${values.join(", ")}); pass it once`);
 }
+
+/**
+ * Parses `argv` with `cmd` (which must use `exitOverride`): undefined when the command should run,
+ * else its exit code: 0 after --help, 2 for a bad command line (commander's message is printed
+ * already) or a flag given twice with different values (printed here, as `<name> failed: ...`).
+ */
+export function parseCommandLine(cmd: Command, argv: readonly string[], name: string): number | undefined {
+    const repeats = repeatedFlags(cmd);
+    try {
+        cmd.parse([...argv], { from: "user" });
+    } catch (err) {
+        return (err as { exitCode?: number }).exitCode === 0 ? 0 : 2;
+    }
+    const repeated = repeats();
+    if (repeated.length > 0) {
+        process.stderr.write(`${name} failed: ${repeated.join("; ")}.\n`);
+        return 2;
+    }
+    return undefined;
+}

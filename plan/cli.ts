@@ -5,7 +5,7 @@
  * matrix, or with --json exactly one JSON document (the contract in README "Offline plan").
  */
 import { Command, Option } from "commander";
-import { repeatedFlags } from "../lib/flags";
+import { parseCommandLine } from "../lib/flags";
 import { describeResource } from "../lib/permissions";
 import { failureMessage, textTable } from "../lib/report";
 import { checkConfigDir, StackArgumentError } from "./configFile";
@@ -63,17 +63,8 @@ export async function main(argv: string[]): Promise<number> {
         .option("--json", "print exactly one JSON document on stdout")
         .exitOverride()
         .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-    const repeats = repeatedFlags(program);
-    try {
-        program.parse(argv, { from: "user" });
-    } catch (err) {
-        return (err as { exitCode?: number }).exitCode ?? 2;
-    }
-    const repeated = repeats();
-    if (repeated.length > 0) {
-        process.stderr.write(`plan failed: ${repeated.join("; ")}.\n`);
-        return 2;
-    }
+    const stop = parseCommandLine(program, argv, "plan");
+    if (stop !== undefined) return stop;
     const opts = program.opts<{ stack: string; configDir?: string; json?: boolean }>();
     try {
         if (opts.configDir !== undefined) checkConfigDir(opts.configDir);

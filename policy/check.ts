@@ -17,7 +17,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
 import { loadStackConfig, REPO_ROOT } from "../plan/configFile";
-import { repeatedFlags } from "../lib/flags";
+import { parseCommandLine } from "../lib/flags";
 import { failureMessage } from "../lib/report";
 import { isObject } from "../lib/json";
 import { planBoth } from "../plan/run";
@@ -219,18 +219,8 @@ export async function main(argv: string[]): Promise<number> {
         )
         .exitOverride()
         .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-    const repeats = repeatedFlags(program);
-    try {
-        program.parse(argv, { from: "user" });
-    } catch (err) {
-        const code = (err as { exitCode?: number }).exitCode;
-        return code === 0 ? 0 : 2;
-    }
-    const repeated = repeats();
-    if (repeated.length > 0) {
-        process.stderr.write(`policy failed: ${repeated.join("; ")}.\n`);
-        return 2;
-    }
+    const stop = parseCommandLine(program, argv, "policy");
+    if (stop !== undefined) return stop;
     const opts = program.opts<{ configDir?: string; json?: boolean; plan?: string[]; writePackConfig?: string }>();
     let result: CheckReport;
     try {
