@@ -142,6 +142,16 @@ describe("npm run plan (offline plan CLI)", function () {
         assert.equal(r.stderr, "plan failed: --stack given 2 times (consumer, producer); pass it once.\n");
     });
 
+    it("exits 2 for an unknown flag or a missing --stack (a bad command line), 0 for --help", async () => {
+        const unknown = await planCli(["--stack", "consumer", "--bogus"]);
+        assert.deepEqual([unknown.code, unknown.stdout], [2, ""]);
+        assert.match(unknown.stderr, /unknown option '--bogus'/);
+        const missing = await planCli(["--json"]);
+        assert.deepEqual([missing.code, missing.stdout], [2, ""]);
+        assert.match(missing.stderr, /required option '--stack <name>' not specified/);
+        assert.equal((await planCli(["--help"])).code, 0);
+    });
+
     it("exits 2 naming the flag for a --config-dir that is missing, a file or holds no stack file, and a --stack that does not exist", async () => {
         const dir = configDir({ "Pulumi.consumer.yaml": "config: {}\n", "notes.txt": "" });
         const cases: Array<[string[], RegExp]> = [
