@@ -211,8 +211,9 @@ function strict(cmd: Command, spec: FlagSpec): void {
 }
 
 /**
- * --lf-tags and --grant-option only matter in some sharing modes; once the outputs and flags say
- * which mode, one given for another mode would be dropped silently: refuse it instead.
+ * --sharing-mode, --lf-tags and --grant-option only matter in some sharing modes (and none in
+ * connectAnalytics); once the outputs and flags say which mode, one given for another mode would be
+ * dropped silently: refuse it instead.
  */
 function checkModeFlags(opts: CommonOptions, targets: { model: ShareModel }): void {
     const { model } = targets;
@@ -222,6 +223,11 @@ function checkModeFlags(opts: CommonOptions, targets: { model: ShareModel }): vo
             ? "the tables come from Connect's catalog (dataSource connectAnalytics), shared with the consumer account without LF-tags"
             : `the share is in ${model.sharingMode ?? "named"} sharing mode, where LF-tags play no part`;
         throw new UsageError(`--lf-tags: ${why}; pass --sharing-mode lfTags with it, or drop it.`);
+    }
+    if (opts.sharingMode !== undefined && connect) {
+        throw new UsageError(
+            "--sharing-mode: the tables come from Connect's catalog (dataSource connectAnalytics), which Connect shares with the consumer account itself; the producer grants nothing in either mode, so drop it.",
+        );
     }
     if (opts.grantOption !== undefined && (connect || model.sharingMode === "lfTags")) {
         const flag = opts.grantOption ? "--grant-option" : "--no-grant-option";

@@ -268,6 +268,14 @@ describe("cli errors and arguments", () => {
         assert.equal(connect.code, 2, connect.stderr);
         assert.match(oneLine(connect.stderr), /--no-grant-option: the tables come from Connect's catalog/);
         assert.equal(d.aws.calls(), 0);
+        const connectMode = await runCli(
+            d,
+            ["grant", "--outputs", "connect.json", "--profile", "consumer", "--sharing-mode", "named"],
+            { files: { "connect.json": connectOutputs } },
+        );
+        assert.equal(connectMode.code, 2, connectMode.stderr);
+        assert.match(oneLine(connectMode.stderr), /--sharing-mode: the tables come from Connect's catalog/);
+        assert.equal(d.aws.calls(), 0);
         // The same value twice is no conflict, and --outputs is meant to repeat.
         const same = await runCli(deployment(3), [
             "metadata",
