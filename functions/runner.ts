@@ -494,7 +494,7 @@ async function runTable(
                 );
             }
             const t = clock.now();
-            await merge({ table, source, target: "", columns: columns.map((c) => c.name), window: chunk });
+            await merge({ table, source, columns: columns.map((c) => c.name), window: chunk });
             const after = chunk && plan.watermarkAfterChunk(e.mode, e.watermarkAfter ?? undefined, chunk, end);
             if (after && after !== e.watermarkAfter) await saveWatermark(after);
             e.committedThrough = chunk?.to ?? null;
@@ -544,7 +544,7 @@ async function icebergTarget(ctx: TableContext, e: Entry, table: ExportTableSpec
         for (const text of added.length ? d.addColumns(db, table.name, added) : []) await run(text, { step: "alter" });
         e.schemaChanges = added.map((c) => `${c.name} ${c.type}`);
     }
-    return async (spec: sql.MergeSpec) => {
+    return async (spec: sql.MergeSource) => {
         const reads = spec.window ?? "all";
         const st = sql.statements({ ...spec, target: d.qualified(db, table.name) }, d);
         const preview = await run(st.preview, { step: "preview", reads, results: true });
@@ -603,9 +603,9 @@ async function filesTarget(ctx: TableContext, e: Entry, table: ExportTableSpec, 
     const leftovers = [...index.retired, ...index.pending].filter((f) => !Object.values(index.days).includes(f));
     for (const folder of leftovers) await store.deletePrefix(folder);
     if (leftovers.length) await write({ ...index, retired: [], pending: [] });
-    return async (spec: sql.MergeSpec) => {
+    return async (spec: sql.MergeSource) => {
         const reads = spec.window ?? "all";
-        const st = sql.statements(spec, engine.dialect);
+        const st = sql.sourceStatements(spec, engine.dialect);
         const source = byDay((await run(st.days, { step: "days", reads, results: true })).rows, "keys", "rows");
         e.rowsRead += source.rows;
         const dest = `${settings.prefix}/${table.name}/run=${ctx.request.runId}/${ctx.runAttempt}-${spec.window?.from ?? "all"}/`;

@@ -110,15 +110,20 @@ export function compareSchema(
     };
 }
 
-/** A table's merge, engine-neutral: which source, which target, which columns and days. */
-export interface MergeSpec {
+/** What a merge reads, engine-neutral: which source, which columns and which days. */
+export interface MergeSource {
     readonly table: ExportTableSpec;
-    /** Qualified source link, and the target table as the dialect spells it (files target: its index key). */
+    /** Qualified source link. */
     readonly source: string;
-    readonly target: string;
     readonly columns: readonly string[];
     /** Days to read; undefined: the whole table (snapshot). */
     readonly window?: { readonly from: string; readonly to: string } | undefined;
+}
+
+/** A merge into a target table (Iceberg on Athena, a DuckDB table): the source and the target. */
+export interface MergeSpec extends MergeSource {
+    /** The target table as the dialect spells it. */
+    readonly target: string;
 }
 
 export interface Statements {
@@ -129,29 +134,46 @@ export interface Statements {
     readonly files: string;
 }
 
-/** Every statement of one merge (see the module comment). */
-export function statements(spec: MergeSpec, d: Dialect): Statements {
+/** The pieces every statement of a merge is built from. */
+function mergeParts(spec: MergeSource, d: Dialect) {
     const { table, window } = spec;
     const { primaryKey: key, versionColumn, timeColumn } = table;
     const q = quoteIdent;
     const list = (names: readonly string[], alias = "") => names.map((n) => alias + q(n)).join(", ");
     const keys = list(key);
     const v = q(versionColumn);
-    const on = key.map((k) => `"t".${q(k)} = "s".${q(k)}`).join(" AND ");
     const prune = window && timeColumn && d.sourcePrune(window);
     const sourceWhere = [
         ...(prune ? [prune] : []),
         ...(window && timeColumn ? [timeRangePredicate(timeColumn, window)] : []),
         ...key.map((k) => `${q(k)} IS NOT NULL`),
     ].join(" AND ");
-    const targetWhere = (alias?: string) => (window && timeColumn ? timeRangePredicate(timeColumn, window, alias) : "");
-    const tw = targetWhere() && ` WHERE ${targetWhere()}`;
-    const newer = `("s".${v} > "t".${v} OR ("t".${v} IS NULL AND "s".${v} IS NOT NULL))`;
     const day = (agg: string) => (timeColumn ? `CAST(${agg}(CAST(${q(timeColumn)} AS DATE)) AS VARCHAR)` : `'all'`);
     const cols = list(spec.columns);
     const dedupe = (extra = "") =>
         `SELECT ${cols}${extra} FROM (SELECT ${cols}, row_number() OVER (PARTITION BY ${keys} ORDER BY ${v} DESC NULLS LAST) AS "__rn" ` +
         `FROM ${spec.source} WHERE ${sourceWhere}) AS "d" WHERE "__rn" = 1`;
+    return { key, keys, v, q, list, cols, sourceWhere, day, dedupe, window, timeColumn };
+}
+
+/** The statements that read the source only: its keys per day, and its newest rows (the files target). */
+export function sourceStatements(spec: MergeSource, d: Dialect): Pick<Statements, "days" | "files"> {
+    const { keys, q, sourceWhere, day, dedupe, timeColumn } = mergeParts(spec, d);
+    return {
+        days:
+            `SELECT "__day" AS "day", count(*) AS "keys", sum("__n") AS "rows" ` +
+            `FROM (SELECT ${keys}, count(*) AS "__n", ${day("min")} AS "__day" FROM ${spec.source} WHERE ${sourceWhere} GROUP BY ${keys}) AS "g" GROUP BY "__day"`,
+        files: dedupe(timeColumn ? `, CAST(CAST(${q(timeColumn)} AS DATE) AS VARCHAR) AS "dt"` : ""),
+    };
+}
+
+/** Every statement of one merge (see the module comment). */
+export function statements(spec: MergeSpec, d: Dialect): Statements {
+    const { key, keys, v, q, list, cols, sourceWhere, day, dedupe, window, timeColumn } = mergeParts(spec, d);
+    const on = key.map((k) => `"t".${q(k)} = "s".${q(k)}`).join(" AND ");
+    const targetWhere = (alias?: string) => (window && timeColumn ? timeRangePredicate(timeColumn, window, alias) : "");
+    const tw = targetWhere() && ` WHERE ${targetWhere()}`;
+    const newer = `("s".${v} > "t".${v} OR ("t".${v} IS NULL AND "s".${v} IS NOT NULL))`;
     return {
         merge:
             `MERGE INTO ${spec.target} AS "t" USING (${dedupe()}) AS "s" ON ${on}${targetWhere("t") && ` AND ${targetWhere("t")}`} ` +
@@ -169,10 +191,7 @@ export function statements(spec: MergeSpec, d: Dialect): Statements {
         target:
             `SELECT "__day" AS "day", count(*) AS "target_keys", sum("__n") AS "target_rows" ` +
             `FROM (SELECT ${keys}, count(*) AS "__n", ${day("min")} AS "__day" FROM ${spec.target}${tw} GROUP BY ${keys}) AS "g" GROUP BY "__day"`,
-        days:
-            `SELECT "__day" AS "day", count(*) AS "keys", sum("__n") AS "rows" ` +
-            `FROM (SELECT ${keys}, count(*) AS "__n", ${day("min")} AS "__day" FROM ${spec.source} WHERE ${sourceWhere} GROUP BY ${keys}) AS "g" GROUP BY "__day"`,
-        files: dedupe(timeColumn ? `, CAST(CAST(${q(timeColumn)} AS DATE) AS VARCHAR) AS "dt"` : ""),
+        ...sourceStatements(spec, d),
     };
 }
 
