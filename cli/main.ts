@@ -25,6 +25,7 @@ import { isUsageProblem, renderError, UsageError } from "./errors";
 import { grant, GrantChange } from "./grant";
 import { exportMetadata, toCsv } from "./metadata";
 import { checkOutputPath, fsPathKind, fsWriteFile, PathKind } from "./outputPath";
+import { repeatedFlagProblems, watchFlags } from "../lib/flags";
 import { relink } from "./relink";
 import { checkLine, counts, grantLine, linkLine, summaryTable } from "./report";
 import { identify, Session } from "./session";
@@ -180,26 +181,19 @@ const FLAG_SPECS: Readonly<Record<string, FlagSpec>> = {
 function strict(cmd: Command, spec: FlagSpec): void {
     const unused = spec.unused ?? {};
     const requires = spec.requires ?? {};
-    const given = new Map<string, string[]>();
-    for (const option of cmd.options) {
-        const flag = option.long;
-        if (!flag) continue;
-        if (flag in unused) option.hideHelp();
-        cmd.on(`option:${option.name()}`, (value: unknown) => {
-            given.set(flag, [...(given.get(flag) ?? []), value === undefined ? "" : String(value)]);
-        });
-    }
+    for (const option of cmd.options) if (option.long && option.long in unused) option.hideHelp();
+    const given = watchFlags(cmd);
     cmd.hook("preAction", () => {
         const problems: string[] = [];
-        for (const [flag, values] of given) {
+        for (const flag of given.keys()) {
             if (flag in unused) {
                 problems.push(`${flag}: ${cmd.name()} does not use it (${unused[flag]}); drop it`);
-            } else if (flag !== "--outputs" && new Set(values).size > 1) {
-                problems.push(`${flag} given ${values.length} times (${values.join(", ")}); pass it once`);
             } else if (flag in requires && !given.has(requires[flag])) {
                 problems.push(`${flag} only applies with ${requires[flag]}; add ${requires[flag]} or drop ${flag}`);
             }
         }
+        // --outputs is meant to repeat (one file per stack); an unused flag is refused above already.
+        problems.push(...repeatedFlagProblems(cmd, given, ["--outputs", ...Object.keys(unused)]));
         for (const [a, b] of [
             ["--grant-option", "--no-grant-option"],
             ["--role-arn", "--role-name"],

@@ -2,23 +2,35 @@
 import type { Command } from "commander";
 
 /**
- * Watches `cmd`'s options as commander parses them and returns a check: the flags given more than
- * once with different values (commander keeps the last one silently), as one message each.
- * Variadic options and those in `repeatable` are meant to repeat.
+ * Records the values of `cmd`'s options as commander parses them: flag -> every value given, in
+ * order (a flag without a value records ""). Commander keeps only the last value of a repeated
+ * flag; this is what lets a caller see the others.
  */
-export function repeatedFlags(cmd: Command, repeatable: readonly string[] = []): () => string[] {
+export function watchFlags(cmd: Command): ReadonlyMap<string, readonly string[]> {
     const given = new Map<string, string[]>();
     for (const option of cmd.options) {
         const flag = option.long;
-        if (!flag || option.variadic || repeatable.includes(flag)) continue;
+        if (!flag) continue;
         cmd.on(`option:${option.name()}`, (value: unknown) => {
             given.set(flag, [...(given.get(flag) ?? []), value === undefined ? "" : String(value)]);
         });
     }
-    return () =>
-        [...given]
-            .filter(([, values]) => new Set(values).size > 1)
-            .map(([flag, values]) => `${flag} given ${values.length} times (${values.join(", ")}); pass it once`);
+    return given;
+}
+
+/** One message per flag given more than once with different values, except those meant to repeat. */
+export function repeatedFlagProblems(
+    cmd: Command,
+    given: ReadonlyMap<string, readonly string[]>,
+    repeatable: readonly string[] = [],
+): string[] {
+    const meantToRepeat = new Set([
+        ...repeatable,
+        ...cmd.options.filter((o) => o.variadic && o.long).map((o) => o.long!),
+    ]);
+    return [...given]
+        .filter(([flag, values]) => !meantToRepeat.has(flag) && new Set(values).size > 1)
+        .map(([flag, values]) => `${flag} given ${values.length} times (${values.join(", ")}); pass it once`);
 }
 
 /**
@@ -27,13 +39,13 @@ export function repeatedFlags(cmd: Command, repeatable: readonly string[] = []):
  * already) or a flag given twice with different values (printed here, as `<name> failed: ...`).
  */
 export function parseCommandLine(cmd: Command, argv: readonly string[], name: string): number | undefined {
-    const repeats = repeatedFlags(cmd);
+    const given = watchFlags(cmd);
     try {
         cmd.parse([...argv], { from: "user" });
     } catch (err) {
         return (err as { exitCode?: number }).exitCode === 0 ? 0 : 2;
     }
-    const repeated = repeats();
+    const repeated = repeatedFlagProblems(cmd, given);
     if (repeated.length > 0) {
         process.stderr.write(`${name} failed: ${repeated.join("; ")}.\n`);
         return 2;
