@@ -32,7 +32,7 @@ import type { ExportFormat, ExportTarget, LogLevel, TableRunEntry } from "../fun
 import { connectColumnNames, datasetKeys } from "../lib/connectSchema";
 import { parseConfig, type AppConfig } from "../lib/config";
 import { formatBytes, textTable } from "../lib/report";
-import { loadStackConfig, REPO_ROOT, StackFileError } from "../plan/configFile";
+import { checkConfigDir, loadStackConfig, REPO_ROOT, StackArgumentError } from "../plan/configFile";
 
 interface CliOptions {
     rows: number;
@@ -182,18 +182,13 @@ interface Stacks {
 }
 
 function loadStacks(configDir: string, stack: string): Stacks {
-    if (configDir.trim() === "") throw new LocalUsageError('--config-dir must name a folder, got ""');
-    if (!fs.statSync(configDir, { throwIfNoEntry: false })?.isDirectory()) {
-        throw new LocalUsageError(
-            `--config-dir ${configDir} is not a folder: give the folder holding Pulumi.${stack}.yaml`,
-        );
-    }
     let consumer: AppConfig;
     try {
+        checkConfigDir(configDir);
         consumer = parseConfig(loadStackConfig(configDir, stack));
     } catch (err) {
-        // A missing stack file is a bad command line; an invalid config is a failed run (exit 1).
-        if (err instanceof StackFileError) throw new LocalUsageError(`--config-dir/--stack: ${err.message}`);
+        // A missing or wrong --config-dir / --stack is a bad command line; an invalid config is a failed run (exit 1).
+        if (err instanceof StackArgumentError) throw new LocalUsageError(err.message);
         throw err;
     }
     // The producer's stack file is named like the last part of its stack name (org/project/producer).

@@ -65,6 +65,11 @@ export function stacksIn(configDir: string): string[] {
 
 /** `--config-dir`, when given: it must exist, be a folder, and hold at least one stack file. */
 export function checkConfigDir(configDir: string): void {
+    if (configDir.trim() === "") {
+        throw new StackArgumentError(
+            `--config-dir: empty; pass the folder holding Pulumi.<stack>.yaml for both stacks.`,
+        );
+    }
     let stat: fs.Stats;
     try {
         stat = fs.statSync(configDir);
