@@ -61,10 +61,12 @@ function stackConfig(stack: string, options: CheckOptions): Record<string, strin
 
 /** Plans both stacks offline and checks each. */
 export async function checkStacks(options: CheckOptions = {}): Promise<CheckReport> {
-    const plans = await planBoth({ configDir: options.configDir, configs: options.configs });
+    // Each stack file is read once: the plans and the pack configs use the same maps.
+    const configs = { producer: stackConfig("producer", options), consumer: stackConfig("consumer", options) };
+    const plans = await planBoth({ configDir: options.configDir, configs });
     const stacks: StackCheck[] = [];
-    for (const plan of [plans.producer, plans.consumer]) {
-        stacks.push(await checkPlan(plan, packConfigFor(stackConfig(plan.stack, options))));
+    for (const side of ["producer", "consumer"] as const) {
+        stacks.push(await checkPlan(plans[side], packConfigFor(configs[side])));
     }
     return report(stacks);
 }
