@@ -12,6 +12,7 @@
  */
 import {
     athenaResultsBucketName,
+    CONNECT_INSTANCE,
     DEFAULT_EXPORT_DATABASE,
     exportPrefixProblem,
     exportsBucketName,
@@ -153,10 +154,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
                 `cannot be "default", the catalog's shared default database: the stack creates and owns the export's database. Give the export its own, e.g. ${DEFAULT_EXPORT_DATABASE}.`,
             );
         }
-    }
-    // Maintenance skips each table while an export run holds the run lease (functions/maintenance.ts):
-    // started together with the export, it would skip them all, every time.
-    if (exporting && get("exportTarget") === "iceberg") {
+        // Maintenance skips each table while an export run holds the run lease (functions/maintenance.ts):
+        // started together with the export, it would skip them all, every time.
         const daily = get<string>("exportSchedule");
         if (sameSchedule(get<string>("maintenanceSchedule"), daily)) {
             fail(
@@ -355,9 +354,10 @@ function checkInstanceArns(get: Get, fail: Fail, producerAccountId: string | und
         ]),
     ];
     for (const [key, where, value] of entries) {
-        const arn = typeof value === "string" ? /^arn:[^:]+:connect:([^:]+):(\d{12}):instance\//.exec(value) : null;
+        // CONNECT_INSTANCE's first group is the ARN part (arn:<partition>:connect:<region>:<account>:instance/).
+        const arn = typeof value === "string" ? CONNECT_INSTANCE.exec(value)?.[1] : undefined;
         if (!arn) continue;
-        const [, arnRegion, account] = arn;
+        const [, , , arnRegion, account] = arn.split(":");
         if (producerAccountId && account !== producerAccountId) {
             fail(
                 key,
