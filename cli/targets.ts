@@ -27,6 +27,7 @@ import {
     ConsumerStackOutputs,
     OutputProblem,
     ProducerStackOutputs,
+    producerInstanceIds,
     readStackOutputs,
     ReadOutputs,
 } from "../lib/stackOutputs";
@@ -362,8 +363,7 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
         region,
         athenaWorkgroup: flags.workgroup ?? consumer?.athenaWorkgroup,
         ramShareArns: mine?.ramShareArns ?? producer?.ramShareArns ?? [],
-        connectInstanceIds:
-            producer?.connectInstanceIds ?? (producer?.connectInstanceId ? [producer.connectInstanceId] : []),
+        connectInstanceIds: producerInstanceIds(producer),
         model: {
             dataSource,
             sourceCatalogId,

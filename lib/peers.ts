@@ -15,9 +15,15 @@
  */
 import { AppConfig, ConfigError, ConfigIssue, ConsumerTarget, TableConfig } from "./config";
 import { consumerRoleArn, iamRolePrefix } from "./arns";
-import { CONFIG_NAMESPACE, CONNECT_INSTANCE, ramShareOwner } from "./names";
-import { INSTANCE_ID_COLUMN, parseRowFilter, RowFilterNode } from "./rowFilter";
-import { ConsumerStackOutputs, OutputProblem, ProducerStackOutputs, readStackOutputs } from "./stackOutputs";
+import { CONFIG_NAMESPACE, ramShareOwner } from "./names";
+import { filterInstanceIds, parseRowFilter } from "./rowFilter";
+import {
+    ConsumerStackOutputs,
+    OutputProblem,
+    ProducerStackOutputs,
+    producerInstanceIds,
+    readStackOutputs,
+} from "./stackOutputs";
 
 export interface ConsumerView {
     readonly producerAccountId: string;
@@ -165,12 +171,7 @@ function connectConsumerView(config: AppConfig, raw: Readonly<Record<string, unk
         });
     }
     issues.push(...unsharedTables(config, p.sharedTables, "associates"));
-    const associated = p.connectInstanceIds?.length
-        ? p.connectInstanceIds
-        : p.connectInstanceId
-          ? [p.connectInstanceId]
-          : undefined;
-    issues.push(...unassociatedInstances(config, associated));
+    issues.push(...unassociatedInstances(config, producerInstanceIds(p)));
     const fromProducer = mine?.ramShareArns ?? (p.consumers ? [] : (p.ramShareArns ?? []));
     const shares = [...new Set([...(config.ramShareArn ? [config.ramShareArn] : []), ...fromProducer])];
     const owners = [...new Set(shares.map((arn) => ramShareOwner(arn)!))];
@@ -293,24 +294,6 @@ function unsharedTables(
     ];
 }
 
-/** The Connect instances a row filter names to admit: `instance_id = '<id>'` or `IN (...)`, outside a NOT. */
-export function filterInstanceIds(node: RowFilterNode): string[] {
-    const onInstance = (c: { path: readonly string[] }) => c.path.length === 1 && c.path[0] === INSTANCE_ID_COLUMN;
-    const texts = (values: readonly { kind: string; value?: unknown }[]) =>
-        values.filter((v) => v.kind === "string").map((v) => v.value as string);
-    switch (node.kind) {
-        case "and":
-        case "or":
-            return [...filterInstanceIds(node.left), ...filterInstanceIds(node.right)];
-        case "compare":
-            return onInstance(node.column) && node.op === "=" ? texts([node.value]) : [];
-        case "in":
-            return onInstance(node.column) && !node.negated ? texts(node.values) : [];
-        default:
-            return [];
-    }
-}
-
 /**
  * Readers whose row filter names Connect instances the producer does not associate: the filter
  * would admit none of their rows. Nothing when the producer's instances are not known (its stack
@@ -318,10 +301,9 @@ export function filterInstanceIds(node: RowFilterNode): string[] {
  */
 function unassociatedInstances(
     config: Pick<AppConfig, "readers" | "producerStack">,
-    producerInstances: readonly string[] | undefined,
+    known: readonly string[],
 ): ConfigIssue[] {
-    if (!producerInstances) return [];
-    const known = producerInstances.map((id) => CONNECT_INSTANCE.exec(id)?.[2] ?? id);
+    if (known.length === 0) return [];
     return config.readers.flatMap((reader, i) => {
         if (reader.rowFilter === undefined) return [];
         const named = [...new Set(filterInstanceIds(parseRowFilter(reader.rowFilter)))];

@@ -999,6 +999,24 @@ export function filterGrantLimitProblems(
         }));
 }
 
+/** The Connect instances a row filter names to admit: `instance_id = '<id>'` or `IN (...)`, outside a NOT. */
+export function filterInstanceIds(node: RowFilterNode): string[] {
+    const onInstance = (c: { path: readonly string[] }) => c.path.length === 1 && c.path[0] === INSTANCE_ID_COLUMN;
+    const texts = (values: readonly { kind: string; value?: unknown }[]) =>
+        values.filter((v) => v.kind === "string").map((v) => v.value as string);
+    switch (node.kind) {
+        case "and":
+        case "or":
+            return [...filterInstanceIds(node.left), ...filterInstanceIds(node.right)];
+        case "compare":
+            return onInstance(node.column) && node.op === "=" ? texts([node.value]) : [];
+        case "in":
+            return onInstance(node.column) && !node.negated ? texts(node.values) : [];
+        default:
+            return [];
+    }
+}
+
 /**
  * Whether a row passes a filter, with SQL's three-valued logic (a comparison with a missing or
  * null value is unknown, and unknown rows are filtered out): what a reader sees, for the local run.

@@ -119,6 +119,21 @@ interface KeyReader<T> {
 /** One reader per key of the interface: the compiler flags a key without one. */
 type Readers<T> = { readonly [K in keyof T]-?: KeyReader<Exclude<T[K], undefined>> };
 
+/**
+ * The Connect instances a producer's outputs say it associates (`connectInstanceIds`, or the older
+ * single `connectInstanceId`), as bare ids; empty when it names none.
+ */
+export function producerInstanceIds(
+    p: { readonly connectInstanceId?: string; readonly connectInstanceIds?: readonly string[] } | undefined,
+): string[] {
+    const listed = p?.connectInstanceIds?.length
+        ? p.connectInstanceIds
+        : p?.connectInstanceId
+          ? [p.connectInstanceId]
+          : [];
+    return listed.map((id) => CONNECT_INSTANCE.exec(id)?.[2] ?? id);
+}
+
 export class OutputProblem extends Error {}
 
 const wrong = (key: string, what: string, value: unknown) =>
