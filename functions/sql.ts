@@ -158,7 +158,11 @@ function mergeParts(spec: MergeSource, d: Dialect) {
 
 /** The statements that read the source only: its keys per day, and its newest rows (the files target). */
 export function sourceStatements(spec: MergeSource, d: Dialect): Pick<Statements, "days" | "files"> {
-    const { keys, q, sourceWhere, day, dedupe, timeColumn } = mergeParts(spec, d);
+    return sourceOnly(spec, mergeParts(spec, d));
+}
+
+function sourceOnly(spec: MergeSource, parts: ReturnType<typeof mergeParts>): Pick<Statements, "days" | "files"> {
+    const { keys, q, sourceWhere, day, dedupe, timeColumn } = parts;
     return {
         days:
             `SELECT "__day" AS "day", count(*) AS "keys", sum("__n") AS "rows" ` +
@@ -169,7 +173,8 @@ export function sourceStatements(spec: MergeSource, d: Dialect): Pick<Statements
 
 /** Every statement of one merge (see the module comment). */
 export function statements(spec: MergeSpec, d: Dialect): Statements {
-    const { key, keys, v, q, list, cols, sourceWhere, day, dedupe, window, timeColumn } = mergeParts(spec, d);
+    const parts = mergeParts(spec, d);
+    const { key, keys, v, q, list, cols, sourceWhere, day, dedupe, window, timeColumn } = parts;
     const on = key.map((k) => `"t".${q(k)} = "s".${q(k)}`).join(" AND ");
     const targetWhere = (alias?: string) => (window && timeColumn ? timeRangePredicate(timeColumn, window, alias) : "");
     const tw = targetWhere() && ` WHERE ${targetWhere()}`;
@@ -191,7 +196,7 @@ export function statements(spec: MergeSpec, d: Dialect): Statements {
         target:
             `SELECT "__day" AS "day", count(*) AS "target_keys", sum("__n") AS "target_rows" ` +
             `FROM (SELECT ${keys}, count(*) AS "__n", ${day("min")} AS "__day" FROM ${spec.target}${tw} GROUP BY ${keys}) AS "g" GROUP BY "__day"`,
-        ...sourceStatements(spec, d),
+        ...sourceOnly(spec, parts),
     };
 }
 
