@@ -212,8 +212,8 @@ interface Validated {
     readonly target: ExportTarget;
     readonly format: ExportFormat;
     readonly prefix: string;
-    /** The run's event (the Lambda's), checked before anything is touched. */
-    readonly event: Record<string, unknown>;
+    /** The run's request: the Lambda's event for it, parsed before anything is touched. */
+    readonly request: ExportRequest;
     /** The day after the lake's last day once it is ready: the simulated schedule's run date. */
     readonly runDay: string;
 }
@@ -445,13 +445,18 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
     const lakeDays = reuse ? lakeState.info.deliveries.length : shape.days;
     const firstDay = reuse ? lakeState.info.generatedWith.startDate : shape.startDate;
     const runDay = isIsoDay(firstDay) ? addDays(firstDay, lakeDays + (o.addDay ? 1 : 0)) : firstDay;
-    const event = localEvent(o, runDay, runIdFromInstant(Date.now()));
+    let request: ExportRequest | undefined;
     try {
-        parseExportEvent(
-            event,
-            Date.now(),
-            specs.map((t) => t.name),
-        );
+        const event = localEvent(o, runDay, runIdFromInstant(Date.now()));
+        // The lake's clock, not the wall clock: a backfill's last complete day is the lake's last day.
+        request = {
+            ...parseExportEvent(
+                event,
+                Date.now(),
+                specs.map((t) => t.name),
+            ),
+            runDate: runDay,
+        };
     } catch (err) {
         const eventProblems = (err as { problems?: string[] }).problems ?? [describeError(err)];
         problems.push(
@@ -479,7 +484,7 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
         target,
         format,
         prefix,
-        event,
+        request: request!,
         runDay,
     };
 }
@@ -510,10 +515,11 @@ const removeMade = (made: readonly string[]) => [...made].reverse().forEach((d) 
 
 /**
  * Creates the lake and exports folders (both or neither: one that cannot be made leaves no new
- * empty folder behind), and writes the exports folder's marker with this run's settings.
+ * empty folder behind), and writes the exports folder's marker with this run's settings; returns it.
  */
-function prepareFolders(v: Validated, fresh: boolean): void {
+function prepareFolders(v: Validated, fresh: boolean): ExportsMarker {
     const made: string[] = [];
+    let written: ExportsMarker | undefined;
     const step = (flag: string, dir: string, what: () => void) => {
         try {
             what();
@@ -527,7 +533,7 @@ function prepareFolders(v: Validated, fresh: boolean): void {
         made.push(...makeFolder(v.outDir));
         const current: ExportsMarker = v.marker ?? { createdBy: "npm start (connect-analytics)", prefixes: [] };
         const { lakeId, ...kept } = current;
-        writeMarker(v.outDir, {
+        written = {
             ...kept,
             prefixes: [...new Set([...current.prefixes, v.prefix])],
             target: v.target,
@@ -535,12 +541,11 @@ function prepareFolders(v: Validated, fresh: boolean): void {
             format: v.format,
             // Starting over: the exports belong to the lake this run makes, recorded once it is ready.
             ...(lakeId !== undefined && !fresh ? { lakeId } : {}),
-        });
+        };
+        writeMarker(v.outDir, written);
     });
+    return written!;
 }
-
-const readMarker = (outDir: string): ExportsMarker =>
-    JSON.parse(fs.readFileSync(path.join(outDir, EXPORTS_MARKER), "utf8")) as ExportsMarker;
 
 function writeMarker(outDir: string, marker: ExportsMarker): void {
     const file = path.join(outDir, EXPORTS_MARKER);
@@ -612,7 +617,7 @@ function processAlive(owner: string): boolean {
 
 export async function runLocalExport(options: LocalExportOptions): Promise<LocalExportResult> {
     const v = validateLocalOptions(options);
-    prepareFolders(v, options.fresh === true);
+    const marker = prepareFolders(v, options.fresh === true);
     const store = createFsObjectStore(v.outDir);
     const runLease = await acquireLease(store, {
         runId: options.runId ?? "npm start",
@@ -653,7 +658,7 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
             }));
         }
         verifyLake(v.lakeDir, lake);
-        writeMarker(v.outDir, { ...readMarker(v.outDir), lakeId: lake.lakeId });
+        if (marker.lakeId !== lake.lakeId) writeMarker(v.outDir, { ...marker, lakeId: lake.lakeId });
         await attachLake(connection, v.lakeDir, DEFAULT_CONSUMER_DATABASE, v.specs);
         const databaseFile = v.target === "iceberg" ? path.join(v.outDir, LOCAL_DATABASE_FILE) : null;
         if (databaseFile) await attachTarget(connection, databaseFile, DEFAULT_EXPORT_DATABASE);
@@ -666,13 +671,6 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
                 `the lake ends on ${lastLakeDay(lake)}, not the day before ${v.runDay} as validated (a bug)`,
             );
         }
-        const parsed = parseExportEvent(
-            v.event,
-            Date.now(),
-            v.specs.map((t) => t.name),
-        );
-        // The lake's clock, not the wall clock: a backfill's last complete day is the lake's last day.
-        const request: ExportRequest = { ...parsed, runDate: nextDay };
         const log: Logger = createJsonLogger(
             options.logLevel ?? "WARN",
             options.logSink ?? ((line) => process.stderr.write(`${line}\n`)),
@@ -688,7 +686,7 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
                 exportDatabase: DEFAULT_EXPORT_DATABASE,
                 tables: v.specs,
             },
-            request,
+            request: v.request,
             engine: createDuckdbEngine({
                 connection,
                 lakeDir: v.lakeDir,
