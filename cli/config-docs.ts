@@ -5,8 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { renderPulumiYaml, withKeyTable } from "../lib/config/docs";
-
-const ROOT = path.resolve(__dirname, "..");
+import { REPO_ROOT as ROOT } from "../plan/configFile";
 
 export function staleFiles(root = ROOT): Array<{ file: string; expected: string }> {
     const expected = [

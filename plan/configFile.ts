@@ -7,7 +7,13 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 
-export const REPO_ROOT = path.resolve(__dirname, "..");
+/** The repo: the nearest folder above this file with a package.json (the same from the compiled dist/). */
+export const REPO_ROOT = (() => {
+    for (let dir = path.resolve(__dirname, ".."); ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "package.json"))) return dir;
+        if (path.dirname(dir) === dir) return path.resolve(__dirname, "..");
+    }
+})();
 
 export class StackFileError extends Error {
     constructor(message: string) {

@@ -19,6 +19,7 @@ import {
     type LocalExportOptions,
 } from "../functions/local/runLocal";
 import type { ExportTarget, RunManifest } from "../functions/types";
+import { compiled } from "./build";
 import { ROOT } from "./helpers";
 
 const TABLES = [
@@ -35,7 +36,7 @@ function npmStart(
     return new Promise((resolve) => {
         execFile(
             process.execPath,
-            [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "cli/export-local.ts", ...args],
+            [compiled("cli/export-local.ts"), ...args],
             {
                 cwd: ROOT,
                 env: { ...process.env, ...(crashAt ? { EXPORT_LOCAL_CRASH_AT: crashAt } : {}) },

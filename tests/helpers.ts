@@ -1,6 +1,7 @@
 import { execFile } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
+import { compiled } from "./build";
 import { loadStackConfig } from "../plan/configFile";
 import { planStack, PlanOptions, PlanResult, PlannedResource } from "../plan/run";
 import { PeerOutputs } from "../plan/mocks";
@@ -68,9 +69,9 @@ export interface ScriptResult {
     readonly stderr: string;
 }
 
-/** Runs a TypeScript entry point of the repo (`plan/cli.ts`, ...) in a child process, as npm scripts do. */
+/** Runs an entry point of the repo (`plan/cli.ts`, ...) in a child process: its compiled file under plain node. */
 export async function runScript(script: string, args: string[]): Promise<ScriptResult> {
-    const node = [require.resolve("ts-node/dist/bin.js"), "--transpile-only", script, ...args];
+    const node = [compiled(script), ...args];
     try {
         const { stdout, stderr } = await promisify(execFile)(process.execPath, node, {
             cwd: ROOT,

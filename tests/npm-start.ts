@@ -1,5 +1,6 @@
-/** `npm start` (cli/export-local.ts) in a child process, for tests of its exit codes and output. */
+/** `npm start` (cli/export-local.ts, compiled: tests/build.ts) in a child process, for tests of its exit codes and output. */
 import { execFile } from "child_process";
+import { compiled } from "./build";
 import { ROOT } from "./helpers";
 
 export interface Result {
@@ -15,7 +16,7 @@ export function npmStart(args: string[], env: Record<string, string> = {}, timeo
     return new Promise((resolve) => {
         execFile(
             process.execPath,
-            [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "cli/export-local.ts", ...args],
+            [compiled("cli/export-local.ts"), ...args],
             { cwd: ROOT, env: { ...process.env, ...env }, timeout, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024 },
             (err, stdout, stderr) => {
                 const e = err as (Error & { code?: number; signal?: string }) | null;
