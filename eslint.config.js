@@ -38,6 +38,24 @@ module.exports = tseslint.config(
         },
     },
     {
+        // Imports point one way: the stack's code (lib/) never reaches into the Lambda's (functions/);
+        // what both need lives in a leaf of lib/ (names.ts, sqlText.ts).
+        files: ["lib/**/*.ts"],
+        rules: {
+            "no-restricted-imports": [
+                "error",
+                {
+                    patterns: [
+                        {
+                            group: ["**/functions/**"],
+                            message: "lib/ may not import functions/: move the shared part to a leaf of lib/.",
+                        },
+                    ],
+                },
+            ],
+        },
+    },
+    {
         files: ["**/*.js"],
         extends: [tseslint.configs.recommended, prettier],
         languageOptions: {

@@ -20,6 +20,9 @@ import {
 import { principalName } from "../lib/names";
 import { covers, isSatisfied, readableExcluded, shortfall, Shortfall } from "./lf";
 import { planLinks } from "./relink";
+import type { Hints } from "./session";
+
+export type { Hints } from "./session";
 
 export type Status = "PASS" | "FAIL" | "WARN";
 
@@ -37,14 +40,6 @@ export interface Check {
 
 /** Lake Formation needs cross-account version 3 to grant to an IAM principal of another account. */
 export const MIN_CROSS_ACCOUNT_VERSION = 3;
-
-/** How fix hints refer to the command line that produced the check, e.g. `--outputs consumer.json`. */
-export interface Hints {
-    readonly region?: string;
-    /** The `--profile` in use, for commands the operator copies. */
-    readonly profile?: string;
-    readonly producerProfile?: string;
-}
 
 const pass = (id: string, title: string, detail: string): Check => ({ id, status: "PASS", title, detail });
 const fail = (id: string, title: string, detail: string, fix: string): Check => ({

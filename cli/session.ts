@@ -1,10 +1,17 @@
 /** What every command runs against: the targets and the credentials of one or both accounts. */
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { AwsClients, call, tagWhich } from "./aws";
-import { Hints } from "./checks";
 import { Targets } from "./targets";
 
 export type Which = "main" | "producer";
+
+/** How fix hints refer to the command line that produced the check, e.g. `--outputs consumer.json`. */
+export interface Hints {
+    readonly region?: string;
+    /** The `--profile` in use, for commands the operator copies. */
+    readonly profile?: string;
+    readonly producerProfile?: string;
+}
 
 export interface Session {
     /** Credentials of `--profile` (or the default chain). */

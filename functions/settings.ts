@@ -11,28 +11,14 @@ import {
     DEFAULT_LOOKBACK_DAYS,
     exportPrefixProblem,
     GLUE_NAME,
+    type HandlerEnvVar,
     S3_BUCKET,
 } from "../lib/names";
 import { exportError } from "./errors";
 import { parseLogLevel } from "./log";
 import type { ExportFormat, ExportSettings, ExportTableSpec, ExportTarget, LogLevel } from "./types";
 
-/** Every environment variable the handler reads (LATE_DATA_OVERLAP_DAYS only as LOOKBACK_DAYS' old name). */
-export const HANDLER_ENV_VARS = [
-    "EXPORT_BUCKET",
-    "EXPORT_PREFIX",
-    "ATHENA_WORKGROUP",
-    "SOURCE_DATABASE",
-    "EXPORT_DATABASE",
-    "TABLES_JSON",
-    "EXPORT_TARGET",
-    "EXPORT_FORMAT",
-    "LOOKBACK_DAYS",
-    "CHUNK_DAYS",
-    "LOG_LEVEL",
-] as const;
-
-export type HandlerEnvVar = (typeof HANDLER_ENV_VARS)[number];
+export { HANDLER_ENV_VARS, type HandlerEnvVar } from "../lib/names";
 
 export interface HandlerSettings extends ExportSettings {
     readonly bucket: string;

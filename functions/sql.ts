@@ -32,10 +32,7 @@ export function quoteIdent(name: string): string {
     return `"${name}"`;
 }
 
-/** A single-quoted SQL string literal. */
-export function sqlString(value: string): string {
-    return `'${value.replace(/'/g, "''")}'`;
-}
+export { sqlString } from "../lib/sqlText";
 
 /**
  * `column >= from AND column < to + 1 day`: half-open, so a day's last microsecond is included.

@@ -2,7 +2,7 @@
  * The export Lambda's environment, from the export's settings: a pure function the config checks
  * (before anything is created) and the AnalyticsExport component deploys.
  */
-import type { HandlerEnvVar } from "../functions/settings";
+import type { HandlerEnvVar } from "./names";
 import type { ExportConfig, TableConfig } from "./config/types";
 
 /** Lambda's limit on the environment variables of a function, all of them together (lambda/latest/dg/gettingstarted-limits.html). */

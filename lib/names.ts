@@ -89,3 +89,24 @@ export function exportPrefixProblem(prefix: string): string | undefined {
     }
     return undefined;
 }
+
+/** The LF-tag that marks excluded columns in `lfTags` mode, and the value it takes there. */
+export const EXCLUSION_TAG_KEY = "sensitivity";
+export const EXCLUSION_TAG_VALUE = "restricted";
+
+/** Every environment variable the export Lambda reads (functions/settings.ts) (LATE_DATA_OVERLAP_DAYS only as LOOKBACK_DAYS' old name). */
+export const HANDLER_ENV_VARS = [
+    "EXPORT_BUCKET",
+    "EXPORT_PREFIX",
+    "ATHENA_WORKGROUP",
+    "SOURCE_DATABASE",
+    "EXPORT_DATABASE",
+    "TABLES_JSON",
+    "EXPORT_TARGET",
+    "EXPORT_FORMAT",
+    "LOOKBACK_DAYS",
+    "CHUNK_DAYS",
+    "LOG_LEVEL",
+] as const;
+
+export type HandlerEnvVar = (typeof HANDLER_ENV_VARS)[number];

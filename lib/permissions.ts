@@ -9,9 +9,10 @@
  * DESCRIBE on the link in the consumer catalog, and SELECT (plus DESCRIBE) on the target
  * table in the producer catalog. A grant on a link gives nothing on its target.
  */
-import { EXCLUSION_TAG_KEY, EXCLUSION_TAG_VALUE } from "./config/schema";
-import type { SharingMode, TableConfig } from "./config/types";
-import { principalName } from "./names";
+import type { DataSource, ReaderConfig, SharingMode, TableConfig } from "./config/types";
+
+export type { DataSource, ReaderConfig } from "./config/types";
+import { EXCLUSION_TAG_KEY, EXCLUSION_TAG_VALUE, principalName } from "./names";
 
 export type LfPermission =
     | "SELECT"
@@ -132,18 +133,6 @@ export interface ExportShare {
     readonly readers: readonly string[];
 }
 
-/** A principal of the consumer account that reads some tables, rows and columns (config `readers`). */
-export interface ReaderConfig {
-    /** IAM role or user ARN, in the consumer account. */
-    readonly principal: string;
-    /** The shared tables it reads (their `name`). */
-    readonly tables: readonly string[];
-    /** The row filter, rendered to Lake Formation's PartiQL subset (lib/rowFilter.ts); undefined: all rows. */
-    readonly rowFilter?: string;
-    /** Columns withheld from it, per table. */
-    readonly excludedColumns: Readonly<Record<string, readonly string[]>>;
-}
-
 /** A data cells filter on a target table: the rows and columns one reader sees of it. */
 export interface DataFilter {
     readonly name: string;
@@ -155,8 +144,6 @@ export interface DataFilter {
     readonly rowFilter?: string;
     readonly excludedColumns: readonly string[];
 }
-
-export type DataSource = "producerCatalog" | "connectAnalytics";
 
 /** The catalog that owns the shared tables. */
 export const sourceCatalogOf = (model: Pick<ShareModel, "sourceCatalogId" | "producerAccountId">): string =>

@@ -48,7 +48,7 @@
  * anything past the checks.
  */
 // A string constant is quoted as SQL quotes it (an embedded quote doubled), for Lake Formation and DuckDB alike.
-import { sqlString as quoteString } from "../functions/sql";
+import { sqlString as quoteString } from "./sqlText";
 import { CONNECT_COLUMN_SPECS, parseColumnSpec, TABLE_ALIASES } from "./connectSchema";
 import { isObject } from "./json";
 

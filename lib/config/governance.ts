@@ -5,7 +5,7 @@
 import { connectColumnNames } from "../connectSchema";
 import { GLUE_NAME, IAM_PRINCIPAL_ARN, LF_TAG_TEXT } from "../names";
 import { Fail, Get } from "./reader";
-import { EXCLUSION_TAG_KEY, EXCLUSION_TAG_VALUE } from "./schema";
+import { EXCLUSION_TAG_KEY, EXCLUSION_TAG_VALUE } from "../names";
 import type { CrossAccountVersion, DataLakeSettingsConfig, Side, TableConfig } from "./types";
 
 export function parseLfTags(get: Get, fail: Fail): Record<string, string> {

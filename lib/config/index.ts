@@ -34,14 +34,8 @@ import type { AppConfig, ConfigIssue, ExportConfig, TableConfig } from "./types"
 import { ConfigError } from "./types";
 
 export * from "./types";
-export {
-    CONFIG_KEYS,
-    EXCLUSION_TAG_KEY,
-    EXCLUSION_TAG_VALUE,
-    isStructured,
-    KEY_SPECS,
-    LOG_RETENTION_DAYS,
-} from "./schema";
+export { EXCLUSION_TAG_KEY, EXCLUSION_TAG_VALUE } from "../names";
+export { CONFIG_KEYS, isStructured, KEY_SPECS, LOG_RETENTION_DAYS } from "./schema";
 export type { ConfigKey, KeySpec } from "./schema";
 export { DEFAULT_TIME_COLUMNS } from "./tables";
 

@@ -16,6 +16,7 @@ import {
     DEFAULT_CHUNK_DAYS,
     DEFAULT_EXPORT_DATABASE,
     DEFAULT_LOOKBACK_DAYS,
+    EXCLUSION_TAG_KEY,
     S3_BUCKET,
     RAM_SHARE_ARN,
     SLUG,
@@ -23,10 +24,6 @@ import {
 } from "../names";
 import { scheduleProblem } from "./schedule";
 import type { Side } from "./types";
-
-/** The LF-tag that marks excluded columns in `lfTags` mode, and the value it takes there. */
-export const EXCLUSION_TAG_KEY = "sensitivity";
-export const EXCLUSION_TAG_VALUE = "restricted";
 
 /** The values CloudWatch Logs accepts for retentionInDays. */
 export const LOG_RETENTION_DAYS = [

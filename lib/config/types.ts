@@ -1,5 +1,3 @@
-import type { DataSource, ReaderConfig } from "../permissions";
-
 /** One consumer account of a producer: its stack (whose outputs name the role), or the role's name. */
 export interface ConsumerTarget {
     readonly accountId: string;
@@ -19,7 +17,20 @@ export type ExportTarget = "iceberg" | "files";
 export type ExportFormat = "parquet" | "csv";
 export type SharingMode = "named" | "lfTags";
 export type CrossAccountVersion = "1" | "2" | "3" | "4";
-export type { DataSource, ReaderConfig } from "../permissions";
+/** Where the tables come from (config `dataSource`). */
+export type DataSource = "producerCatalog" | "connectAnalytics";
+
+/** A principal of the consumer account that reads some tables, rows and columns (config `readers`). */
+export interface ReaderConfig {
+    /** IAM role or user ARN, in the consumer account. */
+    readonly principal: string;
+    /** The shared tables it reads (their `name`). */
+    readonly tables: readonly string[];
+    /** The row filter, rendered to Lake Formation's PartiQL subset (lib/rowFilter.ts); undefined: all rows. */
+    readonly rowFilter?: string;
+    /** Columns withheld from it, per table. */
+    readonly excludedColumns: Readonly<Record<string, readonly string[]>>;
+}
 
 /** One shared table and the resource link that points to it (config `tables`, `excludedColumns`). */
 export interface TableConfig {
