@@ -1,5 +1,5 @@
 /**
- * `npm run docs:config`: writes Pulumi.yaml and the README's key table from lib/config/schema.ts.
+ * `npm run docs:config`: writes Pulumi.yaml and the key table of docs/configuration.md from lib/config/schema.ts.
  * `--check` only reports whether they are current (exit 1 when not).
  */
 import * as fs from "fs";
@@ -11,8 +11,8 @@ export function staleFiles(root = ROOT): Array<{ file: string; expected: string 
     const expected = [
         { file: path.join(root, "Pulumi.yaml"), expected: renderPulumiYaml() },
         {
-            file: path.join(root, "README.md"),
-            expected: withKeyTable(fs.readFileSync(path.join(root, "README.md"), "utf8")),
+            file: path.join(root, "docs", "configuration.md"),
+            expected: withKeyTable(fs.readFileSync(path.join(root, "docs", "configuration.md"), "utf8")),
         },
     ];
     return expected.filter((e) => fs.readFileSync(e.file, "utf8") !== e.expected);

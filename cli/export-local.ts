@@ -129,7 +129,10 @@ function buildProgram(): Command {
         .option("--new-column", "with --add-day: the new day's contact records carry a column the earlier ones lack")
         .option("--run-id <id>", "explicit run id (default: from the simulated schedule time)")
         .option("--force", "redo tables that already succeeded in this run id")
-        .option("--fresh", "regenerate the lake and start the exports over (deletes only what npm start made)")
+        .option(
+            "--fresh",
+            "regenerate the lake with the options it was made with (not the days --add-day appended) and start the exports over (deletes only what npm start made)",
+        )
         .option("--maintenance", "compact and clean the target tables instead of merging")
         .option(
             "--setup",

@@ -13,7 +13,7 @@ export interface LakeFormationSettingsArgs extends Omit<DataLakeSettingsConfig, 
  * The account's Lake Formation settings, managed without clearing what the project does not
  * own (see lib/dataLakeSettings.ts). Known defect: pulumi-aws #4366, empty default permissions
  * may not clear IAMAllowedPrincipals defaults that are already set; `connect-analytics verify`
- * reports them, and the README gives the one-time CLI fix.
+ * reports them, and docs/sharing-and-readers.md gives the one-time CLI fix.
  */
 export class LakeFormationSettings extends pulumi.ComponentResource {
     public readonly settings: aws.lakeformation.DataLakeSettings;

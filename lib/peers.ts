@@ -3,7 +3,7 @@
  * StackReference), and what it says when the other stack is not there yet. Pure, so the
  * bootstrap rules are unit-tested.
  *
- * Bootstrap order (README), `producerCatalog`: consumer, then producer, then consumer again.
+ * Bootstrap order (docs/deploy.md), `producerCatalog`: consumer, then producer, then consumer again.
  * - The consumer can go first: its producer details fall back to its own config.
  * - The producer needs the consumer's role to exist (Lake Formation rejects grants to a
  *   principal that does not exist), so it stops with a clear message until the consumer is up.

@@ -2,7 +2,7 @@
  * `npm run plan -- --stack <producer|consumer> [--config-dir DIR] [--json]`
  *
  * Prints the offline plan of a stack: a resource tree and the Lake Formation permission
- * matrix, or with --json exactly one JSON document (the contract in README "Offline plan").
+ * matrix, or with --json exactly one JSON document (the contract in docs/plan.md).
  */
 import { Command, Option } from "commander";
 import { parseCommandLine } from "../lib/flags";

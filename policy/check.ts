@@ -9,7 +9,7 @@
  * Exit code: 0 when no mandatory rule is violated, 1 when one is, 2 when the stacks cannot be
  * planned (bad config, missing stack file) or the arguments are wrong.
  *
- * `--plan FILE` checks saved plan documents (`npm run plan -- --stack S --json > FILE`) instead of
+ * `--plan FILE` checks saved plan documents (`npm run -s plan -- --stack S --json > FILE`) instead of
  * planning. `--write-pack-config DIR` also writes `DIR/<stack>.json`, the `--policy-pack-config`
  * file for `pulumi preview --policy-pack policy` of that stack.
  */
@@ -145,7 +145,7 @@ function readPlanFile(file: string): unknown {
     } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         throw new UsageError(
-            `--plan ${file}: cannot read it (${code ?? (err as Error).message}); write one with \`npm run plan -- --stack <stack> --json > ${file}\`.`,
+            `--plan ${file}: cannot read it (${code ?? (err as Error).message}); write one with \`npm run -s plan -- --stack <stack> --json > ${file}\`.`,
         );
     }
     try {

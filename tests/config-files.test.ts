@@ -6,11 +6,11 @@ import { isStructured, KEY_SPECS, parseConfig } from "../lib/config";
 import { staleFiles } from "../cli/config-docs";
 import { ROOT, stackConfig } from "./helpers";
 
-describe("Pulumi.yaml, stack files and README agree with the config schema", () => {
+describe("Pulumi.yaml, stack files and docs/configuration.md agree with the config schema", () => {
     const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const keysPage = fs.readFileSync(path.join(ROOT, "docs", "configuration.md"), "utf8");
 
-    it("Pulumi.yaml and the README's key table are what `npm run docs:config` generates from the schema", () => {
+    it("Pulumi.yaml and the key table of docs/configuration.md are what `npm run docs:config` generates from the schema", () => {
         assert.deepEqual(
             staleFiles().map((s) => path.relative(ROOT, s.file)),
             [],
@@ -49,9 +49,9 @@ describe("Pulumi.yaml, stack files and README agree with the config schema", () 
         }
     });
 
-    it("documents every key in the README", () => {
+    it("documents every key in docs/configuration.md", () => {
         for (const [key] of KEY_SPECS) {
-            assert.match(readme, new RegExp("\\| `" + key + "` \\|"), `README lacks ${key}`);
+            assert.match(keysPage, new RegExp("\\| `" + key + "` \\|"), `docs/configuration.md lacks ${key}`);
         }
     });
 

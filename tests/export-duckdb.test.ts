@@ -301,6 +301,23 @@ describe("local export on DuckDB", function () {
             assert.equal(result.summary!.runAttempt, 1, "the exports started over");
         });
 
+        it("--fresh after --add-day regenerates the lake as first made and says the appended days are not kept", async () => {
+            const first = await run();
+            const made = first.lake.deliveries.length;
+            const added = await run({ addDay: true });
+            assert.equal(added.lake.deliveries.length, made + 1);
+            const notes: Array<string | undefined> = [];
+            const fresh = await run({ fresh: true, onLake: ({ note }) => notes.push(note) });
+            assert.equal(fresh.lake.deliveries.length, made, "the lake's own --days, as docs/export.md says");
+            assert.deepEqual(notes, [
+                `regenerated with --days ${made} as first made: the 1 day(s) --add-day appended are not kept (--fresh --days ${made + 1} keeps the length)`,
+            ]);
+            const later: Array<string | undefined> = [];
+            const again = await run({ fresh: true, onLake: ({ note }) => later.push(note) });
+            assert.equal(again.lake.deliveries.length, made);
+            assert.deepEqual(later, [undefined], "nothing dropped, nothing said");
+        });
+
         it("refuses a lake and exports inside one another, glob characters in paths, and a lake shape that differs from the existing lake", async () => {
             assert.match(
                 await failure({ outDir: path.join(lakeDir(), "out") }),

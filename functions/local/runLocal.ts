@@ -615,6 +615,19 @@ function processAlive(owner: string): boolean {
     }
 }
 
+/**
+ * `--fresh` regenerates a lake with the options it was generated with; the days `--add-day`
+ * appended since are not part of them. Says so, and how to keep the length, when that drops days.
+ */
+function droppedDaysNote(old: LakeInfo, shape: LakeShape): string | undefined {
+    const added = old.deliveries.length - old.generatedWith.days;
+    if (added <= 0 || shape.days !== old.generatedWith.days) return undefined;
+    return (
+        `regenerated with --days ${shape.days} as first made: the ${added} day(s) --add-day appended are not kept ` +
+        `(--fresh --days ${old.deliveries.length} keeps the length)`
+    );
+}
+
 export async function runLocalExport(options: LocalExportOptions): Promise<LocalExportResult> {
     const v = validateLocalOptions(options);
     const marker = prepareFolders(v, options.fresh === true);
@@ -646,6 +659,7 @@ export async function runLocalExport(options: LocalExportOptions): Promise<Local
             lake = settleLake(v.lakeDir, v.lakeState.info);
         } else {
             if (v.lakeState.kind === "stale") note = `regenerated: ${v.lakeState.why}`;
+            if (v.lakeState.kind === "lake") note = droppedDaysNote(v.lakeState.info, v.shape);
             if (v.lakeState.kind === "lake" || v.lakeState.kind === "stale") deleteLake(v.lakeDir, v.lakeState.info);
             lake = await generateLake(connection, v.lakeDir, v.shape, options.onProgress);
             generated = true;

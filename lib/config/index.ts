@@ -100,13 +100,13 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     else if (!REGION.test(region)) {
         fail("aws:region", `${JSON.stringify(region)} is not an AWS region name like ap-southeast-2.`);
     }
-    // The grants and LF-tags use the aws-native provider, which reads its own region key.
+    // The LF-tags and Connect's dataset associations use the aws-native provider, which reads its own region key.
     const nativeRegion = raw["aws-native:region"];
     if (region && nativeRegion !== region) {
         fail(
             "aws-native:region",
             nativeRegion === undefined
-                ? `required by the aws-native provider (Lake Formation grants). Set it to aws:region: \`pulumi config set aws-native:region ${region}\`.`
+                ? `required by the aws-native provider (LF-tags, Connect dataset associations). Set it to aws:region: \`pulumi config set aws-native:region ${region}\`.`
                 : `is ${nativeRegion} but aws:region is ${region}; both providers must work in one region.`,
         );
     }

@@ -1,6 +1,6 @@
 /**
  * Every config key, declared once: type, default, the stack that uses it, its description, and
- * for scalars the rule a value must meet. `Pulumi.yaml` and the README's key table are generated
+ * for scalars the rule a value must meet. `Pulumi.yaml` and the key table of docs/configuration.md are generated
  * from this (`npm run docs:config`), and a test fails when they are stale.
  */
 import {
