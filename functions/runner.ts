@@ -200,7 +200,11 @@ export async function withLease<T>(deps: RunDeps, key: string | undefined, work:
         untilMs: now + (Number.isFinite(left) ? left + 60_000 : DEFAULT_LIMITS.leaseWithoutDeadlineMs),
         ownerAlive: deps.ownerAlive,
     });
-    if (lease.tookOver) log.warn("lease_taken_over", { runId: request.runId, previous: lease.tookOver });
+    // A lease its holder released is the routine case (the previous run finished); only one that
+    // expired unreleased, or whose holder died, means a run crashed while holding it.
+    const previous = lease.tookOver;
+    if (previous && !previous.released) log.warn("lease_taken_over", { runId: request.runId, previous });
+    else if (previous) log.debug("lease_acquired", { runId: request.runId, previous: previous.runId });
     try {
         return await work();
     } finally {

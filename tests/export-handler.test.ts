@@ -491,6 +491,18 @@ describe("export handler (Athena, Glue and S3 mocked)", () => {
             assert.equal(released.owner, "11111111-2222-3333-4444-555555555555");
         });
 
+        it("a lease the previous run released is routine: taken without a lease_taken_over WARN", async () => {
+            lease({ expiresAt: "2025-02-01T01:30:00.000Z", released: true });
+            const { result, logs } = await invoke();
+            assert.equal(result.status, "succeeded");
+            assert.equal(
+                logs.filter((l) => l.level === "WARN").map((l) => l.event).join(","),
+                "",
+                "no WARN after a normal release",
+            );
+            assert.equal(aws.json("state/lease.json").owner, "11111111-2222-3333-4444-555555555555");
+        });
+
         it("two runs taking over the same expired lease: the second conditional write fails, and that run exits", async () => {
             lease({ expiresAt: "2025-02-01T02:00:00.000Z" });
             let puts = 0;
