@@ -496,7 +496,10 @@ describe("export handler (Athena, Glue and S3 mocked)", () => {
             const { result, logs } = await invoke();
             assert.equal(result.status, "succeeded");
             assert.equal(
-                logs.filter((l) => l.level === "WARN").map((l) => l.event).join(","),
+                logs
+                    .filter((l) => l.level === "WARN")
+                    .map((l) => l.event)
+                    .join(","),
                 "",
                 "no WARN after a normal release",
             );

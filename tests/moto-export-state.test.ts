@@ -65,7 +65,12 @@ describeWithMoto("export state in S3, Glue and Athena (moto)", (moto) => {
 
     it("the run lease: one holder; a released lease is taken without a take-over; an expired one is taken over", async () => {
         const st = store();
-        const want = (owner: string, nowMs: number) => ({ runId: `run-${owner}`, owner, nowMs, untilMs: nowMs + 60_000 });
+        const want = (owner: string, nowMs: number) => ({
+            runId: `run-${owner}`,
+            owner,
+            nowMs,
+            untilMs: nowMs + 60_000,
+        });
         const a = await acquireLease(st, want("a", 1_000));
         await assert.rejects(acquireLease(st, want("b", 2_000)), /run run-a holds the lease until/);
         await a.release(3_000);
@@ -97,7 +102,10 @@ describeWithMoto("export state in S3, Glue and Athena (moto)", (moto) => {
                 TableInput: {
                     Name: "contacts",
                     TableType: "EXTERNAL_TABLE",
-                    StorageDescriptor: { Columns: glueColumns("contacts"), Location: `s3://${BUCKET}/connect/iceberg/contacts/` },
+                    StorageDescriptor: {
+                        Columns: glueColumns("contacts"),
+                        Location: `s3://${BUCKET}/connect/iceberg/contacts/`,
+                    },
                 },
                 OpenTableFormatInput: { IcebergInput: { MetadataOperation: "CREATE", Version: "2" } },
             }),

@@ -111,7 +111,10 @@ export function motoConfig(moto: Moto) {
 }
 
 /** Makes every call of `client` act in `account` (moto serves many accounts from one server). */
-export function inAccount<C extends { middlewareStack: { add: (...a: any[]) => void } }>(client: C, account: string): C {
+export function inAccount<C extends { middlewareStack: { add: (...a: any[]) => void } }>(
+    client: C,
+    account: string,
+): C {
     client.middlewareStack.add(
         (next: (args: any) => Promise<unknown>) => async (args: any) => {
             if (args.request?.headers) args.request.headers["x-moto-account-id"] = account;
