@@ -7,9 +7,12 @@
  * Where moto is not installed the tests are skipped with one line saying how to get it; with
  * REQUIRE_MOTO=1 (set by .ci/run) a missing moto fails instead, so CI never skips silently.
  *
- * moto answers with the real APIs' validation where it implements them; what it does not serve
- * (RAM invitations, CloudTrail LookupEvents, Glue's CreateIcebergTableInput/UpdateOpenTableFormatInput,
- * Lake Formation data cells filters) stays with aws-sdk-client-mock, listed in docs/testing.md.
+ * moto answers with the real APIs' validation where it implements them. What moto 5.2.1 does not
+ * serve stays with aws-sdk-client-mock: RAM invitations and shares, CloudTrail LookupEvents, Glue
+ * CreateTable by `Name` with `CreateIcebergTableInput` and UpdateTable with
+ * `UpdateOpenTableFormatInput` (both answer 500: moto reads `TableInput.Name`), resource links'
+ * columns (GetTable on a link returns the link, not its target's columns), and Lake Formation data
+ * cells filters (ListDataCellsFilter always returns none; no CreateDataCellsFilter).
  */
 import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
