@@ -320,6 +320,17 @@ describe("row filters (lib/rowFilter)", () => {
             assert.equal(formatRowFilter(grouped), "(a = 1 OR b = 2) AND c = 3");
         });
 
+        // Where node-sql-parser 5.4.0 (tried in place of this parser, issue 17) read a filter
+        // differently: these hold for the grammar Lake Formation documents.
+        it("a quoted name with a doubled quote parses; a path cut short and a number glued to a word do not", () => {
+            const table: FilterTable = { name: "t", columns: [{ name: 'a"b', type: "string" }] };
+            assert.equal(rendered({ column: 'a"b', equals: "x" }, table), `"a""b" = 'x'`);
+            assert.equal(rendered(expr(`"a""b" IN ('x')`), table), `"a""b" IN ('x')`);
+            assert.throws(() => parseRowFilter("c. NOT LIKE 'x'"), /NOT is a keyword where a column name belongs/);
+            assert.throws(() => parseRowFilter("c = 1OR c = 2"), /"1O\.\.\." is neither a number nor a column name/);
+            assert.throws(() => parseRowFilter("c NOT BETWEEN1 AND 2"), /expected an operator after c/);
+        });
+
         it("syntax errors carry a position and a fix", () => {
             assert.throws(
                 () => parseRowFilter("a = 1 AND"),
