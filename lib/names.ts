@@ -70,7 +70,21 @@ export const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const KEY_PREFIX = /^[a-z0-9]$|^[a-z0-9][a-z0-9_\-/]*[a-z0-9]$/;
 export const ATHENA_WORKGROUP = /^[A-Za-z0-9._-]{1,128}$/;
 export const LF_TAG_TEXT = /^[\w.:/=+@%-]{1,128}$/;
-export const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/;
+/**
+ * One IAM role or user: `arn:<partition>:iam::<account>:role/[path/]<name>`, the name as IAM
+ * allows it (letters, digits and +=,.@_-), so no wildcard, space or quote gets through.
+ */
+export const IAM_PRINCIPAL_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+/**
+ * The partition of a region's ARNs: aws-cn for cn-*, aws-us-gov for us-gov-*, aws-iso(-b, -e,
+ * -f) for the isolated regions, else aws.
+ */
+export function partitionOf(region: string): string {
+    if (region.startsWith("cn-")) return "aws-cn";
+    if (region.startsWith("us-gov-")) return "aws-us-gov";
+    const iso = /^[a-z]{2}-iso([a-z]?)-/.exec(region);
+    return iso ? `aws-iso${iso[1] ? `-${iso[1]}` : ""}` : "aws";
+}
 /** The account of an IAM ARN (a role's, a user's; any partition): its first group. */
 export const IAM_PRINCIPAL_ACCOUNT = /^arn:[^:]+:iam::(\d{12}):/;
 /** The account of an IAM principal ARN, or undefined when the text is none. */

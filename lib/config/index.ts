@@ -16,17 +16,18 @@ import {
     DEFAULT_EXPORT_DATABASE,
     exportPrefixProblem,
     exportsBucketName,
-    IAM_PRINCIPAL_ARN,
     iamPrincipalAccount,
+    partitionOf,
     REGION,
     stackNamePrefix,
 } from "../names";
+import { connectColumnNames } from "../connectSchema";
 import { environmentSizeProblem, handlerEnvironment } from "../exportEnvironment";
 import { applyExclusions, parseDataLakeSettings, parseLfTags } from "./governance";
 import { createReader, Fail, Get, qualify } from "./reader";
 import { CONFIG_KEYS, ConfigKey, KeySpec } from "./schema";
-import { principalIdentity, roleIdentity } from "./principals";
-import { sameSchedule } from "./schedule";
+import { principalArnProblem, principalIdentity, roleIdentity } from "./principals";
+import { scheduleOverlap, scheduleProblem } from "./schedule";
 import { parseTables, withExportKeys } from "./tables";
 import { checkConnectDatasets, CONNECT_DEFAULT_TABLES, parseSource } from "./source";
 import { parseConsumers, parseInstances, parseReaders } from "./sharing";
@@ -42,6 +43,8 @@ export { DEFAULT_TIME_COLUMNS } from "./tables";
 export interface ParseOptions {
     /** Receives non-fatal findings (unknown keys, keys of the other side, keys the config makes unused). */
     readonly warn?: (issue: ConfigIssue) => void;
+    /** When the schedules would be created, for comparing their fire times. Default: now. */
+    readonly now?: Date;
 }
 
 /** Keys copied as they are into `AppConfig` (their rules are declared in the schema). */
@@ -110,6 +113,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
                 : `is ${nativeRegion} but aws:region is ${region}; both providers must work in one region.`,
         );
     }
+    const partition = region && REGION.test(region) ? partitionOf(region) : undefined;
     const producerAccountId = get<string | undefined>("producerAccountId");
     if (producerAccountId && producerAccountId === get("consumerAccountId")) {
         fail("consumerAccountId", "must differ from producerAccountId: this project shares across two accounts.");
@@ -148,17 +152,18 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
                 `cannot be "default", the catalog's shared default database: the stack creates and owns the export's database. Give the export its own, e.g. ${DEFAULT_EXPORT_DATABASE}.`,
             );
         }
-        // Maintenance skips each table while an export run holds the run lease (functions/maintenance.ts):
-        // started together with the export, it would skip them all, every time.
-        const daily = get<string>("exportSchedule");
-        if (sameSchedule(get<string>("maintenanceSchedule"), daily)) {
-            fail(
-                "maintenanceSchedule",
-                `is the same as exportSchedule (${daily}): maintenance skips every table while the export run holds its lease, so started together it would never compact anything. Set maintenanceSchedule to another time, e.g. cron(0 4 ? * SUN *).`,
-            );
-        }
+        checkMaintenanceTime(get, fail, options.now ?? new Date());
     }
-    checkExportReaders(get<string[]>("exportReaders"), get<string | undefined>("consumerAccountId"), fail);
+    checkExportReaders(get<string[]>("exportReaders"), get<string | undefined>("consumerAccountId"), partition, fail);
+    const kmsKeyArn = get<string | undefined>("kmsKeyArn");
+    const keyRegion = kmsKeyArn?.split(":")[3];
+    if (exporting && keyRegion && region && keyRegion !== region) {
+        // S3, CloudWatch Logs and Lambda encrypt with a key of their own region only.
+        fail(
+            "kmsKeyArn",
+            `is a key in ${keyRegion}, but aws:region is ${region}: the buckets, log group and Lambda environment are in ${region} and take a KMS key of their own region only. Fix: give the ARN of a key (or a multi-Region replica key) in ${region}.`,
+        );
+    }
     // Left at their defaults they say nothing; given, they would look like they took effect.
     const given = (key: ConfigKey) =>
         isSet(key) && JSON.stringify(get(key)) !== JSON.stringify((CONFIG_KEYS[key] as KeySpec).default ?? "");
@@ -241,6 +246,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         dataSource: source.dataSource,
         sharingMode: get<string>("sharingMode"),
         consumerAccountId: get<string | undefined>("consumerAccountId"),
+        partition,
         tables,
     });
     // An export reader sees every row of the export tables, which would override a reader's filters there.
@@ -273,9 +279,27 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     };
 }
 
-/** A key column the producer withholds cannot be merged on. */
+/**
+ * The export's key, version and time columns must be columns of the table: a known Connect
+ * dataset's columns are in lib/connectSchema.ts, and a key column the producer withholds cannot
+ * be merged on.
+ */
 function checkExportKeys(tables: readonly TableConfig[], fail: Fail): void {
     for (const t of tables) {
+        const known = connectColumnNames(t.name);
+        const named: Array<[string, string | undefined]> = [
+            ...(t.primaryKey ?? []).map((c): [string, string] => ["primaryKey", c]),
+            ["versionColumn", t.versionColumn],
+            ["timeColumn", t.timeColumn],
+        ];
+        for (const [field, column] of named) {
+            if (known && column !== undefined && !known.includes(column)) {
+                fail(
+                    "tables",
+                    `table ${t.name}: ${field} "${column}" is not a column of ${t.name} (its columns: ${known.join(", ")}). Fix: name one of its columns${field === "timeColumn" ? ", or set timeColumn: null to export it as a snapshot" : ""}.`,
+                );
+            }
+        }
         const withheld = new Set(t.excludedColumns ?? []);
         for (const column of [...(t.primaryKey ?? []), ...(t.versionColumn ? [t.versionColumn] : [])]) {
             if (withheld.has(column)) {
@@ -288,11 +312,17 @@ function checkExportKeys(tables: readonly TableConfig[], fail: Fail): void {
     }
 }
 
-function checkExportReaders(readers: readonly string[], consumerAccountId: string | undefined, fail: Fail): void {
+function checkExportReaders(
+    readers: readonly string[],
+    consumerAccountId: string | undefined,
+    partition: string | undefined,
+    fail: Fail,
+): void {
     readers.forEach((arn, i) => {
-        const account = IAM_PRINCIPAL_ARN.test(arn) ? iamPrincipalAccount(arn) : undefined;
-        if (!account) {
-            fail("exportReaders", `[${i}] must be an IAM role or user ARN, got ${JSON.stringify(arn)}.`);
+        const problem = principalArnProblem(arn, partition);
+        const account = iamPrincipalAccount(arn);
+        if (problem) {
+            fail("exportReaders", `[${i}] ${problem}`);
         } else if (consumerAccountId && account !== consumerAccountId) {
             fail(
                 "exportReaders",
@@ -365,4 +395,31 @@ function checkInstanceArns(get: Get, fail: Fail, producerAccountId: string | und
             );
         }
     }
+}
+
+/**
+ * Maintenance skips each table while an export run holds the run lease (functions/maintenance.ts):
+ * started while an export run may still be going (within the Lambda's timeout of its start), it
+ * would compact nothing. Fire times are compared, however each expression is spelled.
+ */
+function checkMaintenanceTime(get: Get, fail: Fail, now: Date): void {
+    const exportSchedule = get<string>("exportSchedule");
+    const maintenance = get<string>("maintenanceSchedule");
+    if (scheduleProblem(exportSchedule) || scheduleProblem(maintenance)) return;
+    const timeout = get<number>("lambdaTimeoutSeconds");
+    const overlap = scheduleOverlap(exportSchedule, maintenance, timeout, now);
+    if (!overlap) return;
+    const free = ["cron(0 4 ? * SUN *)", "cron(0 12 ? * SUN *)", "cron(0 20 ? * SUN *)"].find(
+        (candidate) => !scheduleOverlap(exportSchedule, candidate, timeout, now),
+    );
+    const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+    const after = (overlap.at.getTime() - overlap.run.getTime()) / 1000;
+    const when =
+        after === 0
+            ? `fires at the same time as exportSchedule (${exportSchedule}), first at ${utc(overlap.at)}`
+            : `fires at ${utc(overlap.at)}, ${after} s after exportSchedule (${exportSchedule}) starts a run: within lambdaTimeoutSeconds (${timeout} s), while that run may still hold its lease`;
+    fail(
+        "maintenanceSchedule",
+        `${maintenance} ${when}. Maintenance skips every table while an export run holds its lease, so it would compact nothing then. Fix: set maintenanceSchedule to another time, more than ${timeout} s after any export run starts${free ? `, e.g. ${free}` : ""}.`,
+    );
 }

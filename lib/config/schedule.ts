@@ -2,11 +2,17 @@
  * EventBridge Scheduler expressions, checked for shape before a deployment sends them: the three
  * forms and their fields as "Schedule types in EventBridge Scheduler" gives them
  * (https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html):
- * - `rate(value unit)`: a positive whole number and minute(s), hour(s) or day(s);
+ * - `rate(value unit)`: a positive whole number and minute(s), hour(s) or day(s); "If the value is
+ *   equal to 1, then the unit must be singular. If the value is greater than 1, the unit must be
+ *   plural" (eventbridge/latest/userguide/eb-rate-expressions.html); a rate schedule starts when
+ *   it is created;
  * - `cron(minutes hours day-of-month month day-of-week year)`: six fields, and one of
  *   day-of-month and day-of-week must be `?` (a value or `*` in one needs `?` in the other);
  * - `at(yyyy-mm-ddThh:mm:ss)`: one run at that time.
+ * Fire times (UTC, the schedules' time zone here) come from croner, which reads the six fields
+ * with EventBridge's numbering (day-of-week 1-7 = SUN-SAT, Quartz style), `L`, `W` and `#`.
  */
+import { Cron } from "croner";
 
 const FORMS = "rate(N unit), cron(minutes hours day-of-month month day-of-week year) or at(yyyy-mm-ddThh:mm:ss)";
 
@@ -30,8 +36,14 @@ export function scheduleProblem(expression: string): string | undefined {
     if (!form) return `must be an EventBridge Scheduler expression: ${FORMS}; ${got}.`;
     const [, kind, body] = form;
     if (kind === "rate") {
-        if (!/^[1-9][0-9]* (minute|minutes|hour|hours|day|days)$/.test(body)) {
+        const rate = /^([1-9][0-9]*) (minute|hour|day)(s?)$/.exec(body);
+        if (!rate) {
             return `must be rate(N unit) with N a positive whole number and unit minutes, hours or days, e.g. rate(12 hours); ${got}.`;
+        }
+        const [, value, unit, plural] = rate;
+        if ((value === "1") !== (plural === "")) {
+            const fixed = `rate(${value} ${unit}${value === "1" ? "" : "s"})`;
+            return `must be ${fixed}: EventBridge takes the singular unit for 1 and the plural above 1 (eb-rate-expressions.html); ${got}. Fix: write ${fixed}.`;
         }
         return undefined;
     }
@@ -54,11 +66,95 @@ export function scheduleProblem(expression: string): string | undefined {
     if ((fields[2] === "?") === (fields[4] === "?")) {
         return `must have ? in exactly one of day-of-month and day-of-week (the third and fifth cron fields), e.g. cron(0 2 * * ? *); ${got}.`;
     }
+    // Values out of range (hour 25, day-of-week 0): EventBridge's ranges, then croner's reading.
+    const outOfRange = (field: string, min: number, max: number) =>
+        (field.replace(/#\d+/g, "").match(/\d+/g) ?? []).some((n) => Number(n) < min || Number(n) > max);
+    if (outOfRange(fields[4], 1, 7) || outOfRange(fields[5], 1970, 2199)) {
+        return `has a value out of range: day-of-week is 1-7 (SUN-SAT) and year 1970-2199 in EventBridge; ${got}.`;
+    }
+    try {
+        cronOf(fields);
+    } catch (err) {
+        return `has an invalid cron field (${(err as Error).message.replace(/^CronPattern: /, "")}); ${got}.`;
+    }
     return undefined;
 }
 
-/** Two expressions that fire at the same moments, as far as their text tells. */
-export function sameSchedule(a: string, b: string): boolean {
-    const normal = (s: string) => s.trim().replace(/\s+/g, " ").toUpperCase();
-    return normal(a) === normal(b);
+const crons = new Map<string, Cron>();
+
+/** croner's reading of EventBridge's six fields: seconds 0, `<d>L` (last <d> of the month) as `<d>#L`, a bare L as 7 (SAT). */
+function cronOf(fields: readonly string[]): Cron {
+    const dayOfWeek = fields[4].replace(/^L$/, "7").replace(/(\w+)L\b/g, "$1#L");
+    const pattern = ["0", ...fields.slice(0, 4), dayOfWeek, fields[5]].join(" ");
+    let cron = crons.get(pattern);
+    if (!cron) {
+        cron = new Cron(pattern, {
+            timezone: "Etc/UTC",
+            mode: "7-part",
+            alternativeWeekdays: true,
+            domAndDow: true,
+            sloppyRanges: true,
+        });
+        crons.set(pattern, cron);
+    }
+    return cron;
+}
+
+const RATE_UNIT_MS: Readonly<Record<string, number>> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** A rate expression's period, or undefined for a cron or at expression. */
+function ratePeriodMs(expression: string): number | undefined {
+    const rate = /^rate\(([1-9][0-9]*) (minute|hour|day)s?\)$/.exec(expression.trim());
+    return rate ? Number(rate[1]) * RATE_UNIT_MS[rate[2]] : undefined;
+}
+
+/**
+ * The first fire time at or after `at` of a valid expression, or undefined when it fires no more.
+ * A rate schedule is taken to start at `created` (both schedules of a stack are created together).
+ */
+export function nextFireTime(expression: string, at: Date, created: Date): Date | undefined {
+    const [, kind, body] = /^(rate|cron|at)\((.*)\)$/.exec(expression.trim())!;
+    if (kind === "at") {
+        const when = new Date(`${body}Z`);
+        return when >= at ? when : undefined;
+    }
+    if (kind === "rate") {
+        const period = ratePeriodMs(expression)!;
+        const k = Math.max(0, Math.ceil((at.getTime() - created.getTime()) / period));
+        return new Date(created.getTime() + k * period);
+    }
+    // croner's nextRun is strictly after its argument.
+    return cronOf(body.trim().split(/\s+/)).nextRun(new Date(at.getTime() - 1)) ?? undefined;
+}
+
+/** The second schedule's fire times compared: those of its first 400 days (a year and more), at most 1,000. */
+const HORIZON_MS = 400 * 86_400_000;
+const MAX_FIRES = 1000;
+
+/**
+ * The first time `second` fires while a run of `first` started at most `runSeconds` before may
+ * still be going (its timeout): `{ at, run }` (the fire time and that run's start), or undefined.
+ * Fire times are compared, not texts: cron(0 2 ? * SUN *) meets cron(0 2 * * ? *) every Sunday.
+ * Both expressions must be valid (`scheduleProblem`).
+ */
+export function scheduleOverlap(
+    first: string,
+    second: string,
+    runSeconds: number,
+    now: Date,
+): { readonly at: Date; readonly run: Date } | undefined {
+    // A rate schedule's fire times depend on when it is created; against a cron or at schedule,
+    // only a rate whose period fits within a run meets a run whatever that time.
+    const rates = [first, second].map(ratePeriodMs);
+    if ((rates[0] === undefined) !== (rates[1] === undefined) && (rates[0] ?? rates[1])! > runSeconds * 1000) {
+        return undefined;
+    }
+    let at = nextFireTime(second, now, now);
+    const until = (at?.getTime() ?? 0) + HORIZON_MS;
+    for (let i = 0; at !== undefined && at.getTime() <= until && i < MAX_FIRES; i++) {
+        const run = nextFireTime(first, new Date(at.getTime() - runSeconds * 1000), now);
+        if (run !== undefined && run <= at) return { at, run };
+        at = nextFireTime(second, new Date(at.getTime() + 60_000), now);
+    }
+    return undefined;
 }

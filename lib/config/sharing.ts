@@ -9,18 +9,11 @@
  *   Connect's share to the account; a producer's grants to the consumer's role carry none;
  * - an account grants a received resource only to its own principals (regranting-shared-resources.html).
  */
-import {
-    ACCOUNT_ID,
-    CONNECT_INSTANCE,
-    IAM_PRINCIPAL_ARN,
-    IAM_ROLE_NAME,
-    iamPrincipalAccount,
-    STACK_NAME,
-} from "../names";
+import { ACCOUNT_ID, CONNECT_INSTANCE, IAM_ROLE_NAME, iamPrincipalAccount, STACK_NAME } from "../names";
 import { isObject } from "../json";
 import type { ReaderConfig } from "../permissions";
 import { connectFilterColumns, filterGrantLimitProblems, renderRowFilter } from "../rowFilter";
-import { principalIdentity } from "./principals";
+import { principalArnProblem, principalIdentity } from "./principals";
 import { checkExcludedColumns } from "./governance";
 import { Fail, Get } from "./reader";
 import type { ConsumerTarget, Side, TableConfig } from "./types";
@@ -124,6 +117,8 @@ export interface ReaderContext {
     readonly dataSource: string;
     readonly sharingMode: string;
     readonly consumerAccountId: string | undefined;
+    /** The stack's partition (from aws:region); undefined when the region is unusable. */
+    readonly partition: string | undefined;
     readonly tables: readonly TableConfig[];
 }
 
@@ -167,9 +162,9 @@ export function parseReaders(get: Get, report: Fail, context: ReaderContext): Re
         for (const key of Object.keys(rest)) {
             problem(` has unknown field "${key}"; allowed: principal, tables, rowFilter, excludedColumns.`);
         }
-        if (typeof principal !== "string" || !IAM_PRINCIPAL_ARN.test(principal)) {
-            return problem(`.principal must be an IAM role or user ARN, got ${JSON.stringify(principal)}.`);
-        }
+        const principalProblem = principalArnProblem(principal, context.partition);
+        if (principalProblem) return problem(`.principal ${principalProblem}`);
+        if (typeof principal !== "string") return;
         const identity = principalIdentity(principal)!;
         const first = firstEntry.get(identity);
         if (first === undefined) firstEntry.set(identity, i);
@@ -203,6 +198,15 @@ export function parseReaders(get: Get, report: Fail, context: ReaderContext): Re
                 const result = renderRowFilter(rowFilter, `${where}.rowFilter`, filterTable(table));
                 if (!result.ok) {
                     result.problems.forEach((p) => fail("readers", `${p.key} (${table}): ${p.message}`));
+                    break;
+                }
+                // The filter is made on the export's copy of the table too, which lacks the stack's excluded columns.
+                const withheld = result.columns.filter((c) => byName.get(table)?.excludedColumns?.includes(c));
+                if (withheld.length > 0) {
+                    fail(
+                        "readers",
+                        `${where}.rowFilter (${table}) reads ${withheld.join(", ")}, which excludedColumns withholds from ${table} on this stack: the filter is also made on the export's copy of ${table}, which has no such column, and would fail there. Fix: filter on a column the stack keeps, or stop excluding ${withheld.join(", ")}.`,
+                    );
                     break;
                 }
                 expression = result.expression;
