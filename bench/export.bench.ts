@@ -32,6 +32,7 @@ const REPEATS = 3;
 const CONTACTS: ExportTableSpec = {
     name: "contacts",
     linkName: "contacts_link",
+    exportMode: "merge",
     timeColumn: "initiation_timestamp",
     primaryKey: ["instance_id", "contact_id"],
     versionColumn: "last_update_timestamp",

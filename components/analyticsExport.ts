@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { ExportConfig, TableConfig } from "../lib/config";
-import { environmentSizeProblem, handlerEnvironment } from "../lib/exportEnvironment";
+import { exportModesLine } from "../lib/connectDatasets";
+import { environmentSizeProblem, handlerEnvironment, tablesObject } from "../lib/exportEnvironment";
 import {
     accessLogsBucketName,
     athenaResultsBucketName,
@@ -93,6 +94,9 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         const tags = { ...args.tags };
         const scope: ArnScope = { region: args.region, accountId: args.accountId, partition: args.partition };
         const iceberg = args.exportTarget === "iceberg";
+
+        // How each table is written, in the plan and the deploy log (lib/connectDatasets.ts).
+        void pulumi.log.info(exportModesLine(args.tables), this);
 
         const exportsBucketName = exportsBucketNameOf(args.namePrefix, args.accountId);
         const environment = handlerEnvironment({
@@ -258,6 +262,21 @@ export class AnalyticsExport extends pulumi.ComponentResource {
 
         const catalog = iceberg ? this.icebergCatalog(name, args, exportsBucket, exportsBucketName) : undefined;
 
+        // The per-table settings: an object of the exports bucket the environment names with its hash
+        // (lib/exportEnvironment.ts), not the environment itself, whose 4 KB would cap the tables.
+        const settings = tablesObject(args.tables);
+        const tablesSettings = new aws.s3.BucketObjectv2(
+            `${name}-tables`,
+            {
+                bucket: exportsBucket.bucketName,
+                key: settings.key,
+                content: settings.text,
+                contentType: "application/json",
+                tags,
+            },
+            { parent: this, dependsOn: [exportsBucket] },
+        );
+
         this.function = new aws.lambda.Function(
             `${name}-function`,
             {
@@ -286,10 +305,18 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             // The environment names the buckets and workgroup by value: the function waits for them.
             {
                 parent: this,
-                dependsOn: [logGroup, exportPolicy, exportsBucket, results, workgroup, ...(catalog?.ready ?? [])],
+                dependsOn: [
+                    logGroup,
+                    exportPolicy,
+                    exportsBucket,
+                    tablesSettings,
+                    results,
+                    workgroup,
+                    ...(catalog?.ready ?? []),
+                ],
             },
         );
-        const views = catalog ? this.readerViews(name, args, catalog, environment.TABLES_JSON) : [];
+        const views = catalog ? this.readerViews(name, args, catalog, environment.TABLES_SHA256) : [];
 
         // Two retries: they also continue a first load that stopped between chunks at the deadline.
         new aws.lambda.FunctionEventInvokeConfig(
@@ -507,7 +534,8 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         name: string,
         args: AnalyticsExportArgs,
         catalog: NonNullable<ReturnType<AnalyticsExport["icebergCatalog"]>>,
-        tablesJson: string,
+        /** The table settings' hash: a change sets up again. */
+        tablesSha256: string,
     ): pulumi.Resource[] {
         const filters = catalog.filters;
         if (filters.length === 0) return [];
@@ -516,7 +544,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             {
                 functionName: this.function.name,
                 input: SETUP_EVENT,
-                triggers: { tables: tablesJson, code: this.function.sourceCodeHash },
+                triggers: { tables: tablesSha256, code: this.function.sourceCodeHash },
             },
             { parent: this, dependsOn: [this.function, ...catalog.ready] },
         );

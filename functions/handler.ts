@@ -12,7 +12,7 @@ import { parseExportEvent } from "./event";
 import { consoleSink, createJsonLogger } from "./log";
 import { runMaintenance } from "./maintenance";
 import { runExport, type RunDeps, type RunLimits } from "./runner";
-import { parseHandlerEnv } from "./settings";
+import { parseHandlerEnv, readTablesObject } from "./settings";
 import { runSetup } from "./setup";
 import type { Clock, ExportRunSummary, LogLevel, MaintenanceSummary, SetupSummary } from "./types";
 import type { AthenaClient } from "@aws-sdk/client-athena";
@@ -70,8 +70,13 @@ export function createExportHandler(deps: HandlerDeps = {}) {
         let log = createJsonLogger("INFO", sink, requestId ? { requestId } : {});
         let step = "config_rejected";
         try {
-            const settings = parseHandlerEnv(deps.env ? deps.env() : process.env);
+            let settings = parseHandlerEnv(deps.env ? deps.env() : process.env);
             log = createJsonLogger(settings.logLevel, sink, requestId ? { requestId } : {});
+            const clients = (deps.clients ?? createAwsClients)();
+            const store = createS3ObjectStore({ client: clients.s3, bucket: settings.bucket });
+            if (settings.tablesObject) {
+                settings = { ...settings, tables: await readTablesObject(store, settings.tablesObject) };
+            }
             step = "event_rejected";
             const request = parseExportEvent(
                 event,
@@ -79,7 +84,6 @@ export function createExportHandler(deps: HandlerDeps = {}) {
                 settings.tables.map((t) => t.name),
             );
             step = "run_failed";
-            const clients = (deps.clients ?? createAwsClients)();
             const run: RunDeps = {
                 settings,
                 request,
@@ -90,7 +94,7 @@ export function createExportHandler(deps: HandlerDeps = {}) {
                     sourceDatabase: settings.sourceDatabase,
                     icebergRoot: `s3://${settings.bucket}/${icebergRoot(settings.prefix)}/`,
                 }),
-                store: createS3ObjectStore({ client: clients.s3, bucket: settings.bucket }),
+                store,
                 log,
                 clock,
                 owner: requestId ?? `lambda-${clock.now()}`,

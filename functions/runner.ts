@@ -556,7 +556,9 @@ async function icebergTarget(ctx: TableContext, e: Entry, table: ExportTableSpec
         const changes = byDay(preview.rows, "inserts", "updates");
         ctx.onStep?.("previewed", table.name);
         e.rowsRead += source.rows;
-        if (changes.keys + changes.rows) {
+        // A snapshot replaces the target whatever it held (an emptied source empties it too).
+        if (st.clear || changes.keys + changes.rows) {
+            if (st.clear) await run(st.clear, { step: "clear" });
             await run(st.merge, { step: "merge", reads });
             ctx.onStep?.("merged", table.name);
         }
@@ -567,7 +569,7 @@ async function icebergTarget(ctx: TableContext, e: Entry, table: ExportTableSpec
             "target_keys",
             "target_rows",
         );
-        const r = sql.reconcile(source.days, target.days, !table.timeColumn);
+        const r = sql.reconcile(source.days, target.days, !table.timeColumn && table.exportMode !== "snapshot");
         e.reconciliation = {
             sourceKeys: source.keys,
             sourceRows: source.rows,

@@ -22,6 +22,7 @@
  */
 import { addDays, isIsoDay } from "./dates";
 import { exportError } from "./errors";
+import { sqlString } from "../lib/sqlText";
 import type { Column, DayRange, Dialect, ExportTableSpec } from "./types";
 
 /** A double-quoted identifier; refuses anything that is not a plain name, so no quoting tricks. */
@@ -60,7 +61,7 @@ export function selectColumns(table: ExportTableSpec, source: readonly Column[])
     const missing = (cols: readonly (string | undefined)[]) => cols.filter((c) => c && !names.includes(c));
     const problems = [
         ...missing(excluded).map((c) => `excluded column ${c} does not exist (misspelt?)`),
-        ...missing([...table.primaryKey, table.versionColumn, table.timeColumn]).map(
+        ...missing([...(table.primaryKey ?? []), table.versionColumn, table.timeColumn]).map(
             (c) => `key, version or time column ${c} does not exist`,
         ),
     ];
@@ -113,8 +114,12 @@ export interface MergeSource {
     /** Qualified source link. */
     readonly source: string;
     readonly columns: readonly string[];
-    /** Days to read; undefined: the whole table (snapshot). */
+    /** Days to read; undefined (and no `days`): the whole table. */
     readonly window?: { readonly from: string; readonly to: string } | undefined;
+    /** The late-update sweep: these days (each an ISO day), instead of a window. */
+    readonly days?: readonly string[];
+    /** The sweep: only the rows a column (data_lake_last_processed_timestamp) shows touched after this instant. */
+    readonly touched?: { readonly column: string; readonly after: string };
 }
 
 /** A merge into a target table (Iceberg on Athena, a DuckDB table): the source and the target. */
@@ -124,33 +129,54 @@ export interface MergeSpec extends MergeSource {
 }
 
 export interface Statements {
+    /** MERGE (merge, insertOnly), or the INSERT of a snapshot after `clear`. */
     readonly merge: string;
+    /** A snapshot's DELETE of the target's rows, run before `merge`. */
+    readonly clear?: string;
     readonly preview: string;
     readonly target: string;
     readonly days: string;
     readonly files: string;
 }
 
+/** Contiguous runs of ISO days (sorted, distinct), as inclusive ranges. */
+export function dayRanges(days: readonly string[]): { from: string; to: string }[] {
+    const ranges: { from: string; to: string }[] = [];
+    for (const day of [...new Set(days)].sort()) {
+        const last = ranges[ranges.length - 1];
+        if (last && addDays(last.to, 1) === day) last.to = day;
+        else ranges.push({ from: day, to: day });
+    }
+    return ranges;
+}
+
 /** The pieces every statement of a merge is built from. */
 function mergeParts(spec: MergeSource, d: Dialect) {
-    const { table, window } = spec;
-    const { primaryKey: key, versionColumn, timeColumn } = table;
+    const { table, touched } = spec;
+    const { versionColumn, timeColumn } = table;
+    const key = table.primaryKey ?? [];
     const q = quoteIdent;
     const list = (names: readonly string[], alias = "") => names.map((n) => alias + q(n)).join(", ");
     const keys = list(key);
-    const v = q(versionColumn);
-    const prune = window && timeColumn && d.sourcePrune(window);
-    const sourceWhere = [
-        ...(prune ? [prune] : []),
-        ...(window && timeColumn ? [timeRangePredicate(timeColumn, window)] : []),
-        ...key.map((k) => `${q(k)} IS NOT NULL`),
-    ].join(" AND ");
+    const v = versionColumn && table.exportMode !== "snapshot" ? q(versionColumn) : undefined;
+    const ranges = timeColumn ? (spec.days ? dayRanges(spec.days) : spec.window ? [spec.window] : []) : [];
+    const any = (parts: string[]) => (parts.length > 1 ? `(${parts.join(" OR ")})` : parts[0]);
+    const inDays = (alias?: string) =>
+        ranges.length ? any(ranges.map((r) => timeRangePredicate(timeColumn!, r, alias))) : "";
+    const prunes = ranges.map((r) => d.sourcePrune(r)).filter((p): p is string => !!p);
+    const sourceWhere =
+        [
+            ...(prunes.length ? [any(prunes)] : []),
+            ...(ranges.length ? [inDays()] : []),
+            ...(touched ? [`${q(touched.column)} > TIMESTAMP ${sqlString(touched.after)}`] : []),
+            ...key.map((k) => `${q(k)} IS NOT NULL`),
+        ].join(" AND ") || "TRUE";
     const day = (agg: string) => (timeColumn ? `CAST(${agg}(CAST(${q(timeColumn)} AS DATE)) AS VARCHAR)` : `'all'`);
     const cols = list(spec.columns);
     const dedupe = (extra = "") =>
-        `SELECT ${cols}${extra} FROM (SELECT ${cols}, row_number() OVER (PARTITION BY ${keys} ORDER BY ${v} DESC NULLS LAST) AS "__rn" ` +
+        `SELECT ${cols}${extra} FROM (SELECT ${cols}, row_number() OVER (PARTITION BY ${keys}${v ? ` ORDER BY ${v} DESC NULLS LAST` : ""}) AS "__rn" ` +
         `FROM ${spec.source} WHERE ${sourceWhere}) AS "d" WHERE "__rn" = 1`;
-    return { key, keys, v, q, list, cols, sourceWhere, day, dedupe, window, timeColumn };
+    return { key, keys, v, q, list, cols, sourceWhere, day, dedupe, inDays, timeColumn };
 }
 
 /** The statements that read the source only: its keys per day, and its newest rows (the files target). */
@@ -159,40 +185,70 @@ export function sourceStatements(spec: MergeSource, d: Dialect): Pick<Statements
 }
 
 function sourceOnly(spec: MergeSource, parts: ReturnType<typeof mergeParts>): Pick<Statements, "days" | "files"> {
-    const { keys, q, sourceWhere, day, dedupe, timeColumn } = parts;
-    return {
-        days:
-            `SELECT "__day" AS "day", count(*) AS "keys", sum("__n") AS "rows" ` +
-            `FROM (SELECT ${keys}, count(*) AS "__n", ${day("min")} AS "__day" FROM ${spec.source} WHERE ${sourceWhere} GROUP BY ${keys}) AS "g" GROUP BY "__day"`,
-        files: dedupe(timeColumn ? `, CAST(CAST(${q(timeColumn)} AS DATE) AS VARCHAR) AS "dt"` : ""),
-    };
+    const { keys, q, sourceWhere, day, dedupe, timeColumn, cols } = parts;
+    const dt = timeColumn ? `, CAST(CAST(${q(timeColumn)} AS DATE) AS VARCHAR) AS "dt"` : "";
+    // A snapshot has no key: its rows are counted and copied as they are.
+    return spec.table.exportMode === "snapshot"
+        ? {
+              days: `SELECT ${day("min")} AS "day", count(*) AS "keys", count(*) AS "rows" FROM ${spec.source} WHERE ${sourceWhere}`,
+              files: `SELECT ${cols}${dt} FROM ${spec.source} WHERE ${sourceWhere}`,
+          }
+        : {
+              days:
+                  `SELECT "__day" AS "day", count(*) AS "keys", sum("__n") AS "rows" ` +
+                  `FROM (SELECT ${keys}, count(*) AS "__n", ${day("min")} AS "__day" FROM ${spec.source} WHERE ${sourceWhere} GROUP BY ${keys}) AS "g" GROUP BY "__day"`,
+              files: dedupe(dt),
+          };
 }
 
-/** Every statement of one merge (see the module comment). */
+/**
+ * Every statement of one merge (see the module comment), by the table's export mode: `merge`
+ * updates a key whose incoming version is newer and inserts new keys; `insertOnly` inserts new keys
+ * only; `snapshot` deletes the target's rows and inserts the source's.
+ */
 export function statements(spec: MergeSpec, d: Dialect): Statements {
     const parts = mergeParts(spec, d);
-    const { key, keys, v, q, list, cols, sourceWhere, day, dedupe, window, timeColumn } = parts;
+    const { key, keys, v, q, list, cols, sourceWhere, day, dedupe, inDays } = parts;
+    if (spec.table.exportMode === "snapshot") {
+        return {
+            clear: `DELETE FROM ${spec.target}`,
+            merge: `INSERT INTO ${spec.target} (${cols}) SELECT ${cols} FROM ${spec.source} WHERE ${sourceWhere}`,
+            preview: `SELECT 'all' AS "day", count(*) AS "source_keys", count(*) AS "source_rows", count(*) AS "inserts", 0 AS "updates" FROM ${spec.source} WHERE ${sourceWhere}`,
+            target: `SELECT 'all' AS "day", count(*) AS "target_keys", count(*) AS "target_rows" FROM ${spec.target}`,
+            ...sourceOnly(spec, parts),
+        };
+    }
     const on = key.map((k) => `"t".${q(k)} = "s".${q(k)}`).join(" AND ");
-    const targetWhere = (alias?: string) => (window && timeColumn ? timeRangePredicate(timeColumn, window, alias) : "");
-    const tw = targetWhere() && ` WHERE ${targetWhere()}`;
-    const newer = `("s".${v} > "t".${v} OR ("t".${v} IS NULL AND "s".${v} IS NOT NULL))`;
+    const tw = inDays() && ` WHERE ${inDays()}`;
+    const newer = v ? `("s".${v} > "t".${v} OR ("t".${v} IS NULL AND "s".${v} IS NOT NULL))` : "FALSE";
+    const update =
+        spec.table.exportMode === "merge"
+            ? `WHEN MATCHED AND ${newer} THEN UPDATE SET ${spec.columns
+                  .filter((c) => !key.includes(c))
+                  .map((c) => `${q(c)} = "s".${q(c)}`)
+                  .join(", ")} `
+            : "";
+    const updates =
+        spec.table.exportMode === "merge"
+            ? `CASE WHEN "t".${q(key[0])} IS NOT NULL AND ${newer} THEN 1 ELSE 0 END`
+            : "0";
     return {
         merge:
-            `MERGE INTO ${spec.target} AS "t" USING (${dedupe()}) AS "s" ON ${on}${targetWhere("t") && ` AND ${targetWhere("t")}`} ` +
-            `WHEN MATCHED AND ${newer} THEN UPDATE SET ${spec.columns
-                .filter((c) => !key.includes(c))
-                .map((c) => `${q(c)} = "s".${q(c)}`)
-                .join(", ")} ` +
-            `WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${list(spec.columns, '"s".')})`,
+            `MERGE INTO ${spec.target} AS "t" USING (${dedupe()}) AS "s" ON ${on}${inDays("t") && ` AND ${inDays("t")}`} ` +
+            `${update}WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${list(spec.columns, '"s".')})`,
         preview:
             `SELECT "s"."__day" AS "day", count(*) AS "source_keys", sum("s"."__n") AS "source_rows", ` +
-            `sum(CASE WHEN "t".${q(key[0])} IS NULL THEN 1 ELSE 0 END) AS "inserts", ` +
-            `sum(CASE WHEN "t".${q(key[0])} IS NOT NULL AND ${newer} THEN 1 ELSE 0 END) AS "updates" ` +
-            `FROM (SELECT ${keys}, max(${v}) AS ${v}, count(*) AS "__n", ${day("min")} AS "__day" FROM ${spec.source} WHERE ${sourceWhere} GROUP BY ${keys}) AS "s" ` +
-            `LEFT JOIN (SELECT ${keys}, ${v} FROM ${spec.target}${tw}) AS "t" ON ${on} GROUP BY "s"."__day"`,
-        target:
-            `SELECT "__day" AS "day", count(*) AS "target_keys", sum("__n") AS "target_rows" ` +
-            `FROM (SELECT ${keys}, count(*) AS "__n", ${day("min")} AS "__day" FROM ${spec.target}${tw} GROUP BY ${keys}) AS "g" GROUP BY "__day"`,
+            `sum(CASE WHEN "t".${q(key[0])} IS NULL THEN 1 ELSE 0 END) AS "inserts", sum(${updates}) AS "updates" ` +
+            `FROM (SELECT ${keys}${v ? `, max(${v}) AS ${v}` : ""}, count(*) AS "__n", ${day("min")} AS "__day" FROM ${spec.source} WHERE ${sourceWhere} GROUP BY ${keys}) AS "s" ` +
+            `LEFT JOIN (SELECT ${keys}${v ? `, ${v}` : ""} FROM ${spec.target}${tw}) AS "t" ON ${on} GROUP BY "s"."__day"`,
+        // The sweep reads only the keys it merged: their rows in the target, not the days' others.
+        // and, for merge, those whose version in the target is older than the newest re-delivered one.
+        target: spec.touched
+            ? `SELECT "s"."__day" AS "day", count(*) AS "target_keys", sum("t"."__n") AS "target_rows", sum(${updates}) AS "stale_keys" ` +
+              `FROM (SELECT ${keys}${v ? `, max(${v}) AS ${v}` : ""}, ${day("min")} AS "__day" FROM ${spec.source} WHERE ${sourceWhere} GROUP BY ${keys}) AS "s" ` +
+              `JOIN (SELECT ${keys}${v ? `, max(${v}) AS ${v}` : ""}, count(*) AS "__n" FROM ${spec.target}${tw} GROUP BY ${keys}) AS "t" ON ${on} GROUP BY "s"."__day"`
+            : `SELECT "__day" AS "day", count(*) AS "target_keys", sum("__n") AS "target_rows" ` +
+              `FROM (SELECT ${keys}, count(*) AS "__n", ${day("min")} AS "__day" FROM ${spec.target}${tw} GROUP BY ${keys}) AS "g" GROUP BY "__day"`,
         ...sourceOnly(spec, parts),
     };
 }
@@ -214,12 +270,13 @@ export interface DayCount {
 /**
  * Compares the two sides day by day. A day the source has must hold exactly its keys in the
  * target, once each. A day the source no longer has (past Connect's 25-month retention) is kept
- * in the target, not a difference. A snapshot's target may keep keys the source dropped.
+ * in the target, not a difference. A table read whole without a window (`whole`) may keep keys the
+ * source dropped; a snapshot's target holds exactly the source's rows.
  */
 export function reconcile(
     source: ReadonlyMap<string, DayCount>,
     target: ReadonlyMap<string, DayCount>,
-    snapshot: boolean,
+    whole: boolean,
 ): { targetKeys: number; targetRows: number; problems: string[] } {
     const problems: string[] = [];
     let [targetKeys, targetRows] = [0, 0];
@@ -228,7 +285,7 @@ export function reconcile(
         targetKeys += t.keys;
         targetRows += t.rows;
         if (t.rows !== t.keys) problems.push(`${day}: ${t.rows - t.keys} duplicate row(s) in the target`);
-        if (snapshot ? t.keys < s.keys : t.keys !== s.keys) {
+        if (whole ? t.keys < s.keys : t.keys !== s.keys) {
             problems.push(`${day}: source ${s.keys} keys, target ${t.keys}`);
         }
     }

@@ -18,10 +18,16 @@ export interface ExportTableSpec {
     readonly timeColumn?: string;
     /** Columns that must never be selected (governance). */
     readonly excludedColumns?: readonly string[];
-    /** Columns identifying a record: the target holds one row per key. */
-    readonly primaryKey: readonly string[];
-    /** Column whose greatest value is a record's latest version. */
-    readonly versionColumn: string;
+    /**
+     * How rows are written: `merge` (one row per key at its latest version: new keys inserted,
+     * newer versions updated), `insertOnly` (new keys inserted, a key already there left as it is),
+     * `snapshot` (the table read whole and the target replaced with it).
+     */
+    readonly exportMode: "merge" | "insertOnly" | "snapshot";
+    /** Columns identifying a record: the target holds one row per key (merge, insertOnly). */
+    readonly primaryKey?: readonly string[];
+    /** Column whose greatest value is a record's latest version (merge; insertOnly keeps the greatest of a batch). */
+    readonly versionColumn?: string;
 }
 
 /** Settings of the export logic itself, whatever the engine. */
@@ -35,6 +41,8 @@ export interface ExportSettings {
     readonly lookbackDays: number;
     /** Days per MERGE (or UNLOAD) of a long window; each chunk commits and moves the watermark. */
     readonly chunkDays: number;
+    /** Days between full reconciliations of a time-partitioned table (0: never); default 30. */
+    readonly reconcileEveryDays?: number;
     /** Database of the source resource links. */
     readonly sourceDatabase: string;
     /** Database of the Iceberg target tables. */

@@ -11,8 +11,19 @@
  * superset of this one: the export itself reads the real columns at run time (glue:GetTable), never
  * these lists.
  *
- * Pure data, no imports: the export Lambda's code reaches `datasetKeys`, so it must stay small.
+ * Pure data. The keys of every documented dataset are in ./connectDatasets.ts; nothing under
+ * functions/ (the Lambda's code) imports either module.
  */
+import {
+    CONNECT_DATASETS,
+    DATASET_ALIASES,
+    datasetFacts,
+    resolveExportKeys,
+    type ExportKeysInput,
+    type ResolvedExportKeys,
+} from "./connectDatasets";
+
+export type { ExportMode } from "./connectDatasets";
 
 export interface ConnectColumn {
     readonly name: string;
@@ -24,8 +35,8 @@ export interface ConnectColumn {
 
 /** How the export keeps one current row per record of a dataset. */
 export interface DatasetKeys {
-    /** Columns identifying a record (Connect delivers a record again when it changes). */
-    readonly primaryKey: readonly string[];
+    /** Columns identifying a record (Connect delivers a record again when it changes); absent: none documented. */
+    readonly primaryKey?: readonly string[];
     /** Column whose greatest value marks a record's latest version; absent: unknown, must be configured. */
     readonly versionColumn?: string;
     /** Daily partition column: the table is exported incrementally on it. */
@@ -61,8 +72,8 @@ const CONTACT_RECORD_SPEC =
     "attributes:map(varchar,varchar),recording_status,recording_location,last_update_timestamp:timestamp," +
     "data_lake_last_processed_timestamp:timestamp";
 
-/** The project's `contacts` is Connect's `contact_record` under another name. */
-export const TABLE_ALIASES: Readonly<Record<string, string>> = { contacts: "contact_record" };
+/** Project and dataset names for a documented table (`contacts` is Connect's `contact_record`). */
+export const TABLE_ALIASES: Readonly<Record<string, string>> = DATASET_ALIASES;
 
 /** Column specs by Connect dataset name (see TABLE_ALIASES). */
 export const CONNECT_COLUMN_SPECS: Readonly<Record<string, string>> = {
@@ -81,42 +92,32 @@ export const CONNECT_COLUMN_SPECS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Keys of the Connect datasets, from the data-lake pages (see ../shared/reference/connect-datalake.md):
- * primary key and daily partition as documented; the version column is `last_update_timestamp` for
- * contact records and `last_modified_timestamp` for configuration tables. Datasets whose version
- * column the pages do not name have none here, so a config that exports them must set it.
+ * Keys of the Connect datasets that have one, from the documentation (lib/connectDatasets.ts, each
+ * entry citing its page): primary key, daily partition column and version column.
  */
-export const CONNECT_DATASET_KEYS: Readonly<Record<string, DatasetKeys>> = {
-    contact_record: {
-        primaryKey: ["instance_id", "contact_id"],
-        versionColumn: "last_update_timestamp",
-        timeColumn: "initiation_timestamp",
-    },
-    users: { primaryKey: ["user_id"], versionColumn: "last_modified_timestamp" },
-    agent_hierarchy_groups: { primaryKey: ["agent_hierarchy_group_id"], versionColumn: "last_modified_timestamp" },
-    routing_profiles: { primaryKey: ["agent_routing_profile_id"], versionColumn: "last_modified_timestamp" },
-    contact_flow_events: { primaryKey: ["event_id", "instance_id"], timeColumn: "start_timestamp" },
-    agent_queue_statistic_record: {
-        primaryKey: ["aqsr_statistic_id", "instance_id"],
-        timeColumn: "interval_start_time",
-    },
-    contact_lens_conversational_analytics: {
-        primaryKey: ["instance_id", "contact_id"],
-        timeColumn: "disconnect_timestamp",
-    },
-    case_events: { primaryKey: ["instance_id", "event_id"], timeColumn: "event_timestamp" },
-};
+export const CONNECT_DATASET_KEYS: Readonly<Record<string, DatasetKeys>> = Object.fromEntries(
+    Object.entries(CONNECT_DATASETS)
+        .filter(([, f]) => f.primaryKey)
+        .map(([name, f]) => [
+            name,
+            {
+                primaryKey: f.primaryKey!,
+                ...(f.versionColumn ? { versionColumn: f.versionColumn } : {}),
+                ...(f.timeColumn ? { timeColumn: f.timeColumn } : {}),
+            },
+        ]),
+);
 
-/** Keys of a dataset by the project's table name (aliases resolved), or undefined when unknown. */
+/** Keys of a dataset by the project's table name (aliases resolved), or undefined when it has none documented. */
 export function datasetKeys(table: string): DatasetKeys | undefined {
     return CONNECT_DATASET_KEYS[TABLE_ALIASES[table] ?? table];
 }
 
 /** Connect's time-partitioned datasets and their partition column, by project table name. */
 export const DEFAULT_TIME_COLUMNS: Readonly<Record<string, string>> = Object.fromEntries(
-    [...Object.keys(CONNECT_DATASET_KEYS), ...Object.keys(TABLE_ALIASES)]
-        .filter((t) => datasetKeys(t)?.timeColumn)
-        .map((t) => [t, datasetKeys(t)!.timeColumn!]),
+    [...Object.keys(CONNECT_DATASETS), ...Object.keys(TABLE_ALIASES)]
+        .filter((t) => datasetFacts(t)?.timeColumn)
+        .map((t) => [t, datasetFacts(t)!.timeColumn!]),
 );
 
 const DESCRIBED = ["users", "contacts", "contact_record", "agent_hierarchy_groups"];
@@ -133,7 +134,7 @@ export function parseColumnSpec(spec: string): ConnectColumn[] {
 export const CONNECT_TABLE_SCHEMAS: Readonly<Record<string, ConnectTableSchema>> = Object.fromEntries(
     DESCRIBED.map((table) => [
         table,
-        { columns: parseColumnSpec(CONNECT_COLUMN_SPECS[TABLE_ALIASES[table] ?? table]), ...datasetKeys(table)! },
+        { columns: parseColumnSpec(CONNECT_COLUMN_SPECS[TABLE_ALIASES[table] ?? table]), ...datasetKeys(table) },
     ]),
 );
 
@@ -146,38 +147,25 @@ export function connectColumnNames(table: string): string[] | undefined {
 }
 
 /**
- * Table entries (`{name, ...}`) with `primaryKey` and `versionColumn` filled in from the Connect
- * dataset's keys where the entry leaves them out, and a problem for each that stays unknown,
- * naming the field to set. The config and the local run use it; the Lambda receives both fields
- * in TABLES_JSON.
+ * Table entries (`{name, ...}`) with `exportMode`, `primaryKey` and `versionColumn` filled in from
+ * the Connect dataset's documentation where the entry leaves them out (`resolveExportKeys`): a
+ * problem only for an entry whose explicit `exportMode` its keys cannot give, a warning for a
+ * table Connect does not document that gets `snapshot` for want of a key. The config and the
+ * local run use it; the Lambda receives the resolved fields.
  */
-export function withDatasetDefaults<T extends { name: string; primaryKey?: unknown; versionColumn?: unknown }>(
+export function withDatasetDefaults<T extends ExportKeysInput>(
     entries: readonly T[],
-): { entries: (T & { primaryKey?: unknown; versionColumn?: unknown })[]; problems: string[] } {
+): { entries: (T & ResolvedExportKeys)[]; problems: string[]; warnings: string[] } {
     const problems: string[] = [];
+    const warnings: string[] = [];
     const filled = entries.map((entry) => {
-        const keys = typeof entry?.name === "string" ? datasetKeys(entry.name) : undefined;
-        const primaryKey = entry?.primaryKey ?? keys?.primaryKey;
-        const versionColumn = entry?.versionColumn ?? keys?.versionColumn;
-        if (entry && typeof entry === "object") {
-            if (primaryKey === undefined) {
-                problems.push(
-                    `table ${entry.name}: no primary key known; set "primaryKey" (the columns identifying a record, e.g. ["id"]).`,
-                );
-            }
-            if (versionColumn === undefined) {
-                problems.push(
-                    `table ${entry.name}: no version column known; set "versionColumn" (the column whose greatest value is a record's latest version, e.g. "last_modified_timestamp").`,
-                );
-            }
+        if (!entry || typeof entry !== "object" || typeof entry.name !== "string") {
+            return entry as T & ResolvedExportKeys;
         }
-        return entry && typeof entry === "object"
-            ? {
-                  ...entry,
-                  ...(primaryKey !== undefined ? { primaryKey } : {}),
-                  ...(versionColumn !== undefined ? { versionColumn } : {}),
-              }
-            : entry;
+        const { keys, problem, warning } = resolveExportKeys(entry);
+        if (problem) problems.push(problem);
+        if (warning) warnings.push(warning);
+        return { ...entry, ...keys };
     });
-    return { entries: filled, problems };
+    return { entries: filled, problems, warnings };
 }

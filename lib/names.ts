@@ -108,19 +108,32 @@ export function exportPrefixProblem(prefix: string): string | undefined {
 export const EXCLUSION_TAG_KEY = "sensitivity";
 export const EXCLUSION_TAG_VALUE = "restricted";
 
-/** Every environment variable the export Lambda reads (functions/settings.ts) (LATE_DATA_OVERLAP_DAYS only as LOOKBACK_DAYS' old name). */
+/**
+ * Every environment variable the stack sets for the export Lambda (functions/settings.ts). The
+ * handler also reads LATE_DATA_OVERLAP_DAYS (LOOKBACK_DAYS' old name) and TABLES_JSON (the table
+ * settings inline, instead of TABLES_OBJECT: tests and hand-made functions).
+ */
 export const HANDLER_ENV_VARS = [
     "EXPORT_BUCKET",
     "EXPORT_PREFIX",
     "ATHENA_WORKGROUP",
     "SOURCE_DATABASE",
     "EXPORT_DATABASE",
-    "TABLES_JSON",
+    "TABLES_OBJECT",
+    "TABLES_SHA256",
     "EXPORT_TARGET",
     "EXPORT_FORMAT",
     "LOOKBACK_DAYS",
     "CHUNK_DAYS",
+    "RECONCILE_EVERY_DAYS",
     "LOG_LEVEL",
 ] as const;
 
 export type HandlerEnvVar = (typeof HANDLER_ENV_VARS)[number];
+
+/**
+ * Where the stack writes the export's per-table settings in the exports bucket (a JSON list, one
+ * entry a table): outside Lambda's 4 KB environment, so the table count has no limit there. Under
+ * `state/`, which the export's role reads.
+ */
+export const TABLES_OBJECT_KEY = "state/settings/tables.json";

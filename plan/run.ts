@@ -165,6 +165,28 @@ export async function runProgram(
     peers: Readonly<Record<string, PeerOutputs>>,
     environment: Pick<PlanOptions, "partition" | "invokes" | "invitations"> = {},
 ): Promise<PlanResult> {
+    // Pulumi's runtime records a stack trace for every promise it makes (debuggablePromise) and
+    // resource (Resource.callsites); under ts-node each is source-mapped, which was most of a
+    // 200-table plan's time (bench/plan.bench.ts). The plan shows neither: no promise stack (the
+    // resources' own source positions Pulumi still reads, raising the limit itself), V8's format.
+    const errors = Error as { prepareStackTrace?: unknown; stackTraceLimit: number };
+    const [prepare, limit] = [errors.prepareStackTrace, errors.stackTraceLimit];
+    errors.prepareStackTrace = undefined;
+    errors.stackTraceLimit = 0;
+    try {
+        return await planProgram(stack, config, peers, environment);
+    } finally {
+        errors.prepareStackTrace = prepare;
+        errors.stackTraceLimit = limit;
+    }
+}
+
+async function planProgram(
+    stack: string,
+    config: Record<string, string>,
+    peers: Readonly<Record<string, PeerOutputs>>,
+    environment: Pick<PlanOptions, "partition" | "invokes" | "invitations">,
+): Promise<PlanResult> {
     // Validate first, so a bad config is reported before anything is "created".
     const warnings: string[] = [];
     const app: AppConfig = parseConfig(config, { warn: (i) => warnings.push(`${i.key}: ${i.message}`) });

@@ -5,14 +5,19 @@
  * an encrypted alarm topic CloudWatch can publish to; access logs; the failure queue's key.
  */
 import { strict as assert } from "assert";
-import { HANDLER_ENV_VARS, parseHandlerEnv } from "../functions/settings";
+import { HANDLER_ENV_VARS, parseHandlerEnv, readTablesObject } from "../functions/settings";
 import { icebergPrefix } from "../functions/runner";
 import { MAINTENANCE_INPUT } from "../components/analyticsExport";
 import { icebergRoot } from "../lib/names";
-import { environmentSizeProblem, handlerEnvironment, LAMBDA_ENVIRONMENT_LIMIT } from "../lib/exportEnvironment";
+import { createHash } from "crypto";
+import {
+    environmentSizeProblem,
+    handlerEnvironment,
+    LAMBDA_ENVIRONMENT_LIMIT,
+    tablesObject,
+} from "../lib/exportEnvironment";
 import { PlannedResource } from "../plan/run";
 import { checkPlan } from "../policy/check";
-import { ConfigError } from "../lib/config";
 import { CONSUMER, ofType, plan } from "./helpers";
 
 type Plan = Awaited<ReturnType<typeof plan>>;
@@ -33,13 +38,27 @@ describe("export v2 wiring (consumer stack)", () => {
         consumer = await plan("consumer", { consumer: { exportReaders: [QUICKSIGHT] } });
     });
 
-    it("gives the Lambda exactly the handler's environment, which the handler accepts, keys included", () => {
+    it("gives the Lambda exactly the handler's environment, which the handler accepts, keys included", async () => {
         const variables = (byName(consumer, "export-function").inputs as any).environment.variables;
         assert.deepEqual(Object.keys(variables).sort(), [...HANDLER_ENV_VARS].sort());
         const settings = parseHandlerEnv(variables);
         assert.equal(settings.exportDatabase, "connect_analytics_exports");
+        // The tables come from the object the stack writes, checked against the hash in the environment.
+        const object = byName(consumer, "export-tables").inputs as { key: string; content: string };
+        const store = {
+            getText: async (key: string) => (key === object.key ? object.content : undefined),
+            uri: (k: string) => k,
+        };
+        const tables = await readTablesObject(store, settings.tablesObject!);
+        await assert.rejects(
+            readTablesObject(
+                { ...store, getText: async () => object.content.replace("users", "users2") },
+                settings.tablesObject!,
+            ),
+            /table settings .* has SHA-256 [0-9a-f]{64}, not the [0-9a-f]{64} this function was deployed with/,
+        );
         assert.deepEqual(
-            settings.tables.map((t) => [t.name, t.primaryKey, t.versionColumn]),
+            tables.map((t) => [t.name, t.primaryKey, t.versionColumn]),
             [
                 ["users", ["user_id"], "last_modified_timestamp"],
                 ["contacts", ["instance_id", "contact_id"], "last_update_timestamp"],
@@ -203,7 +222,7 @@ describe("export v2 wiring (consumer stack)", () => {
     });
 });
 
-describe("the export's environment against Lambda's 4 KB", () => {
+describe("the export's per-table settings travel outside Lambda's 4 KB environment", () => {
     const base = {
         exportPrefix: "connect",
         athenaWorkgroupName: "connect_analytics_workgroup",
@@ -213,6 +232,7 @@ describe("the export's environment against Lambda's 4 KB", () => {
         exportFormat: "parquet" as const,
         lookbackDays: 3,
         exportChunkDays: 7,
+        fullReconciliationDays: 30,
         exportsBucket: `connect-analytics-dev-exports-${CONSUMER}`,
         logLevel: "INFO" as const,
     };
@@ -220,28 +240,39 @@ describe("the export's environment against Lambda's 4 KB", () => {
         Array.from({ length: count }, (_, i) => ({
             name: `dataset_number_${i}`,
             linkName: `dataset_number_${i}_link`,
+            exportMode: "merge" as const,
             primaryKey: ["instance_id", "record_id"],
             versionColumn: "last_update_timestamp",
         }));
+    const bytes = (env: Record<string, string>) =>
+        Object.entries(env).reduce((n, [k, v]) => n + k.length + v.length, 0);
 
-    it("fits every Connect dataset at once; past the limit it says by how much, and the config rejects it", () => {
-        const fits = handlerEnvironment({ ...base, tables: tables(12) });
-        const size = Object.entries(fits).reduce((n, [k, v]) => n + k.length + String(v).length, 0);
-        assert.ok(size <= LAMBDA_ENVIRONMENT_LIMIT, `${size} bytes for 12 tables`);
-        assert.equal(environmentSizeProblem(fits), undefined);
-        assert.match(
-            environmentSizeProblem(handlerEnvironment({ ...base, tables: tables(40) }))!,
-            /the export's environment would be \d+ bytes, over Lambda's 4096-byte limit/,
-        );
+    it("the environment is the same size for 3 tables as for 200: it names the settings object and its SHA-256", () => {
+        const few = handlerEnvironment({ ...base, tables: tables(3) });
+        const many = handlerEnvironment({ ...base, tables: tables(200) });
+        assert.equal(bytes(few), bytes(many));
+        assert.ok(bytes(many) <= LAMBDA_ENVIRONMENT_LIMIT);
+        assert.equal(environmentSizeProblem(many), undefined);
+        const object = tablesObject(tables(200));
+        assert.equal(many.TABLES_OBJECT, object.key);
+        assert.equal(many.TABLES_SHA256, createHash("sha256").update(object.text).digest("hex"));
+        assert.equal(JSON.parse(object.text).length, 200);
+        assert.notEqual(few.TABLES_SHA256, many.TABLES_SHA256);
     });
 
-    it("a config with too many exported tables is a config error naming tables: nothing is planned", async () => {
-        const many = tables(40).map(({ name, primaryKey, versionColumn }) => ({ name, primaryKey, versionColumn }));
-        await assert.rejects(
-            plan("consumer", { consumer: { producerStack: undefined, tables: many } }),
-            (err: Error) =>
-                err instanceof ConfigError &&
-                /connect-analytics:tables: the export's environment .* over Lambda's 4096-byte limit/.test(err.message),
+    it("a consumer exporting 60 tables plans: the function's environment holds no table, the settings object holds them all", async () => {
+        const many = tables(60).map(({ name, primaryKey, versionColumn }) => ({ name, primaryKey, versionColumn }));
+        const result = await plan("consumer", { consumer: { producerStack: undefined, tables: many } });
+        const fn = result.resources.find((r) => r.type === "aws:lambda/function:Function")!;
+        const variables = (fn.inputs.environment as { variables: Record<string, string> }).variables;
+        assert.equal(variables.TABLES_JSON, undefined);
+        const object = result.resources.find((r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2")!;
+        assert.equal(object.inputs.key, variables.TABLES_OBJECT);
+        const content = object.inputs.content as string;
+        assert.equal(createHash("sha256").update(content).digest("hex"), variables.TABLES_SHA256);
+        assert.deepEqual(
+            (JSON.parse(content) as { name: string }[]).map((t) => t.name),
+            many.map((t) => t.name),
         );
     });
 });

@@ -74,16 +74,49 @@ describe("config validation", () => {
         );
     });
 
-    it("rejects an exported table without known keys, naming the fields to set; the export off, it is fine", () => {
-        const unknown = { tables: ["users", "agent_statistic_record"] };
-        const messages = issuesOf(stackConfig("consumer", unknown)).map((i) => `${i.key}: ${i.message}`);
-        assert.ok(
-            messages.some((m) =>
-                /tables: table agent_statistic_record: no primary key known; set "primaryKey"/.test(m),
-            ),
+    it("never refuses a table for its keys: a known dataset gets its documented mode, an unknown one without a key a snapshot and one warning; only the exporting consumer reads them", () => {
+        const tables = [
+            "users",
+            "agent_queue_statistic_record",
+            "agent_statistic_record",
+            "contact_flow_events",
+            "my_table",
+        ];
+        const warnings: ConfigIssue[] = [];
+        const config = parseConfig(stackConfig("consumer", { tables }), { warn: (i) => warnings.push(i) });
+        assert.deepEqual(
+            config.tables.map((t) => [t.name, t.exportMode]),
+            [
+                ["users", "merge"],
+                ["agent_queue_statistic_record", "merge"],
+                ["agent_statistic_record", "snapshot"],
+                ["contact_flow_events", "insertOnly"],
+                ["my_table", "snapshot"],
+            ],
         );
-        assert.ok(messages.some((m) => /set "versionColumn"/.test(m)));
-        assert.doesNotThrow(() => parseConfig(stackConfig("consumer", { ...unknown, enableLambdaExport: false })));
+        const keyWarnings = warnings.filter((w) => /primaryKey/.test(w.message));
+        assert.equal(keyWarnings.length, 1, JSON.stringify(warnings));
+        assert.match(keyWarnings[0].message, /my_table is not a dataset .* set "primaryKey" .* and "versionColumn"/);
+        // A mode its keys cannot give is the exporting consumer's problem only.
+        const asked = {
+            tables: [
+                { name: "my_table", exportMode: "merge" },
+                { name: "bad", exportMode: "upsert" },
+            ],
+        };
+        const messages = issuesOf(stackConfig("consumer", asked)).map((i) => i.message);
+        assert.ok(messages.some((m) => /my_table: exportMode merge needs "primaryKey" .* and "versionColumn"/.test(m)));
+        assert.ok(messages.some((m) => /"exportMode" must be one of merge, insertOnly, snapshot/.test(m)));
+        const producer = parseConfig(stackConfig("producer", asked));
+        assert.deepEqual(
+            producer.tables.map((t) => [t.name, t.exportMode, t.primaryKey]),
+            [
+                ["my_table", undefined, undefined],
+                ["bad", undefined, undefined],
+            ],
+            "the producer neither checks nor keeps export settings",
+        );
+        assert.doesNotThrow(() => parseConfig(stackConfig("consumer", { ...asked, enableLambdaExport: false })));
         const excludedKey = issuesOf(
             stackConfig("consumer", {
                 tables: [{ name: "users", primaryKey: ["email"] }],

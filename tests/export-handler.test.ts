@@ -5,6 +5,7 @@
  * maintenance, the files target, and what it logs.
  */
 import { strict as assert } from "assert";
+import { createHash } from "crypto";
 import { Readable } from "stream";
 import { S3Client } from "@aws-sdk/client-s3";
 import { AWS_CLIENT_CONFIG, createExportHandler, type HandlerDeps } from "../functions/handler";
@@ -139,6 +140,30 @@ describe("export handler (Athena, Glue and S3 mocked)", () => {
         );
         assert.equal(logs[logs.length - 1].event, "export_summary");
         assert.equal(logs[logs.length - 1].requestId, "11111111-2222-3333-4444-555555555555");
+    });
+
+    it("reads the table settings from the object the stack wrote (TABLES_OBJECT), checked against TABLES_SHA256; a mismatch runs nothing", async () => {
+        const text = JSON.stringify(TABLES);
+        aws.put("state/settings/tables.json", text);
+        const env = {
+            TABLES_JSON: undefined,
+            TABLES_OBJECT: "state/settings/tables.json",
+            TABLES_SHA256: createHash("sha256").update(text).digest("hex"),
+        };
+        const ok = await invoke({ scheduledTime: SCHEDULED }, { env });
+        assert.equal(ok.error, undefined, ok.error?.message);
+        assert.deepEqual(
+            ok.result.tables.map((t: TableRunEntry) => t.table),
+            TABLES.map((t) => t.name),
+        );
+        aws.put("state/settings/tables.json", text.replace('"users"', '"users2"'));
+        const queries = aws.queries.length;
+        const changed = await invoke({ scheduledTime: SCHEDULED, runId: "other-run" }, { env });
+        assert.match(
+            changed.error!.message,
+            /table settings s3:\/\/exports-bucket\/state\/settings\/tables\.json has SHA-256 .* not the .* this function was deployed with/,
+        );
+        assert.equal(aws.queries.length, queries, "no query ran");
     });
 
     it("an incremental run reads the days since the watermark plus the lookback, as one chunk, and moves the watermark", async () => {

@@ -43,6 +43,7 @@ import { handlerEnv } from "./export-fakes";
 const contacts: ExportTableSpec = {
     name: "contacts",
     linkName: "contacts_link",
+    exportMode: "merge",
     timeColumn: "initiation_timestamp",
     primaryKey: ["instance_id", "contact_id"],
     versionColumn: "last_update_timestamp",
@@ -50,6 +51,7 @@ const contacts: ExportTableSpec = {
 const users: ExportTableSpec = {
     name: "users",
     linkName: "users_link",
+    exportMode: "merge",
     primaryKey: ["user_id"],
     versionColumn: "last_modified_timestamp",
 };
@@ -527,7 +529,8 @@ describe("export environment and table specs", () => {
                 log: "INFO",
             },
         );
-        assert.equal(s.tables[1].primaryKey.join(","), "instance_id,contact_id");
+        assert.equal(s.tables[1].primaryKey!.join(","), "instance_id,contact_id");
+        assert.equal(s.tables[1].exportMode, "merge", "a spec without exportMode is a merge (the earlier contract)");
         assert.equal(
             parseHandlerEnv(handlerEnv({ LOOKBACK_DAYS: undefined, LATE_DATA_OVERLAP_DAYS: "2" })).lookbackDays,
             2,
@@ -586,30 +589,55 @@ describe("export environment and table specs", () => {
         ]);
         assert.match(
             problems[0],
-            /^\[0\] must be \{name, linkName, primaryKey: \[columns\], versionColumn.*: versionColumn, primaryKey/,
+            /^\[0\] must be \{name, linkName, exportMode\?: merge\|insertOnly\|snapshot, primaryKey: \[columns\] \(merge, insertOnly\), versionColumn \(merge\).*: versionColumn, primaryKey/,
         );
         assert.match(problems[1], /excludes v, which the export needs/);
         assert.match(problems[2], /versionColumn is in primaryKey/);
         assert.match(problems[3], /unknown field extra/);
+        // insertOnly needs a key, snapshot nothing (and reads the table whole: no time column).
+        const modes = parseTableSpecs([
+            { name: "e", linkName: "e_link", exportMode: "insertOnly", primaryKey: ["id"], timeColumn: "ts" },
+            { name: "s", linkName: "s_link", exportMode: "snapshot", timeColumn: "ts" },
+            { name: "x", linkName: "x_link", exportMode: "insertOnly" },
+            { name: "y", linkName: "y_link", exportMode: "upsert", primaryKey: ["id"], versionColumn: "v" },
+        ]);
+        assert.deepEqual(modes.tables, [
+            { name: "e", linkName: "e_link", exportMode: "insertOnly", primaryKey: ["id"], timeColumn: "ts" },
+            { name: "s", linkName: "s_link", exportMode: "snapshot" },
+        ]);
+        assert.match(modes.problems[0], /^\[2\] .*: primaryKey/);
+        assert.match(modes.problems[1], /^\[3\] .*: exportMode/);
         assert.match(problems[4], /name t appears more than once/);
     });
 
-    it("the Connect datasets' keys fill in what a table entry leaves out; an unknown dataset names the field to set", () => {
+    it("the Connect datasets' keys and modes fill in what a table entry leaves out; an unknown table without a key is a snapshot with one warning", () => {
         assert.deepEqual(datasetKeys("contacts"), CONNECT_DATASET_KEYS.contact_record);
-        assert.equal(datasetKeys("routing_profiles")!.primaryKey[0], "agent_routing_profile_id");
-        const { entries, problems } = withDatasetDefaults([
+        assert.equal(datasetKeys("routing_profiles")!.primaryKey![0], "agent_routing_profile_id");
+        const { entries, problems, warnings } = withDatasetDefaults([
             { name: "users" },
             { name: "custom_table", versionColumn: "updated_at" },
             { name: "contact_flow_events" },
+            { name: "agent_statistic_record" },
+            { name: "my_events", primaryKey: ["id"] },
+            { name: "my_merge", exportMode: "merge", primaryKey: ["id"] },
         ]);
         assert.deepEqual(entries[0], {
             name: "users",
+            exportMode: "merge",
             primaryKey: ["user_id"],
             versionColumn: "last_modified_timestamp",
         });
+        assert.deepEqual(
+            entries.map((e) => e.exportMode),
+            ["merge", "snapshot", "insertOnly", "snapshot", "insertOnly", "merge"],
+        );
+        assert.equal(warnings.length, 1, warnings.join("\n"));
+        assert.match(
+            warnings[0],
+            /custom_table is not a dataset .* snapshot .* set "primaryKey" .* and "versionColumn"/,
+        );
         assert.deepEqual(problems, [
-            'table custom_table: no primary key known; set "primaryKey" (the columns identifying a record, e.g. ["id"]).',
-            'table contact_flow_events: no version column known; set "versionColumn" (the column whose greatest value is a record\'s latest version, e.g. "last_modified_timestamp").',
+            'table my_merge: exportMode merge needs "versionColumn" (the column whose greatest value is a record\'s latest version), which the entry does not set; set it, or use exportMode insertOnly.',
         ]);
         assert.equal(DEFAULT_TIME_COLUMNS.contacts, "initiation_timestamp");
         assert.equal(DEFAULT_TIME_COLUMNS.agent_queue_statistic_record, "interval_start_time");
@@ -711,7 +739,7 @@ describe("export backoff, dates and Connect schema", () => {
             const names = schema.columns.map((c) => c.name);
             assert.equal(new Set(names).size, names.length, "no duplicate columns");
             for (const key of [
-                ...schema.primaryKey,
+                ...(schema.primaryKey ?? []),
                 schema.versionColumn!,
                 ...(schema.timeColumn ? [schema.timeColumn] : []),
             ]) {

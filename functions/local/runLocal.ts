@@ -58,7 +58,7 @@ import type {
     SetupSummary,
     TableRunEntry,
 } from "../types";
-import { attachLake, attachTarget, createDuckdbEngine, duckdbTableExists } from "./duckdbEngine";
+import { attachLake, attachTarget, createDuckdbEngine, describeColumns, duckdbTableExists } from "./duckdbEngine";
 import { GLOB_CHARACTERS } from "./duckdbSql";
 import { createFsObjectStore } from "./fsStore";
 import { readerProblems, writeReaderView, type LocalReader, type ReaderView } from "./readerView";
@@ -806,16 +806,30 @@ async function checkTable(
                 : `read_csv([${files}], union_by_name = true)`;
         query = `index ${path.relative(process.cwd(), store.uri(filesIndexKey(v.prefix, table.name)))} lists the current folder of each day`;
     }
-    const key = table.primaryKey.map(quoteIdent).join(", ");
-    const ver = quoteIdent(table.versionColumn);
     const source = `${quoteIdent(DEFAULT_CONSUMER_DATABASE)}.${quoteIdent(table.linkName)}`;
-    const on = table.primaryKey.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(" AND ");
-    const sql = `WITH s AS (SELECT ${key}, max(${ver}) AS ${ver} FROM ${source} WHERE ${table.primaryKey.map((k) => `${quoteIdent(k)} IS NOT NULL`).join(" AND ")} GROUP BY ${key}),
-t AS (SELECT ${key}, ${ver} FROM ${target})
+    let sql: string;
+    if (table.exportMode === "snapshot" || !table.primaryKey) {
+        // No key: the target must hold the source's rows, as many times each as the source does.
+        const cols = (await describeColumns(connection, `SELECT * FROM ${target}`))
+            .map((c) => quoteIdent(c.name))
+            .join(", ");
+        const diff = (a: string, b: string) =>
+            `(SELECT count(*) FROM (SELECT ${cols} FROM ${a} EXCEPT ALL SELECT ${cols} FROM ${b}))`;
+        sql =
+            `SELECT (SELECT count(*) FROM ${target}) AS rows, (SELECT count(*) FROM ${target}) AS keys, 0 AS stale, ` +
+            `${diff(source, target)} AS missing, ${diff(target, source)} AS extra`;
+    } else {
+        const key = table.primaryKey.map(quoteIdent).join(", ");
+        // insertOnly keeps the first version written: only a merge must hold the latest.
+        const ver = table.exportMode === "merge" && table.versionColumn ? quoteIdent(table.versionColumn) : undefined;
+        const on = table.primaryKey.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(" AND ");
+        sql = `WITH s AS (SELECT ${key}${ver ? `, max(${ver}) AS ${ver}` : ""} FROM ${source} WHERE ${table.primaryKey.map((k) => `${quoteIdent(k)} IS NOT NULL`).join(" AND ")} GROUP BY ${key}),
+t AS (SELECT ${key}${ver ? `, ${ver}` : ""} FROM ${target})
 SELECT (SELECT count(*) FROM t) AS rows, (SELECT count(*) FROM (SELECT DISTINCT ${key} FROM t)) AS keys,
-  (SELECT count(*) FROM t JOIN s ON ${on} WHERE s.${ver} > t.${ver} OR (t.${ver} IS NULL AND s.${ver} IS NOT NULL)) AS stale,
+  ${ver ? `(SELECT count(*) FROM t JOIN s ON ${on} WHERE s.${ver} > t.${ver} OR (t.${ver} IS NULL AND s.${ver} IS NOT NULL))` : "0"} AS stale,
   (SELECT count(*) FROM s WHERE NOT EXISTS (SELECT 1 FROM t WHERE ${on})) AS missing,
   (SELECT count(*) FROM t WHERE NOT EXISTS (SELECT 1 FROM s WHERE ${on})) AS extra`;
+    }
     const row = (await connection.runAndReadAll(sql)).getRowObjectsJS()[0];
     return {
         table: table.name,

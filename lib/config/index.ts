@@ -79,6 +79,7 @@ const EXPORT_KEYS = [
     "exportDatabaseName",
     "lookbackDays",
     "exportChunkDays",
+    "fullReconciliationDays",
     "maintenanceSchedule",
     "exportReaders",
     "alarmEmail",
@@ -133,11 +134,18 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     const source = parseSource(get, fail, side);
     const lfTags = parseLfTags(get, fail);
     const connect = source.dataSource === "connectAnalytics";
-    const listed = parseTables(connect && !isSet("tables") ? CONNECT_DEFAULT_TABLES : get<unknown[]>("tables"), fail);
-    if (connect) checkConnectDatasets(listed, fail);
     const exporting = side === "consumer" && get<boolean>("enableLambdaExport");
-    // Known Connect datasets get their keys whatever the side; only an exporting consumer needs them.
-    const tables = withExportKeys(applyExclusions(get, fail, listed, lfTags), exporting ? fail : () => undefined);
+    // The export's settings of a table are read and checked only where the export runs.
+    const listed = parseTables(
+        connect && !isSet("tables") ? CONNECT_DEFAULT_TABLES : get<unknown[]>("tables"),
+        fail,
+        exporting,
+    );
+    if (connect) checkConnectDatasets(listed, fail);
+    const governed = applyExclusions(get, fail, listed, lfTags);
+    const tables = exporting
+        ? withExportKeys(governed, fail, (message) => options.warn?.({ key: qualify("tables"), message }))
+        : governed;
     if (exporting) checkExportKeys(tables, fail);
     if (exporting && get("exportTarget") === "iceberg") {
         const exportDatabase = get<string>("exportDatabaseName");
@@ -301,6 +309,7 @@ function checkExportKeys(tables: readonly TableConfig[], fail: Fail): void {
             }
         }
         const withheld = new Set(t.excludedColumns ?? []);
+        if (t.exportMode === "snapshot") continue;
         for (const column of [...(t.primaryKey ?? []), ...(t.versionColumn ? [t.versionColumn] : [])]) {
             if (withheld.has(column)) {
                 fail(

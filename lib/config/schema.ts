@@ -153,8 +153,10 @@ export const CONFIG_KEYS = {
         type: "array",
         default: [...DEFAULT_TABLES],
         description:
-            "Tables to share. Each entry is a name or `{name, linkName, timeColumn}`; linkName defaults to `<name>_link`, " +
-            "timeColumn (the daily partition column, for incremental export) to `initiation_timestamp` for contacts/contact_record.",
+            "Tables to share. Each entry is a name or `{name, linkName, timeColumn, exportMode, primaryKey, versionColumn}`; linkName defaults to `<name>_link`, " +
+            "timeColumn (the daily partition column, for incremental export) to the dataset's documented partition (`initiation_timestamp` for contacts/contact_record). " +
+            "The export's fields (read only by a consumer with the export on) default to each Connect dataset's documented keys: " +
+            "exportMode `merge` (key and version), `insertOnly` (key only: new keys inserted) or `snapshot` (no key: read whole and replaced).",
     },
     projectName: {
         type: "string",
@@ -308,6 +310,15 @@ export const CONFIG_KEYS = {
         side: "consumer",
         description:
             "Days before the watermark each run reads again, for late and updated records (Connect delivers at least once and updates records after they land).",
+    },
+    fullReconciliationDays: {
+        type: "number",
+        default: 30,
+        min: 0,
+        max: 400,
+        side: "consumer",
+        description:
+            "Days between full reconciliations of each time-partitioned table: distinct keys and newest version per day over the whole retained source, against the target; the days that differ are merged again. 0: never (the daily late-update sweep still runs).",
     },
     exportChunkDays: {
         type: "number",

@@ -1,4 +1,5 @@
-/** Config `tables`: names or `{name, linkName, timeColumn}` entries, checked and defaulted. */
+/** Config `tables`: names or `{name, linkName, timeColumn, ...export settings}` entries, checked and defaulted. */
+import { EXPORT_MODES, type ExportMode } from "../connectDatasets";
 import { DEFAULT_TIME_COLUMNS, withDatasetDefaults } from "../connectSchema";
 import { defaultLinkName } from "../names";
 import { checkGlueName, Fail } from "./reader";
@@ -6,14 +7,19 @@ import type { TableConfig } from "./types";
 
 export { DEFAULT_TIME_COLUMNS };
 
-export function parseTables(entries: readonly unknown[], fail: Fail): TableConfig[] {
+/**
+ * `exporting`: this stack runs the export (a consumer with enableLambdaExport), the only place its
+ * settings (`primaryKey`, `versionColumn`, `exportMode`) are read and checked; elsewhere they are
+ * left out unread, so one table list serves both stacks.
+ */
+export function parseTables(entries: readonly unknown[], fail: Fail, exporting = true): TableConfig[] {
     if (entries.length === 0) {
         fail("tables", "must list at least one table, e.g. [users, contacts, agent_hierarchy_groups].");
         return [];
     }
     const tables: TableConfig[] = [];
     entries.forEach((entry, index) => {
-        const table = parseEntry(entry, `tables[${index}]`, fail);
+        const table = parseEntry(entry, `tables[${index}]`, fail, exporting);
         if (table) tables.push(table);
     });
     for (const field of ["name", "linkName"] as const) {
@@ -32,9 +38,11 @@ export function parseTables(entries: readonly unknown[], fail: Fail): TableConfi
     return tables;
 }
 
-const TABLE_FIELDS = ["name", "linkName", "timeColumn", "primaryKey", "versionColumn"];
+const TABLE_FIELDS = ["name", "linkName", "timeColumn", "primaryKey", "versionColumn", "exportMode"];
+/** The export's own fields: read only where the export runs. */
+const EXPORT_FIELDS = ["primaryKey", "versionColumn", "exportMode"];
 
-function parseEntry(entry: unknown, where: string, fail: Fail): TableConfig | undefined {
+function parseEntry(entry: unknown, where: string, fail: Fail, exporting: boolean): TableConfig | undefined {
     let fields: Record<string, unknown>;
     if (typeof entry === "string") {
         fields = { name: entry };
@@ -47,7 +55,8 @@ function parseEntry(entry: unknown, where: string, fail: Fail): TableConfig | un
         fail("tables", `${where} must be a table name or {${TABLE_FIELDS.join(", ")}}, got ${JSON.stringify(entry)}.`);
         return undefined;
     }
-    const { name, linkName, timeColumn, primaryKey, versionColumn } = fields;
+    if (!exporting) fields = Object.fromEntries(Object.entries(fields).filter(([k]) => !EXPORT_FIELDS.includes(k)));
+    const { name, linkName, timeColumn, primaryKey, versionColumn, exportMode } = fields;
     if (typeof name !== "string") {
         fail("tables", `${where} needs a string "name".`);
         return undefined;
@@ -82,6 +91,13 @@ function parseEntry(entry: unknown, where: string, fail: Fail): TableConfig | un
         fail("tables", `${where} "versionColumn" must be a column name, e.g. "last_update_timestamp".`);
         return undefined;
     }
+    if (exportMode !== undefined && !EXPORT_MODES.includes(exportMode as ExportMode)) {
+        fail(
+            "tables",
+            `${where} "exportMode" must be one of ${EXPORT_MODES.join(", ")} (merge: key and version; insertOnly: new keys only; snapshot: read whole and replaced), got ${JSON.stringify(exportMode)}.`,
+        );
+        return undefined;
+    }
     const link = linkName ?? defaultLinkName(name);
     if (!checkGlueName(link, "tables", fail, `${where} linkName`)) return undefined;
     const column = timeColumn === null ? undefined : (timeColumn ?? DEFAULT_TIME_COLUMNS[name]);
@@ -92,15 +108,23 @@ function parseEntry(entry: unknown, where: string, fail: Fail): TableConfig | un
         ...(column !== undefined ? { timeColumn: column } : {}),
         ...(primaryKey !== undefined ? { primaryKey: primaryKey as string[] } : {}),
         ...(versionColumn !== undefined ? { versionColumn: versionColumn as string } : {}),
+        ...(exportMode !== undefined ? { exportMode: exportMode as ExportMode } : {}),
     };
 }
 
 /**
- * The export keeps one row per primary key, its latest version: each table needs both. Known
- * Connect datasets have them (lib/connectSchema.ts); any other table must set them.
+ * The export's settings of each table (where the export runs): its `exportMode`, and the keys that
+ * mode needs, from the entry or the dataset's documentation (lib/connectDatasets.ts). A table the
+ * documentation does not know and the entry gives no key gets `snapshot` and one warning naming
+ * the keys that would make it merge; only a mode asked for that its keys cannot give is a problem.
  */
-export function withExportKeys(tables: readonly TableConfig[], fail: Fail): TableConfig[] {
-    const { entries, problems } = withDatasetDefaults(tables);
-    for (const problem of problems) fail("tables", `${problem} The export merges on them.`);
+export function withExportKeys(
+    tables: readonly TableConfig[],
+    fail: Fail,
+    warn: (message: string) => void,
+): TableConfig[] {
+    const { entries, problems, warnings } = withDatasetDefaults(tables);
+    for (const problem of problems) fail("tables", problem);
+    for (const warning of warnings) warn(warning);
     return entries as TableConfig[];
 }

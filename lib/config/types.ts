@@ -1,3 +1,5 @@
+import type { ExportMode } from "../connectDatasets";
+
 /** One consumer account of a producer: its stack (whose outputs name the role), or the role's name. */
 export interface ConsumerTarget {
     readonly accountId: string;
@@ -49,6 +51,11 @@ export interface TableConfig {
     readonly primaryKey?: readonly string[];
     /** Column whose greatest value is a record's latest version. Known Connect datasets: filled in. */
     readonly versionColumn?: string;
+    /**
+     * How the export writes the table (where the export runs; filled in there): `merge` (key and
+     * version), `insertOnly` (new keys only), `snapshot` (read whole and replaced).
+     */
+    readonly exportMode?: ExportMode;
 }
 
 /** Account-wide Lake Formation settings, managed only when the stack opts in. */
@@ -77,6 +84,8 @@ export interface ExportConfig {
     /** Days before the watermark each run reads again (config `lookbackDays`, or its old name). */
     readonly lookbackDays: number;
     readonly exportChunkDays: number;
+    /** Days between full reconciliations of each time-partitioned table (0: never). */
+    readonly fullReconciliationDays: number;
     /** EventBridge Scheduler expression of OPTIMIZE and VACUUM. */
     readonly maintenanceSchedule: string;
     /** Principals given DESCRIBE and SELECT on the export tables. */
