@@ -3,7 +3,7 @@ import { HANDLER_ENV_VARS } from "../functions/settings";
 import { HANDLER_AWS_ACTIONS } from "../functions";
 import { ACTIONS_WITHOUT_RESOURCE_SCOPE } from "../lib/iam";
 import { PlannedResource } from "../plan/run";
-import { CONSUMER, ofType, plan } from "./helpers";
+import { CONSUMER, exportTables, ofType, plan } from "./helpers";
 
 type Plan = Awaited<ReturnType<typeof plan>>;
 const byName = (p: Plan, name: string): PlannedResource => {
@@ -131,7 +131,7 @@ describe("AnalyticsExport (consumer stack, default config)", () => {
         assert.equal(fn.environment.variables.SOURCE_DATABASE, "connect_analytics_consumer");
         assert.equal(fn.environment.variables.EXPORT_BUCKET, `connect-analytics-dev-exports-${CONSUMER}`);
         assert.deepEqual(
-            JSON.parse(fn.environment.variables.TABLES_JSON).map((t: any) => t.linkName),
+            exportTables(consumer).map((t) => t.linkName),
             ["users_link", "contacts_link", "agent_hierarchy_groups_link"],
         );
     });

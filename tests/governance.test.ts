@@ -3,7 +3,7 @@ import { ConfigError, parseConfig } from "../lib/config";
 import { mergeDataLakeSettings } from "../lib/dataLakeSettings";
 import { PlanMocks } from "../plan/mocks";
 import { settle } from "../plan/sdkInternals";
-import { CONSUMER, ofType, plan, PRODUCER, rejection, ROLE_ARN, stackConfig } from "./helpers";
+import { CONSUMER, exportTables, ofType, plan, PRODUCER, rejection, ROLE_ARN, stackConfig } from "./helpers";
 
 const GRANT = "aws:lakeformation/permissions:Permissions";
 const PRODUCER_STACK = "organization/connect-analytics/producer";
@@ -148,8 +148,7 @@ describe("column exclusions (named mode)", () => {
                 [`${PRODUCER}:connect_datalake.agent_hierarchy_groups`, true, { all: true }],
             ],
         );
-        const fn = consumer.resources.find((r) => r.type === "aws:lambda/function:Function")!;
-        const tables = JSON.parse((fn.inputs.environment as any).variables.TABLES_JSON);
+        const tables = exportTables(consumer);
         assert.deepEqual(
             tables.map((t: any) => t.excludedColumns),
             [["email", "mobile"], ["customer_endpoint_address"], undefined],

@@ -49,6 +49,15 @@ export function plan(
     return planStack(stack, options);
 }
 
+/** The per-table settings the plan's export function reads: the object the stack writes to the exports bucket. */
+export function exportTables(plan: PlanResult): Record<string, any>[] {
+    const object = plan.resources.find(
+        (r) => r.type === "aws:s3/bucketObjectv2:BucketObjectv2" && r.name.endsWith("-tables"),
+    );
+    if (!object) throw new Error(`no export settings object in the plan of ${plan.stack}`);
+    return JSON.parse(object.inputs.content as string);
+}
+
 export function ofType(plan: PlanResult, type: string): PlannedResource[] {
     return plan.resources.filter((r) => r.type === type);
 }

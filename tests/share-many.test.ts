@@ -3,6 +3,7 @@
  * readers with different row filters and column exclusions in one consumer.
  */
 import { strict as assert } from "assert";
+import { createHash } from "crypto";
 import * as path from "path";
 import { ConfigError, parseConfig } from "../lib/config";
 import { planStack, PlanResult } from "../plan/run";
@@ -11,7 +12,7 @@ import { MOCK_CONNECT_CATALOG } from "../plan/mocks";
 import { checkPlan } from "../policy/check";
 import { lakeformationFilteredReaderNoTableSelect } from "../policy/lakeFormation";
 import { runPolicies } from "../policy/harness";
-import { ofType, rejection, ROOT } from "./helpers";
+import { exportTables, ofType, rejection, ROOT } from "./helpers";
 import { SETUP_EVENT } from "../functions";
 import { BOTH, CONSUMER, connectDeployment, runCli } from "./cli-fake-aws";
 import { dataAccess } from "./trail-events";
@@ -175,9 +176,15 @@ describe("sharing with many: two consumers, two instances, three readers", () =>
         const [setup] = ofType(sales, "aws:lambda/invocation:Invocation");
         assert.equal(setup.inputs.input, SETUP_EVENT);
         assert.deepEqual(
-            JSON.parse((setup.inputs.triggers as { tables: string }).tables).map((t: { name: string }) => t.name),
+            exportTables(sales).map((t) => t.name),
             ["users", "contact_record", "agent_hierarchy_groups"],
-            "runs again when the exported tables change",
+        );
+        assert.equal(
+            (setup.inputs.triggers as { tables: string }).tables,
+            createHash("sha256")
+                .update(JSON.stringify(exportTables(sales)))
+                .digest("hex"),
+            "runs again when the exported tables' settings change",
         );
         const onExport = ofType(sales, FILTER)
             .map((f) => f.inputs.tableData as Record<string, unknown>)
