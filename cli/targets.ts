@@ -4,13 +4,13 @@
  *
  * Accepted outputs documents (one per `--outputs`, repeatable):
  *  - the JSON `pulumi stack output --json` prints for one stack (has a `side` key);
- *  - the offline plan's JSON (`npm run plan -- --stack X --json`), whose `outputs` key holds the same;
+ *  - the offline plan's JSON (`npm run plan -- --stack X --out FILE`), whose `outputs` key holds the same;
  *  - `{ "producer": <either of the above>, "consumer": <either of the above> }`.
  */
 import { CONFIG_KEYS, SharingMode, TableConfig } from "../lib/config";
 import { ExportShare, ShareModel } from "../lib/permissions";
 import { consumerRoleArn } from "../lib/arns";
-import { isObject, JsonObject } from "../lib/json";
+import { isObject, JsonObject, npmBanner, PLAN_FILE_RECIPE } from "../lib/json";
 import {
     ACCOUNT_ID,
     DEFAULT_CONSUMER_DATABASE,
@@ -50,8 +50,8 @@ export type ProducerOutputs = ReadOutputs<ProducerStackOutputs> &
 export type StackOutputs = ConsumerOutputs | ProducerOutputs;
 
 const EXPECTED =
-    'expected the JSON of `pulumi stack output --json` (an object with a "side" key), the offline plan\'s `--json` document ' +
-    '(with an "outputs" key), or {"producer": {...}, "consumer": {...}}';
+    'expected the JSON of `pulumi stack output --json` (an object with a "side" key), the offline plan\'s document ' +
+    `(\`${PLAN_FILE_RECIPE}\`, with an "outputs" key), or {"producer": {...}, "consumer": {...}}`;
 
 /** Parses the text of one `--outputs` file into the stack outputs it holds (one or two). */
 export function parseOutputsFile(text: string, file: string): StackOutputs[] {
@@ -59,6 +59,13 @@ export function parseOutputsFile(text: string, file: string): StackOutputs[] {
     try {
         doc = JSON.parse(text);
     } catch (err) {
+        const banner = npmBanner(text);
+        if (banner) {
+            throw new UsageError(
+                `--outputs ${file}: not JSON: it starts with npm's banner "${banner}" (npm run without -s prints it on stdout); ` +
+                    `write the plan with \`${PLAN_FILE_RECIPE}\`, or \`npm run -s plan -- --stack <stack> --json > FILE\`.`,
+            );
+        }
         throw new UsageError(`--outputs ${file}: not JSON (${(err as Error).message}); ${EXPECTED}.`);
     }
     return parseOutputsDocument(doc, file);

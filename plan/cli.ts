@@ -1,9 +1,13 @@
 /**
- * `npm run plan -- --stack <producer|consumer> [--config-dir DIR] [--json]`
+ * `npm run plan -- --stack <producer|consumer> [--config-dir DIR] [--json] [--out FILE]`
  *
  * Prints the offline plan of a stack: a resource tree and the Lake Formation permission
- * matrix, or with --json exactly one JSON document (the contract in docs/plan.md).
+ * matrix, or with --json exactly one JSON document (the contract in docs/plan.md). `--out FILE`
+ * writes that document to FILE: npm prints its own banner on stdout, so `npm run plan -- --json >
+ * FILE` would not be JSON (`npm run -s` would be).
  */
+import * as fs from "fs";
+import * as path from "path";
 import { Command, Option } from "commander";
 import { parseCommandLine } from "../lib/flags";
 import { describeResource } from "../lib/permissions";
@@ -61,21 +65,58 @@ export async function main(argv: string[]): Promise<number> {
         .addOption(new Option("--stack <name>", "stack to plan (producer or consumer)").makeOptionMandatory())
         .option("--config-dir <dir>", "folder holding Pulumi.<stack>.yaml for both stacks (default: the repo root)")
         .option("--json", "print exactly one JSON document on stdout")
+        .option(
+            "--out <file>",
+            "write the JSON document to this file (replaced if it exists), whatever runs the command",
+        )
         .exitOverride()
         .configureOutput({ writeErr: (text) => process.stderr.write(text) });
     const stop = parseCommandLine(program, argv, "plan");
     if (stop !== undefined) return stop;
-    const opts = program.opts<{ stack: string; configDir?: string; json?: boolean }>();
+    const opts = program.opts<{ stack: string; configDir?: string; json?: boolean; out?: string }>();
+    if (opts.out !== undefined) {
+        const problem = outFileProblem(opts.out);
+        if (problem) {
+            process.stderr.write(`plan failed: --out ${problem}\n`);
+            return 2;
+        }
+    }
     try {
         if (opts.configDir !== undefined) checkConfigDir(opts.configDir);
         const plan = await planStack(opts.stack, { configDir: opts.configDir });
-        process.stdout.write(opts.json ? JSON.stringify(plan, null, 2) + "\n" : renderPlan(plan) + "\n");
+        const json = JSON.stringify(plan, null, 2) + "\n";
+        if (opts.out !== undefined) {
+            // Whole or not at all: a reader never sees half a document.
+            const partial = `${opts.out}.${process.pid}.partial`;
+            fs.writeFileSync(partial, json);
+            fs.renameSync(partial, opts.out);
+        }
+        if (opts.json) process.stdout.write(json);
+        else if (opts.out !== undefined) {
+            process.stdout.write(
+                `wrote the plan of stack ${plan.stack} (${plan.side}: ${plan.resources.length} resources, ${plan.permissions.length} Lake Formation grants) to ${opts.out}\n`,
+            );
+        } else process.stdout.write(renderPlan(plan) + "\n");
         return 0;
     } catch (err) {
         process.stderr.write(failureMessage("plan", err));
         // A missing or wrong --config-dir / --stack is the command line's fault; a bad config is 1.
         return err instanceof StackArgumentError ? 2 : 1;
     }
+}
+
+/** Why `--out FILE` cannot be written (checked before planning), or undefined. */
+function outFileProblem(file: string): string | undefined {
+    if (file.trim() === "") return "is empty; pass the file to write, e.g. --out consumer.json.";
+    const stat = (p: string) => fs.statSync(p, { throwIfNoEntry: false });
+    if (stat(file)?.isDirectory()) {
+        return `${file} is a folder; pass the path of a file, e.g. --out ${path.join(file, "plan.json")}.`;
+    }
+    const parent = path.dirname(file);
+    const folder = stat(parent);
+    if (!folder) return `${file}: its folder ${parent} does not exist; create it first, or pass another path.`;
+    if (!folder.isDirectory()) return `${file}: ${parent} is not a folder.`;
+    return undefined;
 }
 
 if (require.main === module) {

@@ -9,7 +9,7 @@
  * Exit code: 0 when no mandatory rule is violated, 1 when one is, 2 when the stacks cannot be
  * planned (bad config, missing stack file) or the arguments are wrong.
  *
- * `--plan FILE` checks saved plan documents (`npm run -s plan -- --stack S --json > FILE`) instead of
+ * `--plan FILE` checks saved plan documents (`npm run plan -- --stack S --out FILE`) instead of
  * planning. `--write-pack-config DIR` also writes `DIR/<stack>.json`, the `--policy-pack-config`
  * file for `pulumi preview --policy-pack policy` of that stack.
  */
@@ -19,7 +19,7 @@ import { Command } from "commander";
 import { loadStackConfig, REPO_ROOT } from "../plan/configFile";
 import { parseCommandLine } from "../lib/flags";
 import { failureMessage } from "../lib/report";
-import { isObject } from "../lib/json";
+import { isObject, npmBanner, PLAN_FILE_RECIPE } from "../lib/json";
 import { planBoth } from "../plan/run";
 import { isStackPolicy, PackConfig, ResourceFixture, runPolicies, Violation } from "./harness";
 import { packConfigFor } from "./packConfig";
@@ -87,8 +87,7 @@ export async function checkPlanFiles(files: readonly string[], options: CheckOpt
     return report(stacks);
 }
 
-const PLAN_SHAPE =
-    'expected the JSON object `npm run plan -- --stack <stack> --json` prints: {"stack", "side", "resources": [{"type", "name", "inputs", ...}], ...}';
+const PLAN_SHAPE = `expected the JSON document \`${PLAN_FILE_RECIPE}\` writes: {"stack", "side", "resources": [{"type", "name", "inputs", ...}], ...}`;
 
 function describeJson(v: unknown): string {
     return v === null ? "null" : Array.isArray(v) ? "a list" : typeof v === "object" ? "an object" : `a ${typeof v}`;
@@ -145,14 +144,17 @@ function readPlanFile(file: string): unknown {
     } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         throw new UsageError(
-            `--plan ${file}: cannot read it (${code ?? (err as Error).message}); write one with \`npm run -s plan -- --stack <stack> --json > ${file}\`.`,
+            `--plan ${file}: cannot read it (${code ?? (err as Error).message}); write one with \`${PLAN_FILE_RECIPE.replace("FILE", file)}\`.`,
         );
     }
     try {
         return JSON.parse(text) as unknown;
     } catch (err) {
+        const banner = npmBanner(text);
         throw new UsageError(
-            `--plan ${file}: not JSON (${(err as Error).message}); expected the document of \`npm run plan -- --stack <stack> --json\`.`,
+            banner
+                ? `--plan ${file}: not JSON: it starts with npm's banner "${banner}" (npm run without -s prints it on stdout); write the plan with \`${PLAN_FILE_RECIPE.replace("FILE", file)}\`.`
+                : `--plan ${file}: not JSON (${(err as Error).message}); write it with \`${PLAN_FILE_RECIPE.replace("FILE", file)}\`.`,
         );
     }
 }
@@ -214,7 +216,10 @@ export async function main(argv: string[]): Promise<number> {
         .description("Runs the policy pack's rules over the offline plans of both stacks (no Pulumi CLI, no AWS).")
         .option("--config-dir <dir>", "folder holding Pulumi.<stack>.yaml for both stacks (default: the repo root)")
         .option("--json", "print exactly one JSON document on stdout")
-        .option("--plan <file...>", "check saved plan documents (npm run plan -- --json) instead of planning")
+        .option(
+            "--plan <file...>",
+            "check saved plan documents (npm run plan -- --stack S --out FILE) instead of planning",
+        )
         .option(
             "--write-pack-config <dir>",
             "also write <dir>/<stack>.json, the --policy-pack-config file of each stack",

@@ -363,7 +363,10 @@ describe("policy pack over the stacks", () => {
                 assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
                 assert.match(r.stderr, new RegExp(`^policy failed: --plan .*${name}\\.json: not a plan document`));
                 assert.match(r.stderr, message);
-                assert.match(r.stderr, /expected the JSON object `npm run plan -- --stack <stack> --json` prints/);
+                assert.match(
+                    r.stderr,
+                    /expected the JSON document `npm run plan -- --stack <stack> --out FILE` writes/,
+                );
                 assert.equal(r.stdout, "", "no report: nothing was checked");
             }
         });
