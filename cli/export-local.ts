@@ -21,6 +21,7 @@ import { isIsoDay } from "../functions/dates";
 import {
     LOCAL_DEFAULTS,
     LocalUsageError,
+    localQueryCommand,
     defaultTableSpecs,
     runLocalExport,
     type LocalExportResult,
@@ -316,7 +317,7 @@ function summaryTable(result: LocalExportResult): string {
 }
 
 /** What the reader sees: one line per table (rows and columns visible of the table's, the filter). */
-function readerLines(view: ReaderView, databaseFile: string | null): string[] {
+function readerLines(view: ReaderView, outDir: string, databaseFile: string | null): string[] {
     const lines = [`reader ${view.reader} (${view.principal}) sees, in schema ${view.schema}:`];
     for (const t of view.tables) {
         const name = t.configName === t.table ? t.table : `${t.table} (${t.configName})`;
@@ -332,7 +333,7 @@ function readerLines(view: ReaderView, databaseFile: string | null): string[] {
     }
     const first = view.tables.find((t) => t.relation);
     if (first && databaseFile) {
-        lines.push(`  try: duckdb ${rel(databaseFile)} "SELECT count(*) FROM ${first.relation}"`);
+        lines.push(`  try: ${localQueryCommand(outDir, `SELECT count(*) FROM ${first.relation}`)}`);
     }
     return lines;
 }
@@ -494,15 +495,16 @@ async function main(argv: string[]): Promise<number> {
     }
     if (result.error) console.error(`\n${result.error.message}`);
     console.log("");
+    if (result.databaseFile) console.log(`warehouse (DuckDB): ${rel(result.databaseFile)}`);
     for (const c of result.checks) {
         console.log(
             `${c.table}: ${fmtInt(c.rows)} rows, ${fmtInt(c.keys)} distinct keys, ${fmtInt(c.staleVersions)} stale versions` +
                 (c.missingKeys > 0 ? `, ${fmtInt(c.missingKeys)} lake keys not merged yet` : "") +
                 (c.extraKeys > 0 ? `, ${fmtInt(c.extraKeys)} rows whose key the lake does not have` : "") +
-                (result.databaseFile ? `; database ${rel(result.databaseFile)}, try: ${c.query}` : `; ${c.query}`),
+                (result.databaseFile ? `; try: ${c.query}` : `; ${c.query}`),
         );
     }
-    if (result.readerView) console.log(`\n${readerLines(result.readerView, result.databaseFile).join("\n")}`);
+    if (result.readerView) console.log(`\n${readerLines(result.readerView, o.out, result.databaseFile).join("\n")}`);
     console.log(`total ${((Date.now() - started) / 1000).toFixed(2)} s`);
     return summary.status === "succeeded" ? 0 : 1;
 }

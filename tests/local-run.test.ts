@@ -62,11 +62,12 @@ describe("npm start (local export)", function () {
         );
     });
 
-    it("ends with one line per table: rows, distinct keys, stale versions, the database and a query to try; shows progress while generating", async () => {
+    it("ends with one line per table: rows, distinct keys, stale versions and a query to try after the warehouse's path; shows progress while generating", async () => {
         const { code, stdout, stderr } = await npmStart(base("lines"));
         assert.equal(code, 0, stderr);
         const lines = stdout.trim().split("\n");
         const tail = lines.slice(-4, -1);
+        assert.match(lines[lines.length - 5], /^warehouse \(DuckDB\): .*connect_analytics_exports\.duckdb$/);
         assert.deepEqual(
             tail.map((l) => l.split(":")[0]),
             ["users", "contacts", "agent_hierarchy_groups"],
@@ -74,7 +75,7 @@ describe("npm start (local export)", function () {
         for (const line of tail) {
             assert.match(
                 line,
-                /^\w+: [\d,]+ rows, [\d,]+ distinct keys, 0 stale versions; database .*connect_analytics_exports\.duckdb, try: duckdb .*"SELECT count\(\*\) FROM \w+"$/,
+                /^\w+: [\d,]+ rows, [\d,]+ distinct keys, 0 stale versions; try: npm run query -- --out .* 'SELECT count\(\*\) FROM \w+'$/,
             );
         }
         assert.match(

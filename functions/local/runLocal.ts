@@ -19,6 +19,7 @@ import * as path from "path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { DEFAULT_TIME_COLUMNS, withDatasetDefaults } from "../../lib/connectSchema";
 import { DEFAULT_CONSUMER_DATABASE, DEFAULT_TABLES, exportPrefixProblem } from "../../lib/names";
+import { shellCommand } from "../../lib/shell";
 import { addDays, isIsoDay } from "../dates";
 import { describeError, isExportError } from "../errors";
 import { parseExportEvent, runIdFromInstant } from "../event";
@@ -157,6 +158,17 @@ export function localChunkDays(lake: LakeInfo): number {
 /** Written into an exports folder this code created or adopted: only such a folder is written to. */
 export const EXPORTS_MARKER = ".connect-analytics-exports.json";
 export const LOCAL_DATABASE_FILE = `${DEFAULT_EXPORT_DATABASE}.duckdb`;
+
+/**
+ * The command that runs `sql` on the warehouse of the exports folder `outDir`, for a user to copy
+ * into a shell: `npm run query` (which npm runs in the repository, as it runs `npm start`), with
+ * `--out` unless it is the default, every word quoted as the shell needs.
+ */
+export function localQueryCommand(outDir: string, sql: string): string {
+    const relative = path.relative(process.cwd(), path.resolve(outDir)) || ".";
+    const out = relative.startsWith("..") || path.isAbsolute(relative) ? path.resolve(outDir) : relative;
+    return shellCommand(["npm", "run", "query", "--", ...(out === LOCAL_DEFAULTS.outDir ? [] : ["--out", out]), sql]);
+}
 
 /** A table's state after the run, checked against the lake itself. */
 export interface TableCheck {
@@ -794,7 +806,7 @@ async function checkTable(
     if (databaseFile) {
         target = `${quoteIdent(DEFAULT_EXPORT_DATABASE)}.${quoteIdent(table.name)}`;
         if (!(await duckdbTableExists(connection, DEFAULT_EXPORT_DATABASE, table.name))) return undefined;
-        query = `duckdb ${path.relative(process.cwd(), databaseFile) || databaseFile} "SELECT count(*) FROM ${table.name}"`;
+        query = localQueryCommand(v.outDir, `SELECT count(*) FROM ${table.name}`);
     } else {
         const folders = Object.values((await readIndex(store, filesIndexKey(v.prefix, table.name))).days);
         if (folders.length === 0) return undefined;
