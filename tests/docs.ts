@@ -22,7 +22,7 @@ export interface FencedBlock {
     readonly line: number;
     /** The info string's first word (`bash`), or "" for a bare fence. */
     readonly lang: string;
-    /** The info string's other words (`aws`, `ci`). */
+    /** The info string's other words (`aws`). */
     readonly tags: readonly string[];
     readonly body: string;
 }
@@ -51,7 +51,6 @@ export function fencedBlocks(file: string, text: string): FencedBlock[] {
 /** The tags a `bash` block may carry, and why a tagged block is not run by the test. */
 export const SKIP_TAGS: Readonly<Record<string, string>> = {
     aws: "needs AWS credentials or the Pulumi CLI",
-    ci: "is `npm ci` / `npm test` itself: .ci/run runs it on a clean clone",
 };
 
 /** GitHub's heading anchor: lowercase, punctuation dropped (but - and _), spaces to -. */
@@ -108,4 +107,60 @@ export function links(file: string, text: string): Link[] {
         for (const m of prose.matchAll(/\]\(([^)\s]+)\)/g)) out.push({ file, line: i + 1, target: m[1] });
     });
     return out;
+}
+
+/**
+ * The simple commands of a bash block, each as its words with quotes removed: split at `|`, `||`,
+ * `&&`, `;`, `&` and new lines, comments dropped, redirections and their targets left out. Enough
+ * for the documentation's command lines (no subshells, no here-documents).
+ */
+export function simpleCommands(body: string): string[][] {
+    const commands: string[][] = [];
+    let words: string[] = [];
+    let word: string | undefined;
+    let redirect = false;
+    const endWord = () => {
+        if (word !== undefined) {
+            if (redirect) redirect = false;
+            else words.push(word);
+        }
+        word = undefined;
+    };
+    const endCommand = () => {
+        endWord();
+        if (words.length > 0) commands.push(words);
+        words = [];
+    };
+    for (let i = 0; i < body.length; i++) {
+        const c = body[i];
+        if (c === "\\" && body[i + 1] === "\n") {
+            i++;
+        } else if (c === "\\") {
+            word = (word ?? "") + (body[++i] ?? "");
+        } else if (c === "'") {
+            const end = body.indexOf("'", i + 1);
+            word = (word ?? "") + body.slice(i + 1, end);
+            i = end;
+        } else if (c === '"') {
+            let text = "";
+            for (i++; i < body.length && body[i] !== '"'; i++) text += body[i] === "\\" ? body[++i] : body[i];
+            word = (word ?? "") + text;
+        } else if (c === "#" && word === undefined) {
+            while (i < body.length && body[i] !== "\n") i++;
+            endCommand();
+        } else if ("|&;\n".includes(c)) {
+            endCommand();
+        } else if (c === ">" || c === "<") {
+            if (word !== undefined && /^\d$/.test(word)) word = undefined; // 2>
+            endWord();
+            if (body[i + 1] === c || body[i + 1] === "&") i++;
+            redirect = true;
+        } else if (c === " " || c === "\t") {
+            endWord();
+        } else {
+            word = (word ?? "") + c;
+        }
+    }
+    endCommand();
+    return commands;
 }
