@@ -195,6 +195,11 @@ function loadStacks(configDir: string, stack: string): Stacks {
         if (err instanceof StackArgumentError) throw new LocalUsageError(err.message);
         throw err;
     }
+    if (consumer.side !== "consumer") {
+        throw new LocalUsageError(
+            `--stack ${stack}: ${path.join(configDir, `Pulumi.${stack}.yaml`)} is a ${consumer.side} stack; the local export is the consumer's (it mirrors the consumer's tables, exclusions and readers). Fix: pass the consumer's stack, e.g. --stack consumer (the default).`,
+        );
+    }
     // The producer's stack file is named like the last part of its stack name (org/project/producer).
     const producer = (consumer.producerStack ?? "producer").split("/").pop()!;
     const producerFile = path.join(configDir, `Pulumi.${producer}.yaml`);
@@ -374,6 +379,12 @@ async function main(argv: string[]): Promise<number> {
     const o = program.opts<CliOptions>();
     // Lake shape options count only when given: an existing lake is used whatever made it.
     const given = (name: keyof CliOptions) => program.getOptionValueSource(name) === "cli";
+    if (given("format") && o.target !== "files") {
+        // The iceberg target writes tables, not files: a format given with it would only be recorded.
+        throw new LocalUsageError(
+            `--format ${o.format} is the files target's format, and --target is ${o.target} (tables in a DuckDB file, no format). Fix: drop --format, or add --target files.`,
+        );
+    }
     const stacks = loadStacks(o.configDir, o.stack);
     const lake: Partial<LakeShape> = {
         ...Object.fromEntries((["rows", "days", "seed", "startDate"] as const).filter(given).map((k) => [k, o[k]])),

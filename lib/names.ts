@@ -37,6 +37,20 @@ export const DEFAULT_LAMBDA_ROLE_NAME = "connect-analytics-lambda-execution-role
 /** A principal's short name: the last part of its ARN (a role's or user's name), or the id itself. */
 export const principalName = (principal: string) => principal.slice(principal.lastIndexOf("/") + 1);
 
+/**
+ * A principal in resource names (data cells filters, grants): a role's name, `user/<name>` for a
+ * user. IAM names have no `/`, so a role and a user of one name never share a label.
+ */
+export const principalLabel = (principal: string) =>
+    /:user\//.test(principal) ? `user/${principalName(principal)}` : principalName(principal);
+
+/** A short, stable hash of a text (FNV-1a, 8 hex digits): to tell names apart, never for security. */
+export function shortHash(text: string): string {
+    let h = 2166136261;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+    return (h >>> 0).toString(16).padStart(8, "0");
+}
+
 /** A table's resource link, unless the config names one. */
 export const defaultLinkName = (table: string) => `${table}_link`;
 

@@ -12,7 +12,7 @@
 import type { DataSource, ReaderConfig, SharingMode, TableConfig } from "./config/types";
 
 export type { DataSource, ReaderConfig } from "./config/types";
-import { EXCLUSION_TAG_KEY, EXCLUSION_TAG_VALUE, principalName } from "./names";
+import { EXCLUSION_TAG_KEY, EXCLUSION_TAG_VALUE, principalLabel } from "./names";
 
 export type LfPermission =
     | "SELECT"
@@ -395,9 +395,9 @@ function filterGrant(principal: string, f: DataFilter): LfGrant {
     return consumerGrant(principal, resource, ["SELECT"]);
 }
 
-/** The name of a reader's filter on one table: the principal's name and the table. */
+/** The name of a reader's filter on one table: the principal's label (a user's is `user/<name>`) and the table. */
 export function filterName(principal: string, table: string): string {
-    return `${principalName(principal)}-${table}`;
+    return `${principalLabel(principal)}-${table}`;
 }
 
 /**

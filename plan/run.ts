@@ -13,7 +13,7 @@ import { LfGrant, linkOf, sortGrants, targetOf } from "../lib/permissions";
 import { ConsumerStackOutputs, ProducerStackOutputs, readStackOutputs } from "../lib/stackOutputs";
 import { effectiveAccess, TableAccess } from "../lib/effectiveAccess";
 import { grantFromResourceInputs } from "../lib/lfResources";
-import { loadStackConfig, REPO_ROOT } from "./configFile";
+import { loadStackConfig, REPO_ROOT, StackArgumentError } from "./configFile";
 import { InvokeOverrides, PeerOutputs, PlanMocks } from "./mocks";
 import { useInvitationLookup } from "../stack/ramInvitations";
 import type { InvitationStatus } from "../lib/ram";
@@ -132,19 +132,49 @@ async function peerOutputs(
 ): Promise<Record<string, PeerOutputs>> {
     if (side === "producer") {
         if (config[`${CONFIG_NAMESPACE}:dataSource`] === "connectAnalytics") return {};
-        const consumerConfig = configs(STACKS.consumer);
-        const bootstrap = config[`${CONFIG_NAMESPACE}:consumerStack`]
-            ? await runProgram(
-                  STACKS.consumer,
-                  consumerConfig,
-                  referenceTo(consumerConfig, "producerStack", undefined),
-                  options,
-              )
-            : undefined;
-        return referenceTo(config, "consumerStack", bootstrap);
+        // Each consumer stack the producer references, planned as its first deployment (no producer yet).
+        const peers: Record<string, PeerOutputs> = {};
+        for (const { name, file } of consumerStacks(config)) {
+            let consumerConfig: Record<string, string>;
+            try {
+                consumerConfig = configs(file);
+            } catch (err) {
+                // Not in the folder: the program says which stack it cannot read.
+                if (err instanceof StackArgumentError) continue;
+                throw err;
+            }
+            const bootstrap = await runProgram(
+                file,
+                consumerConfig,
+                referenceTo(consumerConfig, "producerStack", undefined),
+                options,
+            );
+            peers[name] = bootstrap.outputs;
+        }
+        return peers;
     }
     if (!config[`${CONFIG_NAMESPACE}:producerStack`]) return {};
     return referenceTo(config, "producerStack", await planProducer(options, configs));
+}
+
+/**
+ * The consumer stacks a producer references, with the stack file each is planned from: the last
+ * part of the name (org/project/consumer-support: Pulumi.consumer-support.yaml), as the Pulumi CLI
+ * names stack files. `consumers[].stack` where set, else `consumerStack` (the file "consumer").
+ */
+function consumerStacks(config: Record<string, string>): Array<{ name: string; file: string }> {
+    let listed: unknown;
+    try {
+        listed = JSON.parse(config[`${CONFIG_NAMESPACE}:consumers`] ?? "[]");
+    } catch {
+        listed = []; // The program reports a malformed list.
+    }
+    const names = (Array.isArray(listed) ? listed : [])
+        .map((c) => (c && typeof c === "object" ? (c as { stack?: unknown }).stack : undefined))
+        .filter((s): s is string => typeof s === "string" && s !== "");
+    if (names.length > 0) return [...new Set(names)].map((name) => ({ name, file: name.split("/").pop()! }));
+    const single = config[`${CONFIG_NAMESPACE}:consumerStack`];
+    return single ? [{ name: single, file: STACKS.consumer }] : [];
 }
 
 /** The producer stack's plan, after its own peer (the consumer's first deployment) when it has one. */

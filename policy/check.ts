@@ -1,7 +1,9 @@
 /**
- * `npm run policy [-- --config-dir DIR] [--json] [--plan FILE ...] [--write-pack-config DIR]`
+ * `npm run policy [-- --config-dir DIR] [--stack NAME ...] [--json] [--plan FILE ...] [--write-pack-config DIR]`
  *
- * Plans both stacks offline (as `npm run plan` does, in deployment order) and runs every rule of
+ * Plans every stack file of the folder offline (producer and consumer in deployment order, as
+ * `npm run plan` does; any other, such as a second consumer, on its own), or the `--stack` ones,
+ * and runs every rule of
  * the policy pack over each stack's resources: resource rules on each resource, stack rules once
  * over all of them, with the policy config each stack's own settings call for (`packConfig.ts`).
  * Prints each violation with its rule, stack, resource and message.
@@ -16,11 +18,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Command } from "commander";
-import { loadStackConfig, REPO_ROOT } from "../plan/configFile";
+import { loadStackConfig, REPO_ROOT, stacksIn } from "../plan/configFile";
 import { parseCommandLine } from "../lib/flags";
 import { failureMessage } from "../lib/report";
 import { isObject, npmBanner, PLAN_FILE_RECIPE } from "../lib/json";
-import { planBoth } from "../plan/run";
+import { planBoth, planStack, type PlanResult } from "../plan/run";
 import { isStackPolicy, PackConfig, ResourceFixture, runPolicies, Violation } from "./harness";
 import { packConfigFor } from "./packConfig";
 import { ALL_POLICIES } from "./rules";
@@ -53,20 +55,32 @@ export interface CheckOptions {
     readonly configDir?: string;
     /** Flat config maps by stack name, instead of files (tests). */
     readonly configs?: Readonly<Record<string, Record<string, string>>>;
+    /** The stacks to check. Default: every `Pulumi.<stack>.yaml` of the folder (or every map of `configs`). */
+    readonly stacks?: readonly string[];
 }
 
 function stackConfig(stack: string, options: CheckOptions): Record<string, string> {
     return options.configs?.[stack] ?? loadStackConfig(options.configDir ?? REPO_ROOT, stack);
 }
 
-/** Plans both stacks offline and checks each. */
+/**
+ * Plans the stacks offline and checks each: every stack file of the folder (a second consumer,
+ * Pulumi.consumer-support.yaml, as much as Pulumi.consumer.yaml), or those `stacks` names.
+ */
 export async function checkStacks(options: CheckOptions = {}): Promise<CheckReport> {
+    const found = options.configs ? Object.keys(options.configs) : stacksIn(options.configDir ?? REPO_ROOT);
+    const first = ["producer", "consumer"].filter((s) => found.includes(s));
+    const names = options.stacks ?? [...first, ...found.filter((s) => !first.includes(s))];
     // Each stack file is read once: the plans and the pack configs use the same maps.
-    const configs = { producer: stackConfig("producer", options), consumer: stackConfig("consumer", options) };
-    const plans = await planBoth({ configDir: options.configDir, configs });
+    const configs = Object.fromEntries(names.map((s) => [s, stackConfig(s, options)]));
+    const planOptions = { configDir: options.configDir, configs: { ...options.configs, ...configs } };
+    // Producer and consumer in deployment order, as `npm run plan` does; any other stack on its own.
+    const plans: Record<string, PlanResult> =
+        names.includes("producer") && names.includes("consumer") ? await planBoth(planOptions) : {};
     const stacks: StackCheck[] = [];
-    for (const side of ["producer", "consumer"] as const) {
-        stacks.push(await checkPlan(plans[side], packConfigFor(configs[side])));
+    for (const stack of names) {
+        const plan = plans[stack] ?? (await planStack(stack, planOptions));
+        stacks.push(await checkPlan(plan, packConfigFor(configs[stack])));
     }
     return report(stacks);
 }
@@ -214,7 +228,11 @@ function writePackConfigs(dir: string, result: CheckReport): string[] {
 export async function main(argv: string[]): Promise<number> {
     const program = new Command("policy")
         .description("Runs the policy pack's rules over the offline plans of both stacks (no Pulumi CLI, no AWS).")
-        .option("--config-dir <dir>", "folder holding Pulumi.<stack>.yaml for both stacks (default: the repo root)")
+        .option(
+            "--config-dir <dir>",
+            "folder holding Pulumi.<stack>.yaml; every stack file in it is checked (default: the repo root)",
+        )
+        .option("--stack <name...>", "check only these stacks of the folder (Pulumi.<name>.yaml)")
         .option("--json", "print exactly one JSON document on stdout")
         .option(
             "--plan <file...>",
@@ -228,12 +246,18 @@ export async function main(argv: string[]): Promise<number> {
         .configureOutput({ writeErr: (text) => process.stderr.write(text) });
     const stop = parseCommandLine(program, argv, "policy");
     if (stop !== undefined) return stop;
-    const opts = program.opts<{ configDir?: string; json?: boolean; plan?: string[]; writePackConfig?: string }>();
+    const opts = program.opts<{
+        configDir?: string;
+        json?: boolean;
+        plan?: string[];
+        stack?: string[];
+        writePackConfig?: string;
+    }>();
     let result: CheckReport;
     try {
         result = opts.plan?.length
             ? await checkPlanFiles(opts.plan, { configDir: opts.configDir })
-            : await checkStacks({ configDir: opts.configDir });
+            : await checkStacks({ configDir: opts.configDir, stacks: opts.stack });
     } catch (err) {
         process.stderr.write(failureMessage("policy", err));
         return 2;

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { DataFilter, LfGrant, resourceKey } from "../lib/permissions";
 import { toPermissionsArgs } from "../lib/lfResources";
-import { principalName } from "../lib/names";
+import { iamPrincipalAccount, principalLabel, shortHash } from "../lib/names";
 
 /**
  * Creates one Lake Formation grant per model grant: one resource per (principal, resource).
@@ -37,7 +37,8 @@ export function createGrants(
     /** An Output for the principal of the model's grants, so grants wait for it to exist. */
     principalOutput?: { readonly arn: string; readonly output: pulumi.Input<string> },
 ): aws.lakeformation.Permissions[] {
-    const names = grants.map((grant) => `${namePrefix}-${grantName(grant)}`);
+    const labels = principalLabels(grants.map((g) => g.principal));
+    const names = grants.map((grant) => `${namePrefix}-${grantName(grant, labels.get(grant.principal))}`);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
     if (duplicate) {
         throw new Error(
@@ -65,6 +66,27 @@ export function createGrants(
     });
 }
 
+/**
+ * Each principal's label in grant names: `principalLabel`, and where principals of several accounts
+ * share one (two consumers' roles of the default name), `<label>@<account>` for each of them. The
+ * labels of a stack without such principals are the ones it always had.
+ */
+export function principalLabels(principals: readonly string[]): Map<string, string> {
+    const distinct = [...new Set(principals)];
+    const byLabel = new Map<string, string[]>();
+    for (const p of distinct) {
+        const label = principalLabel(p).toLowerCase();
+        byLabel.set(label, [...(byLabel.get(label) ?? []), p]);
+    }
+    return new Map(
+        distinct.map((p) => {
+            const shared = (byLabel.get(principalLabel(p).toLowerCase()) ?? []).length > 1;
+            const account = iamPrincipalAccount(p);
+            return [p, shared && account ? `${principalLabel(p)}@${account}` : principalLabel(p)];
+        }),
+    );
+}
+
 function dependencies(dependsOn: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
     if (!dependsOn) return [];
     return Array.isArray(dependsOn) ? dependsOn : [dependsOn as pulumi.Input<pulumi.Resource>];
@@ -77,9 +99,9 @@ const tableKey = (principal: string, r: { catalogId: string; databaseName: strin
  * The logical name of a grant: who and on what, never which permissions. Table grants read
  * `<principal>-<catalog>.<database>.<table>` (`-cols` for a column-limited one).
  */
-export function grantName(grant: LfGrant): string {
+export function grantName(grant: LfGrant, label?: string): string {
     const r = grant.resource;
-    const principal = principalName(grant.principal);
+    const principal = label ?? principalLabel(grant.principal);
     switch (r.kind) {
         case "table":
             return `${principal}-${r.catalogId}.${r.databaseName}.${r.name}`;
@@ -96,12 +118,6 @@ export function grantName(grant: LfGrant): string {
         case "dataLocation":
             return `${principal}-${r.catalogId}-location-${r.arn.slice(r.arn.lastIndexOf(":") + 1)}`;
     }
-}
-
-function shortHash(text: string): string {
-    let h = 2166136261;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-    return (h >>> 0).toString(16).padStart(8, "0");
 }
 
 /**

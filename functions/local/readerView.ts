@@ -15,7 +15,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { TABLE_ALIASES } from "../../lib/connectSchema";
-import { principalName } from "../../lib/names";
+import { principalLabel, principalName, shortHash } from "../../lib/names";
 import type { ReaderConfig } from "../../lib/permissions";
 import { parseRowFilter, type RowFilterNode } from "../../lib/rowFilter";
 import { describeError } from "../errors";
@@ -28,6 +28,8 @@ export interface LocalReader {
     /** The role or user name: the principal's last path segment. */
     readonly name: string;
     readonly principal: string;
+    /** Its schema in the export database (`readerSchemaOf`); default `readerSchema(name)`. */
+    readonly schema?: string;
     /** The rendered row filter (the DataCellsFilter's FilterExpression); undefined: all rows. */
     readonly rowFilter?: string;
     /** Tables it reads that the local run exports: the local name, the config's name, the withheld columns. */
@@ -66,6 +68,20 @@ export interface ReaderView {
 /** The reader's schema in the export database: `reader_` and its name as an identifier. */
 export const readerSchema = (name: string) => `reader_${name.toLowerCase().replace(/[^a-z0-9_]/g, "_")}`;
 
+/**
+ * A reader's schema, distinct from every other reader's: `readerSchema` of its label (a user's is
+ * `user/<name>`), and where two readers would share one (sales-analyst and sales_analyst), each of
+ * them with a short hash of its principal after it.
+ */
+export function readerSchemaOf(principal: string, readers: readonly ReaderConfig[]): string {
+    const base = (p: string) => readerSchema(principalLabel(p));
+    const mine = base(principal);
+    const shared = readers.some(
+        (r) => r.principal.toLowerCase() !== principal.toLowerCase() && base(r.principal) === mine,
+    );
+    return shared ? `${mine}_${shortHash(principal.toLowerCase()).slice(0, 6)}` : mine;
+}
+
 /** The local run's name of a config table (contact_record is the local `contacts`). */
 export function localTableName(configName: string): string {
     return Object.keys(TABLE_ALIASES).find((k) => TABLE_ALIASES[k] === configName) ?? configName;
@@ -100,6 +116,7 @@ export function resolveReader(
     return {
         name: principalName(r.principal),
         principal: r.principal,
+        schema: readerSchemaOf(r.principal, readers),
         ...(r.rowFilter !== undefined ? { rowFilter: r.rowFilter } : {}),
         tables: local.map((t) => ({
             table: localTableName(t),
@@ -155,7 +172,7 @@ export async function writeReaderView(
 ): Promise<ReaderView> {
     // Parsed again here: only text of the filter grammar ever reaches the SQL.
     if (reader.rowFilter !== undefined) parseRowFilter(reader.rowFilter);
-    const schema = readerSchema(reader.name);
+    const schema = reader.schema ?? readerSchema(reader.name);
     const db = quoteIdent(database);
     await connection.run(`DROP SCHEMA IF EXISTS ${db}.${quoteIdent(schema)} CASCADE`);
     await connection.run(`CREATE SCHEMA ${db}.${quoteIdent(schema)}`);
