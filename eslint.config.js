@@ -7,7 +7,17 @@ const pulumi = require("@pulumi/eslint-plugin");
 const prettier = require("eslint-config-prettier");
 
 module.exports = tseslint.config(
-    { ignores: ["node_modules/", "dist/", "exports/", ".local-lake/", "policy/node_modules/"] },
+    {
+        ignores: [
+            "node_modules/",
+            "dist/",
+            "exports/",
+            ".local-lake/",
+            "policy/node_modules/",
+            "reports/",
+            ".stryker-tmp/",
+        ],
+    },
     {
         files: ["**/*.ts"],
         extends: [tseslint.configs.recommended, prettier],

@@ -1,0 +1,80 @@
+/**
+ * The file groups `npm run mutate` mutates (stryker.config.js), each with the test files that
+ * exercise them in-process: the focused spec list Stryker runs per mutant (perTest coverage picks
+ * the tests that reach it). Suites that spawn the compiled tree (dist/) or build large lakes are
+ * not listed: a mutant never reaches a spawned process, and they would only slow each run.
+ */
+"use strict";
+
+const GROUPS = {
+    permissions: {
+        mutate: ["lib/permissions.ts"],
+        spec: [
+            "tests/permissions.test.ts",
+            "tests/permissions-expected.test.ts",
+            "tests/stacks.test.ts",
+            "tests/components.test.ts",
+            "tests/cli-lf.test.ts",
+            "tests/cli-targets.test.ts",
+            "tests/cli-contract.test.ts",
+            "tests/policy-rules.test.ts",
+            "tests/connect-source.test.ts",
+            "tests/share-many.test.ts",
+            "tests/cli-connect.test.ts",
+        ],
+    },
+    iam: {
+        mutate: ["lib/iam.ts"],
+        spec: [
+            "tests/iam.test.ts",
+            "tests/analytics-export.test.ts",
+            "tests/policy-rules.test.ts",
+            "tests/stacks.test.ts",
+            "tests/real-aws.test.ts",
+        ],
+    },
+    config: {
+        mutate: ["lib/config/**/*.ts"],
+        spec: [
+            "tests/config.test.ts",
+            "tests/config-validation.test.ts",
+            "tests/config-files.test.ts",
+            "tests/connect-source.test.ts",
+            "tests/governance.test.ts",
+            "tests/share-many.test.ts",
+            "tests/stacks.test.ts",
+            "tests/analytics-export-v2.test.ts",
+            "tests/real-aws.test.ts",
+        ],
+    },
+    sql: {
+        mutate: ["functions/sql.ts"],
+        spec: ["tests/export-logic.test.ts", "tests/export-merge.test.ts", "tests/export-handler.test.ts"],
+    },
+    runner: {
+        mutate: ["functions/runner.ts"],
+        spec: [
+            "tests/export-logic.test.ts",
+            "tests/export-merge.test.ts",
+            "tests/export-handler.test.ts",
+            "tests/export-runner.test.ts",
+        ],
+    },
+    lease: {
+        mutate: ["functions/lease.ts"],
+        spec: ["tests/export-logic.test.ts", "tests/export-handler.test.ts", "tests/export-runner.test.ts"],
+    },
+    checks: {
+        mutate: ["cli/checks.ts"],
+        spec: [
+            "tests/cli-lf.test.ts",
+            "tests/cli-checks.test.ts",
+            "tests/cli-verify.test.ts",
+            "tests/cli-connect.test.ts",
+            "tests/share-many.test.ts",
+            "tests/real-aws.test.ts",
+        ],
+    },
+};
+
+module.exports = { GROUPS };
