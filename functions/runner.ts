@@ -498,7 +498,7 @@ async function runTable(
                 );
             }
             const t = clock.now();
-            await merge({ table, source, columns: columns.map((c) => c.name), window: chunk });
+            await merge({ table, source, columns, window: chunk });
             const after = chunk && plan.watermarkAfterChunk(e.mode, e.watermarkAfter ?? undefined, chunk, end);
             if (after && after !== e.watermarkAfter) await saveWatermark(after);
             e.committedThrough = chunk?.to ?? null;

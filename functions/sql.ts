@@ -7,10 +7,16 @@
  * The statements:
  *  - dedupe: the newest row per key of the window, by `row_number()` over the key ordered by
  *    version, so the source's own duplicates never reach MERGE (which rejects a target row
- *    matched twice). Rows without a key are left out: they could never match.
- *  - merge: MERGE INTO the target, updating when the incoming version is newer (or the target has
- *    none) and inserting new keys. The target side is limited to the window's days, so Iceberg
- *    reads only those partitions: a record keeps its time column (Connect partitions by it).
+ *    matched twice). Rows without a key are left out: they could never match. Rows of one key
+ *    with the same version but different content (a re-processed record) are ordered by their
+ *    content, as text (`rowText`): the greatest wins, whatever order the files or threads
+ *    deliver them in, so the same input always gives the same row.
+ *  - merge: MERGE INTO the target, updating only when the incoming version is strictly newer (or
+ *    the target has none) and inserting new keys. An older version delivered after a newer one
+ *    changes nothing, and so does an equal version arriving in a later run: the row merged first
+ *    stays (the preview can then tell a re-run that nothing changes, and skip the MERGE). The
+ *    target side is limited to the window's days, so Iceberg reads only those partitions: a
+ *    record keeps its time column (Connect partitions by it).
  *  - preview (source side, before merging, per data day): rows read, distinct keys, and the keys
  *    the MERGE will insert and update under the same conditions; none of either and the MERGE is
  *    skipped, so a re-run commits nothing.
@@ -113,7 +119,8 @@ export interface MergeSource {
     readonly table: ExportTableSpec;
     /** Qualified source link. */
     readonly source: string;
-    readonly columns: readonly string[];
+    /** The exported columns, in the source's order (their types render them for the tie-break). */
+    readonly columns: readonly Column[];
     /** Days to read; undefined (and no `days`): the whole table. */
     readonly window?: { readonly from: string; readonly to: string } | undefined;
     /** The late-update sweep: these days (each an ISO day), instead of a window. */
@@ -172,11 +179,20 @@ function mergeParts(spec: MergeSource, d: Dialect) {
             ...key.map((k) => `${q(k)} IS NOT NULL`),
         ].join(" AND ") || "TRUE";
     const day = (agg: string) => (timeColumn ? `CAST(${agg}(CAST(${q(timeColumn)} AS DATE)) AS VARCHAR)` : `'all'`);
-    const cols = list(spec.columns);
+    const names = spec.columns.map((c) => c.name);
+    const cols = list(names);
+    // Equal versions (or no version): the greater content first. NULL ('') sorts apart from any value ('=...').
+    const rowText = spec.columns
+        .filter((c) => !key.includes(c.name) && c.name !== versionColumn)
+        .map((c) => d.text(c))
+        .filter((t): t is string => t !== undefined)
+        .map((t) => `coalesce('=' || ${t}, '')`)
+        .join(" || chr(31) || ");
+    const order = [...(v ? [`${v} DESC NULLS LAST`] : []), ...(rowText ? [`${rowText} DESC`] : [])].join(", ");
     const dedupe = (extra = "") =>
-        `SELECT ${cols}${extra} FROM (SELECT ${cols}, row_number() OVER (PARTITION BY ${keys}${v ? ` ORDER BY ${v} DESC NULLS LAST` : ""}) AS "__rn" ` +
+        `SELECT ${cols}${extra} FROM (SELECT ${cols}, row_number() OVER (PARTITION BY ${keys}${order && ` ORDER BY ${order}`}) AS "__rn" ` +
         `FROM ${spec.source} WHERE ${sourceWhere}) AS "d" WHERE "__rn" = 1`;
-    return { key, keys, v, q, list, cols, sourceWhere, day, dedupe, inDays, timeColumn };
+    return { key, keys, v, q, list, names, cols, sourceWhere, day, dedupe, inDays, timeColumn };
 }
 
 /** The statements that read the source only: its keys per day, and its newest rows (the files target). */
@@ -208,7 +224,7 @@ function sourceOnly(spec: MergeSource, parts: ReturnType<typeof mergeParts>): Pi
  */
 export function statements(spec: MergeSpec, d: Dialect): Statements {
     const parts = mergeParts(spec, d);
-    const { key, keys, v, q, list, cols, sourceWhere, day, dedupe, inDays } = parts;
+    const { key, keys, v, q, list, names, cols, sourceWhere, day, dedupe, inDays } = parts;
     if (spec.table.exportMode === "snapshot") {
         return {
             clear: `DELETE FROM ${spec.target}`,
@@ -223,7 +239,7 @@ export function statements(spec: MergeSpec, d: Dialect): Statements {
     const newer = v ? `("s".${v} > "t".${v} OR ("t".${v} IS NULL AND "s".${v} IS NOT NULL))` : "FALSE";
     const update =
         spec.table.exportMode === "merge"
-            ? `WHEN MATCHED AND ${newer} THEN UPDATE SET ${spec.columns
+            ? `WHEN MATCHED AND ${newer} THEN UPDATE SET ${names
                   .filter((c) => !key.includes(c))
                   .map((c) => `${q(c)} = "s".${q(c)}`)
                   .join(", ")} `
@@ -235,7 +251,7 @@ export function statements(spec: MergeSpec, d: Dialect): Statements {
     return {
         merge:
             `MERGE INTO ${spec.target} AS "t" USING (${dedupe()}) AS "s" ON ${on}${inDays("t") && ` AND ${inDays("t")}`} ` +
-            `${update}WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${list(spec.columns, '"s".')})`,
+            `${update}WHEN NOT MATCHED THEN INSERT (${cols}) VALUES (${list(names, '"s".')})`,
         preview:
             `SELECT "s"."__day" AS "day", count(*) AS "source_keys", sum("s"."__n") AS "source_rows", ` +
             `sum(CASE WHEN "t".${q(key[0])} IS NULL THEN 1 ELSE 0 END) AS "inserts", sum(${updates}) AS "updates" ` +

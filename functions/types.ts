@@ -269,6 +269,11 @@ export interface Dialect {
     }): string;
     /** ALTER TABLE statements adding the columns. */
     addColumns(database: string, table: string, columns: readonly Column[]): string[];
+    /**
+     * A column's value as comparable text (NULL stays NULL), the tie-break between two rows of one
+     * key and version; undefined for a type the engine cannot render (left out of the tie-break).
+     */
+    text(column: Column): string | undefined;
     /** Whether a source column of `source` type is stored as `target` in the target. */
     sameType(source: string, target: string): boolean;
     /** Compaction and cleanup of a target. */

@@ -602,7 +602,7 @@ describe("export handler (Athena, Glue and S3 mocked)", () => {
             const unload = sqlOf("contacts", "unload")[0];
             assert.match(
                 unload,
-                /^UNLOAD \(SELECT .*, CAST\(CAST\("initiation_timestamp" AS DATE\) AS VARCHAR\) AS "dt" FROM \(SELECT .*row_number\(\) OVER \(PARTITION BY "instance_id", "contact_id" ORDER BY "last_update_timestamp" DESC NULLS LAST\)/,
+                /^UNLOAD \(SELECT .*, CAST\(CAST\("initiation_timestamp" AS DATE\) AS VARCHAR\) AS "dt" FROM \(SELECT .*row_number\(\) OVER \(PARTITION BY "instance_id", "contact_id" ORDER BY "last_update_timestamp" DESC NULLS LAST, coalesce\('=' \|\| CAST\("aws_account_id" AS VARCHAR\), ''\)/,
             );
             assert.match(
                 unload,

@@ -61,7 +61,12 @@ const spec = (extra: Partial<MergeSpec> = {}): MergeSpec => ({
     table: contacts,
     source: '"src"."contacts_link"',
     target: '"exp"."contacts"',
-    columns: ["instance_id", "contact_id", "initiation_timestamp", "last_update_timestamp"],
+    columns: [
+        { name: "instance_id", type: "string" },
+        { name: "contact_id", type: "string" },
+        { name: "initiation_timestamp", type: "timestamp" },
+        { name: "last_update_timestamp", type: "timestamp" },
+    ],
     window: { from: "2025-01-05", to: "2025-01-05" },
     ...extra,
 });
@@ -73,7 +78,7 @@ describe("export statements (engine-neutral, Athena and DuckDB dialects)", () =>
             statements(spec(), athena).merge,
             `MERGE INTO "exp"."contacts" AS "t" USING (` +
                 `SELECT "instance_id", "contact_id", "initiation_timestamp", "last_update_timestamp" FROM (SELECT "instance_id", "contact_id", "initiation_timestamp", "last_update_timestamp", ` +
-                `row_number() OVER (PARTITION BY "instance_id", "contact_id" ORDER BY "last_update_timestamp" DESC NULLS LAST) AS "__rn" ` +
+                `row_number() OVER (PARTITION BY "instance_id", "contact_id" ORDER BY "last_update_timestamp" DESC NULLS LAST, coalesce('=' || CAST("initiation_timestamp" AS VARCHAR), '') DESC) AS "__rn" ` +
                 `FROM "src"."contacts_link" WHERE ${DAY} AND "instance_id" IS NOT NULL AND "contact_id" IS NOT NULL) AS "d" WHERE "__rn" = 1) AS "s" ` +
                 `ON "t"."instance_id" = "s"."instance_id" AND "t"."contact_id" = "s"."contact_id" AND ${DAY.replace(/"initiation_timestamp"/g, '"t"."initiation_timestamp"')} ` +
                 `WHEN MATCHED AND ("s"."last_update_timestamp" > "t"."last_update_timestamp" OR ("t"."last_update_timestamp" IS NULL AND "s"."last_update_timestamp" IS NOT NULL)) ` +
@@ -90,7 +95,14 @@ describe("export statements (engine-neutral, Athena and DuckDB dialects)", () =>
             ),
         );
         const snapshot = statements(
-            spec({ table: users, columns: ["user_id", "last_modified_timestamp"], window: undefined }),
+            spec({
+                table: users,
+                columns: [
+                    { name: "user_id", type: "string" },
+                    { name: "last_modified_timestamp", type: "timestamp" },
+                ],
+                window: undefined,
+            }),
             athena,
         ).merge;
         assert.match(snapshot, /FROM "src"\."contacts_link" WHERE "user_id" IS NOT NULL\) AS "d"/);

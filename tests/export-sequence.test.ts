@@ -1,10 +1,12 @@
 /**
  * The export's guarantee, shown end to end on DuckDB: after a first load, three daily runs (each
- * delivering duplicates, late records and updates), a re-run of the same run id, a run killed in
+ * delivering duplicates, late records, updates, and versions out of order: older versions after
+ * newer ones and equal versions with other content), a re-run of the same run id, a run killed in
  * the middle (kill -9 right after a MERGE committed, before its reconciliation and watermark)
  * then re-run, and a backfill over days already loaded, every table holds exactly the latest
- * version of each key of the lake: identical to a reference computed straight from the lake
- * files, with zero duplicates. The same check runs for the files target.
+ * version of each key of the lake (on equal versions, the greater content): identical to a
+ * reference computed straight from the lake files, with zero duplicates. The same check runs for
+ * the files target.
  */
 import { strict as assert } from "assert";
 import { execFile } from "child_process";
@@ -133,9 +135,18 @@ for (const target of ["iceberg", "files"] as ExportTarget[]) {
                     const files =
                         t.name === "contacts" ? `${lake()}/contacts/dt=*/*.parquet` : `${lake()}/${t.name}/*.parquet`;
                     const key = t.key.join(", ");
+                    const lakeRows = `read_parquet('${files}', union_by_name = true, hive_partitioning = false)`;
+                    // Equal versions with different content: the row whose columns (after key and version,
+                    // in the table's order) compare greater as text, first differing column first, wins.
+                    const tie = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${lakeRows}`))
+                        .getRows()
+                        .map((r) => String(r[0]))
+                        .filter((c) => !t.key.includes(c) && c !== t.version)
+                        .map((c) => `CAST("${c}" AS VARCHAR) DESC NULLS LAST`)
+                        .join(", ");
                     await conn.run(
-                        `CREATE TABLE ref_${t.name} AS SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${t.version} DESC) AS rn ` +
-                            `FROM read_parquet('${files}', union_by_name = true, hive_partitioning = false)) WHERE rn = 1`,
+                        `CREATE TABLE ref_${t.name} AS SELECT * EXCLUDE (rn) FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY ${t.version} DESC, ${tie}) AS rn ` +
+                            `FROM ${lakeRows}) WHERE rn = 1`,
                     );
                     let source = `t.${t.name}`;
                     if (target === "files") {
@@ -164,16 +175,43 @@ for (const target of ["iceberg", "files"] as ExportTarget[]) {
                     const diff = `SELECT count(*) FROM (SELECT ${cols} FROM ref_${t.name} EXCEPT SELECT ${cols} FROM got_${t.name})`;
                     assert.equal(await count(diff), 0, `${t.name}: every row is the lake's latest version`);
                 }
-                const [[updated]] = (
-                    await conn.runAndReadAll(
-                        `SELECT count(*) FROM ref_contacts WHERE attributes['survey_score'] IS NOT NULL`,
-                    )
-                ).getRows();
-                assert.ok(Number(updated) > 0, "the lake really had updated contacts");
-                const [[withColumn]] = (
-                    await conn.runAndReadAll(`SELECT count(answering_machine_detection_status) FROM got_contacts`)
-                ).getRows();
-                assert.ok(Number(withColumn) > 0, "the column that appeared was exported");
+                const count = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRows()[0][0]);
+                assert.ok(
+                    (await count(`SELECT count(*) FROM ref_contacts WHERE attributes['survey_score'] IS NOT NULL`)) > 0,
+                    "the lake really had updated contacts",
+                );
+                // Out of order, as the lake delivered it: older versions after the newer (same delivery
+                // and a day later), and equal versions with other content, whose winner the export kept.
+                const contactFiles = (kind: string) =>
+                    `read_parquet('${lake()}/contacts/dt=*/${kind}-*.parquet', union_by_name = true, hive_partitioning = false, filename = true)`;
+                const stale = await count(
+                    `SELECT count(*) FROM ${contactFiles("stale")} s JOIN ref_contacts r USING (instance_id, contact_id) ` +
+                        `WHERE s.last_update_timestamp < r.last_update_timestamp`,
+                );
+                const sameDelivery = await count(
+                    `SELECT count(*) FROM ${contactFiles("stale")} s JOIN ${contactFiles("update")} u USING (instance_id, contact_id) ` +
+                        `WHERE regexp_extract(s.filename, '-([0-9-]+)\\.parquet$', 1) = regexp_extract(u.filename, '-([0-9-]+)\\.parquet$', 1)`,
+                );
+                const twins = await count(
+                    `SELECT count(*) FROM ${contactFiles("twin")} w JOIN ${contactFiles("update")} u USING (instance_id, contact_id) ` +
+                        `WHERE w.last_update_timestamp = u.last_update_timestamp AND CAST(w.attributes AS VARCHAR) <> CAST(u.attributes AS VARCHAR)`,
+                );
+                assert.ok(
+                    stale > 0 && sameDelivery > 0 && sameDelivery < stale && twins > 0,
+                    JSON.stringify({ stale, sameDelivery, twins }),
+                );
+                assert.equal(
+                    await count(
+                        `SELECT count(*) FROM got_contacts g JOIN ${contactFiles("stale")} s USING (instance_id, contact_id) ` +
+                            `WHERE g.last_update_timestamp <= s.last_update_timestamp`,
+                    ),
+                    0,
+                    "no older version delivered later replaced the newer one",
+                );
+                assert.ok(
+                    (await count(`SELECT count(answering_machine_detection_status) FROM got_contacts`)) > 0,
+                    "the column that appeared was exported",
+                );
             } finally {
                 conn.closeSync();
                 db.closeSync();

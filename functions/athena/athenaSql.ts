@@ -44,6 +44,15 @@ export function athenaDialect(): Dialect {
         addColumns: (database, table, columns) => [
             `ALTER TABLE ${ddl(database)}.${ddl(table)} ADD COLUMNS (${columns.map((c) => `${ddl(c.name)} ${type(c.type)}`).join(", ")})`,
         ],
+        // Trino casts scalars to varchar, and maps, arrays and rows of JSON-castable types to JSON
+        // (trino.io/docs/current/functions/json.html, "Cast to JSON": not timestamps or dates inside
+        // them); binary values have no varchar cast. Those are left out of the tie-break.
+        text: (c) => {
+            const t = icebergType(c.type);
+            if (/^binary/.test(t)) return undefined;
+            if (!/^(map|array|struct|row)\b/.test(t)) return `CAST(${quoteIdent(c.name)} AS VARCHAR)`;
+            return /timestamp|date|binary/.test(t) ? undefined : `json_format(CAST(${quoteIdent(c.name)} AS JSON))`;
+        },
         sameType: (source, target) => icebergType(source) === icebergType(target),
         maintenance: (database, table) => [
             { step: "optimize", sql: `OPTIMIZE ${qualified(database, table)} REWRITE DATA USING BIN_PACK` },

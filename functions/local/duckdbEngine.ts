@@ -5,6 +5,7 @@
  * database's name. Local only; the Lambda never reaches it.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { CONNECT_TABLE_SCHEMAS } from "../../lib/connectSchema";
@@ -95,10 +96,63 @@ export async function duckdbTableExists(
     return found.getRows().length > 0;
 }
 
+/** What DuckDB read from the lake for one statement, by its own account. */
+export interface LakeReads {
+    /** Files its scans read after partition pruning: "Total Files Read" of each READ_PARQUET in its JSON profile. */
+    readonly files: number;
+    /** Bytes read from the lake's files: the READs of its FileSystem log under the lake folder. */
+    readonly bytes: number;
+    /** Rows its scans of target tables returned (after their filters: the window's days). */
+    readonly targetRows: number;
+}
+
+/**
+ * Makes `connection` account for what each statement reads (JSON profile to `profileFile`,
+ * FileSystem log) and returns the function that reads those accounts for the last statement.
+ */
+async function lakeReadsMeter(
+    connection: DuckDBConnection,
+    lakeDir: string,
+    targetDatabase: string,
+    profileFile: string,
+): Promise<{ before(): Promise<void>; after(): Promise<LakeReads> }> {
+    await connection.run(`CALL enable_logging('FileSystem')`);
+    await connection.run(`PRAGMA enable_profiling = 'json'`);
+    await connection.run(`PRAGMA profiling_output = ${sqlString(profileFile)}`);
+    const inLake = `${lakeDir}${path.sep}`;
+    return {
+        before: () => connection.run("CALL truncate_duckdb_logs()").then(() => undefined),
+        async after() {
+            let [files, targetRows] = [0, 0];
+            type Node = { extra_info?: Record<string, unknown>; operator_cardinality?: number; children?: Node[] };
+            const walk = (node: Node) => {
+                const info = node.extra_info ?? {};
+                if (info.Function === "READ_PARQUET") files += Number(info["Total Files Read"] ?? 0);
+                if (String(info.Table ?? "").startsWith(`${targetDatabase}.`)) {
+                    targetRows += node.operator_cardinality ?? 0;
+                }
+                for (const child of node.children ?? []) walk(child);
+            };
+            // Read before the log query below, whose own profile replaces it.
+            walk(JSON.parse(await fs.promises.readFile(profileFile, "utf8")));
+            await fs.promises.rm(profileFile, { force: true });
+            const log = await connection.runAndReadAll(`SELECT message FROM duckdb_logs WHERE type = 'FileSystem'`);
+            let bytes = 0;
+            for (const [message] of log.getRows()) {
+                const m = JSON.parse(String(message)) as { path?: string; op?: string; bytes?: string };
+                if (m.op === "READ" && m.path?.startsWith(inLake)) bytes += Number(m.bytes ?? 0);
+            }
+            return { files, bytes, targetRows };
+        },
+    };
+}
+
 export function createDuckdbEngine(options: DuckdbEngineOptions): QueryEngine {
     const { connection, sourceDatabase } = options;
     const lakeDir = path.resolve(options.lakeDir);
     const describe = (qualified: string) => describeColumns(connection, qualified);
+    const profileFile = path.join(os.tmpdir(), `connect-analytics-duckdb-profile-${process.pid}-${Date.now()}.json`);
+    let meter: Awaited<ReturnType<typeof lakeReadsMeter>> | undefined;
     return {
         name: "duckdb",
         dialect: duckdbDialect,
@@ -123,12 +177,17 @@ export function createDuckdbEngine(options: DuckdbEngineOptions): QueryEngine {
             control.log.debug("duckdb_run", { table: info.table.name, step: info.step, sql });
             try {
                 if (info.output) await fs.promises.mkdir(info.output, { recursive: true });
+                meter ??= await lakeReadsMeter(connection, lakeDir, options.exportDatabase, profileFile);
+                await meter.before();
                 const reader = await connection.runAndReadAll(sql);
                 const names = reader.columnNames();
                 const rows = reader.getRows().map((row) => Object.fromEntries(names.map((n, i) => [n, text(row[i])])));
+                // Measured, not planned: what the engine read is the local stand-in for Athena's DataScannedInBytes.
+                const read = await meter.after();
+                control.log.debug("duckdb_read", { table: info.table.name, step: info.step, ...read });
                 return {
                     rows: info.results ? rows : [],
-                    bytesScanned: info.reads ? bytesRead(lakeDir, info.table, info.reads) : 0,
+                    bytesScanned: read.bytes,
                     queryExecutionId: null,
                     outputRows: info.step === "unload" ? Number(rows[0]?.[names[0]] ?? 0) : null,
                 };
@@ -140,11 +199,6 @@ export function createDuckdbEngine(options: DuckdbEngineOptions): QueryEngine {
             }
         },
     };
-}
-
-/** Size of the lake files a statement reads: the local stand-in for Athena's DataScannedInBytes. */
-export function bytesRead(lakeDir: string, table: ExportTableSpec, reads: DayRange | "all"): number {
-    return lakeFiles(lakeTableDir(lakeDir, table), table, reads).reduce((n, f) => n + fs.statSync(f).size, 0);
 }
 
 /** The lake files of a table in a day range after partition pruning. */

@@ -77,6 +77,8 @@ export const duckdbDialect: Dialect = {
         columns.map(
             (c) => `ALTER TABLE ${qualified(database, table)} ADD COLUMN ${quoteIdent(c.name)} ${checkedType(c.type)}`,
         ),
+    // DuckDB renders any type as text, maps and lists included.
+    text: (c: Column) => `CAST(${quoteIdent(c.name)} AS VARCHAR)`,
     sameType: (source, target) => normal(source) === normal(target),
     maintenance: (database, table) => [
         { step: "optimize", sql: `CHECKPOINT ${quoteIdent(database)}` },

@@ -5,8 +5,9 @@
  *    adds that day's contacts (about 1% of them twice), new versions of about 5% of the previous
  *    day's contacts (a later `last_update_timestamp`, changed attributes) into that day's
  *    partition, and the few contacts of two days earlier that missed their first delivery (late
- *    records in an old day). With `newColumn`, deliveries from then on carry a column the earlier
- *    files lack.
+ *    records in an old day). Some versions come out of order (`outOfOrderFiles`): older ones
+ *    after newer, in the same delivery and a day later, and equal versions with other content.
+ *    With `newColumn`, deliveries from then on carry a column the earlier files lack.
  *  - `users` and `agent_hierarchy_groups`: snapshot tables of configuration records; later
  *    deliveries add new versions of a few users (a later `last_modified_timestamp`).
  *  - Connect instances: one random instance id, or the ids given (`instanceIds`, e.g. a producer
@@ -340,6 +341,7 @@ async function deliver(
     const newRows = await contactFile(k, "new", "part");
     if (k >= 1) await contactFile(k - 1, "update", "update");
     if (k >= LATE_DAYS) await contactFile(k - LATE_DAYS, "late", "late");
+    for (const [j, kind] of outOfOrderFiles(k)) await contactFile(j, kind, kind);
     for (const [table, records] of [
         ["users", k === 0 ? withDuplicates(dims.users, 2) : changedUsers(dims.users, k, day)],
         ["agent_hierarchy_groups", k === 0 ? withDuplicates(dims.groups, 1) : []],
@@ -679,7 +681,27 @@ function contactExpressions(dims: Dimensions): Record<string, string> {
 }
 
 /** Which contacts of a day a file holds. */
-type ContactKind = "new" | "update" | "late";
+type ContactKind = "new" | "update" | "late" | "stale" | "twin";
+
+/**
+ * Versions out of order, as at-least-once delivery allows, each into its record's own day. On
+ * delivery day k, into day k-1 (whose updates this delivery carries): `stale`, the first version
+ * again of some of those contacts (an older version in the same delivery as the newer one), and
+ * `twin`, the update's version again with other content for others (a re-processed record: equal
+ * versions, different content). Into day k-2: `stale`, the first version of some contacts updated
+ * the day before (an older version a day after the newer one).
+ */
+export function outOfOrderFiles(k: number): (readonly [day: number, kind: "stale" | "twin"])[] {
+    return [
+        ...(k >= 1
+            ? ([
+                  [k - 1, "stale"],
+                  [k - 1, "twin"],
+              ] as const)
+            : []),
+        ...(k >= 2 ? ([[k - 2, "stale"]] as const) : []),
+    ];
+}
 
 /**
  * The SELECT producing a file of contacts of day `k` (columns in schema order, no `dt`: the
@@ -705,13 +727,20 @@ export function contactsSelect(
     const expressions: Record<string, string> = {
         ...contactExpressions(dims as Dimensions),
         [NEW_CONTACT_COLUMN.name]: "CASE WHEN ch = 'VOICE' THEN 'HUMAN_ANSWERED' END",
-        ...(d.kind === "update"
+        ...(d.kind === "update" || d.kind === "twin"
             ? {
                   last_update_timestamp: "disc_ts + INTERVAL 1 DAY + to_minutes(CAST((h2 >> 20) % 600 AS BIGINT))",
                   attributes:
                       "MAP {'customer_tier': CASE h1 % 3 WHEN 0 THEN 'gold' WHEN 1 THEN 'silver' ELSE 'bronze' END, " +
                       "'intent': CASE (h2 >> 32) % 4 WHEN 0 THEN 'billing' WHEN 1 THEN 'orders' WHEN 2 THEN 'technical' ELSE 'account' END, " +
-                      "'survey_score': CAST(1 + (h3 >> 8) % 5 AS VARCHAR)}",
+                      `'survey_score': CAST(1 + ((h3 >> 8) + ${d.kind === "twin" ? 2 : 0}) % 5 AS VARCHAR)}`,
+              }
+            : {}),
+        // The twin: same version, another survey score, processed again by the data lake a day later.
+        ...(d.kind === "twin"
+            ? {
+                  data_lake_last_processed_timestamp:
+                      "disc_ts + INTERVAL 1 DAY + to_minutes(CAST(30 + (h4 >> 40) % 60 AS BIGINT))",
               }
             : {}),
     };
@@ -720,7 +749,14 @@ export function contactsSelect(
         throw new Error(`synthetic lake has no generator for contacts column(s) ${missing.join(", ")}`);
     }
     const hashes = [1, 2, 3, 4, 5].map((i) => `hash(n, ${seed}, ${i}) AS h${i}`).join(", ");
-    const filter = { new: "NOT is_late", update: "is_updated AND NOT is_late", late: "is_late" }[d.kind];
+    const filter = {
+        new: "NOT is_late",
+        update: "is_updated AND NOT is_late",
+        late: "is_late",
+        // Disjoint thirds of the updated contacts (the update itself carries them all).
+        stale: "is_updated AND NOT is_late AND (h3 >> 40) % 100 < 30",
+        twin: "is_updated AND NOT is_late AND (h3 >> 40) % 100 >= 70",
+    }[d.kind];
     // One pass: the file's rows are filtered before the joins, and a first delivery repeats its
     // duplicates by a two-row cross join rather than a second scan.
     const copies = d.kind === "new" ? "(VALUES (1), (2)) d(copy)" : "(VALUES (1)) d(copy)";
