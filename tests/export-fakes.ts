@@ -33,6 +33,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { CONNECT_TABLE_SCHEMAS } from "../lib/connectSchema";
 import { addDays, daysBetween } from "../functions/dates";
 import type { Clock } from "../functions/types";
+import type { AthenaOnDuckDb } from "./athena-duckdb";
 
 export const BUCKET = "exports-bucket";
 export const SCHEDULED = "2025-02-01T02:00:00Z";
@@ -136,7 +137,12 @@ export interface StartedQuery {
     readonly database?: string;
     readonly token?: string;
     polls: number;
+    /** Its result rows, when the statement ran on the fake's DuckDB `engine`. */
+    rows?: Record<string, string | null>[];
 }
+
+/** What the DuckDB engine runs: the statements that read the source or the target's rows. */
+const DATA_STATEMENTS: StatementKind[] = ["bounds", "preview", "merge", "reconcile"];
 
 const s3Error = (name: string, status: number, message: string) =>
     new S3ServiceException({ name, $fault: "client", $metadata: { httpStatusCode: status }, message });
@@ -184,6 +190,12 @@ export class FakeAws {
     readonly merged = new Map<string, Set<string>>();
     /** The source's first day per table (null: an empty source). */
     readonly firstDay = new Map<string, string | null>();
+    /**
+     * When set, the statements that read or change data (bounds, preview, MERGE, reconciliation)
+     * run for real on it, over the rows a test delivered (tests/athena-duckdb.ts), instead of the
+     * model of days above.
+     */
+    engine?: AthenaOnDuckDb;
     /** Makes a PutObject fail when it returns an error for the key. */
     putFault: (key: string) => Error | undefined = () => undefined;
     readonly athena = mockClient(AthenaClient);
@@ -269,7 +281,14 @@ export class FakeAws {
                         });
                     }
                     const id = `q-${++this.seq}-${table}-${kind}`;
+                    let rows: Record<string, string | null>[] | undefined;
+                    if (this.engine && behaviour.kind === "succeed" && DATA_STATEMENTS.includes(kind)) {
+                        const target = this.targets.get(table);
+                        if (target) await this.engine.syncTarget(table, target);
+                        rows = await this.engine.run(sql);
+                    }
                     this.queries.push({
+                        rows,
                         id,
                         sql,
                         kind,
@@ -356,7 +375,8 @@ export class FakeAws {
     private results(q: StartedQuery) {
         const merged = this.merged.get(q.table) ?? new Set<string>();
         const rows: Record<string, string | null>[] =
-            q.kind === "bounds"
+            q.rows ??
+            (q.kind === "bounds"
                 ? [{ first_day: this.firstDay.has(q.table) ? this.firstDay.get(q.table)! : "2025-01-01" }]
                 : q.kind === "preview"
                   ? this.days(q).map((day) => ({
@@ -377,7 +397,7 @@ export class FakeAws {
                           })
                     : q.kind === "days"
                       ? this.days(q).map((day) => ({ day, keys: "10", rows: "12" }))
-                      : [];
+                      : []);
         const names = Object.keys(rows[0] ?? { day: "" });
         const cell = (v: string | null) => (v === null ? {} : { VarCharValue: v });
         return {
