@@ -68,9 +68,17 @@ function stackConfig(stack: string, options: CheckOptions): Record<string, strin
  * Pulumi.consumer-support.yaml, as much as Pulumi.consumer.yaml), or those `stacks` names.
  */
 export async function checkStacks(options: CheckOptions = {}): Promise<CheckReport> {
-    const found = options.configs ? Object.keys(options.configs) : stacksIn(options.configDir ?? REPO_ROOT);
+    const dir = options.configDir ?? REPO_ROOT;
+    // A missing folder lists no stacks: the producer's and consumer's files are then named as missing.
+    const found = options.configs
+        ? Object.keys(options.configs)
+        : fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()
+          ? stacksIn(dir)
+          : [];
     const first = ["producer", "consumer"].filter((s) => found.includes(s));
-    const names = options.stacks ?? [...first, ...found.filter((s) => !first.includes(s))];
+    const names =
+        options.stacks ??
+        (found.length > 0 ? [...first, ...found.filter((s) => !first.includes(s))] : ["producer", "consumer"]);
     // Each stack file is read once: the plans and the pack configs use the same maps.
     const configs = Object.fromEntries(names.map((s) => [s, stackConfig(s, options)]));
     const planOptions = { configDir: options.configDir, configs: { ...options.configs, ...configs } };
