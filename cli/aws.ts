@@ -51,7 +51,7 @@ export const createAwsClients: ClientFactory = (options) => {
         // fromIni resolves SSO, assume-role and credential_process profiles too.
         ...(options.profile ? { credentials: fromIni({ profile: options.profile }) } : {}),
     };
-    return {
+    return withEndpointTags({
         sts: new STSClient(config),
         glue: new GlueClient(config),
         lakeformation: new LakeFormationClient(config),
@@ -59,14 +59,43 @@ export const createAwsClients: ClientFactory = (options) => {
         athena: new AthenaClient(config),
         cloudtrail: new CloudTrailClient(config),
         connect: new ConnectClient(config),
-    };
+    });
 };
 
 /** An error thrown by an AWS call, tagged with the IAM action of the call (`glue:GetTables`) and whose credentials made it. */
 export interface TaggedAwsError extends Error {
     awsAction?: string;
+    /** The endpoint that answered (`https://glue.ap-southeast-2.amazonaws.com`), for answers that are not AWS's. */
+    awsEndpoint?: string;
     /** `main` (--profile) or `producer` (--producer-profile). */
     awsWhich?: "main" | "producer";
+}
+
+/**
+ * Each client tags a failing call's error with the endpoint it sent the request to: an HTML page
+ * from a proxy is then "unexpected response from <endpoint>", not a missing permission.
+ */
+function withEndpointTags(clients: AwsClients): AwsClients {
+    for (const client of Object.values(clients) as Array<{
+        middlewareStack: { add: (m: unknown, o: { step: string; name: string }) => void };
+    }>) {
+        client.middlewareStack.add(
+            (next: (args: { request?: unknown }) => Promise<unknown>) => async (args: { request?: unknown }) => {
+                try {
+                    return await next(args);
+                } catch (err) {
+                    const r = args.request as { protocol?: string; hostname?: string; port?: number } | undefined;
+                    if (r?.hostname && err && typeof err === "object" && !(err as TaggedAwsError).awsEndpoint) {
+                        (err as TaggedAwsError).awsEndpoint =
+                            `${r.protocol ?? "https:"}//${r.hostname}${r.port ? `:${r.port}` : ""}`;
+                    }
+                    throw err;
+                }
+            },
+            { step: "finalizeRequest", name: "connectAnalyticsEndpointTag" },
+        );
+    }
+    return clients;
 }
 
 /** Marks an error with the credentials that made the failing call, for the message. */

@@ -67,7 +67,42 @@ export function isUsageProblem(err: unknown): boolean {
 }
 
 export function isAccessDenied(err: unknown): boolean {
-    return ACCESS_DENIED.has(errorName(err));
+    return !isUnexpectedResponse(err) && ACCESS_DENIED.has(errorName(err));
+}
+
+/**
+ * An answer that is not the service's: a body the SDK could not read (an HTML page from a proxy or
+ * captive portal; the SDK's "Deserialization error", with the raw answer in `$response`), or an
+ * error code the service's model does not have (the client's base `...ServiceException`, or
+ * `UnknownError`). Nothing about permissions follows from it.
+ */
+export function isUnexpectedResponse(err: unknown): boolean {
+    if (!err || typeof err !== "object") return false;
+    const e = err as { $fault?: unknown; message?: unknown; name?: unknown; constructor?: { name?: string } };
+    // The SDK adds this hint only to an error it could not read as the service's.
+    if (/Deserialization error/.test(String(e.message ?? ""))) return true;
+    // A modeled error is thrown as its own class; an unknown code as the client's base class.
+    const base = e.constructor?.name ?? "";
+    return e.name === "UnknownError" || ("$fault" in e && /ServiceException$/.test(base) && e.name !== base);
+}
+
+/** "unexpected response from <endpoint> to <action> (HTTP 403, text/html)" */
+function unexpectedResponse(err: unknown, action: string | undefined): string {
+    const e = err as TaggedAwsError & {
+        $metadata?: { httpStatusCode?: number };
+        $response?: { statusCode?: number; headers?: Record<string, string> };
+    };
+    const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+    const type = e.$response?.headers?.["content-type"];
+    const service = action?.split(":")[0];
+    const endpoint = e.awsEndpoint ?? `the ${service ?? "AWS"} endpoint`;
+    const what = [status ? `HTTP ${status}` : undefined, type, e.name && e.name !== "Error" ? e.name : undefined]
+        .filter(Boolean)
+        .join(", ");
+    return (
+        `unexpected response from ${endpoint}${action ? ` to ${action}` : ""}${what ? ` (${what})` : ""}: not an answer of the AWS API. ` +
+        "Fix: check where requests go (AWS_ENDPOINT_URL, HTTPS_PROXY, --region) and that the service is reachable, then run again"
+    );
 }
 
 /** First line of an AWS message, without its final period (the caller adds its own punctuation). */
@@ -88,6 +123,7 @@ export function renderError(err: unknown, context: ErrorContext = {}): string {
     const message = firstLine(String((err as Error | undefined)?.message ?? err));
     const action = (err as TaggedAwsError | undefined)?.awsAction;
 
+    if (isUnexpectedResponse(err)) return `${unexpectedResponse(err, action)}.`;
     if (isCredentialError(err)) {
         const profile = context.profile ? ` (profile "${context.profile}")` : "";
         return `credentials${profile} missing or expired: ${message}. Fix: ${loginHint(context.profile)}.`;

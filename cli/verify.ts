@@ -29,7 +29,7 @@ import {
     linkChecks,
     settingsChecks,
 } from "./checks";
-import { isCredentialError, renderError } from "./errors";
+import { isCredentialError, isUnexpectedResponse, renderError } from "./errors";
 import { databaseExists, tablesOf } from "./glue";
 import { listFilters, listGrants } from "./lf";
 import { identify, Identity, Session } from "./session";
@@ -100,7 +100,9 @@ export async function verify(
                 status: "FAIL",
                 title,
                 detail: renderError(err, { principal }),
-                fix: "grant the caller the action named, or use credentials that have it",
+                fix: isUnexpectedResponse(err)
+                    ? "check where requests go (AWS_ENDPOINT_URL, HTTPS_PROXY, --region), then run again"
+                    : "grant the caller the action named, or use credentials that have it",
             });
         }
     };

@@ -18,10 +18,10 @@ import * as os from "os";
 import * as path from "path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { DEFAULT_TIME_COLUMNS, withDatasetDefaults } from "../../lib/connectSchema";
-import { DEFAULT_CONSUMER_DATABASE, DEFAULT_TABLES, exportPrefixProblem } from "../../lib/names";
+import { DEFAULT_CONSUMER_DATABASE, DEFAULT_TABLES, exportPrefixProblem, shortHash } from "../../lib/names";
 import { shellCommand } from "../../lib/shell";
 import { addDays, isIsoDay } from "../dates";
-import { describeError, isExportError } from "../errors";
+import { describeError, exportError, isExportError } from "../errors";
 import { parseExportEvent, runIdFromInstant } from "../event";
 import { acquireLease, MAINTENANCE_LEASE_KEY } from "../lease";
 import { createJsonLogger } from "../log";
@@ -640,7 +640,42 @@ function droppedDaysNote(old: LakeInfo, shape: LakeShape): string | undefined {
     );
 }
 
+/**
+ * The lake's lease: one npm start at a time reads or changes a lake, whatever its --out (the
+ * exports lease covers one --out). Kept outside the lake, in the machine's temp folder under a
+ * hash of the lake's path, so a refused run leaves the lake as it was.
+ */
+export function acquireLakeLease(lakeDir: string, nowMs = Date.now()) {
+    const lake = path.resolve(lakeDir);
+    return acquireLease(createFsObjectStore(path.join(os.tmpdir(), "connect-analytics-lakes")), {
+        key: `${shortHash(lake)}.json`,
+        runId: `npm start on ${lake}`,
+        owner: `local:${os.hostname()}:${process.pid}`,
+        nowMs,
+        untilMs: nowMs + DEFAULT_LIMITS.leaseWithoutDeadlineMs,
+        ownerAlive: processAlive,
+    }).catch((err: unknown) => {
+        const holder = (err as { holder?: { owner?: string; acquiredAt?: string } | null }).holder;
+        if (!isExportError(err) || err.code !== "LEASE_HELD") throw err;
+        const pid = holder?.owner?.split(":")[2];
+        throw exportError(
+            "LEASE_HELD",
+            `the lake ${lake} is in use by another npm start (${pid ? `process ${pid}` : (holder?.owner ?? "another process")}, since ${holder?.acquiredAt ?? "just now"}); this run did nothing. Fix: wait for that run to finish, or pass another --lake`,
+            { holder: holder ?? null },
+        );
+    });
+}
+
 export async function runLocalExport(options: LocalExportOptions): Promise<LocalExportResult> {
+    const lakeLease = await acquireLakeLease(options.lakeDir);
+    try {
+        return await runOnLake(options);
+    } finally {
+        await lakeLease.release(Date.now()).catch(() => undefined);
+    }
+}
+
+async function runOnLake(options: LocalExportOptions): Promise<LocalExportResult> {
     const v = validateLocalOptions(options);
     const marker = prepareFolders(v, options.fresh === true);
     const store = createFsObjectStore(v.outDir);

@@ -1,0 +1,51 @@
+/**
+ * Concurrent local runs on one lake (issue 17): the second is refused before it touches anything,
+ * naming the run that holds the lake, never a DuckDB file error. The exports lease already covers
+ * two runs on one --out; the lake's lease covers two --out folders on one lake.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { acquireLakeLease, runLocalExport } from "../functions/local/runLocal";
+
+describe("npm start: one run at a time on a lake (issue 17)", function () {
+    this.timeout(120_000);
+    let dir: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "lake-lease-"));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("a run on a lake another run holds is refused with the holder named, touching nothing; released, it runs", async () => {
+        const lake = path.join(dir, "lake");
+        const out = path.join(dir, "out-b");
+        const run = () =>
+            runLocalExport({
+                lakeDir: lake,
+                outDir: out,
+                lake: { rows: 200, days: 2 },
+                logSink: () => undefined,
+                threads: 1,
+            });
+        // This process stands for a running npm start on the lake (another --out).
+        const held = await acquireLakeLease(lake);
+        try {
+            await assert.rejects(run(), (e: Error) => {
+                assert.match(
+                    e.message,
+                    new RegExp(
+                        `^the lake ${lake.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is in use by another npm start \\(process ${process.pid}, since \\d{4}-.*\\); this run did nothing\\. Fix: wait for that run to finish, or pass another --lake$`,
+                    ),
+                );
+                assert.doesNotMatch(e.message, /duckdb|IO Error|lock/i);
+                return true;
+            });
+            assert.equal(fs.existsSync(lake) || fs.existsSync(out), false, "nothing was created");
+        } finally {
+            await held.release(Date.now());
+        }
+        const result = await run();
+        assert.equal(result.summary?.status, "succeeded");
+    });
+});
