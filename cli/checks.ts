@@ -404,7 +404,13 @@ export function invitationCheck(
 
 export interface AssociationFacts {
     /** The Connect instance's dataset associations (ListAnalyticsDataAssociations). */
-    readonly associations?: ReadonlyArray<{ readonly DataSetId?: string; readonly TargetAccountId?: string }>;
+    readonly associations?: ReadonlyArray<{
+        readonly DataSetId?: string;
+        readonly TargetAccountId?: string;
+        readonly ResourceShareArn?: string;
+        /** The RAM share's state (ListAnalyticsDataAssociations' ResourceShareStatus). */
+        readonly ResourceShareStatus?: string;
+    }>;
     readonly error?: string;
 }
 
@@ -431,20 +437,39 @@ export function associationChecks(
             ),
         ];
     }
-    return model.tables.map((t) =>
-        facts.associations!.some((a) => a.DataSetId === t.name && a.TargetAccountId === model.consumerAccountId)
-            ? pass(
-                  `association:${t.name}${at}`,
-                  `association ${t.name}`,
-                  `${t.name} of ${instanceId} is associated with ${model.consumerAccountId}`,
+    return model.tables.map((t) => {
+        const id = `association:${t.name}${at}`;
+        const title = `association ${t.name}`;
+        const a = facts.associations!.find(
+            (x) => x.DataSetId === t.name && x.TargetAccountId === model.consumerAccountId,
+        );
+        if (!a) {
+            return fail(
+                id,
+                title,
+                `${t.name} of ${instanceId ?? "the instance"} is not associated with ${model.consumerAccountId}`,
+                "`pulumi up` the producer stack (or `aws connect associate-analytics-data-set`)",
+            );
+        }
+        // The RAM share carrying the dataset: ACTIVE is usable; PENDING waits for the consumer to accept
+        // its invitation; FAILED, DELETING, DELETED (RAM's other share states) will not become usable.
+        const status = a.ResourceShareStatus;
+        const detail = `${t.name} of ${instanceId} is associated with ${model.consumerAccountId}, share ${a.ResourceShareArn ?? "(no ARN)"} ${status ?? "(status not reported)"}`;
+        if (status === undefined || status === "ACTIVE") return pass(id, title, detail);
+        return status === "PENDING"
+            ? warn(
+                  id,
+                  title,
+                  detail,
+                  "accept the RAM invitation in the consumer account (the consumer stack does, when it deploys)",
               )
             : fail(
-                  `association:${t.name}${at}`,
-                  `association ${t.name}`,
-                  `${t.name} of ${instanceId ?? "the instance"} is not associated with ${model.consumerAccountId}`,
-                  "`pulumi up` the producer stack (or `aws connect associate-analytics-data-set`)",
-              ),
-    );
+                  id,
+                  title,
+                  detail,
+                  "associate the dataset again (replace the producer's association: `pulumi up --replace <urn>`), which makes a new share",
+              );
+    });
 }
 
 /**

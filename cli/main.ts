@@ -1,5 +1,5 @@
 /**
- * `connect-analytics`: the operations CLI (verify, metadata, grant, relink, audit). `run` parses the
+ * `connect-analytics`: the operations CLI (verify, datasets, metadata, grant, relink, audit). `run` parses the
  * arguments with commander and returns the exit code; everything it touches outside the process
  * (AWS clients, files, output streams, time) comes in through `Deps`, so tests drive it whole.
  *
@@ -19,7 +19,8 @@ import {
     parseSince,
     TableAlias,
 } from "./audit";
-import { ClientFactory, createAwsClients, MAX_ATTEMPTS_LIMIT, RetryMode, TaggedAwsError } from "./aws";
+import { ClientFactory, createAwsClients, MAX_ATTEMPTS_LIMIT, RetryMode, tagWhich, TaggedAwsError } from "./aws";
+import { datasetRows, datasetsText, listAssociations, listOfferedDatasets } from "./connectDatasets";
 import { Check } from "./checks";
 import { isUsageProblem, renderError, UsageError } from "./errors";
 import { grant, GrantChange } from "./grant";
@@ -166,6 +167,7 @@ const FLAG_SPECS: Readonly<Record<string, FlagSpec>> = {
         requires: { "--workgroup": "--query", "--query-timeout": "--query", "--query-concurrency": "--query" },
     },
     metadata: { unused: modelFlags("it reads the Glue metadata of the links and targets; it checks no grant") },
+    datasets: { unused: modelFlags("it reads the Connect instance's datasets and associations; it checks no grant") },
     relink: { unused: modelFlags("it makes the links; it checks and makes no grant (run grant for that)") },
     audit: {
         unused: modelFlags("it reads CloudTrail; it checks no grant", ["--role-arn", "--role-name"]),
@@ -374,6 +376,55 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
                 if (n.FAIL > 0 || result.stopped) exitCode = 1;
             },
         );
+
+    common(program.command("datasets"))
+        .description(
+            "the datasets each Connect instance of the stack offers (ListAnalyticsDataLakeDataSets), whether each is associated with each consumer account and its RAM share's status, and the documented keys (dataSource connectAnalytics; the instance's account: --producer-profile)",
+        )
+        .action(async (opts: CommonOptions) => {
+            const s = begin(opts);
+            const { model } = s.targets;
+            if (model.dataSource !== "connectAnalytics") {
+                throw new UsageError(
+                    "datasets: the share's dataSource is producerCatalog (the producer owns its tables); it lists a Connect instance's datasets, with dataSource connectAnalytics. Pass the outputs of a connectAnalytics stack.",
+                );
+            }
+            const instances = s.targets.connectInstanceIds;
+            if (instances.length === 0) {
+                throw new UsageError(
+                    "datasets: no Connect instance known; pass the producer stack's outputs (--outputs producer.json), which name connectInstanceIds.",
+                );
+            }
+            // Connect answers in the instance's account: the producer's credentials, when given.
+            const which = s.producer ? "producer" : "main";
+            const clients = s.producer ?? s.main;
+            const me = await identify(s, which);
+            if (me.account !== model.producerAccountId) {
+                throw new UsageError(
+                    `datasets reads the Connect instance's account ${model.producerAccountId}, but the credentials are ${me.arn} in account ${me.account}; pass --producer-profile with credentials of ${model.producerAccountId}.`,
+                );
+            }
+            const configured = model.tables.map((t) => t.name);
+            const rows = [];
+            for (const instanceId of instances) {
+                try {
+                    const [offered, associations] = [
+                        await listOfferedDatasets(clients, instanceId),
+                        await listAssociations(clients, instanceId),
+                    ];
+                    rows.push(
+                        ...datasetRows(instanceId, offered, associations, s.targets.consumerAccountIds, configured),
+                    );
+                } catch (err) {
+                    throw tagWhich(err, which);
+                }
+            }
+            deps.stdout.write(
+                opts.json
+                    ? json({ command: "datasets", consumerAccountIds: s.targets.consumerAccountIds, datasets: rows })
+                    : datasetsText(rows, s.targets.consumerAccountIds) + "\n",
+            );
+        });
 
     common(program.command("metadata"))
         .description("export Glue metadata of the shared tables (links and targets) as CSV: one row per column")

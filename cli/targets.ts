@@ -152,6 +152,8 @@ export interface Targets {
     readonly ramShareArns: readonly string[];
     /** `connectAnalytics`: the Connect instances whose datasets are associated (the producer's output). */
     readonly connectInstanceIds: readonly string[];
+    /** Every consumer account of the share: the producer's `consumers`, else this consumer. */
+    readonly consumerAccountIds: readonly string[];
 }
 
 /** `domain=connect,sensitivity=general` → tags. */
@@ -371,6 +373,7 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
         athenaWorkgroup: flags.workgroup ?? consumer?.athenaWorkgroup,
         ramShareArns: mine?.ramShareArns ?? producer?.ramShareArns ?? [],
         connectInstanceIds: producerInstanceIds(producer),
+        consumerAccountIds: [...new Set([consumerAccountId, ...(producer?.consumers ?? []).map((c) => c.accountId)])],
         model: {
             dataSource,
             sourceCatalogId,

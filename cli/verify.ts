@@ -10,12 +10,12 @@
  * #48360, #49669). Without producer credentials, verify reports them as WARN unless the consumer
  * account re-granted them to the role itself.
  */
-import { ListAnalyticsDataAssociationsCommand } from "@aws-sdk/client-connect";
 import { GetDataLakeSettingsCommand } from "@aws-sdk/client-lakeformation";
 import { paginateGetResourceShareInvitations } from "@aws-sdk/client-ram";
 import { exportReaderFilters, LfGrant, readerFilters, sourceCatalogOf } from "../lib/permissions";
 import { queryChecks, QueryOptions } from "./athena";
 import { AwsClients, call, collect, tagWhich } from "./aws";
+import { listAssociations } from "./connectDatasets";
 import {
     associationChecks,
     AssociationFacts,
@@ -46,28 +46,6 @@ export interface VerifyResult {
     readonly checks: Check[];
     /** Set when verify stopped early (wrong account): later checks would judge the wrong account. */
     readonly stopped?: string;
-}
-
-/** The instance's dataset associations, every page (ListAnalyticsDataAssociations has no SDK paginator). */
-async function listAssociations(
-    clients: AwsClients,
-    instanceId: string | undefined,
-): Promise<NonNullable<AssociationFacts["associations"]>> {
-    if (!instanceId) {
-        throw new Error("the producer's outputs name no connectInstanceId; pass the producer's outputs file");
-    }
-    const results: NonNullable<AssociationFacts["associations"]>[number][] = [];
-    let token: string | undefined;
-    do {
-        const page = await call("connect:ListAnalyticsDataAssociations", () =>
-            clients.connect.send(
-                new ListAnalyticsDataAssociationsCommand({ InstanceId: instanceId, NextToken: token, MaxResults: 100 }),
-            ),
-        );
-        results.push(...(page.Results ?? []));
-        token = page.NextToken;
-    } while (token);
-    return results;
 }
 
 export async function verify(
@@ -145,6 +123,11 @@ export async function verify(
                 };
             } else {
                 try {
+                    if (!instanceId) {
+                        throw new Error(
+                            "the producer's outputs name no connectInstanceId; pass the producer's outputs file",
+                        );
+                    }
                     associations = { associations: await listAssociations(producer, instanceId) };
                 } catch (err) {
                     if (isCredentialError(err)) throw tagWhich(err, "producer");

@@ -78,6 +78,64 @@ describe("cli on a connectAnalytics deployment", () => {
         );
     });
 
+    it("verify reports each dataset's share status: ACTIVE passes, PENDING warns, FAILED fails", async () => {
+        const d = connectDeployment(producer, consumer);
+        const [users, contacts] = d.aws.account(PRODUCER).associations;
+        users.ResourceShareStatus = "PENDING";
+        contacts.ResourceShareStatus = "FAILED";
+        const { code, checks } = await verify(d);
+        assert.equal(code, 1);
+        const byId = Object.fromEntries(checks.map((c) => [c.id, c]));
+        assert.equal(byId["association:users"].status, "WARN");
+        assert.match(byId["association:users"].detail, /share arn:aws:ram:.* PENDING/);
+        assert.equal(byId["association:contact_record"].status, "FAIL");
+        assert.match(byId["association:contact_record"].fix!, /associate the dataset again/);
+        assert.equal(byId["association:agent_hierarchy_groups"].status, "PASS");
+        assert.match(byId["association:agent_hierarchy_groups"].detail, /ACTIVE$/);
+    });
+
+    it("datasets lists what the instance offers, what the stack shares, and each consumer's association and share status", async () => {
+        const d = connectDeployment(producer, consumer);
+        const p = d.aws.account(PRODUCER);
+        const instance = p.dataSets[0].InstanceId;
+        p.dataSets.push(
+            { InstanceId: instance, DataSetId: "contact_flow_events", DataSetName: "Contact flow events" },
+            { InstanceId: instance, DataSetId: "brand_new_dataset", DataSetName: "Brand new" },
+        );
+        p.associations[1].ResourceShareStatus = "PENDING";
+        const r = await runCli(d, ["datasets", ...BOTH, "--json"]);
+        assert.equal(r.code, 0, r.stderr);
+        const out = JSON.parse(r.stdout);
+        assert.deepEqual(out.consumerAccountIds, [CONSUMER]);
+        const row = (id: string) => out.datasets.find((x: { dataSetId: string }) => x.dataSetId === id);
+        assert.deepEqual(
+            [row("users").offered, row("users").configured, row("users").consumers[0].resourceShareStatus],
+            [true, true, "ACTIVE"],
+        );
+        assert.equal(row("contact_record").consumers[0].resourceShareStatus, "PENDING");
+        assert.deepEqual(
+            [row("contact_flow_events").configured, row("contact_flow_events").consumers[0].associated],
+            [false, false],
+        );
+        assert.equal(row("contact_flow_events").documented.defaultExportMode, "insertOnly");
+        assert.equal(row("brand_new_dataset").documented, null);
+        const text = await runCli(d, ["datasets", ...BOTH]);
+        assert.match(text.stdout, /contact_record .* PENDING/);
+        assert.match(text.stdout, /not associated or share not ACTIVE: contact_record@/);
+        // Connect answers in the instance's account: consumer credentials alone are refused, naming the flag.
+        const consumerOnly = await runCli(d, [
+            "datasets",
+            "--outputs",
+            "consumer.json",
+            "--outputs",
+            "producer.json",
+            "--profile",
+            "consumer",
+        ]);
+        assert.equal(consumerOnly.code, 2);
+        assert.match(consumerOnly.stderr, /pass --producer-profile/);
+    });
+
     it("grant makes the consumer's grants on Connect's targets in the consumer catalog; relink points links at Connect's catalog", async () => {
         const d = connectDeployment(producer, consumer);
         d.aws.account(CONSUMER).grants.length = 0;

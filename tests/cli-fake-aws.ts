@@ -39,7 +39,11 @@ import {
 } from "@aws-sdk/client-lakeformation";
 import { GetResourceShareInvitationsCommand, RAMClient, ResourceShareInvitation } from "@aws-sdk/client-ram";
 import { CloudTrailClient, Event as TrailEvent, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
-import { ConnectClient, ListAnalyticsDataAssociationsCommand } from "@aws-sdk/client-connect";
+import {
+    ConnectClient,
+    ListAnalyticsDataAssociationsCommand,
+    ListAnalyticsDataLakeDataSetsCommand,
+} from "@aws-sdk/client-connect";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { AwsClients, ClientOptions } from "../cli/aws";
@@ -85,7 +89,10 @@ export class FakeAccount {
         DataSetId: string;
         TargetAccountId: string;
         ResourceShareArn?: string;
+        ResourceShareStatus?: string;
     }> = [];
+    /** Datasets the account's Connect instances offer, as ListAnalyticsDataLakeDataSets returns them. */
+    readonly dataSets: Array<{ InstanceId: string; DataSetId: string; DataSetName?: string }> = [];
     /** Data cells filters the account made, as ListDataCellsFilter returns them. */
     readonly filters: DataCellsFilter[] = [];
     /** CloudTrail event history of the account (the region's), as LookupEvents returns it. */
@@ -476,6 +483,17 @@ export class FakeAws {
             ),
         );
 
+        connect.on(ListAnalyticsDataLakeDataSetsCommand).callsFake(
+            guard(
+                "ListAnalyticsDataLakeDataSets",
+                (input: { InstanceId: string; NextToken?: string; MaxResults?: number }) => {
+                    const mine = caller().dataSets.filter((d) => d.InstanceId === input.InstanceId);
+                    const p = page(mine, input.NextToken, input.MaxResults, 100, 100);
+                    return { Results: p.items.map(({ InstanceId: _i, ...rest }) => rest), NextToken: p.next };
+                },
+            ),
+        );
+
         this.stubs.push(sts, glue, lf, ram, athena, cloudtrail, connect);
         return clients;
     }
@@ -809,7 +827,11 @@ export function connectDeployment(
                 DataSetId: t.name,
                 TargetAccountId: CONSUMER,
                 ResourceShareArn: shares[i],
+                ResourceShareStatus: "ACTIVE",
             })),
+        );
+        aws.account(PRODUCER).dataSets.push(
+            ...tables.map((t) => ({ InstanceId: instance, DataSetId: t.name, DataSetName: t.name })),
         );
     }
     aws.account(MOCK_CONNECT_CATALOG).databases.set(
