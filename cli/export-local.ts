@@ -280,7 +280,7 @@ function progressLine(entry: TableRunEntry, index: number, total: number, runAtt
         return `${head} kept: ${entry.status} in attempt ${entry.runAttempt} of this run`;
     }
     if (entry.status === "failed" || entry.status === "incomplete") {
-        return `${head} ${entry.status.toUpperCase()}  ${entry.error}`;
+        return `${head} ${entry.status.toUpperCase()}  ${userMessage(entry.error ?? "")}`;
     }
     if (entry.status === "up_to_date") return `${head} up to date (watermark ${entry.watermarkBefore}), no query`;
     const changes =
@@ -361,6 +361,18 @@ function progressBar(unit: string): LakeProgress {
             last = Date.now();
         }
     };
+}
+
+/**
+ * A failure as the user reads it: DuckDB's out-of-memory text becomes what ran out and the flags
+ * that bound it (the rows one day's merge holds are --rows / --days).
+ */
+export function userMessage(message: string): string {
+    if (!/Out of Memory Error|failed to allocate|could not allocate/i.test(message)) return message;
+    return (
+        `the local run ran out of memory (DuckDB's limit is ${LOCAL_DEFAULTS.memoryLimit}, spilling to the exports folder's .duckdb-tmp): ` +
+        "one day's merge holds --rows / --days contacts. Fix: fewer --rows, more --days, or --chunk-days 1, then run again"
+    );
 }
 
 /** Test hook: EXPORT_LOCAL_CRASH_AT=<step>:<table> kills this process there, as kill -9 would. */
@@ -504,7 +516,7 @@ async function main(argv: string[]): Promise<number> {
             );
         }
     }
-    if (result.error) console.error(`\n${result.error.message}`);
+    if (result.error) console.error(`\n${userMessage(result.error.message)}`);
     console.log("");
     if (result.databaseFile) console.log(`warehouse (DuckDB): ${rel(result.databaseFile)}`);
     for (const c of result.checks) {
@@ -526,7 +538,7 @@ if (require.main === module) {
             process.exitCode = code;
         },
         (err) => {
-            const message = (err as Error)?.message ?? String(err);
+            const message = userMessage((err as Error)?.message ?? String(err));
             console.error(err instanceof LocalUsageError ? message : `error: ${message}`);
             process.exitCode = err instanceof LocalUsageError ? 2 : 1;
         },

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { acquireLakeLease, runLocalExport } from "../functions/local/runLocal";
+import { userMessage } from "../cli/export-local";
 
 describe("npm start: one run at a time on a lake (issue 17)", function () {
     this.timeout(120_000);
@@ -47,5 +48,13 @@ describe("npm start: one run at a time on a lake (issue 17)", function () {
         }
         const result = await run();
         assert.equal(result.summary?.status, "succeeded");
+    });
+
+    it("DuckDB's out-of-memory text never reaches the user: it names what ran out and the flags that bound it", () => {
+        const duckdb = "Out of Memory Error: failed to allocate data of size 256.0 MiB (380.1 MiB/381.4 MiB used)";
+        const text = userMessage(`merging contacts: ${duckdb}`);
+        assert.doesNotMatch(text, /Out of Memory Error|MiB used/);
+        assert.match(text, /ran out of memory .*--rows \/ --days.*Fix: fewer --rows, more --days, or --chunk-days 1/);
+        assert.equal(userMessage("anything else"), "anything else");
     });
 });
