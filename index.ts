@@ -13,7 +13,7 @@ import { planAcceptance, RamShareError } from "./lib/ram";
 import { reshareProblems } from "./lib/reshare";
 import { ConsumerStackOutputs, ProducerStackOutputs, ProgramOutputs } from "./lib/stackOutputs";
 import { readPeerOutputs } from "./stack/peerStack";
-import { lookupInvitations } from "./stack/ramInvitations";
+import { lookupShares } from "./stack/ramInvitations";
 import { ProducerShare } from "./components/producerShare";
 import { ConnectDataShare } from "./components/connectDataShare";
 import { ConsumerLinkSet } from "./components/consumerLinkSet";
@@ -154,7 +154,12 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
         config.dataSource === "connectAnalytics"
             ? `Connect sends a new invitation when the dataset is associated again: replace the producer's associations (\`pulumi up -s ${config.producerStack ?? "<producer stack>"} --replace <association urn>\`)`
             : "Have the producer grant again (or accept it sooner next time)";
-    const ramShares = planAcceptance(view.ramShareArns, await lookupInvitations(view.ramShareArns), reshare);
+    const ramShares = planAcceptance(
+        view.ramShareArns,
+        await lookupShares(view.ramShareArns),
+        reshare,
+        config.dataSource,
+    );
     ramShares.forEach((share) => share.action === "none" && pulumi.log.info(share.note));
     const settings = dataLakeSettings(config);
 
@@ -218,7 +223,7 @@ async function consumer(config: AppConfig): Promise<ProgramOutputs<ConsumerStack
             exportTarget: config.export.exportTarget,
             exportDatabaseName: analytics.exportDatabaseName,
             exportReaders: analytics.exportReaders,
-            exportMaintenanceSchedule: analytics.maintenanceScheduleName,
+            exportOptimizerRoleArn: analytics.optimizerRoleArn,
             exportAlarmTopicArn: analytics.alarmTopicArn,
             accessLogsBucket: analytics.accessLogsBucketName,
         }),

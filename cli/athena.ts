@@ -1,53 +1,42 @@
 /**
- * `verify --query`: one `SELECT COUNT(*)` per link in the workgroup, the end-to-end proof that
- * the role chain (link → DESCRIBE → SELECT on target → S3 via Lake Formation) works for the caller.
- * Queries run a few at a time (Athena limits concurrent queries per account) and are polled in
- * one BatchGetQueryExecution call per round; a query past the timeout is stopped.
+ * `verify --query`: the end-to-end proof that the export function's role can read each table
+ * (link → DESCRIBE → SELECT on target → S3 through Lake Formation, and each export table), asked
+ * of the role itself: one lambda:InvokeFunction of the export function with {"probe": true}, which
+ * runs `SELECT * ... LIMIT 1` per link and per export table as its role and answers per table
+ * (functions/probe.ts). Queries run by the operator would prove the operator's access, not the
+ * role's: a data lake administrator has DESCRIBE on everything but not SELECT
+ * (lake-formation/latest/dg/implicit-permissions.html), and an operator with SELECT passes where
+ * the role would fail.
  */
-import {
-    AthenaClient,
-    BatchGetQueryExecutionCommand,
-    GetQueryResultsCommand,
-    QueryExecution,
-    StartQueryExecutionCommand,
-    StopQueryExecutionCommand,
-} from "@aws-sdk/client-athena";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import type { ProbeSummary } from "../functions/types";
+import { principalName } from "../lib/names";
 import { ShareModel } from "../lib/permissions";
 import { call } from "./aws";
 import { Check } from "./checks";
 import { renderError } from "./errors";
-import { formatBytes } from "../lib/report";
 
 export interface QueryOptions {
-    readonly workgroup: string;
-    readonly timeoutSeconds: number;
-    /** Queries in flight at once. */
-    readonly concurrency: number;
-    /** Delay between polls. */
-    readonly pollMs: number;
-    readonly sleep: (ms: number) => Promise<void>;
-    readonly now: () => number;
+    /** The export function (consumer outputs `exportFunctionName`); undefined: no function to ask. */
+    readonly functionName?: string;
 }
 
-const DONE = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
-
-export function countQuery(database: string, table: string): string {
-    return `SELECT COUNT(*) FROM "${database}"."${table}"`;
-}
+/** The probe event the function answers with per-table results. */
+export const PROBE_EVENT = JSON.stringify({ probe: true });
 
 function queryFix(reason: string): string {
-    if (/lake formation|insufficient permissions|not authorized/i.test(reason)) {
+    if (/does not exist|not found|TABLE_NOT_FOUND/i.test(reason)) {
+        return 'the export table is missing: invoke the function with {"setup": true} (or `pulumi up` the consumer stack, which does)';
+    }
+    if (/lake formation|insufficient permissions|not authorized|AccessDenied/i.test(reason)) {
         return "run `connect-analytics grant` (both sides), then verify again";
     }
-    if (/output location|s3:\/\/|bucket/i.test(reason)) {
-        return "give the workgroup a query result location (or pass --workgroup with one)";
-    }
-    if (/workgroup/i.test(reason)) return "pass --workgroup <an existing, enabled workgroup>";
-    return "run the query in the Athena console to see the full error";
+    if (/output location|s3:\/\/|bucket/i.test(reason)) return "check the export workgroup's result location";
+    return "see the function's log group for the full error";
 }
 
 export async function queryChecks(
-    athena: AthenaClient,
+    lambda: LambdaClient,
     model: ShareModel,
     options: QueryOptions,
     onCheck?: (c: Check) => void,
@@ -57,74 +46,83 @@ export async function queryChecks(
         checks.push(c);
         onCheck?.(c);
     };
-    const links = model.tables.map((t) => t.linkName);
-    for (let start = 0; start < links.length; start += options.concurrency) {
-        const batch = links.slice(start, start + options.concurrency);
-        const started: Array<{ link: string; id: string }> = [];
-        for (const link of batch) {
-            const title = `query ${link}`;
-            try {
-                const out = await call("athena:StartQueryExecution", () =>
-                    athena.send(
-                        new StartQueryExecutionCommand({
-                            QueryString: countQuery(model.consumerDatabaseName, link),
-                            QueryExecutionContext: { Catalog: "AwsDataCatalog", Database: model.consumerDatabaseName },
-                            WorkGroup: options.workgroup,
-                        }),
-                    ),
-                );
-                started.push({ link, id: out.QueryExecutionId ?? "" });
-            } catch (err) {
-                const line = renderError(err);
-                emit({ id: `query:${link}`, status: "FAIL", title, detail: line, fix: queryFix(line) });
-            }
+    const role = principalName(model.consumerPrincipalArn);
+    const title = "queries as the function's role";
+    if (!options.functionName) {
+        emit({
+            id: "query",
+            status: "FAIL",
+            title,
+            detail: "the consumer's outputs name no exportFunctionName: the probe runs in the export function, as its role",
+            fix: "pass the consumer stack's outputs file (--outputs), with enableLambdaExport on",
+        });
+        return checks;
+    }
+    let summary: ProbeSummary;
+    try {
+        const out = await call("lambda:InvokeFunction", () =>
+            lambda.send(
+                new InvokeCommand({
+                    FunctionName: options.functionName,
+                    InvocationType: "RequestResponse",
+                    Payload: new TextEncoder().encode(PROBE_EVENT),
+                }),
+            ),
+        );
+        const text = out.Payload ? new TextDecoder().decode(out.Payload) : "";
+        if (out.FunctionError) {
+            const message = (() => {
+                try {
+                    return (JSON.parse(text) as { errorMessage?: string }).errorMessage ?? text;
+                } catch {
+                    return text;
+                }
+            })();
+            throw new Error(`the probe failed (${out.FunctionError}): ${message.slice(0, 500)}`);
         }
-        const deadline = options.now() + options.timeoutSeconds * 1000;
-        const finished = new Map<string, QueryExecution>();
-        while (finished.size < started.length && options.now() < deadline) {
-            await options.sleep(options.pollMs);
-            const pending = started.filter((q) => !finished.has(q.id)).map((q) => q.id);
-            const out = await call("athena:BatchGetQueryExecution", () =>
-                athena.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: pending })),
-            );
-            for (const q of out.QueryExecutions ?? []) {
-                if (q.QueryExecutionId && DONE.has(q.Status?.State ?? "")) finished.set(q.QueryExecutionId, q);
-            }
+        summary = JSON.parse(text) as ProbeSummary;
+        if (!Array.isArray(summary?.tables)) {
+            throw new Error(`unexpected answer from ${options.functionName}: ${text.slice(0, 200)}`);
         }
-        for (const { link, id } of started) {
-            const title = `query ${link}`;
-            const q = finished.get(id);
-            if (!q) {
-                await call("athena:StopQueryExecution", () =>
-                    athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id })),
-                ).catch(() => undefined);
-                emit({
-                    id: `query:${link}`,
-                    status: "FAIL",
-                    title,
-                    detail: `no result after ${options.timeoutSeconds}s (query ${id} stopped)`,
-                    fix: "raise --query-timeout, or check the workgroup's queue in the Athena console",
-                });
-                continue;
-            }
-            const scanned = formatBytes(q.Statistics?.DataScannedInBytes ?? 0);
-            if (q.Status?.State !== "SUCCEEDED") {
-                const reason = q.Status?.StateChangeReason ?? q.Status?.State ?? "failed";
-                emit({
-                    id: `query:${link}`,
-                    status: "FAIL",
-                    title,
-                    detail: `${q.Status?.State}: ${reason}`,
-                    fix: queryFix(reason),
-                });
-                continue;
-            }
-            const result = await call("athena:GetQueryResults", () =>
-                athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: 2 })),
+    } catch (err) {
+        const line = renderError(err);
+        emit({
+            id: "query",
+            status: "FAIL",
+            title,
+            detail: `${options.functionName}: ${line}`,
+            fix: /InvokeFunction/.test(line)
+                ? `allow the caller lambda:InvokeFunction on ${options.functionName}`
+                : "see the function's log group for the full error",
+        });
+        return checks;
+    }
+    for (const t of model.tables) {
+        const found = summary.tables.filter((e) => e.table === t.name);
+        if (found.length === 0) {
+            emit({
+                id: `query:${t.linkName}`,
+                status: "FAIL",
+                title: `query ${t.linkName}`,
+                detail: `${options.functionName} does not export ${t.name}: its table list differs from the outputs`,
+                fix: "`pulumi up` the consumer stack so the function's tables are the configured ones",
+            });
+            continue;
+        }
+        for (const e of found) {
+            const name = e.kind === "link" ? t.linkName : e.name.replace(/"/g, "");
+            const id = `query:${name}`;
+            emit(
+                e.ok
+                    ? { id, status: "PASS", title: `query ${name}`, detail: `role ${role} reads ${e.name}` }
+                    : {
+                          id,
+                          status: "FAIL",
+                          title: `query ${name}`,
+                          detail: `role ${role} cannot read ${e.name}: ${e.error}`,
+                          fix: queryFix(e.error ?? ""),
+                      },
             );
-            // Row 0 is the header; row 1 holds the count.
-            const count = result.ResultSet?.Rows?.[1]?.Data?.[0]?.VarCharValue ?? "?";
-            emit({ id: `query:${link}`, status: "PASS", title, detail: `${count} rows, ${scanned} scanned` });
         }
     }
     return checks;

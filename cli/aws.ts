@@ -10,6 +10,7 @@ import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ConnectClient } from "@aws-sdk/client-connect";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { LakeFormationClient } from "@aws-sdk/client-lakeformation";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { RAMClient } from "@aws-sdk/client-ram";
 import { STSClient } from "@aws-sdk/client-sts";
 import { fromIni } from "@aws-sdk/credential-providers";
@@ -24,6 +25,8 @@ export interface AwsClients {
     readonly cloudtrail: CloudTrailClient;
     /** The Connect instance's dataset associations (`connectAnalytics`, producer credentials). */
     readonly connect: ConnectClient;
+    /** `verify --query`: the export function's probe, as its role. */
+    readonly lambda: LambdaClient;
 }
 
 export type RetryMode = "standard" | "adaptive";
@@ -59,6 +62,7 @@ export const createAwsClients: ClientFactory = (options) => {
         athena: new AthenaClient(config),
         cloudtrail: new CloudTrailClient(config),
         connect: new ConnectClient(config),
+        lambda: new LambdaClient(config),
     });
 };
 

@@ -9,16 +9,20 @@ import { ResourceShareInvitation } from "@aws-sdk/client-ram";
 import {
     DataFilter,
     describeResource,
+    describeTable,
+    exportReaderFilters,
     IAM_ALLOWED_PRINCIPALS,
     LfGrant,
     LfResource,
+    reachesTable,
+    readerFilters,
     requiredGrants,
     resourceKey,
     ShareModel,
     sourceCatalogOf,
 } from "../lib/permissions";
 import { principalName } from "../lib/names";
-import { covers, isSatisfied, readableExcluded, shortfall, Shortfall } from "./lf";
+import { covers, isSatisfied, readableExcluded, shortfall, Shortfall, toSdkResource } from "./lf";
 import { planLinks } from "./relink";
 import type { Hints } from "./session";
 
@@ -562,4 +566,94 @@ export function filterChecks(wanted: readonly DataFilter[], found: readonly SdkD
               )
             : fail(id, title, `${where} differs: ${problems.join("; ")}`, fix);
     });
+}
+
+/**
+ * Readers who can read a table their filter limits: a reader with a data cells filter on a table
+ * who also holds SELECT (or ALL) on the table itself, or on all tables of its database, sees
+ * every row and column ("an all-rows SELECT overrides every filter", lake-formation/latest/dg/athena-lf.html),
+ * whoever granted it. One FAIL per (reader, grant); one PASS when there is none.
+ */
+export function readerBypassChecks(
+    model: Pick<
+        ShareModel,
+        | "readers"
+        | "producerDatabaseName"
+        | "sourceCatalogId"
+        | "producerAccountId"
+        | "tables"
+        | "consumerAccountId"
+        | "export"
+    >,
+    grants: readonly LfGrant[],
+): Check[] {
+    const title = "readers' filters";
+    const checks: Check[] = [];
+    for (const reader of model.readers ?? []) {
+        const filters = [
+            ...readerFilters({ ...model, readers: [reader] }),
+            ...exportReaderFilters({ ...model, readers: [reader] }),
+        ];
+        for (const f of filters) {
+            const table = { catalogId: f.tableCatalogId, databaseName: f.databaseName, name: f.tableName };
+            for (const g of grants) {
+                const r = g.resource;
+                if (g.principal !== reader.principal) continue;
+                if (!(g.permissions.includes("SELECT") || g.permissions.includes("ALL"))) continue;
+                if (r.kind !== "table" && r.kind !== "tableWithColumns") continue;
+                if (!reachesTable(r, table)) continue;
+                checks.push(
+                    fail(
+                        `reader:${principalName(reader.principal)}@${describeTable(table)}`,
+                        title,
+                        `reader ${reader.principal} reads ${describeTable(table)} through filter ${f.name}, and also holds ${g.permissions.join("+")} on ${describeResource(r)}: that grant shows every row and overrides the filter`,
+                        `revoke it: \`aws lakeformation revoke-permissions --principal DataLakePrincipalIdentifier=${reader.principal} --permissions ${g.permissions.join(" ")} --resource '${JSON.stringify(toSdkResource(r))}'\``,
+                    ),
+                );
+            }
+        }
+    }
+    if (checks.length > 0) return checks;
+    return (model.readers ?? []).length === 0
+        ? []
+        : [pass("reader-bypass", title, "no reader holds an all-rows SELECT on a table its filter limits")];
+}
+
+/**
+ * IAMAllowedPrincipals on the export's database or tables: with it, plain IAM access reads every
+ * row and column of the exported copies, bypassing readers' filters and export readers' grants
+ * (lake-formation/latest/dg/metadata-permissions.html). A FAIL, whoever made it.
+ */
+export function exportIamAllowedPrincipalsCheck(model: ShareModel, consumer: readonly LfGrant[]): Check | undefined {
+    const e = model.export;
+    if (!e) return undefined;
+    const title = "IAMAllowedPrincipals on export tables";
+    const offending = consumer.filter((g) => {
+        const r = g.resource;
+        if (g.principal !== IAM_ALLOWED_PRINCIPALS || r.catalogId !== model.consumerAccountId) return false;
+        return (
+            (r.kind === "database" || r.kind === "table" || r.kind === "tableWithColumns") &&
+            r.databaseName === e.databaseName
+        );
+    });
+    if (offending.length === 0) {
+        return pass(
+            "iam-allowed-principals:export",
+            title,
+            `no IAMAllowedPrincipals grants on ${e.databaseName} or its tables`,
+        );
+    }
+    const readers = [...e.readers, ...(model.readers ?? []).map((r) => r.principal)];
+    return fail(
+        "iam-allowed-principals:export",
+        title,
+        `IAMAllowedPrincipals holds ${offending.map((g) => `${g.permissions.join("+")} on ${describeResource(g.resource)}`).join("; ")}: ` +
+            `any IAM principal with Glue and Athena access reads those tables whole${readers.length ? `, past the filters and grants of ${readers.map(principalName).join(", ")}` : ""}`,
+        offending
+            .map(
+                (g) =>
+                    `aws lakeformation revoke-permissions --principal DataLakePrincipalIdentifier=IAM_ALLOWED_PRINCIPALS --permissions ${g.permissions.join(" ")} --resource '${JSON.stringify(toSdkResource(g.resource))}'`,
+            )
+            .join("; then "),
+    );
 }

@@ -19,6 +19,9 @@ export interface Association {
     readonly ResourceShareStatus?: string;
 }
 
+/** ListAnalyticsDataAssociations' documented maximum page size (connect API reference: "Maximum value of 1000"). */
+const ASSOCIATIONS_PAGE = 1000;
+
 /** The instance's dataset associations, every page (ListAnalyticsDataAssociations has no SDK paginator). */
 export async function listAssociations(clients: AwsClients, instanceId: string): Promise<Association[]> {
     const results: Association[] = [];
@@ -26,7 +29,11 @@ export async function listAssociations(clients: AwsClients, instanceId: string):
     do {
         const page = await call("connect:ListAnalyticsDataAssociations", () =>
             clients.connect.send(
-                new ListAnalyticsDataAssociationsCommand({ InstanceId: instanceId, NextToken: token, MaxResults: 100 }),
+                new ListAnalyticsDataAssociationsCommand({
+                    InstanceId: instanceId,
+                    NextToken: token,
+                    MaxResults: ASSOCIATIONS_PAGE,
+                }),
             ),
         );
         results.push(...(page.Results ?? []));

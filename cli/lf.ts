@@ -17,7 +17,6 @@ import {
     Resource,
 } from "@aws-sdk/client-lakeformation";
 import {
-    DataFilter,
     GrantSide,
     LfGrant,
     LfPermission,
@@ -298,23 +297,19 @@ export async function listGrants(lf: LakeFormationClient, catalogId: string, sid
     return grantsFromListing(entries, catalogId, side);
 }
 
-/** The data cells filters on the tables `filters` are on: one listing per table, every page. */
-export async function listFilters(lf: LakeFormationClient, filters: readonly DataFilter[]): Promise<DataCellsFilter[]> {
-    const tables = new Map(filters.map((f) => [`${f.tableCatalogId}:${f.databaseName}.${f.tableName}`, f]));
-    const found: DataCellsFilter[] = [];
-    for (const f of tables.values()) {
-        found.push(
-            ...(await collect(
-                "lakeformation:ListDataCellsFilter",
-                paginateListDataCellsFilter(
-                    { client: lf },
-                    { Table: { CatalogId: f.tableCatalogId, DatabaseName: f.databaseName, Name: f.tableName } },
-                ),
-                (page) => page.DataCellsFilters,
-            )),
-        );
-    }
-    return found;
+/** ListDataCellsFilter's documented maximum page size (lake-formation/latest/APIReference/API_ListDataCellsFilter.html). */
+const LIST_FILTERS_PAGE = 1000;
+
+/**
+ * Every data cells filter the caller can see, in one paginated listing: the API's `Table` is
+ * optional ("Required: No"), so the number of calls follows the number of filters, not of tables.
+ */
+export async function listFilters(lf: LakeFormationClient): Promise<DataCellsFilter[]> {
+    return collect(
+        "lakeformation:ListDataCellsFilter",
+        paginateListDataCellsFilter({ client: lf, pageSize: LIST_FILTERS_PAGE }, {}),
+        (page) => page.DataCellsFilters,
+    );
 }
 
 export interface GrantFailure {

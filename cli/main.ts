@@ -163,9 +163,7 @@ const modelFlags = (why: string, except: readonly string[] = []) =>
     );
 
 const FLAG_SPECS: Readonly<Record<string, FlagSpec>> = {
-    verify: {
-        requires: { "--workgroup": "--query", "--query-timeout": "--query", "--query-concurrency": "--query" },
-    },
+    verify: {},
     metadata: { unused: modelFlags("it reads the Glue metadata of the links and targets; it checks no grant") },
     datasets: { unused: modelFlags("it reads the Connect instance's datasets and associations; it checks no grant") },
     relink: { unused: modelFlags("it makes the links; it checks and makes no grant (run grant for that)") },
@@ -321,20 +319,14 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
         .description(
             "check the deployment: account, database, links, grants, RAM invitations, data lake settings (exit 1 on any FAIL)",
         )
-        .option("--query", "also run SELECT COUNT(*) through each link in Athena")
         .option(
-            "--workgroup <name>",
-            "Athena workgroup for --query (default: the outputs' athenaWorkgroup, else primary)",
+            "--query",
+            'also read one row of each link and export table as the export function\'s role (one lambda:InvokeFunction with {"probe": true})',
         )
-        .option("--query-timeout <seconds>", "give up on a query after this long", intIn(1, 3600), 120)
-        .option("--query-concurrency <n>", "queries in flight at once", intIn(1, 20), 5)
         .action(
             async (
                 opts: CommonOptions & {
                     query?: boolean;
-                    workgroup?: string;
-                    queryTimeout: number;
-                    queryConcurrency: number;
                 },
             ) => {
                 const s = begin(opts);
@@ -346,16 +338,7 @@ export async function run(argv: readonly string[], overrides: Partial<Deps> = {}
                 const result = await verify(
                     s,
                     {
-                        query: opts.query
-                            ? {
-                                  workgroup: s.targets.athenaWorkgroup ?? "primary",
-                                  timeoutSeconds: opts.queryTimeout,
-                                  concurrency: opts.queryConcurrency,
-                                  pollMs: deps.pollMs,
-                                  sleep: deps.sleep,
-                                  now: deps.now,
-                              }
-                            : undefined,
+                        query: opts.query ? { functionName: s.targets.exportFunctionName } : undefined,
                     },
                     progress,
                 );

@@ -148,6 +148,8 @@ export interface Targets {
     readonly region?: string;
     readonly model: ShareModel;
     readonly athenaWorkgroup?: string;
+    /** The export function (`verify --query` asks it to probe as its role); undefined without the consumer's outputs or the export. */
+    readonly exportFunctionName?: string;
     /** RAM shares the consumer accepts (the producer's `ramShareArns`); empty when unknown. */
     readonly ramShareArns: readonly string[];
     /** `connectAnalytics`: the Connect instances whose datasets are associated (the producer's output). */
@@ -371,6 +373,7 @@ export function resolveTargets(outputs: readonly StackOutputs[], flags: TargetFl
     return {
         region,
         athenaWorkgroup: flags.workgroup ?? consumer?.athenaWorkgroup,
+        exportFunctionName: consumer?.exportFunctionName,
         ramShareArns: mine?.ramShareArns ?? producer?.ramShareArns ?? [],
         connectInstanceIds: producerInstanceIds(producer),
         consumerAccountIds: [...new Set([consumerAccountId, ...(producer?.consumers ?? []).map((c) => c.accountId)])],
@@ -403,6 +406,7 @@ function exportShareOf(consumer: ConsumerOutputs | undefined): { export?: Export
             databaseName: consumer.exportDatabaseName,
             locationArn: location.arn,
             readers: consumer.exportReaders ?? [],
+            ...(consumer.exportOptimizerRoleArn ? { optimizerRoleArn: consumer.exportOptimizerRoleArn } : {}),
         },
     };
 }

@@ -21,12 +21,14 @@ import {
     AssociationFacts,
     Check,
     databaseCheck,
+    exportIamAllowedPrincipalsCheck,
     filterChecks,
     grantChecks,
     iamAllowedPrincipalsCheck,
     identityCheck,
     invitationCheck,
     linkChecks,
+    readerBypassChecks,
     settingsChecks,
 } from "./checks";
 import { isCredentialError, isUnexpectedResponse, renderError } from "./errors";
@@ -174,7 +176,7 @@ export async function verify(
         await step(
             "filters",
             "data cells filters",
-            async () => emit(...filterChecks(filters, await listFilters(session.main.lakeformation, filters))),
+            async () => emit(...filterChecks(filters, await listFilters(session.main.lakeformation))),
             principal,
         );
     }
@@ -208,6 +210,12 @@ export async function verify(
         ),
     );
     if (producerGrants) emit(iamAllowedPrincipalsCheck(model, producerGrants));
+    if (consumerGrants) {
+        const exported = exportIamAllowedPrincipalsCheck(model, consumerGrants);
+        if (exported) emit(exported);
+        // A reader's wide grant may come from either catalog (a producer granting it directly too).
+        emit(...readerBypassChecks(model, [...consumerGrants, ...(producerGrants ?? [])]));
+    }
 
     await step(
         "ram",
@@ -264,8 +272,8 @@ export async function verify(
         const q = options.query;
         await step(
             "query",
-            "Athena queries",
-            async () => void (await queryChecks(session.main.athena, model, q, (c) => emit(c))),
+            "queries as the function's role",
+            async () => void (await queryChecks(session.main.lambda, model, q, (c) => emit(c))),
             principal,
         );
     }

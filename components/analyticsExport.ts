@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import * as awsnative from "@pulumi/aws-native";
 import type { ExportConfig, TableConfig } from "../lib/config";
 import { exportModesLine } from "../lib/connectDatasets";
 import { environmentSizeProblem, handlerEnvironment, tablesObject } from "../lib/exportEnvironment";
@@ -9,14 +10,17 @@ import {
     EXPORT_STATE_PREFIXES,
     exportsBucketName as exportsBucketNameOf,
     icebergRoot,
+    tableOptimizerRoleName,
 } from "../lib/names";
-import { athenaWorkgroupArn, ArnScope, logGroupArn, s3BucketArn } from "../lib/arns";
+import { athenaWorkgroupArn, ArnScope, iamRoleArn, logGroupArn, s3BucketArn } from "../lib/arns";
 import {
     alarmTopicKeyPolicy,
     exportStatements,
+    glueTrustPolicy,
     policyDocument,
     schedulerStatements,
     schedulerTrustPolicy,
+    tableOptimizerStatements,
 } from "../lib/iam";
 import { DataFilter, exportGrants, exportReaderFilters, ExportShare, LfGrant, ReaderConfig } from "../lib/permissions";
 import { createDataFilters, createGrants } from "../stack/grants";
@@ -27,8 +31,30 @@ import { SecureBucket } from "./secureBucket";
 /** The scheduled event's input: the handler derives the run id from the scheduled time. */
 export const SCHEDULE_INPUT = JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" });
 
-/** The maintenance schedule's input: OPTIMIZE and VACUUM of each Iceberg table. */
-export const MAINTENANCE_INPUT = JSON.stringify({ maintenance: true });
+/**
+ * The Glue table optimizers of each export table (glue/latest/dg/table-optimizers.html): Athena
+ * runs no OPTIMIZE or VACUUM on Lake Formation-registered Iceberg tables, and the optimizers work on
+ * them with a role holding Lake Formation ALTER, DESCRIBE, INSERT and DELETE
+ * (glue/latest/dg/optimization-prerequisites.html). Compaction runs as files accumulate; snapshots
+ * older than 7 days are expired (the last one always kept) and their files deleted; files no
+ * snapshot references are deleted after 3 days (the service's default), so a MERGE still writing
+ * is never touched.
+ */
+export const TABLE_OPTIMIZERS = {
+    compaction: { compactionConfiguration: { icebergConfiguration: { strategy: "binpack" } } },
+    retention: {
+        retentionConfiguration: {
+            icebergConfiguration: {
+                snapshotRetentionPeriodInDays: 7,
+                numberOfSnapshotsToRetain: 1,
+                cleanExpiredFiles: true,
+            },
+        },
+    },
+    orphan_file_deletion: {
+        orphanFileDeletionConfiguration: { icebergConfiguration: { orphanFileRetentionPeriodInDays: 3 } },
+    },
+} as const;
 
 /** How long the stack's own access-logs bucket keeps server access logs. */
 export const ACCESS_LOG_EXPIRATION_DAYS = 365;
@@ -76,7 +102,8 @@ export class AnalyticsExport extends pulumi.ComponentResource {
     public readonly exportsBucketName: pulumi.Output<string>;
     public readonly accessLogsBucketName: pulumi.Output<string>;
     public readonly scheduleName: pulumi.Output<string>;
-    public readonly maintenanceScheduleName: pulumi.Output<string | undefined>;
+    /** The Glue table optimizers' role (iceberg target); undefined with `exportTarget: files`. */
+    public readonly optimizerRoleArn: pulumi.Output<string | undefined>;
     public readonly failureQueueArn: pulumi.Output<string>;
     public readonly alarmTopicArn: pulumi.Output<string>;
     /** The Iceberg tables' database; undefined with `exportTarget: files`. */
@@ -316,7 +343,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
                 ],
             },
         );
-        const views = catalog ? this.readerViews(name, args, catalog, environment.TABLES_SHA256) : [];
+        const views = catalog ? this.tableResources(name, args, catalog, environment.TABLES_SHA256) : [];
 
         // Two retries: they also continue a first load that stopped between chunks at the deadline.
         new aws.lambda.FunctionEventInvokeConfig(
@@ -384,15 +411,6 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             args.exportSchedule,
             SCHEDULE_INPUT,
         );
-        const maintenance = iceberg
-            ? schedule(
-                  "maintenance",
-                  "export-maintenance",
-                  "Compacts the export's Iceberg tables (OPTIMIZE, VACUUM)",
-                  args.maintenanceSchedule,
-                  MAINTENANCE_INPUT,
-              )
-            : undefined;
 
         const topic = this.alarmTopic(name, args, scope, tags);
         const alarm = (suffix: string, alarmArgs: Omit<aws.cloudwatch.MetricAlarmArgs, "alarmActions" | "tags">) =>
@@ -440,10 +458,12 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         this.exportsBucketName = exportsBucket.bucketName;
         this.accessLogsBucketName = pulumi.output(accessLogsBucket);
         this.scheduleName = daily.name;
-        this.maintenanceScheduleName = maintenance ? maintenance.name : pulumi.output(undefined);
+        this.optimizerRoleArn = catalog ? catalog.optimizerRole.arn : pulumi.output(undefined);
         this.failureQueueArn = failures.arn;
         this.alarmTopicArn = topic.arn;
-        this.exportDatabaseName = catalog ? catalog.database.name : pulumi.output(undefined);
+        this.exportDatabaseName = catalog
+            ? catalog.database.urn.apply(() => args.exportDatabaseName)
+            : pulumi.output(undefined);
         this.exportReaders = catalog ? catalog.model.export.readers : [];
         this.dataFilters = catalog
             ? pulumi.all(views.map((r) => r.urn)).apply(() => catalog.filters)
@@ -459,7 +479,7 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             exportsBucketName: this.exportsBucketName,
             accessLogsBucketName: this.accessLogsBucketName,
             scheduleName: this.scheduleName,
-            maintenanceScheduleName: this.maintenanceScheduleName,
+            optimizerRoleArn: this.optimizerRoleArn,
             alarmTopicArn: this.alarmTopicArn,
             exportDatabaseName: this.exportDatabaseName,
             grants: this.grants,
@@ -469,8 +489,8 @@ export class AnalyticsExport extends pulumi.ComponentResource {
     /**
      * The Iceberg tables' side of the catalog: their database, their location registered with
      * Lake Formation (so Lake Formation vends access to their files, and grants and filters on
-     * them apply: athena/latest/ug/security-athena-lake-formation.html), and the grants of
-     * `exportGrants`. The export creates the tables themselves.
+     * them apply: athena/latest/ug/security-athena-lake-formation.html), the table optimizers'
+     * role, and the grants of `exportGrants`. The export creates the tables themselves.
      */
     private icebergCatalog(
         name: string,
@@ -478,23 +498,66 @@ export class AnalyticsExport extends pulumi.ComponentResource {
         exportsBucket: SecureBucket,
         exportsBucketName: string,
     ) {
-        const database = new aws.glue.CatalogDatabase(
+        // No IAMAllowedPrincipals on the export's tables, whatever the account's defaults: an explicit
+        // empty CreateTableDefaultPermissions (Glue API DatabaseInput) gives new tables Lake Formation
+        // permissions only, so readers' data cells filters cannot be bypassed through IAM. The classic
+        // aws.glue.CatalogDatabase cannot send an empty list (it sends the field only when non-empty,
+        // so the account default applies: terraform-provider-aws #27295); the CloudFormation resource
+        // sends it (cloudformation-coverage-roadmap #576).
+        const database = new awsnative.glue.Database(
             `${name}-database`,
             {
                 catalogId: args.accountId,
-                name: args.exportDatabaseName,
-                description: "Connect analytics export: one Iceberg table per exported table, one current row per key",
-                locationUri: `s3://${exportsBucketName}/${icebergRoot(args.exportPrefix)}/`,
-                tags: { ...args.tags },
+                databaseName: args.exportDatabaseName,
+                databaseInput: {
+                    name: args.exportDatabaseName,
+                    description:
+                        "Connect analytics export: one Iceberg table per exported table, one current row per key",
+                    locationUri: `s3://${exportsBucketName}/${icebergRoot(args.exportPrefix)}/`,
+                    createTableDefaultPermissions: [],
+                },
             },
             // Deleting a Glue database deletes its tables, which the export made and holds data in;
             // the stack deletes only what it made, so it lets go of the database instead.
             { parent: this, retainOnDelete: true },
         );
+        const optimizerRoleName = tableOptimizerRoleName(args.namePrefix);
+        const optimizerRoleArn = iamRoleArn(
+            { accountId: args.accountId, partition: args.partition },
+            optimizerRoleName,
+        );
+        const optimizerRole = new aws.iam.Role(
+            `${name}-optimizer`,
+            {
+                name: optimizerRoleName,
+                description: "Glue table optimizers of the Connect analytics export's Iceberg tables",
+                assumeRolePolicy: JSON.stringify(glueTrustPolicy()),
+                tags: { ...args.tags },
+            },
+            { parent: this },
+        );
+        const optimizerPolicy = new aws.iam.RolePolicy(
+            `${name}-optimizer-access`,
+            {
+                name: "table-optimizers",
+                role: optimizerRole.name,
+                policy: JSON.stringify(
+                    policyDocument(
+                        tableOptimizerStatements({
+                            arnScope: { region: args.region, accountId: args.accountId, partition: args.partition },
+                            exportDatabaseName: args.exportDatabaseName,
+                            kmsKeyArn: args.kmsKeyArn,
+                        }),
+                    ),
+                ),
+            },
+            { parent: this },
+        );
         const share: ExportShare = {
             databaseName: args.exportDatabaseName,
             locationArn: `${s3BucketArn(exportsBucketName, args.partition)}/${icebergRoot(args.exportPrefix)}`,
             readers: args.exportReaders,
+            optimizerRoleArn,
         };
         // The service-linked role reads and writes registered locations for Lake Formation; with
         // a customer managed key, its key policy must let that role use the key.
@@ -511,34 +574,40 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             tables: args.tables,
         };
         const grants = exportGrants(model);
-        // Readers' filters on the export tables, made by `readerViews` and listed in the outputs.
+        // Readers' filters on the export tables, made by `tableResources` and listed in the outputs.
         const filters = exportReaderFilters(model);
-        // Grants on readers' filters wait for the tables and filters (`readerViews`).
+        // Grants on readers' filters wait for the tables and filters (`tableResources`).
         const made = createGrants(
             name,
             grants.filter((g) => g.resource.kind !== "dataCellsFilter"),
             args.accountId,
-            { parent: this, dependsOn: [database, location] },
+            { parent: this, dependsOn: [database, location, optimizerRole] },
             { arn: args.principalArn, output: args.roleArn },
         );
-        return { model, grants, filters, database, ready: [database, location, ...made] };
+        return {
+            model,
+            grants,
+            filters,
+            database,
+            optimizerRole,
+            optimizerReady: [optimizerPolicy, ...made],
+            ready: [database, location, ...made],
+        };
     }
 
     /**
-     * Readers' views of the exported tables: a filter needs its table, and the export creates its
-     * tables, so the stack invokes the function once with the setup event (create the missing
-     * tables, read no data) and then makes each reader's filter and its grant. Again whenever the
-     * table list or the code changes.
+     * What needs the export's tables: they are the function's to create (it reads their columns
+     * from the source links at run time, and adds new ones), so the stack invokes it once with the
+     * setup event (create the missing tables, read no data), then makes each reader's filter and its
+     * grant, and each table's Glue optimizers. Again whenever the table list or the code changes.
      */
-    private readerViews(
+    private tableResources(
         name: string,
         args: AnalyticsExportArgs,
         catalog: NonNullable<ReturnType<AnalyticsExport["icebergCatalog"]>>,
         /** The table settings' hash: a change sets up again. */
         tablesSha256: string,
     ): pulumi.Resource[] {
-        const filters = catalog.filters;
-        if (filters.length === 0) return [];
         const setup = new aws.lambda.Invocation(
             `${name}-setup`,
             {
@@ -548,14 +617,30 @@ export class AnalyticsExport extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [this.function, ...catalog.ready] },
         );
-        const made = createDataFilters(name, filters, { parent: this, dependsOn: [setup] });
+        const optimizers = args.tables.flatMap((table) =>
+            Object.entries(TABLE_OPTIMIZERS).map(
+                ([type, configuration]) =>
+                    new aws.glue.CatalogTableOptimizer(
+                        `${name}-${table.name}-${type.replace(/_/g, "-")}`,
+                        {
+                            catalogId: args.accountId,
+                            databaseName: args.exportDatabaseName,
+                            tableName: table.name,
+                            type,
+                            configuration: { roleArn: catalog.optimizerRole.arn, enabled: true, ...configuration },
+                        },
+                        { parent: this, dependsOn: [setup, ...catalog.optimizerReady] },
+                    ),
+            ),
+        );
+        const made = createDataFilters(name, catalog.filters, { parent: this, dependsOn: [setup] });
         const grants = createGrants(
             name,
             catalog.grants.filter((g) => g.resource.kind === "dataCellsFilter"),
             args.accountId,
             { parent: this, dependsOn: made },
         );
-        return [setup, ...made, ...grants];
+        return [setup, ...optimizers, ...made, ...grants];
     }
 
     /** The alarms' topic, encrypted with the customer's key or a key of its own that CloudWatch may use. */

@@ -13,6 +13,7 @@ export type ExportErrorCode =
     | "STORE" // reading or writing the exports bucket failed, or what it holds is malformed
     | "SOURCE" // a source table or its input is missing
     | "SCHEMA_DRIFT" // a source column changed type or vanished
+    | "TARGET" // creating a target table or adding its columns (Glue) failed
     | "RECONCILIATION" // target and source keys differ after a merge
     | "LEASE_HELD" // another run holds the lease
     | "RUN_FAILED"; // the run finished with failed or incomplete tables

@@ -7,7 +7,10 @@
  *   {"runId": "2025-01-31-manual"}             explicit run id (same id: a re-run of that run)
  *   {"tables": ["contacts"], "from": "2025-01-01", "to": "2025-01-10"}   subset and backfill
  *   {"force": true}                            redo tables that already succeeded in this run id
- *   {"maintenance": true}                      OPTIMIZE and VACUUM the Iceberg targets (own schedule)
+ *   {"maintenance": true}                      refused on AWS (the Glue table optimizers maintain the tables);
+ *                                              the local DuckDB run's CHECKPOINT and VACUUM
+ *   {"probe": true}                            SELECT ... LIMIT 1 on each link and export table as the function's
+ *                                              role, per-table ok or error (`verify --query`); with "tables" at most
  *   {"setup": true}                            create the missing Iceberg targets, read no data (deploy time);
  *                                              with "tables" at most
  *   an EventBridge rule's "Scheduled Event" (its `time` is the scheduled time)
@@ -21,7 +24,7 @@ import type { ExportRequest } from "./types";
 
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const INSTANT = /^(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-const FIELDS = ["scheduledTime", "runId", "tables", "from", "to", "force", "maintenance", "setup"];
+const FIELDS = ["scheduledTime", "runId", "tables", "from", "to", "force", "maintenance", "setup", "probe"];
 
 /** Run id of a scheduled instant: 2025-01-31T02:00:00Z -> 20250131T020000Z (UTC, key-safe, sortable). */
 export function runIdFromInstant(ms: number): string {
@@ -46,7 +49,10 @@ export function parseExportEvent(event: unknown, nowMs: number, configuredTables
     if (typeof e !== "object" || Array.isArray(e)) {
         problems.push(`the event must be a JSON object like {}, got ${list([e])}.`);
     } else if (unknown.length) problems.push(`unknown field(s) ${list(unknown)}; allowed: ${FIELDS.join(", ")}.`);
-    const { scheduledTime, runId, tables, from, to, force, maintenance, setup } = body as Record<string, unknown>;
+    const { scheduledTime, runId, tables, from, to, force, maintenance, setup, probe } = body as Record<
+        string,
+        unknown
+    >;
     // Date.parse rolls 2025-02-30 over into March: the day must be a real one.
     const instant = INSTANT.exec(String(scheduledTime));
     const scheduledMs = instant && isIsoDay(instant[1]) ? Date.parse(String(scheduledTime)) : undefined;
@@ -74,14 +80,21 @@ export function parseExportEvent(event: unknown, nowMs: number, configuredTables
         if (day !== undefined && !isIsoDay(day)) bad(field, "a date YYYY-MM-DD", day);
     }
     if (isIsoDay(from) && isIsoDay(to) && from > to) problems.push(`"from" (${from}) is after "to" (${to}).`);
-    for (const [field, v] of Object.entries({ force, maintenance, setup })) {
+    for (const [field, v] of Object.entries({ force, maintenance, setup, probe })) {
         if (v !== undefined && typeof v !== "boolean") bad(field, "true or false", v);
     }
     if (maintenance && (from !== undefined || force !== undefined)) {
         problems.push(`"maintenance" runs alone: leave out "from", "to" and "force".`);
     }
-    const others = Object.keys(body).filter((k) => FIELDS.includes(k) && !["setup", "tables"].includes(k));
-    if (setup && others.length) problems.push(`"setup" runs alone (with "tables" at most): leave out ${list(others)}.`);
+    for (const [field, on] of [
+        ["setup", setup],
+        ["probe", probe],
+    ] as const) {
+        const others = Object.keys(body).filter((k) => FIELDS.includes(k) && ![field, "tables"].includes(k));
+        if (on && others.length) {
+            problems.push(`"${field}" runs alone (with "tables" at most): leave out ${list(others)}.`);
+        }
+    }
     if (problems.length) {
         throw exportError(
             "EVENT",
@@ -95,16 +108,19 @@ export function parseExportEvent(event: unknown, nowMs: number, configuredTables
         runDate: scheduledMs || runId === undefined ? utcDay(at) : undefined,
         trigger: setup
             ? "setup"
-            : maintenance
-              ? "maintenance"
-              : from
-                ? "backfill"
-                : scheduledMs
-                  ? "schedule"
-                  : "manual",
+            : probe
+              ? "probe"
+              : maintenance
+                ? "maintenance"
+                : from
+                  ? "backfill"
+                  : scheduledMs
+                    ? "schedule"
+                    : "manual",
         force: force === true,
         ...(maintenance ? { maintenance: true } : {}),
         ...(setup ? { setup: true } : {}),
+        ...(probe ? { probe: true } : {}),
         ...(scheduledMs ? { scheduledTime: new Date(scheduledMs).toISOString() } : {}),
         ...(names ? { tables: names } : {}),
         ...(from ? { backfill: { from: from as string, to: to as string } } : {}),

@@ -7,14 +7,14 @@
 import { icebergRoot } from "../lib/names";
 import { createAthenaEngine } from "./athena/athenaEngine";
 import { createS3ObjectStore } from "./aws/s3Store";
-import { describeError } from "./errors";
+import { describeError, exportError } from "./errors";
 import { parseExportEvent } from "./event";
 import { consoleSink, createJsonLogger } from "./log";
-import { runMaintenance } from "./maintenance";
 import { runExport, type RunDeps, type RunLimits } from "./runner";
 import { parseHandlerEnv, readTablesObject } from "./settings";
+import { runProbe } from "./probe";
 import { runSetup } from "./setup";
-import type { Clock, ExportRunSummary, LogLevel, MaintenanceSummary, SetupSummary } from "./types";
+import type { Clock, ExportRunSummary, LogLevel, ProbeSummary, SetupSummary } from "./types";
 import type { AthenaClient } from "@aws-sdk/client-athena";
 import type { GlueClient } from "@aws-sdk/client-glue";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -59,7 +59,7 @@ export function createExportHandler(deps: HandlerDeps = {}) {
     return async function handleExport(
         event: unknown,
         context: LambdaContextLike,
-    ): Promise<ExportRunSummary | MaintenanceSummary | SetupSummary> {
+    ): Promise<ExportRunSummary | SetupSummary | ProbeSummary> {
         const sink = deps.logSink ?? consoleSink;
         const clock: Clock = deps.clock ?? {
             now: Date.now,
@@ -83,6 +83,10 @@ export function createExportHandler(deps: HandlerDeps = {}) {
                 clock.now(),
                 settings.tables.map((t) => t.name),
             );
+            // The Glue table optimizers maintain the tables: Athena runs no OPTIMIZE/VACUUM on LF-registered Iceberg tables.
+            if (request.maintenance) {
+                throw exportError("EVENT", 'no "maintenance" on AWS: the Glue table optimizers do it');
+            }
             step = "run_failed";
             const run: RunDeps = {
                 settings,
@@ -90,6 +94,7 @@ export function createExportHandler(deps: HandlerDeps = {}) {
                 engine: createAthenaEngine({
                     athena: clients.athena,
                     glue: clients.glue,
+                    s3: clients.s3,
                     workgroup: settings.workgroup,
                     sourceDatabase: settings.sourceDatabase,
                     icebergRoot: `s3://${settings.bucket}/${icebergRoot(settings.prefix)}/`,
@@ -101,7 +106,7 @@ export function createExportHandler(deps: HandlerDeps = {}) {
                 remainingMs: () => context?.getRemainingTimeInMillis?.() ?? Infinity,
                 limits: deps.limits,
             };
-            return await (request.setup ? runSetup : request.maintenance ? runMaintenance : runExport)(run);
+            return await (request.setup ? runSetup : request.probe ? runProbe : runExport)(run);
         } catch (err) {
             const held = (err as { code?: string })?.code === "LEASE_HELD";
             if (step !== "run_failed" || held) log.error(held ? "lease_held" : step, { error: describeError(err) });
@@ -118,6 +123,6 @@ export function createExportHandler(deps: HandlerDeps = {}) {
 export async function exportHandler(
     event: unknown,
     context: LambdaContextLike,
-): Promise<ExportRunSummary | MaintenanceSummary | SetupSummary> {
+): Promise<ExportRunSummary | SetupSummary | ProbeSummary> {
     return createExportHandler()(event, context);
 }

@@ -2,17 +2,16 @@
  * Setup (event {"setup": true}): the consumer stack invokes the Lambda once at deploy time so the
  * export's Iceberg tables exist before Lake Formation data cells filters are created on them (a
  * filter needs its table). Per table: the source columns read as a run reads them (Glue, the
- * exclusions applied), then the CREATE TABLE IF NOT EXISTS a first run would send (same columns,
- * location and partitioning) when the target is absent. No data is read, no watermark moves, no
+ * exclusions applied), then the table a first run would create (same columns, location and
+ * partitioning; on AWS through Glue's CreateTable, never Athena DDL) when the target is absent. No data is read, no watermark moves, no
  * manifest is written: the first run merges as it always does. A failed table is reported while
  * the others go on, then thrown, so the deploy fails loudly. The files target has no table.
  *
- * No lease: the only statement is an idempotent CREATE ... IF NOT EXISTS, so overlapping an export
- * run is harmless (whichever creates first wins, the other's statement does nothing), and a deploy
- * never waits behind a long export.
+ * No lease: creating is idempotent (a table made meanwhile by a run counts as created), so
+ * overlapping an export run is harmless, and a deploy never waits behind a long export.
  */
 import { describeError, exportError } from "./errors";
-import { createStatement, runStatement, selectedTables, type RunDeps } from "./runner";
+import { selectedTables, targetTable, type RunDeps } from "./runner";
 import { selectColumns } from "./sql";
 import type { SetupEntry, SetupSummary } from "./types";
 
@@ -28,13 +27,7 @@ export async function runSetup(deps: RunDeps): Promise<SetupSummary> {
             if (iceberg) {
                 const columns = selectColumns(table, await engine.sourceColumns(table));
                 const existing = await engine.targetColumns(db, table.name);
-                if (!existing) {
-                    const create = createStatement(engine, db, table, columns);
-                    await runStatement(deps, { bytesScanned: 0, queryExecutionIds: [] }, create, {
-                        table,
-                        step: "create",
-                    });
-                }
+                if (!existing) await engine.createTarget(targetTable(db, table, columns));
                 const status = existing ? "exists" : "created";
                 e = { ...e, status, output: `${db}.${table.name}`, columns: (existing ?? columns).length };
             } else e = { ...e, error: "the files target has no table to create; its first run writes the folders" };

@@ -68,7 +68,7 @@ export interface ExportRequest {
     /** UTC date the run is for; undefined when only a run id was given (then: earlier manifest, else today). */
     readonly runDate?: string;
     readonly scheduledTime?: string;
-    readonly trigger: "schedule" | "manual" | "backfill" | "maintenance" | "setup";
+    readonly trigger: "schedule" | "manual" | "backfill" | "maintenance" | "setup" | "probe";
     /** Subset of the configured tables; undefined: all of them. */
     readonly tables?: readonly string[];
     readonly backfill?: { readonly from: string; readonly to: string };
@@ -78,6 +78,8 @@ export interface ExportRequest {
     readonly maintenance?: boolean;
     /** Create the Iceberg targets that do not exist yet, reading no data (deploy time). */
     readonly setup?: boolean;
+    /** SELECT ... LIMIT 1 on each link and export table as this function's role (`verify --query`). */
+    readonly probe?: boolean;
 }
 
 export type TableMode = "snapshot" | "incremental" | "backfill";
@@ -203,6 +205,24 @@ export interface SetupSummary {
     readonly durationMs: number;
 }
 
+/** One table a probe read: a source link or an export table. */
+export interface ProbeEntry {
+    readonly table: string;
+    readonly kind: "link" | "export";
+    /** "database"."table" as queried. */
+    readonly name: string;
+    readonly ok: boolean;
+    readonly error: string | null;
+}
+
+/** What the handler returns for {"probe": true}: per table, whether the function's role can read it. */
+export interface ProbeSummary {
+    readonly runId: string;
+    readonly status: "succeeded" | "failed";
+    readonly tables: readonly ProbeEntry[];
+    readonly durationMs: number;
+}
+
 /** Time and randomness, injectable so tests never sleep. */
 export interface Clock {
     now(): number;
@@ -258,17 +278,6 @@ export interface Dialect {
     qualified(database: string, table: string): string;
     /** Extra source predicate that prunes the lake's partitions (DuckDB's `dt`), if any. */
     sourcePrune(range: DayRange): string | undefined;
-    /** CREATE TABLE of a target with these columns, partitioned by day of `partitionDay`. */
-    createTable(input: {
-        readonly database: string;
-        readonly table: string;
-        readonly columns: readonly Column[];
-        readonly partitionDay?: string;
-        /** Where an Iceberg table lives (Athena); ignored by DuckDB. */
-        readonly location: string;
-    }): string;
-    /** ALTER TABLE statements adding the columns. */
-    addColumns(database: string, table: string, columns: readonly Column[]): string[];
     /**
      * A column's value as comparable text (NULL stays NULL), the tie-break between two rows of one
      * key and version; undefined for a type the engine cannot render (left out of the tie-break).
@@ -276,10 +285,19 @@ export interface Dialect {
     text(column: Column): string | undefined;
     /** Whether a source column of `source` type is stored as `target` in the target. */
     sameType(source: string, target: string): boolean;
-    /** Compaction and cleanup of a target. */
+    /** Compaction and cleanup of a target (DuckDB locally; on AWS the Glue table optimizers do it). */
     maintenance(database: string, table: string): { readonly step: string; readonly sql: string }[];
     /** Writes a SELECT to the folder `uri`, partitioned by its last column `dt` when `partitioned`. */
     writeFiles(select: string, uri: string, format: ExportFormat, partitioned: boolean): string;
+}
+
+/** A target table to create. */
+export interface TargetTable {
+    readonly database: string;
+    readonly table: string;
+    readonly columns: readonly Column[];
+    /** Partitioned by day of this column (Iceberg); DuckDB tables are not partitioned. */
+    readonly partitionDay?: string;
 }
 
 export interface QueryEngine {
@@ -292,6 +310,13 @@ export interface QueryEngine {
     targetColumns(database: string, table: string): Promise<Column[] | undefined>;
     /** Where the Iceberg table of `table` lives (an s3:// folder; a label locally). */
     targetLocation(table: string): string;
+    /**
+     * Creates the target table, partitioned by day of its time column (Athena: Glue CreateTable
+     * with an Iceberg schema, no DDL; DuckDB: CREATE TABLE). One that exists already is left as it is.
+     */
+    createTarget(target: TargetTable): Promise<void>;
+    /** Adds columns to an existing target (Athena: Glue UpdateTable with the new Iceberg schema; DuckDB: ALTER TABLE). */
+    addTargetColumns(database: string, table: string, columns: readonly Column[]): Promise<void>;
     /**
      * Runs one statement. Throws an error with `retryable: true` for failures worth another attempt
      * (throttling, transient engine errors, Iceberg commit conflicts), and `code: "DEADLINE"` when it

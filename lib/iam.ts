@@ -3,7 +3,7 @@
  * same statements the components deploy.
  */
 import { ATHENA_DEFAULT_DATABASE, ShareModel, sourceCatalogOf } from "./permissions";
-import { ArnScope, glueCatalogArn, glueDatabaseArn, glueTableArn, s3BucketArn } from "./arns";
+import { ArnScope, glueCatalogArn, glueDatabaseArn, glueTableArn, logGroupArn, s3BucketArn } from "./arns";
 
 export interface PolicyStatement {
     readonly Sid?: string;
@@ -69,60 +69,109 @@ export type DataAccessScope = Pick<
 };
 
 /**
- * IAM caps the inline policies of a role at 10,240 characters in all (whitespace not counted):
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html. Past this many tables
- * the table ARNs of each database give way to `table/<database>/*`, which stays under it at any
- * table count; Lake Formation still decides which tables the role can read.
+ * IAM caps the inline policies of a role at 10,240 characters in all, and does not count white space
+ * (IAM/latest/UserGuide/reference_iam-quotas.html, "IAM and AWS STS character limits").
  */
-export const MAX_TABLE_ARNS_PER_DATABASE = 25;
+export const INLINE_POLICY_LIMIT = 10_240;
+
+/** A policy document's size as IAM counts it: its JSON without whitespace. */
+export function policySize(doc: PolicyDocument): number {
+    return JSON.stringify(doc).replace(/\s/g, "").length;
+}
+
+/**
+ * What the export's inline policy (`exportStatements`) can take at most, with every name at its
+ * longest: the querying role carries both policies, so the data-access policy gets the rest.
+ */
+export function longestExportPolicySize(partition = "aws"): number {
+    const s = (n: number) => "x".repeat(n);
+    const arnScope: ArnScope = { region: "ap-southeast-4", accountId: "0".repeat(12), partition };
+    return policySize(
+        policyDocument(
+            exportStatements({
+                arnScope,
+                exportDatabaseName: s(255),
+                workgroupArn: `arn:${partition}:athena:${arnScope.region}:${arnScope.accountId}:workgroup/${s(128)}`,
+                resultsBucket: s(63),
+                exportsBucket: s(63),
+                exportPrefixes: [s(255), "manifests", "state"],
+                logGroupArn: `arn:${partition}:logs:${arnScope.region}:${arnScope.accountId}:log-group:/aws/lambda/${s(64)}`,
+                failureQueueArn: `arn:${partition}:sqs:${arnScope.region}:${arnScope.accountId}:${s(80)}`,
+                kmsKeyArn: `arn:${partition}:kms:${arnScope.region}:${arnScope.accountId}:key/${s(36)}`,
+                tracing: true,
+                partition,
+            }),
+        ),
+    );
+}
 
 /**
  * What the querying role needs to read the shared tables: Lake Formation data access (which
  * vends the S3 credentials; Lake Formation grants decide what it covers) and Glue reads on the
  * exact catalog, database and table ARNs of the links and of their targets, and on the `default`
  * database, which Athena reads first (athena/latest/ug/lf-athena-limitations.html).
+ *
+ * The exact table ARNs are kept while the document fits `budget` (default: the inline-policy
+ * limit minus the longest export policy the role can also carry); past it, the database with the
+ * most table ARNs gives way to `table/<database>/*`, then the other, which fits at any table count.
+ * Decided by the computed length, not by a table count: long names reach the limit sooner.
  */
-export function dataAccessStatements(scope: DataAccessScope): PolicyStatement[] {
+export function dataAccessStatements(
+    scope: DataAccessScope,
+    budget = INLINE_POLICY_LIMIT - longestExportPolicySize(scope.partition),
+): PolicyStatement[] {
     const consumer: ArnScope = { region: scope.region, accountId: scope.consumerAccountId, partition: scope.partition };
     const source: ArnScope = {
         region: scope.region,
         accountId: sourceCatalogOf(scope),
         partition: scope.partition,
     };
-    const tableArns = (arnScope: ArnScope, database: string, names: string[]) =>
-        names.length > MAX_TABLE_ARNS_PER_DATABASE
-            ? [glueTableArn(arnScope, database, "*")]
-            : names.map((name) => glueTableArn(arnScope, database, name));
-    return [
-        { Sid: "LakeFormationDataAccess", Effect: "Allow", Action: ["lakeformation:GetDataAccess"], Resource: "*" },
-        {
-            Sid: "GlueReadLinksAndTargets",
-            Effect: "Allow",
-            Action: [...GLUE_READ_ACTIONS],
-            Resource: [
-                glueCatalogArn(consumer),
-                glueDatabaseArn(consumer, scope.consumerDatabaseName),
-                ...tableArns(
-                    consumer,
-                    scope.consumerDatabaseName,
-                    scope.tables.map((t) => t.linkName),
-                ),
-                glueCatalogArn(source),
-                glueDatabaseArn(source, scope.producerDatabaseName),
-                ...tableArns(
-                    source,
-                    scope.producerDatabaseName,
-                    scope.tables.map((t) => t.name),
-                ),
-            ],
-        },
-        {
-            Sid: "AthenaDefaultDatabase",
-            Effect: "Allow",
-            Action: ["glue:GetDatabase"],
-            Resource: [glueDatabaseArn(consumer, ATHENA_DEFAULT_DATABASE)],
-        },
-    ];
+    const links = {
+        arnScope: consumer,
+        database: scope.consumerDatabaseName,
+        names: scope.tables.map((t) => t.linkName),
+    };
+    const targets = { arnScope: source, database: scope.producerDatabaseName, names: scope.tables.map((t) => t.name) };
+    const build = (wildcard: ReadonlySet<typeof links>): PolicyStatement[] => {
+        const tableArns = (d: typeof links) =>
+            wildcard.has(d)
+                ? [glueTableArn(d.arnScope, d.database, "*")]
+                : d.names.map((n) => glueTableArn(d.arnScope, d.database, n));
+        return [
+            { Sid: "LakeFormationDataAccess", Effect: "Allow", Action: ["lakeformation:GetDataAccess"], Resource: "*" },
+            {
+                Sid: "GlueReadLinksAndTargets",
+                Effect: "Allow",
+                Action: [...GLUE_READ_ACTIONS],
+                Resource: [
+                    glueCatalogArn(consumer),
+                    glueDatabaseArn(consumer, scope.consumerDatabaseName),
+                    ...tableArns(links),
+                    glueCatalogArn(source),
+                    glueDatabaseArn(source, scope.producerDatabaseName),
+                    ...tableArns(targets),
+                ],
+            },
+            {
+                Sid: "AthenaDefaultDatabase",
+                Effect: "Allow",
+                Action: ["glue:GetDatabase"],
+                Resource: [glueDatabaseArn(consumer, ATHENA_DEFAULT_DATABASE)],
+            },
+        ];
+    };
+    // The database whose ARNs take more room goes to a wildcard first.
+    const size = (d: typeof links) =>
+        d.names.reduce((n, name) => n + glueTableArn(d.arnScope, d.database, name).length, 0);
+    const order = size(links) >= size(targets) ? [links, targets] : [targets, links];
+    const wildcard = new Set<typeof links>();
+    let statements = build(wildcard);
+    for (const d of order) {
+        if (policySize(policyDocument(statements)) <= budget) break;
+        wildcard.add(d);
+        statements = build(wildcard);
+    }
+    return statements;
 }
 
 export function policyDocument(statements: readonly PolicyStatement[]): PolicyDocument {
@@ -194,8 +243,8 @@ export function exportStatements(scope: ExportAccessScope): PolicyStatement[] {
             Resource: [`${scope.logGroupArn}:*`],
         },
         {
-            // Athena's Iceberg DDL and DML commit through Glue as the caller: CREATE TABLE, ALTER
-            // TABLE ADD COLUMNS, and every MERGE, OPTIMIZE and VACUUM (UpdateTable).
+            // The function creates the Iceberg tables (glue:CreateTable) and adds their columns
+            // (glue:UpdateTable); Athena's MERGEs commit through Glue as the caller (UpdateTable).
             Sid: "ExportTables",
             Effect: "Allow",
             Action: [...EXPORT_TABLE_ACTIONS],
@@ -224,6 +273,65 @@ export function exportStatements(scope: ExportAccessScope): PolicyStatement[] {
         });
     }
     return statements;
+}
+
+/** Log groups the Glue table optimizers write to (glue/latest/dg/optimization-prerequisites.html). */
+export const TABLE_OPTIMIZER_LOG_GROUPS = [
+    "/aws-glue/iceberg-compaction/logs",
+    "/aws-glue/iceberg-retention/logs",
+    "/aws-glue/iceberg-orphan-file-deletion/logs",
+] as const;
+
+/** Trust for the Glue table optimizers' role, as glue/latest/dg/optimization-prerequisites.html gives it. */
+export function glueTrustPolicy(): PolicyDocument {
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "glue.amazonaws.com" }, Action: "sts:AssumeRole" }],
+    };
+}
+
+/**
+ * The Glue table optimizers' role on the export's Iceberg tables, for data registered with Lake
+ * Formation (glue/latest/dg/optimization-prerequisites.html, "Use the following policy to enable
+ * compaction for data registered with Lake Formation"): Lake Formation data access (it vends the S3
+ * credentials; the role's LF grants decide what they cover), glue:GetTable and glue:UpdateTable on
+ * the export database's tables, its three log groups, and the customer key when the bucket uses one.
+ */
+export function tableOptimizerStatements(scope: {
+    readonly arnScope: ArnScope;
+    readonly exportDatabaseName: string;
+    readonly kmsKeyArn?: string;
+}): PolicyStatement[] {
+    const { arnScope } = scope;
+    return [
+        { Sid: "LakeFormationDataAccess", Effect: "Allow", Action: ["lakeformation:GetDataAccess"], Resource: "*" },
+        {
+            Sid: "ExportTables",
+            Effect: "Allow",
+            Action: ["glue:GetTable", "glue:UpdateTable"],
+            Resource: [
+                glueCatalogArn(arnScope),
+                glueDatabaseArn(arnScope, scope.exportDatabaseName),
+                glueTableArn(arnScope, scope.exportDatabaseName, "*"),
+            ],
+        },
+        {
+            Sid: "OptimizerLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: TABLE_OPTIMIZER_LOG_GROUPS.map((g) => `${logGroupArn(arnScope, g)}:*`),
+        },
+        ...(scope.kmsKeyArn
+            ? [
+                  {
+                      Sid: "Kms",
+                      Effect: "Allow" as const,
+                      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+                      Resource: [scope.kmsKeyArn],
+                  },
+              ]
+            : []),
+    ];
 }
 
 /**

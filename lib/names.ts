@@ -33,6 +33,11 @@ export const DEFAULT_CHUNK_DAYS = 7;
 export const DEFAULT_EXPORT_DATABASE = "connect_analytics_exports";
 /** The export Lambda's execution role: an exact name, because the producer's grants name it. */
 export const DEFAULT_LAMBDA_ROLE_NAME = "connect-analytics-lambda-execution-role";
+/** The Glue table optimizers' role of a stack: `<name prefix>-table-optimizer`. */
+export const tableOptimizerRoleName = (namePrefix: string) => `${namePrefix}-table-optimizer`;
+/** Whether an ARN is a stack's table optimizer role (the policy pack lets it hold ALTER on the export's tables). */
+export const isTableOptimizerRole = (arn: unknown) =>
+    typeof arn === "string" && /:role\/(.*\/)?[\w+=,.@-]+-table-optimizer$/.test(arn);
 
 /** A principal's short name: the last part of its ARN (a role's or user's name), or the id itself. */
 export const principalName = (principal: string) => principal.slice(principal.lastIndexOf("/") + 1);

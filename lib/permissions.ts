@@ -131,6 +131,12 @@ export interface ExportShare {
     readonly locationArn: string;
     /** Principals given DESCRIBE and SELECT on every export table (config `exportReaders`). */
     readonly readers: readonly string[];
+    /**
+     * The Glue table optimizers' role (compaction, snapshot retention, orphan file deletion): on a
+     * registered location it needs Lake Formation ALTER, DESCRIBE, INSERT and DELETE on the tables
+     * (glue/latest/dg/optimization-prerequisites.html). Absent: no optimizers (older outputs).
+     */
+    readonly optimizerRoleArn?: string;
 }
 
 /** A data cells filter on a target table: the rows and columns one reader sees of it. */
@@ -470,6 +476,17 @@ export function exportGrants(
         consumerGrant(model.consumerPrincipalArn, { kind: "dataLocation", catalogId, arn: e.locationArn }, [
             "DATA_LOCATION_ACCESS",
         ]),
+        // "If the optimization role doesn't have IAM_ALLOWED_PRINCIPALS group permissions granted on the
+        // table, the role requires Lake Formation ALTER, DESCRIBE, INSERT and DELETE permissions on the table."
+        ...(e.optimizerRoleArn
+            ? [
+                  consumerGrant(
+                      e.optimizerRoleArn,
+                      { kind: "table", catalogId, databaseName: e.databaseName, name: "*" },
+                      ["ALTER", "DELETE", "DESCRIBE", "INSERT"],
+                  ),
+              ]
+            : []),
         ...e.readers.flatMap((reader) => [
             consumerGrant(reader, database, ["DESCRIBE"]),
             consumerGrant(reader, { kind: "table", catalogId, databaseName: e.databaseName, name: "*" }, [

@@ -98,7 +98,8 @@ export interface ConsumerStackOutputs extends CommonStackOutputs {
     readonly exportDatabaseName?: string;
     /** Principals with DESCRIBE and SELECT on every export table. */
     readonly exportReaders?: readonly string[];
-    readonly exportMaintenanceSchedule?: string;
+    /** The Glue table optimizers' role (`iceberg` target), granted ALTER, DESCRIBE, INSERT and DELETE on the export tables. */
+    readonly exportOptimizerRoleArn?: string;
     /** SNS topic of the export's alarms: subscribe whoever must hear of a failed run. */
     readonly exportAlarmTopicArn?: string;
     /** Bucket receiving the exports bucket's server access logs. */
@@ -301,7 +302,7 @@ export const CONSUMER_OUTPUT_READERS: Readers<ConsumerStackOutputs> = {
     exportTarget: oneOf(["iceberg", "files"], false),
     exportDatabaseName: optionalText("a Glue database name", GLUE_NAME),
     exportReaders: texts("a list of IAM principal ARNs", IAM_PRINCIPAL_ARN),
-    exportMaintenanceSchedule: optionalText("a schedule name"),
+    exportOptimizerRoleArn: optionalText("an IAM role ARN", IAM_PRINCIPAL_ARN),
     exportAlarmTopicArn: optionalText("an SNS topic ARN"),
     accessLogsBucket: optionalText("an S3 bucket name"),
 };

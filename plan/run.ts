@@ -15,7 +15,7 @@ import { effectiveAccess, TableAccess } from "../lib/effectiveAccess";
 import { grantFromResourceInputs } from "../lib/lfResources";
 import { loadStackConfig, REPO_ROOT, StackArgumentError } from "./configFile";
 import { InvokeOverrides, PeerOutputs, PlanMocks } from "./mocks";
-import { useInvitationLookup } from "../stack/ramInvitations";
+import { useShareLookup } from "../stack/ramInvitations";
 import type { InvitationStatus } from "../lib/ram";
 import { PlannedOptions, recordParents, RegisteredResource, resolveOutput, settle } from "./sdkInternals";
 
@@ -56,8 +56,10 @@ export interface PlanOptions {
     readonly partition?: string;
     /** Answers to Pulumi functions by token (a Glue table that is a link, say). */
     readonly invokes?: InvokeOverrides;
-    /** RAM invitation status per share ARN. Default: every share's invitation is PENDING (a first deployment). */
-    readonly invitations?: Readonly<Record<string, InvitationStatus>>;
+    /** RAM invitation status per share ARN ("none": no invitation). Default: every share's invitation is PENDING (a first deployment). */
+    readonly invitations?: Readonly<Record<string, InvitationStatus | "none">>;
+    /** GetResourceShares' status per share ARN (OTHER-ACCOUNTS). Default: not visible. */
+    readonly shares?: Readonly<Record<string, string>>;
 }
 
 /** index.ts: with a parsed config it does not parse (nor warn) again. */
@@ -193,7 +195,7 @@ export async function runProgram(
     stack: string,
     config: Record<string, string>,
     peers: Readonly<Record<string, PeerOutputs>>,
-    environment: Pick<PlanOptions, "partition" | "invokes" | "invitations"> = {},
+    environment: Pick<PlanOptions, "partition" | "invokes" | "invitations" | "shares"> = {},
 ): Promise<PlanResult> {
     // Pulumi's runtime records a stack trace for every promise it makes (debuggablePromise) and
     // resource (Resource.callsites); under ts-node each is source-mapped, which was most of a
@@ -215,7 +217,7 @@ async function planProgram(
     stack: string,
     config: Record<string, string>,
     peers: Readonly<Record<string, PeerOutputs>>,
-    environment: Pick<PlanOptions, "partition" | "invokes" | "invitations">,
+    environment: Pick<PlanOptions, "partition" | "invokes" | "invitations" | "shares">,
 ): Promise<PlanResult> {
     // Validate first, so a bad config is reported before anything is "created".
     const warnings: string[] = [];
@@ -227,10 +229,17 @@ async function planProgram(
         peers,
         environment.invokes,
     );
-    // A first deployment: every share's invitation pending, unless the test says otherwise.
-    useInvitationLookup(async (arns) =>
-        arns.map((shareArn) => ({ shareArn, status: environment.invitations?.[shareArn] ?? "PENDING" })),
-    );
+    // A first deployment by default: every share invited (PENDING) and not yet ACTIVE. "none" in
+    // `invitations` means RAM holds no invitation for it; `shares` gives GetResourceShares' status.
+    useShareLookup(async (arns) => ({
+        invitations: arns
+            .map((shareArn) => ({ shareArn, status: environment.invitations?.[shareArn] ?? "PENDING" }))
+            .filter((i): i is { shareArn: string; status: InvitationStatus } => i.status !== "none"),
+        shares: arns.flatMap((shareArn) =>
+            environment.shares?.[shareArn] ? [{ shareArn, status: environment.shares[shareArn] }] : [],
+        ),
+        as: "the plan's mock credentials",
+    }));
     const recorded = new Map<string, RegisteredResource & { inputs?: Record<string, unknown> }>();
     const mocksWithCapture: pulumi.runtime.Mocks = {
         newResource: async (args) => {
@@ -316,7 +325,11 @@ function accessOf(
     // The role first, then any other grantee (the consumer account in lfTags mode).
     const principals = [...new Set([principal, ...grants.map((g) => g.principal)])];
     const filters = consumer.dataFilters ?? [];
-    return principals.flatMap((p) => effectiveAccess(p, grants, targets, tagging, filters));
+    // A principal with nothing on the shared tables (the table optimizers' role, on the export's own) is not listed.
+    return principals.flatMap((p) => {
+        const rows = effectiveAccess(p, grants, targets, tagging, filters);
+        return p === principal || rows.some((r) => r.describe || r.linkVisible) ? rows : [];
+    });
 }
 
 /**

@@ -12,7 +12,7 @@ import {
     reachesTable,
     tableOfResource,
 } from "../lib/permissions";
-import { ACCOUNT_ID, iamPrincipalAccount } from "../lib/names";
+import { ACCOUNT_ID, iamPrincipalAccount, isTableOptimizerRole } from "../lib/names";
 import { asArray, forTypes, Props } from "./util";
 
 /** Every resource type that makes a Lake Formation grant (both providers). */
@@ -42,6 +42,8 @@ interface GrantView {
     readonly permissions: readonly string[];
     readonly grantable: readonly string[];
     readonly resource: string;
+    /** The model's kind of the resource, when the model describes it. */
+    readonly kind?: string;
 }
 
 /**
@@ -57,6 +59,7 @@ export function grantView(type: string, props: Props): GrantView {
             permissions: grant.permissions,
             grantable: grant.grantable,
             resource: describeResource(grant.resource),
+            kind: grant.resource.kind,
         };
     }
     const native = type === PRINCIPAL_PERMISSIONS_TYPE;
@@ -70,12 +73,23 @@ export function grantView(type: string, props: Props): GrantView {
     };
 }
 
+/**
+ * The Glue table optimizers' role needs ALTER (with DESCRIBE, INSERT, DELETE) on the tables it
+ * compacts when their location is registered with Lake Formation
+ * (glue/latest/dg/optimization-prerequisites.html); on a table, that role may hold it.
+ */
+function allowedAlter(grant: GrantView): boolean {
+    return isTableOptimizerRole(grant.principal) && grant.kind === "table";
+}
+
 /** Problems of one grant, one message each. */
 export function grantProblems(grant: GrantView, config: LfGrantPolicyConfig): string[] {
     const problems: string[] = [];
     const on = `on ${grant.resource}`;
-    const forbidden = grant.permissions.filter((p) =>
-        FORBIDDEN_LF_PERMISSIONS.includes(p.toUpperCase() as LfPermission),
+    const forbidden = grant.permissions.filter(
+        (p) =>
+            FORBIDDEN_LF_PERMISSIONS.includes(p.toUpperCase() as LfPermission) &&
+            !(p.toUpperCase() === "ALTER" && allowedAlter(grant)),
     );
     if (forbidden.length > 0) {
         problems.push(`grants ${forbidden.join(", ")} ${on}; the consumer needs DESCRIBE and SELECT only.`);
@@ -221,6 +235,69 @@ export const lakeformationFilteredReaderNoTableSelect: StackValidationPolicy = {
                     `${wide.grant.principal} reads ${table} through filter ${filtered.resource.name} and also holds SELECT on ` +
                         `${describeResource(r)} (${wide.resource.name}), which shows it every row and overrides the filter. Remove the table grant.`,
                     wide.resource.urn,
+                );
+            }
+        }
+    },
+};
+
+/** Glue database resource types (both providers). */
+export const GLUE_DATABASE_TYPES = ["aws:glue/catalogDatabase:CatalogDatabase", "aws-native:glue:Database"] as const;
+
+/**
+ * What a database resource declares for its new tables' default permissions: the entries, or
+ * undefined when the account's default applies (the classic resource sends the field only when
+ * it is non-empty: terraform-provider-aws #27295).
+ */
+function tableDefaults(type: string, props: Props): Props[] | undefined {
+    if (type === "aws-native:glue:Database") {
+        const given = props.databaseInput?.createTableDefaultPermissions;
+        return Array.isArray(given) ? given : undefined;
+    }
+    const given = asArray<Props>(props.createTableDefaultPermissions);
+    return given.length > 0 ? given : undefined;
+}
+
+export const lakeformationReadersTablesNoIamAllowedPrincipals: StackValidationPolicy = {
+    name: "lakeformation-readers-tables-no-iam-allowed-principals",
+    description:
+        "A database whose tables readers read through data cells filters or export-reader grants gives new tables no " +
+        "IAM_ALLOWED_PRINCIPALS default, whatever the account's settings: with one, plain IAM access reads every row and " +
+        "column and the filters are bypassed (lake-formation/latest/dg/metadata-permissions.html).",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    validateStack: (args, report) => {
+        // A grant on a resource link reads nothing of the link's database: the data is the target's.
+        const links = new Set(
+            args.resources
+                .filter((x) => x.type === "aws:glue/catalogTable:CatalogTable" && x.props.targetTable)
+                .map((x) => `${x.props.catalogId}:${x.props.databaseName}.${x.props.name}`),
+        );
+        const read = new Set<string>();
+        for (const r of args.resources.filter((x) => (LF_GRANT_TYPES as readonly string[]).includes(x.type))) {
+            const grant = grantFromResourceInputs(r.type, r.props, "consumer");
+            if (!grant || !(grant.permissions.includes("SELECT") || grant.permissions.includes("ALL"))) continue;
+            const table = tableOfResource(grant.resource);
+            if (!table || links.has(`${table.catalogId}:${table.databaseName}.${table.name}`)) continue;
+            read.add(`${table.catalogId}:${table.databaseName}`);
+        }
+        for (const db of args.resources.filter((x) => (GLUE_DATABASE_TYPES as readonly string[]).includes(x.type))) {
+            const native = db.type === "aws-native:glue:Database";
+            const name = native ? (db.props.databaseName ?? db.props.databaseInput?.name) : db.props.name;
+            if (!read.has(`${db.props.catalogId}:${name}`)) continue;
+            const defaults = tableDefaults(db.type, db.props);
+            if (defaults === undefined) {
+                report(
+                    `database ${name} takes the account's default permissions for new tables, which in an account with Lake ` +
+                        `Formation's default settings give ${IAM_ALLOWED_PRINCIPALS} ALL on each table its readers read. ` +
+                        `Declare them empty (aws-native glue.Database, databaseInput.createTableDefaultPermissions: []).`,
+                    db.urn,
+                );
+            } else if (defaults.some((e) => isIamAllowedPrincipals(defaultPermissionPrincipal(e)))) {
+                report(
+                    `database ${name} gives ${IAM_ALLOWED_PRINCIPALS} default permissions on new tables, which readers read ` +
+                        `through filters: plain IAM access would bypass them. Leave createTableDefaultPermissions empty.`,
+                    db.urn,
                 );
             }
         }

@@ -10,6 +10,7 @@ import {
     lakeformationGrantLeastPrivilege,
     lakeformationFilteredReaderNoTableSelect,
     lakeformationGrantNoReshare,
+    lakeformationReadersTablesNoIamAllowedPrincipals,
     lakeformationSettingsNoIamAllowedPrincipals,
 } from "./lakeFormation";
 import {
@@ -37,6 +38,7 @@ export const ALL_POLICIES: Policies = [
     lakeformationGrantDeleteBeforeReplace,
     lakeformationGrantNoReshare,
     lakeformationFilteredReaderNoTableSelect,
+    lakeformationReadersTablesNoIamAllowedPrincipals,
     lakeformationSettingsNoIamAllowedPrincipals,
     s3BucketPublicAccessBlocked,
     s3BucketEncrypted,

@@ -1,66 +1,83 @@
 /**
- * The RAM invitations this account received for the shares it must accept: read with the AWS SDK
- * while the program runs (no Pulumi function lists invitations), through a seam the offline plan
- * and the tests replace.
+ * The RAM invitations and shares this account received for the shares it must accept: read with
+ * the AWS SDK while the program runs (no Pulumi function lists invitations), through a seam the
+ * offline plan and the tests replace. The lookup uses the aws provider's own settings (region,
+ * profile, `aws:assumeRoles`: lib/providerSettings.ts), so it sees what the deployment will see.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ShareInvitation } from "../lib/ram";
+import { assumeRoleParams, describeIdentity, providerSettings, ProviderSettings } from "../lib/providerSettings";
+import type { ShareInvitation, ShareLookup, ShareState } from "../lib/ram";
 
-export type InvitationLookup = (shareArns: readonly string[]) => Promise<ShareInvitation[]>;
+export type { ShareLookup } from "../lib/ram";
 
-/** The credentials the aws provider of this stack uses: its profile or assumed role, else the environment's. */
-function credentials() {
-    const { fromIni, fromTemporaryCredentials } =
-        require("@aws-sdk/credential-providers") as typeof import("@aws-sdk/credential-providers");
+/** The provider's settings, from this stack's `aws:` config and the environment. */
+export function stackProviderSettings(): ProviderSettings {
     const aws = new pulumi.Config("aws");
-    const assumeRole = aws.getObject<{ roleArn?: string; sessionName?: string; externalId?: string }>("assumeRole");
-    if (assumeRole?.roleArn) {
-        return fromTemporaryCredentials({
-            params: {
-                RoleArn: assumeRole.roleArn,
-                RoleSessionName: assumeRole.sessionName ?? "connect-analytics-ram",
-                ...(assumeRole.externalId ? { ExternalId: assumeRole.externalId } : {}),
-            },
-        });
-    }
-    const profile = aws.get("profile");
-    return profile ? fromIni({ profile }) : undefined;
+    return providerSettings((key) => aws.get(key), process.env);
 }
 
-const awsLookup: InvitationLookup = async (shareArns) => {
-    if (shareArns.length === 0) return [];
-    const { RAMClient, paginateGetResourceShareInvitations } =
+/** Credentials as the aws provider resolves them: its profile, then each of its assumed roles in turn. */
+function credentials(settings: ProviderSettings) {
+    const { fromIni, fromTemporaryCredentials } =
+        require("@aws-sdk/credential-providers") as typeof import("@aws-sdk/credential-providers");
+    let creds: ReturnType<typeof fromIni> | undefined = settings.profile
+        ? fromIni({ profile: settings.profile })
+        : undefined;
+    for (const role of settings.assumeRoles) {
+        creds = fromTemporaryCredentials({
+            params: assumeRoleParams(role),
+            ...(creds ? { masterCredentials: creds } : {}),
+            clientConfig: { region: settings.region },
+        });
+    }
+    return creds;
+}
+
+const awsLookup: ShareLookup = async (shareArns) => {
+    const settings = stackProviderSettings();
+    const as = describeIdentity(settings);
+    if (shareArns.length === 0) return { invitations: [], shares: [], as };
+    const { RAMClient, paginateGetResourceShareInvitations, paginateGetResourceShares } =
         require("@aws-sdk/client-ram") as typeof import("@aws-sdk/client-ram");
-    const client = new RAMClient({ region: new pulumi.Config("aws").require("region"), credentials: credentials() });
-    const found: ShareInvitation[] = [];
+    const client = new RAMClient({ region: settings.region, credentials: credentials(settings) });
+    const invitations: ShareInvitation[] = [];
+    const shares: ShareState[] = [];
     // GetResourceShareInvitations takes at most 100 share ARNs per call.
     for (let i = 0; i < shareArns.length; i += 100) {
-        const pages = paginateGetResourceShareInvitations(
-            { client },
-            { resourceShareArns: [...shareArns.slice(i, i + 100)] },
-        );
-        for await (const page of pages) {
+        const batch = [...shareArns.slice(i, i + 100)];
+        for await (const page of paginateGetResourceShareInvitations({ client }, { resourceShareArns: batch })) {
             for (const inv of page.resourceShareInvitations ?? []) {
                 if (!inv.resourceShareArn || !inv.status) continue;
-                found.push({
+                invitations.push({
                     shareArn: inv.resourceShareArn,
                     status: inv.status as ShareInvitation["status"],
                     invitationArn: inv.resourceShareInvitationArn,
                 });
             }
         }
+        // "OTHER-ACCOUNTS – resource shares that other accounts share with your account" (RAM API GetResourceShares).
+        for await (const page of paginateGetResourceShares(
+            { client },
+            { resourceOwner: "OTHER-ACCOUNTS", resourceShareArns: batch },
+        )) {
+            for (const share of page.resourceShares ?? []) {
+                if (share.resourceShareArn && share.status) {
+                    shares.push({ shareArn: share.resourceShareArn, status: share.status });
+                }
+            }
+        }
     }
-    return found;
+    return { invitations, shares, as };
 };
 
-let current: InvitationLookup = awsLookup;
+let current: ShareLookup = awsLookup;
 
-export function lookupInvitations(shareArns: readonly string[]): Promise<ShareInvitation[]> {
+export function lookupShares(shareArns: readonly string[]) {
     return current(shareArns);
 }
 
 /** Replaces the lookup (offline plan, tests); returns the one it replaced. */
-export function useInvitationLookup(lookup: InvitationLookup): InvitationLookup {
+export function useShareLookup(lookup: ShareLookup): ShareLookup {
     const previous = current;
     current = lookup;
     return previous;

@@ -1,13 +1,14 @@
 /**
  * The consumer stack's wiring of export v2 (issue 10), read from offline plans: the Lambda's
  * environment is the handler's contract and parses as the handler parses it; the Iceberg tables'
- * database, registered location and Lake Formation grants; export readers; maintenance schedule;
+ * database (no IAMAllowedPrincipals default for its tables), registered location and Lake Formation
+ * grants; export readers; the Glue table optimizers and their role;
  * an encrypted alarm topic CloudWatch can publish to; access logs; the failure queue's key.
  */
 import { strict as assert } from "assert";
 import { HANDLER_ENV_VARS, parseHandlerEnv, readTablesObject } from "../functions/settings";
 import { icebergPrefix } from "../functions/runner";
-import { MAINTENANCE_INPUT } from "../components/analyticsExport";
+import { TABLE_OPTIMIZERS } from "../components/analyticsExport";
 import { icebergRoot } from "../lib/names";
 import { createHash } from "crypto";
 import {
@@ -70,12 +71,21 @@ describe("export v2 wiring (consumer stack)", () => {
         assert.equal(variables.EXPORT_TARGET, "iceberg");
     });
 
-    it("creates the export database (kept on delete: its tables are the export's) at the Iceberg location", () => {
+    it("creates the export database (kept on delete: its tables are the export's) at the Iceberg location, with no IAMAllowedPrincipals default for new tables", () => {
         const db = byName(consumer, "export-database");
-        assert.equal(db.inputs.name, "connect_analytics_exports");
+        assert.equal(db.type, "aws-native:glue:Database", "the classic resource cannot send an empty default list");
+        const input = (db.inputs as any).databaseInput;
+        assert.equal(input.name, "connect_analytics_exports");
+        assert.equal(db.inputs.databaseName, "connect_analytics_exports");
         assert.equal(db.inputs.catalogId, CONSUMER);
         assert.equal(db.options.retainOnDelete, true);
-        assert.equal(db.inputs.locationUri, `s3://${EXPORTS}/connect/iceberg/`);
+        assert.equal(input.locationUri, `s3://${EXPORTS}/connect/iceberg/`);
+        // Explicitly empty: the account's "Use only IAM access control" default never reaches the tables.
+        assert.deepEqual(input.createTableDefaultPermissions, []);
+        assert.ok(
+            !consumer.permissions.some((g) => /IAM_ALLOWED_PRINCIPALS/i.test(g.principal)),
+            "no grant to IAMAllowedPrincipals anywhere in the plan",
+        );
         // The handler writes each table under the root the stack registers.
         assert.ok(icebergPrefix("connect", "users").startsWith(`${icebergRoot("connect")}/`));
     });
@@ -97,6 +107,7 @@ describe("export v2 wiring (consumer stack)", () => {
             return `${i.principal.split("/").pop()} ${on}: ${i.permissions.join(",")}`;
         });
         assert.deepEqual(view.sort(), [
+            `connect-analytics-dev-table-optimizer tables connect_analytics_exports.*: ALTER,DELETE,DESCRIBE,INSERT`,
             `connect-analytics-lambda-execution-role db connect_analytics_exports: CREATE_TABLE,DESCRIBE`,
             `connect-analytics-lambda-execution-role location arn:aws:s3:::${EXPORTS}/connect/iceberg: DATA_LOCATION_ACCESS`,
             `quicksight-service db connect_analytics_exports: DESCRIBE`,
@@ -116,7 +127,7 @@ describe("export v2 wiring (consumer stack)", () => {
                         g.resource.kind === "dataLocation",
                 )
                 .map((g) => g.principal),
-            [ROLE, ROLE, QUICKSIGHT, QUICKSIGHT],
+            [ROLE, ROLE, `arn:aws:iam::${CONSUMER}:role/connect-analytics-dev-table-optimizer`, QUICKSIGHT, QUICKSIGHT],
         );
         assert.deepEqual(consumer.outputs.exportReaders, [QUICKSIGHT]);
         assert.equal(consumer.outputs.exportDatabaseName, "connect_analytics_exports");
@@ -133,14 +144,52 @@ describe("export v2 wiring (consumer stack)", () => {
         ]);
     });
 
-    it("schedules maintenance weekly with the maintenance event, through the same role and dead-letter queue", () => {
-        const maintenance = byName(consumer, "export-maintenance").inputs as any;
-        const daily = byName(consumer, "export-schedule").inputs as any;
-        assert.equal(maintenance.name, "connect-analytics-dev-export-maintenance");
-        assert.equal(maintenance.scheduleExpression, "cron(0 4 ? * SUN *)");
-        assert.equal(maintenance.target.input, MAINTENANCE_INPUT);
-        assert.equal(maintenance.target.roleArn, daily.target.roleArn);
-        assert.equal(maintenance.target.deadLetterConfig.arn, daily.target.deadLetterConfig.arn);
+    it("maintains every export table with Glue's optimizers (no schedule, no Athena OPTIMIZE/VACUUM), after setup made the tables", () => {
+        assert.equal(named(consumer, "export-maintenance"), undefined, "no maintenance schedule");
+        const optimizers = ofType(consumer, "aws:glue/catalogTableOptimizer:CatalogTableOptimizer");
+        assert.deepEqual(
+            optimizers.map((o) => `${o.inputs.tableName} ${o.inputs.type}`).sort(),
+            ["agent_hierarchy_groups", "contacts", "users"]
+                .flatMap((t) => Object.keys(TABLE_OPTIMIZERS).map((type) => `${t} ${type}`))
+                .sort(),
+        );
+        const role = byName(consumer, "export-optimizer");
+        assert.equal(role.inputs.name, "connect-analytics-dev-table-optimizer");
+        assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy as string).Statement[0].Principal, {
+            Service: "glue.amazonaws.com",
+        });
+        for (const o of optimizers) {
+            const c = (o.inputs as any).configuration;
+            assert.equal(c.enabled, true);
+            assert.equal(c.roleArn, `arn:aws:iam::${CONSUMER}:role/connect-analytics-dev-table-optimizer`);
+            assert.equal(o.inputs.databaseName, "connect_analytics_exports");
+        }
+        const retention = optimizers.find((o) => o.inputs.type === "retention")!.inputs as any;
+        assert.equal(retention.configuration.retentionConfiguration.icebergConfiguration.cleanExpiredFiles, true);
+        const statements = JSON.parse(byName(consumer, "export-optimizer-access").inputs.policy as string).Statement;
+        assert.deepEqual(
+            statements.map((st: any) => [st.Sid, st.Action]),
+            [
+                ["LakeFormationDataAccess", ["lakeformation:GetDataAccess"]],
+                ["ExportTables", ["glue:GetTable", "glue:UpdateTable"]],
+                ["OptimizerLogs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]],
+            ],
+        );
+        // Lake Formation: ALTER, DESCRIBE, INSERT and DELETE on the export's tables (optimization-prerequisites.html).
+        const grant = consumer.permissions.find((g) =>
+            g.principal.endsWith(":role/connect-analytics-dev-table-optimizer"),
+        );
+        assert.deepEqual(grant?.permissions, ["ALTER", "DELETE", "DESCRIBE", "INSERT"]);
+        assert.deepEqual(grant?.resource, {
+            kind: "table",
+            catalogId: CONSUMER,
+            databaseName: "connect_analytics_exports",
+            name: "*",
+        });
+        assert.equal(consumer.outputs.exportOptimizerRoleArn, grant?.principal);
+        // The function runs setup at deploy time: the tables exist before optimizers and filters.
+        const setup = byName(consumer, "export-setup").inputs as any;
+        assert.equal(setup.input, '{"setup":true}');
     });
 
     it("sends every alarm to a topic encrypted with a key CloudWatch may use; failed runs always alarm", () => {
@@ -194,9 +243,10 @@ describe("export v2 wiring (consumer stack)", () => {
 
     it("files target: no database, location, grants or maintenance; the handler still accepts its environment", async () => {
         const p = await plan("consumer", { consumer: { exportTarget: "files", exportFormat: "csv" } });
-        for (const name of ["export-database", "export-location", "export-maintenance"]) {
+        for (const name of ["export-database", "export-location", "export-optimizer", "export-setup"]) {
             assert.equal(named(p, name), undefined, name);
         }
+        assert.equal(ofType(p, "aws:glue/catalogTableOptimizer:CatalogTableOptimizer").length, 0);
         assert.equal(
             ofType(p, "aws:lakeformation/permissions:Permissions").filter((g) => g.name.startsWith("export-")).length,
             0,

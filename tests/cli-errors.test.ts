@@ -215,11 +215,6 @@ describe("cli errors and arguments", () => {
             [["relink", ...BOTH, "--role-name", "r"], /--role-name: relink does not use it/],
             [["audit", ...BOTH, "--sharing-mode", "lfTags"], /--sharing-mode: audit does not use it/],
             [["audit", ...BOTH, "--no-grant-option"], /--no-grant-option: audit does not use it/],
-            [["verify", ...BOTH, "--query-timeout", "30"], /--query-timeout only applies with --query/],
-            [
-                ["verify", ...BOTH, "--workgroup", "wg", "--query-concurrency", "2"],
-                /--workgroup only applies with --query; .*--query-concurrency only applies with --query/,
-            ],
             [
                 ["grant", ...BOTH, "--grant-option", "--no-grant-option"],
                 /--grant-option and --no-grant-option both given; pass one/,

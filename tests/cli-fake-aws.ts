@@ -45,6 +45,7 @@ import {
     ListAnalyticsDataLakeDataSetsCommand,
 } from "@aws-sdk/client-connect";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { mockClient } from "aws-sdk-client-mock";
 import { AwsClients, ClientOptions } from "../cli/aws";
 import type { Deps } from "../cli/main";
@@ -63,6 +64,7 @@ export const PRODUCER_DB = "connect_datalake";
 export const CONSUMER_DB = "connect_analytics_consumer";
 export const ROLE_NAME = "connect-analytics-lambda-execution-role";
 export const ROLE_ARN = `arn:aws:iam::${CONSUMER}:role/${ROLE_NAME}`;
+export const EXPORT_FUNCTION = "connect-analytics-dev-export";
 
 const meta = { $metadata: {} };
 
@@ -171,8 +173,21 @@ function storedEntries(
     return out;
 }
 
+/** An export function the fake can invoke with {"probe": true}: it reads as its role, through the fake's grants. */
+export interface FakeFunction {
+    readonly account: string;
+    readonly role: string;
+    readonly sourceDatabase: string;
+    readonly tables: ReadonlyArray<{ readonly name: string; readonly linkName: string }>;
+    /** Catalog and database of the link targets. */
+    readonly targetCatalog: string;
+    readonly targetDatabase: string;
+}
+
 export class FakeAws {
     readonly accounts = new Map<string, FakeAccount>();
+    /** Export functions by name, for lambda:InvokeFunction. */
+    readonly functions = new Map<string, FakeFunction>();
     /** Link name → the outcome of `SELECT COUNT(*)` on it. */
     readonly queries = new Map<string, FakeQuery>();
     private readonly stubs: Array<{ calls(): Array<{ args: unknown[] }> }> = [];
@@ -221,6 +236,7 @@ export class FakeAws {
             athena: new AthenaClient({ region: REGION }),
             cloudtrail: new CloudTrailClient({ region: REGION }),
             connect: new ConnectClient({ region: REGION }),
+            lambda: new LambdaClient({ region: REGION }),
         };
         const caller = () => this.account(callerId);
         const guard =
@@ -439,6 +455,57 @@ export class FakeAws {
         );
         athena.on(StopQueryExecutionCommand).callsFake(guard("StopQueryExecution", () => ({})));
 
+        // The export function's probe: it reads each link as its role, so what counts is the role's grants,
+        // never the caller's: DESCRIBE on the link (consumer) and SELECT on its target (target's catalog).
+        const lambda = mockClient(clients.lambda);
+        lambda.on(InvokeCommand).callsFake(
+            guard("Invoke", (input: { FunctionName: string; Payload: Uint8Array }) => {
+                const fn = this.functions.get(input.FunctionName);
+                if (!fn || fn.account !== callerId) {
+                    throw Object.assign(new Error(`Function not found: ${input.FunctionName}`), {
+                        name: "ResourceNotFoundException",
+                        $metadata: { httpStatusCode: 404 },
+                    });
+                }
+                const event = JSON.parse(new TextDecoder().decode(input.Payload));
+                if (event.probe !== true) throw new Error('the fake function answers only {"probe": true}');
+                const holds = (catalog: string, principal: string, permission: string, db: string, table: string) =>
+                    this.account(catalog).grants.some((g) => {
+                        const r = g.Resource;
+                        const t = r?.Table ?? r?.TableWithColumns;
+                        return (
+                            g.Principal?.DataLakePrincipalIdentifier === principal &&
+                            (g.Permissions ?? []).some((p) => p === permission || p === "ALL") &&
+                            t?.DatabaseName === db &&
+                            (t.Name === table || (r?.Table?.TableWildcard !== undefined && !t.Name))
+                        );
+                    });
+                const tables = fn.tables.map((t) => {
+                    const link = holds(fn.account, fn.role, "DESCRIBE", fn.sourceDatabase, t.linkName);
+                    const target = holds(fn.targetCatalog, fn.role, "SELECT", fn.targetDatabase, t.name);
+                    const error = !link
+                        ? `Insufficient Lake Formation permission(s) on ${t.linkName}`
+                        : !target
+                          ? `Insufficient Lake Formation permission(s): Required Select on ${t.name}`
+                          : null;
+                    return {
+                        table: t.name,
+                        kind: "link",
+                        name: `"${fn.sourceDatabase}"."${t.linkName}"`,
+                        ok: error === null,
+                        error: error ? `ExportError: Athena query q-1 (probe of ${t.name}) FAILED: ${error}` : null,
+                    };
+                });
+                const summary = {
+                    runId: "probe",
+                    status: tables.every((t) => t.ok) ? "succeeded" : "failed",
+                    tables,
+                    durationMs: 1,
+                };
+                return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(summary)) };
+            }),
+        );
+
         // LookupEvents: one lookup attribute, newest first, at most 50 events a page (the API's limits).
         const cloudtrail = mockClient(clients.cloudtrail);
         cloudtrail.on(LookupEventsCommand).callsFake(
@@ -477,7 +544,8 @@ export class FakeAws {
                 "ListAnalyticsDataAssociations",
                 (input: { InstanceId: string; NextToken?: string; MaxResults?: number }) => {
                     const mine = caller().associations.filter((a) => a.InstanceId === input.InstanceId);
-                    const p = page(mine, input.NextToken, input.MaxResults, 100, 100);
+                    // The API's documented maximum page size is 1,000.
+                    const p = page(mine, input.NextToken, input.MaxResults, 1000, 100);
                     return { Results: p.items.map(({ InstanceId: _i, ...rest }) => rest), NextToken: p.next };
                 },
             ),
@@ -494,7 +562,7 @@ export class FakeAws {
             ),
         );
 
-        this.stubs.push(sts, glue, lf, ram, athena, cloudtrail, connect);
+        this.stubs.push(sts, glue, lf, ram, athena, cloudtrail, connect, lambda);
         return clients;
     }
 }
@@ -679,6 +747,7 @@ export function deployment(count = 3, options: DeploymentOptions = {}): Deployme
         tables,
         athenaWorkgroup: "connect_analytics_workgroup",
         sharingMode: options.sharingMode ?? "named",
+        exportFunctionName: EXPORT_FUNCTION,
     };
     const producerOutputs: ProducerOutputs = {
         side: "producer",
@@ -739,6 +808,14 @@ export function deployment(count = 3, options: DeploymentOptions = {}): Deployme
                 : [],
         }),
     };
+    aws.functions.set(EXPORT_FUNCTION, {
+        account: CONSUMER,
+        role: ROLE_ARN,
+        sourceDatabase: CONSUMER_DB,
+        tables,
+        targetCatalog: PRODUCER,
+        targetDatabase: PRODUCER_DB,
+    });
     return { aws, names, consumer: consumerOutputs, producer: producerOutputs, files };
 }
 

@@ -245,3 +245,39 @@ describe("cli checks (pure)", () => {
         assert.match(failed[0].fix!, /--resource-share-invitation-arn arn:PENDING:111111111111 --region eu-west-1$/);
     });
 });
+
+describe("listFilters", () => {
+    it("lists every filter in one call without Table at the documented page size, whether there are 3 tables or 200", async () => {
+        const { LakeFormationClient, ListDataCellsFilterCommand } = await import("@aws-sdk/client-lakeformation");
+        const { mockClient } = await import("aws-sdk-client-mock");
+        const { listFilters } = await import("../cli/lf");
+        for (const tables of [3, 200]) {
+            const lf = new LakeFormationClient({ region: "ap-southeast-2" });
+            const mock = mockClient(lf);
+            const all = Array.from({ length: tables }, (_, i) => ({
+                TableCatalogId: P,
+                DatabaseName: "db",
+                TableName: `t${i}`,
+                Name: `reader-t${i}`,
+            }));
+            mock.on(ListDataCellsFilterCommand).callsFake(
+                async (input: { MaxResults?: number; NextToken?: string; Table?: unknown }) => {
+                    // The API's page: at most 1000 (API_ListDataCellsFilter.html), 100 when none is asked for.
+                    const size = Math.min(input.MaxResults ?? 100, 1000);
+                    const start = Number(input.NextToken ?? 0);
+                    const items = all.slice(start, start + size);
+                    return {
+                        DataCellsFilters: items,
+                        NextToken: start + size < all.length ? String(start + size) : undefined,
+                    };
+                },
+            );
+            const found = await listFilters(lf);
+            assert.equal(found.length, tables);
+            const calls = mock.commandCalls(ListDataCellsFilterCommand);
+            assert.equal(calls.length, 1, `${tables} tables: one call`);
+            assert.equal(calls[0].args[0].input.Table, undefined, "no Table: every filter at once");
+            assert.equal(calls[0].args[0].input.MaxResults, 1000);
+        }
+    });
+});

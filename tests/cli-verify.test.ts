@@ -20,8 +20,8 @@ interface JsonCheck {
     fix?: string;
 }
 
-async function verifyJson(d: Deployment, extra: string[] = BOTH) {
-    const r = await runCli(d, ["verify", "--json", ...extra]);
+async function verifyJson(d: Deployment, extra: string[] = BOTH, options: Parameters<typeof runCli>[2] = {}) {
+    const r = await runCli(d, ["verify", "--json", ...extra], options);
     const doc = JSON.parse(r.stdout) as {
         ok: boolean;
         checks: JsonCheck[];
@@ -286,27 +286,68 @@ describe("cli verify", () => {
         assert.equal(d.aws.callsByCommand().GetTablesCommand, 4);
     });
 
-    it("--query runs SELECT COUNT(*) per link and reports rows and bytes scanned", async () => {
+    it("--query asks the export function to read each link as its role: one lambda:InvokeFunction, whatever the operator may do", async () => {
         const d = deployment(3);
-        d.aws.queries.set("users_link", { state: "SUCCEEDED", count: 42, bytes: 3 * 1024 * 1024 });
-        d.aws.queries.set("contacts_link", {
-            state: "FAILED",
-            reason: "Insufficient Lake Formation permission(s) on contacts_link",
-        });
-        d.aws.queries.set("agent_hierarchy_groups_link", { state: "RUNNING" });
-        const { code, doc } = await verifyJson(d, [...BOTH, "--query", "--query-timeout", "5"]);
+        // The operator may not run Athena at all: the probe does not run as the operator.
+        d.aws.account(CONSUMER).denied.set(
+            "StartQueryExecution",
+            Object.assign(new Error("not authorized to perform: athena:StartQueryExecution"), {
+                name: "AccessDeniedException",
+                $metadata: { httpStatusCode: 400 },
+            }),
+        );
+        const ok = await verifyJson(d, [...BOTH, "--query"]);
+        assert.equal(ok.code, 0, JSON.stringify(ok.failed));
+        const passed = ok.doc.checks.filter((c) => c.id.startsWith("query:"));
+        assert.deepEqual(
+            passed.map((c) => [c.id, c.status]),
+            d.names.map((n) => [`query:${n}_link`, "PASS"]),
+        );
+        assert.match(
+            passed[0].detail,
+            /role connect-analytics-lambda-execution-role reads "connect_analytics_consumer"\."users_link"/,
+        );
+        const calls = d.aws.callsByCommand();
+        assert.equal(calls.InvokeCommand, 1, "one lambda:InvokeFunction for every table");
+        assert.equal(calls.StartQueryExecutionCommand, undefined, "no query as the operator");
+        assert.equal(d.aws.clientOptions[0].region, REGION);
+    });
+
+    it("--query fails naming the table the role cannot read, though an operator could", async () => {
+        const d = deployment(3);
+        // The role loses SELECT on contacts in the producer catalog; the operator (an admin) is not asked.
+        const producerGrants = d.aws.account(PRODUCER).grants;
+        producerGrants.splice(
+            producerGrants.findIndex(
+                (g) =>
+                    g.Principal?.DataLakePrincipalIdentifier === ROLE_ARN &&
+                    g.Resource?.TableWithColumns?.Name === "contacts" &&
+                    g.Permissions?.includes("SELECT"),
+            ),
+            1,
+        );
+        const { code, doc } = await verifyJson(d, [...BOTH, "--query"]);
         assert.equal(code, 1);
         const q = Object.fromEntries(doc.checks.filter((c) => c.id.startsWith("query:")).map((c) => [c.id, c]));
         assert.equal(q["query:users_link"].status, "PASS");
-        assert.match(q["query:users_link"].detail, /42 rows, 3\.0 MB scanned/);
         assert.equal(q["query:contacts_link"].status, "FAIL");
+        assert.match(
+            q["query:contacts_link"].detail,
+            /role connect-analytics-lambda-execution-role cannot read .*contacts_link.*Required Select on contacts/,
+        );
         assert.match(q["query:contacts_link"].fix!, /connect-analytics grant/);
-        assert.equal(q["query:agent_hierarchy_groups_link"].status, "FAIL");
-        assert.match(q["query:agent_hierarchy_groups_link"].detail, /no result after 5s/);
-        const calls = d.aws.callsByCommand();
-        assert.equal(calls.StartQueryExecutionCommand, 3);
-        assert.equal(calls.StopQueryExecutionCommand, 1);
-        assert.equal(d.aws.clientOptions[0].region, REGION);
+    });
+
+    it("--query without the export function's name says where it comes from", async () => {
+        const d = deployment(3);
+        const consumer = JSON.parse(d.files["consumer.json"]);
+        delete consumer.exportFunctionName;
+        const { code, doc } = await verifyJson(d, [...BOTH, "--query"], {
+            files: { "consumer.json": JSON.stringify(consumer) },
+        });
+        assert.equal(code, 1);
+        const c = doc.checks.find((x) => x.id === "query")!;
+        assert.match(c.detail, /name no exportFunctionName: the probe runs in the export function, as its role/);
     });
 
     it("reports an AccessDenied on one step as a one-line FAIL naming the action and principal, and carries on", async () => {

@@ -206,12 +206,24 @@ describe("config validation", () => {
             "cron(15 2/6 L * ? 2030-2040)",
             "cron(0 4 ? JAN-MAR MON#1 *)",
         ]) {
-            // The files target: no maintenance run, so no export run for these to meet.
-            const config = parseConfig(
-                stackConfig("consumer", { maintenanceSchedule: expression, exportTarget: "files" }),
-            );
-            assert.equal(config.export.maintenanceSchedule, expression);
+            const config = parseConfig(stackConfig("consumer", { exportSchedule: expression }));
+            assert.equal(config.export.exportSchedule, expression);
         }
+    });
+
+    it("maintenanceSchedule is no longer used: a warning says why and how to remove it, nothing fails", () => {
+        const warnings: ConfigIssue[] = [];
+        parseConfig(stackConfig("consumer", { maintenanceSchedule: "cron(0 4 ? * SUN *)" }), {
+            warn: (w) => warnings.push(w),
+        });
+        assert.deepEqual(
+            warnings.map((w) => w.key),
+            ["connect-analytics:maintenanceSchedule"],
+        );
+        assert.match(
+            warnings[0].message,
+            /^no longer used: the Glue table optimizers .* Remove it: `pulumi config rm connect-analytics:maintenanceSchedule`/,
+        );
     });
 
     it("does not warn about keys left at their defaults", () => {
@@ -272,12 +284,7 @@ describe("config validation", () => {
         ["bad stack reference", { producerStack: "org/proj/stack/extra" }, "producerStack", /stack name like/],
         ["bad schedule", { exportSchedule: "daily" }, "exportSchedule", /rate\(N unit\)/],
         ["cron with five fields", { exportSchedule: "cron(0 2 * * *)" }, "exportSchedule", /six fields/],
-        [
-            "cron with seven fields",
-            { maintenanceSchedule: "cron(0 4 ? * SUN * *)" },
-            "maintenanceSchedule",
-            /six fields/,
-        ],
+        ["cron with seven fields", { exportSchedule: "cron(0 4 ? * SUN * *)" }, "exportSchedule", /six fields/],
         ["cron without ?", { exportSchedule: "cron(0 2 * * * *)" }, "exportSchedule", /\? in exactly one of/],
         ["cron with ? twice", { exportSchedule: "cron(0 2 ? * ? *)" }, "exportSchedule", /\? in exactly one of/],
         ["cron with a bad field", { exportSchedule: "cron(0 2am * * ? *)" }, "exportSchedule", /invalid cron hours/],
@@ -286,18 +293,6 @@ describe("config validation", () => {
         ["rate in weeks", { exportSchedule: "rate(1 week)" }, "exportSchedule", /minutes, hours or days/],
         ["at with a word", { exportSchedule: "at(tomorrow)" }, "exportSchedule", /at\(yyyy-mm-ddThh:mm:ss\)/],
         ["at on no date", { exportSchedule: "at(2030-02-30T02:00:00)" }, "exportSchedule", /valid date/],
-        [
-            "maintenance at the export's time",
-            { maintenanceSchedule: "cron(0 2 * * ? *)" },
-            "maintenanceSchedule",
-            /at the same time as exportSchedule .*another time/,
-        ],
-        [
-            "export at maintenance's time",
-            { exportSchedule: "cron(0  4 ? * sun *)" },
-            "maintenanceSchedule",
-            /at the same time as exportSchedule/,
-        ],
         ["bad export format", { exportFormat: "json" }, "exportFormat", /"parquet" or "csv"/],
         [
             "cutoff below Athena's minimum",
@@ -528,13 +523,12 @@ describe("config: values given and then ignored", () => {
             stackConfig("consumer", {
                 exportTarget: "files",
                 exportFormat: "csv",
-                maintenanceSchedule: "cron(0 5 ? * SAT *)",
                 exportDatabaseName: "exports",
             }),
         );
         assert.deepEqual(
             files.map((w) => w.key),
-            ["connect-analytics:maintenanceSchedule", "connect-analytics:exportDatabaseName"],
+            ["connect-analytics:exportDatabaseName"],
         );
         assert.match(files[0].message, /ignored: only the iceberg target uses it, and exportTarget is files/);
         const iceberg = warningsOf(stackConfig("consumer", { exportFormat: "csv" }));

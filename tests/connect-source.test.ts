@@ -9,7 +9,8 @@ import * as path from "path";
 import { ConfigError, parseConfig } from "../lib/config";
 import { planStack, PlanResult } from "../plan/run";
 import { loadStackConfig } from "../plan/configFile";
-import { MOCK_CONNECT_CATALOG } from "../plan/mocks";
+import { MOCK_CONNECT_CATALOG, PlanMocks } from "../plan/mocks";
+import { settle } from "../plan/sdkInternals";
 import { CONSUMER, isExportGrant, ofType, plan, PRODUCER, rejection, ROLE_ARN, ROOT } from "./helpers";
 
 const EXAMPLE = path.join(ROOT, "examples", "connect-analytics");
@@ -252,6 +253,72 @@ describe("dataSource connectAnalytics: the stacks", () => {
         );
         assert.match(message, /invitation to share .* is EXPIRED: nothing can accept it now/);
         assert.match(message, /--replace/);
+    });
+});
+
+describe("dataSource connectAnalytics: RAM before anything else", () => {
+    let producer: PlanResult;
+    before(async () => {
+        producer = await planStack("producer", { configDir: EXAMPLE });
+    });
+    /** Plans the consumer, recording every resource it registers (StackReferences aside). */
+    async function consumerWith(options: Pick<Parameters<typeof planStack>[1] & object, "invitations" | "shares">) {
+        const registered: string[] = [];
+        const newResource = PlanMocks.prototype.newResource;
+        PlanMocks.prototype.newResource = function (args) {
+            if (args.type !== "pulumi:pulumi:StackReference") registered.push(`${args.type}::${args.name}`);
+            return newResource.call(this, args);
+        };
+        try {
+            const result = await planStack("consumer", { configDir: EXAMPLE, ...options }).then(
+                (p) => ({ plan: p, error: undefined }),
+                (err: Error) => ({ plan: undefined, error: err }),
+            );
+            await settle().catch(() => undefined);
+            return { ...result, registered };
+        } finally {
+            PlanMocks.prototype.newResource = newResource;
+        }
+    }
+
+    it("no invitation and Connect's share not ACTIVE: the run stops before any resource, naming the share and the fix", async () => {
+        const shares = producer.outputs.ramShareArns!;
+        const none = Object.fromEntries(shares.map((arn) => [arn, "none" as const]));
+        const { error, registered } = await consumerWith({ invitations: none });
+        assert.ok(error, "the plan stops");
+        assert.match(
+            error.message,
+            new RegExp(`no RAM invitation for Amazon Connect's share ${shares[0].replace(/[/.]/g, "\\$&")}`),
+        );
+        assert.match(
+            error.message,
+            /the share is not visible to this account \(looked up as the plan's mock credentials\)/,
+        );
+        assert.match(error.message, /outside your AWS Organization, so it always sends an invitation/);
+        assert.match(error.message, /aws:region, aws:profile and aws:assumeRoles/);
+        assert.match(error.message, /--replace/);
+        // The producer's plan (the consumer reads its outputs) registers its own; the consumer registers nothing.
+        assert.deepEqual(
+            registered.filter((r) => !/::producer(-|$)/.test(r)),
+            [],
+            "nothing of the consumer registered",
+        );
+        const pending = await consumerWith({
+            invitations: none,
+            shares: Object.fromEntries(shares.map((arn) => [arn, "PENDING"])),
+        });
+        assert.match(pending.error!.message, /and the share is PENDING/);
+    });
+
+    it("no invitation but the share ACTIVE for this account: nothing to accept, the links are made", async () => {
+        const shares = producer.outputs.ramShareArns!;
+        const { plan: p, error } = await consumerWith({
+            invitations: Object.fromEntries(shares.map((arn) => [arn, "none" as const])),
+            shares: Object.fromEntries(shares.map((arn) => [arn, "ACTIVE"])),
+        });
+        assert.equal(error, undefined, error?.message);
+        assert.equal(ofType(p!, "aws:ram/resourceShareAccepter:ResourceShareAccepter").length, 0);
+        assert.ok(ofType(p!, LINK).length > 0);
     });
 });
 

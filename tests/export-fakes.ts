@@ -6,10 +6,17 @@
  * The fake Athena keeps a tiny model of each target: which data days a MERGE has committed. A
  * preview of a day reports 10 keys (12 rows: the source's duplicates), all of them inserts until a
  * MERGE of that day succeeded; the target side then reports those 10 keys. So a failed MERGE
- * leaves nothing behind, and a re-run merges again. CREATE/ALTER change the Glue target's columns;
- * UNLOAD writes one file per data day it was asked for.
+ * leaves nothing behind, and a re-run merges again. UNLOAD writes one file per data day it was
+ * asked for.
+ *
+ * The export's tables live in a Lake Formation-registered location, where Athena runs no DDL
+ * (athena/latest/ug/querying-iceberg.html, "Considerations and limitations"): the fake Athena
+ * fails CREATE TABLE, ALTER TABLE, OPTIMIZE and VACUUM on them. Glue makes and evolves them as AWS
+ * does: CreateTable by Name with CreateIcebergTableInput (a TableInput beside it is refused, as
+ * Glue refuses it), UpdateTable by Name with the whole new Iceberg schema, whose existing fields
+ * must keep their ids and new ones take ids past last-column-id. Each table's Iceberg metadata
+ * file sits in the fake bucket at its `metadata_location`.
  */
-import { splitTopLevel } from "../lib/rowFilter";
 import {
     AthenaClient,
     GetQueryExecutionCommand,
@@ -20,7 +27,17 @@ import {
     TooManyRequestsException,
     type GetQueryExecutionOutput,
 } from "@aws-sdk/client-athena";
-import { EntityNotFoundException, GetTableCommand, GlueClient } from "@aws-sdk/client-glue";
+import {
+    AlreadyExistsException,
+    CreateTableCommand,
+    EntityNotFoundException,
+    GetTableCommand,
+    GlueClient,
+    InvalidInputException,
+    UpdateTableCommand,
+    type CreateTableRequest,
+    type UpdateTableRequest,
+} from "@aws-sdk/client-glue";
 import {
     DeleteObjectsCommand,
     GetObjectCommand,
@@ -34,6 +51,7 @@ import { CONNECT_TABLE_SCHEMAS } from "../lib/connectSchema";
 import { addDays, daysBetween } from "../functions/dates";
 import type { Clock } from "../functions/types";
 import type { AthenaOnDuckDb } from "./athena-duckdb";
+import { icebergTables, type IcebergField, type IcebergType } from "../functions/athena/icebergTables";
 
 export const BUCKET = "exports-bucket";
 export const SCHEDULED = "2025-02-01T02:00:00Z";
@@ -117,7 +135,8 @@ export type StatementKind =
     | "days"
     | "unload"
     | "optimize"
-    | "vacuum";
+    | "vacuum"
+    | "probe";
 
 /** What one statement start does. */
 export type QueryBehaviour =
@@ -159,6 +178,7 @@ function classify(sql: string): StatementKind {
     if (sql.includes('"source_keys"')) return "preview";
     if (sql.includes('"target_keys"')) return "reconcile";
     if (sql.includes('AS "keys"')) return "days";
+    if (/^SELECT \* FROM "\w+"\."\w+" LIMIT 1$/.test(sql)) return "probe";
     throw new Error(`fake Athena does not know this statement: ${sql}`);
 }
 
@@ -169,12 +189,41 @@ export function statementDays(sql: string, firstDay = "2025-01-01"): string[] {
     return to ? daysBetween(from ?? firstDay, addDays(to, -1)) : ["all"];
 }
 
-/** Splits a DDL column list at top-level commas: "`a` string, `m` map<string,string>". */
-function ddlColumns(list: string): { Name: string; Type: string }[] {
-    return splitTopLevel(list).map((p) => {
-        const m = /^\s*`(\w+)`\s+(.+?)\s*$/.exec(p)!;
-        return { Name: m[1], Type: m[2] };
-    });
+/** The Glue (Hive) type Glue reports for an Iceberg column type. */
+export function hiveTypeOf(t: IcebergType): string {
+    if (typeof t === "string") return t === "long" ? "bigint" : t;
+    if (t.type === "list") return `array<${hiveTypeOf(t.element)}>`;
+    if (t.type === "map") return `map<${hiveTypeOf(t.key)},${hiveTypeOf(t.value)}>`;
+    return `struct<${t.fields.map((f) => `${f.name}:${hiveTypeOf(f.type)}`).join(",")}>`;
+}
+
+/** Every field id of a schema, nested ones included. */
+function fieldIds(fields: readonly IcebergField[]): number[] {
+    const inType = (t: IcebergType): number[] =>
+        typeof t === "string"
+            ? []
+            : t.type === "list"
+              ? [t["element-id"], ...inType(t.element)]
+              : t.type === "map"
+                ? [t["key-id"], t["value-id"], ...inType(t.key), ...inType(t.value)]
+                : fieldIds(t.fields);
+    return fields.flatMap((f) => [f.id, ...inType(f.type)]);
+}
+
+const glueInvalid = (message: string) => new InvalidInputException({ $metadata: { httpStatusCode: 400 }, message });
+
+/** Glue's IcebergStructFields back into the metadata file's fields. */
+const metadataFields = (fields: readonly { Id?: number; Name?: string; Required?: boolean; Type?: unknown }[]) =>
+    fields.map((f) => ({ id: f.Id!, name: f.Name!, required: f.Required ?? false, type: f.Type as IcebergType }));
+
+export interface FakeIcebergTable {
+    location: string;
+    lastColumnId: number;
+    schemas: { "schema-id": number; fields: IcebergField[] }[];
+    currentSchemaId: number;
+    partitionSpec?: unknown;
+    /** Key of the current metadata file in the fake bucket. */
+    metadataKey: string;
 }
 
 export class FakeAws {
@@ -186,6 +235,16 @@ export class FakeAws {
     /** Glue columns of each source link (by table name) and of each existing target. */
     readonly sourceColumns = new Map<string, { Name: string; Type: string }[]>();
     readonly targets = new Map<string, { Name: string; Type: string }[]>();
+    /** Each target's Iceberg metadata (Glue made it), by table name. */
+    readonly iceberg = new Map<string, FakeIcebergTable>();
+    /** Glue CreateTable and UpdateTable requests that succeeded, by table, in order. */
+    readonly glueWrites: {
+        table: string;
+        kind: "create" | "update";
+        input: CreateTableRequest | UpdateTableRequest;
+    }[] = [];
+    /** Locations registered with Lake Formation: Athena refuses DDL on tables there. */
+    readonly registered = [`s3://${BUCKET}/connect/iceberg/`];
     /** Data days (or "all") a MERGE committed, per table. */
     readonly merged = new Map<string, Set<string>>();
     /** The source's first day per table (null: an empty source). */
@@ -196,6 +255,8 @@ export class FakeAws {
      * model of days above.
      */
     engine?: AthenaOnDuckDb;
+    /** Makes a Glue CreateTable or UpdateTable fail when it returns an error for the table. */
+    glueFault: (operation: "CreateTable" | "UpdateTable", table: string) => Error | undefined = () => undefined;
     /** Makes a PutObject fail when it returns an error for the key. */
     putFault: (key: string) => Error | undefined = () => undefined;
     readonly athena = mockClient(AthenaClient);
@@ -253,7 +314,78 @@ export class FakeAws {
             if (!columns) {
                 throw new EntityNotFoundException({ $metadata: {}, message: `Table ${input.Name} not found.` });
             }
-            return { Table: { Name: input.Name, StorageDescriptor: { Columns: columns } } };
+            const ice = input.DatabaseName === EXPORT_DB ? this.iceberg.get(input.Name) : undefined;
+            return {
+                Table: {
+                    Name: input.Name,
+                    StorageDescriptor: { Columns: columns, ...(ice ? { Location: ice.location } : {}) },
+                    ...(ice
+                        ? {
+                              TableType: "EXTERNAL_TABLE",
+                              Parameters: {
+                                  table_type: "ICEBERG",
+                                  metadata_location: `s3://${BUCKET}/${ice.metadataKey}`,
+                              },
+                          }
+                        : {}),
+                },
+            };
+        });
+        this.glue.on(CreateTableCommand).callsFake(async (input: CreateTableRequest) => {
+            const create = input.OpenTableFormatInput?.IcebergInput?.CreateIcebergTableInput;
+            if (create && input.TableInput) {
+                throw glueInvalid("Location information cannot be null while creating an iceberg table");
+            }
+            if (!create || !input.Name) throw glueInvalid("CreateIcebergTableInput cannot be equal to null");
+            const fault = this.glueFault("CreateTable", input.Name);
+            if (fault) throw fault;
+            if (input.DatabaseName !== EXPORT_DB) {
+                throw new EntityNotFoundException({
+                    $metadata: {},
+                    message: `Database ${input.DatabaseName} not found.`,
+                });
+            }
+            if (this.targets.has(input.Name)) {
+                throw new AlreadyExistsException({ $metadata: {}, message: "Table already exists." });
+            }
+            const fields = metadataFields(create.Schema?.Fields ?? []);
+            const ids = fieldIds(fields);
+            if (new Set(ids).size !== ids.length) throw glueInvalid(`duplicate field ids ${ids.join(",")}`);
+            for (const p of create.PartitionSpec?.Fields ?? []) {
+                if (!fields.some((f) => f.id === p.SourceId && typeof f.type === "string")) {
+                    throw glueInvalid(`partition source id ${p.SourceId} is not a primitive field`);
+                }
+            }
+            this.glueWrites.push({ table: input.Name, kind: "create", input });
+            this.setIceberg(input.Name, create.Location!, fields, create.PartitionSpec);
+            return {};
+        });
+        this.glue.on(UpdateTableCommand).callsFake(async (input: UpdateTableRequest) => {
+            const updates = input.UpdateOpenTableFormatInput?.UpdateIcebergInput?.UpdateIcebergTableInput?.Updates;
+            if (!updates || !input.Name || input.TableInput) {
+                throw glueInvalid("an Iceberg update needs Name and UpdateOpenTableFormatInput, and no TableInput");
+            }
+            const fault = this.glueFault("UpdateTable", input.Name);
+            if (fault) throw fault;
+            const ice = this.iceberg.get(input.Name);
+            if (input.DatabaseName !== EXPORT_DB || !ice) {
+                throw new EntityNotFoundException({ $metadata: {}, message: `Table ${input.Name} not found.` });
+            }
+            const current = ice.schemas.find((x) => x["schema-id"] === ice.currentSchemaId)!;
+            const fields = metadataFields(updates[0].Schema?.Fields ?? []);
+            for (const f of current.fields) {
+                const kept = fields.find((x) => x.name === f.name);
+                if (!kept || JSON.stringify(kept) !== JSON.stringify(f)) {
+                    throw glueInvalid(`field ${f.name} (id ${f.id}) must stay as it is`);
+                }
+            }
+            const added = fieldIds(fields).filter((id) => !fieldIds(current.fields).includes(id));
+            if (added.some((id) => id <= ice.lastColumnId)) {
+                throw glueInvalid(`a new field reuses an id <= ${ice.lastColumnId}`);
+            }
+            this.glueWrites.push({ table: input.Name, kind: "update", input });
+            this.setIceberg(input.Name, ice.location, fields, ice.partitionSpec, updates[0].Schema?.SchemaId);
+            return {};
         });
 
         this.athena
@@ -271,7 +403,17 @@ export class FakeAws {
                         /(?:"|`)connect_analytics_exports(?:"|`)\.(?:"|`)(\w+)(?:"|`)/.exec(sql)?.[1] ??
                         /"connect_analytics_consumer"\."(\w+)_link"/.exec(sql)?.[1] ??
                         "?";
-                    const behaviour = this.script.get(`${table}:${kind}`)?.shift() ??
+                    const ddl = ["create", "alter", "optimize", "vacuum"].includes(kind);
+                    const location = /LOCATION '([^']+)'/.exec(sql)?.[1] ?? `s3://${BUCKET}/connect/iceberg/${table}/`;
+                    const refused: QueryBehaviour | undefined =
+                        ddl && this.registered.some((r) => location.startsWith(r))
+                            ? {
+                                  kind: "fail",
+                                  reason: `NOT_SUPPORTED: Athena does not support DDL operations on Iceberg tables registered with Lake Formation (${location})`,
+                              }
+                            : undefined;
+                    const behaviour = refused ??
+                        this.script.get(`${table}:${kind}`)?.shift() ??
                         this.script.get(table)?.shift() ?? { kind: "succeed" };
                     if (behaviour.kind === "throttleStart") {
                         throw new TooManyRequestsException({
@@ -354,11 +496,48 @@ export class FakeAws {
         });
     }
 
-    /** A target that already exists, with the source's current columns. */
+    /** A target that already exists (Glue made it), with the source's current columns. */
     createTarget(table: string, columns = this.sourceColumns.get(table)!): void {
+        const input = icebergTables().create({
+            database: EXPORT_DB,
+            table,
+            columns: columns.map((c) => ({ name: c.Name, type: c.Type })),
+            location: `s3://${BUCKET}/connect/iceberg/${table}/`,
+        });
+        const create = input.OpenTableFormatInput.IcebergInput.CreateIcebergTableInput;
+        this.setIceberg(table, create.Location, metadataFields(create.Schema.Fields));
+    }
+
+    /** Glue's view of an Iceberg table after a create or an update: its metadata file and columns. */
+    private setIceberg(
+        table: string,
+        location: string,
+        fields: IcebergField[],
+        spec?: unknown,
+        schemaId?: number,
+    ): void {
+        const before = this.iceberg.get(table);
+        const id = schemaId ?? (before ? before.currentSchemaId + 1 : 0);
+        const version = (before?.schemas.length ?? 0) + 1;
+        const ice: FakeIcebergTable = {
+            location: location.replace(/\/$/, ""),
+            lastColumnId: Math.max(before?.lastColumnId ?? 0, ...fieldIds(fields)),
+            schemas: [...(before?.schemas ?? []), { "schema-id": id, fields }],
+            currentSchemaId: id,
+            partitionSpec: spec ?? before?.partitionSpec,
+            metadataKey: `connect/iceberg/${table}/metadata/0000${version}-fake.metadata.json`,
+        };
+        this.iceberg.set(table, ice);
+        this.put(ice.metadataKey, {
+            "format-version": 2,
+            location: ice.location,
+            "last-column-id": ice.lastColumnId,
+            "current-schema-id": ice.currentSchemaId,
+            schemas: ice.schemas,
+        });
         this.targets.set(
             table,
-            columns.map((c) => ({ ...c })),
+            fields.map((f) => ({ Name: f.name, Type: hiveTypeOf(f.type) })),
         );
     }
 
@@ -451,14 +630,7 @@ export class FakeAws {
 
     /** The effect of a statement that succeeded. */
     private apply(q: StartedQuery): void {
-        if (q.kind === "create") {
-            this.targets.set(
-                q.table,
-                ddlColumns(/ \((.*?)\)(?: PARTITIONED BY \(day\(`\w+`\)\))? LOCATION /.exec(q.sql)![1]),
-            );
-        } else if (q.kind === "alter") {
-            this.targets.get(q.table)!.push(...ddlColumns(/ADD COLUMNS \((.*)\)$/.exec(q.sql)![1]));
-        } else if (q.kind === "merge") {
+        if (q.kind === "merge") {
             const merged = this.merged.get(q.table) ?? new Set<string>();
             for (const day of this.days(q)) merged.add(day);
             this.merged.set(q.table, merged);

@@ -1,12 +1,14 @@
 /**
  * The export Lambda's handler against a fake Athena, Glue and exports bucket (aws-sdk-client-mock)
  * with a fake clock: the statements it runs, chunked merges and watermarks, fault cases (a failed
- * MERGE, retries, throttling, cancellation, the deadline), schema drift, reconciliation, the lease,
- * maintenance, the files target, and what it logs.
+ * MERGE, retries, throttling, cancellation, the deadline), schema drift (Glue UpdateTable),
+ * reconciliation, the lease, maintenance (refused: the Glue optimizers do it), the files target,
+ * and what it logs.
  */
 import { strict as assert } from "assert";
 import { createHash } from "crypto";
 import { Readable } from "stream";
+import type { CreateTableRequest } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
 import { AWS_CLIENT_CONFIG, createExportHandler, type HandlerDeps } from "../functions/handler";
 import { createS3ObjectStore } from "../functions/aws/s3Store";
@@ -70,16 +72,39 @@ describe("export handler (Athena, Glue and S3 mocked)", () => {
         const { result, error, logs } = await invoke();
         assert.equal(error, undefined, error?.message);
         assert.equal(result.status, "succeeded");
-        assert.deepEqual(sqlOf("contacts", "create"), [
-            "CREATE TABLE IF NOT EXISTS `connect_analytics_exports`.`contacts` (" +
-                aws.sourceColumns
-                    .get("contacts")!
-                    .map((c) => `\`${c.Name}\` ${c.Type}`)
-                    .join(", ") +
-                ") PARTITIONED BY (day(`initiation_timestamp`)) LOCATION 's3://exports-bucket/connect/iceberg/contacts/' " +
-                "TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'snappy')",
-        ]);
-        assert.doesNotMatch(sqlOf("users", "create")[0], /PARTITIONED BY/, "a snapshot table has no time partition");
+        // The tables come from Glue (CreateTable with an Iceberg schema), never from Athena DDL.
+        assert.deepEqual(
+            aws.queries.filter((q) => ["create", "alter", "optimize", "vacuum"].includes(q.kind)),
+            [],
+            "no Athena DDL on the Lake Formation-registered tables",
+        );
+        assert.deepEqual(
+            aws.glueWrites.map((w) => [w.table, w.kind]),
+            TABLES.map((t) => [t.name, "create"]),
+        );
+        const created = aws.glueWrites.find((w) => w.table === "contacts")!.input as CreateTableRequest;
+        const iceberg = created.OpenTableFormatInput!.IcebergInput!.CreateIcebergTableInput!;
+        assert.equal(created.Name, "contacts");
+        assert.equal(iceberg.Location, "s3://exports-bucket/connect/iceberg/contacts/");
+        assert.deepEqual(
+            iceberg.Schema!.Fields!.map((f) => f.Name),
+            aws.sourceColumns.get("contacts")!.map((c) => c.Name),
+        );
+        assert.deepEqual(
+            iceberg.PartitionSpec!.Fields!.map((f) => f.Transform),
+            ["day"],
+        );
+        assert.deepEqual(
+            aws.targets.get("contacts"),
+            aws.sourceColumns.get("contacts"),
+            "Glue reports the same columns",
+        );
+        const users = aws.glueWrites.find((w) => w.table === "users")!.input as CreateTableRequest;
+        assert.equal(
+            users.OpenTableFormatInput!.IcebergInput!.CreateIcebergTableInput!.PartitionSpec,
+            undefined,
+            "a snapshot table has no time partition",
+        );
         assert.match(
             sqlOf("contacts", "bounds")[0],
             /min\("initiation_timestamp"\).*< TIMESTAMP '2025-02-01 00:00:00'/,
@@ -131,7 +156,7 @@ describe("export handler (Athena, Glue and S3 mocked)", () => {
                 reconciliation: { sourceKeys: 30, sourceRows: 36, targetKeys: 30, targetRows: 30, ok: true },
             },
         );
-        assert.equal(c.bytesScanned, 4096 * 17, "bounds, create, and three statements per chunk");
+        assert.equal(c.bytesScanned, 4096 * 16, "bounds and three statements per chunk (the table comes from Glue)");
         assert.equal(manifest().status, "succeeded");
         assert.equal(entry("users").rowsInserted, 10);
         assert.deepEqual(
@@ -355,13 +380,20 @@ describe("export handler (Athena, Glue and S3 mocked)", () => {
         aws.setWatermark("contacts", "2025-01-30");
         aws.sourceColumns.get("contacts")!.push({ Name: "answering_machine_detection_status", Type: "string" });
         await invoke();
-        assert.deepEqual(sqlOf("contacts", "alter"), [
-            "ALTER TABLE `connect_analytics_exports`.`contacts` ADD COLUMNS (`answering_machine_detection_status` string)",
-        ]);
-        assert.ok(
-            aws.queries.findIndex((q) => q.kind === "alter") <
-                aws.queries.findIndex((q) => q.kind === "merge" && q.table === "contacts"),
+        // Glue UpdateTable with the whole new Iceberg schema; existing ids kept (the fake Glue checks).
+        assert.deepEqual(
+            aws.glueWrites.map((w) => [w.table, w.kind]),
+            [["contacts", "update"]],
         );
+        assert.equal(aws.queries.filter((q) => q.kind === "alter").length, 0, "no ALTER TABLE through Athena");
+        assert.deepEqual(aws.targets.get("contacts")!.at(-1), {
+            Name: "answering_machine_detection_status",
+            Type: "string",
+        });
+        const updated = aws.iceberg.get("contacts")!;
+        assert.equal(updated.currentSchemaId, 1);
+        // 54 columns and the attributes map's key and value ids (55, 56): the new column is 57.
+        assert.equal(updated.lastColumnId, aws.sourceColumns.get("contacts")!.length + 2, "past the map's nested ids");
         assert.match(
             sqlOf("contacts", "merge")[0],
             /"answering_machine_detection_status" = "s"\."answering_machine_detection_status"/,
@@ -463,7 +495,10 @@ describe("export handler (Athena, Glue and S3 mocked)", () => {
         const { result } = await invoke();
         assert.equal(result.tables[1].status, "succeeded");
         assert.equal(aws.queriesOf("contacts", "merge").length, 0);
-        assert.equal(aws.queriesOf("contacts", "create").length, 1);
+        assert.deepEqual(
+            aws.glueWrites.filter((w) => w.table === "contacts").map((w) => w.kind),
+            ["create"],
+        );
         assert.equal(aws.json(WATERMARK).through, "2025-01-31");
     });
 
@@ -552,44 +587,85 @@ describe("export handler (Athena, Glue and S3 mocked)", () => {
         });
     });
 
-    describe("maintenance", () => {
-        it("OPTIMIZEs and VACUUMs each existing target; a failure is reported while the others go on", async () => {
+    describe("probe", () => {
+        it('{"probe": true} reads one row of each link and export table as the role, reporting each, and writes nothing', async () => {
             aws.createTarget("users");
-            aws.createTarget("contacts");
-            aws.script.set("contacts:vacuum", [{ kind: "fail", reason: "ICEBERG_VACUUM_MORE_RUNS_NEEDED" }]);
-            const { error, logs } = await invoke({ maintenance: true });
-            assert.deepEqual(sqlOf("users", "optimize"), [
-                'OPTIMIZE "connect_analytics_exports"."users" REWRITE DATA USING BIN_PACK',
+            aws.script.set("contacts:probe", [
+                { kind: "succeed" },
+                { kind: "fail", reason: "TABLE_NOT_FOUND: Table connect_analytics_exports.contacts does not exist" },
             ]);
-            assert.deepEqual(sqlOf("users", "vacuum"), ['VACUUM "connect_analytics_exports"."users"']);
-            const summary = error!.summary;
+            aws.script.set("agent_hierarchy_groups:probe", [
+                {
+                    kind: "fail",
+                    reason: "Insufficient Lake Formation permission(s): Required Select on agent_hierarchy_groups",
+                },
+            ]);
+            const { result, error } = await invoke({ probe: true });
+            assert.equal(error, undefined, error?.message);
+            assert.equal(result.status, "failed");
             assert.deepEqual(
-                summary.tables.map((t: any) => [t.table, t.status]),
+                result.tables.map((t: any) => [t.name, t.ok]),
                 [
-                    ["users", "succeeded"],
-                    ["contacts", "failed"],
-                    ["agent_hierarchy_groups", "skipped"],
+                    ['"connect_analytics_consumer"."users_link"', true],
+                    ['"connect_analytics_exports"."users"', true],
+                    ['"connect_analytics_consumer"."contacts_link"', true],
+                    ['"connect_analytics_exports"."contacts"', false],
+                    ['"connect_analytics_consumer"."agent_hierarchy_groups_link"', false],
+                    ['"connect_analytics_exports"."agent_hierarchy_groups"', true],
                 ],
             );
-            assert.match(
-                error!.message,
-                /maintenance .* failed for contacts .*ICEBERG_VACUUM_MORE_RUNS_NEEDED.*merges are unaffected/,
+            assert.match(result.tables[3].error, /TABLE_NOT_FOUND/);
+            assert.deepEqual(
+                aws.queries.map((q) => q.kind),
+                Array(6).fill("probe"),
+                "only SELECT ... LIMIT 1",
             );
-            assert.ok(logs.some((l) => l.event === "table_maintenance" && l.level === "ERROR"));
-            assert.equal(aws.queries.filter((q) => q.kind === "merge").length, 0);
+            assert.deepEqual(
+                aws.keys().filter((k) => !k.startsWith("connect/iceberg/")),
+                [],
+                "no lease, manifest or watermark",
+            );
+            assert.equal(aws.glueWrites.length, 0);
+        });
+    });
+
+    describe("maintenance", () => {
+        it('{"maintenance": true} is refused before any AWS call: the Glue table optimizers maintain the tables', async () => {
+            aws.createTarget("users");
+            const { error, logs } = await invoke({ maintenance: true });
+            assert.equal(error!.code, "EVENT");
+            assert.match(error!.message, /no "maintenance" on AWS: the Glue table optimizers do it/);
+            assert.equal(aws.athena.calls().length + aws.glue.calls().length + aws.s3.calls().length, 0);
+            assert.equal(logs.at(-1)!.event, "event_rejected");
         });
 
-        it("goes out of a running export's way: tables are skipped while the run lease is held", async () => {
+        it("the old path fails: Athena refuses OPTIMIZE, VACUUM and DDL on the Lake Formation-registered tables", async () => {
             aws.createTarget("users");
-            aws.put("state/lease.json", {
-                runId: "daily",
-                owner: "x",
-                acquiredAt: "x",
-                expiresAt: "2025-02-01T03:00:00.000Z",
+            const { athenaDialect } = await import("../functions/athena/athenaSql");
+            const { createAthenaEngine } = await import("../functions/athena/athenaEngine");
+            const { createJsonLogger } = await import("../functions/log");
+            const engine = createAthenaEngine({
+                athena: new (await import("@aws-sdk/client-athena")).AthenaClient({ region: "us-east-1" }),
+                glue: new (await import("@aws-sdk/client-glue")).GlueClient({ region: "us-east-1" }),
+                s3: new S3Client({ region: "us-east-1" }),
+                workgroup: "wg",
+                sourceDatabase: "connect_analytics_consumer",
+                icebergRoot: "s3://exports-bucket/connect/iceberg/",
             });
-            const { result } = await invoke({ maintenance: true });
-            assert.match(result.tables[0].error, /export run daily is running; merges go first/);
-            assert.equal(aws.athena.calls().length, 0);
+            const clock = fakeClock();
+            const control = { clock, log: createJsonLogger("ERROR", () => undefined), remainingMs: () => 600_000 };
+            const info = { table: { ...TABLES[0], exportMode: "merge" as const }, attempt: 1 };
+            for (const [step, sql] of [
+                ["optimize", 'OPTIMIZE "connect_analytics_exports"."users" REWRITE DATA USING BIN_PACK'],
+                ["vacuum", "VACUUM connect_analytics_exports.users"],
+                ["alter", "ALTER TABLE `connect_analytics_exports`.`users` ADD COLUMNS (`x` string)"],
+            ]) {
+                await assert.rejects(
+                    engine.run(sql, { ...info, step }, control),
+                    /does not support DDL operations on Iceberg tables registered with Lake Formation/,
+                );
+            }
+            assert.deepEqual(athenaDialect().maintenance("connect_analytics_exports", "users"), []);
         });
     });
 

@@ -18,12 +18,13 @@ import {
     withDatasetDefaults,
 } from "../lib/connectSchema";
 import { athenaDialect, icebergType } from "../functions/athena/athenaSql";
+import { icebergTables } from "../functions/athena/icebergTables";
 import { addDays, daysBetween, isIsoDay } from "../functions/dates";
 import { parseExportEvent, runIdFromInstant } from "../functions/event";
 import * as index from "../functions/index";
 import { acquireLease } from "../functions/lease";
 import { createFsObjectStore } from "../functions/local/fsStore";
-import { createLinkViewStatement, duckdbDialect } from "../functions/local/duckdbSql";
+import { createLinkViewStatement, duckdbDdl, duckdbDialect } from "../functions/local/duckdbSql";
 import { chunkDays, planTable, watermarkAfterChunk, type TablePlanInput } from "../functions/plan";
 import { backoffDelay, POLL_BACKOFF, RETRY_BACKOFF } from "../functions/retry";
 import { HANDLER_ENV_VARS, parseHandlerEnv, parseTableSpecs } from "../functions/settings";
@@ -167,48 +168,166 @@ describe("export statements (engine-neutral, Athena and DuckDB dialects)", () =>
         ]);
     });
 
-    it("Athena DDL: CREATE an Iceberg table partitioned by day of its time column under the exports bucket; ALTER adds columns; OPTIMIZE and VACUUM", () => {
+    it("Athena has no DDL: the Iceberg tables are made through Glue, and the Glue table optimizers maintain them", () => {
+        assert.equal("createTable" in athena, false);
+        assert.equal("addColumns" in athena, false);
+        assert.deepEqual(athena.maintenance("exp", "contacts"), []);
+    });
+
+    it("Glue CreateTable for an Iceberg table: by Name with no TableInput, Iceberg types and ids, partitioned by day of its time column", () => {
         const cols = [
             { name: "contact_id", type: "string" },
             { name: "initiation_timestamp", type: "timestamp" },
             { name: "attributes", type: "map<string,string>" },
             { name: "n", type: "smallint" },
             { name: "code", type: "varchar(10)" },
+            { name: "tags", type: "array<struct<k:string,v:bigint>>" },
+            { name: "amount", type: "decimal(10,2)" },
         ];
-        assert.equal(
-            athena.createTable({
-                database: "exp",
-                table: "contacts",
-                columns: cols,
-                partitionDay: "initiation_timestamp",
-                location: "s3://bucket/connect/iceberg/contacts/",
-            }),
-            "CREATE TABLE IF NOT EXISTS `exp`.`contacts` (`contact_id` string, `initiation_timestamp` timestamp, `attributes` map<string,string>, `n` int, `code` string) " +
-                "PARTITIONED BY (day(`initiation_timestamp`)) LOCATION 's3://bucket/connect/iceberg/contacts/' " +
-                "TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'snappy')",
-        );
-        assert.doesNotMatch(
-            athena.createTable({ database: "exp", table: "users", columns: cols, location: "s3://bucket/c/" }),
-            /PARTITIONED/,
-        );
-        assert.throws(
-            () => athena.createTable({ database: "exp", table: "t", columns: cols, location: "s3://bucket/c" }),
-            /not an s3:\/\/ folder/,
-        );
+        const input = icebergTables().create({
+            database: "exp",
+            table: "contacts",
+            columns: cols,
+            partitionDay: "initiation_timestamp",
+            location: "s3://bucket/connect/iceberg/contacts/",
+        });
+        assert.equal(input.Name, "contacts");
+        assert.equal("TableInput" in input, false, "a TableInput makes Glue look for the location there");
+        const iceberg = input.OpenTableFormatInput.IcebergInput;
+        assert.equal(iceberg.MetadataOperation, "CREATE");
+        assert.equal(iceberg.CreateIcebergTableInput.Location, "s3://bucket/connect/iceberg/contacts/");
         assert.deepEqual(
-            athena.addColumns("exp", "contacts", [
-                { name: "new_col", type: "string" },
-                { name: "m", type: "map<string,bigint>" },
-            ]),
-            ["ALTER TABLE `exp`.`contacts` ADD COLUMNS (`new_col` string, `m` map<string,bigint>)"],
+            iceberg.CreateIcebergTableInput.Schema.Fields.map((f) => [f.Id, f.Name, f.Type, f.Required]),
+            [
+                [1, "contact_id", "string", false],
+                [2, "initiation_timestamp", "timestamp", false],
+                // Iceberg assigns a struct's own field ids first, then nested ones: the map's key and value 8, 9.
+                [
+                    3,
+                    "attributes",
+                    {
+                        type: "map",
+                        "key-id": 8,
+                        key: "string",
+                        "value-id": 9,
+                        value: "string",
+                        "value-required": false,
+                    },
+                    false,
+                ],
+                [4, "n", "int", false],
+                [5, "code", "string", false],
+                [
+                    6,
+                    "tags",
+                    {
+                        type: "list",
+                        "element-id": 10,
+                        element: {
+                            type: "struct",
+                            fields: [
+                                { id: 11, name: "k", required: false, type: "string" },
+                                { id: 12, name: "v", required: false, type: "long" },
+                            ],
+                        },
+                        "element-required": false,
+                    },
+                    false,
+                ],
+                [7, "amount", "decimal(10,2)", false],
+            ],
         );
-        assert.deepEqual(athena.maintenance("exp", "contacts"), [
-            { step: "optimize", sql: 'OPTIMIZE "exp"."contacts" REWRITE DATA USING BIN_PACK' },
-            { step: "vacuum", sql: 'VACUUM "exp"."contacts"' },
-        ]);
+        assert.deepEqual(iceberg.CreateIcebergTableInput.PartitionSpec, {
+            SpecId: 0,
+            Fields: [{ SourceId: 2, Transform: "day", Name: "initiation_timestamp_day", FieldId: 1000 }],
+        });
+        const users = icebergTables().create({
+            database: "exp",
+            table: "users",
+            columns: cols,
+            location: "s3://b/u/",
+        });
+        assert.equal("PartitionSpec" in users.OpenTableFormatInput.IcebergInput.CreateIcebergTableInput, false);
         assert.throws(
-            () => athena.addColumns("exp", "t", [{ name: "x", type: "string; DROP TABLE y" }]),
+            () =>
+                icebergTables().create({
+                    database: "e",
+                    table: "t",
+                    columns: [{ name: "x", type: "string; DROP TABLE y" }],
+                    location: "s3://b/t/",
+                }),
             /unsupported column type/,
+        );
+        assert.throws(
+            () =>
+                icebergTables().create({
+                    database: "e",
+                    table: "t",
+                    columns: cols,
+                    partitionDay: "nope",
+                    location: "s3://b/t/",
+                }),
+            /partition column nope is not a column/,
+        );
+    });
+
+    it("Glue UpdateTable adding columns: the current schema's fields and ids kept, new ids after last-column-id, a new schema id", () => {
+        const metadata = {
+            location: "s3://bucket/connect/iceberg/contacts",
+            "last-column-id": 12,
+            "current-schema-id": 1,
+            schemas: [
+                { "schema-id": 0, fields: [{ id: 1, name: "a", required: false, type: "string" }] },
+                {
+                    "schema-id": 1,
+                    fields: [
+                        { id: 1, name: "a", required: false, type: "string" },
+                        {
+                            id: 2,
+                            name: "m",
+                            required: false,
+                            type: {
+                                type: "map" as const,
+                                "key-id": 3,
+                                key: "string",
+                                "value-id": 4,
+                                value: "string",
+                                "value-required": false,
+                            },
+                        },
+                    ],
+                },
+            ],
+        };
+        const input = icebergTables().addColumns(
+            { database: "exp", table: "contacts", location: "s3://x/" },
+            metadata,
+            [
+                { name: "b", type: "bigint" },
+                { name: "l", type: "array<string>" },
+            ],
+        );
+        assert.equal(input.Name, "contacts");
+        assert.equal("TableInput" in input, false, "a TableInput would replace the table's definition");
+        const [update] = input.UpdateOpenTableFormatInput.UpdateIcebergInput.UpdateIcebergTableInput.Updates;
+        assert.equal(update.Location, "s3://bucket/connect/iceberg/contacts");
+        assert.equal(update.Schema.SchemaId, 2);
+        assert.deepEqual(
+            update.Schema.Fields.map((f) => [f.Id, f.Name]),
+            [
+                [1, "a"],
+                [2, "m"],
+                [13, "b"],
+                [14, "l"],
+            ],
+        );
+        assert.deepEqual((update.Schema.Fields[3].Type as unknown as { "element-id": number })["element-id"], 15);
+        assert.throws(
+            () =>
+                icebergTables().addColumns({ database: "e", table: "t", location: "s3://x/" }, {}, [
+                    { name: "b", type: "int" },
+                ]),
+            /no current schema/,
         );
     });
 
@@ -252,16 +371,15 @@ describe("export statements (engine-neutral, Athena and DuckDB dialects)", () =>
 
     it("DuckDB dialect: tables in the attached export database, one ALTER per column, CHECKPOINT and VACUUM; lake views read by name union", () => {
         assert.equal(
-            duckdbDialect.createTable({
+            duckdbDdl.createTable({
                 database: "exp",
                 table: "t",
                 columns: [{ name: "a", type: "MAP(VARCHAR, VARCHAR)" }],
-                location: "",
             }),
             'CREATE TABLE IF NOT EXISTS "exp"."t" ("a" MAP(VARCHAR, VARCHAR))',
         );
         assert.deepEqual(
-            duckdbDialect.addColumns("exp", "t", [
+            duckdbDdl.addColumns("exp", "t", [
                 { name: "a", type: "VARCHAR" },
                 { name: "b", type: "BIGINT" },
             ]),

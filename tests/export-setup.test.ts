@@ -1,8 +1,8 @@
 /**
  * The export Lambda's setup event ({"setup": true}), which the consumer stack invokes at deploy
- * time so the Iceberg tables exist before their data cells filters: against the fake Athena, Glue
- * and exports bucket. It creates the missing tables only (with a first run's CREATE), runs no
- * data statement, writes nothing to the bucket, is idempotent, fails loudly naming a failed table,
+ * time so the Iceberg tables exist before their data cells filters and table optimizers: against
+ * the fake Athena, Glue and exports bucket. It creates the missing tables only (through Glue, as a
+ * first run does; no Athena statement), writes no state to the bucket, is idempotent, fails loudly naming a failed table,
  * does nothing for the files target, and rejects events mixing setup with anything but "tables".
  */
 import { strict as assert } from "assert";
@@ -51,23 +51,28 @@ describe("export handler: setup event", () => {
             contacts: "created",
             agent_hierarchy_groups: "created",
         });
+        assert.deepEqual(aws.queries, [], "no Athena statement at all (no DDL on the registered location)");
         assert.deepEqual(
-            aws.queries.map((q) => [q.table, q.kind]),
+            aws.glueWrites.map((w) => [w.table, w.kind]),
             [
                 ["contacts", "create"],
                 ["agent_hierarchy_groups", "create"],
             ],
-            "only CREATE statements, only for the missing tables",
+            "Glue CreateTable for the missing tables only",
         );
-        assert.deepEqual(aws.keys(), [], "no manifest, watermark or lease written");
+        assert.deepEqual(
+            aws.keys().filter((k) => !k.startsWith("connect/iceberg/")),
+            [],
+            "no manifest, watermark or lease written",
+        );
         const contacts = result!.tables.find((t) => t.table === "contacts")!;
         assert.equal(contacts.output, `${EXPORT_DB}.contacts`);
         assert.equal(contacts.columns, aws.sourceColumns.get("contacts")!.length);
         assert.ok(aws.targets.has("contacts") && aws.targets.has("agent_hierarchy_groups"));
         assert.ok(logs.some((l) => l.event === "setup_summary" && l.status === "succeeded"));
 
-        // The same statement a first run sends (same columns, location, partitioning).
-        const created = aws.queries.map((q) => q.sql);
+        // The same request a first run sends (same columns, location, partitioning).
+        const created = aws.glueWrites.map((w) => w.input);
         const first = new FakeAws();
         try {
             const clock = fakeClock();
@@ -76,12 +81,8 @@ describe("export handler: setup event", () => {
                 lambdaContext(clock),
             );
             assert.deepEqual(
-                first.queries.filter((q) => q.kind === "create" && q.table !== "users").map((q) => q.sql),
+                first.glueWrites.filter((w) => w.kind === "create" && w.table !== "users").map((w) => w.input),
                 created,
-            );
-            assert.match(
-                created[0],
-                /PARTITIONED BY \(day\(`initiation_timestamp`\)\) LOCATION 's3:\/\/exports-bucket\//,
             );
         } finally {
             first.restore();
@@ -90,19 +91,19 @@ describe("export handler: setup event", () => {
 
     it("is idempotent: a second setup creates nothing and reports every table as existing", async () => {
         assert.equal((await invoke()).result!.tables.filter((t) => t.status === "created").length, 3);
-        const before = aws.queries.length;
+        const before = aws.glueWrites.length;
         const { result } = await invoke();
         assert.deepEqual(statuses(result!), { users: "exists", contacts: "exists", agent_hierarchy_groups: "exists" });
-        assert.equal(aws.queries.length, before, "no statement the second time");
+        assert.equal(aws.glueWrites.length, before, "nothing created the second time");
     });
 
     it("reads the source columns as a run does: excluded columns are not created, and an exclusion naming no column fails", async () => {
         const tables = TABLES.map((t) => (t.name === "users" ? { ...t, excludedColumns: ["email", "mobile"] } : t));
         const { result } = await invoke(undefined, { TABLES_JSON: JSON.stringify(tables) });
         assert.equal(result!.status, "succeeded");
-        const users = aws.queriesOf("users", "create")[0].sql;
-        assert.match(users, /`first_name` string/);
-        assert.doesNotMatch(users, /`email`|`mobile`/);
+        const users = aws.targets.get("users")!.map((c) => c.Name);
+        assert.ok(users.includes("first_name"));
+        assert.ok(!users.includes("email") && !users.includes("mobile"));
         assert.equal(
             aws.glue.commandCalls(GetTableCommand).filter((c) => c.args[0].input.DatabaseName !== EXPORT_DB).length,
             3,
@@ -117,22 +118,26 @@ describe("export handler: setup event", () => {
 
     it("a table whose source cannot be read fails, naming it; the others are created and the invocation throws", async () => {
         aws.sourceColumns.delete("contacts");
-        aws.script.set("agent_hierarchy_groups:create", [
-            { kind: "fail", reason: "AccessDeniedException: glue:CreateTable" },
-        ]);
+        aws.glueFault = (op, table) =>
+            op === "CreateTable" && table === "agent_hierarchy_groups"
+                ? Object.assign(new Error("User is not authorized to perform: glue:CreateTable"), {
+                      name: "AccessDeniedException",
+                  })
+                : undefined;
         const { error, logs } = await invoke();
         assert.equal(error!.code, "RUN_FAILED");
         assert.match(
             error!.message,
-            /^setup failed for contacts \(ExportError: no columns visible through resource link connect_analytics_consumer\.contacts_link .*\); agent_hierarchy_groups \(.*AccessDeniedException: glue:CreateTable\)/,
+            /^setup failed for contacts \(ExportError: no columns visible through resource link connect_analytics_consumer\.contacts_link .*\); agent_hierarchy_groups \(.*glue:CreateTable agent_hierarchy_groups: AccessDeniedException.*glue:CreateTable\)/,
         );
         const summary = error!.summary as SetupSummary;
         assert.deepEqual(statuses(summary), { users: "created", contacts: "failed", agent_hierarchy_groups: "failed" });
         assert.ok(aws.targets.has("users") && !aws.targets.has("contacts"));
         assert.ok(logs.some((l) => l.event === "table_setup" && l.table === "contacts" && l.level === "ERROR"));
-        assert.deepEqual(aws.keys(), []);
+        assert.deepEqual(aws.keys("state/"), []);
 
         // Setting up again creates only what is still missing.
+        aws.glueFault = () => undefined;
         aws.sourceColumns.set("contacts", glueColumns("contacts"));
         const again = await invoke();
         assert.deepEqual(statuses(again.result!), {
@@ -164,8 +169,8 @@ describe("export handler: setup event", () => {
         const { result } = await invoke({ setup: true, tables: ["users"] });
         assert.deepEqual(statuses(result!), { users: "created" });
         assert.deepEqual(
-            aws.queries.map((q) => q.kind),
-            ["create"],
+            aws.glueWrites.map((w) => [w.table, w.kind]),
+            [["users", "create"]],
         );
         assert.equal(aws.objects.get("state/lease.json"), lease, "the export's lease is untouched");
     });

@@ -34,7 +34,7 @@ export function plan(
         producer?: Record<string, unknown>;
         consumer?: Record<string, unknown>;
         peers?: Record<string, PeerOutputs>;
-    } & Pick<PlanOptions, "partition" | "invokes" | "invitations"> = {},
+    } & Pick<PlanOptions, "partition" | "invokes" | "invitations" | "shares"> = {},
 ): Promise<PlanResult> {
     const options: PlanOptions = {
         configs: {
@@ -45,6 +45,7 @@ export function plan(
         partition: overrides.partition,
         invokes: overrides.invokes,
         invitations: overrides.invitations,
+        shares: overrides.shares,
     };
     return planStack(stack, options);
 }

@@ -28,6 +28,7 @@ import {
     lakeformationGrantDeleteBeforeReplace,
     lakeformationGrantLeastPrivilege,
     lakeformationGrantNoReshare,
+    lakeformationReadersTablesNoIamAllowedPrincipals,
     lakeformationSettingsNoIamAllowedPrincipals,
     lambdaFailureDestination,
     lambdaRoleTrustsOnlyLambda,
@@ -444,6 +445,63 @@ describe("policy rules (fixtures through the harness)", () => {
         });
     });
 
+    describe("lakeformation-readers-tables-no-iam-allowed-principals", () => {
+        const rule = lakeformationReadersTablesNoIamAllowedPrincipals;
+        const GRANT = "aws:lakeformation/permissions:Permissions";
+        const READER = `arn:aws:iam::${CONSUMER}:role/quicksight`;
+        const exportReader = res(GRANT, "export-reader", {
+            catalogId: CONSUMER,
+            principal: READER,
+            permissions: ["DESCRIBE", "SELECT"],
+            table: { catalogId: CONSUMER, databaseName: "connect_analytics_exports", wildcard: true },
+        });
+        const native = (defaults: unknown) =>
+            res("aws-native:glue:Database", "export-database", {
+                catalogId: CONSUMER,
+                databaseName: "connect_analytics_exports",
+                databaseInput: {
+                    name: "connect_analytics_exports",
+                    ...(defaults === undefined ? {} : { createTableDefaultPermissions: defaults }),
+                },
+            });
+        it("passes a database that declares no default permissions for new tables, and databases nobody reads", async () => {
+            await expectPass(rule, [exportReader, native([])]);
+            await expectPass(rule, [
+                exportReader,
+                native([]),
+                res("aws:glue/catalogDatabase:CatalogDatabase", "links", {
+                    catalogId: CONSUMER,
+                    name: "connect_analytics_consumer",
+                }),
+            ]);
+        });
+        it("catches a read database that takes the account's defaults (the classic resource, or no list), or gives IAMAllowedPrincipals a default", async () => {
+            await expectViolation(
+                rule,
+                [
+                    exportReader,
+                    res("aws:glue/catalogDatabase:CatalogDatabase", "classic", {
+                        catalogId: CONSUMER,
+                        name: "connect_analytics_exports",
+                    }),
+                ],
+                /takes the account's default permissions for new tables/,
+                "classic",
+            );
+            await expectViolation(rule, [exportReader, native(undefined)], /takes the account's default permissions/);
+            await expectViolation(
+                rule,
+                [
+                    exportReader,
+                    native([
+                        { principal: { dataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" }, permissions: ["ALL"] },
+                    ]),
+                ],
+                /gives IAM_ALLOWED_PRINCIPALS default permissions on new tables/,
+            );
+        });
+    });
+
     describe("lakeformation-grant-least-privilege", () => {
         const rule = lakeformationGrantLeastPrivilege;
         const base: LfGrant = producerGrants({
@@ -473,6 +531,43 @@ describe("policy rules (fixtures through the harness)", () => {
                     `g-${p}`,
                 );
             }
+        });
+        it("lets the stack's table optimizer role hold ALTER on tables (Glue's optimizers need it), never DROP or ALL, nor on a database", async () => {
+            const optimizer = `arn:aws:iam::${CONSUMER}:role/connect-analytics-dev-table-optimizer`;
+            const tables = {
+                kind: "table" as const,
+                catalogId: CONSUMER,
+                databaseName: "connect_analytics_exports",
+                name: "*",
+            };
+            await expectPass(rule, [
+                native("optimizer", {
+                    principal: optimizer,
+                    resource: tables,
+                    permissions: ["ALTER", "DELETE", "DESCRIBE", "INSERT"],
+                }),
+            ]);
+            await expectViolation(
+                rule,
+                [native("optimizer-drop", { principal: optimizer, resource: tables, permissions: ["ALTER", "DROP"] })],
+                /grants DROP on/,
+            );
+            await expectViolation(
+                rule,
+                [
+                    native("optimizer-db", {
+                        principal: optimizer,
+                        resource: { kind: "database", catalogId: CONSUMER, databaseName: "connect_analytics_exports" },
+                        permissions: ["ALTER"],
+                    }),
+                ],
+                /grants ALTER on/,
+            );
+            await expectViolation(
+                rule,
+                [native("other-alter", { principal: ROLE_ARN, resource: tables, permissions: ["ALTER"] })],
+                /grants ALTER on/,
+            );
         });
         it("catches a forbidden permission made grantable, even when the grant option is allowed", async () => {
             await expectViolation(

@@ -448,6 +448,63 @@ describe("cli on a deployment shared with many", () => {
         );
     });
 
+    it("verify fails on a reader who also holds an all-rows SELECT on a filtered table (granted by hand), naming reader and grant", async () => {
+        const d = connectDeployment(producer, sales);
+        d.aws.account(CONSUMER).grants.push({
+            Principal: { DataLakePrincipalIdentifier: BI },
+            Resource: {
+                TableWithColumns: {
+                    CatalogId: MOCK_CONNECT_CATALOG,
+                    DatabaseName: "connect_datalake",
+                    Name: "contact_record",
+                    ColumnWildcard: {},
+                },
+            },
+            Permissions: ["SELECT"],
+            PermissionsWithGrantOption: [],
+        });
+        const { code, checks } = await verify(d);
+        assert.equal(code, 1);
+        const bypass = checks.filter((c) => c.id.startsWith("reader:"));
+        assert.deepEqual(
+            bypass.map((c) => [c.id, c.status]),
+            [[`reader:sales-bi@${MOCK_CONNECT_CATALOG}:connect_datalake.contact_record`, "FAIL"]],
+        );
+        assert.match(
+            bypass[0].detail,
+            /reader .*sales-bi reads .*contact_record through filter sales-bi-contact_record, and also holds SELECT on .*contact_record: that grant shows every row/,
+        );
+        // Without it: one PASS line.
+        const clean = await verify(connectDeployment(producer, sales));
+        assert.equal(clean.checks.find((c) => c.id === "reader-bypass")?.status, "PASS");
+    });
+
+    it("verify fails when IAMAllowedPrincipals holds a grant on the export's tables (readers read them through filters)", async () => {
+        const d = connectDeployment(producer, sales);
+        d.aws.account(CONSUMER).grants.push({
+            Principal: { DataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" },
+            Resource: { Table: { CatalogId: CONSUMER, DatabaseName: "connect_analytics_exports", Name: "users" } },
+            Permissions: ["ALL"],
+            PermissionsWithGrantOption: [],
+        });
+        const { code, checks } = await verify(d);
+        assert.equal(code, 1);
+        const c = checks.find((x) => x.id === "iam-allowed-principals:export")!;
+        assert.equal(c.status, "FAIL", "a FAIL, not a WARN");
+        assert.match(
+            c.detail,
+            /IAMAllowedPrincipals holds ALL on 222222222222:connect_analytics_exports\.users: .*past the filters and grants of .*sales-bi/,
+        );
+        const clean = await verify(connectDeployment(producer, sales));
+        assert.equal(clean.checks.find((x) => x.id === "iam-allowed-principals:export")?.status, "PASS");
+    });
+
+    it("verify lists the data cells filters in one paginated call without Table, whatever the number of filtered tables", async () => {
+        const d = connectDeployment(producer, sales);
+        await verify(d);
+        assert.equal(d.aws.callsByCommand().ListDataCellsFilterCommand, 1, "one call for every filter (10 here)");
+    });
+
     it("audit expects each reader's configured tables from the consumer's outputs", async () => {
         const d = connectDeployment(producer, sales);
         const now = Date.parse("2026-11-20T12:00:00Z");

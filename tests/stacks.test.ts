@@ -216,6 +216,7 @@ describe("both stacks together", () => {
                 databaseName: "connect_analytics_exports",
                 locationArn: `arn:aws:s3:::connect-analytics-dev-exports-${CONSUMER}/connect/iceberg`,
                 readers: [],
+                optimizerRoleArn: iamRoleArn({ accountId: CONSUMER }, "connect-analytics-dev-table-optimizer"),
             },
         });
         assert.deepEqual(

@@ -16,17 +16,24 @@
  *    are atomic).
  *  - Results: only aggregates are read (one page); an UNLOAD's written rows come from its runtime
  *    statistics.
+ *  - Targets: created and given new columns through Glue (icebergTables.ts), never Athena DDL. A
+ *    CreateTable that finds the table made meanwhile (setup and a run racing) is success; new
+ *    columns need the table's current Iceberg metadata (its `metadata_location` in S3) for the ids.
  */
 import type { AthenaClient, QueryExecution } from "@aws-sdk/client-athena";
 import type { GlueClient } from "@aws-sdk/client-glue";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { describeError, exportError } from "../errors";
 import { backoffDelay, POLL_BACKOFF } from "../retry";
 import type { Column, QueryEngine } from "../types";
 import { athenaDialect } from "./athenaSql";
+import { icebergTables, type IcebergMetadata } from "./icebergTables";
 
 export interface AthenaEngineOptions {
     readonly athena: Pick<AthenaClient, "send">;
     readonly glue: Pick<GlueClient, "send">;
+    /** Reads a target's Iceberg metadata file (its columns' ids) before adding columns. */
+    readonly s3: Pick<S3Client, "send">;
     readonly workgroup: string;
     /** Consumer database holding the resource links. */
     readonly sourceDatabase: string;
@@ -63,6 +70,7 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
         const cols = [...(table?.StorageDescriptor?.Columns ?? []), ...(table?.PartitionKeys ?? [])];
         return table && cols.map((c) => ({ name: c.Name!, type: c.Type! }));
     };
+    const glueError = (what: string, err: unknown) => exportError("TARGET", `glue:${what}: ${describeError(err)}`);
     const stop = (id: string) =>
         athena.send(new (sdk().StopQueryExecutionCommand)({ QueryExecutionId: id })).catch(() => undefined);
     return {
@@ -81,6 +89,33 @@ export function createAthenaEngine(options: AthenaEngineOptions): QueryEngine {
             return cols;
         },
         targetColumns: (database, table) => glueColumns({ DatabaseName: database, Name: table }),
+        async createTarget(target) {
+            const { CreateTableCommand } = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+            const input = icebergTables().create({ ...target, location: `${options.icebergRoot}${target.table}/` });
+            await glue.send(new CreateTableCommand(input)).catch((err) => {
+                // Made meanwhile (setup and a run racing): what this call was for.
+                if (err?.name !== "AlreadyExistsException") throw glueError(`CreateTable ${target.table}`, err);
+            });
+        },
+        async addTargetColumns(database, table, columns) {
+            const g = require("@aws-sdk/client-glue") as typeof import("@aws-sdk/client-glue");
+            const s3 = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+            const found = await glue.send(new g.GetTableCommand({ DatabaseName: database, Name: table }));
+            const at = /^s3:\/\/([^/]+)\/(.+)$/.exec(found.Table?.Parameters?.metadata_location ?? "");
+            if (!at) throw glueError(`UpdateTable ${table}`, "it names no s3:// metadata_location");
+            const out = await options.s3.send(new s3.GetObjectCommand({ Bucket: at[1], Key: at[2] }));
+            const metadata = JSON.parse(await out.Body!.transformToString()) as IcebergMetadata;
+            const location = `${options.icebergRoot}${table}/`;
+            await glue
+                .send(
+                    new g.UpdateTableCommand(
+                        icebergTables().addColumns({ database, table, location }, metadata, columns),
+                    ),
+                )
+                .catch((err) => {
+                    throw glueError(`UpdateTable ${table}`, err);
+                });
+        },
         async run(text, info, control) {
             const what = `${info.step} of ${info.table.name}`;
             control.log.debug("athena_start", {

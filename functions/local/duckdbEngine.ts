@@ -23,6 +23,7 @@ import type {
 import {
     createEmptyViewStatement,
     createLinkViewStatement,
+    duckdbDdl,
     duckdbDialect,
     LAKE_PARTITION_COLUMN,
     lakeTableDir,
@@ -153,6 +154,13 @@ export function createDuckdbEngine(options: DuckdbEngineOptions): QueryEngine {
     const describe = (qualified: string) => describeColumns(connection, qualified);
     const profileFile = path.join(os.tmpdir(), `connect-analytics-duckdb-profile-${process.pid}-${Date.now()}.json`);
     let meter: Awaited<ReturnType<typeof lakeReadsMeter>> | undefined;
+    const ddl = (text: string, table: string) =>
+        connection.run(text).then(
+            () => undefined,
+            (err) => {
+                throw exportError("TARGET", `DuckDB could not create or alter ${table}: ${describeError(err)}`);
+            },
+        );
     return {
         name: "duckdb",
         dialect: duckdbDialect,
@@ -172,6 +180,12 @@ export function createDuckdbEngine(options: DuckdbEngineOptions): QueryEngine {
             return (await duckdbTableExists(connection, database, table))
                 ? describe(duckdbDialect.qualified(database, table))
                 : undefined;
+        },
+        async createTarget(target) {
+            await ddl(duckdbDdl.createTable(target), target.table);
+        },
+        async addTargetColumns(database, table, columns) {
+            for (const text of duckdbDdl.addColumns(database, table, columns)) await ddl(text, table);
         },
         async run(sql: string, info: StatementInfo, control: JobControl): Promise<StatementResult> {
             control.log.debug("duckdb_run", { table: info.table.name, step: info.step, sql });

@@ -8,7 +8,7 @@
  * engine leaves it out of the table's columns, which are the Connect columns only.
  */
 import { quoteIdent, sqlString } from "../sql";
-import type { Column, DayRange, Dialect, ExportFormat, ExportTableSpec } from "../types";
+import type { Column, DayRange, Dialect, ExportFormat, ExportTableSpec, TargetTable } from "../types";
 
 export const LAKE_PARTITION_COLUMN = "dt";
 /** Characters DuckDB expands in file paths: a lake path with one would read other folders too. */
@@ -63,6 +63,17 @@ function checkedType(type: string): string {
     return type;
 }
 
+/** DuckDB's DDL of a target (the local engine runs it; on AWS, Glue's API makes the tables). */
+export const duckdbDdl = {
+    // DuckDB tables are not partitioned; the day partitioning is Iceberg's (Athena) only.
+    createTable: ({ database, table, columns }: TargetTable) =>
+        `CREATE TABLE IF NOT EXISTS ${qualified(database, table)} (${columns.map((c: Column) => `${quoteIdent(c.name)} ${checkedType(c.type)}`).join(", ")})`,
+    addColumns: (database: string, table: string, columns: readonly Column[]) =>
+        columns.map(
+            (c) => `ALTER TABLE ${qualified(database, table)} ADD COLUMN ${quoteIdent(c.name)} ${checkedType(c.type)}`,
+        ),
+};
+
 export const duckdbDialect: Dialect = {
     name: "duckdb",
     qualified,
@@ -70,13 +81,6 @@ export const duckdbDialect: Dialect = {
         const dt = quoteIdent(LAKE_PARTITION_COLUMN);
         return `${range.from !== undefined ? `${dt} >= DATE '${range.from}' AND ` : ""}${dt} <= DATE '${range.to}'`;
     },
-    // DuckDB tables are not partitioned; the day partitioning is Iceberg's (Athena) only.
-    createTable: ({ database, table, columns }) =>
-        `CREATE TABLE IF NOT EXISTS ${qualified(database, table)} (${columns.map((c: Column) => `${quoteIdent(c.name)} ${checkedType(c.type)}`).join(", ")})`,
-    addColumns: (database, table, columns) =>
-        columns.map(
-            (c) => `ALTER TABLE ${qualified(database, table)} ADD COLUMN ${quoteIdent(c.name)} ${checkedType(c.type)}`,
-        ),
     // DuckDB renders any type as text, maps and lists included.
     text: (c: Column) => `CAST(${quoteIdent(c.name)} AS VARCHAR)`,
     sameType: (source, target) => normal(source) === normal(target),

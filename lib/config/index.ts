@@ -27,7 +27,6 @@ import { applyExclusions, parseDataLakeSettings, parseLfTags } from "./governanc
 import { createReader, Fail, Get, qualify } from "./reader";
 import { CONFIG_KEYS, ConfigKey, KeySpec } from "./schema";
 import { principalArnProblem, principalIdentity, roleIdentity } from "./principals";
-import { scheduleOverlap, scheduleProblem } from "./schedule";
 import { parseTables, withExportKeys } from "./tables";
 import { checkConnectDatasets, CONNECT_DEFAULT_TABLES, parseSource } from "./source";
 import { parseConsumers, parseInstances, parseReaders } from "./sharing";
@@ -80,7 +79,6 @@ const EXPORT_KEYS = [
     "lookbackDays",
     "exportChunkDays",
     "fullReconciliationDays",
-    "maintenanceSchedule",
     "exportReaders",
     "alarmEmail",
     "accessLogsBucket",
@@ -105,6 +103,15 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         fail("aws:region", `${JSON.stringify(region)} is not an AWS region name like ap-southeast-2.`);
     }
     // The LF-tags and Connect's dataset associations use the aws-native provider, which reads its own region key.
+    // @pulumi/aws v7 reads aws:assumeRoles (a list); the v6 key would be ignored, and the program's own
+    // lookups and the provider would run as different identities.
+    if (raw["aws:assumeRole"] !== undefined) {
+        fail(
+            "aws:assumeRole",
+            "is the @pulumi/aws v6 key; v7 (this project's) reads aws:assumeRoles, a list. Move it: " +
+                "`pulumi config rm aws:assumeRole && pulumi config set --path 'aws:assumeRoles[0].roleArn' <role ARN>`.",
+        );
+    }
     const nativeRegion = raw["aws-native:region"];
     if (region && nativeRegion !== region) {
         fail(
@@ -160,7 +167,6 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
                 `cannot be "default", the catalog's shared default database: the stack creates and owns the export's database. Give the export its own, e.g. ${DEFAULT_EXPORT_DATABASE}.`,
             );
         }
-        checkMaintenanceTime(get, fail, options.now ?? new Date());
     }
     checkExportReaders(get<string[]>("exportReaders"), get<string | undefined>("consumerAccountId"), partition, fail);
     const kmsKeyArn = get<string | undefined>("kmsKeyArn");
@@ -185,7 +191,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
         );
     } else if (exporting && get("exportTarget") === "files") {
         ignored(
-            ["maintenanceSchedule", "exportDatabaseName"],
+            ["exportDatabaseName"],
             "only the iceberg target uses it, and exportTarget is files. Remove it, or set exportTarget to iceberg.",
         );
     } else if (exporting) {
@@ -404,31 +410,4 @@ function checkInstanceArns(get: Get, fail: Fail, producerAccountId: string | und
             );
         }
     }
-}
-
-/**
- * Maintenance skips each table while an export run holds the run lease (functions/maintenance.ts):
- * started while an export run may still be going (within the Lambda's timeout of its start), it
- * would compact nothing. Fire times are compared, however each expression is spelled.
- */
-function checkMaintenanceTime(get: Get, fail: Fail, now: Date): void {
-    const exportSchedule = get<string>("exportSchedule");
-    const maintenance = get<string>("maintenanceSchedule");
-    if (scheduleProblem(exportSchedule) || scheduleProblem(maintenance)) return;
-    const timeout = get<number>("lambdaTimeoutSeconds");
-    const overlap = scheduleOverlap(exportSchedule, maintenance, timeout, now);
-    if (!overlap) return;
-    const free = ["cron(0 4 ? * SUN *)", "cron(0 12 ? * SUN *)", "cron(0 20 ? * SUN *)"].find(
-        (candidate) => !scheduleOverlap(exportSchedule, candidate, timeout, now),
-    );
-    const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-    const after = (overlap.at.getTime() - overlap.run.getTime()) / 1000;
-    const when =
-        after === 0
-            ? `fires at the same time as exportSchedule (${exportSchedule}), first at ${utc(overlap.at)}`
-            : `fires at ${utc(overlap.at)}, ${after} s after exportSchedule (${exportSchedule}) starts a run: within lambdaTimeoutSeconds (${timeout} s), while that run may still hold its lease`;
-    fail(
-        "maintenanceSchedule",
-        `${maintenance} ${when}. Maintenance skips every table while an export run holds its lease, so it would compact nothing then. Fix: set maintenanceSchedule to another time, more than ${timeout} s after any export run starts${free ? `, e.g. ${free}` : ""}.`,
-    );
 }

@@ -4,7 +4,7 @@
  * collected, never thrown one by one, so the user sees them all at once.
  */
 import { CONFIG_NAMESPACE, GLUE_NAME } from "../names";
-import { CONFIG_KEYS, ConfigKey, KeySpec, KEY_SPECS, RENAMED_KEYS } from "./schema";
+import { CONFIG_KEYS, ConfigKey, KeySpec, KEY_SPECS, REMOVED_KEYS, RENAMED_KEYS } from "./schema";
 import type { ConfigIssue, Side } from "./types";
 
 /** Records a problem with a key (short name, or `aws:region`-style full name). */
@@ -64,6 +64,13 @@ export function createReader(
                 key,
                 `was renamed to ${renamed.to} (${renamed.why}). Rename it: \`pulumi config rm ${qualify(key)} && pulumi config set ${qualify(renamed.to)} <value>\`.`,
             );
+            continue;
+        }
+        if (key in REMOVED_KEYS) {
+            warn({
+                key: qualify(key),
+                message: `no longer used: ${REMOVED_KEYS[key]}. Remove it: \`pulumi config rm ${qualify(key)}\`.`,
+            });
             continue;
         }
         if (!(key in CONFIG_KEYS)) {

@@ -328,14 +328,6 @@ export const CONFIG_KEYS = {
         side: "consumer",
         description: "Days each MERGE of a first load or backfill covers; each chunk commits and moves the watermark.",
     },
-    maintenanceSchedule: {
-        type: "string",
-        default: "cron(0 4 ? * SUN *)",
-        side: "consumer",
-        check: scheduleProblem,
-        description:
-            "When the export compacts its Iceberg tables (OPTIMIZE, VACUUM); default weekly, Sunday 04:00 UTC. A failure there never blocks the daily merge.",
-    },
     exportReaders: {
         type: "array",
         default: [],
@@ -438,6 +430,12 @@ export const RENAMED_KEYS: Readonly<Record<string, { readonly to: ConfigKey; rea
         to: "lookbackDays",
         why: "re-read days are now merged (one row per key), not exported again, and the default is 3",
     },
+};
+
+/** Keys that no longer do anything: a stack file setting one is told so (a warning), never silently ignored. */
+export const REMOVED_KEYS: Readonly<Record<string, string>> = {
+    maintenanceSchedule:
+        "the Glue table optimizers (compaction, snapshot retention, orphan file deletion) maintain the export's Iceberg tables; Athena runs no OPTIMIZE or VACUUM on Lake Formation-registered Iceberg tables",
 };
 
 /** Every key's spec, for code that walks them all. */

@@ -86,8 +86,6 @@ export interface ExportConfig {
     readonly exportChunkDays: number;
     /** Days between full reconciliations of each time-partitioned table (0: never). */
     readonly fullReconciliationDays: number;
-    /** EventBridge Scheduler expression of OPTIMIZE and VACUUM. */
-    readonly maintenanceSchedule: string;
     /** Principals given DESCRIBE and SELECT on the export tables. */
     readonly exportReaders: readonly string[];
     /** Subscribed to the alarm topic; undefined: nobody is. */
