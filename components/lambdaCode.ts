@@ -3,9 +3,10 @@
  * `aws.lambda.CallbackFunction` does inside), then minified by terser, as the archive's only file.
  *
  * Why not CallbackFunction itself: the serializer has no minifier, and the export serializes to
- * about 85 KB while the archive's file is to stay within 68 KiB (issue 10's 64 KiB, raised by issue 16
- * for the Glue Iceberg table requests and the role probe the function must carry), small enough to read
- * in the Lambda console. Terser removes whitespace and simplifies syntax; names are kept (no
+ * about 85 KB, minified about 67 KB. The budget (issue 10's 64 KiB, raised to 96 KiB by
+ * issue 16 for the Glue Iceberg table requests, the role probe and room for the late-update sweep) is a
+ * guard, not an AWS limit (50 MB zipped for a direct upload): anything under functions/ that starts
+ * reaching DuckDB, the CLI or the config parser adds hundreds of KB and fails it. Terser removes whitespace and simplifies syntax; names are kept (no
  * mangling), so stack traces and the console still show the project's function names.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -13,7 +14,7 @@ import { minify } from "terser";
 import { exportHandler } from "../functions/handler";
 
 /** The most the archive's one file may hold. */
-export const LAMBDA_CODE_BUDGET = 68 * 1024;
+export const LAMBDA_CODE_BUDGET = 96 * 1024;
 
 /** The archive's file name; the function's handler is `index.handler`. */
 export const LAMBDA_CODE_FILE = "index.js";

@@ -17,7 +17,7 @@
  * is not there. A table that fails is recorded while the others go on; the run then throws, after
  * writing the manifest, so Lambda's retries and failure destination see it.
  *
- * This code ships in the Lambda's serialized archive (68 KiB at most): it is written to stay
+ * This code ships in the Lambda's serialized archive (LAMBDA_CODE_BUDGET): it is written to stay
  * small, with explanations here rather than inside function bodies.
  */
 import { icebergRoot } from "../lib/names";

@@ -65,7 +65,7 @@ export interface IcebergTableSpec {
 }
 
 /**
- * The requests, built by one function so the Lambda's serialized archive (68 KiB at most) carries one
+ * The requests, built by one function so the Lambda's serialized archive (LAMBDA_CODE_BUDGET) carries one
  * function, not one per helper; written tersely for the same reason (local names are kept).
  *  - `typeOf`: the Iceberg type of a Glue/Hive type, ids from `next`; throws on one it cannot map.
  *  - `fields`: fields for columns, ids as Iceberg assigns fresh ids (this level first, then nested).
