@@ -7,7 +7,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { acquireLakeLease, runLocalExport } from "../functions/local/runLocal";
+import { acquireLakeLease, LOCAL_DEFAULTS, runLocalExport, validateLocalOptions } from "../functions/local/runLocal";
+import { MAX_CONTACTS_PER_MERGE, validateLakeShape } from "../functions/local/syntheticLake";
 import { userMessage } from "../cli/export-local";
 
 describe("npm start: one run at a time on a lake (issue 17)", function () {
@@ -56,5 +57,39 @@ describe("npm start: one run at a time on a lake (issue 17)", function () {
         assert.doesNotMatch(text, /Out of Memory Error|MiB used/);
         assert.match(text, /ran out of memory .*--rows \/ --days.*Fix: fewer --rows, more --days, or --chunk-days 1/);
         assert.equal(userMessage("anything else"), "anything else");
+    });
+
+    it("--rows beyond what one local merge holds is refused before anything is generated, naming the limit and the fix", async () => {
+        const shape = { rows: 50_000_000, days: 1, seed: 1, startDate: "2025-01-01" };
+        const [problem] = validateLakeShape(shape);
+        assert.match(
+            problem,
+            /^rows \/ days is 50,000,000 contacts a day, over the 2,000,000 a day one local merge holds in DuckDB's memory limit; give --days 25 or more, or fewer --rows$/,
+        );
+        assert.deepEqual(validateLakeShape({ ...shape, days: 25 }), [], "2,000,000 a day is within the limit");
+        assert.deepEqual(validateLakeShape({ ...shape, rows: MAX_CONTACTS_PER_MERGE + 1, days: 1 }).length, 1);
+
+        const lakeDir = path.join(dir, "big-lake");
+        const outDir = path.join(dir, "big-out");
+        // npm start passes --chunk-days only when given (left out, localChunkDays sizes it).
+        const { chunkDays: _sized, ...defaults } = LOCAL_DEFAULTS;
+        assert.throws(
+            () => validateLocalOptions({ ...defaults, lakeDir, outDir, lake: { rows: 50_000_000, days: 1 } }),
+            /invalid local export \(nothing was changed\):\n {2}- lake rows \/ days is 50,000,000 contacts a day, over the 2,000,000 .*give --days 25 or more, or fewer --rows$/,
+        );
+        // An explicit --chunk-days that would merge too many days at once: 1,000,000 a day x 7.
+        assert.throws(
+            () =>
+                validateLocalOptions({
+                    ...defaults,
+                    lakeDir,
+                    outDir,
+                    lake: { rows: 30_000_000, days: 30 },
+                    chunkDays: 7,
+                }),
+            /- --chunk-days 7 merges about 7,000,000 contacts at once \(1,000,000 a day\), over the 2,000,000 .*give --chunk-days 2 or less, or leave it out \(npm start sizes it\)$/,
+        );
+        validateLocalOptions({ ...defaults, lakeDir, outDir, lake: { rows: 30_000_000, days: 30 }, chunkDays: 2 });
+        assert.equal(fs.existsSync(lakeDir), false, "nothing was generated");
     });
 });

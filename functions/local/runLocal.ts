@@ -73,6 +73,7 @@ import {
     lakeStrays,
     lastLakeDay,
     settleLake,
+    MAX_CONTACTS_PER_MERGE,
     validateLakeShape,
     verifyLake,
     type LakeInfo,
@@ -421,6 +422,15 @@ export function validateLocalOptions(o: LocalExportOptions): Validated {
                         : ""),
             );
         }
+    }
+    // An explicit --chunk-days merges that many days at once (left out, localChunkDays sizes it).
+    const perDay = reuse ? Math.max(0, ...lakeState.info.dayCounts) : Math.ceil(shape.rows / shape.days);
+    if (o.chunkDays !== undefined && Number.isInteger(o.chunkDays) && o.chunkDays * perDay > MAX_CONTACTS_PER_MERGE) {
+        problems.push(
+            `--chunk-days ${o.chunkDays} merges about ${(o.chunkDays * perDay).toLocaleString("en-US")} contacts at once ` +
+                `(${perDay.toLocaleString("en-US")} a day), over the ${MAX_CONTACTS_PER_MERGE.toLocaleString("en-US")} one local merge holds in DuckDB's memory limit; ` +
+                `give --chunk-days ${Math.max(1, Math.floor(MAX_CONTACTS_PER_MERGE / Math.max(1, perDay)))} or less, or leave it out (npm start sizes it)`,
+        );
     }
     if (o.addDay && lakeState.kind !== "lake") {
         problems.push(`--add-day needs an existing lake in ${lakeDir}; run without --add-day first to generate it`);
