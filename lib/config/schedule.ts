@@ -126,35 +126,3 @@ export function nextFireTime(expression: string, at: Date, created: Date): Date 
     // croner's nextRun is strictly after its argument.
     return cronOf(body.trim().split(/\s+/)).nextRun(new Date(at.getTime() - 1)) ?? undefined;
 }
-
-/** The second schedule's fire times compared: those of its first 400 days (a year and more), at most 1,000. */
-const HORIZON_MS = 400 * 86_400_000;
-const MAX_FIRES = 1000;
-
-/**
- * The first time `second` fires while a run of `first` started at most `runSeconds` before may
- * still be going (its timeout): `{ at, run }` (the fire time and that run's start), or undefined.
- * Fire times are compared, not texts: cron(0 2 ? * SUN *) meets cron(0 2 * * ? *) every Sunday.
- * Both expressions must be valid (`scheduleProblem`).
- */
-export function scheduleOverlap(
-    first: string,
-    second: string,
-    runSeconds: number,
-    now: Date,
-): { readonly at: Date; readonly run: Date } | undefined {
-    // A rate schedule's fire times depend on when it is created; against a cron or at schedule,
-    // only a rate whose period fits within a run meets a run whatever that time.
-    const rates = [first, second].map(ratePeriodMs);
-    if ((rates[0] === undefined) !== (rates[1] === undefined) && (rates[0] ?? rates[1])! > runSeconds * 1000) {
-        return undefined;
-    }
-    let at = nextFireTime(second, now, now);
-    const until = (at?.getTime() ?? 0) + HORIZON_MS;
-    for (let i = 0; at !== undefined && at.getTime() <= until && i < MAX_FIRES; i++) {
-        const run = nextFireTime(first, new Date(at.getTime() - runSeconds * 1000), now);
-        if (run !== undefined && run <= at) return { at, run };
-        at = nextFireTime(second, new Date(at.getTime() + 60_000), now);
-    }
-    return undefined;
-}
