@@ -9,9 +9,18 @@ import * as path from "path";
 import { ConfigError, parseConfig } from "../lib/config";
 import { planStack, PlanResult } from "../plan/run";
 import { loadStackConfig } from "../plan/configFile";
-import { MOCK_CONNECT_CATALOG, PlanMocks } from "../plan/mocks";
-import { settle } from "../plan/sdkInternals";
-import { CONSUMER, isExportGrant, ofType, plan, PRODUCER, rejection, ROLE_ARN, ROOT } from "./helpers";
+import { MOCK_CONNECT_CATALOG } from "../plan/mocks";
+import {
+    CONSUMER,
+    isExportGrant,
+    ofType,
+    plan,
+    PRODUCER,
+    rejection,
+    ROLE_ARN,
+    ROOT,
+    withRegistrations,
+} from "./helpers";
 
 const EXAMPLE = path.join(ROOT, "examples", "connect-analytics");
 const INSTANCE = "8c2f5e3a-1b4d-4f6e-9a7b-0c1d2e3f4a5b";
@@ -263,22 +272,10 @@ describe("dataSource connectAnalytics: RAM before anything else", () => {
     });
     /** Plans the consumer, recording every resource it registers (StackReferences aside). */
     async function consumerWith(options: Pick<Parameters<typeof planStack>[1] & object, "invitations" | "shares">) {
-        const registered: string[] = [];
-        const newResource = PlanMocks.prototype.newResource;
-        PlanMocks.prototype.newResource = function (args) {
-            if (args.type !== "pulumi:pulumi:StackReference") registered.push(`${args.type}::${args.name}`);
-            return newResource.call(this, args);
-        };
-        try {
-            const result = await planStack("consumer", { configDir: EXAMPLE, ...options }).then(
-                (p) => ({ plan: p, error: undefined }),
-                (err: Error) => ({ plan: undefined, error: err }),
-            );
-            await settle().catch(() => undefined);
-            return { ...result, registered };
-        } finally {
-            PlanMocks.prototype.newResource = newResource;
-        }
+        const { result, error, registered } = await withRegistrations(() =>
+            planStack("consumer", { configDir: EXAMPLE, ...options }),
+        );
+        return { plan: result, error, registered };
     }
 
     it("no invitation and Connect's share not ACTIVE: the run stops before any resource, naming the share and the fix", async () => {

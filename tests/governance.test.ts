@@ -1,33 +1,27 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseConfig } from "../lib/config";
 import { mergeDataLakeSettings } from "../lib/dataLakeSettings";
-import { PlanMocks } from "../plan/mocks";
-import { settle } from "../plan/sdkInternals";
-import { CONSUMER, exportTables, ofType, plan, PRODUCER, rejection, ROLE_ARN, stackConfig } from "./helpers";
+import {
+    CONSUMER,
+    exportTables,
+    ofType,
+    plan,
+    PRODUCER,
+    rejection,
+    ROLE_ARN,
+    stackConfig,
+    withRegistrations,
+} from "./helpers";
 
 const GRANT = "aws:lakeformation/permissions:Permissions";
 const PRODUCER_STACK = "organization/connect-analytics/producer";
 const CONSUMER_STACK = "organization/connect-analytics/consumer";
 
-/**
- * A plan that must fail, and every resource it registered (a failed plan returns no resource
- * list), StackReferences set apart: reading the peer's outputs is what the checks need.
- */
+/** A plan that must fail: its error message, and every resource it registered before it did. */
 async function failedPlan(run: () => Promise<unknown>): Promise<{ message: string; registered: string[] }> {
-    const registered: string[] = [];
-    const newResource = PlanMocks.prototype.newResource;
-    PlanMocks.prototype.newResource = function (args) {
-        if (args.type !== "pulumi:pulumi:StackReference") registered.push(`${args.type}::${args.name}`);
-        return newResource.call(this, args);
-    };
-    try {
-        const message = await rejection(run());
-        // Registrations still on their way when the program threw.
-        await settle().catch(() => undefined);
-        return { message, registered };
-    } finally {
-        PlanMocks.prototype.newResource = newResource;
-    }
+    const { error, registered } = await withRegistrations(run);
+    if (!error) throw new Error("expected the plan to fail, but it succeeded");
+    return { message: error.message, registered };
 }
 const EXCLUDED = { users: ["email", "mobile"], contacts: ["customer_endpoint_address"] };
 

@@ -4,7 +4,8 @@ import { promisify } from "util";
 import { compiled } from "./build";
 import { loadStackConfig } from "../plan/configFile";
 import { planStack, PlanOptions, PlanResult, PlannedResource } from "../plan/run";
-import { PeerOutputs } from "../plan/mocks";
+import { PeerOutputs, PlanMocks } from "../plan/mocks";
+import { settle } from "../plan/sdkInternals";
 import { DEFAULT_EXPORT_DATABASE } from "../lib/names";
 import type { LfResource } from "../lib/permissions";
 
@@ -71,6 +72,32 @@ export async function rejection(promise: Promise<unknown>): Promise<string> {
         return (err as Error).message;
     }
     throw new Error("expected a rejection, but the promise resolved");
+}
+
+/**
+ * Runs a plan and records every resource it registers, StackReferences set apart (reading the
+ * peer's outputs is what the checks need): a failed plan returns no resource list of its own.
+ */
+export async function withRegistrations<T>(
+    run: () => Promise<T>,
+): Promise<{ result?: T; error?: Error; registered: string[] }> {
+    const registered: string[] = [];
+    const newResource = PlanMocks.prototype.newResource;
+    PlanMocks.prototype.newResource = function (args) {
+        if (args.type !== "pulumi:pulumi:StackReference") registered.push(`${args.type}::${args.name}`);
+        return newResource.call(this, args);
+    };
+    try {
+        const outcome = await run().then(
+            (result) => ({ result }),
+            (error: Error) => ({ error }),
+        );
+        // Registrations still on their way when the program threw.
+        await settle().catch(() => undefined);
+        return { ...outcome, registered };
+    } finally {
+        PlanMocks.prototype.newResource = newResource;
+    }
 }
 
 export interface ScriptResult {
