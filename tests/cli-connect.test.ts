@@ -8,6 +8,7 @@ import * as path from "path";
 import { planStack, PlanResult } from "../plan/run";
 import { MOCK_CONNECT_CATALOG } from "../plan/mocks";
 import { BOTH, CONSUMER, connectDeployment, Deployment, PRODUCER, runCli } from "./cli-fake-aws";
+import { CONNECT_ANALYTICS } from "./expected-deployments";
 import { ROOT } from "./helpers";
 
 const EXAMPLE = path.join(ROOT, "examples", "connect-analytics");
@@ -35,7 +36,7 @@ describe("cli on a connectAnalytics deployment", () => {
     });
 
     it("verify passes: associations, the accepted share, links to Connect's catalog, the consumer's grants", async () => {
-        const d = connectDeployment(producer, consumer);
+        const d = connectDeployment(producer, consumer, CONNECT_ANALYTICS);
         const { code, checks } = await verify(d);
         assert.equal(code, 0, JSON.stringify(checks.filter((c) => c.status === "FAIL")));
         const ids = checks.map((c) => c.id);
@@ -52,7 +53,7 @@ describe("cli on a connectAnalytics deployment", () => {
     });
 
     it("verify fails on a missing association, a pending share (with the accept command), a link to the wrong catalog", async () => {
-        const d = connectDeployment(producer, consumer);
+        const d = connectDeployment(producer, consumer, CONNECT_ANALYTICS);
         d.aws.account(PRODUCER).associations.splice(0, 1);
         d.aws.account(CONSUMER).invitations[0].status = "PENDING";
         d.aws
@@ -137,7 +138,7 @@ describe("cli on a connectAnalytics deployment", () => {
     });
 
     it("grant makes the consumer's grants on Connect's targets in the consumer catalog; relink points links at Connect's catalog", async () => {
-        const d = connectDeployment(producer, consumer);
+        const d = connectDeployment(producer, consumer, CONNECT_ANALYTICS);
         d.aws.account(CONSUMER).grants.length = 0;
         const granted = await runCli(d, ["grant", ...BOTH, "--json"]);
         assert.equal(granted.code, 0, granted.stderr);
@@ -163,7 +164,7 @@ describe("cli on a connectAnalytics deployment", () => {
     });
 
     it("metadata reads the targets from Connect's catalog with the consumer's credentials", async () => {
-        const d = connectDeployment(producer, consumer);
+        const d = connectDeployment(producer, consumer, CONNECT_ANALYTICS);
         const r = await runCli(d, ["metadata", ...BOTH]);
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /connect_datalake,contact_record,false/);

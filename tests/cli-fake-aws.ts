@@ -50,9 +50,9 @@ import { mockClient } from "aws-sdk-client-mock";
 import { AwsClients, ClientOptions } from "../cli/aws";
 import type { Deps } from "../cli/main";
 import { ConsumerOutputs, ProducerOutputs } from "../cli/targets";
-import { toSdkResource } from "../cli/lf";
 import { MOCK_CONNECT_CATALOG } from "../plan/mocks";
 import type { PlanResult } from "../plan/run";
+import type { ExpectedGrant, ExpectedStacks } from "./expected-deployments";
 
 // As cli/bin.js does: the SDK's notice about future Node versions is noise in test output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -882,15 +882,61 @@ export const BOTH = [
     "producer",
 ];
 
+/** The SDK's Resource of a hand-written grant (tests/expected-deployments.ts), as AWS takes it. */
+function sdkResource(g: ExpectedGrant): Resource {
+    if (g.table) {
+        return { Table: { CatalogId: g.table.catalogId, DatabaseName: g.table.databaseName, Name: g.table.name } };
+    }
+    if (g.tableWithColumns) {
+        const t = g.tableWithColumns;
+        return {
+            TableWithColumns: {
+                CatalogId: t.catalogId,
+                DatabaseName: t.databaseName,
+                Name: t.name,
+                ColumnWildcard: { ExcludedColumnNames: [...t.excludedColumnNames] },
+            },
+        };
+    }
+    if (g.database) return { Database: { CatalogId: g.database.catalogId, Name: g.database.name } };
+    if (g.dataCellsFilter) {
+        const f = g.dataCellsFilter;
+        return {
+            DataCellsFilter: {
+                TableCatalogId: f.tableCatalogId,
+                DatabaseName: f.databaseName,
+                TableName: f.tableName,
+                Name: f.name,
+            },
+        };
+    }
+    if (g.dataLocation) {
+        return { DataLocation: { CatalogId: g.dataLocation.catalogId, ResourceArn: g.dataLocation.arn } };
+    }
+    if (g.lfTag) {
+        return { LFTag: { CatalogId: g.lfTag.catalogId, TagKey: g.lfTag.key, TagValues: [...g.lfTag.values] } };
+    }
+    const p = g.lfTagPolicy!;
+    return {
+        LFTagPolicy: {
+            CatalogId: p.catalogId,
+            ResourceType: p.resourceType,
+            Expression: p.expressions.map((c) => ({ TagKey: c.key, TagValues: [...c.values] })),
+        },
+    };
+}
+
 /**
- * A healthy `connectAnalytics` deployment exactly as the offline plans of a producer and one of
- * its consumers (the fake's CONSUMER account) say it should be: every instance's datasets
- * associated, Connect's shares accepted, links to Connect's catalog, the consumer's grants and
- * its readers' filters.
+ * A healthy `connectAnalytics` deployment of the example stacks whose plans are given: every
+ * instance's datasets associated, Connect's shares accepted, links to Connect's catalog, and the
+ * consumer's grants and readers' filters as `expected` writes them down by hand
+ * (tests/expected-deployments.ts), not as the permission model computes them: `verify` passing
+ * here says the CLI agrees with the hand-written deployment.
  */
 export function connectDeployment(
     producer: PlanResult,
     consumer: PlanResult,
+    expected: ExpectedStacks,
 ): Deployment & { shares: string[]; instances: string[] } {
     const aws = new FakeAws();
     const entry = producer.outputs.consumers!.find((c) => c.accountId === CONSUMER)!;
@@ -932,22 +978,24 @@ export function connectDeployment(
             ]),
         ),
     );
-    for (const g of consumer.permissions) {
-        c.grants.push({
-            Principal: { DataLakePrincipalIdentifier: g.principal },
-            Resource: toSdkResource(g.resource),
-            Permissions: [...g.permissions] as Permission[],
-            PermissionsWithGrantOption: [...g.grantable] as Permission[],
-        });
+    for (const g of [...expected.producer, ...expected.consumer]) {
+        aws.account(g.catalogId).grants.push(
+            ...storedEntries(
+                g.principal,
+                sdkResource(g),
+                [...g.permissions] as Permission[],
+                [...g.permissionsWithGrantOptions] as Permission[],
+            ),
+        );
     }
-    for (const f of consumer.outputs.dataFilters ?? []) {
+    for (const f of expected.filters) {
         c.filters.push({
             TableCatalogId: f.tableCatalogId,
             DatabaseName: f.databaseName,
             TableName: f.tableName,
             Name: f.name,
             RowFilter: f.rowFilter !== undefined ? { FilterExpression: f.rowFilter } : { AllRowsWildcard: {} },
-            ColumnWildcard: { ExcludedColumnNames: [...f.excludedColumns] },
+            ColumnWildcard: { ExcludedColumnNames: [...f.excludedColumnNames] },
         });
     }
     for (const [i, share] of shares.entries()) {

@@ -15,6 +15,7 @@ import { runPolicies } from "../policy/harness";
 import { exportTables, ofType, rejection, ROOT } from "./helpers";
 import { SETUP_EVENT } from "../functions";
 import { BOTH, CONSUMER, connectDeployment, runCli } from "./cli-fake-aws";
+import { SHARE_MANY } from "./expected-deployments";
 import { dataAccess } from "./trail-events";
 
 const EXAMPLE = path.join(ROOT, "examples", "share-many");
@@ -400,7 +401,7 @@ describe("cli on a deployment shared with many", () => {
     };
 
     it("verify checks both instances' associations, this consumer's two shares, and every reader's filter", async () => {
-        const d = connectDeployment(producer, sales);
+        const d = connectDeployment(producer, sales, SHARE_MANY);
         const { code, checks } = await verify(d);
         assert.equal(code, 0, JSON.stringify(checks.filter((c) => c.status !== "PASS")));
         const ids = checks.map((c) => c.id);
@@ -408,7 +409,7 @@ describe("cli on a deployment shared with many", () => {
         for (const share of d.shares) assert.equal(checks.find((c) => c.id === `ram:${share}`)?.status, "PASS", share);
         assert.deepEqual(
             ids.filter((id) => id.startsWith("filter:")).sort(),
-            sales.outputs.dataFilters!.map((f) => `filter:${f.name}@${f.databaseName}`).sort(),
+            SHARE_MANY.filters.map((f) => `filter:${f.name}@${f.databaseName}`).sort(),
         );
         assert.ok(
             ids.some((id) => id.startsWith("grant:") && id.includes("sales-bi")),
@@ -417,7 +418,7 @@ describe("cli on a deployment shared with many", () => {
     });
 
     it("verify fails on an edited filter, a missing filter and a reader's missing grant, naming each", async () => {
-        const d = connectDeployment(producer, sales);
+        const d = connectDeployment(producer, sales, SHARE_MANY);
         const filters = d.aws.account(CONSUMER).filters;
         filters.find((f) => f.Name === "sales-bi-contact_record")!.RowFilter = { AllRowsWildcard: {} };
         filters.splice(
@@ -506,7 +507,7 @@ describe("cli on a deployment shared with many", () => {
     });
 
     it("audit expects each reader's configured tables from the consumer's outputs", async () => {
-        const d = connectDeployment(producer, sales);
+        const d = connectDeployment(producer, sales, SHARE_MANY);
         const now = Date.parse("2026-11-20T12:00:00Z");
         const trail = d.aws.account(CONSUMER).trail;
         trail.push(dataAccess(BI, now - 3_600_000, MOCK_CONNECT_CATALOG, "connect_datalake", "contact_record"));
@@ -521,7 +522,7 @@ describe("cli on a deployment shared with many", () => {
     });
 
     it("a consumer account the producer does not share with is a usage error naming its consumers", async () => {
-        const d = connectDeployment(producer, sales);
+        const d = connectDeployment(producer, sales, SHARE_MANY);
         const r = await runCli(d, ["verify", ...BOTH, "--consumer-account", "999999999999"]);
         assert.equal(r.code, 2);
         assert.match(r.stderr, /999999999999 is not among the consumers of .* \(222222222222, 333333333333\)/);

@@ -1,9 +1,6 @@
 import { strict as assert } from "assert";
-import { parseConfig } from "../lib/config";
-import { requiredGrants, sortGrants } from "../lib/permissions";
-import { iamRoleArn } from "../lib/arns";
 import { ACTIONS_WITHOUT_RESOURCE_SCOPE } from "../lib/iam";
-import { CONSUMER, isExportGrant, ofType, plan, PRODUCER, rejection, ROLE_ARN, stackConfig } from "./helpers";
+import { CONSUMER, isExportGrant, ofType, plan, PRODUCER, rejection, ROLE_ARN } from "./helpers";
 
 const LINK = "aws:glue/catalogTable:CatalogTable";
 const GRANT = "aws:lakeformation/permissions:Permissions";
@@ -201,30 +198,6 @@ describe("producer stack (default config)", () => {
 });
 
 describe("both stacks together", () => {
-    it("create exactly the grants of the permission model", async () => {
-        const [producer, consumer] = [await plan("producer"), await plan("consumer")];
-        const model = requiredGrants({
-            producerAccountId: PRODUCER,
-            consumerAccountId: CONSUMER,
-            producerDatabaseName: "connect_datalake",
-            consumerDatabaseName: "connect_analytics_consumer",
-            tables: parseConfig(stackConfig("consumer")).tables,
-            consumerPrincipalArn: iamRoleArn({ accountId: CONSUMER }, "connect-analytics-lambda-execution-role"),
-            grantWithGrantOption: false,
-            enableResourceLinks: true,
-            export: {
-                databaseName: "connect_analytics_exports",
-                locationArn: `arn:aws:s3:::connect-analytics-dev-exports-${CONSUMER}/connect/iceberg`,
-                readers: [],
-                optimizerRoleArn: iamRoleArn({ accountId: CONSUMER }, "connect-analytics-dev-table-optimizer"),
-            },
-        });
-        assert.deepEqual(
-            [...producer.permissions, ...consumer.permissions],
-            sortGrants(model).map(({ side: _side, ...g }) => g),
-        );
-    });
-
     it("honour a custom table list with custom link names on both sides", async () => {
         const tables = [{ name: "contact_record", linkName: "ctr_link" }, "routing_profiles"];
         const overrides = { producer: { tables }, consumer: { tables } };
