@@ -53,6 +53,9 @@ import type { Clock } from "../functions/types";
 import type { AthenaOnDuckDb } from "./athena-duckdb";
 import { icebergTables, type IcebergField, type IcebergType } from "../functions/athena/icebergTables";
 
+// As cli/bin.js does: the SDK's notice about future Node versions is noise in test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 export const BUCKET = "exports-bucket";
 export const SCHEDULED = "2025-02-01T02:00:00Z";
 export const RUN_ID = "20250201T020000Z";

@@ -12,8 +12,6 @@ import type { TableRunEntry } from "../functions/types";
 import { AthenaOnDuckDb, type Row } from "./athena-duckdb";
 import { EXPORT_DB, FakeAws, fakeClock, handlerEnv, lambdaContext, logSink, SOURCE_DB } from "./export-fakes";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 const COLUMNS = [
     { Name: "instance_id", Type: "string" },
     { Name: "contact_id", Type: "string" },

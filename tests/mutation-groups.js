@@ -26,7 +26,7 @@ const GROUPS = {
     iam: {
         mutate: ["lib/iam.ts"],
         spec: [
-            "tests/iam.test.ts",
+            "tests/validation.test.ts",
             "tests/analytics-export.test.ts",
             "tests/policy-rules.test.ts",
             "tests/stacks.test.ts",
@@ -37,7 +37,7 @@ const GROUPS = {
         mutate: ["lib/config/**/*.ts"],
         spec: [
             "tests/config.test.ts",
-            "tests/config-validation.test.ts",
+            "tests/validation.test.ts",
             "tests/config-files.test.ts",
             "tests/connect-source.test.ts",
             "tests/governance.test.ts",
