@@ -80,7 +80,7 @@ describe("cli on a connectAnalytics deployment", () => {
     });
 
     it("verify reports each dataset's share status: ACTIVE passes, PENDING warns, FAILED fails", async () => {
-        const d = connectDeployment(producer, consumer);
+        const d = connectDeployment(producer, consumer, CONNECT_ANALYTICS);
         const [users, contacts] = d.aws.account(PRODUCER).associations;
         users.ResourceShareStatus = "PENDING";
         contacts.ResourceShareStatus = "FAILED";
@@ -96,7 +96,7 @@ describe("cli on a connectAnalytics deployment", () => {
     });
 
     it("datasets lists what the instance offers, what the stack shares, and each consumer's association and share status", async () => {
-        const d = connectDeployment(producer, consumer);
+        const d = connectDeployment(producer, consumer, CONNECT_ANALYTICS);
         const p = d.aws.account(PRODUCER);
         const instance = p.dataSets[0].InstanceId;
         p.dataSets.push(

@@ -14,6 +14,7 @@
  * columns (GetTable on a link returns the link, not its target's columns), and Lake Formation data
  * cells filters (ListDataCellsFilter always returns none; no CreateDataCellsFilter).
  */
+import { skipBecause } from "./skips";
 import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
 import * as net from "net";
@@ -142,8 +143,7 @@ export function describeWithMoto(title: string, body: (moto: () => Moto) => void
                 if (process.env.REQUIRE_MOTO === "1") {
                     throw new Error(`moto is required (REQUIRE_MOTO=1) but ${started.missing}; ${MOTO_HINT}`);
                 }
-                console.log(`    skipped (no moto: ${started.missing}); to run them: ${MOTO_HINT}`);
-                this.skip();
+                skipBecause(this, `no moto (${started.missing}); to run them: ${MOTO_HINT}`);
             }
             moto = started as Moto;
         });
