@@ -358,13 +358,15 @@ describe("config validation", () => {
         });
     }
 
-    it("formats the error with every key", () => {
+    it("formats the error with every key: both of two problems, each named with its key", () => {
         try {
             parseConfig(stackConfig("consumer", { producerAccountId: "1", tables: [] }));
             assert.fail("expected a ConfigError");
         } catch (err) {
-            assert.match((err as Error).message, /invalid configuration \(2 problems\)/);
-            assert.match((err as Error).message, /connect-analytics:producerAccountId: must be a 12-digit/);
+            const message = (err as Error).message;
+            assert.match(message, /invalid configuration \(2 problems\)/);
+            assert.match(message, /connect-analytics:producerAccountId: must be a 12-digit/);
+            assert.match(message, /connect-analytics:tables: /);
         }
     });
 });

@@ -356,7 +356,13 @@ describe("row filters (lib/rowFilter)", () => {
             ]);
         });
 
-        it("every Connect dataset this project knows has instance_id, so instanceIds works on each", () => {
+        it("the four tables whose columns the project carries (users, contacts = contact_record, agent_hierarchy_groups) each have instance_id, so instanceIds renders on each", () => {
+            assert.deepEqual(Object.keys(CONNECT_TABLE_SCHEMAS).sort(), [
+                "agent_hierarchy_groups",
+                "contact_record",
+                "contacts",
+                "users",
+            ]);
             for (const table of Object.keys(CONNECT_TABLE_SCHEMAS)) {
                 assert.ok(
                     connectFilterColumns(table)?.some((c) => c.name === INSTANCE_ID_COLUMN),

@@ -294,15 +294,34 @@ describe("StackReferences and the first deployment", () => {
     });
 
     it("the full bootstrap (consumer, producer, consumer) converges with no warnings left", async () => {
-        const consumer = await plan("consumer");
+        // 1. The consumer first: no producer outputs yet, so it falls back to its own config and says what is next.
+        const first = await plan("consumer", { peers: { [PRODUCER_STACK]: {} } });
+        assert.ok(
+            first.warnings.some((w) => /no outputs yet.*Next: deploy the producer/.test(w)),
+            first.warnings.join("\n"),
+        );
+        // 2. The producer, reading the consumer's outputs: it grants the role the consumer exported.
+        const producer = await plan("producer", {
+            peers: { [CONSUMER_STACK]: JSON.parse(JSON.stringify(first.outputs)) },
+        });
+        assert.deepEqual(producer.warnings, []);
+        assert.ok(ofType(producer, GRANT).length > 0);
+        assert.ok(ofType(producer, GRANT).every((g) => g.inputs.principal === first.outputs.lambdaRoleArn));
+        // 3. The consumer again, reading the producer's outputs: nothing left to warn about, and the
+        // same links and grants as its first run made from its own config.
+        const second = await plan("consumer", {
+            peers: { [PRODUCER_STACK]: JSON.parse(JSON.stringify(producer.outputs)) },
+        });
+        // The plan's note of the export modes is not a warning.
         assert.deepEqual(
-            consumer.warnings.filter((w) => !w.startsWith("info: export modes:")),
+            second.warnings.filter((w) => !w.startsWith("info: export modes:")),
             [],
         );
         assert.ok(
-            consumer.resources.some(
-                (r) => r.type === "pulumi:pulumi:StackReference" && r.inputs.name === PRODUCER_STACK,
-            ),
+            second.resources.some((r) => r.type === "pulumi:pulumi:StackReference" && r.inputs.name === PRODUCER_STACK),
         );
+        const links = (p: typeof first) => ofType(p, LINK).map((l) => [l.inputs.name, l.inputs.targetTable]);
+        assert.deepEqual(links(second), links(first));
+        assert.deepEqual(second.permissions, first.permissions);
     });
 });
