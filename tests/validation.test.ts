@@ -262,7 +262,8 @@ describe("log levels", () => {
             assert.equal(parseLogLevel(level.toLowerCase()), level);
             assert.equal(parseLogLevel(` ${level} `), level);
         }
-        for (const bad of [undefined, "", "TRACE", "WARNING", "INFO,DEBUG"])
-            {assert.equal(parseLogLevel(bad), undefined);}
+        for (const bad of [undefined, "", "TRACE", "WARNING", "INFO,DEBUG"]) {
+            assert.equal(parseLogLevel(bad), undefined);
+        }
     });
 });
