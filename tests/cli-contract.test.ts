@@ -24,7 +24,13 @@ function asPermissionsInputs(g: LfGrant, grantingAccount: string): ExpectedGrant
     const r = g.resource;
     const resource =
         r.kind === "table"
-            ? { table: { catalogId: r.catalogId, databaseName: r.databaseName, name: r.name } }
+            ? {
+                  // The model's "*" is Lake Formation's TableWildcard (every table of the database).
+                  table:
+                      r.name === "*"
+                          ? { catalogId: r.catalogId, databaseName: r.databaseName, wildcard: true as const }
+                          : { catalogId: r.catalogId, databaseName: r.databaseName, name: r.name },
+              }
             : r.kind === "tableWithColumns"
               ? {
                     tableWithColumns: {

@@ -885,7 +885,10 @@ export const BOTH = [
 /** The SDK's Resource of a hand-written grant (tests/expected-deployments.ts), as AWS takes it. */
 function sdkResource(g: ExpectedGrant): Resource {
     if (g.table) {
-        return { Table: { CatalogId: g.table.catalogId, DatabaseName: g.table.databaseName, Name: g.table.name } };
+        const { catalogId, databaseName } = g.table;
+        return "wildcard" in g.table
+            ? { Table: { CatalogId: catalogId, DatabaseName: databaseName, TableWildcard: {} } }
+            : { Table: { CatalogId: catalogId, DatabaseName: databaseName, Name: g.table.name } };
     }
     if (g.tableWithColumns) {
         const t = g.tableWithColumns;

@@ -22,6 +22,8 @@ export const CONNECT_CATALOG = "444455556666";
 export const ROLE = `arn:aws:iam::${CONSUMER}:role/connect-analytics-lambda-execution-role`;
 export const SALES_ANALYST = `arn:aws:iam::${CONSUMER}:role/sales-analyst`;
 export const SALES_BI = `arn:aws:iam::${CONSUMER}:role/sales-bi`;
+/** The Glue table optimizers' role (compaction, snapshot retention, orphan files) of the export. */
+export const OPTIMIZER = `arn:aws:iam::${CONSUMER}:role/connect-analytics-dev-table-optimizer`;
 export const WORKFORCE_PLANNER = `arn:aws:iam::${CONSUMER}:role/workforce-planner`;
 const LINKS_DB = "connect_analytics_consumer";
 const EXPORT_DB = "connect_analytics_exports";
@@ -35,7 +37,10 @@ export interface ExpectedGrant {
     readonly catalogId: string;
     readonly permissions: readonly string[];
     readonly permissionsWithGrantOptions: readonly string[];
-    readonly table?: { catalogId: string; databaseName: string; name: string };
+    /** One table, or (`wildcard`) every table of the database, today's and future ones. */
+    readonly table?:
+        | { catalogId: string; databaseName: string; name: string }
+        | { catalogId: string; databaseName: string; wildcard: true };
     readonly tableWithColumns?: {
         catalogId: string;
         databaseName: string;
@@ -88,10 +93,18 @@ const roleOnConsumer = (principal = ROLE): ExpectedGrant[] => [
         grant(principal, CONSUMER, ["DESCRIBE"], table(CONSUMER, LINKS_DB, link)),
     ),
 ];
-/** The export's own grants: create tables in its database, and at its registered location. */
+/**
+ * The export's own grants: its role creates tables in its database and at its registered location;
+ * the table optimizers' role gets ALTER, DELETE, DESCRIBE and INSERT on every table of the export's
+ * database ("the role requires Lake Formation ALTER, DESCRIBE, INSERT and DELETE permissions on the
+ * table", glue/latest/dg/optimization-prerequisites.html; no IAMAllowedPrincipals there).
+ */
 const exportGrants: ExpectedGrant[] = [
     grant(ROLE, CONSUMER, ["CREATE_TABLE", "DESCRIBE"], database(CONSUMER, EXPORT_DB)),
     grant(ROLE, CONSUMER, ["DATA_LOCATION_ACCESS"], { dataLocation: { catalogId: CONSUMER, arn: EXPORT_LOCATION } }),
+    grant(OPTIMIZER, CONSUMER, ["ALTER", "DELETE", "DESCRIBE", "INSERT"], {
+        table: { catalogId: CONSUMER, databaseName: EXPORT_DB, wildcard: true },
+    }),
 ];
 
 export const PRODUCER_CATALOG: ExpectedStacks = {

@@ -450,7 +450,7 @@ describe("cli on a deployment shared with many", () => {
     });
 
     it("verify fails on a reader who also holds an all-rows SELECT on a filtered table (granted by hand), naming reader and grant", async () => {
-        const d = connectDeployment(producer, sales);
+        const d = connectDeployment(producer, sales, SHARE_MANY);
         d.aws.account(CONSUMER).grants.push({
             Principal: { DataLakePrincipalIdentifier: BI },
             Resource: {
@@ -476,12 +476,12 @@ describe("cli on a deployment shared with many", () => {
             /reader .*sales-bi reads .*contact_record through filter sales-bi-contact_record, and also holds SELECT on .*contact_record: that grant shows every row/,
         );
         // Without it: one PASS line.
-        const clean = await verify(connectDeployment(producer, sales));
+        const clean = await verify(connectDeployment(producer, sales, SHARE_MANY));
         assert.equal(clean.checks.find((c) => c.id === "reader-bypass")?.status, "PASS");
     });
 
     it("verify fails when IAMAllowedPrincipals holds a grant on the export's tables (readers read them through filters)", async () => {
-        const d = connectDeployment(producer, sales);
+        const d = connectDeployment(producer, sales, SHARE_MANY);
         d.aws.account(CONSUMER).grants.push({
             Principal: { DataLakePrincipalIdentifier: "IAM_ALLOWED_PRINCIPALS" },
             Resource: { Table: { CatalogId: CONSUMER, DatabaseName: "connect_analytics_exports", Name: "users" } },
@@ -496,12 +496,12 @@ describe("cli on a deployment shared with many", () => {
             c.detail,
             /IAMAllowedPrincipals holds ALL on 222222222222:connect_analytics_exports\.users: .*past the filters and grants of .*sales-bi/,
         );
-        const clean = await verify(connectDeployment(producer, sales));
+        const clean = await verify(connectDeployment(producer, sales, SHARE_MANY));
         assert.equal(clean.checks.find((x) => x.id === "iam-allowed-principals:export")?.status, "PASS");
     });
 
     it("verify lists the data cells filters in one paginated call without Table, whatever the number of filtered tables", async () => {
-        const d = connectDeployment(producer, sales);
+        const d = connectDeployment(producer, sales, SHARE_MANY);
         await verify(d);
         assert.equal(d.aws.callsByCommand().ListDataCellsFilterCommand, 1, "one call for every filter (10 here)");
     });
