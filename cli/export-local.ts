@@ -121,7 +121,7 @@ function buildProgram(): Command {
         .option("--prefix <prefix>", "key prefix of the exports", LOCAL_DEFAULTS.prefix)
         .option(
             "--tables <names>",
-            "comma-separated subset of the tables (users,contacts,agent_hierarchy_groups)",
+            "comma-separated subset of the tables (users,contacts,agent_hierarchy_groups,contact_flow_events,agent_queue_statistic_record,agent_statistic_record)",
             list,
         )
         .option("--from <date>", "backfill: first day to merge (with --to)", day("--from"))
@@ -272,6 +272,19 @@ const fmtWindow = (e: TableRunEntry) =>
           : e.mode === "snapshot"
             ? "all"
             : "-";
+/** How many days before the window the run merged again, and why (functions/sweep.ts). */
+function sweptLine(entry: TableRunEntry | undefined): string {
+    const sweep = entry?.sweep ?? null;
+    if (!sweep) return entry?.exportMode === "snapshot" ? "read whole (snapshot)" : "no old day swept";
+    const why = (w: string) => sweep.days.filter((d) => d.why === w).length;
+    const reconciled = sweep.reconciledDays
+        ? `, full reconciliation: ${sweep.reconciledDays.differing} day(s) differed`
+        : "";
+    return sweep.days.length === 0
+        ? `0 old days swept${reconciled}`
+        : `${sweep.days.length} old day(s) swept (${why("touched")} re-delivered, ${why("reconciliation")} by reconciliation)${reconciled}`;
+}
+
 const rel = (p: string | null) => (p ? path.relative(process.cwd(), p) || "." : "-");
 
 function progressLine(entry: TableRunEntry, index: number, total: number, runAttempt: number): string {
@@ -520,8 +533,9 @@ async function main(argv: string[]): Promise<number> {
     console.log("");
     if (result.databaseFile) console.log(`warehouse (DuckDB): ${rel(result.databaseFile)}`);
     for (const c of result.checks) {
+        const entry = summary.tables.find((t) => t.table === c.table);
         console.log(
-            `${c.table}: ${fmtInt(c.rows)} rows, ${fmtInt(c.keys)} distinct keys, ${fmtInt(c.staleVersions)} stale versions` +
+            `${c.table}: ${fmtInt(c.rows)} rows, ${fmtInt(c.keys)} distinct keys, ${fmtInt(c.staleVersions)} stale versions, ${sweptLine(entry)}` +
                 (c.missingKeys > 0 ? `, ${fmtInt(c.missingKeys)} lake keys not merged yet` : "") +
                 (c.extraKeys > 0 ? `, ${fmtInt(c.extraKeys)} rows whose key the lake does not have` : "") +
                 (result.databaseFile ? `; try: ${c.query}` : `; ${c.query}`),

@@ -21,12 +21,13 @@
  * small, with explanations here rather than inside function bodies.
  */
 import { icebergRoot } from "../lib/names";
-import { isIsoDay, utcDay } from "./dates";
+import { addDays, isIsoDay, utcDay } from "./dates";
 import { describeError, exportError, isExportError } from "./errors";
 import { acquireLease } from "./lease";
 import * as plan from "./plan";
 import { backoffDelay, RETRY_BACKOFF } from "./retry";
 import * as sql from "./sql";
+import { sweepKey, sweepSkipped, sweepTable, TOUCHED_COLUMN, type SweepState } from "./sweep";
 import type {
     Clock,
     Column,
@@ -120,7 +121,7 @@ const STATUSES = ["running", "succeeded", "failed", "incomplete", "up_to_date"];
 export async function readState<T>(
     store: ObjectStore,
     key: string,
-    kind: "watermark" | "manifest" | "index",
+    kind: "watermark" | "manifest" | "index" | "sweep",
     end = "",
 ): Promise<T | undefined> {
     const text = await store.getText(key);
@@ -134,6 +135,15 @@ export async function readState<T>(
     }
     if (kind === "watermark" && !(isIsoDay(x?.through) && x.through <= end)) {
         why ??= `"through" must be a real day no later than the last complete day ${end}, got ${JSON.stringify(x?.through)}`;
+    }
+    if (
+        kind === "sweep" &&
+        !(
+            ["string", "object"].includes(typeof x?.touchedThrough) &&
+            (x.reconciledOn === null || isIsoDay(x.reconciledOn))
+        )
+    ) {
+        why ??= "not {touchedThrough, reconciledOn}";
     }
     if (kind === "index" && !(x?.days && Array.isArray(x.retired) && Array.isArray(x.pending))) {
         why ??= "not {days, retired, pending}";
@@ -171,6 +181,7 @@ export async function readState<T>(
                 'Set "through" to the last day merged, or delete it to reload the table from its first day (merging again is harmless).',
             manifest: "Delete it to start the run over, or use a new run id.",
             index: "Restore it from the bucket's object versions, or delete it and backfill the days to rebuild it.",
+            sweep: "Delete it: the next run starts the sweep again from the data as it stands, and reconciles every day.",
         };
         throw exportError("STORE", `${store.uri(key)} is unusable: ${why}. ${fix[kind]}`);
     }
@@ -408,6 +419,7 @@ async function runTable(
     const iceberg = settings.target === "iceberg";
     const e: Entry = {
         table: table.name,
+        exportMode: table.exportMode,
         mode: plan.tableMode(table, request.backfill),
         status: "running",
         window: null,
@@ -420,6 +432,7 @@ async function runTable(
         bytesScanned: 0,
         schemaChanges: [],
         reconciliation: null,
+        sweep: null,
         queryExecutionIds: [],
         output: null,
         watermarkBefore: null,
@@ -510,6 +523,44 @@ async function runTable(
         if (!window && e.watermarkAfter && e.watermarkAfter !== e.watermarkBefore) {
             await saveWatermark(e.watermarkAfter);
         }
+        // The days before the window that received records again (functions/sweep.ts).
+        if (p.mode === "incremental" && !sweepSkipped(table, columns)) {
+            const scanned = e.bytesScanned;
+            const swept = await sweepTable({
+                table,
+                source,
+                dialect: d,
+                target: iceberg ? d.qualified(settings.exportDatabase, table.name) : undefined,
+                before: window?.from ?? addDays(end, 1),
+                end,
+                runDate: ctx.runDate,
+                chunkDays: size,
+                reconcileEveryDays: settings.reconcileEveryDays ?? 30,
+                firstLoad: watermark === undefined,
+                state: await readState<SweepState>(store, sweepKey(table.name), "sweep"),
+                run: (text, step) => run(text, { step, reads: { to: end }, results: true }),
+                merge: (days, after) =>
+                    merge({
+                        table,
+                        source,
+                        columns,
+                        days,
+                        ...(after ? { touched: { column: TOUCHED_COLUMN, after } } : {}),
+                    }),
+                canStart: () => ctx.remainingMs() - limits.reserveMs >= Math.max(limits.minStartMs, slowest * 1.5),
+                save: (s) =>
+                    store.putText(
+                        sweepKey(table.name),
+                        JSON.stringify({
+                            table: table.name,
+                            ...s,
+                            runId: request.runId,
+                            updatedAt: new Date(clock.now()).toISOString(),
+                        }),
+                    ),
+            });
+            e.sweep = { ...swept, bytesScanned: e.bytesScanned - scanned };
+        }
         if (p.mode === "backfill" && !e.watermarkAfter) {
             const message = `${table.name} has no watermark yet and this backfill set none: the next scheduled run loads all its history`;
             ctx.log.warn("backfill_without_watermark", { runId: request.runId, table: table.name, message });
@@ -548,7 +599,7 @@ async function icebergTarget(ctx: TableContext, e: Entry, table: ExportTableSpec
         e.schemaChanges = added.map((c) => `${c.name} ${c.type}`);
     }
     return async (spec: sql.MergeSource) => {
-        const reads = spec.window ?? "all";
+        const reads = spec.days ?? spec.window ?? "all";
         const st = sql.statements({ ...spec, target: d.qualified(db, table.name) }, d);
         const preview = await run(st.preview, { step: "preview", reads, results: true });
         const source = byDay(preview.rows, "source_keys", "source_rows");
@@ -563,12 +614,12 @@ async function icebergTarget(ctx: TableContext, e: Entry, table: ExportTableSpec
         }
         e.rowsInserted! += changes.keys;
         e.rowsUpdated! += changes.rows;
-        const target = byDay(
-            (await run(st.target, { step: "reconcile", results: true })).rows,
-            "target_keys",
-            "target_rows",
-        );
+        const targetRows = (await run(st.target, { step: "reconcile", results: true })).rows;
+        const target = byDay(targetRows, "target_keys", "target_rows");
         const r = sql.reconcile(source.days, target.days, !table.timeColumn && table.exportMode !== "snapshot");
+        // The sweep's check also counts keys the target holds at an older version than re-delivered.
+        const stale = targetRows.reduce((n, row) => n + Number(row.stale_keys ?? 0), 0);
+        if (stale) r.problems.push(`${stale} key(s) older in the target than re-delivered`);
         e.reconciliation = {
             sourceKeys: source.keys,
             sourceRows: source.rows,
@@ -579,7 +630,7 @@ async function icebergTarget(ctx: TableContext, e: Entry, table: ExportTableSpec
         if (r.problems.length) {
             throw exportError(
                 "RECONCILIATION",
-                `after merging ${spec.window ? `${spec.window.from}..${spec.window.to}` : "the table"} the target's keys differ from the source's: ${r.problems.slice(0, 5).join("; ")}. ` +
+                `after merging ${spec.days ? `the swept days ${spec.days.join(", ")}` : spec.window ? `${spec.window.from}..${spec.window.to}` : "the table"} the target's keys differ from the source's: ${r.problems.slice(0, 5).join("; ")}. ` +
                     `The watermark stays before these days; inspect ${e.output} and run again (a record landing during the merge shows here once)`,
             );
         }
@@ -609,11 +660,11 @@ async function filesTarget(ctx: TableContext, e: Entry, table: ExportTableSpec, 
     for (const folder of leftovers) await store.deletePrefix(folder);
     if (leftovers.length) await write({ ...index, retired: [], pending: [] });
     return async (spec: sql.MergeSource) => {
-        const reads = spec.window ?? "all";
+        const reads = spec.days ?? spec.window ?? "all";
         const st = sql.sourceStatements(spec, engine.dialect);
         const source = byDay((await run(st.days, { step: "days", reads, results: true })).rows, "keys", "rows");
         e.rowsRead += source.rows;
-        const dest = `${settings.prefix}/${table.name}/run=${ctx.request.runId}/${ctx.runAttempt}-${spec.window?.from ?? "all"}/`;
+        const dest = `${settings.prefix}/${table.name}/run=${ctx.request.runId}/${ctx.runAttempt}-${spec.days ? `sweep-${spec.days[0]}` : (spec.window?.from ?? "all")}/`;
         const folder = (day: string) => (table.timeColumn ? `${dest}dt=${day}/` : dest);
         await write({ ...index, pending: [...index.pending, dest] });
         const text = engine.dialect.writeFiles(st.files, store.uri(dest), settings.format, !!table.timeColumn);

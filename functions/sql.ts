@@ -307,3 +307,54 @@ export function reconcile(
     }
     return { targetKeys, targetRows, problems };
 }
+
+/**
+ * The late-update sweep's narrow statements (functions/sweep.ts), over the days before `before`
+ * (the run's window): `baseline`, the greatest touched value up to `end`; `touched`, per day, the
+ * rows touched after `after` and the greatest touched value (the time and touched columns only);
+ * `differing`, the full reconciliation: per day, distinct keys and (merge) the greatest version of
+ * source and target (key, version and time columns), and the days where they differ, or where the
+ * target holds a key twice. A day only the target has (past Connect's retention) is no difference.
+ */
+export function sweepStatements(
+    table: ExportTableSpec,
+    source: string,
+    target: string | undefined,
+    range: { readonly before: string; readonly end: string; readonly after?: string },
+    d: Dialect,
+    column: string,
+) {
+    const q = quoteIdent;
+    const time = table.timeColumn!;
+    const upTo = (to: string, prune = true) => {
+        const p = prune && d.sourcePrune({ to });
+        return `${p ? `${p} AND ` : ""}${timeRangePredicate(time, { to })}`;
+    };
+    const last = addDays(range.before, -1);
+    const day = `CAST(CAST(${q(time)} AS DATE) AS VARCHAR)`;
+    const oldDay = `CASE WHEN ${q(time)} < TIMESTAMP '${range.before} 00:00:00' THEN ${day} END`;
+    const key = table.primaryKey ?? [];
+    const keys = key.map(q).join(", ");
+    const v = table.exportMode === "merge" && table.versionColumn ? q(table.versionColumn) : undefined;
+    const t = q(column);
+    const stats = (from: string, where: string) =>
+        `SELECT "__day" AS "day", count(*) AS "keys", sum("__n") AS "rows"${v ? `, max(${v}) AS "v"` : ""} ` +
+        `FROM (SELECT ${keys}, count(*) AS "__n"${v ? `, max(${v}) AS ${v}` : ""}, min(${day}) AS "__day" FROM ${from} ` +
+        `WHERE ${where} AND ${key.map((k) => `${q(k)} IS NOT NULL`).join(" AND ")} GROUP BY ${keys}) AS "g" GROUP BY "__day"`;
+    return {
+        baseline: `SELECT CAST(max(${t}) AS VARCHAR) AS "touched_max" FROM ${source} WHERE ${upTo(range.end)}`,
+        // Rows of the window's days count toward the greatest touched value only: the window merged them.
+        touched:
+            range.after === undefined
+                ? undefined
+                : `SELECT ${oldDay} AS "day", count(*) AS "touched_rows", CAST(max(${t}) AS VARCHAR) AS "touched_max" ` +
+                  `FROM ${source} WHERE ${upTo(range.end)} AND ${t} > TIMESTAMP ${sqlString(range.after)} GROUP BY ${oldDay}`,
+        differing:
+            target === undefined
+                ? undefined
+                : `SELECT "s"."day" AS "day", "s"."keys" AS "keys_in_source", "t"."keys" AS "keys_in_target" ` +
+                  `FROM (${stats(source, upTo(last))}) AS "s" LEFT JOIN (${stats(target, upTo(last, false))}) AS "t" ON "t"."day" = "s"."day" ` +
+                  `WHERE "t"."day" IS NULL OR "t"."keys" <> "s"."keys" OR "t"."rows" <> "t"."keys"` +
+                  (v ? ` OR ("s"."v" IS NULL) <> ("t"."v" IS NULL) OR "s"."v" <> "t"."v"` : ""),
+    };
+}

@@ -98,9 +98,37 @@ export interface Reconciliation {
     readonly ok: boolean;
 }
 
+/**
+ * The late-update sweep of a table in a run (functions/sweep.ts): the days before the window it
+ * merged again, and why.
+ */
+export interface SweepEntry {
+    /** Rows touched after this instant were looked for (the last sweep's greatest, less the overlap); null: the first sweep, which only records where it starts. */
+    readonly touchedAfter: string | null;
+    /** The greatest touched value seen so far, where the next run starts. */
+    readonly touchedThrough: string | null;
+    /**
+     * Days merged again, oldest first: `touched` (rows re-delivered since the last sweep: their
+     * touched rows merged) or `reconciliation` (the full reconciliation found its keys or newest
+     * version differ: merged whole); `rows`: the touched rows found in it.
+     */
+    readonly days: readonly {
+        readonly day: string;
+        readonly why: "touched" | "reconciliation";
+        readonly rows: number;
+    }[];
+    /** The full reconciliation, when it ran: over the days before `before`, how many differed. */
+    readonly reconciledDays: { readonly before: string; readonly differing: number } | null;
+    /** What the sweep's statements scanned (included in the entry's bytesScanned). */
+    readonly bytesScanned: number;
+}
+
 /** One table's outcome in a run: a manifest entry and a log line. */
 export interface TableRunEntry {
     readonly table: string;
+    /** How the table is written (merge, insertOnly, snapshot). */
+    readonly exportMode: ExportTableSpec["exportMode"];
+    /** What the run read: the window (incremental), given days (backfill), or all (snapshot). */
     readonly mode: TableMode;
     readonly status: TableStatus;
     /** Days this run reads (lookback included); null for snapshots and tables with nothing to read. */
@@ -118,6 +146,8 @@ export interface TableRunEntry {
     readonly schemaChanges: readonly string[];
     /** Of the last chunk (per-chunk checks all had to pass). */
     readonly reconciliation: Reconciliation | null;
+    /** The late-update sweep of days before the window; null when it did not run (see functions/sweep.ts). */
+    readonly sweep: SweepEntry | null;
     readonly queryExecutionIds: readonly string[];
     /** The target table (iceberg) or the index of current folders (files). */
     readonly output: string | null;
@@ -255,7 +285,7 @@ export interface StatementInfo {
     /** 1-based attempt; a token for idempotent query starts. */
     readonly attempt: number;
     /** Source days the statement reads: a range, "all", or undefined when it reads no source. */
-    readonly reads?: DayRange | "all";
+    readonly reads?: DayRange | "all" | readonly string[];
     /** The caller needs the result rows (aggregates only: a handful of rows). */
     readonly results?: boolean;
     /** The folder a statement writes files to (the engine may need to create it). */

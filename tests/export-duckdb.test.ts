@@ -92,7 +92,15 @@ describe("local export on DuckDB", function () {
                 ["users", 150],
                 ["contacts", result.checks[1].keys],
                 ["agent_hierarchy_groups", 16],
+                ["contact_flow_events", result.checks[3].keys],
+                ["agent_queue_statistic_record", result.checks[4].keys],
+                // No key: a snapshot holds the source's rows as they are.
+                ["agent_statistic_record", result.checks[5].rows],
             ],
+        );
+        assert.deepEqual(
+            summary!.tables.map((t) => t.exportMode),
+            ["merge", "merge", "merge", "insertOnly", "merge", "snapshot"],
         );
         const [{ n }] = await target<{ n: number }>(`SELECT count(*)::INT AS n FROM contacts`);
         assert.equal(n, result.checks[1].rows);
@@ -227,6 +235,9 @@ describe("local export on DuckDB", function () {
                 ["users", 150],
                 ["contacts", 0],
                 ["agent_hierarchy_groups", 16],
+                ["contact_flow_events", 0],
+                ["agent_queue_statistic_record", 0],
+                ["agent_statistic_record", 0],
             ],
         );
     });
@@ -253,6 +264,9 @@ describe("local export on DuckDB", function () {
                 ["users", "succeeded", "optimize+vacuum"],
                 ["contacts", "succeeded", "optimize+vacuum"],
                 ["agent_hierarchy_groups", "succeeded", "optimize+vacuum"],
+                ["contact_flow_events", "succeeded", "optimize+vacuum"],
+                ["agent_queue_statistic_record", "succeeded", "optimize+vacuum"],
+                ["agent_statistic_record", "succeeded", "optimize+vacuum"],
             ],
         );
     });

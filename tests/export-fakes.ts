@@ -139,7 +139,9 @@ export type StatementKind =
     | "unload"
     | "optimize"
     | "vacuum"
-    | "probe";
+    | "probe"
+    /** The late-update sweep's narrow statements (functions/sweep.ts): no rows here, so nothing to sweep. */
+    | "sweep";
 
 /** What one statement start does. */
 export type QueryBehaviour =
@@ -178,6 +180,7 @@ function classify(sql: string): StatementKind {
     if (sql.startsWith("OPTIMIZE")) return "optimize";
     if (sql.startsWith("VACUUM")) return "vacuum";
     if (sql.includes('"first_day"')) return "bounds";
+    if (sql.includes('"touched_max"') || sql.includes('"keys_in_source"')) return "sweep";
     if (sql.includes('"source_keys"')) return "preview";
     if (sql.includes('"target_keys"')) return "reconcile";
     if (sql.includes('AS "keys"')) return "days";

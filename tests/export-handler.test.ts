@@ -156,7 +156,23 @@ describe("export handler (Athena, Glue and S3 mocked)", () => {
                 reconciliation: { sourceKeys: 30, sourceRows: 36, targetKeys: 30, targetRows: 30, ok: true },
             },
         );
-        assert.equal(c.bytesScanned, 4096 * 16, "bounds and three statements per chunk (the table comes from Glue)");
+        assert.equal(
+            c.bytesScanned,
+            4096 * 17,
+            "bounds, three statements per chunk (the table comes from Glue), and the late-update sweep's baseline",
+        );
+        assert.deepEqual(c.sweep, {
+            touchedAfter: null,
+            touchedThrough: null,
+            days: [],
+            reconciledDays: null,
+            bytesScanned: 4096,
+        });
+        assert.deepEqual(
+            aws.json("state/sweeps/contacts.json"),
+            { ...aws.json("state/sweeps/contacts.json"), touchedThrough: null, reconciledOn: "2025-02-01" },
+            "the first load counts as a full reconciliation",
+        );
         assert.equal(manifest().status, "succeeded");
         assert.equal(entry("users").rowsInserted, 10);
         assert.deepEqual(

@@ -81,6 +81,7 @@ import {
     type LakeShape,
     type LakeState,
 } from "./syntheticLake";
+import { DATASET_ENTRIES } from "./syntheticDatasets";
 import { LocalUsageError } from "./usage";
 
 export interface LocalExportOptions {
@@ -203,8 +204,13 @@ export interface LocalExportResult {
     readonly readerView?: ReaderView;
 }
 
+/**
+ * The local run's tables: the stack's default tables and the synthetic lake's others
+ * (contact_flow_events: insertOnly; agent_queue_statistic_record: merge; agent_statistic_record:
+ * snapshot), each with its dataset's documented keys and mode.
+ */
 export function defaultTableSpecs(): { name: string; linkName: string; timeColumn?: string }[] {
-    return DEFAULT_TABLES.map((name) => ({
+    return [...DEFAULT_TABLES, ...DATASET_ENTRIES].map((name) => ({
         name,
         linkName: `${name}_link`,
         ...(DEFAULT_TIME_COLUMNS[name] ? { timeColumn: DEFAULT_TIME_COLUMNS[name] } : {}),

@@ -8,6 +8,8 @@
  *    records in an old day). Some versions come out of order (`outOfOrderFiles`): older ones
  *    after newer, in the same delivery and a day later, and equal versions with other content.
  *    With `newColumn`, deliveries from then on carry a column the earlier files lack.
+ *  - old updates of contacts 30 to 400 days old, and the tables contact_flow_events,
+ *    agent_queue_statistic_record and agent_statistic_record: ./syntheticDatasets.ts.
  *  - `users` and `agent_hierarchy_groups`: snapshot tables of configuration records; later
  *    deliveries add new versions of a few users (a later `last_modified_timestamp`).
  *  - Connect instances: one random instance id, or the ids given (`instanceIds`, e.g. a producer
@@ -32,6 +34,7 @@ import { CONNECT_TABLE_SCHEMAS, type ConnectColumn } from "../../lib/connectSche
 import { addDays, isIsoDay } from "../dates";
 import { quoteIdent, sqlString } from "../sql";
 import { duckdbType, GLOB_CHARACTERS, LAKE_PARTITION_COLUMN } from "./duckdbSql";
+import { DATASET_ENTRIES, deliverDatasets } from "./syntheticDatasets";
 
 export interface LakeShape {
     /** Contacts over the first `days` days. */
@@ -59,7 +62,7 @@ export const FIRST_LAKE_DAY = "2000-01-01";
 export const LAST_LAKE_START = "2099-12-31";
 export const LAKE_GENERATOR = "connect-analytics synthetic lake";
 /** Folders and files a lake holds besides lake.json: the only things ever deleted from a lake. */
-export const LAKE_ENTRIES = ["contacts", "users", "agent_hierarchy_groups"];
+export const LAKE_ENTRIES = ["contacts", "users", "agent_hierarchy_groups", ...DATASET_ENTRIES];
 /** A column Connect added to contact_record, appearing in deliveries made with `newColumn`. */
 export const NEW_CONTACT_COLUMN = { name: "answering_machine_detection_status", type: "VARCHAR" } as const;
 /** Late contacts arrive this many days after their day. */
@@ -307,6 +310,8 @@ export async function addLakeDay(
 export interface DeliveryOptions {
     /** The new day's contacts carry NEW_CONTACT_COLUMN (and every later day's). */
     readonly newColumn?: boolean;
+    /** Share of the contacts of each day 30 to 400 days old updated by the delivery (default 0.5%). */
+    readonly oldUpdates?: number;
     /** Called after each file is written, before lake.json lists it (a test kills the process here). */
     readonly afterFile?: (file: string) => void;
 }
@@ -356,6 +361,21 @@ async function deliver(
     if (k >= 1) await contactFile(k - 1, "update", "update");
     if (k >= LATE_DAYS) await contactFile(k - LATE_DAYS, "late", "late");
     for (const [j, kind] of outOfOrderFiles(k)) await contactFile(j, kind, kind);
+    Object.assign(
+        files,
+        await deliverDatasets({
+            connection,
+            dir,
+            start,
+            k,
+            seed: info.generatedWith.seed,
+            files,
+            share: options.oldUpdates,
+            ...(withColumn ? { newColumn: NEW_CONTACT_COLUMN } : {}),
+            begin,
+            afterFile: options.afterFile,
+        }),
+    );
     for (const [table, records] of [
         ["users", k === 0 ? withDuplicates(dims.users, 2) : changedUsers(dims.users, k, day)],
         ["agent_hierarchy_groups", k === 0 ? withDuplicates(dims.groups, 1) : []],

@@ -1,0 +1,225 @@
+/**
+ * The late-update sweep (functions/sweep.ts), run for real on DuckDB (runner, engine, statements)
+ * over a lake written here: contacts over 301 days, then updates 3, 40 and 300 days old re-delivered
+ * into their own days with a newer data_lake_last_processed_timestamp, a run with no update, an
+ * update whose touched value did not move (the field "cannot be used to determine reliably data
+ * freshness") found by the monthly full reconciliation, and an event table (insertOnly) that gets
+ * events of an old day again. After each run the target equals the lake's latest version of each
+ * key, computed straight from the files.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { addDays } from "../functions/dates";
+import { attachLake, attachTarget, createDuckdbEngine } from "../functions/local/duckdbEngine";
+import { createFsObjectStore } from "../functions/local/fsStore";
+import { createJsonLogger } from "../functions/log";
+import { runExport } from "../functions/runner";
+import type { ExportTableSpec, TableRunEntry } from "../functions/types";
+
+const CONTACTS: ExportTableSpec = {
+    name: "contacts",
+    linkName: "contacts_link",
+    timeColumn: "initiation_timestamp",
+    primaryKey: ["instance_id", "contact_id"],
+    versionColumn: "last_update_timestamp",
+    exportMode: "merge",
+};
+const EVENTS: ExportTableSpec = {
+    name: "contact_flow_events",
+    linkName: "contact_flow_events_link",
+    timeColumn: "start_timestamp",
+    primaryKey: ["event_id", "instance_id"],
+    exportMode: "insertOnly",
+};
+const FIRST = "2025-01-01";
+/** The first run's date: the lake holds FIRST .. E - 1 (301 days). */
+const E = addDays(FIRST, 301);
+
+/** One row of a table: its key, day (partition), version and touched instants, and content. */
+interface Row {
+    readonly id: string;
+    readonly day: string;
+    /** The version (contacts) or start (events) instant; the day's 09:00 unless given. */
+    readonly at?: string;
+    /** data_lake_last_processed_timestamp; the day's 10:00 unless given. */
+    readonly touched?: string;
+    readonly channel?: string;
+}
+
+const select = (table: ExportTableSpec, rows: readonly Row[]) => {
+    const values = rows
+        .map(
+            (r) =>
+                `('i-1', '${r.id}', TIMESTAMP '${r.day} 09:00:00', TIMESTAMP '${r.at ?? `${r.day} 09:00:00`}', ` +
+                `'${r.channel ?? "VOICE"}', TIMESTAMP '${r.touched ?? `${r.day} 10:00:00`}', DATE '${r.day}')`,
+        )
+        .join(", ");
+    const [key, time, version] =
+        table === CONTACTS
+            ? ["contact_id", "initiation_timestamp", "last_update_timestamp"]
+            : ["event_id", "start_timestamp", "end_timestamp"];
+    return (
+        `SELECT instance_id, ${key}, ${time}, ${version}, channel, data_lake_last_processed_timestamp, dt FROM (VALUES ${values}) ` +
+        `AS t(instance_id, ${key}, ${time}, ${version}, channel, data_lake_last_processed_timestamp, dt)`
+    );
+};
+
+describe("the late-update sweep on DuckDB: every key at its latest version, whatever the age of the update", function () {
+    this.timeout(120_000);
+    let db: DuckDBInstance;
+    let conn: DuckDBConnection;
+    let dir: string;
+    let deliveries = 0;
+
+    before(async () => {
+        db = await DuckDBInstance.create(":memory:", { threads: "2" });
+        conn = await db.connect();
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "export-sweep-"));
+    });
+    after(() => {
+        conn.closeSync();
+        db.closeSync();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const lake = () => path.join(dir, "lake");
+
+    /** One delivery: a file per day of the rows given (DuckDB's PARTITION_BY writes one folder a day). */
+    async function deliver(table: ExportTableSpec, rows: readonly Row[]): Promise<void> {
+        const to = path.join(lake(), table.name);
+        fs.mkdirSync(to, { recursive: true });
+        await conn.run(
+            `COPY (${select(table, rows)}) TO '${to}' (FORMAT PARQUET, PARTITION_BY (dt), APPEND, FILENAME_PATTERN 'delivery-${++deliveries}-{uuid}')`,
+        );
+    }
+
+    /** The scheduled run of `runDate` over the lake as delivered so far. */
+    async function run(runDate: string): Promise<Record<string, TableRunEntry>> {
+        await attachLake(conn, lake(), "src", [CONTACTS, EVENTS]);
+        await conn.run("DETACH DATABASE IF EXISTS exp");
+        await attachTarget(conn, path.join(dir, "target.duckdb"), "exp");
+        const now = Date.parse(`${runDate}T02:00:00Z`);
+        const summary = await runExport({
+            settings: {
+                prefix: "connect",
+                target: "iceberg",
+                format: "parquet",
+                lookbackDays: 3,
+                chunkDays: 30,
+                reconcileEveryDays: 30,
+                sourceDatabase: "src",
+                exportDatabase: "exp",
+                tables: [CONTACTS, EVENTS],
+            },
+            request: { runId: `run-${runDate}`, runDate, trigger: "schedule", force: false },
+            engine: createDuckdbEngine({
+                connection: conn,
+                lakeDir: lake(),
+                sourceDatabase: "src",
+                exportDatabase: "exp",
+                databaseFile: path.join(dir, "target.duckdb"),
+            }),
+            store: createFsObjectStore(path.join(dir, "out")),
+            log: createJsonLogger("ERROR", () => undefined),
+            clock: { now: () => now, sleep: async () => undefined, random: () => 0.5 },
+            remainingMs: () => Infinity,
+            owner: "test",
+        });
+        assert.equal(summary.status, "succeeded", JSON.stringify(summary.failedTables));
+        await sameAsLake();
+        return Object.fromEntries(summary.tables.map((t) => [t.table, t]));
+    }
+
+    /** The target holds each key of the lake once, at its newest version (contacts), or as first written (events). */
+    async function sameAsLake(): Promise<void> {
+        const count = async (sql: string) => Number((await conn.runAndReadAll(sql)).getRows()[0][0]);
+        const contacts = `read_parquet('${lake()}/contacts/*/*.parquet', hive_partitioning = false)`;
+        const newest = `SELECT contact_id, max(last_update_timestamp) AS v FROM ${contacts} GROUP BY contact_id`;
+        assert.equal(await count(`SELECT count(*) FROM exp.contacts`), await count(`SELECT count(*) FROM (${newest})`));
+        assert.equal(
+            await count(`SELECT count(*) FROM (SELECT DISTINCT contact_id FROM exp.contacts)`),
+            await count(`SELECT count(*) FROM exp.contacts`),
+        );
+        const stale = `SELECT count(*) FROM (${newest}) AS s JOIN exp.contacts AS t USING (contact_id) WHERE t.last_update_timestamp <> s.v`;
+        assert.equal(await count(stale), 0, "every contact at its newest version");
+        const events = `read_parquet('${lake()}/contact_flow_events/*/*.parquet', hive_partitioning = false)`;
+        const missing = `SELECT count(*) FROM (SELECT DISTINCT event_id FROM ${events}) WHERE event_id NOT IN (SELECT event_id FROM exp.contact_flow_events)`;
+        assert.equal(await count(missing), 0, "every event key once");
+        assert.equal(
+            await count(`SELECT count(*) FROM exp.contact_flow_events`),
+            await count(`SELECT count(DISTINCT event_id) FROM ${events}`),
+        );
+    }
+
+    const days = (entry: TableRunEntry) => entry.sweep!.days.map((d) => `${d.day} ${d.why}`);
+
+    it("first load, updates 3, 40 and 300 days old, a run with no update, and the monthly reconciliation", async () => {
+        // 301 days: two contacts and one event on every fifth day and on the days the test updates.
+        const ages = [300, 120, 100, 40, 3, 2, 1];
+        const history = Array.from({ length: 301 }, (_, i) => addDays(FIRST, i)).filter(
+            (day, i) => i % 5 === 0 || ages.some((age) => addDays(E, -age) === day),
+        );
+        await deliver(
+            CONTACTS,
+            history.flatMap((day) => [
+                { id: `c-${day}-a`, day },
+                { id: `c-${day}-b`, day },
+            ]),
+        );
+        await deliver(
+            EVENTS,
+            history.map((day) => ({ id: `e-${day}`, day })),
+        );
+        const first = await run(E);
+        assert.equal(first.contacts.sweep!.touchedAfter, null, "the first load records where the sweep starts");
+        assert.equal(first.contacts.sweep!.touchedThrough, `${addDays(E, -1)} 10:00:00`);
+
+        // Day E: new contacts, and updates of contacts 3, 40 and 300 days old, touched on day E.
+        const update = (age: number): Row => ({
+            id: `c-${addDays(E, -age)}-a`,
+            day: addDays(E, -age),
+            at: `${E} 06:00:00`,
+            touched: `${E} 07:00:00`,
+            channel: "CHAT",
+        });
+        await deliver(CONTACTS, [{ id: `c-${E}-a`, day: E }, update(3), update(40), update(300)]);
+        // Events never change: an old day's event delivered again (touched again), and one that came late.
+        await deliver(EVENTS, [
+            { id: `e-${E}`, day: E },
+            { id: `e-${addDays(E, -120)}`, day: addDays(E, -120), touched: `${E} 07:00:00` },
+            { id: `e-late`, day: addDays(E, -120), touched: `${E} 07:00:00` },
+        ]);
+        const second = await run(addDays(E, 1));
+        assert.deepEqual(
+            second.contacts.window,
+            { from: addDays(E, -3), to: E },
+            "the 3-day-old update is in the window",
+        );
+        assert.deepEqual(days(second.contacts), [`${addDays(E, -300)} touched`, `${addDays(E, -40)} touched`]);
+        assert.equal(
+            second.contacts.sweep!.touchedAfter,
+            `${addDays(E, -1)} 08:00:00.000`,
+            "the last sweep's greatest, less 2 hours",
+        );
+        assert.deepEqual(days(second.contact_flow_events), [`${addDays(E, -120)} touched`]);
+        assert.ok(second.contacts.sweep!.bytesScanned > 0);
+
+        // Day E+1: new contacts only. No old update: no day swept.
+        await deliver(CONTACTS, [{ id: `c-${addDays(E, 1)}-a`, day: addDays(E, 1) }]);
+        const third = await run(addDays(E, 2));
+        assert.deepEqual(days(third.contacts), []);
+        assert.deepEqual(days(third.contact_flow_events), []);
+        assert.equal(third.contacts.sweep!.reconciledDays, null, "the full reconciliation is not due before 30 days");
+
+        // An update whose touched value did not move: the sweep cannot see it; the monthly reconciliation does.
+        await deliver(CONTACTS, [
+            { id: `c-${addDays(E, -100)}-b`, day: addDays(E, -100), at: `${addDays(E, 2)} 05:00:00` },
+            { id: `c-${addDays(E, 2)}-a`, day: addDays(E, 2) },
+        ]);
+        const monthly = await run(addDays(E, 31));
+        assert.deepEqual(days(monthly.contacts), [`${addDays(E, -100)} reconciliation`]);
+        assert.deepEqual(monthly.contacts.sweep!.reconciledDays, { before: addDays(E, -1), differing: 1 });
+    });
+});
