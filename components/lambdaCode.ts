@@ -37,7 +37,7 @@ async function serializeAndMinify(handler: Handler): Promise<string> {
     const minified = await minify(serialized.text, {
         ecma: 2020,
         module: false,
-        mangle: { keep_fnames: true },
+        mangle: false,
         compress: { passes: 1 },
         format: { comments: false },
     });

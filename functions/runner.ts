@@ -27,7 +27,7 @@ import { acquireLease } from "./lease";
 import * as plan from "./plan";
 import { backoffDelay, RETRY_BACKOFF } from "./retry";
 import * as sql from "./sql";
-import { sweepKey, sweepSkipped, sweepTable, TOUCHED_COLUMN, type SweepState } from "./sweep";
+import { startSweep, sweepKey, sweepSkipped, sweepTable, TOUCHED_COLUMN, type SweepState } from "./sweep";
 import type {
     Clock,
     Column,
@@ -139,7 +139,7 @@ export async function readState<T>(
     if (
         kind === "sweep" &&
         !(
-            ["string", "object"].includes(typeof x?.touchedThrough) &&
+            (x?.touchedThrough === null || typeof x?.touchedThrough === "string") &&
             (x.reconciledOn === null || isIsoDay(x.reconciledOn))
         )
     ) {
@@ -501,6 +501,33 @@ async function runTable(
         if (p.resumeFrom) e.committedThrough = previous!.committedThrough;
         await ctx.progress(done("running"));
         const merge = await (iceberg ? icebergTarget : filesTarget)(ctx, e, table, columns, run);
+        // The late-update sweep of the days before the window (functions/sweep.ts): a first load
+        // records where it starts before its first chunk; later runs sweep after their window.
+        const sweeping = p.mode === "incremental" && !sweepSkipped(table, columns);
+        const sweepRun = (text: string, step: string) => run(text, { step, reads: { to: end }, results: true });
+        const saveSweep = (s: Pick<SweepState, "touchedThrough" | "reconciledOn">) =>
+            store.putText(
+                sweepKey(table.name),
+                JSON.stringify({
+                    table: table.name,
+                    ...s,
+                    runId: request.runId,
+                    updatedAt: new Date(clock.now()).toISOString(),
+                }),
+            );
+        if (sweeping && watermark === undefined) {
+            const scanned = e.bytesScanned;
+            const started = await startSweep({
+                table,
+                source,
+                dialect: d,
+                end,
+                runDate: ctx.runDate,
+                run: sweepRun,
+                save: saveSweep,
+            });
+            e.sweep = { ...started, bytesScanned: e.bytesScanned - scanned };
+        }
         let slowest = 0;
         const limits = { ...DEFAULT_LIMITS, ...ctx.limits };
         for (const chunk of chunks) {
@@ -523,8 +550,7 @@ async function runTable(
         if (!window && e.watermarkAfter && e.watermarkAfter !== e.watermarkBefore) {
             await saveWatermark(e.watermarkAfter);
         }
-        // The days before the window that received records again (functions/sweep.ts).
-        if (p.mode === "incremental" && !sweepSkipped(table, columns)) {
+        if (sweeping && watermark !== undefined) {
             const scanned = e.bytesScanned;
             const swept = await sweepTable({
                 table,
@@ -536,9 +562,8 @@ async function runTable(
                 runDate: ctx.runDate,
                 chunkDays: size,
                 reconcileEveryDays: settings.reconcileEveryDays ?? 30,
-                firstLoad: watermark === undefined,
                 state: await readState<SweepState>(store, sweepKey(table.name), "sweep"),
-                run: (text, step) => run(text, { step, reads: { to: end }, results: true }),
+                run: sweepRun,
                 merge: (days, after) =>
                     merge({
                         table,
@@ -548,16 +573,7 @@ async function runTable(
                         ...(after ? { touched: { column: TOUCHED_COLUMN, after } } : {}),
                     }),
                 canStart: () => ctx.remainingMs() - limits.reserveMs >= Math.max(limits.minStartMs, slowest * 1.5),
-                save: (s) =>
-                    store.putText(
-                        sweepKey(table.name),
-                        JSON.stringify({
-                            table: table.name,
-                            ...s,
-                            runId: request.runId,
-                            updatedAt: new Date(clock.now()).toISOString(),
-                        }),
-                    ),
+                save: saveSweep,
             });
             e.sweep = { ...swept, bytesScanned: e.bytesScanned - scanned };
         }

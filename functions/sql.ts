@@ -320,7 +320,8 @@ export function sweepStatements(
     table: ExportTableSpec,
     source: string,
     target: string | undefined,
-    range: { readonly before: string; readonly end: string; readonly after?: string },
+    /** `after`: rows touched after this instant; null: any touched row; undefined: no `touched` statement. */
+    range: { readonly before: string; readonly end: string; readonly after?: string | null },
     d: Dialect,
     column: string,
 ) {
@@ -348,7 +349,7 @@ export function sweepStatements(
             range.after === undefined
                 ? undefined
                 : `SELECT ${oldDay} AS "day", count(*) AS "touched_rows", CAST(max(${t}) AS VARCHAR) AS "touched_max" ` +
-                  `FROM ${source} WHERE ${upTo(range.end)} AND ${t} > TIMESTAMP ${sqlString(range.after)} GROUP BY ${oldDay}`,
+                  `FROM ${source} WHERE ${upTo(range.end)}${range.after === null ? "" : ` AND ${t} > TIMESTAMP ${sqlString(range.after)}`} GROUP BY ${oldDay}`,
         differing:
             target === undefined
                 ? undefined

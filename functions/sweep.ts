@@ -64,8 +64,6 @@ export interface SweepContext {
     readonly runDate: string;
     readonly chunkDays: number;
     readonly reconcileEveryDays: number;
-    /** This run loaded the table for the first time: the sweep only records where it starts. */
-    readonly firstLoad: boolean;
     readonly state: SweepState | undefined;
     run(text: string, step: string): Promise<StatementResult>;
     /** Merges these days: their rows touched after `after`, or whole without it. */
@@ -92,14 +90,29 @@ export function touchedCutoff(touched: string): string {
 
 const later = (a: string | null, b: string | null | undefined) => (b && (!a || b > a) ? b : a);
 
+/**
+ * A first load's start of the sweep, before its first chunk: the greatest touched value now, from
+ * which the next sweep looks, and the load itself as the last full reconciliation.
+ */
+export async function startSweep(
+    c: Pick<SweepContext, "table" | "source" | "dialect" | "end" | "runDate" | "run" | "save">,
+): Promise<Omit<SweepEntry, "bytesScanned">> {
+    const st = sweepStatements(c.table, c.source, undefined, { before: c.end, end: c.end }, c.dialect, TOUCHED_COLUMN);
+    const touchedThrough = (await c.run(st.baseline, "sweep_baseline")).rows[0]?.touched_max ?? null;
+    await c.save({ touchedThrough, reconciledOn: c.runDate });
+    return { touchedAfter: null, touchedThrough, days: [], reconciledDays: null };
+}
+
 export async function sweepTable(c: SweepContext): Promise<Omit<SweepEntry, "bytesScanned">> {
     const { state } = c;
-    const after = !c.firstLoad && state?.touchedThrough ? touchedCutoff(state.touchedThrough) : undefined;
+    // undefined: no sweep yet; null: the last sweep saw no touched value (every old row is new to it).
+    const since = state && (state.touchedThrough === null ? null : touchedCutoff(state.touchedThrough));
+    const after = since ?? undefined;
     const st = sweepStatements(
         c.table,
         c.source,
         c.target,
-        { before: c.before, end: c.end, after },
+        { before: c.before, end: c.end, after: since },
         c.dialect,
         TOUCHED_COLUMN,
     );
@@ -111,12 +124,12 @@ export async function sweepTable(c: SweepContext): Promise<Omit<SweepEntry, "byt
             touchedThrough = later(touchedThrough, r.touched_max);
         }
     } else {
-        // No sweep yet: the touched values as they stand now are where the next run starts.
+        // No sweep yet (a table loaded before sweeps existed, or with no touched value): the touched
+        // values as they stand now are where the next run starts; the reconciliation below is due.
         touchedThrough = later(touchedThrough, (await c.run(st.baseline, "sweep_baseline")).rows[0]?.touched_max);
     }
-    const reconciledOn = c.firstLoad ? c.runDate : (state?.reconciledOn ?? null);
+    const reconciledOn = state?.reconciledOn ?? null;
     const due =
-        !c.firstLoad &&
         st.differing !== undefined &&
         c.reconcileEveryDays > 0 &&
         (!reconciledOn || daysBetween(reconciledOn, c.runDate).length > c.reconcileEveryDays);
@@ -146,5 +159,5 @@ export async function sweepTable(c: SweepContext): Promise<Omit<SweepEntry, "byt
         if (whole.length) await c.merge(whole, undefined);
     }
     await c.save({ touchedThrough, reconciledOn: due ? c.runDate : reconciledOn });
-    return { touchedAfter: after ?? null, touchedThrough, days, reconciledDays };
+    return { touchedAfter: since ?? null, touchedThrough, days, reconciledDays };
 }

@@ -140,7 +140,7 @@ export type StatementKind =
     | "optimize"
     | "vacuum"
     | "probe"
-    /** The late-update sweep's narrow statements (functions/sweep.ts): no rows here, so nothing to sweep. */
+    /** The late-update sweep's narrow statements (functions/sweep.ts): no rows without an `engine`, so nothing to sweep. */
     | "sweep";
 
 /** What one statement start does. */
@@ -166,7 +166,7 @@ export interface StartedQuery {
 }
 
 /** What the DuckDB engine runs: the statements that read the source or the target's rows. */
-const DATA_STATEMENTS: StatementKind[] = ["bounds", "preview", "merge", "reconcile"];
+const DATA_STATEMENTS: StatementKind[] = ["bounds", "preview", "merge", "reconcile", "sweep"];
 
 const s3Error = (name: string, status: number, message: string) =>
     new S3ServiceException({ name, $fault: "client", $metadata: { httpStatusCode: status }, message });

@@ -16,8 +16,13 @@ import { addDays } from "../functions/dates";
 import { attachLake, attachTarget, createDuckdbEngine } from "../functions/local/duckdbEngine";
 import { createFsObjectStore } from "../functions/local/fsStore";
 import { createJsonLogger } from "../functions/log";
+import { createExportHandler } from "../functions/handler";
 import { runExport } from "../functions/runner";
 import type { ExportTableSpec, TableRunEntry } from "../functions/types";
+import { AthenaOnDuckDb, type Row as AthenaRow } from "./athena-duckdb";
+import { EXPORT_DB, FakeAws, fakeClock, handlerEnv, lambdaContext, logSink, SOURCE_DB } from "./export-fakes";
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const CONTACTS: ExportTableSpec = {
     name: "contacts",
@@ -221,5 +226,111 @@ describe("the late-update sweep on DuckDB: every key at its latest version, what
         const monthly = await run(addDays(E, 31));
         assert.deepEqual(days(monthly.contacts), [`${addDays(E, -100)} reconciliation`]);
         assert.deepEqual(monthly.contacts.sweep!.reconciledDays, { before: addDays(E, -1), differing: 1 });
+    });
+});
+
+/** The same sequence through the Lambda's handler: the Athena dialect's statements, run by DuckDB (tests/athena-duckdb.ts). */
+describe("the late-update sweep in the Athena dialect (the Lambda's statements run by DuckDB)", function () {
+    this.timeout(120_000);
+    const COLUMNS = [
+        { Name: "instance_id", Type: "string" },
+        { Name: "contact_id", Type: "string" },
+        { Name: "initiation_timestamp", Type: "timestamp" },
+        { Name: "last_update_timestamp", Type: "timestamp" },
+        { Name: "channel", Type: "string" },
+        { Name: "data_lake_last_processed_timestamp", Type: "timestamp" },
+    ];
+    let aws: FakeAws;
+    let engine: AthenaOnDuckDb;
+    before(async () => {
+        aws = new FakeAws();
+        engine = await AthenaOnDuckDb.create(SOURCE_DB, EXPORT_DB);
+        aws.engine = engine;
+        aws.sourceColumns.set("contacts", COLUMNS);
+        await engine.deliver("contacts_link", COLUMNS, []);
+    });
+    after(() => {
+        aws.restore();
+        engine.close();
+    });
+
+    const contact = (r: Row): AthenaRow => ({
+        instance_id: "i-1",
+        contact_id: r.id,
+        initiation_timestamp: `${r.day} 09:00:00`,
+        last_update_timestamp: r.at ?? `${r.day} 09:00:00`,
+        channel: r.channel ?? "VOICE",
+        data_lake_last_processed_timestamp: r.touched ?? `${r.day} 10:00:00`,
+    });
+    const deliver = (rows: readonly Row[]) => engine.deliver("contacts_link", COLUMNS, rows.map(contact));
+
+    async function run(day: string): Promise<TableRunEntry> {
+        const clock = fakeClock(`${day}T02:00:05Z`);
+        const handler = createExportHandler({
+            env: () => handlerEnv({ CHUNK_DAYS: "100" }),
+            clock,
+            logSink: logSink().sink,
+        });
+        const summary = await handler(
+            { scheduledTime: `${day}T02:00:00Z`, tables: ["contacts"] },
+            lambdaContext(clock),
+        );
+        const entry = summary.tables.find((t) => t.table === "contacts") as TableRunEntry;
+        assert.equal(entry.status, "succeeded", entry.error ?? "");
+        // The target equals the lake's newest version of each key.
+        const [diff] = await engine.run(
+            `SELECT count(*) AS n FROM (SELECT contact_id, max(last_update_timestamp) AS v FROM "${SOURCE_DB}"."contacts_link" GROUP BY contact_id) AS s ` +
+                `FULL JOIN "${EXPORT_DB}"."contacts" AS t USING (contact_id) WHERE t.last_update_timestamp IS DISTINCT FROM s.v`,
+        );
+        assert.equal(diff.n, "0", "every key once, at its newest version");
+        const [dupes] = await engine.run(
+            `SELECT count(*) - count(DISTINCT contact_id) AS n FROM "${EXPORT_DB}"."contacts"`,
+        );
+        assert.equal(dupes.n, "0");
+        return entry;
+    }
+    const swept = (e: TableRunEntry) => e.sweep!.days.map((d) => `${d.day} ${d.why}`);
+
+    it("first load, updates 3, 40 and 300 days old, a run with no update, and the monthly reconciliation", async () => {
+        const ages = [300, 120, 100, 40, 3, 2, 1];
+        await deliver(
+            ages.flatMap((age) => [
+                { id: `c-${age}-a`, day: addDays(E, -age) },
+                { id: `c-${age}-b`, day: addDays(E, -age) },
+            ]),
+        );
+        const first = await run(E);
+        assert.deepEqual(first.sweep, {
+            touchedAfter: null,
+            touchedThrough: `${addDays(E, -1)} 10:00:00`,
+            days: [],
+            reconciledDays: null,
+            bytesScanned: first.sweep!.bytesScanned,
+        });
+
+        const update = (age: number): Row => ({
+            id: `c-${age}-a`,
+            day: addDays(E, -age),
+            at: `${E} 06:00:00`,
+            touched: `${E} 07:00:00`,
+            channel: "CHAT",
+        });
+        await deliver([{ id: "c-new", day: E }, update(3), update(40), update(300)]);
+        const second = await run(addDays(E, 1));
+        assert.deepEqual(swept(second), [`${addDays(E, -300)} touched`, `${addDays(E, -40)} touched`]);
+        assert.equal(second.rowsUpdated, 3, "the window's update and the two swept ones");
+        const sweepSql = aws.queries.filter((q) => q.kind === "sweep").at(-1)!.sql;
+        assert.match(sweepSql, /^SELECT CASE WHEN "initiation_timestamp" < TIMESTAMP '[\d-]+ 00:00:00' THEN/);
+        assert.doesNotMatch(sweepSql, /last_update_timestamp|contact_id|channel/, "the time and touched columns only");
+
+        await deliver([{ id: "c-next", day: addDays(E, 1) }]);
+        const third = await run(addDays(E, 2));
+        assert.deepEqual(swept(third), [], "no old update: no day swept");
+
+        // An update whose touched value did not move: only the monthly reconciliation finds it.
+        await deliver([{ id: "c-100-b", day: addDays(E, -100), at: `${addDays(E, 2)} 05:00:00` }]);
+        const monthly = await run(addDays(E, 31));
+        assert.deepEqual(swept(monthly), [`${addDays(E, -100)} reconciliation`]);
+        assert.deepEqual(monthly.sweep!.reconciledDays, { before: addDays(E, -1), differing: 1 });
     });
 });
