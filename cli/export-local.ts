@@ -275,7 +275,10 @@ const fmtWindow = (e: TableRunEntry) =>
 /** How many days before the window the run merged again, and why (functions/sweep.ts). */
 function sweptLine(entry: TableRunEntry | undefined): string {
     const sweep = entry?.sweep ?? null;
-    if (!sweep) return entry?.exportMode === "snapshot" ? "read whole (snapshot)" : "no old day swept";
+    if (!sweep) {
+        if (entry?.exportMode === "snapshot") return "read whole (snapshot)";
+        return entry?.mode === "snapshot" ? "read whole every run (no time column)" : "no sweep in this run";
+    }
     const why = (w: string) => sweep.days.filter((d) => d.why === w).length;
     const reconciled = sweep.reconciledDays
         ? `, full reconciliation: ${sweep.reconciledDays.differing} day(s) differed`

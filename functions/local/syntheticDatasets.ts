@@ -99,7 +99,8 @@ export async function deliverDatasets(d: DatasetDelivery): Promise<Record<string
         `SELECT instance_id, md5(contact_id || '-' || CAST(step AS VARCHAR)) AS event_id, aws_account_id, ` +
             `split_part(queue_arn, '/queue/', 1) AS instance_arn, contact_id, 'flow-' || CAST(step AS VARCHAR) AS flow_resource_id, ` +
             `CAST(NULL AS VARCHAR) AS module_resource_id, '1' AS resource_version, 'flow' AS resource_type, channel, ` +
-            `initiation_timestamp + to_seconds(CAST(step * 20 AS BIGINT)) AS start_timestamp, ` +
+            // An event starts on its contact's day: the table's partition is start_timestamp's day.
+            `least(initiation_timestamp + to_seconds(CAST(step * 20 AS BIGINT)), TIMESTAMP '${day} 23:59:59') AS start_timestamp, ` +
             `initiation_timestamp + to_seconds(CAST(step * 20 + 15 AS BIGINT)) AS end_timestamp, CAST(NULL AS VARCHAR) AS next_flow_resource_id, ` +
             `queue_id AS next_queue_resource_id, 'queue' AS next_resource_type, '2019-10-30' AS flow_language_version, 'Success' AS flow_outcome, ` +
             `CAST(NULL AS VARCHAR) AS sub_type, 'CONTACT_FLOW' AS flow_type, initiation_method, ` +
