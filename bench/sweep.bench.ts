@@ -85,8 +85,9 @@ export const figures: Figure[] = [
                     remainingMs: () => Infinity,
                     owner: "bench",
                 });
-                if (summary.status !== "succeeded")
+                if (summary.status !== "succeeded") {
                     throw new Error(`run ${summary.status}: ${summary.tables[0].error}`);
+                }
                 return summary.tables[0];
             };
             t = Date.now();

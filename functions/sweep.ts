@@ -83,8 +83,9 @@ export function sweepSkipped(table: ExportTableSpec, columns: readonly Column[])
 /** A touched value less the overlap margin, as a TIMESTAMP literal's text (UTC, milliseconds). */
 export function touchedCutoff(touched: string): string {
     const ms = Date.parse(`${touched.trim().replace(" ", "T").slice(0, 23)}Z`);
-    if (Number.isNaN(ms))
+    if (Number.isNaN(ms)) {
         throw exportError("STORE", `the sweep state's touched value ${JSON.stringify(touched)} is not a timestamp`);
+    }
     return new Date(ms - SWEEP_OVERLAP_MS).toISOString().replace("T", " ").replace("Z", "");
 }
 

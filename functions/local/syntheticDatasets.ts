@@ -64,8 +64,9 @@ export async function deliverDatasets(d: DatasetDelivery): Promise<Record<string
 
     // Old updates: one query over the first deliveries of every day old enough, one file per day that got any.
     const oldDays = [];
-    for (let j = Math.max(0, d.k - OLD_UPDATE_AGES[1]); j <= d.k - OLD_UPDATE_AGES[0]; j++)
+    for (let j = Math.max(0, d.k - OLD_UPDATE_AGES[1]); j <= d.k - OLD_UPDATE_AGES[0]; j++) {
         oldDays.push(addDays(d.start, j));
+    }
     const parts = oldDays.map((o) => partOf("contacts", o)).filter(known);
     if (parts.length > 0) {
         const at = (minutes: number) =>
