@@ -85,22 +85,6 @@ export const CONNECT_COLUMN_SPECS: Readonly<Record<string, string>> = {
         "agent_hierarchy_group_id,agent_hierarchy_group_arn,agent_routing_profile_id,is_active:boolean," +
         "last_modified_region,last_modified_timestamp:timestamp,data_lake_last_processed_timestamp:timestamp",
     contact_record: CONTACT_RECORD_SPEC,
-    // data-lake-flow-data.html (every column of the page).
-    contact_flow_events:
-        "instance_id,event_id,aws_account_id,instance_arn,contact_id,flow_resource_id,module_resource_id,resource_version," +
-        "resource_type,channel,start_timestamp:timestamp,end_timestamp:timestamp,next_flow_resource_id,next_queue_resource_id," +
-        "next_resource_type,flow_language_version,flow_outcome,sub_type,flow_type,initiation_method," +
-        "resource_published_timestamp:timestamp,data_lake_last_processed_timestamp:timestamp",
-    // data-lake-agent-data.html / data-type-definitions.html: the key, partition and version columns and a few metrics.
-    agent_queue_statistic_record:
-        "aqsr_statistic_id,instance_id,user_id,routing_profile_id,agent_hierarchy_level_1_id,interval_start_time:timestamp," +
-        "interval_end_time:timestamp,published_date:timestamp,aws_account_id,queue_id,channel,contacts_offered:bigint," +
-        "contacts_handled:bigint,handle_time:bigint,data_lake_last_processed_timestamp:timestamp",
-    // No key documented in the pages read (lib/connectDatasets.ts): columns of the reference queries.
-    agent_statistic_record:
-        "instance_id,user_id,routing_profile_id,interval_start_time:timestamp,interval_end_time:timestamp," +
-        "published_date:timestamp,online_time:bigint,agent_idle_time:bigint,agent_on_contact_time:bigint," +
-        "data_lake_last_processed_timestamp:timestamp",
     agent_hierarchy_groups:
         "instance_id,instance_arn,aws_account_id,agent_hierarchy_group_id," +
         "agent_hierarchy_group_arn,agent_hierarchy_group_name,last_modified_region," +
@@ -136,15 +120,7 @@ export const DEFAULT_TIME_COLUMNS: Readonly<Record<string, string>> = Object.fro
         .map((t) => [t, datasetFacts(t)!.timeColumn!]),
 );
 
-const DESCRIBED = [
-    "users",
-    "contacts",
-    "contact_record",
-    "agent_hierarchy_groups",
-    "contact_flow_events",
-    "agent_queue_statistic_record",
-    "agent_statistic_record",
-];
+const DESCRIBED = ["users", "contacts", "contact_record", "agent_hierarchy_groups"];
 
 /** Parses a compact spec: "a,b:map(varchar,varchar)*" (commas inside parentheses belong to the type). */
 export function parseColumnSpec(spec: string): ConnectColumn[] {

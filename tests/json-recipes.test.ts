@@ -115,7 +115,14 @@ describe("machine-readable output through npm", function () {
         assert.equal(summary.status, "succeeded");
         assert.deepEqual(
             summary.tables.map((t: { table: string }) => t.table),
-            ["users", "contacts", "agent_hierarchy_groups"],
+            [
+                "users",
+                "contacts",
+                "agent_hierarchy_groups",
+                "contact_flow_events",
+                "agent_queue_statistic_record",
+                "agent_statistic_record",
+            ],
         );
     });
 });

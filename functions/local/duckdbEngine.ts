@@ -11,6 +11,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { CONNECT_TABLE_SCHEMAS } from "../../lib/connectSchema";
 import { describeError, exportError } from "../errors";
 import { quoteIdent, sqlString } from "../sql";
+import { SYNTHETIC_DATASET_COLUMNS } from "./syntheticDatasets";
 import type {
     Column,
     DayRange,
@@ -52,7 +53,7 @@ export async function attachLake(
     const lake = path.resolve(lakeDir);
     await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(sourceDatabase)}`);
     for (const table of tables) {
-        const columns = CONNECT_TABLE_SCHEMAS[table.name]?.columns;
+        const columns = CONNECT_TABLE_SCHEMAS[table.name]?.columns ?? SYNTHETIC_DATASET_COLUMNS[table.name];
         const empty = lakeFiles(lakeTableDir(lake, table), table, "all").length === 0;
         await connection.run(
             empty && columns

@@ -14,9 +14,36 @@
  */
 import * as path from "path";
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { parseColumnSpec, type ConnectColumn } from "../../lib/connectSchema";
 import { addDays } from "../dates";
 import { sqlString } from "../sql";
 import { LAKE_PARTITION_COLUMN } from "./duckdbSql";
+
+/**
+ * The columns these tables have in the synthetic lake (the local engine's view of a table with no
+ * file yet needs them). Not Connect's schemas: contact_flow_events has the columns of
+ * data-lake-flow-data, the statistic records a few columns of the reference queries; they stay
+ * out of lib/connectSchema.ts, whose columns the config checks users' keys and row filters
+ * against.
+ */
+export const SYNTHETIC_DATASET_COLUMNS: Readonly<Record<string, readonly ConnectColumn[]>> = {
+    contact_flow_events: parseColumnSpec(
+        "instance_id,event_id,aws_account_id,instance_arn,contact_id,flow_resource_id,module_resource_id,resource_version," +
+            "resource_type,channel,start_timestamp:timestamp,end_timestamp:timestamp,next_flow_resource_id,next_queue_resource_id," +
+            "next_resource_type,flow_language_version,flow_outcome,sub_type,flow_type,initiation_method," +
+            "resource_published_timestamp:timestamp,data_lake_last_processed_timestamp:timestamp",
+    ),
+    agent_queue_statistic_record: parseColumnSpec(
+        "aqsr_statistic_id,instance_id,user_id,routing_profile_id,agent_hierarchy_level_1_id,interval_start_time:timestamp," +
+            "interval_end_time:timestamp,published_date:timestamp,aws_account_id,queue_id,channel,contacts_offered:bigint," +
+            "contacts_handled:bigint,handle_time:bigint,data_lake_last_processed_timestamp:timestamp",
+    ),
+    agent_statistic_record: parseColumnSpec(
+        "instance_id,user_id,routing_profile_id,interval_start_time:timestamp,interval_end_time:timestamp," +
+            "published_date:timestamp,online_time:bigint,agent_idle_time:bigint,agent_on_contact_time:bigint," +
+            "data_lake_last_processed_timestamp:timestamp",
+    ),
+};
 
 /** Contacts are updated this many days after they began, at the earliest and the latest. */
 export const OLD_UPDATE_AGES = [30, 400] as const;
