@@ -71,6 +71,9 @@ for (const target of ["iceberg", "files"] as ExportTarget[]) {
             target,
             "--config-dir",
             path.join(dir, "config"),
+            // The tables the reference covers (the sweep's tables have tests/export-sweep.test.ts).
+            "--tables",
+            TABLES.map((t) => t.name).join(","),
         ];
         const run = (extra: Partial<LocalExportOptions> = {}) =>
             runLocalExport({
@@ -80,6 +83,7 @@ for (const target of ["iceberg", "files"] as ExportTarget[]) {
                 target,
                 threads: 2,
                 logSink: () => undefined,
+                tables: TABLES.map((t) => t.name),
                 ...extra,
             });
 
