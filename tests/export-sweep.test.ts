@@ -16,9 +16,11 @@ import { addDays } from "../functions/dates";
 import { attachLake, attachTarget, createDuckdbEngine } from "../functions/local/duckdbEngine";
 import { createFsObjectStore } from "../functions/local/fsStore";
 import { createJsonLogger } from "../functions/log";
+import { athenaDialect } from "../functions/athena/athenaSql";
 import { createExportHandler } from "../functions/handler";
 import { runExport } from "../functions/runner";
-import type { ExportTableSpec, TableRunEntry } from "../functions/types";
+import { sweepSkipped, sweepTable, touchedCutoff, TOUCHED_COLUMN, type SweepState } from "../functions/sweep";
+import type { ExportTableSpec, StatementResult, TableRunEntry } from "../functions/types";
 import { AthenaOnDuckDb, type Row as AthenaRow } from "./athena-duckdb";
 import { EXPORT_DB, FakeAws, fakeClock, handlerEnv, lambdaContext, logSink, SOURCE_DB } from "./export-fakes";
 
@@ -332,5 +334,139 @@ describe("the late-update sweep in the Athena dialect (the Lambda's statements r
         const monthly = await run(addDays(E, 31));
         assert.deepEqual(swept(monthly), [`${addDays(E, -100)} reconciliation`]);
         assert.deepEqual(monthly.sweep!.reconciledDays, { before: addDays(E, -1), differing: 1 });
+    });
+});
+
+describe("the late-update sweep's decisions (functions/sweep.ts, no engine)", () => {
+    const d = athenaDialect();
+    /** A sweep over a scripted engine: `found` are the find query's rows, `differing` the reconciliation's days. */
+    function sweepWith(o: {
+        state?: SweepState;
+        found?: Record<string, string | null>[];
+        differing?: string[];
+        chunkDays?: number;
+        startable?: number;
+        reconcileEveryDays?: number;
+    }) {
+        const ran: { step: string; text: string }[] = [];
+        const merged: { days: readonly string[]; after?: string }[] = [];
+        const saved: unknown[] = [];
+        let starts = 0;
+        const promise = sweepTable({
+            table: CONTACTS,
+            source: '"src"."contacts_link"',
+            dialect: d,
+            target: '"exp"."contacts"',
+            before: "2025-06-01",
+            end: "2025-06-03",
+            runDate: "2025-06-04",
+            chunkDays: o.chunkDays ?? 30,
+            reconcileEveryDays: o.reconcileEveryDays ?? 30,
+            state: o.state,
+            run: async (text, step) => {
+                ran.push({ step, text });
+                const rows =
+                    step === "sweep_find"
+                        ? (o.found ?? [])
+                        : step === "reconcile_all"
+                          ? (o.differing ?? []).map((day) => ({ day }))
+                          : [{ touched_max: "2025-06-03 23:00:00.000" }];
+                return { rows, bytesScanned: 0 } as unknown as StatementResult;
+            },
+            merge: async (days, after) => {
+                merged.push({ days, ...(after ? { after } : {}) });
+            },
+            canStart: () => starts++ < (o.startable ?? Infinity),
+            save: async (s) => {
+                saved.push(s);
+            },
+        });
+        return { promise, ran, merged, saved };
+    }
+    const state = (touchedThrough: string | null, reconciledOn: string | null): SweepState => ({
+        table: "contacts",
+        touchedThrough,
+        reconciledOn,
+        runId: "r",
+        updatedAt: "2025-06-03T02:00:00Z",
+    });
+
+    it("looks from the last sweep's greatest touched value less two hours, and merges the touched days' touched rows", async () => {
+        assert.equal(touchedCutoff("2025-06-03 01:30:00.123456"), "2025-06-02 23:30:00.123");
+        assert.throws(() => touchedCutoff("yesterday"), /sweep state's touched value "yesterday" is not a timestamp/);
+        const s = sweepWith({
+            state: state("2025-06-02 10:00:00.000", "2025-05-20"),
+            found: [
+                { day: "2025-03-01", touched_rows: "2", touched_max: "2025-06-03 07:00:00.000" },
+                { day: null, touched_rows: "9", touched_max: "2025-06-03 09:00:00.000" },
+            ],
+        });
+        const result = await s.promise;
+        assert.match(s.ran[0].text, /> TIMESTAMP '2025-06-02 08:00:00\.000'/);
+        assert.deepEqual(s.merged, [{ days: ["2025-03-01"], after: "2025-06-02 08:00:00.000" }]);
+        assert.equal(
+            result.touchedThrough,
+            "2025-06-03 09:00:00.000",
+            "the window's rows count toward where the next run looks",
+        );
+        assert.deepEqual(s.saved, [{ touchedThrough: "2025-06-03 09:00:00.000", reconciledOn: "2025-05-20" }]);
+    });
+
+    it("a state with no touched value looks at every touched row; no state takes a baseline and reconciles at once", async () => {
+        const none = sweepWith({ state: state(null, "2025-06-01"), found: [] });
+        await none.promise;
+        assert.equal(none.ran[0].step, "sweep_find");
+        assert.doesNotMatch(none.ran[0].text, /> TIMESTAMP/);
+        const fresh = sweepWith({ differing: ["2025-02-02"] });
+        const r = await fresh.promise;
+        assert.deepEqual(
+            fresh.ran.map((x) => x.step),
+            ["sweep_baseline", "reconcile_all"],
+        );
+        assert.deepEqual(fresh.merged, [{ days: ["2025-02-02"] }], "a differing day is merged whole");
+        assert.deepEqual(r.reconciledDays, { before: "2025-06-01", differing: 1 });
+        assert.deepEqual(fresh.saved, [{ touchedThrough: "2025-06-03 23:00:00.000", reconciledOn: "2025-06-04" }]);
+    });
+
+    it("reconciles once fullReconciliationDays have passed since the last, never with 0", async () => {
+        const steps = async (reconciledOn: string, every = 30) => {
+            const s = sweepWith({ state: state("2025-06-02 10:00:00", reconciledOn), reconcileEveryDays: every });
+            await s.promise;
+            return s.ran.map((x) => x.step);
+        };
+        assert.deepEqual(await steps("2025-05-06"), ["sweep_find"], "29 days ago");
+        assert.deepEqual(await steps("2025-05-05"), ["sweep_find", "reconcile_all"], "30 days ago");
+        assert.deepEqual(await steps("2024-01-01", 0), ["sweep_find"]);
+    });
+
+    it("stops at the deadline between chunks without saving: the next run finds the same days", async () => {
+        const s = sweepWith({
+            state: state("2025-06-02 10:00:00", "2025-06-01"),
+            chunkDays: 1,
+            startable: 1,
+            found: ["2025-01-01", "2025-02-01"].map((day) => ({
+                day,
+                touched_rows: "1",
+                touched_max: "2025-06-03 01:00:00",
+            })),
+        });
+        await assert.rejects(
+            s.promise,
+            /late-update sweep of contacts stopped before the deadline with 1 day\(s\) left/,
+        );
+        assert.deepEqual(
+            s.merged.map((m) => m.days),
+            [["2025-01-01"]],
+        );
+        assert.deepEqual(s.saved, []);
+    });
+
+    it("skips tables read whole and tables without a touched timestamp", () => {
+        const touched = { name: TOUCHED_COLUMN, type: "timestamp" };
+        assert.equal(sweepSkipped(CONTACTS, [touched]), undefined);
+        assert.equal(sweepSkipped({ ...CONTACTS, exportMode: "snapshot" }, [touched]), "read whole every run");
+        assert.equal(sweepSkipped({ ...CONTACTS, timeColumn: undefined }, [touched]), "read whole every run");
+        assert.equal(sweepSkipped(CONTACTS, []), `no ${TOUCHED_COLUMN} timestamp column`);
+        assert.equal(sweepSkipped(CONTACTS, [{ ...touched, type: "string" }]), `no ${TOUCHED_COLUMN} timestamp column`);
     });
 });
