@@ -114,7 +114,7 @@ describe("the late-update sweep on DuckDB: every key at its latest version, what
                 target: "iceberg",
                 format: "parquet",
                 lookbackDays: 3,
-                chunkDays: 30,
+                chunkDays: 100,
                 reconcileEveryDays: 30,
                 sourceDatabase: "src",
                 exportDatabase: "exp",
