@@ -503,7 +503,16 @@ async function runTable(
         const merge = await (iceberg ? icebergTarget : filesTarget)(ctx, e, table, columns, run);
         // The late-update sweep of the days before the window (functions/sweep.ts): a first load
         // records where it starts before its first chunk; later runs sweep after their window.
-        const sweeping = p.mode === "incremental" && !sweepSkipped(table, columns);
+        const unswept = sweepSkipped(table, columns);
+        const sweeping = p.mode === "incremental" && !unswept;
+        if (p.mode === "incremental" && unswept && table.exportMode !== "snapshot" && table.timeColumn) {
+            // Nothing is dropped silently: without the column, no run finds the old days updated.
+            ctx.log.warn("sweep_unavailable", {
+                runId: request.runId,
+                table: table.name,
+                message: `${table.name} has ${unswept}: records re-delivered into days older than the ${settings.lookbackDays}-day lookback are merged only by a backfill of those days`,
+            });
+        }
         const sweepRun = (text: string, step: string) => run(text, { step, reads: { to: end }, results: true });
         const saveSweep = (s: Pick<SweepState, "touchedThrough" | "reconciledOn">) =>
             store.putText(

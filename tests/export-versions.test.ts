@@ -48,10 +48,12 @@ describe("export handler on Athena SQL run by DuckDB: versions delivered out of 
     });
 
     /** The scheduled run of `day` (02:00 UTC) for contacts; its manifest entry. */
+    let logs: ReturnType<typeof logSink>;
     async function scheduledRun(day: string): Promise<TableRunEntry> {
         const scheduledTime = `${day}T02:00:00Z`;
         const clock = fakeClock(`${day}T02:00:05Z`);
-        const handler = createExportHandler({ env: () => handlerEnv(), clock, logSink: logSink().sink });
+        logs = logSink();
+        const handler = createExportHandler({ env: () => handlerEnv(), clock, logSink: logs.sink });
         const summary = await handler({ scheduledTime, tables: ["contacts"] }, lambdaContext(clock));
         return summary.tables.find((t) => t.table === "contacts") as TableRunEntry;
     }
@@ -93,6 +95,12 @@ describe("export handler on Athena SQL run by DuckDB: versions delivered out of 
         ]);
         const second = await scheduledRun("2025-02-02");
         assert.equal(second.status, "succeeded", second.error ?? "");
+        // These links have no data_lake_last_processed_timestamp: no sweep, and the run says so.
+        assert.equal(second.sweep, null);
+        assert.match(
+            String(logs.lines.find((l) => l.event === "sweep_unavailable")?.message),
+            /^contacts has no data_lake_last_processed_timestamp timestamp column: records re-delivered into days older than the 3-day lookback are merged only by a backfill of those days$/,
+        );
         assert.deepEqual([second.rowsInserted, second.rowsUpdated], [1, 1], "d inserted, b updated");
         assert.deepEqual(second.reconciliation && [second.reconciliation.sourceKeys, second.reconciliation.ok], [
             4,
