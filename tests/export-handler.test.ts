@@ -462,6 +462,22 @@ describe("export handler (Athena, Glue and S3 mocked)", () => {
         assert.match(error!.message, /excluded column emial does not exist \(misspelt\?\) in users_link/);
     });
 
+    it("an unusable sweep state fails its table naming the file and the fix; a touched value that is no timestamp too", async () => {
+        aws.setWatermark("contacts", "2025-01-20");
+        aws.put("state/sweeps/contacts.json", { touchedThrough: 5, reconciledOn: null });
+        await invoke();
+        assert.match(
+            entry("contacts").error!,
+            /s3:\/\/exports-bucket\/state\/sweeps\/contacts\.json is unusable: not \{touchedThrough, reconciledOn\}\. Delete it: the next run starts the sweep again/,
+        );
+        aws.put("state/sweeps/contacts.json", { touchedThrough: "soon", reconciledOn: "2025-01-20" });
+        await invoke({ runId: "again" });
+        assert.match(
+            aws.json<RunManifest>("manifests/again.json").tables.contacts.error!,
+            /the sweep state's touched value "soon" is not a timestamp/,
+        );
+    });
+
     it("a watermark of an impossible or future date fails its table naming the file; the run ends with a final manifest", async () => {
         aws.setWatermark("contacts", "2025-13-40");
         const first = await invoke();
