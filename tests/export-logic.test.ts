@@ -23,6 +23,8 @@ import { addDays, daysBetween, isIsoDay } from "../functions/dates";
 import { parseExportEvent, runIdFromInstant } from "../functions/event";
 import * as index from "../functions/index";
 import { acquireLease } from "../functions/lease";
+import { createJsonLogger } from "../functions/log";
+import { runMaintenance } from "../functions/maintenance";
 import { createFsObjectStore } from "../functions/local/fsStore";
 import { createLinkViewStatement, duckdbDdl, duckdbDialect } from "../functions/local/duckdbSql";
 import { chunkDays, planTable, watermarkAfterChunk, type TablePlanInput } from "../functions/plan";
@@ -824,6 +826,73 @@ describe("run lease (on the local exports folder)", () => {
         await assert.rejects(
             acquireLease(store, want("c", 3_000)),
             /lease .* is not a lease record; delete it if no export is running/,
+        );
+    });
+    it("a lease whose expiry is this very instant is free: a run starting then takes it over", async () => {
+        const store = createFsObjectStore(dir);
+        await acquireLease(store, want("a", 1_000)); // until 61_000
+        await assert.rejects(acquireLease(store, want("b", 60_999)), /run run-a holds the lease/);
+        const c = await acquireLease(store, want("c", 61_000));
+        assert.equal(c.tookOver!.owner, "a");
+    });
+
+    it("a held lease's error says how to free a crashed holder's lease and carries the holder's record", async () => {
+        const store = createFsObjectStore(dir);
+        const a = await acquireLease(store, want("a", 1_000));
+        const err = await acquireLease(store, want("b", 2_000)).then(
+            () => assert.fail("the second run got the lease"),
+            (e: Error & { code?: string; holder?: unknown }) => e,
+        );
+        assert.equal(err.code, "LEASE_HELD");
+        assert.match(
+            err.message,
+            /If no export is running \(its owner crashed on another machine\), delete \S*state\/lease\.json and run again/,
+        );
+        assert.deepEqual(err.holder, a.record, "the holder, for the caller to name (npm start names its process)");
+    });
+
+    it("maintenance takes its own lease, not the run's: while a run holds the run lease it skips each table naming that run", async () => {
+        const store = createFsObjectStore(dir);
+        await acquireLease(store, want("export", 1_000));
+        const table = (name: string): ExportTableSpec => ({
+            name,
+            linkName: `${name}_link`,
+            timeColumn: "t",
+            primaryKey: ["id"],
+            versionColumn: "v",
+            exportMode: "merge",
+        });
+        const summary = await runMaintenance({
+            settings: {
+                prefix: "connect",
+                target: "iceberg",
+                format: "parquet",
+                lookbackDays: 3,
+                chunkDays: 30,
+                sourceDatabase: "src",
+                exportDatabase: "exp",
+                tables: [table("users"), table("contacts")],
+            },
+            request: { runId: "maintenance-1", runDate: "1970-01-01", trigger: "maintenance", force: false },
+            engine: {} as never, // never reached: every table is skipped before any statement
+            store,
+            log: createJsonLogger("ERROR", () => undefined),
+            clock: { now: () => 2_000, sleep: async () => undefined, random: () => 0.5 },
+            remainingMs: () => Infinity,
+            owner: "maintainer",
+        });
+        assert.deepEqual(
+            summary.tables.map((t) => [t.table, t.status, t.error]),
+            [
+                ["users", "skipped", "export run run-export is running; merges go first"],
+                ["contacts", "skipped", "export run run-export is running; merges go first"],
+            ],
+        );
+        const read = (key: string) => JSON.parse(fs.readFileSync(path.join(dir, key), "utf8"));
+        assert.equal(read("state/lease.json").owner, "export", "the run's lease is untouched");
+        assert.deepEqual(
+            [read("state/maintenance-lease.json").owner, read("state/maintenance-lease.json").released],
+            ["maintainer", true],
         );
     });
 });
