@@ -398,8 +398,38 @@ describe("export statements (engine-neutral, Athena and DuckDB dialects)", () =>
         assert.throws(() => createLinkViewStatement("/t/gl/a*b", "src", contacts), /glob character/);
     });
 
+    it("equal versions are ordered by the other columns' text, in table order, leaving out a column Athena cannot cast (binary)", () => {
+        const merge = statements(
+            {
+                table: contacts,
+                source: '"src"."contacts_link"',
+                target: '"exp"."contacts"',
+                columns: [
+                    { name: "instance_id", type: "string" },
+                    { name: "contact_id", type: "string" },
+                    { name: "initiation_timestamp", type: "timestamp" },
+                    { name: "last_update_timestamp", type: "timestamp" },
+                    { name: "payload", type: "binary" },
+                    { name: "channel", type: "string" },
+                ],
+                window: { from: "2025-01-01", to: "2025-01-02" },
+            },
+            athena,
+        ).merge;
+        assert.equal(
+            /ORDER BY (.*?)\) AS "__rn"/.exec(merge)?.[1],
+            `"last_update_timestamp" DESC NULLS LAST, ` +
+                `coalesce('=' || CAST("initiation_timestamp" AS VARCHAR), '') || chr(31) || coalesce('=' || CAST("channel" AS VARCHAR), '') DESC`,
+        );
+    });
+
     it("identifiers and dates are validated, never spliced in raw", () => {
         assert.throws(() => quoteIdent('x" OR 1=1 --'), /not a plain SQL identifier/);
+        // Refused wherever the stray character is: first, in the middle, or before a plain tail.
+        for (const name of ["1st", "a b", 'x" OR y', "t; DROP TABLE x"]) {
+            assert.throws(() => quoteIdent(name), /not a plain SQL identifier/, name);
+        }
+        assert.equal(quoteIdent("_a1"), '"_a1"');
         assert.throws(() => timeRangePredicate("t", { from: "2025-01-01'", to: "2025-01-02" }), /not a range of dates/);
         assert.equal(timeRangePredicate("t", { to: "2025-01-31" }), `"t" < TIMESTAMP '2025-02-01 00:00:00'`);
     });
@@ -447,6 +477,43 @@ describe("export columns and schema drift", () => {
         );
         const vanished = compareSchema(contacts, "exp.contacts", source.slice(0, 3), target, athena.sameType);
         assert.match(vanished.problem!, /column last_update_timestamp is gone from contacts_link or now excluded/);
+    });
+
+    it("every problem of a table's columns in one message, with the link's columns (the first 40) to choose from", () => {
+        const wide = [...source, ...Array.from({ length: 40 }, (_, i) => ({ name: `extra_${i}`, type: "string" }))];
+        assert.throws(
+            () => selectColumns({ ...contacts, excludedColumns: ["emial"], versionColumn: "updated_at" }, wide),
+            (err: Error) => {
+                assert.equal(
+                    err.message,
+                    "contacts: excluded column emial does not exist (misspelt?); key, version or time column updated_at does not exist " +
+                        `in contacts_link, whose columns are ${wide
+                            .slice(0, 40)
+                            .map((c) => c.name)
+                            .join(", ")}.`,
+                );
+                assert.ok(!err.message.includes("extra_35,"), "the 41st column and after are left out");
+                return true;
+            },
+        );
+    });
+
+    it("a drift of two columns names both and says each way out: restore, alter, or drop the target and its watermark", () => {
+        const target = source.slice(0, 4);
+        const { problem } = compareSchema(
+            contacts,
+            "exp.contacts",
+            [{ ...source[0], type: "bigint" }, ...source.slice(1, 3)],
+            target,
+            athena.sameType,
+        );
+        assert.equal(
+            problem,
+            "the source schema drifted: column instance_id changed type from string to bigint; " +
+                "column last_update_timestamp is gone from contacts_link or now excluded. " +
+                "The export changes no type and drops no column itself: restore the source, or alter exp.contacts to match " +
+                "(ALTER TABLE ... ALTER COLUMN / DROP COLUMN), or drop exp.contacts and delete its watermark to reload it; then run again",
+        );
     });
 });
 

@@ -238,6 +238,20 @@ describe("the merge on DuckDB, versions delivered out of order", function () {
         assert.equal(Number(total), 19);
         assert.equal(next.bytesScanned, Number(byStep.preview.bytes) + Number(byStep.merge.bytes));
     });
+
+    it("a first load's search for its first day reads only the partitions up to the day before the run", async () => {
+        for (const day of ["2025-01-01", "2025-01-02", "2025-01-03"]) {
+            await deliver({ id: `k-${day}`, day, v: 1, channel: "VOICE" });
+        }
+        // Today's partition, still being delivered: not the run's to read.
+        await deliver({ id: "today", day: "2025-01-04", v: 1, channel: "CHAT" });
+        lines = [];
+        const first = contacts(await run("2025-01-04"));
+        assert.deepEqual(first.window, { from: "2025-01-01", to: "2025-01-03" });
+        const bounds = lines.filter((l) => l.event === "duckdb_read" && l.step === "bounds");
+        assert.equal(bounds.length, 1, JSON.stringify(lines.map((l) => [l.event, l.step])));
+        assert.equal(bounds[0].files, 3, "the three days up to 2025-01-03, not today's");
+    });
 });
 
 const sumOfSizes = (files: string[]) => files.reduce((n, f) => n + fs.statSync(f).size, 0);

@@ -49,7 +49,13 @@ const GROUPS = {
     },
     sql: {
         mutate: ["functions/sql.ts"],
-        spec: ["tests/export-logic.test.ts", "tests/export-merge.test.ts", "tests/export-handler.test.ts"],
+        spec: [
+            "tests/export-logic.test.ts",
+            "tests/export-merge.test.ts",
+            "tests/export-modes.test.ts",
+            "tests/export-sweep.test.ts",
+            "tests/export-handler.test.ts",
+        ],
     },
     runner: {
         mutate: ["functions/runner.ts"],
