@@ -423,6 +423,31 @@ describe("export statements (engine-neutral, Athena and DuckDB dialects)", () =>
         );
     });
 
+    it("every column the MERGE's ON clause names is qualified by its side (Trino refuses a column both sides have, unqualified)", () => {
+        for (const d of [athena, duckdbDialect]) {
+            const merge = statements(
+                {
+                    table: contacts,
+                    source: '"src"."contacts_link"',
+                    target: '"exp"."contacts"',
+                    columns: [
+                        { name: "instance_id", type: "string" },
+                        { name: "contact_id", type: "string" },
+                        { name: "initiation_timestamp", type: "timestamp" },
+                        { name: "last_update_timestamp", type: "timestamp" },
+                    ],
+                    window: { from: "2025-01-01", to: "2025-01-02" },
+                },
+                d,
+            ).merge;
+            const on = / AS "s" ON (.*?) WHEN /.exec(merge)![1];
+            const columns = on.match(/("[a-z_]+"\.)?"[a-z_]+"/g)!;
+            assert.ok(columns.length >= 4, on);
+            for (const c of columns) assert.match(c, /^"[ts]"\."[a-z_]+"$/, `${d.name}: ${c} in ON ${on}`);
+            assert.match(on, /"t"\."initiation_timestamp" >= TIMESTAMP '2025-01-01 00:00:00'/, "the target's window");
+        }
+    });
+
     it("identifiers and dates are validated, never spliced in raw", () => {
         assert.throws(() => quoteIdent('x" OR 1=1 --'), /not a plain SQL identifier/);
         // Refused wherever the stray character is: first, in the middle, or before a plain tail.

@@ -203,4 +203,26 @@ describe("export modes on DuckDB: insertOnly, snapshot, a key-and-version-only m
             .map((r) => String(r[0]));
         assert.deepEqual(written, ["a|2", "b|5"], `written under ${entry.output}`);
     });
+
+    it("files target, time-partitioned table: each data day's folder holds that day's newest row of each key", async () => {
+        await deliver(
+            EVENTS,
+            [
+                "('e1', TIMESTAMP '2025-01-01 09:00:00', 1, 'queued')",
+                "('e1', TIMESTAMP '2025-01-01 09:00:00', 2, 'answered')",
+            ],
+            { day: "2025-01-01" },
+        );
+        await deliver(EVENTS, ["('e2', TIMESTAMP '2025-01-02 10:00:00', 1, 'queued')"], { day: "2025-01-02" });
+        const entry = await run(EVENTS, "2025-01-03", "files");
+        assert.deepEqual([entry.rowsRead, entry.reconciliation?.sourceKeys], [3, 2]);
+        const written = (
+            await conn.runAndReadAll(
+                `SELECT dt || ':' || event_id || '|' || kind FROM read_parquet('${path.join(dir, "exports")}/**/*.parquet', hive_partitioning = true) ORDER BY 1`,
+            )
+        )
+            .getRows()
+            .map((r) => String(r[0]));
+        assert.deepEqual(written, ["2025-01-01:e1|answered", "2025-01-02:e2|queued"]);
+    });
 });
