@@ -25,6 +25,7 @@ const GROUPS = {
     iam: {
         mutate: ["lib/iam.ts"],
         spec: [
+            "tests/iam.test.ts",
             "tests/validation.test.ts",
             "tests/analytics-export.test.ts",
             "tests/policy-rules.test.ts",

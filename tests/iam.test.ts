@@ -1,0 +1,111 @@
+/**
+ * lib/iam.ts's documents on their own (the components deploy them; tests/analytics-export.test.ts
+ * checks them in a plan): KMS on the one key and nowhere without one, the data-access policy's
+ * wildcards past its budget, and the alarm key's policy in the default partition.
+ */
+import { strict as assert } from "assert";
+import {
+    alarmTopicKeyPolicy,
+    dataAccessStatements,
+    exportStatements,
+    policyDocument,
+    policySize,
+    schedulerStatements,
+    type ExportAccessScope,
+    type PolicyStatement,
+} from "../lib/iam";
+
+const REGION = "ap-southeast-2";
+const CONSUMER = "222222222222";
+const PRODUCER = "111111111111";
+const KEY = `arn:aws:kms:${REGION}:${CONSUMER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+
+const exportScope: ExportAccessScope = {
+    arnScope: { region: REGION, accountId: CONSUMER },
+    exportDatabaseName: "connect_analytics_exports",
+    workgroupArn: `arn:aws:athena:${REGION}:${CONSUMER}:workgroup/wg`,
+    resultsBucket: "results",
+    exportsBucket: "exports",
+    exportPrefixes: ["connect", "manifests", "state"],
+    logGroupArn: `arn:aws:logs:${REGION}:${CONSUMER}:log-group:/aws/lambda/export`,
+    failureQueueArn: `arn:aws:sqs:${REGION}:${CONSUMER}:failures`,
+    tracing: false,
+};
+const kmsOf = (statements: readonly PolicyStatement[]) =>
+    statements.filter((s) => [s.Action].flat().some((a) => a.startsWith("kms:")));
+
+describe("IAM documents (lib/iam.ts)", () => {
+    it("the export's role may Decrypt and GenerateDataKey with the stack's KMS key alone, and has no KMS statement without one", () => {
+        assert.deepEqual(kmsOf(exportStatements({ ...exportScope, kmsKeyArn: KEY })), [
+            { Sid: "Kms", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [KEY] },
+        ]);
+        assert.deepEqual(kmsOf(exportStatements(exportScope)), []);
+    });
+
+    it("the Scheduler's role dead-letters with the queue's key alone (Decrypt, GenerateDataKey), and has no KMS statement without one", () => {
+        const fn = `arn:aws:lambda:${REGION}:${CONSUMER}:function:export`;
+        const queue = `arn:aws:sqs:${REGION}:${CONSUMER}:schedule-dlq`;
+        assert.deepEqual(schedulerStatements(fn, queue, KEY), [
+            { Sid: "InvokeExport", Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: [fn] },
+            { Sid: "DeadLetter", Effect: "Allow", Action: ["sqs:SendMessage"], Resource: [queue] },
+            { Sid: "DeadLetterKms", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [KEY] },
+        ]);
+        assert.deepEqual(kmsOf(schedulerStatements(fn, queue)), []);
+    });
+
+    describe("the data-access policy past its budget", () => {
+        // Targets with long names in a long-named producer database: their ARNs take more room than the links'.
+        const tables = Array.from({ length: 6 }, (_, i) => ({
+            name: `agent_queue_statistic_record_${i}`,
+            linkName: `l${i}`,
+        }));
+        const scope = {
+            region: REGION,
+            producerAccountId: PRODUCER,
+            consumerAccountId: CONSUMER,
+            producerDatabaseName: "connect_datalake_of_the_producer_account",
+            consumerDatabaseName: "links",
+            tables,
+        };
+        const resources = (statements: PolicyStatement[]) =>
+            [statements.find((s) => s.Sid === "GlueReadLinksAndTargets")!.Resource].flat() as string[];
+        const full = policySize(policyDocument(dataAccessStatements(scope, Infinity)));
+        const target = (name: string) =>
+            `arn:aws:glue:${REGION}:${PRODUCER}:table/connect_datalake_of_the_producer_account/${name}`;
+        const link = (name: string) => `arn:aws:glue:${REGION}:${CONSUMER}:table/links/${name}`;
+
+        it("within the budget: every link and target table by its exact ARN", () => {
+            const r = resources(dataAccessStatements(scope, full));
+            assert.deepEqual(
+                r.filter((a) => a.includes(":table/")),
+                [...tables.map((t) => link(t.linkName)), ...tables.map((t) => target(t.name))],
+            );
+        });
+
+        it("one character over: the database whose table ARNs are longer (the targets here) becomes table/<database>/*, the links stay exact", () => {
+            const r = resources(dataAccessStatements(scope, full - 1));
+            assert.deepEqual(
+                r.filter((a) => a.includes(":table/")),
+                [...tables.map((t) => link(t.linkName)), target("*")],
+            );
+        });
+
+        it("still over with the targets' wildcard: the links' database becomes table/<database>/* too", () => {
+            const oneWildcard = policySize(policyDocument(dataAccessStatements(scope, full - 1)));
+            const r = resources(dataAccessStatements(scope, oneWildcard - 1));
+            assert.deepEqual(
+                r.filter((a) => a.includes(":table/")),
+                [link("*"), target("*")],
+            );
+        });
+    });
+
+    it("the alarm topic key's policy names the account root and its alarms in the aws partition when none is given", () => {
+        const policy = alarmTopicKeyPolicy({ region: REGION, accountId: CONSUMER });
+        assert.deepEqual(policy.Statement[0].Principal, { AWS: `arn:aws:iam::${CONSUMER}:root` });
+        assert.equal(
+            policy.Statement[1].Condition!.ArnLike["aws:SourceArn"],
+            `arn:aws:cloudwatch:${REGION}:${CONSUMER}:alarm:*`,
+        );
+    });
+});
