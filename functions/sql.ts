@@ -350,9 +350,11 @@ export function sweepStatements(
                 ? undefined
                 : `SELECT ${oldDay} AS "day", count(*) AS "touched_rows", CAST(max(${t}) AS VARCHAR) AS "touched_max" ` +
                   `FROM ${source} WHERE ${upTo(range.end)}${range.after === null ? "" : ` AND ${t} > TIMESTAMP ${sqlString(range.after)}`} GROUP BY ${oldDay}`,
+        // The files target has no table to compare with: every retained day before the window that
+        // has rows is listed (its time column only), and rewritten whole.
         differing:
             target === undefined
-                ? undefined
+                ? `SELECT ${day} AS "day" FROM ${source} WHERE ${upTo(last)} GROUP BY ${day}`
                 : `SELECT "s"."day" AS "day", "s"."keys" AS "keys_in_source", "t"."keys" AS "keys_in_target" ` +
                   `FROM (${stats(source, upTo(last))}) AS "s" LEFT JOIN (${stats(target, upTo(last, false))}) AS "t" ON "t"."day" = "s"."day" ` +
                   `WHERE "t"."day" IS NULL OR "t"."keys" <> "s"."keys" OR "t"."rows" <> "t"."keys"` +

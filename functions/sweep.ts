@@ -18,9 +18,10 @@
  * whole.
  *
  * Because the field is not reliable, a full reconciliation runs every `reconcileEveryDays` (default
- * 30; 0: never; Iceberg target): distinct keys and the greatest version per day over every retained
- * day before the window, source against target (key, version and time columns only), and each day
- * that differs is merged whole. The first sweep of a table loaded before sweeps existed reconciles
+ * 30; 0: never): distinct keys and the greatest version per day over every retained day before the
+ * window, source against target (key, version and time columns only), and each day that differs is
+ * merged whole. The files target has no table to compare with: there every retained day before the
+ * window is rewritten whole (a full re-read, once a period). The first sweep of a table loaded before sweeps existed reconciles
  * at once; a first load counts as one.
  *
  * State per table: state/sweeps/<table>.json, written only once every swept chunk reconciled, so a
@@ -55,7 +56,7 @@ export interface SweepContext {
     readonly table: ExportTableSpec;
     readonly source: string;
     readonly dialect: Dialect;
-    /** The qualified Iceberg target; undefined for the files target (no reconciliation, whole days). */
+    /** The qualified Iceberg target; undefined for the files target (whole days). */
     readonly target?: string;
     /** First day of this run's window: the sweep looks at the days before it. */
     readonly before: string;
@@ -131,12 +132,11 @@ export async function sweepTable(c: SweepContext): Promise<Omit<SweepEntry, "byt
     }
     const reconciledOn = state?.reconciledOn ?? null;
     const due =
-        st.differing !== undefined &&
         c.reconcileEveryDays > 0 &&
         (!reconciledOn || daysBetween(reconciledOn, c.runDate).length > c.reconcileEveryDays);
     let reconciledDays: SweepEntry["reconciledDays"] = null;
     if (due) {
-        const differing = (await c.run(st.differing!, "reconcile_all")).rows.map((r) => String(r.day));
+        const differing = (await c.run(st.differing, "reconcile_all")).rows.map((r) => String(r.day));
         reconciledDays = { before: c.before, differing: differing.length };
         for (const day of differing) {
             const found = days.find((d) => d.day === day);

@@ -347,6 +347,8 @@ describe("the late-update sweep's decisions (functions/sweep.ts, no engine)", ()
         chunkDays?: number;
         startable?: number;
         reconcileEveryDays?: number;
+        /** The files target: no table to compare with. */
+        files?: boolean;
     }) {
         const ran: { step: string; text: string }[] = [];
         const merged: { days: readonly string[]; after?: string }[] = [];
@@ -356,7 +358,7 @@ describe("the late-update sweep's decisions (functions/sweep.ts, no engine)", ()
             table: CONTACTS,
             source: '"src"."contacts_link"',
             dialect: d,
-            target: '"exp"."contacts"',
+            target: o.files ? undefined : '"exp"."contacts"',
             before: "2025-06-01",
             end: "2025-06-03",
             runDate: "2025-06-04",
@@ -437,6 +439,43 @@ describe("the late-update sweep's decisions (functions/sweep.ts, no engine)", ()
         assert.deepEqual(await steps("2025-05-06"), ["sweep_find"], "29 days ago");
         assert.deepEqual(await steps("2025-05-05"), ["sweep_find", "reconcile_all"], "30 days ago");
         assert.deepEqual(await steps("2024-01-01", 0), ["sweep_find"]);
+    });
+
+    it("the files target: touched days are rewritten whole, and the due reconciliation rewrites every retained old day", async () => {
+        const found = [{ day: "2025-03-01", touched_rows: "2", touched_max: "2025-06-03 07:00:00.000" }];
+        const daily = sweepWith({ files: true, state: state("2025-06-02 10:00:00.000", "2025-05-20"), found });
+        await daily.promise;
+        assert.deepEqual(daily.merged, [{ days: ["2025-03-01"] }], "a whole day, no touched filter");
+        assert.deepEqual(
+            daily.ran.map((x) => x.step),
+            ["sweep_find"],
+        );
+
+        const monthly = sweepWith({
+            files: true,
+            state: state("2025-06-02 10:00:00.000", "2025-04-01"),
+            found,
+            differing: ["2025-02-01", "2025-03-01", "2025-05-31"],
+        });
+        const r = await monthly.promise;
+        const listing = monthly.ran.find((x) => x.step === "reconcile_all")!.text;
+        assert.match(
+            listing,
+            /^SELECT CAST\(CAST\("initiation_timestamp" AS DATE\) AS VARCHAR\) AS "day" FROM "src"\."contacts_link" WHERE /,
+        );
+        assert.match(
+            listing,
+            /"initiation_timestamp" < TIMESTAMP '2025-06-01 00:00:00'/,
+            "only days before the window",
+        );
+        assert.doesNotMatch(listing, /"exp"|contact_id|last_update_timestamp/, "no target, no key or version column");
+        assert.deepEqual(
+            monthly.merged,
+            [{ days: ["2025-02-01", "2025-03-01", "2025-05-31"] }],
+            "every retained old day rewritten whole",
+        );
+        assert.deepEqual(r.reconciledDays, { before: "2025-06-01", differing: 3 });
+        assert.deepEqual(monthly.saved, [{ touchedThrough: "2025-06-03 07:00:00.000", reconciledOn: "2025-06-04" }]);
     });
 
     it("stops at the deadline between chunks without saving: the next run finds the same days", async () => {

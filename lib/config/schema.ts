@@ -318,7 +318,7 @@ export const CONFIG_KEYS = {
         max: 400,
         side: "consumer",
         description:
-            "Days between full reconciliations of each time-partitioned table: distinct keys and newest version per day over the whole retained source, against the target; the days that differ are merged again. 0: never (the daily late-update sweep still runs).",
+            "Days between full reconciliations of each time-partitioned table: distinct keys and newest version per day over the whole retained source, against the target; the days that differ are merged again (the files target, with no table to compare, rewrites every retained day). 0: never (the daily late-update sweep still runs).",
     },
     exportChunkDays: {
         type: "number",
