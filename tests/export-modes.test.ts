@@ -204,6 +204,20 @@ describe("export modes on DuckDB: insertOnly, snapshot, a key-and-version-only m
         assert.deepEqual(written, ["a|2", "b|5"], `written under ${entry.output}`);
     });
 
+    it("files target, snapshot: each run writes the source's rows as they are, duplicates included", async () => {
+        await deliver(STATS, ["('ann', 3)", "('bob', 5)", "('bob', 5)"]);
+        const entry = await run(STATS, "2025-01-02", "files");
+        assert.deepEqual([entry.rowsRead, entry.reconciliation?.sourceKeys], [3, 3]);
+        const written = (
+            await conn.runAndReadAll(
+                `SELECT agent || '|' || CAST(handled AS VARCHAR) FROM read_parquet('${path.join(dir, "exports")}/**/*.parquet') ORDER BY 1`,
+            )
+        )
+            .getRows()
+            .map((r) => String(r[0]));
+        assert.deepEqual(written, ["ann|3", "bob|5", "bob|5"]);
+    });
+
     it("files target, time-partitioned table: each data day's folder holds that day's newest row of each key", async () => {
         await deliver(
             EVENTS,
