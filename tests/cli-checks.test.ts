@@ -4,7 +4,7 @@
  * consumer database and the RAM invitations, so a fix that names the wrong flag or account fails.
  */
 import { strict as assert } from "assert";
-import { databaseCheck, identityCheck, invitationCheck } from "../cli/checks";
+import { databaseCheck, identityCheck, invitationCheck, linkChecks } from "../cli/checks";
 import type { ResourceShareInvitation } from "@aws-sdk/client-ram";
 import type { ShareModel } from "../lib/permissions";
 
@@ -16,7 +16,12 @@ const model = {
     consumerAccountId: CONSUMER,
     producerDatabaseName: "connect_datalake",
     consumerDatabaseName: "connect_analytics_consumer",
-    tables: [],
+    tables: [
+        { name: "users", linkName: "users_link" },
+        { name: "contacts", linkName: "contacts_link" },
+        { name: "agents", linkName: "agents_link" },
+        { name: "queues", linkName: "queues_link" },
+    ],
 } as unknown as ShareModel;
 const ROLE = `arn:aws:iam::${CONSUMER}:role/ops`;
 
@@ -60,6 +65,76 @@ describe("verify's checks, in the words the user reads", () => {
             detail: `${CONSUMER}:connect_analytics_consumer does not exist`,
             fix: "deploy the consumer stack (`pulumi up` with the consumer's stack), then run `connect-analytics relink`",
         });
+    });
+
+    it("links: each one missing, a regular table, pointing elsewhere, at a target that does not exist, or right, with what to do", () => {
+        const link = (name: string, target?: string) => ({
+            Name: name,
+            ...(target ? { TargetTable: { CatalogId: PRODUCER, DatabaseName: "connect_datalake", Name: target } } : {}),
+        });
+        const links = new Map([
+            ["contacts_link", link("contacts_link")],
+            ["agents_link", link("agents_link", "agent_hierarchy_groups")],
+            ["queues_link", link("queues_link", "queues")],
+        ]);
+        const checks = linkChecks(model, { links, targets: new Set(["users", "agents"]) });
+        assert.deepEqual(checks, [
+            {
+                id: "link:users_link",
+                status: "FAIL",
+                title: "link users_link",
+                detail: `missing in ${CONSUMER}:connect_analytics_consumer (should point to ${PRODUCER}:connect_datalake.users)`,
+                fix: "run `connect-analytics relink` (or `pulumi up` the consumer stack)",
+            },
+            {
+                id: "link:contacts_link",
+                status: "FAIL",
+                title: "link contacts_link",
+                detail: "contacts_link is a regular table, not a resource link",
+                fix: "rename the link (tables[].linkName) or move the table contacts_link away; relink will not replace a table it does not manage",
+            },
+            {
+                id: "link:agents_link",
+                status: "FAIL",
+                title: "link agents_link",
+                detail: `points to ${PRODUCER}:connect_datalake.agent_hierarchy_groups, expected ${PRODUCER}:connect_datalake.agents`,
+                fix: "run `connect-analytics relink` to recreate it with the right target",
+            },
+            {
+                id: "link:queues_link",
+                status: "FAIL",
+                title: "link queues_link",
+                detail: `target ${PRODUCER}:connect_datalake.queues does not exist in the producer catalog`,
+                fix: "check the table name in the producer database connect_datalake and the stack's tables config",
+            },
+        ]);
+        const right = new Map([["queues_link", link("queues_link", "queues")]]);
+        const one = { ...model, tables: [{ name: "queues", linkName: "queues_link" }] } as unknown as ShareModel;
+        assert.deepEqual(linkChecks(one, { links: right, targets: new Set(["queues"]) }), [
+            {
+                id: "link:queues_link",
+                status: "PASS",
+                title: "link queues_link",
+                detail: `→ ${PRODUCER}:connect_datalake.queues`,
+            },
+        ]);
+        assert.equal(
+            linkChecks(one, { links: right, targetsError: "AccessDenied" })[0].detail,
+            `→ ${PRODUCER}:connect_datalake.queues (target not listed: AccessDenied)`,
+        );
+        assert.equal(
+            linkChecks(one, { links: right })[0].detail,
+            `→ ${PRODUCER}:connect_datalake.queues (target not listed: not readable)`,
+        );
+        assert.deepEqual(linkChecks(one, {}), [
+            {
+                id: "link:queues_link",
+                status: "FAIL",
+                title: "link queues_link",
+                detail: "consumer database connect_analytics_consumer missing, so is the link",
+                fix: "deploy the consumer stack, then run `connect-analytics relink`",
+            },
+        ]);
     });
 
     describe("RAM invitations", () => {
