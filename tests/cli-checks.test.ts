@@ -4,9 +4,9 @@
  * consumer database and the RAM invitations, so a fix that names the wrong flag or account fails.
  */
 import { strict as assert } from "assert";
-import { databaseCheck, identityCheck, invitationCheck, linkChecks } from "../cli/checks";
+import { databaseCheck, iamAllowedPrincipalsCheck, identityCheck, invitationCheck, linkChecks } from "../cli/checks";
 import type { ResourceShareInvitation } from "@aws-sdk/client-ram";
-import type { ShareModel } from "../lib/permissions";
+import type { LfGrant, ShareModel } from "../lib/permissions";
 
 const PRODUCER = "111111111111";
 const CONSUMER = "222222222222";
@@ -135,6 +135,49 @@ describe("verify's checks, in the words the user reads", () => {
                 fix: "deploy the consumer stack, then run `connect-analytics relink`",
             },
         ]);
+    });
+
+    it("IAMAllowedPrincipals on the shared tables or database fails, naming each grant, with the revoke command for the first; elsewhere it passes", () => {
+        const iap = (resource: LfGrant["resource"], permissions = ["ALL"]): LfGrant =>
+            ({
+                side: "producer",
+                principal: "IAM_ALLOWED_PRINCIPALS",
+                resource,
+                permissions,
+                grantable: [],
+            }) as LfGrant;
+        const table = (name: string, databaseName = "connect_datalake") =>
+            ({ kind: "table", catalogId: PRODUCER, databaseName, name }) as const;
+        const elsewhere = [
+            iap(table("users", "other_db")),
+            iap(table("not_shared")),
+            { ...iap(table("users")), principal: ROLE },
+        ];
+        assert.deepEqual(iamAllowedPrincipalsCheck(model, elsewhere), {
+            id: "iam-allowed-principals",
+            status: "PASS",
+            title: "IAMAllowedPrincipals on targets",
+            detail: "no IAMAllowedPrincipals grants on the shared database or tables",
+        });
+        const onTable = iamAllowedPrincipalsCheck(model, [
+            ...elsewhere,
+            iap(table("contacts"), ["DESCRIBE", "SELECT"]),
+            iap({ kind: "database", catalogId: PRODUCER, databaseName: "connect_datalake" }),
+        ]);
+        assert.equal(onTable.status, "FAIL");
+        assert.equal(
+            onTable.detail,
+            `IAMAllowedPrincipals holds DESCRIBE+SELECT on ${PRODUCER}:connect_datalake.contacts; ALL on ${PRODUCER}:connect_datalake`,
+        );
+        assert.equal(
+            onTable.fix,
+            "revoke them in the producer account, e.g. `aws lakeformation revoke-permissions --principal DataLakePrincipalIdentifier=IAM_ALLOWED_PRINCIPALS " +
+                `--permissions ALL --resource '{"Table":{"DatabaseName":"connect_datalake","Name":"contacts"}}'\``,
+        );
+        const onDatabase = iamAllowedPrincipalsCheck(model, [
+            iap({ kind: "database", catalogId: PRODUCER, databaseName: "connect_datalake" }),
+        ]);
+        assert.match(onDatabase.fix!, /--resource '\{"Database":\{"Name":"connect_datalake"\}\}'`$/);
     });
 
     describe("RAM invitations", () => {
