@@ -5,8 +5,11 @@ import {
     LfResource,
     producerGrants,
     requiredGrants,
+    lfTagDefinitions,
     resourceKey,
     ShareModel,
+    sortGrants,
+    tagAssignments,
 } from "../lib/permissions";
 import {
     grantFromResourceInputs,
@@ -156,5 +159,129 @@ describe("grant translation", () => {
 
     it("ignores resources that are not grants", () => {
         assert.equal(grantFromResourceInputs("aws:iam/role:Role", {}, "consumer"), undefined);
+    });
+});
+
+describe("permission model helpers: LF-tag assignments, resource identity, grant order", () => {
+    it("LF-tag sharing tags every shared table with the share's tags and each excluded column restricted; other modes tag nothing", () => {
+        const lf = { ...model, sharingMode: "lfTags" as const, lfTags: { domain: "contact-center" } };
+        const withExclusions = {
+            ...lf,
+            tables: [
+                { name: "users", linkName: "users_link", excludedColumns: ["email"] },
+                { name: "contacts", linkName: "contacts_link" },
+            ],
+        } as ShareModel;
+        const assignments = tagAssignments(withExclusions);
+        assert.deepEqual(assignments, [
+            {
+                catalogId: "111111111111",
+                databaseName: model.producerDatabaseName,
+                table: "users",
+                tags: { domain: "contact-center" },
+                columnTags: { email: { sensitivity: "restricted" } },
+            },
+            {
+                catalogId: "111111111111",
+                databaseName: model.producerDatabaseName,
+                table: "contacts",
+                tags: { domain: "contact-center" },
+                columnTags: {},
+            },
+        ]);
+        assert.deepEqual(lfTagDefinitions(assignments), {
+            domain: ["contact-center"],
+            sensitivity: ["restricted"],
+        });
+        assert.deepEqual(
+            lfTagDefinitions([
+                { ...assignments[0], tags: { domain: "z" } },
+                { ...assignments[1], tags: { domain: "a" } },
+            ]),
+            { domain: ["a", "z"], sensitivity: ["restricted"] },
+            "every value a key takes, sorted",
+        );
+        assert.deepEqual(tagAssignments({ ...withExclusions, sharingMode: "named" } as ShareModel), []);
+    });
+
+    it("a resource's key ignores the order of its columns and values, and tells apart whatever differs", () => {
+        const twc = (excludedColumns: string[]): LfResource => ({
+            kind: "tableWithColumns",
+            catalogId: "1",
+            databaseName: "db",
+            name: "t",
+            excludedColumns,
+        });
+        assert.equal(resourceKey(twc(["b", "a"])), resourceKey(twc(["a", "b"])));
+        assert.notEqual(resourceKey(twc(["a"])), resourceKey(twc(["a", "b"])));
+        assert.notEqual(resourceKey(twc(["ab"])), resourceKey(twc(["a", "b"])));
+        const tag = (values: string[]): LfResource => ({ kind: "lfTag", catalogId: "1", key: "k", values });
+        assert.equal(resourceKey(tag(["y", "x"])), resourceKey(tag(["x", "y"])));
+        assert.notEqual(resourceKey(tag(["xy"])), resourceKey(tag(["x", "y"])));
+        const policy = (expression: { key: string; values: string[] }[]): LfResource => ({
+            kind: "lfTagPolicy",
+            catalogId: "1",
+            resourceType: "TABLE",
+            expression,
+        });
+        assert.equal(
+            resourceKey(
+                policy([
+                    { key: "b", values: ["2", "1"] },
+                    { key: "a", values: ["x"] },
+                ]),
+            ),
+            resourceKey(
+                policy([
+                    { key: "a", values: ["x"] },
+                    { key: "b", values: ["1", "2"] },
+                ]),
+            ),
+        );
+        assert.notEqual(
+            resourceKey(policy([{ key: "a", values: ["x", "y"] }])),
+            resourceKey(policy([{ key: "a", values: ["xy"] }])),
+        );
+        assert.notEqual(
+            resourceKey(
+                policy([
+                    { key: "a", values: ["x"] },
+                    { key: "b", values: ["y"] },
+                ]),
+            ),
+            resourceKey(policy([{ key: "a", values: ["xb=y"] }])),
+        );
+        const keys = [
+            resourceKey({ kind: "dataCellsFilter", catalogId: "1", databaseName: "db", tableName: "t", name: "f" }),
+            resourceKey({ kind: "dataCellsFilter", catalogId: "1", databaseName: "db", tableName: "t", name: "g" }),
+            resourceKey({ kind: "dataLocation", catalogId: "1", arn: "arn:aws:s3:::b/p" }),
+            resourceKey({ kind: "dataLocation", catalogId: "1", arn: "arn:aws:s3:::b/q" }),
+            resourceKey(twc(["a"])),
+            resourceKey({ kind: "table", catalogId: "1", databaseName: "db", name: "t" }),
+            resourceKey(tag(["x"])),
+            resourceKey(policy([{ key: "k", values: ["x"] }])),
+        ];
+        assert.equal(new Set(keys).size, keys.length, keys.join("\n"));
+        assert.ok(keys.every((k) => k.length > 0));
+    });
+
+    it("grants in a stable order: the producer's first, then by principal, then by resource", () => {
+        const g = (side: "producer" | "consumer", principal: string, name: string): LfGrant => ({
+            side,
+            principal,
+            resource: { kind: "table", catalogId: "1", databaseName: "db", name },
+            permissions: ["SELECT"],
+            grantable: [],
+        });
+        const order = [
+            g("producer", "arn:b", "t1"),
+            g("producer", "arn:b", "t2"),
+            g("producer", "arn:c", "t0"),
+            g("consumer", "arn:a", "t0"),
+            g("consumer", "arn:a", "t9"),
+        ];
+        for (const shuffled of [[...order].reverse(), [order[3], order[0], order[4], order[2], order[1]]]) {
+            assert.deepEqual(sortGrants(shuffled), order);
+        }
     });
 });
