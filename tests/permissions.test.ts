@@ -5,6 +5,7 @@ import {
     LfResource,
     producerGrants,
     requiredGrants,
+    describeResource,
     lfTagDefinitions,
     resourceKey,
     ShareModel,
@@ -263,6 +264,43 @@ describe("permission model helpers: LF-tag assignments, resource identity, grant
         ];
         assert.equal(new Set(keys).size, keys.length, keys.join("\n"));
         assert.ok(keys.every((k) => k.length > 0));
+    });
+
+    it("each kind of resource reads as the CLI and plan print it", () => {
+        assert.deepEqual(
+            [
+                { kind: "database", catalogId: "1", databaseName: "db" },
+                { kind: "table", catalogId: "1", databaseName: "db", name: "t" },
+                {
+                    kind: "tableWithColumns",
+                    catalogId: "1",
+                    databaseName: "db",
+                    name: "t",
+                    excludedColumns: ["a", "b"],
+                },
+                {
+                    kind: "lfTagPolicy",
+                    catalogId: "1",
+                    resourceType: "TABLE",
+                    expression: [
+                        { key: "k", values: ["x", "y"] },
+                        { key: "m", values: ["z"] },
+                    ],
+                },
+                { kind: "lfTag", catalogId: "1", key: "k", values: ["x", "y"] },
+                { kind: "dataCellsFilter", catalogId: "1", databaseName: "db", tableName: "t", name: "f" },
+                { kind: "dataLocation", catalogId: "1", arn: "arn:aws:s3:::b/p" },
+            ].map((r) => describeResource(r as LfResource)),
+            [
+                "1:db",
+                "1:db.t",
+                "1:db.t (all columns except a, b)",
+                "1:TABLE where k in (x, y) and m in (z)",
+                "1:LF-tag k=x|y",
+                "1:db.t through filter f",
+                "1:location arn:aws:s3:::b/p",
+            ],
+        );
     });
 
     it("grants in a stable order: the producer's first, then by principal, then by resource", () => {
