@@ -11,6 +11,7 @@ import {
     policyDocument,
     policySize,
     schedulerStatements,
+    tableOptimizerStatements,
     type ExportAccessScope,
     type PolicyStatement,
 } from "../lib/iam";
@@ -40,6 +41,14 @@ describe("IAM documents (lib/iam.ts)", () => {
             { Sid: "Kms", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [KEY] },
         ]);
         assert.deepEqual(kmsOf(exportStatements(exportScope)), []);
+    });
+
+    it("the table optimizers' role may use the stack's KMS key alone, and has no KMS statement without one", () => {
+        const scope = { arnScope: exportScope.arnScope, exportDatabaseName: "connect_analytics_exports" };
+        assert.deepEqual(kmsOf(tableOptimizerStatements({ ...scope, kmsKeyArn: KEY })), [
+            { Sid: "Kms", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [KEY] },
+        ]);
+        assert.deepEqual(kmsOf(tableOptimizerStatements(scope)), []);
     });
 
     it("the Scheduler's role dead-letters with the queue's key alone (Decrypt, GenerateDataKey), and has no KMS statement without one", () => {
