@@ -182,7 +182,10 @@ function grantTitle(grant: LfGrant, model: ShareModel): string {
     const perms = grant.permissions.join("+");
     switch (r.kind) {
         case "table":
-            return `${perms} on ${r.catalogId === model.consumerAccountId ? "link" : "target"} ${r.name}`;
+            if (r.catalogId !== model.consumerAccountId) return `${perms} on target ${r.name}`;
+            // The consumer catalog holds the links and the export's own tables.
+            if (r.databaseName === model.consumerDatabaseName) return `${perms} on link ${r.name}`;
+            return `${perms} on ${r.name === "*" ? `every table of ${r.databaseName}` : `table ${r.databaseName}.${r.name}`}`;
         case "tableWithColumns":
             return `${perms} on target ${r.name} (minus ${r.excludedColumns.length} column${r.excludedColumns.length === 1 ? "" : "s"})`;
         case "database":

@@ -91,6 +91,31 @@ describe("what real AWS would reject or break", () => {
         assert.match(missing!.detail, /lacks DESCRIBE on 222222222222:default/);
     });
 
+    it("verify titles a grant by what it is on: a link, an export table, every table of the export's database", () => {
+        const optimizer = `arn:aws:iam::${CONSUMER}:role/connect-analytics-table-optimizer`;
+        const model = {
+            producerAccountId: PRODUCER,
+            consumerAccountId: CONSUMER,
+            producerDatabaseName: "connect_datalake",
+            consumerDatabaseName: "connect_analytics_consumer",
+            tables: [{ name: "users", linkName: "users_link" }],
+            consumerPrincipalArn: ROLE_ARN,
+            export: {
+                databaseName: "connect_analytics_exports",
+                locationArn: "arn:aws:s3:::exports/connect/iceberg",
+                readers: [],
+                optimizerRoleArn: optimizer,
+            },
+        };
+        const titles = grantChecks(model, { consumer: [], producer: [] }).map((c) => c.title);
+        assert.ok(titles.includes("DESCRIBE on link users_link"), titles.join("\n"));
+        assert.ok(
+            titles.includes("ALTER+DELETE+DESCRIBE+INSERT on every table of connect_analytics_exports"),
+            titles.join("\n"),
+        );
+        assert.ok(!titles.some((t) => / on link \*/.test(t)), "the export's tables are no links");
+    });
+
     it("kmsKeyArn: a key ARN only; an alias is refused with the reason", () => {
         const alias = `arn:aws:kms:ap-southeast-2:${CONSUMER}:alias/exports`;
         assert.throws(
