@@ -610,7 +610,7 @@ export function readerBypassChecks(
                         `reader:${principalName(reader.principal)}@${describeTable(table)}`,
                         title,
                         `reader ${reader.principal} reads ${describeTable(table)} through filter ${f.name}, and also holds ${g.permissions.join("+")} on ${describeResource(r)}: that grant shows every row and overrides the filter`,
-                        `revoke it: \`aws lakeformation revoke-permissions --principal DataLakePrincipalIdentifier=${reader.principal} --permissions ${g.permissions.join(" ")} --resource '${JSON.stringify(toSdkResource(r))}'\``,
+                        `revoke it: \`${revokeCommand(g)}\``,
                     ),
                 );
             }
@@ -620,6 +620,11 @@ export function readerBypassChecks(
     return (model.readers ?? []).length === 0
         ? []
         : [pass("reader-bypass", title, "no reader holds an all-rows SELECT on a table its filter limits")];
+}
+
+/** The AWS CLI command that revokes exactly this grant. */
+function revokeCommand(g: LfGrant): string {
+    return `aws lakeformation revoke-permissions --principal DataLakePrincipalIdentifier=${g.principal} --permissions ${g.permissions.join(" ")} --resource '${JSON.stringify(toSdkResource(g.resource))}'`;
 }
 
 /**
@@ -652,11 +657,6 @@ export function exportIamAllowedPrincipalsCheck(model: ShareModel, consumer: rea
         title,
         `IAMAllowedPrincipals holds ${offending.map((g) => `${g.permissions.join("+")} on ${describeResource(g.resource)}`).join("; ")}: ` +
             `any IAM principal with Glue and Athena access reads those tables whole${readers.length ? `, past the filters and grants of ${readers.map(principalName).join(", ")}` : ""}`,
-        offending
-            .map(
-                (g) =>
-                    `aws lakeformation revoke-permissions --principal DataLakePrincipalIdentifier=IAM_ALLOWED_PRINCIPALS --permissions ${g.permissions.join(" ")} --resource '${JSON.stringify(toSdkResource(g.resource))}'`,
-            )
-            .join("; then "),
+        offending.map(revokeCommand).join("; then "),
     );
 }
