@@ -14,11 +14,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { attachLake, attachTarget, createDuckdbEngine, lakeFiles } from "../functions/local/duckdbEngine";
-import { createFsObjectStore } from "../functions/local/fsStore";
+import { attachLake, attachTarget, lakeFiles } from "../functions/local/duckdbEngine";
 import { duckdbDialect } from "../functions/local/duckdbSql";
-import { createJsonLogger } from "../functions/log";
-import { runExport } from "../functions/runner";
+import { runOnDuckdb } from "./duckdb-run";
 import { statements } from "../functions/sql";
 import type { ExportRunSummary, ExportTableSpec, TableRunEntry } from "../functions/types";
 
@@ -101,31 +99,15 @@ describe("the merge on DuckDB, versions delivered out of order", function () {
         await attachLake(conn, lake(), "src", [CONTACTS]);
         await conn.run("DETACH DATABASE IF EXISTS exp");
         await attachTarget(conn, path.join(dir, "target.duckdb"), "exp");
-        const now = Date.parse(`${runDate}T02:00:00Z`);
-        return runExport({
-            settings: {
-                prefix: "connect",
-                target: "iceberg",
-                format: "parquet",
-                lookbackDays: 3,
-                chunkDays: 30,
-                sourceDatabase: "src",
-                exportDatabase: "exp",
-                tables: [CONTACTS],
-            },
-            request: { runId: `run-${runDate}`, runDate, trigger: "schedule", force: false },
-            engine: createDuckdbEngine({
-                connection: conn,
-                lakeDir: lake(),
-                sourceDatabase: "src",
-                exportDatabase: "exp",
-                databaseFile: path.join(dir, "target.duckdb"),
-            }),
-            store: createFsObjectStore(path.join(dir, "exports")),
-            log: createJsonLogger("DEBUG", (line) => lines.push(JSON.parse(line))),
-            clock: { now: () => now, sleep: async () => undefined, random: () => 0.5 },
-            remainingMs: () => Infinity,
+        return runOnDuckdb({
+            conn,
+            lakeDir: lake(),
+            databaseFile: path.join(dir, "target.duckdb"),
+            storeDir: path.join(dir, "exports"),
+            runDate,
+            settings: { tables: [CONTACTS] },
             owner: "export-merge-test",
+            onLog: (line) => lines.push(JSON.parse(line)),
         });
     }
 

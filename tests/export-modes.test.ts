@@ -13,10 +13,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { attachLake, attachTarget, createDuckdbEngine } from "../functions/local/duckdbEngine";
-import { createFsObjectStore } from "../functions/local/fsStore";
-import { createJsonLogger } from "../functions/log";
-import { runExport } from "../functions/runner";
+import { attachLake, attachTarget } from "../functions/local/duckdbEngine";
+import { runOnDuckdb } from "./duckdb-run";
 import type { ExportRunSummary, ExportTableSpec, TableRunEntry } from "../functions/types";
 
 interface LakeTable {
@@ -108,30 +106,13 @@ describe("export modes on DuckDB: insertOnly, snapshot, a key-and-version-only m
         await attachLake(conn, lake(), "src", [t.spec]);
         await conn.run("DETACH DATABASE IF EXISTS exp");
         await attachTarget(conn, path.join(dir, "target.duckdb"), "exp");
-        const now = Date.parse(`${runDate}T02:00:00Z`);
-        const summary: ExportRunSummary = await runExport({
-            settings: {
-                prefix: "connect",
-                target,
-                format: "parquet",
-                lookbackDays: 3,
-                chunkDays: 30,
-                sourceDatabase: "src",
-                exportDatabase: "exp",
-                tables: [t.spec],
-            },
-            request: { runId: `run-${runDate}`, runDate, trigger: "schedule", force: false },
-            engine: createDuckdbEngine({
-                connection: conn,
-                lakeDir: lake(),
-                sourceDatabase: "src",
-                exportDatabase: "exp",
-                databaseFile: path.join(dir, "target.duckdb"),
-            }),
-            store: createFsObjectStore(path.join(dir, "exports")),
-            log: createJsonLogger("ERROR", () => undefined),
-            clock: { now: () => now, sleep: async () => undefined, random: () => 0.5 },
-            remainingMs: () => Infinity,
+        const summary: ExportRunSummary = await runOnDuckdb({
+            conn,
+            lakeDir: lake(),
+            databaseFile: path.join(dir, "target.duckdb"),
+            storeDir: path.join(dir, "exports"),
+            runDate,
+            settings: { target, tables: [t.spec] },
             owner: "export-modes-test",
         });
         const entry = summary.tables.find((e) => e.table === t.spec.name)!;

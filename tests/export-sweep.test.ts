@@ -13,12 +13,10 @@ import * as os from "os";
 import * as path from "path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { addDays } from "../functions/dates";
-import { attachLake, attachTarget, createDuckdbEngine } from "../functions/local/duckdbEngine";
-import { createFsObjectStore } from "../functions/local/fsStore";
-import { createJsonLogger } from "../functions/log";
+import { attachLake, attachTarget } from "../functions/local/duckdbEngine";
 import { athenaDialect } from "../functions/athena/athenaSql";
 import { createExportHandler } from "../functions/handler";
-import { runExport } from "../functions/runner";
+import { runOnDuckdb } from "./duckdb-run";
 import { sweepSkipped, sweepTable, touchedCutoff, TOUCHED_COLUMN, type SweepState } from "../functions/sweep";
 import type { ExportTableSpec, StatementResult, TableRunEntry } from "../functions/types";
 import { AthenaOnDuckDb, type Row as AthenaRow } from "./athena-duckdb";
@@ -107,31 +105,13 @@ describe("the late-update sweep on DuckDB: every key at its latest version, what
         await attachLake(conn, lake(), "src", [CONTACTS, EVENTS]);
         await conn.run("DETACH DATABASE IF EXISTS exp");
         await attachTarget(conn, path.join(dir, "target.duckdb"), "exp");
-        const now = Date.parse(`${runDate}T02:00:00Z`);
-        const summary = await runExport({
-            settings: {
-                prefix: "connect",
-                target: "iceberg",
-                format: "parquet",
-                lookbackDays: 3,
-                chunkDays: 100,
-                reconcileEveryDays: 30,
-                sourceDatabase: "src",
-                exportDatabase: "exp",
-                tables: [CONTACTS, EVENTS],
-            },
-            request: { runId: `run-${runDate}`, runDate, trigger: "schedule", force: false },
-            engine: createDuckdbEngine({
-                connection: conn,
-                lakeDir: lake(),
-                sourceDatabase: "src",
-                exportDatabase: "exp",
-                databaseFile: path.join(dir, "target.duckdb"),
-            }),
-            store: createFsObjectStore(path.join(dir, "out")),
-            log: createJsonLogger("ERROR", () => undefined),
-            clock: { now: () => now, sleep: async () => undefined, random: () => 0.5 },
-            remainingMs: () => Infinity,
+        const summary = await runOnDuckdb({
+            conn,
+            lakeDir: lake(),
+            databaseFile: path.join(dir, "target.duckdb"),
+            storeDir: path.join(dir, "out"),
+            runDate,
+            settings: { chunkDays: 100, reconcileEveryDays: 30, tables: [CONTACTS, EVENTS] },
             owner: "test",
         });
         assert.equal(summary.status, "succeeded", JSON.stringify(summary.failedTables));
