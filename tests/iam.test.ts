@@ -8,6 +8,7 @@ import {
     alarmTopicKeyPolicy,
     dataAccessStatements,
     exportStatements,
+    lambdaTrustPolicy,
     policyDocument,
     policySize,
     schedulerStatements,
@@ -107,6 +108,101 @@ describe("IAM documents (lib/iam.ts)", () => {
                 [link("*"), target("*")],
             );
         });
+    });
+
+    describe("which database gives way first", () => {
+        const scopeOf = (
+            consumerDatabaseName: string,
+            producerDatabaseName: string,
+            linkOf: (i: number) => string,
+        ) => ({
+            region: REGION,
+            producerAccountId: PRODUCER,
+            consumerAccountId: CONSUMER,
+            producerDatabaseName,
+            consumerDatabaseName,
+            tables: Array.from({ length: 4 }, (_, i) => ({ name: `t${i}`, linkName: linkOf(i) })),
+        });
+        const tableArns = (statements: PolicyStatement[]) =>
+            ([statements.find((s) => s.Sid === "GlueReadLinksAndTargets")!.Resource].flat() as string[]).filter((a) =>
+                a.includes(":table/"),
+            );
+        const oneOver = (scope: ReturnType<typeof scopeOf>) =>
+            tableArns(
+                dataAccessStatements(scope, policySize(policyDocument(dataAccessStatements(scope, Infinity))) - 1),
+            );
+
+        it("the links', when their ARNs are longer", () => {
+            const scope = scopeOf("links", "src", (i) => `contacts_link_number_${i}`);
+            assert.deepEqual(oneOver(scope), [
+                `arn:aws:glue:${REGION}:${CONSUMER}:table/links/*`,
+                ...[0, 1, 2, 3].map((i) => `arn:aws:glue:${REGION}:${PRODUCER}:table/src/t${i}`),
+            ]);
+        });
+
+        it("the links', when their ARNs are exactly as long as the targets'", () => {
+            const scope = scopeOf("lnk", "src", (i) => `l${i}`);
+            assert.deepEqual(oneOver(scope), [
+                `arn:aws:glue:${REGION}:${CONSUMER}:table/lnk/*`,
+                ...[0, 1, 2, 3].map((i) => `arn:aws:glue:${REGION}:${PRODUCER}:table/src/t${i}`),
+            ]);
+        });
+    });
+
+    it("the data-access policy: Lake Formation data access on * (its only resource form), Glue reads on the exact ARNs, and the default database", () => {
+        const scope = {
+            region: REGION,
+            producerAccountId: PRODUCER,
+            consumerAccountId: CONSUMER,
+            producerDatabaseName: "src",
+            consumerDatabaseName: "links",
+            tables: [{ name: "contacts", linkName: "contacts_link" }],
+        };
+        const glue = (account: string, rest: string) => `arn:aws:glue:${REGION}:${account}:${rest}`;
+        assert.deepStrictEqual(dataAccessStatements(scope), [
+            { Sid: "LakeFormationDataAccess", Effect: "Allow", Action: ["lakeformation:GetDataAccess"], Resource: "*" },
+            {
+                Sid: "GlueReadLinksAndTargets",
+                Effect: "Allow",
+                Action: [
+                    "glue:GetDatabase",
+                    "glue:GetPartition",
+                    "glue:GetPartitions",
+                    "glue:GetTable",
+                    "glue:GetTables",
+                ],
+                Resource: [
+                    glue(CONSUMER, "catalog"),
+                    glue(CONSUMER, "database/links"),
+                    glue(CONSUMER, "table/links/contacts_link"),
+                    glue(PRODUCER, "catalog"),
+                    glue(PRODUCER, "database/src"),
+                    glue(PRODUCER, "table/src/contacts"),
+                ],
+            },
+            {
+                Sid: "AthenaDefaultDatabase",
+                Effect: "Allow",
+                Action: ["glue:GetDatabase"],
+                Resource: [glue(CONSUMER, "database/default")],
+            },
+        ]);
+    });
+
+    it("the Lambda's trust policy lets the Lambda service alone assume the role", () => {
+        assert.deepStrictEqual(lambdaTrustPolicy(), {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        });
+    });
+
+    it("a policy's size is its JSON without white space, as IAM counts it", () => {
+        const doc = policyDocument([
+            { Sid: "A B", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::b/k 1" },
+        ]);
+        const written =
+            '{"Version":"2012-10-17","Statement":[{"Sid":"AB","Effect":"Allow","Action":["s3:GetObject"],"Resource":"arn:aws:s3:::b/k1"}]}';
+        assert.equal(policySize(doc), written.length);
     });
 
     it("the alarm topic key's policy names the account root and its alarms in the aws partition when none is given", () => {

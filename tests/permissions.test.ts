@@ -1,9 +1,12 @@
 import { strict as assert } from "assert";
 import {
     consumerGrants,
+    exportGrants,
+    exportReaderFilters,
     LfGrant,
     LfResource,
     producerGrants,
+    readerFilters,
     requiredGrants,
     describeResource,
     lfTagDefinitions,
@@ -18,6 +21,7 @@ import {
     toPermissionsArgs,
     CLASSIC_PERMISSIONS_TYPE,
 } from "../lib/lfResources";
+import type { ReaderConfig } from "../lib/config/types";
 
 const model: ShareModel = {
     producerAccountId: "111111111111",
@@ -321,5 +325,128 @@ describe("permission model helpers: LF-tag assignments, resource identity, grant
         for (const shuffled of [[...order].reverse(), [order[3], order[0], order[4], order[2], order[1]]]) {
             assert.deepEqual(sortGrants(shuffled), order);
         }
+    });
+});
+
+describe("permission model branches, written out", () => {
+    const role = model.consumerPrincipalArn;
+    const analyst = "arn:aws:iam::222222222222:role/analyst";
+
+    it("the producer grants nothing when Connect shares the tables itself (connectAnalytics)", () => {
+        assert.deepEqual(producerGrants({ ...model, dataSource: "connectAnalytics", grantWithGrantOption: true }), []);
+        assert.equal(producerGrants(model).length, 2);
+    });
+
+    it("excluded columns: DESCRIBE on the table and SELECT on the other columns, each grantable only with the grant option", () => {
+        const withExclusion: ShareModel = {
+            ...model,
+            tables: [{ name: "contacts", linkName: "ctr", excludedColumns: ["phone", "email"] }],
+        };
+        const expected = (grantable: boolean): LfGrant[] => [
+            {
+                side: "producer",
+                principal: role,
+                resource: {
+                    kind: "table",
+                    catalogId: "111111111111",
+                    databaseName: "connect_datalake",
+                    name: "contacts",
+                },
+                permissions: ["DESCRIBE"],
+                grantable: grantable ? ["DESCRIBE"] : [],
+            },
+            {
+                side: "producer",
+                principal: role,
+                resource: {
+                    kind: "tableWithColumns",
+                    catalogId: "111111111111",
+                    databaseName: "connect_datalake",
+                    name: "contacts",
+                    excludedColumns: ["email", "phone"],
+                },
+                permissions: ["SELECT"],
+                grantable: grantable ? ["SELECT"] : [],
+            },
+        ];
+        assert.deepStrictEqual(producerGrants({ ...withExclusion, grantWithGrantOption: true }), expected(true));
+        assert.deepStrictEqual(producerGrants(withExclusion), expected(false));
+    });
+
+    it("links are on unless turned off: DESCRIBE on each link by default", () => {
+        const { enableResourceLinks: _, ...byDefault } = model;
+        assert.deepEqual(
+            consumerGrants(byDefault).map((g) => resourceKey(g.resource)),
+            [
+                "table:222222222222:connect_analytics_consumer.users_link",
+                "table:222222222222:connect_analytics_consumer.ctr",
+                "database:222222222222:default",
+            ],
+        );
+    });
+
+    it("a reader's filter carries its row filter only when it has one, and its columns sorted", () => {
+        const readers: ReaderConfig[] = [
+            { principal: analyst, tables: ["contacts"], excludedColumns: { contacts: ["zip", "agent"] } },
+            { principal: `${analyst}2`, tables: ["users"], rowFilter: "region = 'eu'", excludedColumns: {} },
+        ];
+        assert.deepStrictEqual(readerFilters({ ...model, readers }), [
+            {
+                name: "analyst-contacts",
+                tableCatalogId: "111111111111",
+                databaseName: "connect_datalake",
+                tableName: "contacts",
+                excludedColumns: ["agent", "zip"],
+            },
+            {
+                name: "analyst2-users",
+                tableCatalogId: "111111111111",
+                databaseName: "connect_datalake",
+                tableName: "users",
+                rowFilter: "region = 'eu'",
+                excludedColumns: [],
+            },
+        ]);
+    });
+
+    it("a reader's filter on an export table does not name again the columns the producer withholds from that table", () => {
+        const tables = [
+            { name: "users", linkName: "users_link", excludedColumns: [] },
+            { name: "contacts", linkName: "ctr", excludedColumns: ["phone"] },
+        ];
+        const readers = [
+            {
+                principal: analyst,
+                tables: ["contacts", "users"],
+                excludedColumns: { contacts: ["zip", "phone", "agent"], users: ["phone"] },
+            },
+        ];
+        const exportShare = { databaseName: "exports", locationArn: "arn:aws:s3:::b/exports", readers: [] };
+        assert.deepStrictEqual(
+            exportReaderFilters({ ...model, tables, readers, export: exportShare }).map((f) => [
+                f.tableCatalogId,
+                f.databaseName,
+                f.tableName,
+                f.excludedColumns,
+            ]),
+            [
+                ["222222222222", "exports", "contacts", ["agent", "zip"]],
+                ["222222222222", "exports", "users", ["phone"]],
+            ],
+        );
+        assert.deepEqual(exportReaderFilters({ ...model, tables, readers }), []);
+    });
+
+    it("an export reader gets DESCRIBE on the export database and DESCRIBE+SELECT on every table in it", () => {
+        const exportShare = { databaseName: "exports", locationArn: "arn:aws:s3:::b/exports", readers: [analyst] };
+        const grants = exportGrants({ ...model, export: exportShare }).filter((g) => g.principal === analyst);
+        assert.deepStrictEqual(
+            grants.map((g) => [g.side, resourceKey(g.resource), g.permissions, g.grantable]),
+            [
+                ["consumer", "database:222222222222:exports", ["DESCRIBE"], []],
+                ["consumer", "table:222222222222:exports.*", ["DESCRIBE", "SELECT"], []],
+            ],
+        );
+        assert.deepEqual(exportGrants(model), []);
     });
 });
