@@ -58,16 +58,20 @@ const GROUPS = {
     },
     runner: {
         mutate: ["functions/runner.ts"],
+        // The in-process runs on fakes and on DuckDB; export-sequence and export-duckdb build
+        // synthetic lakes of thousands of rows (seconds per test) and would run for every mutant.
         spec: [
             "tests/export-logic.test.ts",
             "tests/export-merge.test.ts",
+            "tests/export-modes.test.ts",
+            "tests/export-sweep.test.ts",
             "tests/export-handler.test.ts",
-            "tests/export-runner.test.ts",
+            "tests/export-versions.test.ts",
         ],
     },
     lease: {
         mutate: ["functions/lease.ts"],
-        spec: ["tests/export-logic.test.ts", "tests/export-handler.test.ts", "tests/export-runner.test.ts"],
+        spec: ["tests/export-logic.test.ts", "tests/export-handler.test.ts"],
     },
     checks: {
         mutate: ["cli/checks.ts"],
