@@ -225,7 +225,10 @@ export function grantChecks(model: ShareModel, facts: GrantFacts, hints: Hints =
         const who = short(grant.principal);
         const on = describeResource(grant.resource);
         const what = `${grant.permissions.join("+")}${grant.grantable.length ? ` (grantable: ${grant.grantable.join("+")})` : ""} on ${on}`;
-        const id = `grant:${grant.side}:${resourceKey(grant.resource)}`;
+        // The role's (and in LF-tag mode the account's) grants keep the short id; a reader's, an
+        // export reader's or the optimizers' role's names it: they need the same grants as others.
+        const shared = grant.principal === role || grant.principal === model.consumerAccountId;
+        const id = `grant:${grant.side}:${resourceKey(grant.resource)}${shared ? "" : `@${grant.principal}`}`;
         const title = grantTitle(grant, model);
         const excess = (held: readonly LfGrant[]): Check | undefined => {
             const readable = readableExcluded(grant, held, grant.principal);
@@ -346,16 +349,13 @@ export function iamAllowedPrincipalsCheck(model: ShareModel, producer: readonly 
     if (offending.length === 0) {
         return pass("iam-allowed-principals", title, "no IAMAllowedPrincipals grants on the shared database or tables");
     }
-    const first = offending[0].resource;
+    // Each grant's own revoke (a table wildcard as TableWildcard, its own permissions): a command
+    // built from the first grant alone named a table called "*" and permissions it may not hold.
     return fail(
         "iam-allowed-principals",
         title,
         `IAMAllowedPrincipals holds ${offending.map((g) => `${g.permissions.join("+")} on ${describeResource(g.resource)}`).join("; ")}`,
-        `revoke them in the producer account, e.g. \`aws lakeformation revoke-permissions --principal DataLakePrincipalIdentifier=IAM_ALLOWED_PRINCIPALS --permissions ALL --resource '${JSON.stringify(
-            first.kind === "database"
-                ? { Database: { Name: first.databaseName } }
-                : { Table: { DatabaseName: model.producerDatabaseName, Name: "name" in first ? first.name : "" } },
-        )}'\``,
+        `revoke them in the producer account: ${offending.map((g) => `\`${revokeCommand(g)}\``).join("; then ")}`,
     );
 }
 
@@ -651,7 +651,7 @@ export function exportIamAllowedPrincipalsCheck(model: ShareModel, consumer: rea
             `no IAMAllowedPrincipals grants on ${e.databaseName} or its tables`,
         );
     }
-    const readers = [...e.readers, ...(model.readers ?? []).map((r) => r.principal)];
+    const readers = [...new Set([...e.readers, ...(model.readers ?? []).map((r) => r.principal)])];
     return fail(
         "iam-allowed-principals:export",
         title,

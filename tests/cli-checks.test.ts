@@ -185,15 +185,19 @@ describe("verify's checks, in the words the user reads", () => {
             onTable.detail,
             `IAMAllowedPrincipals holds DESCRIBE+SELECT on ${PRODUCER}:connect_datalake.contacts; ALL on ${PRODUCER}:connect_datalake`,
         );
+        const revoke =
+            "aws lakeformation revoke-permissions --principal DataLakePrincipalIdentifier=IAM_ALLOWED_PRINCIPALS";
         assert.equal(
             onTable.fix,
-            "revoke them in the producer account, e.g. `aws lakeformation revoke-permissions --principal DataLakePrincipalIdentifier=IAM_ALLOWED_PRINCIPALS " +
-                `--permissions ALL --resource '{"Table":{"DatabaseName":"connect_datalake","Name":"contacts"}}'\``,
+            `revoke them in the producer account: \`${revoke} --permissions DESCRIBE SELECT --resource '{"Table":{"CatalogId":"${PRODUCER}","DatabaseName":"connect_datalake","Name":"contacts"}}'\`` +
+                `; then \`${revoke} --permissions ALL --resource '{"Database":{"CatalogId":"${PRODUCER}","Name":"connect_datalake"}}'\``,
         );
-        const onDatabase = iamAllowedPrincipalsCheck(model, [
-            iap({ kind: "database", catalogId: PRODUCER, databaseName: "connect_datalake" }),
-        ]);
-        assert.match(onDatabase.fix!, /--resource '\{"Database":\{"Name":"connect_datalake"\}\}'`$/);
+        // On every table of the database: TableWildcard, never a table named "*".
+        const onEveryTable = iamAllowedPrincipalsCheck(model, [iap(table("*"), ["SELECT"])]);
+        assert.equal(
+            onEveryTable.fix,
+            `revoke them in the producer account: \`${revoke} --permissions SELECT --resource '{"Table":{"CatalogId":"${PRODUCER}","DatabaseName":"connect_datalake","TableWildcard":{}}}'\``,
+        );
     });
 
     describe("RAM invitations", () => {
@@ -748,6 +752,16 @@ describe("verify's checks of the data lake settings, filters and export tables, 
                 },
             );
         });
+
+        it("a principal that is both an export reader and a reader is named once", () => {
+            const both = { ...exportModel, export: { ...exportModel.export!, readers: [READER] } };
+            assert.match(
+                exportIamAllowedPrincipalsCheck(both, [
+                    grant(IAP, { kind: "table", catalogId: CONSUMER, databaseName: EXPORT_DB, name: "*" }, ["ALL"]),
+                ])!.detail,
+                /past the filters and grants of analyst_eu$/,
+            );
+        });
     });
 
     describe("Connect dataset associations", () => {
@@ -929,17 +943,17 @@ describe("verify's checks of the data lake settings, filters and export tables, 
                     `role ops has DESCRIBE on ${CONSUMER}:default`,
                 ),
                 passed(
-                    `grant:consumer:dataCellsFilter:${P}.users/analyst_eu-users`,
+                    `grant:consumer:dataCellsFilter:${P}.users/analyst_eu-users@${READER}`,
                     "SELECT on users through filter analyst_eu-users",
                     `${READER} has SELECT on ${P}.users through filter analyst_eu-users`,
                 ),
                 passed(
-                    `grant:consumer:table:${C}.users_link`,
+                    `grant:consumer:table:${C}.users_link@${READER}`,
                     "DESCRIBE on link users_link",
                     `${READER} has DESCRIBE on ${C}.users_link`,
                 ),
                 passed(
-                    `grant:consumer:database:${CONSUMER}:default`,
+                    `grant:consumer:database:${CONSUMER}:default@${READER}`,
                     "DESCRIBE on database default",
                     `${READER} has DESCRIBE on ${CONSUMER}:default`,
                 ),
@@ -954,31 +968,35 @@ describe("verify's checks of the data lake settings, filters and export tables, 
                     `role ops has DATA_LOCATION_ACCESS on ${CONSUMER}:location ${LOCATION}`,
                 ),
                 passed(
-                    `grant:consumer:table:${CONSUMER}:${EXPORT_DB}.*`,
+                    `grant:consumer:table:${CONSUMER}:${EXPORT_DB}.*@${OPTIMIZER}`,
                     `ALTER+DELETE+DESCRIBE+INSERT on every table of ${EXPORT_DB}`,
                     `${OPTIMIZER} has ALTER+DELETE+DESCRIBE+INSERT on ${CONSUMER}:${EXPORT_DB}.*`,
                 ),
                 passed(
-                    `grant:consumer:database:${CONSUMER}:${EXPORT_DB}`,
+                    `grant:consumer:database:${CONSUMER}:${EXPORT_DB}@${ANALYST}`,
                     `DESCRIBE on database ${EXPORT_DB}`,
                     `${ANALYST} has DESCRIBE on ${CONSUMER}:${EXPORT_DB}`,
                 ),
                 passed(
-                    `grant:consumer:table:${CONSUMER}:${EXPORT_DB}.*`,
+                    `grant:consumer:table:${CONSUMER}:${EXPORT_DB}.*@${ANALYST}`,
                     `DESCRIBE+SELECT on every table of ${EXPORT_DB}`,
                     `${ANALYST} has DESCRIBE+SELECT on ${CONSUMER}:${EXPORT_DB}.*`,
                 ),
                 passed(
-                    `grant:consumer:database:${CONSUMER}:${EXPORT_DB}`,
+                    `grant:consumer:database:${CONSUMER}:${EXPORT_DB}@${READER}`,
                     `DESCRIBE on database ${EXPORT_DB}`,
                     `${READER} has DESCRIBE on ${CONSUMER}:${EXPORT_DB}`,
                 ),
                 passed(
-                    `grant:consumer:dataCellsFilter:${CONSUMER}:${EXPORT_DB}.users/analyst_eu-users`,
+                    `grant:consumer:dataCellsFilter:${CONSUMER}:${EXPORT_DB}.users/analyst_eu-users@${READER}`,
                     "SELECT on users through filter analyst_eu-users",
                     `${READER} has SELECT on ${CONSUMER}:${EXPORT_DB}.users through filter analyst_eu-users`,
                 ),
             ]);
+            // The role, a reader and an export reader need the same DESCRIBE on default and on the
+            // export database: each check keeps an id of its own (the JSON output is keyed by it).
+            const ids = grantChecks(full, held(full)).map((c) => c.id);
+            assert.equal(new Set(ids).size, ids.length);
         });
 
         it("LF-tag mode: the producer's grants to the consumer account are titled by their tags", () => {
