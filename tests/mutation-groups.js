@@ -61,6 +61,7 @@ const GROUPS = {
         // The in-process runs on fakes and on DuckDB; export-sequence and export-duckdb build
         // synthetic lakes of thousands of rows (seconds per test) and would run for every mutant.
         spec: [
+            "tests/export-runner.test.ts",
             "tests/export-logic.test.ts",
             "tests/export-merge.test.ts",
             "tests/export-modes.test.ts",
