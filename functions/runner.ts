@@ -544,7 +544,7 @@ async function runTable(
                 const left = chunks.length - e.chunks.done;
                 return done(
                     "incomplete",
-                    `stopped before the deadline with ${left} of ${chunks.length} chunk(s) left; invoking this run again continues after ${e.committedThrough}`,
+                    `stopped before the deadline with ${left} of ${chunks.length} chunk(s) left; invoking this run again ${e.committedThrough ? `continues after ${e.committedThrough}` : "starts this table over"}`,
                 );
             }
             const t = clock.now();

@@ -688,7 +688,7 @@ describe("export runner: the run's manifest and summary", () => {
         const stopped = await attempt(late.deps);
         assert.equal(
             stopped.error?.message,
-            "export run r1 incomplete for contacts (incomplete: stopped before the deadline with 1 of 1 chunk(s) left; invoking this run again continues after null). " +
+            "export run r1 incomplete for contacts (incomplete: stopped before the deadline with 1 of 1 chunk(s) left; invoking this run again starts this table over). " +
                 'Manifest: s3://exports/manifests/r1.json. Invoking again with {"runId": "r1"} continues after what committed.',
         );
         assert.equal(late.manifest().status, "incomplete");
