@@ -12,7 +12,9 @@ import {
     lfTagDefinitions,
     resourceKey,
     ShareModel,
+    shareExpression,
     sortGrants,
+    sortPermissions,
     tagAssignments,
 } from "../lib/permissions";
 import {
@@ -448,5 +450,27 @@ describe("permission model branches, written out", () => {
             ],
         );
         assert.deepEqual(exportGrants(model), []);
+    });
+});
+
+describe("permission model: defaults and order", () => {
+    it("without grantWithGrantOption the producer's grants carry no grant option", () => {
+        const { grantWithGrantOption: _, ...byDefault } = model;
+        assert.deepEqual(
+            producerGrants(byDefault).map((g) => g.grantable),
+            [[], []],
+        );
+    });
+
+    it("the share's tag expression lists the tags by key, whatever order the config gives", () => {
+        assert.deepStrictEqual(shareExpression({ lfTags: { team: "analytics", env: "prod", area: "ops" } }), [
+            { key: "area", values: ["ops"] },
+            { key: "env", values: ["prod"] },
+            { key: "team", values: ["analytics"] },
+        ]);
+    });
+
+    it("permissions are listed once each, in order", () => {
+        assert.deepEqual(sortPermissions(["SELECT", "DESCRIBE", "SELECT", "ALTER"]), ["ALTER", "DESCRIBE", "SELECT"]);
     });
 });
