@@ -7,7 +7,10 @@ import { ConfigError, ConfigIssue, parseConfig } from "../lib/config";
 import { nextFireTime, scheduleProblem } from "../lib/config/schedule";
 import { parseTables, withExportKeys } from "../lib/config/tables";
 import { principalArnProblem, principalIdentity } from "../lib/config/principals";
-import { stackConfig } from "./helpers";
+import { KEY_TABLE_END, KEY_TABLE_START, renderKeyTable, withKeyTable } from "../lib/config/docs";
+import { loadStackConfig } from "../plan/configFile";
+import * as path from "path";
+import { ROOT, stackConfig } from "./helpers";
 
 const NOW = new Date("2025-01-01T00:00:00Z");
 const GLUE = "is not a valid Glue name: use 1-255 lowercase letters, digits and underscores.";
@@ -29,6 +32,36 @@ function messagesOf(raw: Record<string, string>, key: string): string[] {
         .filter((i) => i.key === (key.includes(":") ? key : `connect-analytics:${key}`))
         .map((i) => i.message);
 }
+
+/** Parses, collecting warnings. */
+function warningsOf(raw: Record<string, string>): ConfigIssue[] {
+    const warnings: ConfigIssue[] = [];
+    parseConfig(raw, { now: NOW, warn: (w) => warnings.push(w) });
+    return warnings;
+}
+
+/** The messages of `key`'s issues, none when the configuration is accepted. */
+function problemsOf(raw: Record<string, string>, key: string): string[] {
+    try {
+        parseConfig(raw, { now: NOW });
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+        return err.issues.filter((i) => i.key === `connect-analytics:${key}`).map((i) => i.message);
+    }
+    return [];
+}
+
+/** An example stack of examples/share-many, keys overridden. */
+function shareMany(stack: "producer" | "consumer", overrides: Record<string, unknown>): Record<string, string> {
+    const config = loadStackConfig(path.join(ROOT, "examples", "share-many"), stack);
+    for (const [key, value] of Object.entries(overrides)) {
+        const full = key.includes(":") ? key : `connect-analytics:${key}`;
+        config[full] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return config;
+}
+const salesConsumer = (overrides: Record<string, unknown> = {}) => shareMany("consumer", overrides);
+const shareManyProducer = (overrides: Record<string, unknown> = {}) => shareMany("producer", overrides);
 
 /** parseTables with a recording fail. */
 function tables(entries: unknown[], exporting?: boolean) {
@@ -514,6 +547,438 @@ describe("config rules", () => {
                 { key: "a:y", message: "two." },
             ]);
             assert.equal(two.message, "invalid configuration (2 problems):\n  - a:x: one.\n  - a:y: two.");
+        });
+    });
+    describe("checks across keys (parseConfig)", () => {
+        const ROLE = "arn:aws:iam::222222222222:role/analyst";
+
+        it("refuses the @pulumi/aws v6 aws:assumeRole key, giving the v7 move", () => {
+            const raw = {
+                ...stackConfig("consumer"),
+                "aws:assumeRole": '{"roleArn":"arn:aws:iam::222222222222:role/deploy"}',
+            };
+            assert.deepEqual(messagesOf(raw, "aws:assumeRole"), [
+                "is the @pulumi/aws v6 key; v7 (this project's) reads aws:assumeRoles, a list. Move it: `pulumi config rm aws:assumeRole && pulumi config set --path 'aws:assumeRoles[0].roleArn' <role ARN>`.",
+            ]);
+        });
+
+        it("an invalid region gives no partition to check principals against", () => {
+            const raw = stackConfig("consumer", {
+                "aws:region": "cn-north",
+                "aws-native:region": "cn-north",
+                exportReaders: [ROLE],
+            });
+            assert.deepEqual(messagesOf(raw, "aws:region"), [
+                '"cn-north" is not an AWS region name like ap-southeast-2.',
+            ]);
+            assert.deepEqual(problemsOf(raw, "exportReaders"), []);
+        });
+
+        it("refuses an exportPrefix the export cannot use, under its key", () => {
+            assert.deepEqual(messagesOf(stackConfig("consumer", { exportPrefix: "state/x" }), "exportPrefix"), [
+                'must not start with "state/": the export keeps its state there.',
+            ]);
+        });
+
+        it("takes projectName and environment up to 63-character bucket names, and refuses one more", () => {
+            // connect-analytics-<environment>-athena-results-<12 digits>: 46 characters and the environment.
+            parseConfig(stackConfig("consumer", { environment: "a".repeat(17) }), { now: NOW });
+            assert.deepEqual(messagesOf(stackConfig("consumer", { environment: "a".repeat(18) }), "environment"), [
+                "projectName and environment together are too long for S3 bucket names (64 > 63 characters); shorten either.",
+            ]);
+        });
+
+        it("unset tables default to the producer's three tables, or Connect's datasets with dataSource connectAnalytics", () => {
+            assert.deepEqual(
+                parseConfig(stackConfig("consumer", { tables: undefined }), { now: NOW }).tables.map((t) => [
+                    t.name,
+                    t.linkName,
+                ]),
+                [
+                    ["users", "users_link"],
+                    ["contacts", "contacts_link"],
+                    ["agent_hierarchy_groups", "agent_hierarchy_groups_link"],
+                ],
+            );
+            assert.deepEqual(
+                parseConfig(salesConsumer(), { now: NOW }).tables.map((t) => [t.name, t.linkName]),
+                [
+                    ["users", "users_link"],
+                    ["contact_record", "contacts_link"],
+                    ["agent_hierarchy_groups", "agent_hierarchy_groups_link"],
+                ],
+            );
+        });
+
+        it("with dataSource connectAnalytics, contacts is refused for contact_record", () => {
+            assert.ok(
+                messagesOf(
+                    salesConsumer({ tables: ["users", "contacts", "contact_record", "agent_hierarchy_groups"] }),
+                    "tables",
+                ).includes(
+                    'tables[1] "contacts" is not a Connect dataset: the contact records are "contact_record". Keep the link name with {name: contact_record, linkName: contacts_link}.',
+                ),
+            );
+        });
+
+        it("a table the documentation does not know gets a warning under tables where the export runs", () => {
+            const warnings = warningsOf(stackConfig("consumer", { tables: ["users", "my_table"] }));
+            const tableWarnings = warnings.filter((w) => w.key === "connect-analytics:tables");
+            assert.equal(tableWarnings.length, 1);
+            assert.match(tableWarnings[0].message, /my_table/);
+        });
+
+        it("exportDatabaseName is checked only where the export runs to the iceberg target", () => {
+            const same = { exportDatabaseName: "connect_analytics_consumer" };
+            assert.deepEqual(messagesOf(stackConfig("consumer", same), "exportDatabaseName"), [
+                "is consumerDatabaseName (connect_analytics_consumer), the database of the resource links: the export's tables would mix with the links. Give the export its own database, e.g. connect_analytics_exports.",
+            ]);
+            assert.deepEqual(
+                messagesOf(stackConfig("consumer", { exportDatabaseName: "default" }), "exportDatabaseName"),
+                [
+                    "cannot be \"default\", the catalog's shared default database: the stack creates and owns the export's database. Give the export its own, e.g. connect_analytics_exports.",
+                ],
+            );
+            parseConfig(stackConfig("consumer", { ...same, enableLambdaExport: false }), { now: NOW });
+            parseConfig(stackConfig("consumer", { exportDatabaseName: "default", exportTarget: "files" }), {
+                now: NOW,
+            });
+        });
+
+        it("says which settings are ignored, and only those", () => {
+            const about = (raw: Record<string, string>, key: string) =>
+                warningsOf(raw)
+                    .filter((w) => w.key === `connect-analytics:${key}`)
+                    .map((w) => w.message);
+            const sideOnly =
+                "only used by the consumer stack; this stack is the producer. Remove it from this stack's file.";
+            assert.deepEqual(about(stackConfig("producer", { exportSchedule: "rate(1 day)" }), "exportSchedule"), [
+                sideOnly,
+            ]);
+            assert.deepEqual(about(stackConfig("producer", { exportFormat: "csv" }), "exportFormat"), [sideOnly]);
+            assert.deepEqual(about(stackConfig("consumer", { lookbackDays: "5" }), "lookbackDays"), []);
+            assert.deepEqual(about(stackConfig("consumer", { exportFormat: "csv" }), "exportFormat"), [
+                "ignored: it is the files target's format, and exportTarget is iceberg (Iceberg tables). Remove it, or set exportTarget to files.",
+            ]);
+            assert.deepEqual(
+                about(
+                    stackConfig("consumer", { exportTarget: "files", exportDatabaseName: "other_db" }),
+                    "exportDatabaseName",
+                ),
+                [
+                    "ignored: only the iceberg target uses it, and exportTarget is files. Remove it, or set exportTarget to iceberg.",
+                ],
+            );
+            assert.deepEqual(
+                about(stackConfig("consumer", { exportTarget: "files", exportReaders: [ROLE] }), "exportReaders"),
+                [
+                    "ignored with exportTarget files: export readers are granted on the export's Iceberg tables, and the files target has none. Remove exportReaders, or set exportTarget to iceberg.",
+                ],
+            );
+            assert.deepEqual(about(stackConfig("consumer", { exportReaders: [ROLE] }), "exportReaders"), []);
+            assert.deepEqual(
+                about(
+                    stackConfig("consumer", {
+                        enableLambdaExport: false,
+                        exportTarget: "files",
+                        exportReaders: [ROLE],
+                    }),
+                    "exportReaders",
+                ),
+                [
+                    "ignored: only the export uses it, and enableLambdaExport is false. Remove it, or set enableLambdaExport to true.",
+                ],
+            );
+        });
+
+        it("refuses settings whose export environment exceeds Lambda's 4 KB, only where the export runs", () => {
+            const exportPrefix = "a".repeat(4100);
+            const messages = messagesOf(stackConfig("consumer", { exportPrefix }), "tables");
+            assert.equal(messages.length, 1);
+            assert.match(
+                messages[0],
+                /^the export's environment would be 4\d{3} bytes, over Lambda's 4096-byte limit; shorten the longest values \(EXPORT_PREFIX, [A-Z0-9_]+\)\.$/,
+            );
+            parseConfig(stackConfig("consumer", { exportPrefix, enableLambdaExport: false }), { now: NOW });
+        });
+
+        it("Connect instances are read and checked on the producer only", () => {
+            const consumer = parseConfig(
+                salesConsumer({
+                    connectInstanceIds: ["not-an-instance"],
+                    connectInstanceId:
+                        "arn:aws:connect:us-east-1:999999999999:instance/8c2f5e3a-1b4d-4f6e-9a7b-0c1d2e3f4a5b",
+                }),
+                { now: NOW },
+            );
+            assert.deepEqual(consumer.connectInstanceIds, []);
+            const only = 'is only used with dataSource "connectAnalytics"; remove it, or set dataSource.';
+            const producer = stackConfig("producer", {
+                connectInstanceIds: ["not-an-instance"],
+                connectInstanceId:
+                    "arn:aws:connect:us-east-1:999999999999:instance/8c2f5e3a-1b4d-4f6e-9a7b-0c1d2e3f4a5b",
+            });
+            assert.deepEqual(messagesOf(producer, "connectInstanceIds"), [only]);
+            assert.deepEqual(messagesOf(producer, "connectInstanceId"), [only]);
+        });
+
+        it("an instance ARN of another account or region is refused on the Connect producer", () => {
+            const arn = "arn:aws:connect:us-east-1:999999999999:instance/8c2f5e3a-1b4d-4f6e-9a7b-0c1d2e3f4a5b";
+            const raw = shareManyProducer({ connectInstanceId: arn });
+            assert.deepEqual(messagesOf(raw, "connectInstanceId"), [
+                `${arn} is an instance of account 999999999999, but the producer is 111111111111: with dataSource connectAnalytics the producer stack runs in the Connect instance's account. Deploy the producer there, or name an instance of 111111111111.`,
+                `${arn} is an instance in us-east-1, but aws:region is ap-southeast-2: the producer associates the instance's datasets in its own region. Set aws:region to us-east-1, or name an instance in ap-southeast-2.`,
+            ]);
+            assert.deepEqual(
+                messagesOf(shareManyProducer({ connectInstanceIds: [arn] }), "connectInstanceIds").length,
+                2,
+            );
+            assert.match(
+                messagesOf(shareManyProducer({ connectInstanceIds: [arn] }), "connectInstanceIds")[0],
+                /^\[0\] arn:aws:connect:us-east-1:/,
+            );
+        });
+
+        it("consumers are the producer's: a consumer stack's list is not read", () => {
+            const config = parseConfig(stackConfig("consumer", { consumers: [{ accountId: "bad" }] }), { now: NOW });
+            assert.deepEqual(config.consumers, []);
+        });
+
+        it("consumerAccountId next to consumers must be one of them", () => {
+            assert.deepEqual(
+                messagesOf(
+                    stackConfig("producer", {
+                        consumers: [{ accountId: "333333333333" }, { accountId: "444444444444" }],
+                    }),
+                    "consumerAccountId",
+                ),
+                [
+                    "is 222222222222, which consumers does not list (333333333333, 444444444444): with consumers, the producer shares with the listed accounts only. Add the account to consumers, or remove consumerAccountId.",
+                ],
+            );
+            // No valid consumer listed: only the list is refused.
+            const raw = stackConfig("producer", { consumers: [{ accountId: "bad" }] });
+            assert.deepEqual(problemsOf(raw, "consumerAccountId"), []);
+            assert.deepEqual(messagesOf(raw, "consumers"), [
+                'consumers[0].accountId must be a 12-digit account id (quoted in YAML), got "bad".',
+            ]);
+        });
+
+        it("the export's key and time columns must be columns of a known dataset, the fix named per field", () => {
+            const pk = messagesOf(
+                stackConfig("consumer", { tables: [{ name: "contacts", primaryKey: ["contactid"] }] }),
+                "tables",
+            );
+            assert.equal(pk.length, 1);
+            assert.match(
+                pk[0],
+                /^table contacts: primaryKey "contactid" is not a column of contacts \(its columns: [a-z0-9_]+(, [a-z0-9_]+)+\)\. Fix: name one of its columns\.$/,
+            );
+            const time = messagesOf(
+                stackConfig("consumer", { tables: [{ name: "contacts", timeColumn: "start_time" }] }),
+                "tables",
+            );
+            assert.equal(time.length, 1);
+            assert.match(
+                time[0],
+                /^table contacts: timeColumn "start_time" is not a column of contacts \(its columns: [a-z0-9_]+(, [a-z0-9_]+)+\)\. Fix: name one of its columns, or set timeColumn: null to export it as a snapshot\.$/,
+            );
+        });
+
+        it("a key column of a merged table may not be excluded; a snapshot table's may", () => {
+            assert.deepEqual(
+                messagesOf(
+                    stackConfig("consumer", { excludedColumns: { users: ["last_modified_timestamp"] } }),
+                    "tables",
+                ),
+                [
+                    'table users: "last_modified_timestamp" is a key column of the export (primaryKey or versionColumn) but is excluded; the export merges on it. Keep it, or set primaryKey/versionColumn to other columns.',
+                ],
+            );
+            const config = parseConfig(
+                stackConfig("consumer", {
+                    tables: [
+                        { name: "users", exportMode: "snapshot", primaryKey: ["user_id"] },
+                        "contacts",
+                        { name: "my_table", exportMode: "snapshot" },
+                    ],
+                    excludedColumns: { users: ["user_id"] },
+                }),
+                { now: NOW },
+            );
+            assert.equal(config.tables[0].exportMode, "snapshot");
+        });
+
+        it("exportReaders: principals of the consumer account, each once, never the stack's own role", () => {
+            assert.deepEqual(
+                messagesOf(
+                    stackConfig("consumer", { exportReaders: ["arn:aws:iam::333333333333:role/r"] }),
+                    "exportReaders",
+                ),
+                [
+                    "[0] arn:aws:iam::333333333333:role/r is in account 333333333333; the export tables are granted to principals of the consumer account 222222222222 only.",
+                ],
+            );
+            assert.deepEqual(
+                messagesOf(
+                    stackConfig("consumer", {
+                        exportReaders: [
+                            "arn:aws:iam::222222222222:role/Analyst",
+                            "arn:aws:iam::222222222222:role/team/analyst",
+                        ],
+                    }),
+                    "exportReaders",
+                ),
+                [
+                    "[1] arn:aws:iam::222222222222:role/team/analyst appears twice (IAM names ignore case and path); list it once.",
+                ],
+            );
+            assert.deepEqual(
+                parseConfig(stackConfig("consumer", { exportReaders: [ROLE] }), { now: NOW }).export.exportReaders,
+                [ROLE],
+            );
+            const own = "arn:aws:iam::222222222222:role/connect-analytics-lambda-execution-role";
+            assert.deepEqual(messagesOf(stackConfig("consumer", { exportReaders: [own] }), "exportReaders"), [
+                `[0] ${own} is this stack's Lambda execution role (lambdaRoleName connect-analytics-lambda-execution-role), which already has its grants on the export tables. Remove it from exportReaders.`,
+            ]);
+            // The producer does not run the export: its (ignored) exportReaders are not the consumer's own role.
+            parseConfig(stackConfig("producer", { exportReaders: [own] }), { now: NOW });
+        });
+    });
+
+    describe("reading the flat map", () => {
+        it("warns of keys in no namespace this stack reads, suggesting the namespace for a known key", () => {
+            const raw = { ...stackConfig("consumer"), "foo:bar": "1", "foo:tables": "[]", awsx: "1" };
+            const warnings = warningsOf(raw);
+            const of = (key: string) => warnings.filter((w) => w.key === key).map((w) => w.message);
+            const namespaces =
+                "is in no namespace this stack reads (connect-analytics:, aws:, aws-native:, pulumi:): ignored. ";
+            assert.deepEqual(of("foo:bar"), [
+                `${namespaces}Remove it, or put it under connect-analytics: if it is one of this project's keys.`,
+            ]);
+            assert.deepEqual(of("foo:tables"), [`${namespaces}Did you mean connect-analytics:tables? Rename the key.`]);
+            assert.deepEqual(of("awsx"), [
+                `${namespaces}Remove it, or put it under connect-analytics: if it is one of this project's keys.`,
+            ]);
+        });
+
+        it("warns of an unknown key, listing the known ones", () => {
+            const warnings = warningsOf(stackConfig("consumer", { nosuchKey: "1" }));
+            const w = warnings.find((i) => i.key === "connect-analytics:nosuchKey");
+            assert.ok(w);
+            assert.match(
+                w.message,
+                /^unknown key, ignored\. Known keys: side, dataSource, connectInstanceId, connectInstanceIds, /,
+            );
+        });
+
+        it("refuses a renamed key, naming the new one and why", () => {
+            assert.deepEqual(messagesOf(stackConfig("consumer", { lateDataOverlapDays: "2" }), "lateDataOverlapDays"), [
+                "was renamed to lookbackDays (re-read days are now merged (one row per key), not exported again, and the default is 3). Rename it: `pulumi config rm connect-analytics:lateDataOverlapDays && pulumi config set connect-analytics:lookbackDays <value>`.",
+            ]);
+        });
+
+        it("a required key that cannot be read is reported once", () => {
+            assert.deepEqual(messagesOf(stackConfig("consumer", { side: ["consumer"] }), "side"), [
+                'must be a single text value, got a YAML list (["consumer"]). Write one value: `connect-analytics:side: <value>`.',
+            ]);
+        });
+
+        it("a text key refuses a list or map, even after spaces", () => {
+            assert.deepEqual(messagesOf(stackConfig("consumer", { environment: ' ["a"]' }), "environment"), [
+                'must be a single text value, got a YAML list ( ["a"]). Write one value: `connect-analytics:environment: <value>`.',
+            ]);
+        });
+
+        it("names every choice of a key with several", () => {
+            assert.deepEqual(messagesOf(stackConfig("consumer", { crossAccountVersion: "5" }), "crossAccountVersion"), [
+                'must be "1", "2", "3" or "4", got "5".',
+            ]);
+        });
+
+        it("a log retention must be one of CloudWatch's values", () => {
+            assert.deepEqual(messagesOf(stackConfig("consumer", { logRetentionDays: "2" }), "logRetentionDays"), [
+                "must be one of CloudWatch's values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.",
+            ]);
+        });
+
+        it("a list key takes a list and a map key a map", () => {
+            assert.deepEqual(messagesOf(stackConfig("consumer", { tables: "users" }), "tables"), [
+                'must be a YAML list, got "users".',
+            ]);
+            assert.deepEqual(messagesOf(stackConfig("consumer", { tables: "5" }), "tables"), ["must be a YAML list."]);
+            assert.deepEqual(messagesOf(stackConfig("consumer", { lfTags: "x" }), "lfTags"), [
+                'must be a YAML map, got "x".',
+            ]);
+            for (const text of ["null", "[1]", "5", '"x"']) {
+                assert.deepEqual(
+                    messagesOf(stackConfig("consumer", { lfTags: text }), "lfTags"),
+                    ["must be a YAML map."],
+                    text,
+                );
+            }
+        });
+
+        it("an alarm email is one whole address", () => {
+            for (const text of [" a@b.example", "a@b.example x", "ab.example"]) {
+                assert.deepEqual(messagesOf(stackConfig("consumer", { alarmEmail: text }), "alarmEmail"), [
+                    `must be an email address, got ${JSON.stringify(text)}.`,
+                ]);
+            }
+            assert.equal(
+                parseConfig(stackConfig("consumer", { alarmEmail: "ops@example.com" }), { now: NOW }).export.alarmEmail,
+                "ops@example.com",
+            );
+        });
+
+        it("a KMS key ARN of another partition's region is taken", () => {
+            const key = "arn:aws-cn:kms:cn-north-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+            assert.deepEqual(
+                problemsOf(
+                    stackConfig("consumer", {
+                        "aws:region": "cn-north-1",
+                        "aws-native:region": "cn-north-1",
+                        kmsKeyArn: key,
+                    }),
+                    "kmsKeyArn",
+                ),
+                [],
+            );
+        });
+    });
+
+    describe("generated docs", () => {
+        it("the key table gives each key's side, type, default and description", () => {
+            const rows = renderKeyTable().split("\n");
+            assert.deepEqual(rows.slice(0, 2), [
+                "| key | stack | type | default | description |",
+                "|---|---|---|---|---|",
+            ]);
+            assert.ok(
+                rows.includes(
+                    "| `side` | both | string | required | Which account this stack manages: `producer` (owns the data lake) or `consumer` (analytics). |",
+                ),
+            );
+            assert.ok(
+                rows.includes(
+                    "| `exportSchedule` | consumer | string | `cron(0 2 * * ? *)` | EventBridge Scheduler expression for the export (default daily 02:00 UTC). |",
+                ),
+            );
+        });
+
+        it("replaces the key table between its markers, and refuses a page without them", () => {
+            const page = `# Configuration\n${KEY_TABLE_START}\nold table\n${KEY_TABLE_END}\nmore`;
+            assert.equal(
+                withKeyTable(page),
+                `# Configuration\n${KEY_TABLE_START}\n${renderKeyTable()}\n${KEY_TABLE_END}\nmore`,
+            );
+            assert.equal(
+                withKeyTable(`${KEY_TABLE_START}\n${KEY_TABLE_END}`),
+                `${KEY_TABLE_START}\n${renderKeyTable()}\n${KEY_TABLE_END}`,
+            );
+            const missing = `docs/configuration.md has no "${KEY_TABLE_START}" ... "${KEY_TABLE_END}" block for the key table.`;
+            assert.throws(() => withKeyTable("# Configuration\n"), { message: missing });
+            assert.throws(() => withKeyTable(`${KEY_TABLE_END}\n${KEY_TABLE_START}`), { message: missing });
         });
     });
 });
