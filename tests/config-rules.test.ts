@@ -837,6 +837,11 @@ describe("config rules", () => {
                 parseConfig(stackConfig("consumer", { exportReaders: [ROLE] }), { now: NOW }).export.exportReaders,
                 [ROLE],
             );
+            const distinct = [ROLE, "arn:aws:iam::222222222222:user/auditor"];
+            assert.deepEqual(
+                parseConfig(stackConfig("consumer", { exportReaders: distinct }), { now: NOW }).export.exportReaders,
+                distinct,
+            );
             const own = "arn:aws:iam::222222222222:role/connect-analytics-lambda-execution-role";
             assert.deepEqual(messagesOf(stackConfig("consumer", { exportReaders: [own] }), "exportReaders"), [
                 `[0] ${own} is this stack's Lambda execution role (lambdaRoleName connect-analytics-lambda-execution-role), which already has its grants on the export tables. Remove it from exportReaders.`,
@@ -876,6 +881,18 @@ describe("config rules", () => {
             assert.deepEqual(messagesOf(stackConfig("consumer", { lateDataOverlapDays: "2" }), "lateDataOverlapDays"), [
                 "was renamed to lookbackDays (re-read days are now merged (one row per key), not exported again, and the default is 3). Rename it: `pulumi config rm connect-analytics:lateDataOverlapDays && pulumi config set connect-analytics:lookbackDays <value>`.",
             ]);
+        });
+
+        it("a required key left out is reported whatever else is wrong", () => {
+            const messages = messagesOf(
+                stackConfig("consumer", { producerAccountId: undefined, lookbackDays: "x" }),
+                "producerAccountId",
+            );
+            assert.equal(messages.length, 1);
+            assert.match(
+                messages[0],
+                /^required\. Set it with `pulumi config set connect-analytics:producerAccountId <value>`\. \S/,
+            );
         });
 
         it("a required key that cannot be read is reported once", () => {
