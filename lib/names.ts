@@ -111,10 +111,20 @@ export const iamPrincipalAccount = (arn: string): string | undefined => IAM_PRIN
 export const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]+$/;
 export const RAM_SHARE_ARN = /^arn:aws[a-z-]*:ram:[a-z0-9-]+:(\d{12}):resource-share\/[\w-]+$/;
 
+/**
+ * The longest export prefix: an S3 key is at most 1,024 bytes, prefix included
+ * (AmazonS3/latest/userguide/object-keys.html), and the export adds up to ~700 after it
+ * (`/iceberg/<table, 255>/data/<time column, 255>_day=<day>/<engine's file name>`).
+ */
+export const EXPORT_PREFIX_MAX = 256;
+
 /** Why a data key prefix is unusable, or undefined when it is fine. */
 export function exportPrefixProblem(prefix: string): string | undefined {
     if (!KEY_PREFIX.test(prefix) || prefix.includes("//")) {
         return `${JSON.stringify(prefix)} must be lowercase letters, digits, '_', '-' and '/' without leading, trailing or doubled '/'.`;
+    }
+    if (prefix.length > EXPORT_PREFIX_MAX) {
+        return `is ${prefix.length} characters, over ${EXPORT_PREFIX_MAX}: S3 keys are at most 1,024 bytes and the export's keys add up to ~700 after the prefix. Use a shorter prefix.`;
     }
     const top = prefix.split("/")[0];
     if ((EXPORT_STATE_PREFIXES as readonly string[]).includes(top)) {

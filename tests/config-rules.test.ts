@@ -8,6 +8,7 @@ import { nextFireTime, scheduleProblem } from "../lib/config/schedule";
 import { parseTables, withExportKeys } from "../lib/config/tables";
 import { principalArnProblem, principalIdentity } from "../lib/config/principals";
 import { KEY_TABLE_END, KEY_TABLE_START, renderKeyTable, withKeyTable } from "../lib/config/docs";
+import { environmentSizeProblem, handlerEnvironment } from "../lib/exportEnvironment";
 import { loadStackConfig } from "../plan/configFile";
 import * as path from "path";
 import { ROOT, stackConfig } from "./helpers";
@@ -578,6 +579,14 @@ describe("config rules", () => {
             assert.deepEqual(messagesOf(stackConfig("consumer", { exportPrefix: "state/x" }), "exportPrefix"), [
                 'must not start with "state/": the export keeps its state there.',
             ]);
+            // S3 keys stop at 1,024 bytes: 256 characters of prefix are taken, 257 are not.
+            parseConfig(stackConfig("consumer", { exportPrefix: "a".repeat(256) }), { now: NOW });
+            assert.deepEqual(
+                messagesOf(stackConfig("consumer", { exportPrefix: `a/${"b".repeat(255)}` }), "exportPrefix"),
+                [
+                    "is 257 characters, over 256: S3 keys are at most 1,024 bytes and the export's keys add up to ~700 after the prefix. Use a shorter prefix.",
+                ],
+            );
         });
 
         it("takes projectName and environment up to 63-character bucket names, and refuses one more", () => {
@@ -691,15 +700,27 @@ describe("config rules", () => {
             );
         });
 
-        it("refuses settings whose export environment exceeds Lambda's 4 KB, only where the export runs", () => {
-            const exportPrefix = "a".repeat(4100);
-            const messages = messagesOf(stackConfig("consumer", { exportPrefix }), "tables");
-            assert.equal(messages.length, 1);
-            assert.match(
-                messages[0],
-                /^the export's environment would be 4\d{3} bytes, over Lambda's 4096-byte limit; shorten the longest values \(EXPORT_PREFIX, [A-Z0-9_]+\)\.$/,
-            );
-            parseConfig(stackConfig("consumer", { exportPrefix, enableLambdaExport: false }), { now: NOW });
+        it("the export's environment fits Lambda's 4 KB with every value at the longest its key allows", () => {
+            // Each value's bound: bucket names 63, exportPrefix 256, workgroup 128, Glue names 255,
+            // the largest numbers the schema takes; the tables travel in an object, not here.
+            const longest = handlerEnvironment({
+                exportPrefix: "p".repeat(256),
+                athenaWorkgroupName: "w".repeat(128),
+                exportDatabaseName: "e".repeat(255),
+                exportTarget: "iceberg",
+                exportFormat: "parquet",
+                lookbackDays: 99_999,
+                exportChunkDays: 99_999,
+                fullReconciliationDays: 99_999,
+                tables: Array.from({ length: 400 }, (_, i) => ({
+                    name: `t${i}`.padEnd(255, "x"),
+                    linkName: "l".repeat(255),
+                })),
+                sourceDatabase: "s".repeat(255),
+                exportsBucket: "b".repeat(63),
+                logLevel: "DEBUG",
+            });
+            assert.equal(environmentSizeProblem(longest), undefined);
         });
 
         it("Connect instances are read and checked on the producer only", () => {

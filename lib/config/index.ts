@@ -15,14 +15,12 @@ import {
     CONNECT_INSTANCE,
     DEFAULT_EXPORT_DATABASE,
     exportPrefixProblem,
-    exportsBucketName,
     iamPrincipalAccount,
     partitionOf,
     REGION,
     stackNamePrefix,
 } from "../names";
 import { connectColumnNames } from "../connectSchema";
-import { environmentSizeProblem, handlerEnvironment } from "../exportEnvironment";
 import { applyExclusions, parseDataLakeSettings, parseLfTags } from "./governance";
 import { createReader, Fail, Get, qualify } from "./reader";
 import { CONFIG_KEYS, ConfigKey, KeySpec } from "./schema";
@@ -206,21 +204,6 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
             message:
                 "ignored with exportTarget files: export readers are granted on the export's Iceberg tables, and the files target has none. Remove exportReaders, or set exportTarget to iceberg.",
         });
-    }
-    if (exporting) {
-        // The environment holds the table list; Lambda refuses one over 4 KB when the function is created.
-        const environment = handlerEnvironment({
-            ...(pick(get, EXPORT_KEYS) as unknown as ExportConfig),
-            tables,
-            sourceDatabase: get<string>("consumerDatabaseName"),
-            exportsBucket: exportsBucketName(
-                stackNamePrefix(get<string>("projectName"), get<string>("environment")),
-                get<string | undefined>("consumerAccountId") ?? "0".repeat(12),
-            ),
-            logLevel: get<boolean>("enableCloudwatchLogging") ? "DEBUG" : "INFO",
-        });
-        const problem = environmentSizeProblem(environment);
-        if (problem) fail("tables", problem);
     }
     const connectInstanceIds =
         connect && side === "producer" ? parseInstances(get, fail, source.connectInstanceId) : [];
