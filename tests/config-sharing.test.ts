@@ -203,6 +203,11 @@ describe("config: governance, sharing and data source keys", () => {
                 "excludedColumns.users lists email more than once.",
             ],
             [
+                "two columns listed twice each",
+                { users: ["mobile", "email", "email", "mobile"] },
+                "excludedColumns.users lists email, mobile more than once.",
+            ],
+            [
                 "the export's time column",
                 { contacts: ["initiation_timestamp"] },
                 "excludedColumns.contacts: cannot exclude initiation_timestamp, the column the export reads contacts incrementally by.",
@@ -514,6 +519,16 @@ describe("config: governance, sharing and data source keys", () => {
                 "an account listed more than once",
                 [{ accountId: "333333333333" }, { accountId: "333333333333" }, { accountId: "333333333333" }],
                 "account 333333333333 appears more than once; list each consumer once.",
+            ],
+            [
+                "two accounts listed twice each",
+                [
+                    { accountId: "333333333333" },
+                    { accountId: "444444444444" },
+                    { accountId: "333333333333" },
+                    { accountId: "444444444444" },
+                ],
+                "account 333333333333, 444444444444 appears more than once; list each consumer once.",
             ],
         ];
         for (const [what, consumers, message] of refusals) {
