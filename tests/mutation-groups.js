@@ -39,6 +39,8 @@ const GROUPS = {
         // stacks, analytics-export-v2, real-aws, reader-names) cover every mutant of the config
         // through parseConfig and would cost ~40 s per surviving mutant.
         spec: [
+            "tests/config-rules.test.ts",
+            "tests/config-sharing.test.ts",
             "tests/config.test.ts",
             "tests/config-hostile.test.ts",
             "tests/config-files.test.ts",
