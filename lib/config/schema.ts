@@ -356,7 +356,8 @@ export const CONFIG_KEYS = {
         type: "string",
         default: "connect",
         side: "consumer",
-        description: "Key prefix of the exports in the exports bucket (at most 256 characters: S3 keys stop at 1,024 bytes).",
+        description:
+            "Key prefix of the exports in the exports bucket (at most 256 characters: S3 keys stop at 1,024 bytes).",
     },
     bytesScannedCutoffPerQuery: {
         type: "number",
