@@ -530,6 +530,11 @@ describe("config: governance, sharing and data source keys", () => {
                 ],
                 "account 333333333333, 444444444444 appears more than once; list each consumer once.",
             ],
+            [
+                "an entry with an unknown field that repeats an account: its own problem only, not also a duplicate",
+                [{ accountId: "333333333333" }, { accountId: "333333333333", region: "x" }],
+                'consumers[1] has unknown field "region"; allowed: accountId, stack, roleName.',
+            ],
         ];
         for (const [what, consumers, message] of refusals) {
             it(`refuses ${what}`, () => {

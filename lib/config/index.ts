@@ -208,7 +208,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, options: Pars
     const connectInstanceIds =
         connect && side === "producer" ? parseInstances(get, fail, source.connectInstanceId) : [];
     if (connect && side === "producer") checkInstanceArns(get, fail, producerAccountId, region);
-    const consumers = side === "producer" ? parseConsumers(get, fail, side, producerAccountId) : [];
+    const consumers = side === "producer" ? parseConsumers(get, fail, producerAccountId) : [];
     if (consumers.length > 0 && get<unknown[]>("consumers").length > 0) {
         // `consumers` replaces the single-consumer keys: one of them set as well is never read.
         const listed = consumers.map((c) => c.accountId);

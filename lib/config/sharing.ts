@@ -36,12 +36,7 @@ export function parseInstances(get: Get, fail: Fail, single: string | undefined)
 }
 
 /** The producer's consumers: the `consumers` list, else the single-consumer keys. */
-export function parseConsumers(
-    get: Get,
-    fail: Fail,
-    side: Side | undefined,
-    producerAccountId: string | undefined,
-): ConsumerTarget[] {
+export function parseConsumers(get: Get, fail: Fail, producerAccountId: string | undefined): ConsumerTarget[] {
     const list = get<unknown[]>("consumers");
     const roleName = get<string>("lambdaRoleName");
     if (list.length === 0) {
@@ -49,8 +44,7 @@ export function parseConsumers(
         if (accountId === undefined) {
             fail(
                 "consumerAccountId",
-                "required. Set it with `pulumi config set connect-analytics:consumerAccountId <value>`" +
-                    (side === "producer" ? ", or list the consumer accounts in `consumers`." : "."),
+                "required. Set it with `pulumi config set connect-analytics:consumerAccountId <value>`, or list the consumer accounts in `consumers`.",
             );
             return [];
         }
@@ -68,9 +62,11 @@ export function parseConsumers(
             return;
         }
         const { accountId, stack, roleName: role, ...rest } = entry;
-        const before = consumers.length;
+        // An entry with a problem is reported and not listed (so never also counted as a duplicate).
+        let usable = true;
         for (const key of Object.keys(rest)) {
             fail("consumers", `${where} has unknown field "${key}"; allowed: accountId, stack, roleName.`);
+            usable = false;
         }
         if (typeof accountId !== "string" || !ACCOUNT_ID.test(accountId)) {
             fail(
@@ -81,6 +77,7 @@ export function parseConsumers(
         }
         if (accountId === producerAccountId) {
             fail("consumers", `${where}.accountId is the producer's own account; consumers are other accounts.`);
+            usable = false;
         }
         if (stack !== undefined && (typeof stack !== "string" || !STACK_NAME.test(stack))) {
             fail(
@@ -93,7 +90,7 @@ export function parseConsumers(
             fail("consumers", `${where}.roleName must be an IAM role name, got ${JSON.stringify(role)}.`);
             return;
         }
-        if (consumers.length !== before) return;
+        if (!usable) return;
         consumers.push({
             accountId,
             roleName: (role as string | undefined) ?? roleName,
