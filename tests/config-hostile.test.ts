@@ -4,23 +4,15 @@
  */
 import { strict as assert } from "assert";
 import * as path from "path";
-import { ConfigError, ConfigIssue, parseConfig } from "../lib/config";
+import { parseConfig } from "../lib/config";
 import { nextFireTime, scheduleProblem } from "../lib/config/schedule";
 import { partitionOf } from "../lib/names";
 import { loadStackConfig } from "../plan/configFile";
-import { ROOT, stackConfig } from "./helpers";
+import { ROOT, stackConfig, configIssues } from "./helpers";
 
 const NOW = new Date("2025-01-01T00:00:00Z");
 
-function issuesOf(raw: Record<string, string>): ConfigIssue[] {
-    try {
-        parseConfig(raw, { now: NOW });
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-        return [...err.issues];
-    }
-    assert.fail("expected the configuration to be rejected");
-}
+const issuesOf = (raw: Record<string, string>) => configIssues(raw, { now: NOW });
 
 /** The one issue of `key` whose message matches, with a fix. */
 function refused(raw: Record<string, string>, key: string, message: RegExp): string {

@@ -11,21 +11,13 @@ import { KEY_TABLE_END, KEY_TABLE_START, renderKeyTable, withKeyTable } from "..
 import { environmentSizeProblem, handlerEnvironment } from "../lib/exportEnvironment";
 import { loadStackConfig } from "../plan/configFile";
 import * as path from "path";
-import { ROOT, stackConfig } from "./helpers";
+import { ROOT, stackConfig, configIssues } from "./helpers";
 
 const NOW = new Date("2025-01-01T00:00:00Z");
 const GLUE = "is not a valid Glue name: use 1-255 lowercase letters, digits and underscores.";
 
 /** Every issue of a rejected configuration. */
-function issuesOf(raw: Record<string, string>): ConfigIssue[] {
-    try {
-        parseConfig(raw, { now: NOW });
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-        return [...err.issues];
-    }
-    assert.fail("expected the configuration to be rejected");
-}
+const issuesOf = (raw: Record<string, string>) => configIssues(raw, { now: NOW });
 
 /** The messages of `key`'s issues. */
 function messagesOf(raw: Record<string, string>, key: string): string[] {

@@ -4,7 +4,8 @@
  * and the typed object produced. In-process and fast: no stack is planned.
  */
 import { strict as assert } from "assert";
-import { ConfigError, ConfigIssue, parseConfig } from "../lib/config";
+import { ConfigIssue, parseConfig } from "../lib/config";
+import { configIssues } from "./helpers";
 
 const INSTANCE = "8c2f5e3a-1b4d-4f6e-9a7b-0c1d2e3f4a5b";
 const OTHER_INSTANCE = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
@@ -54,15 +55,7 @@ const connectConsumer = (overrides: Record<string, unknown> = {}) =>
 const connectProducer = (overrides: Record<string, unknown> = {}) =>
     stack("producer", { dataSource: "connectAnalytics", connectInstanceId: INSTANCE, ...overrides });
 
-function issuesOf(raw: Record<string, string>): ConfigIssue[] {
-    try {
-        parseConfig(raw);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-        return [...err.issues];
-    }
-    assert.fail("expected the configuration to be rejected");
-}
+const issuesOf = (raw: Record<string, string>) => configIssues(raw);
 
 /** The config is refused with exactly these issues (key without its namespace, message). */
 function refusedWith(raw: Record<string, string>, ...expected: Array<[string, string]>): void {

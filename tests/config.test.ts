@@ -1,18 +1,10 @@
 import { strict as assert } from "assert";
-import { ConfigError, ConfigIssue, parseConfig } from "../lib/config";
+import { ConfigIssue, parseConfig } from "../lib/config";
 import * as path from "path";
 import { loadStackConfig } from "../plan/configFile";
-import { ROOT, stackConfig } from "./helpers";
+import { ROOT, stackConfig, configIssues } from "./helpers";
 
-function issuesOf(raw: Record<string, string>): ConfigIssue[] {
-    try {
-        parseConfig(raw);
-    } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
-        return [...err.issues];
-    }
-    assert.fail("expected the configuration to be rejected");
-}
+const issuesOf = (raw: Record<string, string>) => configIssues(raw);
 
 describe("config validation", () => {
     it("applies the documented defaults to the example consumer file", () => {

@@ -1,3 +1,4 @@
+import { strict as assert } from "assert";
 import { execFile } from "child_process";
 import * as path from "path";
 import { promisify } from "util";
@@ -8,6 +9,7 @@ import { PeerOutputs, PlanMocks } from "../plan/mocks";
 import { settle } from "../plan/sdkInternals";
 import { DEFAULT_EXPORT_DATABASE } from "../lib/names";
 import type { LfResource } from "../lib/permissions";
+import { ConfigError, type ConfigIssue, parseConfig, type ParseOptions } from "../lib/config";
 
 export const ROOT = path.resolve(__dirname, "..");
 export const PRODUCER = "111111111111";
@@ -129,4 +131,15 @@ export function isExportGrant(g: { resource: LfResource } | { inputs: Record<str
     }
     const r = g.resource;
     return r.kind === "dataLocation" || ("databaseName" in r && r.databaseName === DEFAULT_EXPORT_DATABASE);
+}
+
+/** The issues parseConfig refuses `raw` with; the test fails when it accepts it. */
+export function configIssues(raw: Record<string, string>, options: ParseOptions = {}): ConfigIssue[] {
+    try {
+        parseConfig(raw, options);
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+        return [...err.issues];
+    }
+    assert.fail("expected the configuration to be rejected");
 }
