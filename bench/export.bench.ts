@@ -24,19 +24,12 @@ import { createJsonLogger } from "../functions/log";
 import { runExportUnderLease } from "../functions/runner";
 import { DEFAULT_EXPORT_DATABASE } from "../functions/settings";
 import { addDays } from "../functions/dates";
-import type { ExportRunSummary, ExportTableSpec, TableRunEntry } from "../functions/types";
+import type { ExportRunSummary, TableRunEntry } from "../functions/types";
+import { CONTACTS_SPEC as CONTACTS } from "../tests/export-tables";
 
 const ROWS = 1_000_000;
 const DAYS = 30;
 const REPEATS = 3;
-const CONTACTS: ExportTableSpec = {
-    name: "contacts",
-    linkName: "contacts_link",
-    exportMode: "merge",
-    timeColumn: "initiation_timestamp",
-    primaryKey: ["instance_id", "contact_id"],
-    versionColumn: "last_update_timestamp",
-};
 
 let workDir: string | undefined;
 let lakeReady: Promise<{ conn: DuckDBConnection; lake: string; info: LakeInfo; generateMs: number }> | undefined;

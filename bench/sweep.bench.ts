@@ -25,19 +25,12 @@ import { createJsonLogger } from "../functions/log";
 import { runExportUnderLease } from "../functions/runner";
 import { DEFAULT_EXPORT_DATABASE } from "../functions/settings";
 import { sweepKey } from "../functions/sweep";
-import type { ExportTableSpec, TableRunEntry } from "../functions/types";
+import type { TableRunEntry } from "../functions/types";
+import { CONTACTS_SPEC as CONTACTS } from "../tests/export-tables";
 
 const ROWS = 1_000_000;
 const DAYS = 90;
 const SHARE = 0.005;
-const CONTACTS: ExportTableSpec = {
-    name: "contacts",
-    linkName: "contacts_link",
-    exportMode: "merge",
-    timeColumn: "initiation_timestamp",
-    primaryKey: ["instance_id", "contact_id"],
-    versionColumn: "last_update_timestamp",
-};
 
 export const figures: Figure[] = [
     {

@@ -42,22 +42,8 @@ import {
 } from "../functions/sql";
 import type { ExportTableSpec, TableRunEntry } from "../functions/types";
 import { handlerEnv } from "./export-fakes";
+import { CONTACTS_SPEC as contacts, USERS_SPEC as users } from "./export-tables";
 
-const contacts: ExportTableSpec = {
-    name: "contacts",
-    linkName: "contacts_link",
-    exportMode: "merge",
-    timeColumn: "initiation_timestamp",
-    primaryKey: ["instance_id", "contact_id"],
-    versionColumn: "last_update_timestamp",
-};
-const users: ExportTableSpec = {
-    name: "users",
-    linkName: "users_link",
-    exportMode: "merge",
-    primaryKey: ["user_id"],
-    versionColumn: "last_modified_timestamp",
-};
 const athena = athenaDialect();
 /** A small contacts merge: four columns, one day. */
 const spec = (extra: Partial<MergeSpec> = {}): MergeSpec => ({

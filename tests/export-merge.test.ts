@@ -18,16 +18,9 @@ import { attachLake, attachTarget, lakeFiles } from "../functions/local/duckdbEn
 import { duckdbDialect } from "../functions/local/duckdbSql";
 import { runOnDuckdb } from "./duckdb-run";
 import { statements } from "../functions/sql";
-import type { ExportRunSummary, ExportTableSpec, TableRunEntry } from "../functions/types";
+import type { ExportRunSummary, TableRunEntry } from "../functions/types";
+import { CONTACTS_SPEC as CONTACTS } from "./export-tables";
 
-const CONTACTS: ExportTableSpec = {
-    name: "contacts",
-    linkName: "contacts_link",
-    timeColumn: "initiation_timestamp",
-    primaryKey: ["instance_id", "contact_id"],
-    versionColumn: "last_update_timestamp",
-    exportMode: "merge",
-};
 const TYPED = [
     { name: "instance_id", type: "VARCHAR" },
     { name: "contact_id", type: "VARCHAR" },

@@ -34,25 +34,11 @@ import type {
     TableRunEntry,
 } from "../functions/types";
 import { fakeClock, type FakeClock } from "./export-fakes";
+import { CONTACTS_SPEC as contacts, USERS_SPEC as users } from "./export-tables";
 
 const NOW = "2025-02-01T02:00:00Z";
 const TOUCHED = "data_lake_last_processed_timestamp";
 
-const contacts: ExportTableSpec = {
-    name: "contacts",
-    linkName: "contacts_link",
-    exportMode: "merge",
-    timeColumn: "initiation_timestamp",
-    primaryKey: ["instance_id", "contact_id"],
-    versionColumn: "last_update_timestamp",
-};
-const users: ExportTableSpec = {
-    name: "users",
-    linkName: "users_link",
-    exportMode: "merge",
-    primaryKey: ["user_id"],
-    versionColumn: "last_modified_timestamp",
-};
 const COLUMNS: Record<string, Column[]> = {
     contacts: [
         { name: "instance_id", type: "string" },

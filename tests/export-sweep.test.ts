@@ -21,17 +21,10 @@ import { sweepSkipped, sweepTable, touchedCutoff, TOUCHED_COLUMN, type SweepStat
 import type { ExportTableSpec, StatementResult, TableRunEntry } from "../functions/types";
 import { AthenaOnDuckDb, type Row as AthenaRow } from "./athena-duckdb";
 import { EXPORT_DB, FakeAws, fakeClock, handlerEnv, lambdaContext, logSink, SOURCE_DB } from "./export-fakes";
+import { CONTACTS_SPEC as CONTACTS } from "./export-tables";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const CONTACTS: ExportTableSpec = {
-    name: "contacts",
-    linkName: "contacts_link",
-    timeColumn: "initiation_timestamp",
-    primaryKey: ["instance_id", "contact_id"],
-    versionColumn: "last_update_timestamp",
-    exportMode: "merge",
-};
 const EVENTS: ExportTableSpec = {
     name: "contact_flow_events",
     linkName: "contact_flow_events_link",
