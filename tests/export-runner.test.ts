@@ -250,6 +250,11 @@ function harness(o: Options = {}) {
     };
 }
 
+/** The contacts watermark as an earlier run left it: merged through `through`. */
+function mergedThrough(h: ReturnType<typeof harness>, through: string): void {
+    h.store.put("state/watermarks/contacts.json", { table: "contacts", through, runId: "earlier", updatedAt: NOW });
+}
+
 /** runExport's result, or its error. */
 async function attempt(deps: RunDeps): Promise<{ summary?: ExportRunSummary; error?: ExportError }> {
     try {
@@ -503,12 +508,7 @@ describe("export runner: the run's manifest and summary", () => {
     /** contacts merged through 2025-01-30: this run reads 2025-01-31 only. */
     const daily = (o: Options = {}) => {
         const h = harness(o);
-        h.store.put("state/watermarks/contacts.json", {
-            table: "contacts",
-            through: "2025-01-30",
-            runId: "earlier",
-            updatedAt: NOW,
-        });
+        mergedThrough(h, "2025-01-30");
         return h;
     };
 
@@ -851,8 +851,7 @@ describe("export runner: runStatement", () => {
 });
 
 describe("export runner: a table's windows, chunks and watermarks", () => {
-    const watermark = (h: ReturnType<typeof harness>, through: string) =>
-        h.store.put("state/watermarks/contacts.json", { table: "contacts", through, runId: "earlier", updatedAt: NOW });
+    const watermark = (h: ReturnType<typeof harness>, through: string) => mergedThrough(h, through);
     const entryOf = (h: ReturnType<typeof harness>, table = "contacts") => h.manifest().tables[table];
 
     it("a first load starts at the source's first day (a timestamp is cut to its day); an empty source sets the watermark to the last complete day", async () => {
@@ -987,12 +986,7 @@ describe("export runner: the late-update sweep in a run", () => {
                       }
                     : undefined),
         });
-        h.store.put("state/watermarks/contacts.json", {
-            table: "contacts",
-            through: "2025-01-30",
-            runId: "earlier",
-            updatedAt: NOW,
-        });
+        mergedThrough(h, "2025-01-30");
         h.store.put("state/sweeps/contacts.json", {
             table: "contacts",
             touchedThrough: "2025-01-31 01:00:00.000",
@@ -1085,12 +1079,7 @@ describe("export runner: the late-update sweep in a run", () => {
 describe("export runner: the Iceberg target", () => {
     const run = async (o: Options) => {
         const h = harness(o);
-        h.store.put("state/watermarks/contacts.json", {
-            table: "contacts",
-            through: "2025-01-30",
-            runId: "earlier",
-            updatedAt: NOW,
-        });
+        mergedThrough(h, "2025-01-30");
         await attempt(h.deps);
         return { h, entry: (t = o.tables?.[0].name ?? "contacts") => h.manifest().tables[t] };
     };
@@ -1194,12 +1183,7 @@ describe("export runner: the files target", () => {
     const OLD = "connect/contacts/run=r0/1-2025-01-25/";
     const daily = (o: Options = {}) => {
         const h = harness({ target: "files", ...o });
-        h.store.put("state/watermarks/contacts.json", {
-            table: "contacts",
-            through: "2025-01-30",
-            runId: "earlier",
-            updatedAt: NOW,
-        });
+        mergedThrough(h, "2025-01-30");
         return h;
     };
     const index = (h: ReturnType<typeof harness>) => h.store.json<FilesIndex>(INDEX);
