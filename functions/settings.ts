@@ -50,7 +50,7 @@ export function parseHandlerEnv(env: Readonly<Record<string, string | undefined>
     const prefix = read(
         "EXPORT_PREFIX",
         (v) => !exportPrefixProblem(v),
-        "a key prefix like connect: lowercase, no leading, trailing or doubled '/', not manifests/ or state/",
+        "a key prefix like connect: lowercase, at most 256 characters, no leading, trailing or doubled '/', not manifests/ or state/",
     );
     const workgroup = read("ATHENA_WORKGROUP", (v) => ATHENA_WORKGROUP.test(v), "the export's Athena workgroup");
     const sourceDatabase = read("SOURCE_DATABASE", glue, "the consumer Glue database holding the resource links");

@@ -788,6 +788,18 @@ describe("export environment and table specs", () => {
         );
     });
 
+    it("an EXPORT_PREFIX over 256 characters is refused with the rule (S3 keys stop at 1,024 bytes)", () => {
+        assert.doesNotThrow(() => parseHandlerEnv(handlerEnv({ EXPORT_PREFIX: "p".repeat(256) })));
+        assert.throws(
+            () => parseHandlerEnv(handlerEnv({ EXPORT_PREFIX: "p".repeat(257) })),
+            (err: Error & { problems?: string[] }) => {
+                assert.equal(err.problems!.length, 1);
+                assert.match(err.problems![0], /^EXPORT_PREFIX: .*at most 256 characters/);
+                return true;
+            },
+        );
+    });
+
     it("table specs need a primary key and a version column; the key, version and time columns cannot be excluded; names are unique", () => {
         const ok = { name: "t", linkName: "t_link", primaryKey: ["id"], versionColumn: "v" };
         assert.deepEqual(parseTableSpecs([ok]).problems, []);
