@@ -386,20 +386,9 @@ describe("export statements (engine-neutral, Athena and DuckDB dialects)", () =>
 
     it("equal versions are ordered by the other columns' text, in table order, leaving out a column Athena cannot cast (binary)", () => {
         const merge = statements(
-            {
-                table: contacts,
-                source: '"src"."contacts_link"',
-                target: '"exp"."contacts"',
-                columns: [
-                    { name: "instance_id", type: "string" },
-                    { name: "contact_id", type: "string" },
-                    { name: "initiation_timestamp", type: "timestamp" },
-                    { name: "last_update_timestamp", type: "timestamp" },
-                    { name: "payload", type: "binary" },
-                    { name: "channel", type: "string" },
-                ],
-                window: { from: "2025-01-01", to: "2025-01-02" },
-            },
+            spec({
+                columns: [...spec().columns, { name: "payload", type: "binary" }, { name: "channel", type: "string" }],
+            }),
             athena,
         ).merge;
         assert.equal(
@@ -411,21 +400,7 @@ describe("export statements (engine-neutral, Athena and DuckDB dialects)", () =>
 
     it("every column the MERGE's ON clause names is qualified by its side (Trino refuses a column both sides have, unqualified)", () => {
         for (const d of [athena, duckdbDialect]) {
-            const merge = statements(
-                {
-                    table: contacts,
-                    source: '"src"."contacts_link"',
-                    target: '"exp"."contacts"',
-                    columns: [
-                        { name: "instance_id", type: "string" },
-                        { name: "contact_id", type: "string" },
-                        { name: "initiation_timestamp", type: "timestamp" },
-                        { name: "last_update_timestamp", type: "timestamp" },
-                    ],
-                    window: { from: "2025-01-01", to: "2025-01-02" },
-                },
-                d,
-            ).merge;
+            const merge = statements(spec({ window: { from: "2025-01-01", to: "2025-01-02" } }), d).merge;
             const on = / AS "s" ON (.*?) WHEN /.exec(merge)![1];
             const columns = on.match(/("[a-z_]+"\.)?"[a-z_]+"/g)!;
             assert.ok(columns.length >= 4, on);
