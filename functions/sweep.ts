@@ -21,8 +21,8 @@
  * 30; 0: never): distinct keys and the greatest version per day over every retained day before the
  * window, source against target (key, version and time columns only), and each day that differs is
  * merged whole. The files target has no table to compare with: there every retained day before the
- * window is rewritten whole (a full re-read, once a period). The first sweep of a table loaded before sweeps existed reconciles
- * at once; a first load counts as one.
+ * window is rewritten whole (a full re-read, once a period). The first sweep of a table loaded
+ * before sweeps existed reconciles at once; a first load counts as one.
  *
  * State per table: state/sweeps/<table>.json, written only once every swept chunk reconciled, so a
  * failed or interrupted sweep is found again by the next run.
